@@ -1,0 +1,58 @@
+package org.sparsescope.compute.model;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A named place in the forward pass, spelled as TransformerLens does, e.g. {@code blocks.2.hook_resid_post}
+ * or {@code ln_final.hook_normalized}. Every hook carries [batch, pos, d_model].
+ */
+public record HookPoint(int layer, Kind kind) {
+    public enum Kind {
+        RESID_PRE("hook_resid_pre"), ATTN_OUT("hook_attn_out"), RESID_MID("hook_resid_mid"),
+        MLP_OUT("hook_mlp_out"), RESID_POST("hook_resid_post"), FINAL_NORMALIZED("hook_normalized");
+
+        final String suffix;
+
+        Kind(String suffix) {
+            this.suffix = suffix;
+        }
+    }
+
+    public static final String FINAL = "ln_final.hook_normalized";
+    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(hook_\\w+)");
+
+    public static HookPoint of(int layer, Kind kind) {
+        return new HookPoint(layer, kind);
+    }
+
+    /** Parses a hook name; throws IllegalArgumentException naming the accepted spellings. */
+    public static HookPoint parse(String name) {
+        if (name.equals(FINAL)) {
+            return new HookPoint(Integer.MAX_VALUE, Kind.FINAL_NORMALIZED);
+        }
+        Matcher m = BLOCK.matcher(name);
+        if (m.matches()) {
+            for (Kind k : Kind.values()) {
+                if (k != Kind.FINAL_NORMALIZED && k.suffix.equals(m.group(2))) {
+                    return new HookPoint(Integer.parseInt(m.group(1)), k);
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown hook '" + name + "'; hooks are named blocks.{layer}.hook_resid_pre, "
+                + "hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post, or ln_final.hook_normalized");
+    }
+
+    public boolean isFinal() {
+        return kind == Kind.FINAL_NORMALIZED;
+    }
+
+    public String name() {
+        return isFinal() ? FINAL : "blocks." + layer + "." + kind.suffix;
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,244 @@
+package org.sparsescope.compute.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.tensor.Checkpoint;
+import org.sparsescope.compute.tensor.Tensor;
+
+/**
+ * A Hugging Face causal language model (GPT-NeoX or GPT-2) run in DJL, in float32, with TransformerLens hook
+ * points that a pass can capture or replace. Owns its weights' NDManager; close it to free them.
+ */
+public final class LanguageModel implements AutoCloseable {
+    private final Path dir;
+    private final TransformerConfig config;
+    private final Tokenizer tokenizer;
+    private final NDManager manager;
+    private final TransformerFamily family;
+
+    private LanguageModel(Path dir, TransformerConfig config, Tokenizer tokenizer, NDManager manager, TransformerFamily family) {
+        this.dir = dir;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.manager = manager;
+        this.family = family;
+    }
+
+    public static LanguageModel load(Path dir) throws IOException {
+        return load(dir, Devices.preferred());
+    }
+
+    public static LanguageModel load(Path dir, Device device) throws IOException {
+        TransformerConfig config = TransformerConfig.read(dir);
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        NDManager manager = NDManager.newBaseManager(device);
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            WeightLoader weights = new WeightLoader(ckpt, manager, device);
+            Nn.Constants constants = new Nn.Constants(manager);
+            TransformerFamily family = switch (config.architecture()) {
+                case GPT_NEOX -> new GptNeoX(config, weights, constants);
+                case GPT2 -> new Gpt2(config, weights, constants);
+            };
+            return new LanguageModel(dir, config, tokenizer, manager, family);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** A child scope of the model's manager on its device, for one batch's arrays. */
+    public NDManager newScope() {
+        return manager.newSubManager();
+    }
+
+    /** Every hook point this model has, in forward order. */
+    public List<HookPoint> hookPoints() {
+        List<HookPoint> out = new ArrayList<>();
+        for (int l = 0; l < config.nLayers(); l++) {
+            out.add(HookPoint.of(l, HookPoint.Kind.RESID_PRE));
+            out.add(HookPoint.of(l, HookPoint.Kind.ATTN_OUT));
+            if (!config.parallelResidual()) {
+                out.add(HookPoint.of(l, HookPoint.Kind.RESID_MID));
+            }
+            out.add(HookPoint.of(l, HookPoint.Kind.MLP_OUT));
+            out.add(HookPoint.of(l, HookPoint.Kind.RESID_POST));
+        }
+        out.add(HookPoint.parse(HookPoint.FINAL));
+        return out;
+    }
+
+    /** The hook called {@code name}, or an error naming the model folder and the hooks it has. */
+    public HookPoint hook(String name) throws InvalidInputException {
+        HookPoint h;
+        try {
+            h = HookPoint.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(dir, e.getMessage());
+        }
+        if (!hookPoints().contains(h)) {
+            throw new InvalidInputException(dir, "this " + config.architecture() + " model has no hook '" + name + "' (it has "
+                    + config.nLayers() + " layers, blocks.0 … blocks." + (config.nLayers() - 1)
+                    + (config.parallelResidual() ? ", and no hook_resid_mid as its residual is parallel" : "") + ")");
+        }
+        return h;
+    }
+
+    /**
+     * One forward pass over token ids [B, T] (int64, in the caller's scope). Captured activations and logits
+     * come back attached to the ids' manager. Runs no further than the hooks and logits require.
+     */
+    public ForwardPass run(NDArray ids, Hooks hooks) {
+        for (HookPoint h : hooks.captures()) {
+            requireHook(h);
+        }
+        for (HookPoint h : hooks.replacements().keySet()) {
+            requireHook(h);
+        }
+        Map<HookPoint, NDArray> captured = new LinkedHashMap<>();
+        TransformerFamily.HookSite site = (kind, layer, x) -> apply(HookPoint.of(layer, kind), x, hooks, captured);
+        int last = hooks.lastLayer(config.nLayers());
+        NDArray logits = null;
+        if (last >= 0) {
+            NDArray x = family.embed(ids);
+            for (int l = 0; l <= last; l++) {
+                x = site.at(HookPoint.Kind.RESID_PRE, l, x);
+                x = family.block(l, x, site);
+                x = site.at(HookPoint.Kind.RESID_POST, l, x);
+            }
+            if (hooks.needsFinalNorm()) {
+                NDArray normalized = apply(HookPoint.parse(HookPoint.FINAL), family.finalNorm(x), hooks, captured);
+                logits = hooks.wantsLogits() ? family.unembed(normalized) : null;
+            }
+        }
+        return new ForwardPass(captured, logits);
+    }
+
+    private void requireHook(HookPoint h) {
+        if (!hookPoints().contains(h)) {
+            throw new IllegalArgumentException("model " + dir + " has no hook " + h);
+        }
+    }
+
+    private static NDArray apply(HookPoint hook, NDArray x, Hooks hooks, Map<HookPoint, NDArray> captured) {
+        HookFunction fn = hooks.replacements().get(hook);
+        NDArray out = x;
+        if (fn != null) {
+            out = fn.apply(x);
+            if (!out.getShape().equals(x.getShape())) {
+                throw new IllegalStateException("hook " + hook + " replacement changed the shape from " + x.getShape() + " to " + out.getShape());
+            }
+        }
+        if (hooks.captures().contains(hook)) {
+            captured.put(hook, out);
+        }
+        return out;
+    }
+
+    /** Captures the named hooks for windows of token ids (all the same length), returned as float32 host tensors. */
+    public Map<String, Tensor> capture(long[][] windows, String... hookNames) {
+        Hooks.Builder b = Hooks.builder();
+        for (String h : hookNames) {
+            b.capture(h);
+        }
+        Hooks hooks = b.build();
+        try (NDManager scope = newScope()) {
+            ForwardPass pass = run(idsArray(scope, windows), hooks);
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String h : hookNames) {
+                out.put(h, toHost(pass.capture(h)));
+            }
+            return out;
+        }
+    }
+
+    /** Logits [B, T, V] for windows of token ids, as a float32 host tensor. */
+    public Tensor logits(long[][] windows) {
+        try (NDManager scope = newScope()) {
+            return toHost(run(idsArray(scope, windows), Hooks.logitsOnly()).logits());
+        }
+    }
+
+    /**
+     * Next-token cross-entropy (nats) of every target in every window, [windows][T - 1], computed in batches of
+     * {@code batchSize} windows with the given hooks (which must ask for logits) applied to each pass.
+     */
+    public float[][] tokenLosses(long[][] windows, Hooks hooks, int batchSize) {
+        if (!hooks.wantsLogits()) {
+            throw new IllegalArgumentException("token losses need a pass that computes logits");
+        }
+        float[][] out = new float[windows.length][];
+        for (int start = 0; start < windows.length; start += batchSize) {
+            int n = Math.min(batchSize, windows.length - start);
+            long[][] batch = java.util.Arrays.copyOfRange(windows, start, start + n);
+            try (NDManager scope = newScope()) {
+                NDArray ids = idsArray(scope, batch);
+                NDArray loss = tokenLoss(run(ids, hooks).logits(), ids); // [n, T-1]
+                float[] flat = loss.toFloatArray();
+                int targets = (int) loss.getShape().get(1);
+                for (int i = 0; i < n; i++) {
+                    out[start + i] = java.util.Arrays.copyOfRange(flat, i * targets, (i + 1) * targets);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** −log p(ids[:, t+1] | ids[:, ≤t]) for logits [B, T, V] and ids [B, T]: [B, T − 1]. */
+    public static NDArray tokenLoss(NDArray logits, NDArray ids) {
+        NDArray logProbs = logits.get(":, :-1, :").logSoftmax(-1);
+        NDArray targets = ids.get(":, 1:").expandDims(-1);
+        return logProbs.gather(targets, -1).squeeze(-1).neg();
+    }
+
+    /** Token ids [B, T] as an int64 array on the model's device, in {@code scope}. */
+    public NDArray idsArray(NDManager scope, long[][] windows) {
+        int t = windows[0].length;
+        long[] flat = new long[windows.length * t];
+        for (int i = 0; i < windows.length; i++) {
+            if (windows[i].length != t) {
+                throw new IllegalArgumentException("windows differ in length: " + t + " and " + windows[i].length);
+            }
+            System.arraycopy(windows[i], 0, flat, i * t, t);
+        }
+        return scope.create(flat, new Shape(windows.length, t));
+    }
+
+    /** An engine array copied to a float32 host tensor. */
+    public static Tensor toHost(NDArray a) {
+        NDArray f = a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        return Tensor.ofFloats(f.getShape().getShape(), f.toFloatArray());
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        tokenizer.close();
+    }
+}

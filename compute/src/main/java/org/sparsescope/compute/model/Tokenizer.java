@@ -1,0 +1,69 @@
+package org.sparsescope.compute.model;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.sparsescope.compute.InvalidInputException;
+
+/**
+ * A model's tokenizer.json through DJL's binding of Hugging Face tokenizers, offline. Encodes raw text with no
+ * added special tokens, no truncation and no padding, exactly as {@code tokenizer.encode(text).ids} in Python.
+ */
+public final class Tokenizer implements AutoCloseable {
+    public static final String FILE = "tokenizer.json";
+    public static final String END_OF_TEXT = "<|endoftext|>";
+
+    private final Path file;
+    private final HuggingFaceTokenizer hf;
+
+    private Tokenizer(Path file, HuggingFaceTokenizer hf) {
+        this.file = file;
+        this.hf = hf;
+    }
+
+    /** Loads {@code tokenizer.json} from a model folder. */
+    public static Tokenizer load(Path modelDir) throws IOException {
+        Path file = modelDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidInputException(file, "missing: the model folder needs its tokenizer.json");
+        }
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, Map.of(
+                    "addSpecialTokens", "false", "truncation", "false", "padding", "false",
+                    "maxLength", String.valueOf(Integer.MAX_VALUE), "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
+            return new Tokenizer(file, hf);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(file, "not a readable tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public long[] encode(String text) {
+        return hf.encode(text, false, false).getIds();
+    }
+
+    public String decode(long[] ids) {
+        return hf.decode(ids, false);
+    }
+
+    /** The text of one token as it appears in context (byte-level pieces decoded). */
+    public String tokenText(long id) {
+        return hf.decode(new long[] {id}, false);
+    }
+
+    /** The id of {@code <|endoftext|>}, which joins documents; -1 when the vocabulary lacks it. */
+    public long endOfTextId() {
+        long[] ids = encode(END_OF_TEXT);
+        return ids.length == 1 ? ids[0] : -1;
+    }
+
+    @Override
+    public void close() {
+        hf.close();
+    }
+}

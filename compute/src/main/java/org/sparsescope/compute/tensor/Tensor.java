@@ -1,0 +1,165 @@
+package org.sparsescope.compute.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A tensor held in Java memory (heap or a mapped file region): element type, shape, and its bytes, little-endian,
+ * row-major. The value type that crosses layers; DJL arrays are made from it only inside {@code compute}.
+ */
+public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
+
+    public Tensor {
+        shape = shape.clone();
+        data = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long expected = numel(shape) * dtype.byteSize();
+        if (data.remaining() != expected) {
+            throw new IllegalArgumentException("tensor of " + dtype + " " + Arrays.toString(shape) + " needs "
+                    + expected + " bytes, got " + data.remaining());
+        }
+    }
+
+    public static Tensor ofFloats(long[] shape, float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return new Tensor(DType.F32, shape, b);
+    }
+
+    public static Tensor ofLongs(long[] shape, long[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(values);
+        return new Tensor(DType.I64, shape, b);
+    }
+
+    /** Float32 values rounded to half precision (IEEE binary16), as activation chunks store them. */
+    public static Tensor ofHalves(long[] shape, float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            b.putShort(Half.fromFloat(v));
+        }
+        return new Tensor(DType.F16, shape, b.flip());
+    }
+
+    public static long numel(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            n = Math.multiplyExact(n, s);
+        }
+        return n;
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public long numel() {
+        return numel(shape);
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    /** The bytes, read-only, from position 0. */
+    @Override
+    public ByteBuffer data() {
+        return data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Every element widened or converted to float. */
+    public float[] floats() {
+        int n = Math.toIntExact(numel());
+        float[] out = new float[n];
+        ByteBuffer b = data();
+        switch (dtype) {
+            case F32 -> b.asFloatBuffer().get(out);
+            case F64 -> { for (int i = 0; i < n; i++) out[i] = (float) b.getDouble(i * 8); }
+            case F16 -> { for (int i = 0; i < n; i++) out[i] = Half.toFloat(b.getShort(i * 2)); }
+            case BF16 -> { for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xFFFF) << 16); }
+            case I64 -> { for (int i = 0; i < n; i++) out[i] = b.getLong(i * 8); }
+            case I32 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(i * 4); }
+            case I16 -> { for (int i = 0; i < n; i++) out[i] = b.getShort(i * 2); }
+            case I8 -> { for (int i = 0; i < n; i++) out[i] = b.get(i); }
+            case U8, BOOL -> { for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF; }
+        }
+        return out;
+    }
+
+    /** Integer elements as long; floats are refused rather than truncated. */
+    public long[] longs() {
+        int n = Math.toIntExact(numel());
+        long[] out = new long[n];
+        ByteBuffer b = data();
+        switch (dtype) {
+            case I64 -> b.asLongBuffer().get(out);
+            case I32 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(i * 4); }
+            case I16 -> { for (int i = 0; i < n; i++) out[i] = b.getShort(i * 2); }
+            case I8 -> { for (int i = 0; i < n; i++) out[i] = b.get(i); }
+            case U8, BOOL -> { for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF; }
+            default -> throw new IllegalStateException("tensor of " + dtype + " has no integer values");
+        }
+        return out;
+    }
+
+    /** An engine array in the engine's type for this dtype (BF16 and I16 widened in Java first). */
+    public NDArray toNDArray(NDManager manager) {
+        Shape s = new Shape(shape);
+        return switch (dtype) {
+            case BF16 -> manager.create(floats(), s);
+            case I16 -> {
+                long[] v = longs();
+                int[] w = new int[v.length];
+                for (int i = 0; i < v.length; i++) w[i] = (int) v[i];
+                yield manager.create(w, s);
+            }
+            default -> manager.create(directCopyIfHeap(), s, dtype.engineType());
+        };
+    }
+
+    /** An engine array in float32, whatever the file held. */
+    public NDArray toFloat32(NDManager manager) {
+        NDArray a = toNDArray(manager);
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a;
+        }
+        NDArray f = a.toType(DataType.FLOAT32, false);
+        a.close();
+        return f;
+    }
+
+    private ByteBuffer directCopyIfHeap() {
+        ByteBuffer b = data();
+        if (b.isDirect()) {
+            return b;
+        }
+        ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        d.put(b).flip();
+        return d;
+    }
+
+    /** The same bytes under a new shape of the same element count. */
+    public Tensor reshape(long... newShape) {
+        return new Tensor(dtype, newShape, data);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor[" + dtype + " " + Arrays.toString(shape) + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Tensor t && t.dtype == dtype && Arrays.equals(t.shape, shape) && t.data().equals(data());
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * dtype.hashCode() + Arrays.hashCode(shape)) + data().hashCode();
+    }
+}
