@@ -1,0 +1,71 @@
+package org.sparsescope.compute.model;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.Reference;
+
+class ModelFolderErrorsTest {
+    @TempDir
+    Path tmp;
+
+    private Path copyOfReferenceModel() throws Exception {
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json"}) {
+            Files.copy(Reference.path("model/" + f), dir.resolve(f));
+        }
+        return dir;
+    }
+
+    @Test
+    void unsupportedArchitectureIsRefusedNamingConfigJson() throws Exception {
+        Path dir = copyOfReferenceModel();
+        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"gpt_neox\"", "\"llama\""));
+        var e = assertThrows(UnsupportedModelException.class, () -> LanguageModel.load(dir));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("'llama'"), e.getMessage());
+    }
+
+    @Test
+    void missingTokenizerIsRefusedNamingTheFile() throws Exception {
+        Path dir = copyOfReferenceModel();
+        Files.delete(dir.resolve("tokenizer.json"));
+        var e = assertThrows(InvalidInputException.class, () -> LanguageModel.load(dir));
+        assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void missingConfigAndMissingWeightsAreRefused() throws Exception {
+        Path dir = copyOfReferenceModel();
+        Files.delete(dir.resolve("model.safetensors"));
+        var e = assertThrows(InvalidInputException.class, () -> LanguageModel.load(dir));
+        assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+        Files.delete(dir.resolve("config.json"));
+        var e2 = assertThrows(InvalidInputException.class, () -> LanguageModel.load(dir));
+        assertTrue(e2.getMessage().contains("config.json"), e2.getMessage());
+    }
+
+    @Test
+    void weightOfTheWrongShapeIsRefusedNamingTheTensor() throws Exception {
+        Path dir = copyOfReferenceModel();
+        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"intermediate_size\": 1024", "\"intermediate_size\": 512"));
+        var e = assertThrows(InvalidInputException.class, () -> LanguageModel.load(dir));
+        assertTrue(e.getMessage().contains("dense_h_to_4h.weight"), e.getMessage());
+    }
+
+    @Test
+    void newerRopeParametersSpellingIsRead() throws Exception {
+        Path dir = copyOfReferenceModel();
+        String cfg = Files.readString(dir.resolve("config.json"))
+                .replace("\"rotary_emb_base\": 10000,", "")
+                .replace("\"rotary_pct\": 0.25,", "\"rope_parameters\": {\"rope_theta\": 10000, \"partial_rotary_factor\": 0.25, \"rope_type\": \"default\"},");
+        Files.writeString(dir.resolve("config.json"), cfg);
+        TransformerConfig c = TransformerConfig.read(dir);
+        assertTrue(c.rotaryDims() == 8 && c.rotaryBase() == 10000.0, c.toString());
+    }
+}
