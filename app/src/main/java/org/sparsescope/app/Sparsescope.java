@@ -1,0 +1,59 @@
+package org.sparsescope.app;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.sparsescope.app.cli.BenchCommand;
+import org.sparsescope.app.cli.PerplexityCommand;
+import org.sparsescope.compute.InvalidInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code sparsescope} launcher. With no subcommand it runs the app's main job on the embedded demo; the
+ * subcommands are the command-line face of the compute engine. Not a JavaFX Application subclass, so it starts
+ * from the classpath (see stack.md).
+ */
+@Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
+        description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
+        subcommands = {PerplexityCommand.class, BenchCommand.class})
+public final class Sparsescope implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit status: 0 done, 1 failure, 2 bad input or usage. */
+    public static int run(String... args) {
+        // DJL must never reach for the network: the native library ships in the jar.
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "error"));
+        CommandLine cli = new CommandLine(new Sparsescope());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof InvalidInputException || e instanceof IllegalArgumentException) {
+                err.println("sparsescope: " + e.getMessage());
+                return 2;
+            }
+            err.println("sparsescope: " + e);
+            e.printStackTrace(err);
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** The main job on the embedded default: the demo model's perplexity on the demo corpus. */
+    @Override
+    public Integer call() throws Exception {
+        var demo = Resources.demo();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Sparsescope demo: " + demo.model() + " on " + demo.corpus());
+        int status = new CommandLine(new PerplexityCommand()).setOut(out).setErr(spec.commandLine().getErr())
+                .execute("--model", demo.model().toString(), "--text", demo.corpus().toString());
+        out.println();
+        out.println("Subcommands: " + String.join(", ", spec.subcommands().keySet()) + "  (sparsescope help <command>)");
+        return status;
+    }
+}
