@@ -41,8 +41,9 @@ final class Nn {
     static NDArray causalAttention(NDArray q, NDArray k, NDArray v, NDArray causalMask) {
         Shape s = q.getShape();
         long b = s.get(0), nh = s.get(1), t = s.get(2), hs = s.get(3);
-        // scale q (B·nh·T·hs elements) rather than the scores (B·nh·T·T): one pass less over the largest array
-        NDArray scores = q.mul(1.0 / Math.sqrt(hs)).matMul(k.transpose(0, 1, 3, 2)).add(causalMask); // [B, nh, T, T]
+        // Scaled after the product, as transformers' eager attention does: scaling q first is cheaper but rounds
+        // differently, enough to move GPT-2's final norm by 3e-4.
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalMask); // [B, nh, T, T]
         NDArray out = scores.softmax(-1).matMul(v); // [B, nh, T, hs]
         return out.transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
     }

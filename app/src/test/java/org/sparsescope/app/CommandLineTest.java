@@ -1,0 +1,65 @@
+package org.sparsescope.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsescope.compute.Reference;
+
+class CommandLineTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int status = Sparsescope.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void perplexityJsonGivesTheReferenceCleanCrossEntropy() throws Exception {
+        Run r = run("perplexity", "--model", Reference.path("model").toString(), "--text", Reference.path("corpus/test.txt").toString(),
+                "--window", "128", "--windows", "64", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject got = JsonParser.parseString(r.out()).getAsJsonObject();
+        JsonObject ref = JsonParser.parseString(Files.readString(Reference.path("reference.json"))).getAsJsonObject();
+        assertEquals(ref.getAsJsonObject("splice").get("clean_ce").getAsDouble(), got.get("mean_cross_entropy").getAsDouble(), 1e-3);
+        assertEquals(Math.exp(got.get("mean_cross_entropy").getAsDouble()), got.get("perplexity").getAsDouble(), 1e-9);
+        assertEquals(64 * 127, got.get("targets").getAsInt());
+    }
+
+    @Test
+    void badInputExitsWithStatusTwoAndNamesTheFile() throws Exception {
+        Path missing = tmp.resolve("missing.txt");
+        Run r = run("perplexity", "--model", Reference.path("model").toString(), "--text", missing.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains(missing.toString()) && r.err().contains("not found"), r.err());
+
+        Path model = tmp.resolve("model");
+        Files.createDirectories(model);
+        Files.writeString(model.resolve("config.json"), "{\"model_type\": \"mamba\"}");
+        Files.writeString(tmp.resolve("t.txt"), "hello");
+        Run r2 = run("perplexity", "--model", model.toString(), "--text", tmp.resolve("t.txt").toString());
+        assertEquals(2, r2.status());
+        assertTrue(r2.err().contains("config.json") && r2.err().contains("mamba"), r2.err());
+    }
+}
