@@ -6,9 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +41,7 @@ public final class NpyFile implements AutoCloseable {
     }
 
     public static NpyFile open(Path path) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new TensorFileException(path, "file not found");
-        }
+        FileChannel ch = MappedTensors.openRead(path);
         try {
             long size = ch.size();
             ByteBuffer pre = ByteBuffer.allocate((int) Math.min(size, 12)).order(ByteOrder.LITTLE_ENDIAN);
@@ -144,25 +137,11 @@ public final class NpyFile implements AutoCloseable {
     }
 
     public Tensor read() throws IOException {
-        return shape.length == 0 ? map(0, dtype.byteSize(), shape) : readRows(0, shape[0]);
+        return readRows(0, shape.length == 0 ? 1 : shape[0]);
     }
 
     public Tensor readRows(long start, long count) throws IOException {
-        if (shape.length == 0 || start < 0 || count < 0 || start + count > shape[0]) {
-            throw new IllegalArgumentException(path + ": rows [" + start + ", " + (start + count) + ") outside shape " + java.util.Arrays.toString(shape));
-        }
-        long rowBytes = Tensor.numel(shape) / Math.max(1, shape[0]) * dtype.byteSize();
-        long[] s = shape.clone();
-        s[0] = count;
-        return map(start * rowBytes, count * rowBytes, s);
-    }
-
-    private Tensor map(long offset, long length, long[] s) throws IOException {
-        if (length > Integer.MAX_VALUE) {
-            throw new TensorFileException(path, "slice of " + length + " bytes exceeds 2 GiB; read it by rows");
-        }
-        ByteBuffer b = length == 0 ? ByteBuffer.allocate(0) : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + offset, length);
-        return new Tensor(dtype, s, b);
+        return MappedTensors.rows(channel, path, "the array", dtype, shape, dataStart, start, count);
     }
 
     @Override

@@ -10,9 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
@@ -46,12 +44,7 @@ public final class SafetensorsFile implements TensorSource {
     }
 
     public static SafetensorsFile open(Path path) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new TensorFileException(path, "file not found");
-        }
+        FileChannel ch = MappedTensors.openRead(path);
         try {
             return parse(path, ch);
         } catch (IOException | RuntimeException e) {
@@ -185,29 +178,13 @@ public final class SafetensorsFile implements TensorSource {
     @Override
     public Tensor read(String name) throws IOException {
         TensorInfo t = require(name);
-        long rows = t.shape().length == 0 ? 1 : t.shape()[0];
-        return t.shape().length == 0 ? map(t, t.begin(), t.end() - t.begin(), t.shape()) : readRows(name, 0, rows);
+        return readRows(name, 0, t.shape().length == 0 ? 1 : t.shape()[0]);
     }
 
     /** Rows [start, start+count) along the first dimension, mapped from the file without reading the rest. */
     public Tensor readRows(String name, long start, long count) throws IOException {
         TensorInfo t = require(name);
-        long[] shape = t.shape();
-        if (shape.length == 0 || start < 0 || count < 0 || start + count > shape[0]) {
-            throw new IllegalArgumentException(path + ": rows [" + start + ", " + (start + count) + ") outside tensor " + t);
-        }
-        long rowBytes = t.rowElements() * t.dtype().byteSize();
-        shape[0] = count;
-        return map(t, t.begin() + start * rowBytes, count * rowBytes, shape);
-    }
-
-    private Tensor map(TensorInfo t, long offset, long length, long[] shape) throws IOException {
-        if (length > Integer.MAX_VALUE) {
-            throw new TensorFileException(path, "tensor '" + t.name() + "' slice of " + length + " bytes exceeds 2 GiB; read it by rows");
-        }
-        ByteBuffer b = length == 0 ? ByteBuffer.allocate(0)
-                : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + offset, length);
-        return new Tensor(t.dtype(), shape, b.order(ByteOrder.LITTLE_ENDIAN));
+        return MappedTensors.rows(channel, path, "tensor '" + name + "'", t.dtype(), t.shape(), dataStart + t.begin(), start, count);
     }
 
     private TensorInfo require(String name) throws TensorFileException {
