@@ -45,6 +45,22 @@ public final class TorchFile {
      * {@code autoencoders.learned_dict.UntiedSAE}) as {@link PickledObject}s.
      */
     public static Object read(Path path, Set<String> allowedClasses) throws IOException {
+        return read(path, allowedClasses, false);
+    }
+
+    /**
+     * The shape and type of a file holding a single tensor, read from its pickle without loading the storage
+     * (for indexing chunk folders whose chunks are gigabytes).
+     */
+    public static TensorInfo readTensorInfo(Path path) throws IOException {
+        Object root = read(path, Set.of(), true);
+        if (root instanceof TensorInfo t) {
+            return t;
+        }
+        throw new TensorFileException(path, "expected a single tensor, found " + describe(root));
+    }
+
+    private static Object read(Path path, Set<String> allowedClasses, boolean shapesOnly) throws IOException {
         try (ZipFile zip = NpyFile.openZip(path)) {
             ZipEntry pkl = zip.stream().filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
                     .findFirst().orElseThrow(() -> new TensorFileException(path,
@@ -54,7 +70,7 @@ public final class TorchFile {
             try (InputStream in = zip.getInputStream(pkl)) {
                 pickle = in.readAllBytes();
             }
-            SafeUnpickler u = new SafeUnpickler(path, zip, prefix, allowedClasses);
+            SafeUnpickler u = new SafeUnpickler(path, zip, prefix, allowedClasses, shapesOnly);
             try {
                 return freeze(u.loads(pickle));
             } catch (PickleException | ClassCastException | IndexOutOfBoundsException | IllegalArgumentException e) {
@@ -125,7 +141,7 @@ public final class TorchFile {
     }
 
     /** A storage named by a pickle's persistent id: its element type and its bytes in the zip. */
-    private record Storage(DType dtype, byte[] bytes) {
+    private record Storage(DType dtype, byte[] bytes, long byteCount) {
     }
 
     /** A whitelisted global; REDUCE/NEWOBJ calls {@link #construct}. */
@@ -150,13 +166,15 @@ public final class TorchFile {
         private final ZipFile zip;
         private final String prefix;
         private final Set<String> allowedClasses;
+        private final boolean shapesOnly;
         private final Map<String, Storage> storages = new HashMap<>();
 
-        SafeUnpickler(Path path, ZipFile zip, String prefix, Set<String> allowedClasses) {
+        SafeUnpickler(Path path, ZipFile zip, String prefix, Set<String> allowedClasses, boolean shapesOnly) {
             this.path = path;
             this.zip = zip;
             this.prefix = prefix;
             this.allowedClasses = allowedClasses;
+            this.shapesOnly = shapesOnly;
         }
 
         private Refusal refuse(String what) {
@@ -245,15 +263,20 @@ public final class TorchFile {
                 if (e == null) {
                     throw new Refusal(new TensorFileException(path, "storage data/" + k + " named by the pickle is missing from the archive"));
                 }
+                if (shapesOnly) {
+                    long bytes = e.getSize();
+                    return new Storage(sc.dtype(), null, bytes);
+                }
                 try (InputStream in = zip.getInputStream(e)) {
-                    return new Storage(sc.dtype(), in.readAllBytes());
+                    byte[] data = in.readAllBytes();
+                    return new Storage(sc.dtype(), data, data.length);
                 } catch (IOException ex) {
                     throw new Refusal(new TensorFileException(path, "storage data/" + k + " is unreadable: " + ex.getMessage(), ex));
                 }
             });
         }
 
-        private Tensor rebuildTensor(Object[] args) {
+        private Object rebuildTensor(Object[] args) {
             if (args.length < 4 || !(args[0] instanceof Storage storage)) {
                 throw new Refusal(new TensorFileException(path, "malformed tensor record in the pickle"));
             }
@@ -266,9 +289,12 @@ public final class TorchFile {
             for (int i = 0; i < size.length; i++) {
                 maxIndex += size[i] == 0 ? 0 : (size[i] - 1) * stride[i];
             }
-            if (numel > 0 && (maxIndex + 1) * es > storage.bytes().length) {
+            if (numel > 0 && storage.byteCount() >= 0 && (maxIndex + 1) * es > storage.byteCount()) {
                 throw new Refusal(new TensorFileException(path, "tensor of shape " + Arrays.toString(size) + " needs "
-                        + (maxIndex + 1) * es + " bytes of its storage, which holds " + storage.bytes().length));
+                        + (maxIndex + 1) * es + " bytes of its storage, which holds " + storage.byteCount()));
+            }
+            if (storage.bytes() == null) {
+                return new TensorInfo("", storage.dtype(), size, offset * es, (offset + numel) * es);
             }
             ByteBuffer src = ByteBuffer.wrap(storage.bytes()).order(ByteOrder.LITTLE_ENDIAN);
             if (isContiguous(size, stride)) {

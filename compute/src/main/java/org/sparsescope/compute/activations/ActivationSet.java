@@ -1,0 +1,399 @@
+package org.sparsescope.compute.activations;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.tensor.DType;
+import org.sparsescope.compute.tensor.NpyFile;
+import org.sparsescope.compute.tensor.SafetensorsFile;
+import org.sparsescope.compute.tensor.Tensor;
+import org.sparsescope.compute.tensor.TensorFileException;
+import org.sparsescope.compute.tensor.TensorInfo;
+import org.sparsescope.compute.tensor.TorchFile;
+
+/**
+ * Activations read at one hook, [rows, d], stored in chunks. Opens the app's own folders (manifest.json, chunk
+ * safetensors, tokens.safetensors) and, without converting, the research formats: a folder of seed-style
+ * {@code 0.pt, 1.pt, …} chunks, a folder of {@code .npy} files, or one {@code .npy}, {@code .safetensors} or
+ * {@code .pt} file. Read-only; safe to open while a harvest appends (only chunks listed in the manifest are seen).
+ */
+public final class ActivationSet implements AutoCloseable {
+    /** The tensor holding a chunk's rows in the app's own chunk files. */
+    public static final String ACTIVATIONS = "activations";
+    /** Where in the corpus token stream each window of a chunk starts, in row order. */
+    public static final String WINDOW_STARTS = "window_starts";
+
+    private static final Pattern SEED_CHUNK = Pattern.compile("\\d+\\.pt");
+
+    private final Path location;
+    private final Manifest manifest;
+    private final List<ChunkSource> chunks;
+    private final long[] firstRow;
+    private final CorpusTokens tokens;
+
+    /** One chunk's rows, read on demand. */
+    interface ChunkSource {
+        Path file();
+
+        long rows();
+
+        /** Rows [start, start+count) of the chunk as stored (F16 or F32). */
+        Tensor read(long start, long count) throws IOException;
+
+        /** Corpus token position where each window of this chunk starts, when the chunk records them. */
+        default Optional<long[]> windows() throws IOException {
+            return Optional.empty();
+        }
+    }
+
+    private ActivationSet(Path location, Manifest manifest, List<ChunkSource> chunks, CorpusTokens tokens) {
+        this.location = location;
+        this.manifest = manifest;
+        this.chunks = chunks;
+        this.tokens = tokens;
+        this.firstRow = new long[chunks.size() + 1];
+        for (int i = 0; i < chunks.size(); i++) {
+            firstRow[i + 1] = firstRow[i] + chunks.get(i).rows();
+        }
+    }
+
+    /** Opens any supported layout; hook and model are "unknown" for foreign sets. */
+    public static ActivationSet open(Path path) throws IOException {
+        return open(path, Manifest.UNKNOWN, Manifest.UNKNOWN);
+    }
+
+    /** Opens a set, taking {@code hook} and {@code model} from the caller where the files do not say. */
+    public static ActivationSet open(Path path, String hook, String model) throws IOException {
+        if (Files.isDirectory(path) && Files.exists(path.resolve(Manifest.FILE))) {
+            return openNative(path);
+        }
+        List<ChunkSource> chunks = new ArrayList<>();
+        String source;
+        if (Files.isDirectory(path)) {
+            List<Path> files;
+            try (Stream<Path> s = Files.list(path)) {
+                files = s.filter(Files::isRegularFile).toList();
+            }
+            List<Path> seed = files.stream().filter(f -> SEED_CHUNK.matcher(f.getFileName().toString()).matches())
+                    .sorted(Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replace(".pt", "")))).toList();
+            List<Path> npy = files.stream().filter(f -> f.getFileName().toString().endsWith(".npy")).sorted().toList();
+            if (!seed.isEmpty()) {
+                for (Path f : seed) {
+                    chunks.add(new PtChunk(f, TorchFile.readTensorInfo(f)));
+                }
+                source = "seed .pt chunks";
+            } else if (!npy.isEmpty()) {
+                for (Path f : npy) {
+                    chunks.add(npyChunk(f));
+                }
+                source = ".npy files";
+            } else {
+                throw new InvalidInputException(path, "not an activation set: no manifest.json, no 0.pt, 1.pt, … chunks and no .npy files");
+            }
+        } else if (Files.isRegularFile(path)) {
+            String name = path.getFileName().toString();
+            if (name.endsWith(".npy")) {
+                chunks.add(npyChunk(path));
+            } else if (name.endsWith(".safetensors")) {
+                chunks.add(safetensorsChunk(path, null));
+            } else if (name.endsWith(".pt")) {
+                chunks.add(new PtChunk(path, TorchFile.readTensorInfo(path)));
+            } else {
+                throw new InvalidInputException(path, "unknown activation file type (expected .npy, .safetensors or .pt)");
+            }
+            source = name;
+        } else {
+            throw new InvalidInputException(path, "not found");
+        }
+        int d = checkSameWidth(chunks, -1);
+        String dtype = chunks.get(0).read(0, 0).dtype().safetensorsName();
+        List<Manifest.Chunk> entries = chunks.stream().map(c -> new Manifest.Chunk(c.file().getFileName().toString(), c.rows())).toList();
+        Manifest m = new Manifest(Manifest.FORMAT, Manifest.VERSION, model, Manifest.UNKNOWN, hook, d, dtype, 0, Manifest.UNKNOWN,
+                source, Manifest.UNKNOWN, Manifest.UNKNOWN, 0, 0, 0, true, entries);
+        return new ActivationSet(path, m, chunks, null);
+    }
+
+    private static ActivationSet openNative(Path dir) throws IOException {
+        Manifest m = Manifest.read(dir);
+        List<ChunkSource> chunks = new ArrayList<>();
+        for (Manifest.Chunk c : m.chunks()) {
+            Path f = dir.resolve(c.file()).normalize();
+            if (!f.startsWith(dir.normalize()) || !Files.isRegularFile(f)) {
+                throw new InvalidInputException(dir.resolve(Manifest.FILE), "lists chunk '" + c.file() + "', which is missing");
+            }
+            ChunkSource chunk = safetensorsChunk(f, ACTIVATIONS);
+            if (chunk.rows() != c.rows()) {
+                throw new InvalidInputException(f, "holds " + chunk.rows() + " rows, but the manifest says " + c.rows());
+            }
+            chunks.add(chunk);
+        }
+        checkSameWidth(chunks, m.d());
+        Path tokenFile = dir.resolve(CorpusTokens.FILE);
+        CorpusTokens tokens = Files.isRegularFile(tokenFile) ? CorpusTokens.open(tokenFile) : null;
+        return new ActivationSet(dir, m, chunks, tokens);
+    }
+
+    private static int checkSameWidth(List<ChunkSource> chunks, int expected) throws IOException {
+        int d = expected;
+        for (ChunkSource c : chunks) {
+            long[] shape = c.read(0, 0).shape();
+            if (shape.length != 2) {
+                throw new InvalidInputException(c.file(), "activations must be [rows, d], found shape " + Arrays.toString(shape));
+            }
+            if (d < 0) {
+                d = (int) shape[1];
+            } else if (shape[1] != d) {
+                throw new InvalidInputException(c.file(), "has d=" + shape[1] + " but the set's d is " + d);
+            }
+        }
+        return d;
+    }
+
+    private static ChunkSource npyChunk(Path f) throws IOException {
+        long[] shape;
+        try (NpyFile n = NpyFile.open(f)) {
+            shape = n.shape();
+        }
+        long rows = shape.length == 0 ? 0 : shape[0];
+        return new ChunkSource() {
+            @Override
+            public Path file() {
+                return f;
+            }
+
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public Tensor read(long start, long count) throws IOException {
+                try (NpyFile n = NpyFile.open(f)) {
+                    return n.readRows(start, count);
+                }
+            }
+        };
+    }
+
+    /** A safetensors chunk: the tensor {@code name}, or its only 2-D tensor when name is null. */
+    private static ChunkSource safetensorsChunk(Path f, String name) throws IOException {
+        String tensor;
+        long rows;
+        boolean hasWindows;
+        try (SafetensorsFile s = SafetensorsFile.open(f)) {
+            if (name != null) {
+                tensor = name;
+            } else {
+                List<String> matrices = s.tensors().values().stream().filter(t -> t.shape().length == 2).map(TensorInfo::name).toList();
+                if (s.info(ACTIVATIONS).isPresent()) {
+                    tensor = ACTIVATIONS;
+                } else if (matrices.size() == 1) {
+                    tensor = matrices.get(0);
+                } else {
+                    throw new InvalidInputException(f, "holds " + matrices.size() + " matrices and none is named 'activations'");
+                }
+            }
+            TensorInfo info = s.info(tensor).orElseThrow(() -> new TensorFileException(f, "has no tensor '" + tensor + "'"));
+            rows = info.shape().length == 0 ? 0 : info.shape()[0];
+            hasWindows = s.info(WINDOW_STARTS).isPresent();
+        }
+        return new ChunkSource() {
+            @Override
+            public Path file() {
+                return f;
+            }
+
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public Tensor read(long start, long count) throws IOException {
+                try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                    return s.readRows(tensor, start, count);
+                }
+            }
+
+            @Override
+            public Optional<long[]> windows() throws IOException {
+                if (!hasWindows) {
+                    return Optional.empty();
+                }
+                try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                    return Optional.of(s.read(WINDOW_STARTS).longs());
+                }
+            }
+        };
+    }
+
+    /** A seed-style torch chunk; read whole on first use (zip storages are not sliceable), the last one kept. */
+    private static final class PtChunk implements ChunkSource {
+        private final Path file;
+        private final TensorInfo info;
+        private Tensor cached;
+
+        PtChunk(Path file, TensorInfo info) {
+            this.file = file;
+            this.info = info;
+        }
+
+        @Override
+        public Path file() {
+            return file;
+        }
+
+        @Override
+        public long rows() {
+            return info.shape().length == 0 ? 0 : info.shape()[0];
+        }
+
+        @Override
+        public synchronized Tensor read(long start, long count) throws IOException {
+            long[] shape = info.shape();
+            if (count == 0) {
+                long[] s = shape.clone();
+                s[0] = 0;
+                return new Tensor(info.dtype(), s, java.nio.ByteBuffer.allocate(0));
+            }
+            if (cached == null) {
+                cached = TorchFile.readTensor(file);
+            }
+            long rowBytes = cached.numel() / Math.max(1, shape[0]) * info.dtype().byteSize();
+            var b = cached.data().position((int) (start * rowBytes)).limit((int) ((start + count) * rowBytes)).slice();
+            long[] s = shape.clone();
+            s[0] = count;
+            return new Tensor(info.dtype(), s, b);
+        }
+    }
+
+    public Path location() {
+        return location;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    public int d() {
+        return manifest.d();
+    }
+
+    public String hook() {
+        return manifest.hook();
+    }
+
+    public DType dtype() {
+        return DType.fromSafetensors(manifest.dtype()).orElse(DType.F32);
+    }
+
+    public long rows() {
+        return firstRow[chunks.size()];
+    }
+
+    public int chunkCount() {
+        return chunks.size();
+    }
+
+    public long chunkRows(int chunk) {
+        return chunks.get(chunk).rows();
+    }
+
+    public long chunkFirstRow(int chunk) {
+        return firstRow[chunk];
+    }
+
+    public Path chunkFile(int chunk) {
+        return chunks.get(chunk).file();
+    }
+
+    /** A whole chunk as stored. */
+    public Tensor readChunk(int chunk) throws IOException {
+        return chunks.get(chunk).read(0, chunks.get(chunk).rows());
+    }
+
+    /** Rows [start, start+count) of one chunk as stored. */
+    public Tensor readChunkRows(int chunk, long start, long count) throws IOException {
+        return chunks.get(chunk).read(start, count);
+    }
+
+    /** Rows [start, start+count) of the whole set as float32 values, crossing chunk boundaries as needed. */
+    public float[] readRows(long start, int count) throws IOException {
+        if (start < 0 || count < 0 || start + count > rows()) {
+            throw new IllegalArgumentException("rows [" + start + ", " + (start + count) + ") outside a set of " + rows());
+        }
+        float[] out = new float[Math.multiplyExact(count, d())];
+        int filled = 0;
+        int c = chunkOf(start);
+        long at = start;
+        while (filled < count) {
+            long inChunk = at - firstRow[c];
+            long n = Math.min(count - filled, chunks.get(c).rows() - inChunk);
+            float[] part = chunks.get(c).read(inChunk, n).floats();
+            System.arraycopy(part, 0, out, filled * d(), part.length);
+            filled += (int) n;
+            at += n;
+            c++;
+        }
+        return out;
+    }
+
+    /** The chunk holding global row {@code row}. */
+    public int chunkOf(long row) {
+        int i = Arrays.binarySearch(firstRow, row);
+        int c = i >= 0 ? i : -i - 2;
+        while (c < chunks.size() - 1 && chunks.get(c).rows() == 0) {
+            c++;
+        }
+        return c;
+    }
+
+    /** Whether rows can be traced back to text (the app's own sets, harvested from a corpus). */
+    public boolean hasTokens() {
+        return tokens != null && manifest.window() > 0;
+    }
+
+    /**
+     * The text around a row: the ids of its window's tokens, the row's position in that window, and each
+     * token's document index, so a view can stop context at a document boundary.
+     */
+    public Optional<TokenContext> context(long row) throws IOException {
+        if (!hasTokens()) {
+            return Optional.empty();
+        }
+        int c = chunkOf(row);
+        Optional<long[]> windows = chunks.get(c).windows();
+        if (windows.isEmpty()) {
+            return Optional.empty();
+        }
+        int window = manifest.window();
+        long inChunk = row - firstRow[c];
+        long first = windows.get()[(int) (inChunk / window)];
+        int position = (int) (inChunk % window);
+        long[] ids = tokens.window(first, window);
+        int[] docs = new int[window];
+        for (int i = 0; i < window; i++) {
+            docs[i] = tokens.document(first + i);
+        }
+        return Optional.of(new TokenContext(row, first, position, ids, docs));
+    }
+
+    /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */
+    public record TokenContext(long row, long windowStart, int position, long[] tokenIds, int[] documents) {
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (tokens != null) {
+            tokens.close();
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package org.sparsescope.compute.activations;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.model.HookPoint;
+import org.sparsescope.compute.model.Hooks;
+import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.tensor.Checkpoint;
+import org.sparsescope.compute.tensor.Safetensors;
+import org.sparsescope.compute.tensor.Tensor;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.compute.work.ContentHash;
+import org.sparsescope.compute.work.Progress;
+import org.sparsescope.compute.work.ProgressListener;
+
+/**
+ * Runs a model over a corpus as far as one hook and writes what it reads there as an activation set. The corpus
+ * is encoded once into {@code tokens.safetensors} (documents joined by the end-of-text id); windows are cut from it
+ * in order or shuffled; each chunk is written atomically and then listed in the manifest, so a cancelled or killed
+ * harvest resumes at the first chunk not listed and yields the same set as an uninterrupted run.
+ */
+public final class Harvester {
+    private final LanguageModel model;
+    private String modelHash;
+
+    public Harvester(LanguageModel model) {
+        this.model = model;
+    }
+
+    /** SHA-256 of the model's weight files, computed once per harvester. */
+    private synchronized String modelHash() throws IOException {
+        if (modelHash == null) {
+            try (Checkpoint ckpt = Checkpoint.open(model.dir())) {
+                modelHash = ContentHash.sha256(ckpt.files());
+            }
+        }
+        return modelHash;
+    }
+
+    /** What a harvest did: rows now in the set, rows written by this call, and its model throughput. */
+    public record Result(Path set, long rows, long rowsWritten, double seconds, double tokensPerSecond) {
+    }
+
+    public Result harvest(String hookName, Corpus corpus, Path out, HarvestOptions opts, ProgressListener progress, Cancellation cancel)
+            throws IOException, CancelledException {
+        HookPoint hook = model.hook(hookName);
+        int d = model.config().dModel();
+        int window = opts.window();
+        int rowsPerChunk = opts.rowsPerChunk(d);
+        String modelHash = modelHash();
+        String tokenizerHash = ContentHash.sha256(model.tokenizer().file());
+        String corpusHash = corpus.contentHash();
+        long windowsWanted = (opts.tokens() + window - 1) / window;
+        Manifest fresh = new Manifest(Manifest.FORMAT, Manifest.VERSION, model.dir().toAbsolutePath().toString(), modelHash, hook.name(), d,
+                opts.dtype().safetensorsName(), window, tokenizerHash, corpus.path().toAbsolutePath().toString(), corpusHash,
+                (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""), opts.seed(), windowsWanted * window, rowsPerChunk, false, List.of());
+        Manifest manifest = prepareFolder(out, fresh);
+
+        Path tokenFile = out.resolve(CorpusTokens.FILE);
+        // Shuffled or document-aligned windows are drawn from the whole corpus; packed ones need only its start.
+        long need = opts.shuffle() || opts.documentStarts() ? 0 : windowsWanted * window;
+        if (!Files.isRegularFile(tokenFile) || encodedTooLittle(tokenFile, need)) {
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("corpus_sha256", corpusHash);
+            meta.put("tokenizer_sha256", tokenizerHash);
+            meta.put("max_tokens", Long.toString(need));
+            CorpusTokens.write(corpus, model.tokenizer(), need, tokenFile, meta, progress, cancel);
+        }
+        long t0 = System.nanoTime();
+        long rowsWritten = 0;
+        try (CorpusTokens tokens = CorpusTokens.open(tokenFile)) {
+            if (!corpusHash.equals(tokens.metadata().get("corpus_sha256"))) {
+                throw new InvalidInputException(tokenFile, "was encoded from another corpus; remove it or harvest into a new folder");
+            }
+            long[] starts = opts.documentStarts() ? tokens.documentWindowStarts(window) : tokens.packedWindowStarts(window);
+            long[] order = windowOrder(starts, windowsWanted, opts);
+            long totalRows = (long) order.length * window;
+            if (order.length == 0) {
+                throw new InvalidInputException(corpus.path(), "too short: not one window of " + window + " tokens");
+            }
+            if (manifest.targetRows() != totalRows) {
+                manifest = new Manifest(manifest.format(), manifest.version(), manifest.model(), manifest.modelHash(), manifest.hook(), d,
+                        manifest.dtype(), window, tokenizerHash, manifest.corpus(), corpusHash, manifest.order(), manifest.seed(), totalRows,
+                        rowsPerChunk, false, manifest.chunks());
+            }
+            int windowsPerChunk = rowsPerChunk / window;
+            int chunkCount = (int) ((order.length + windowsPerChunk - 1) / windowsPerChunk);
+            List<Manifest.Chunk> done = new ArrayList<>(manifest.chunks());
+            ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "harvest-writer");
+                t.setDaemon(true);
+                return t;
+            });
+            Future<?> pending = null;
+            try {
+                for (int c = done.size(); c < chunkCount; c++) {
+                    int from = c * windowsPerChunk;
+                    int to = Math.min(order.length, from + windowsPerChunk);
+                    long[] chunkWindows = java.util.Arrays.copyOfRange(order, from, to);
+                    ByteBuffer rows = harvestChunk(hook, tokens, chunkWindows, opts, progress, cancel,
+                            (long) from * window, totalRows, t0, rowsWritten);
+                    rowsWritten += (long) chunkWindows.length * window;
+                    await(pending);
+                    final int index = c;
+                    final Manifest base = manifest;
+                    pending = writer.submit(() -> {
+                        String name = String.format("chunk-%05d.safetensors", index);
+                        Map<String, Tensor> tensors = new LinkedHashMap<>();
+                        tensors.put(ActivationSet.ACTIVATIONS, new Tensor(opts.dtype(), new long[] {(long) chunkWindows.length * window, d}, rows));
+                        tensors.put(ActivationSet.WINDOW_STARTS, Tensor.ofLongs(new long[] {chunkWindows.length}, chunkWindows));
+                        Safetensors.write(out.resolve(name), tensors, Map.of("hook", hook.name()));
+                        synchronized (done) {
+                            done.add(new Manifest.Chunk(name, (long) chunkWindows.length * window));
+                            base.withChunks(done, done.size() == chunkCount).write(out);
+                        }
+                        return null;
+                    });
+                }
+                await(pending);
+            } finally {
+                writer.shutdown();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            progress.onProgress(new Progress(1.0, "harvested " + totalRows + " rows", rowsWritten / seconds, "tokens/s", 0));
+            return new Result(out, manifest.withChunks(done, true).rows(), rowsWritten, seconds, rowsWritten / seconds);
+        }
+    }
+
+    /** Whether an earlier harvest encoded only a prefix of the corpus shorter than this one needs (the prefix is the same). */
+    private static boolean encodedTooLittle(Path tokenFile, long need) throws IOException {
+        try (CorpusTokens t = CorpusTokens.open(tokenFile)) {
+            long max = Long.parseLong(t.metadata().getOrDefault("max_tokens", "0"));
+            return max > 0 && (need == 0 || (max < need && t.size() >= max));
+        }
+    }
+
+    /** Runs the model over one chunk's windows in batches and returns its rows in the storage dtype. */
+    private ByteBuffer harvestChunk(HookPoint hook, CorpusTokens tokens, long[] windows, HarvestOptions opts, ProgressListener progress,
+            Cancellation cancel, long rowsBefore, long totalRows, long t0, long rowsWrittenBefore) throws CancelledException {
+        int window = opts.window();
+        int d = model.config().dModel();
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(windows.length * window * d, opts.dtype().byteSize()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        Hooks hooks = Hooks.builder().capture(hook).build();
+        DataType storage = opts.dtype().engineType();
+        for (int b = 0; b < windows.length; b += opts.batchWindows()) {
+            cancel.check();
+            int n = Math.min(opts.batchWindows(), windows.length - b);
+            long[][] ids = new long[n][];
+            for (int i = 0; i < n; i++) {
+                ids[i] = tokens.window(windows[b + i], window);
+            }
+            try (NDManager scope = model.newScope()) {
+                NDArray acts = model.run(model.idsArray(scope, ids), hooks).captures().get(hook); // [n, T, D]
+                NDArray stored = acts.getDataType() == storage ? acts : acts.toType(storage, false);
+                out.put(stored.toByteBuffer());
+            }
+            long setRows = rowsBefore + (long) (b + n) * window;
+            double rate = (rowsWrittenBefore + (long) (b + n) * window) / ((System.nanoTime() - t0) / 1e9);
+            progress.onProgress(new Progress((double) setRows / totalRows, "harvesting " + hook + ": " + setRows + " / " + totalRows + " tokens",
+                    rate, "tokens/s", (totalRows - setRows) / rate));
+        }
+        return out.flip();
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing a chunk", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("writing a chunk failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The window starts to harvest, in order: the first n, or the first n of a seeded shuffle of all of them. */
+    static long[] windowOrder(long[] starts, long wanted, HarvestOptions opts) {
+        int n = (int) Math.min(starts.length, wanted);
+        if (!opts.shuffle()) {
+            return java.util.Arrays.copyOf(starts, n);
+        }
+        int[] perm = TrainingStream.permutation(starts.length, new Random(opts.seed()));
+        long[] order = new long[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = starts[perm[i]];
+        }
+        return order;
+    }
+
+    /**
+     * Makes {@code out} ready: a new or empty folder gets a fresh manifest; a folder holding a compatible harvest
+     * is resumed (leftover temporary files removed); anything else is refused and left untouched.
+     */
+    private static Manifest prepareFolder(Path out, Manifest fresh) throws IOException {
+        Path manifestFile = out.resolve(Manifest.FILE);
+        if (Files.isRegularFile(manifestFile)) {
+            Manifest old = Manifest.read(out);
+            String clash = clash(old, fresh);
+            if (clash != null) {
+                throw new InvalidInputException(manifestFile, "holds another harvest (" + clash
+                        + "); nothing was changed. Harvest into a new folder, or remove this one first");
+            }
+            try (Stream<Path> s = Files.list(out)) {
+                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().contains(".tmp")).toList()) {
+                    Files.deleteIfExists(p); // a write that a kill interrupted; never listed in the manifest
+                }
+            }
+            return old;
+        }
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> s = Files.list(out)) {
+                if (s.findAny().isPresent()) {
+                    throw new InvalidInputException(out, "exists and is not an activation set; nothing was written. Choose an empty or new folder");
+                }
+            }
+        } else if (Files.exists(out)) {
+            throw new InvalidInputException(out, "exists and is a file, not a folder");
+        }
+        Files.createDirectories(out);
+        fresh.write(out);
+        return fresh;
+    }
+
+    private static String clash(Manifest old, Manifest fresh) {
+        if (!old.modelHash().equals(fresh.modelHash())) {
+            return "another model's weights";
+        }
+        if (!old.hook().equals(fresh.hook())) {
+            return "hook " + old.hook() + ", not " + fresh.hook();
+        }
+        if (old.window() != fresh.window()) {
+            return "window " + old.window() + ", not " + fresh.window();
+        }
+        if (!old.dtype().equals(fresh.dtype())) {
+            return "dtype " + old.dtype() + ", not " + fresh.dtype();
+        }
+        if (!old.corpusHash().equals(fresh.corpusHash())) {
+            return "another corpus";
+        }
+        if (!old.order().equals(fresh.order()) || old.seed() != fresh.seed()) {
+            return "window order " + old.order() + " seed " + old.seed();
+        }
+        if (old.rowsPerChunk() != fresh.rowsPerChunk()) {
+            return old.rowsPerChunk() + " rows per chunk";
+        }
+        return null;
+    }
+}

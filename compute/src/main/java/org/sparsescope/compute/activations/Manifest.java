@@ -1,0 +1,88 @@
+package org.sparsescope.compute.activations;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.tensor.AtomicFile;
+
+/**
+ * {@code manifest.json} of an activation set: where its rows came from (model and weight hash, hook, tokenizer,
+ * corpus and window order) and the chunks written so far. Rewritten atomically after each chunk, so a reader
+ * (even while a harvest appends) sees only whole chunks.
+ *
+ * @param order       "consecutive" windows from the start of the corpus, or "shuffled" by {@code seed}
+ * @param targetRows  rows the harvest aims at; {@code complete} once written
+ */
+public record Manifest(
+        String format,
+        int version,
+        String model,
+        String modelHash,
+        String hook,
+        int d,
+        String dtype,
+        int window,
+        String tokenizerHash,
+        String corpus,
+        String corpusHash,
+        String order,
+        long seed,
+        long targetRows,
+        int rowsPerChunk,
+        boolean complete,
+        List<Chunk> chunks) {
+
+    public static final String FILE = "manifest.json";
+    public static final String FORMAT = "sparsescope-activations";
+    public static final int VERSION = 1;
+    public static final String UNKNOWN = "unknown";
+
+    public record Chunk(String file, long rows) {
+    }
+
+    public Manifest {
+        chunks = chunks == null ? List.of() : List.copyOf(chunks);
+    }
+
+    public long rows() {
+        return chunks.stream().mapToLong(Chunk::rows).sum();
+    }
+
+    public Manifest withChunks(List<Chunk> newChunks, boolean isComplete) {
+        return new Manifest(format, version, model, modelHash, hook, d, dtype, window, tokenizerHash, corpus, corpusHash, order, seed,
+                targetRows, rowsPerChunk, isComplete, newChunks);
+    }
+
+    static final Gson GSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .setPrettyPrinting().create();
+
+    public static Manifest read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        Manifest m;
+        try {
+            m = GSON.fromJson(Files.readString(file), Manifest.class);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(file, "missing: not an activation set folder");
+        } catch (JsonParseException e) {
+            throw new InvalidInputException(file, "malformed manifest: " + e.getMessage(), e);
+        }
+        if (m == null || !FORMAT.equals(m.format()) || m.d() <= 0) {
+            throw new InvalidInputException(file, "not a " + FORMAT + " manifest");
+        }
+        if (m.version() > VERSION) {
+            throw new InvalidInputException(file, "written by a newer Sparsescope (format version " + m.version() + ")");
+        }
+        return m;
+    }
+
+    public void write(Path dir) throws IOException {
+        AtomicFile.writeString(dir.resolve(FILE), GSON.toJson(this));
+    }
+}
