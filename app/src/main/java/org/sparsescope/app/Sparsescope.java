@@ -3,6 +3,7 @@ package org.sparsescope.app;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.sparsescope.app.cli.BenchCommand;
+import org.sparsescope.app.cli.HarvestCommand;
 import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.compute.InvalidInputException;
 import picocli.CommandLine;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
-        subcommands = {PerplexityCommand.class, BenchCommand.class})
+        subcommands = {PerplexityCommand.class, HarvestCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
     @CommandLine.Spec
