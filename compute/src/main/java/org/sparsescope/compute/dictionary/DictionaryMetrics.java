@@ -1,0 +1,89 @@
+package org.sparsescope.compute.dictionary;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.activations.ActivationSet;
+
+/**
+ * How well a dictionary reconstructs a set of activations, with the reference's definitions:
+ * FVU = Σ‖x − x̂‖² / Σ‖x − mean(x)‖², MSE over rows and dimensions, L0 = mean active features per row,
+ * dead = never active on these rows, dense = active on more than 10% of them; and each feature's density.
+ */
+public record DictionaryMetrics(long rows, double fvu, double mse, double l0, double deadFraction, double denseFraction, double[] density) {
+
+    public static final double DENSE_THRESHOLD = 0.1;
+    private static final int BATCH = 4096;
+
+    /** Refuses a dictionary whose d_in differs from the activations', naming both. */
+    public static void requireSameWidth(Dictionary d, Path dictionaryPath, ActivationSet set) throws InvalidInputException {
+        if (d.dIn() != set.d()) {
+            throw new InvalidInputException(dictionaryPath, "reads d_in=" + d.dIn() + " but the activations in " + set.location()
+                    + " have d=" + set.d() + (set.hook().equals("unknown") ? "" : " (hook " + set.hook() + ")"));
+        }
+    }
+
+    /** Metrics over rows [start, start + count) of a set. */
+    public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count, Device device) throws IOException {
+        return evaluate(d, (from, n) -> set.readRows(start + from, n), count, device);
+    }
+
+    /** Reads rows [from, from + n) of whatever is evaluated, as float32 row-major. */
+    @FunctionalInterface
+    public interface RowSource {
+        float[] read(long from, int n) throws IOException;
+    }
+
+    public static DictionaryMetrics evaluate(Dictionary d, RowSource rows, long count, Device device) throws IOException {
+        int dIn = d.dIn(), n = d.dSae();
+        // two passes would need the data twice; instead accumulate Σx, Σx² per dimension with the errors, in double
+        double[] sumX = new double[dIn];
+        double[] sumX2 = new double[dIn];
+        double sqErr = 0, active = 0;
+        long[] fires = new long[n];
+        try (NDManager weights = NDManager.newBaseManager(device)) {
+            Codec codec = d.codec(weights);
+            for (long from = 0; from < count; from += BATCH) {
+                int b = (int) Math.min(BATCH, count - from);
+                float[] x = rows.read(from, b);
+                try (NDManager scope = weights.newSubManager()) {
+                    NDArray xa = scope.create(x, new Shape(b, dIn));
+                    NDArray c = codec.encode(xa);
+                    NDArray err = codec.decode(c).sub(xa);
+                    sqErr += err.square().toType(DataType.FLOAT64, false).sum().getDouble();
+                    NDArray on = c.gt(0f);
+                    active += on.toType(DataType.FLOAT64, false).sum().getDouble();
+                    long[] perFeature = on.toType(DataType.INT64, false).sum(new int[] {0}).toLongArray();
+                    for (int j = 0; j < n; j++) {
+                        fires[j] += perFeature[j];
+                    }
+                }
+                for (int i = 0; i < b; i++) {
+                    for (int j = 0; j < dIn; j++) {
+                        double v = x[i * dIn + j];
+                        sumX[j] += v;
+                        sumX2[j] += v * v;
+                    }
+                }
+            }
+        }
+        double total = 0;
+        for (int j = 0; j < dIn; j++) {
+            total += sumX2[j] - sumX[j] * sumX[j] / count; // Σ (x − mean)² per dimension
+        }
+        double[] density = new double[n];
+        int dead = 0, dense = 0;
+        for (int j = 0; j < n; j++) {
+            density[j] = (double) fires[j] / count;
+            dead += fires[j] == 0 ? 1 : 0;
+            dense += density[j] > DENSE_THRESHOLD ? 1 : 0;
+        }
+        return new DictionaryMetrics(count, sqErr / total, sqErr / ((double) count * dIn), active / count, (double) dead / n,
+                (double) dense / n, density);
+    }
+}

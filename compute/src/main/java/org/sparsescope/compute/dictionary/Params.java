@@ -1,0 +1,31 @@
+package org.sparsescope.compute.dictionary;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import org.sparsescope.compute.tensor.Tensor;
+
+/** Shape checks for parameter records, and moving parameters onto the engine. */
+final class Params {
+    private Params() {
+    }
+
+    static void requireShape(String name, Tensor t, long... shape) {
+        if (t == null) {
+            throw new IllegalArgumentException("missing parameter " + name);
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+        }
+    }
+
+    static NDArray put(NDManager manager, Tensor t) {
+        return t.toFloat32(manager);
+    }
+
+    /** Rows of w divided by their L2 norms (rows of zero norm stay zero). */
+    static NDArray rowNormalized(NDArray w) {
+        NDArray norms = w.norm(new int[] {-1}, true);
+        return w.div(norms.maximum(1e-12f));
+    }
+}
