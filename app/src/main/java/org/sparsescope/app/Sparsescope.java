@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.sparsescope.app.cli.BenchCommand;
 import org.sparsescope.app.cli.HarvestCommand;
+import org.sparsescope.app.cli.TrainCommand;
+import org.sparsescope.app.cli.EvalCommand;
 import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.compute.InvalidInputException;
 import picocli.CommandLine;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
-        subcommands = {PerplexityCommand.class, HarvestCommand.class, BenchCommand.class})
+        subcommands = {PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -314,6 +314,24 @@ public final class DictionaryFiles {
         }
     }
 
+    /**
+     * Adds an evaluation to the app's sidecar of a dictionary it saved, under "evaluations" keyed by what was
+     * evaluated. Returns false, touching nothing, for a folder without the sidecar (a foreign dictionary).
+     */
+    public static boolean recordEvaluation(Path dir, String key, Map<String, Object> metrics) throws IOException {
+        Path sidecar = dir.resolve(SIDECAR);
+        if (!Files.isRegularFile(sidecar)) {
+            return false;
+        }
+        JsonObject root = readJson(sidecar);
+        JsonObject evals = root.has("evaluations") && root.get("evaluations").isJsonObject() ? root.getAsJsonObject("evaluations") : new JsonObject();
+        var gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        evals.add(key, gson.toJsonTree(metrics));
+        root.add("evaluations", evals);
+        AtomicFile.writeString(sidecar, gson.toJson(root));
+        return true;
+    }
+
     private static Map<String, Object> cfgOf(Dictionary d) {
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("architecture", d.architecture());

@@ -1,0 +1,166 @@
+package org.sparsescope.app.cli;
+
+import com.google.gson.GsonBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.bench.MatmulSpeed;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.train.SweepMember;
+import org.sparsescope.compute.train.TrainOptions;
+import org.sparsescope.compute.train.Trainer;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a sweep of dictionaries (untied ReLU with L1, and/or TopK) over the same batches.",
+                "Re-running the same command resumes from the run folder's checkpoint."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--activations", required = true, description = "activation set folder or file")
+    Path activations;
+
+    @Option(names = "--l1", split = ",", description = "L1 coefficients of ReLU dictionaries, e.g. 1e-3,2e-3")
+    List<Double> l1 = new ArrayList<>();
+
+    @Option(names = "--topk", split = ",", description = "k values of TopK dictionaries, e.g. 16,32")
+    List<Integer> topk = new ArrayList<>();
+
+    @Option(names = "--ratio", split = ",", defaultValue = "4", description = "dictionary sizes as multiples of d (default ${DEFAULT-VALUE})")
+    List<Integer> ratios;
+
+    @Option(names = "--batch", defaultValue = "2048", description = "rows per step (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "passes over the training rows (default ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--held-out", defaultValue = "65536", description = "rows at the end of the set kept for evaluation (default ${DEFAULT-VALUE})")
+    long heldOut;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation and batch order (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--l1-warmup", defaultValue = "0", description = "steps over which the L1 coefficient ramps up from 0")
+    int l1Warmup;
+
+    @Option(names = "--lr-warmup", defaultValue = "0", description = "steps over which the learning rate ramps up from 0")
+    int lrWarmup;
+
+    @Option(names = "--lr-decay-start", defaultValue = "1.0", description = "fraction of training after which the learning rate decays linearly to 0")
+    double lrDecayStart;
+
+    @Option(names = "--resample-every", defaultValue = "0", description = "re-initialise features dead over this many steps (0: never)")
+    int resampleEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "steps between checkpoints (default ${DEFAULT-VALUE})")
+    int checkpointEvery;
+
+    @Option(names = "--from", description = "fine-tune: start every member from this dictionary (any readable format)")
+    Path from;
+
+    @Option(names = "--out", required = true, description = "folder for the trained dictionaries (one SAELens folder each)")
+    Path out;
+
+    @Option(names = "--run", description = "folder for checkpoints (default: OUT/.run)")
+    Path run;
+
+    @Option(names = "--json", description = "print the results as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ActivationSet set = ActivationSet.open(activations)) {
+            Dictionary start = from == null ? null : DictionaryFiles.read(from);
+            if (start != null) {
+                DictionaryMetrics.requireSameWidth(start, from, set);
+            }
+            List<SweepMember> sweep = new ArrayList<>();
+            for (int ratio : start == null ? ratios : List.of(start.dSae() / set.d())) {
+                int n = start == null ? ratio * set.d() : start.dSae();
+                for (double c : l1) {
+                    SweepMember m = SweepMember.l1(n, c);
+                    sweep.add(start == null ? m : m.startingFrom(start, "finetune_" + m.name()));
+                }
+                for (int k : topk) {
+                    SweepMember m = SweepMember.topK(n, k);
+                    sweep.add(start == null ? m : m.startingFrom(start, "finetune_" + m.name()));
+                }
+            }
+            if (sweep.isEmpty()) {
+                throw new IllegalArgumentException("give --l1 and/or --topk values");
+            }
+            TrainOptions opts = new TrainOptions(batch, epochs, lr, seed, heldOut, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery);
+            Cancellation cancel = new Cancellation();
+            Thread hook = new Thread(cancel::cancel);
+            Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C checkpoints before exiting
+            TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
+            double matmulBefore = MatmulSpeed.gflopsPerSecond(org.sparsescope.compute.Devices.preferred(), 15);
+            Trainer.Result r = new Trainer(set, opts).train(sweep, out, run != null ? run : out.resolve(".run"), e -> {
+                String worst = e.members().isEmpty() ? "" : String.format(Locale.ROOT, "  %s loss %.4f L0 %.1f FVU %.3f",
+                        e.members().get(0).name(), e.members().get(0).loss(), e.members().get(0).l0(), e.members().get(0).fvu());
+                bar.onProgress(new Progress(e.fraction(), "step " + e.step() + "/" + e.totalSteps() + worst, e.tokensPerSecond(), "tokens/s", e.etaSeconds()));
+            }, cancel);
+            bar.done();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            double matmul = (matmulBefore + MatmulSpeed.gflopsPerSecond(org.sparsescope.compute.Devices.preferred(), 15)) / 2;
+            double flopsPerToken = 0;
+            for (SweepMember m : sweep) {
+                flopsPerToken += 6.0 * set.d() * m.dSae();
+            }
+            double achieved = r.tokensPerSecond() * flopsPerToken / 1e9;
+            var o = spec.commandLine().getOut();
+            if (json) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (Trainer.Trained t : r.dictionaries()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", t.member().name());
+                    m.put("dir", t.dir().toString());
+                    m.put("l1", t.member().l1());
+                    m.put("k", t.member().k());
+                    m.put("d_sae", t.member().dSae());
+                    m.put("fvu", t.heldOut().fvu());
+                    m.put("l0", t.heldOut().l0());
+                    m.put("mse", t.heldOut().mse());
+                    m.put("dead_fraction", t.heldOut().deadFraction());
+                    m.put("dense_fraction", t.heldOut().denseFraction());
+                    rows.add(m);
+                }
+                Map<String, Object> all = new LinkedHashMap<>();
+                all.put("dictionaries", rows);
+                all.put("steps", r.steps());
+                all.put("seconds", r.seconds());
+                all.put("tokens_per_second", r.tokensPerSecond());
+                all.put("gflops_6dn", achieved);
+                all.put("matmul_gflops", matmul);
+                o.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(all));
+            } else {
+                o.printf("%-22s %8s %10s %9s %8s %8s%n", "dictionary", "d_sae", "FVU", "L0", "dead", "dense");
+                for (Trainer.Trained t : r.dictionaries()) {
+                    DictionaryMetrics h = t.heldOut();
+                    o.printf(Locale.ROOT, "%-22s %8d %10.5f %9.3f %8.4f %8.4f%n", t.member().name(), t.member().dSae(), h.fvu(), h.l0(),
+                            h.deadFraction(), h.denseFraction());
+                }
+                o.printf(Locale.ROOT, "%d steps in %.1f s: %,.0f tokens/s for %d dictionaries = %.1f GFLOP/s (6·d·n per token each); matmul %.1f GFLOP/s (ratio %.2f)%n",
+                        r.steps(), r.seconds(), r.tokensPerSecond(), sweep.size(), achieved, matmul, achieved / matmul);
+                o.println("saved under " + out);
+            }
+            return 0;
+        }
+    }
+}

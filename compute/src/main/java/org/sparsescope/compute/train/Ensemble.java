@@ -1,0 +1,298 @@
+package org.sparsescope.compute.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryInfo;
+import org.sparsescope.compute.dictionary.GatedDictionary;
+import org.sparsescope.compute.dictionary.JumpReluDictionary;
+import org.sparsescope.compute.dictionary.StandardDictionary;
+import org.sparsescope.compute.dictionary.TiedDictionary;
+import org.sparsescope.compute.dictionary.TopKDictionary;
+import org.sparsescope.compute.tensor.Tensor;
+
+/**
+ * E dictionaries of one kind and size trained together in batched matmuls over the same batches (the seed's
+ * "ensemble"). Parameters are stacked: W_enc [E, d, n], b_enc [E, 1, n], W_dec [E, n, d], b_dec [E, 1, d].
+ * The forward pass is the reference's: decoder rows normalised, the encoder reading x − b_dec, written as
+ * x W_enc + (b_enc − b_dec W_enc) so the backward pass needs no gradient of the [E, B, d] input copy.
+ */
+final class Ensemble {
+    private static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f;
+
+    final List<SweepMember> members;
+    final SweepMember.Kind kind;
+    final int e, d, n, k;
+    private final NDArray l1; // [E]
+    final NDArray[] params; // wEnc, bEnc, wDec, bDec
+    final NDArray[] moments1, moments2;
+    final NDArray fired; // [E, n] firings since the last event
+    final NDArray firedSinceResample; // [E, n]
+
+    Ensemble(NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
+        this.members = List.copyOf(members);
+        this.kind = members.get(0).kind();
+        this.e = members.size();
+        this.d = d;
+        this.n = members.get(0).dSae();
+        this.k = members.get(0).k();
+        float[] wEnc = new float[e * d * n], bEnc = new float[e * n], wDec = new float[e * n * d], bDec = new float[e * d], l1s = new float[e];
+        // xavier-uniform encoder, decoder = its transpose, b_enc = 0, b_dec = the data mean (the reference's init)
+        double a = Math.sqrt(6.0 / (d + n));
+        for (int m = 0; m < e; m++) {
+            SweepMember member = members.get(m);
+            l1s[m] = (float) member.l1();
+            if (member.start() != null) {
+                Trainable t = Trainable.of(member.start());
+                System.arraycopy(t.wEnc, 0, wEnc, m * d * n, d * n);
+                System.arraycopy(t.bEnc, 0, bEnc, m * n, n);
+                System.arraycopy(t.wDec, 0, wDec, m * n * d, n * d);
+                System.arraycopy(t.bDec, 0, bDec, m * d, d);
+                continue;
+            }
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < n; j++) {
+                    float w = (float) ((rnd.nextDouble() * 2 - 1) * a);
+                    wEnc[m * d * n + i * n + j] = w;
+                    wDec[m * n * d + j * d + i] = w;
+                }
+            }
+            System.arraycopy(dataMean, 0, bDec, m * d, d);
+        }
+        params = new NDArray[] {
+            manager.create(wEnc, new Shape(e, d, n)), manager.create(bEnc, new Shape(e, 1, n)),
+            manager.create(wDec, new Shape(e, n, d)), manager.create(bDec, new Shape(e, 1, d))};
+        moments1 = new NDArray[4];
+        moments2 = new NDArray[4];
+        for (int i = 0; i < 4; i++) {
+            params[i].setRequiresGradient(true);
+            moments1[i] = manager.zeros(params[i].getShape());
+            moments2[i] = manager.zeros(params[i].getShape());
+        }
+        l1 = manager.create(l1s);
+        fired = manager.zeros(new Shape(e, n));
+        firedSinceResample = manager.zeros(new Shape(e, n));
+    }
+
+    /** Everything of this ensemble that lives on the engine, for scoping and checkpoints. */
+    List<NDArray> arrays() {
+        List<NDArray> all = new ArrayList<>(List.of(params));
+        all.addAll(List.of(moments1));
+        all.addAll(List.of(moments2));
+        all.add(l1);
+        all.add(fired);
+        all.add(firedSinceResample);
+        return all;
+    }
+
+    /** Per-member results of one forward pass. */
+    record Forward(NDArray loss, NDArray mse, NDArray l0, NDArray sqErr, NDArray codes) {
+    }
+
+    /** The summed loss of all members for a batch x [B, d]; codes [E, B, n]. */
+    Forward forward(NDArray x, float l1Scale) {
+        NDArray wEnc = params[0], bEnc = params[1], wDec = params[2], bDec = params[3];
+        NDArray shift = bEnc.sub(bDec.matMul(wEnc)); // [E, 1, n]
+        NDArray pre = Activation.relu(x.matMul(wEnc).add(shift)); // [E, B, n]
+        NDArray codes = kind == SweepMember.Kind.TOPK ? keepTopK(pre, k) : pre;
+        NDArray wDecUnit = wDec.div(wDec.norm(new int[] {-1}, true)); // rows of unit norm, gradient through the norm
+        NDArray err = codes.matMul(wDecUnit).add(bDec).sub(x); // [E, B, d]
+        NDArray sqErr = err.square().sum(new int[] {1, 2}); // [E]
+        NDArray mse = sqErr.div((double) x.getShape().get(0) * d);
+        NDArray loss = mse;
+        if (kind == SweepMember.Kind.RELU_L1) {
+            NDArray l1Term = codes.sum(new int[] {2}).mean(new int[] {1}); // mean over the batch of Σ|c| (c ≥ 0)
+            loss = mse.add(l1Term.mul(l1).mul(l1Scale));
+        }
+        return new Forward(loss.sum(), mse, codes.gt(0f).sum(new int[] {2}).toType(DataType.FLOAT32, false).mean(new int[] {1}), sqErr, codes);
+    }
+
+    static NDArray keepTopK(NDArray pre, int k) {
+        NDList top = pre.topK(k, -1, true, false);
+        return pre.zerosLike().scatter(top.get(1), top.get(0), -1);
+    }
+
+    /** Counts which features fired in this batch. */
+    void recordFirings(NDArray codes) {
+        NDArray any = codes.gt(0f).sum(new int[] {1}).toType(DataType.FLOAT32, false); // [E, n]
+        fired.addi(any);
+        firedSinceResample.addi(any);
+    }
+
+    /** One Adam step (PyTorch's: bias-corrected moments, ε outside the square root); gradients are then zeroed. */
+    void adamStep(long t, double lr) {
+        double bc1 = 1 - Math.pow(BETA1, t), bc2 = 1 - Math.pow(BETA2, t);
+        float stepSize = (float) (lr / bc1);
+        float invSqrtBc2 = (float) (1 / Math.sqrt(bc2));
+        for (int i = 0; i < 4; i++) {
+            NDArray g = params[i].getGradient();
+            moments1[i].muli(BETA1).addi(g.mul(1 - BETA1));
+            moments2[i].muli(BETA2).addi(g.square().mul(1 - BETA2));
+            NDArray denom = moments2[i].sqrt().mul(invSqrtBc2).add(EPS);
+            params[i].subi(moments1[i].div(denom).mul(stepSize));
+            g.muli(0f);
+        }
+    }
+
+    /**
+     * Re-initialises features that did not fire since the last call: decoder row = a random batch input minus
+     * b_dec, normalised; encoder column = that row × 0.2 × the mean norm of live encoder columns; b_enc 0; Adam
+     * moments of those entries reset. Returns how many were resampled.
+     */
+    int resampleDead(float[] batch, int batchRows, Random rnd) {
+        float[] counts = firedSinceResample.toFloatArray();
+        float[] wEnc = params[0].toFloatArray(), bEnc = params[1].toFloatArray(), wDec = params[2].toFloatArray(), bDec = params[3].toFloatArray();
+        float[][] m1 = new float[4][], m2 = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            m1[i] = moments1[i].toFloatArray();
+            m2[i] = moments2[i].toFloatArray();
+        }
+        int resampled = 0;
+        for (int m = 0; m < e; m++) {
+            double liveNorm = 0;
+            int live = 0;
+            for (int j = 0; j < n; j++) {
+                if (counts[m * n + j] > 0) {
+                    double s = 0;
+                    for (int i = 0; i < d; i++) {
+                        double w = wEnc[m * d * n + i * n + j];
+                        s += w * w;
+                    }
+                    liveNorm += Math.sqrt(s);
+                    live++;
+                }
+            }
+            double encScale = 0.2 * (live > 0 ? liveNorm / live : 1.0);
+            for (int j = 0; j < n; j++) {
+                if (counts[m * n + j] > 0) {
+                    continue;
+                }
+                resampled++;
+                int r = rnd.nextInt(batchRows);
+                double norm = 0;
+                float[] dir = new float[d];
+                for (int i = 0; i < d; i++) {
+                    dir[i] = batch[r * d + i] - bDec[m * d + i];
+                    norm += dir[i] * dir[i];
+                }
+                norm = Math.max(Math.sqrt(norm), 1e-12);
+                for (int i = 0; i < d; i++) {
+                    float u = (float) (dir[i] / norm);
+                    wDec[m * n * d + j * d + i] = u;
+                    wEnc[m * d * n + i * n + j] = (float) (u * encScale);
+                    m1[0][m * d * n + i * n + j] = 0;
+                    m2[0][m * d * n + i * n + j] = 0;
+                    m1[2][m * n * d + j * d + i] = 0;
+                    m2[2][m * n * d + j * d + i] = 0;
+                }
+                bEnc[m * n + j] = 0;
+                m1[1][m * n + j] = 0;
+                m2[1][m * n + j] = 0;
+            }
+        }
+        if (resampled > 0) {
+            params[0].set(java.nio.FloatBuffer.wrap(wEnc));
+            params[1].set(java.nio.FloatBuffer.wrap(bEnc));
+            params[2].set(java.nio.FloatBuffer.wrap(wDec));
+            for (int i = 0; i < 3; i++) {
+                moments1[i].set(java.nio.FloatBuffer.wrap(m1[i]));
+                moments2[i].set(java.nio.FloatBuffer.wrap(m2[i]));
+            }
+        }
+        firedSinceResample.muli(0f);
+        return resampled;
+    }
+
+    /** Member m as a dictionary, decoder rows normalised as the forward pass uses them. */
+    Dictionary dictionary(int m, DictionaryInfo info) {
+        float[] wEnc = slice(params[0], m), bEnc = slice(params[1], m), wDec = slice(params[2], m), bDec = slice(params[3], m);
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int i = 0; i < d; i++) {
+                s += (double) wDec[j * d + i] * wDec[j * d + i];
+            }
+            float inv = (float) (1 / Math.sqrt(s));
+            for (int i = 0; i < d; i++) {
+                wDec[j * d + i] *= inv;
+            }
+        }
+        StandardDictionary base = new StandardDictionary(Tensor.ofFloats(new long[] {d, n}, wEnc), Tensor.ofFloats(new long[] {n}, bEnc),
+                Tensor.ofFloats(new long[] {n, d}, wDec), Tensor.ofFloats(new long[] {d}, bDec), true, info);
+        return kind == SweepMember.Kind.TOPK ? new TopKDictionary(base, k) : base;
+    }
+
+    private static float[] slice(NDArray stacked, int m) {
+        try (NDArray s = stacked.get(m)) {
+            return s.toFloatArray();
+        }
+    }
+
+    /** A loaded dictionary as the trainer's parameters: encoder reading x − b_dec, decoder rows of unit norm. */
+    static final class Trainable {
+        final float[] wEnc, bEnc, wDec, bDec;
+
+        private Trainable(float[] wEnc, float[] bEnc, float[] wDec, float[] bDec) {
+            this.wEnc = wEnc;
+            this.bEnc = bEnc;
+            this.wDec = wDec;
+            this.bDec = bDec;
+        }
+
+        /**
+         * Exact for standard and tied dictionaries (b_dec folded into b_enc where the encoder read x itself; decoder
+         * norms folded into the encoder, as relu(a)·s = relu(a·s)); a JumpReLU threshold or a gate is dropped, and
+         * for TopK the folding keeps the map only when decoder rows already have unit norm (sparsify's do).
+         */
+        static Trainable of(Dictionary dict) {
+            StandardDictionary s = dict instanceof StandardDictionary sd ? sd
+                    : dict instanceof TiedDictionary td ? td.toStandard()
+                    : dict instanceof TopKDictionary tk ? tk.base()
+                    : dict instanceof JumpReluDictionary jr ? jr.base()
+                    : gatedAsStandard((GatedDictionary) dict);
+            int d = s.dIn(), n = s.dSae();
+            float[] wEnc = s.wEnc().floats(), bEnc = s.bEnc().floats(), wDec = s.wDec().floats(), bDec = s.bDec().floats();
+            if (!s.applyBDecToInput()) {
+                for (int j = 0; j < n; j++) {
+                    double shift = 0;
+                    for (int i = 0; i < d; i++) {
+                        shift += (double) bDec[i] * wEnc[i * n + j];
+                    }
+                    bEnc[j] += (float) shift; // x W + b = (x − b_dec) W + (b + b_dec W)
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                double norm = 0;
+                for (int i = 0; i < d; i++) {
+                    norm += (double) wDec[j * d + i] * wDec[j * d + i];
+                }
+                float s2 = (float) Math.sqrt(norm);
+                if (s2 == 0) {
+                    continue;
+                }
+                for (int i = 0; i < d; i++) {
+                    wDec[j * d + i] /= s2;
+                    wEnc[i * n + j] *= s2;
+                }
+                bEnc[j] *= s2;
+            }
+            return new Trainable(wEnc, bEnc, wDec, bDec);
+        }
+
+        private static StandardDictionary gatedAsStandard(GatedDictionary g) {
+            return new StandardDictionary(g.wEnc(), g.bGate(), g.wDec(), g.bDec(), g.applyBDecToInput(), g.info());
+        }
+    }
+
+    static Map<String, Object> describe(SweepMember m) {
+        return m.kind() == SweepMember.Kind.TOPK ? Map.of("kind", "topk", "k", m.k(), "d_sae", m.dSae())
+                : Map.of("kind", "relu_l1", "l1", m.l1(), "d_sae", m.dSae());
+    }
+}

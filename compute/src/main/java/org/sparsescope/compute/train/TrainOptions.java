@@ -1,0 +1,75 @@
+package org.sparsescope.compute.train;
+
+/**
+ * How to train a sweep. Defaults are the reference recipe: Adam lr 1e-3, batch 2048, 3 epochs, no schedule.
+ *
+ * @param heldOutRows     rows at the end of the activation set kept for evaluation
+ * @param l1WarmupSteps   the L1 coefficient ramps linearly from 0 over these steps (0: none)
+ * @param lrWarmupSteps   the learning rate ramps linearly from 0 over these steps (0: none)
+ * @param lrDecayStart    fraction of training after which the learning rate decays linearly to 0 (1: none)
+ * @param resampleEvery   every so many steps, features that did not fire since the last resampling are re-initialised (0: never)
+ * @param eventEvery      a progress event every so many steps
+ * @param checkpointEvery a checkpoint every so many steps (0: only when cancelled)
+ */
+public record TrainOptions(int batchSize, int epochs, double learningRate, long seed, long heldOutRows, int l1WarmupSteps,
+        int lrWarmupSteps, double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery) {
+
+    public TrainOptions {
+        if (batchSize < 1 || epochs < 1 || !(learningRate > 0) || heldOutRows < 0 || eventEvery < 1) {
+            throw new IllegalArgumentException("batch, epochs, learning rate and event interval must be positive");
+        }
+        if (!(lrDecayStart > 0 && lrDecayStart <= 1)) {
+            throw new IllegalArgumentException("lr decay start is a fraction in (0, 1], got " + lrDecayStart);
+        }
+    }
+
+    public static TrainOptions reference(long heldOutRows) {
+        return new TrainOptions(2048, 3, 1e-3, 0, heldOutRows, 0, 0, 1.0, 0, 50, 500);
+    }
+
+    public TrainOptions withBatch(int b) {
+        return new TrainOptions(b, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+    }
+
+    public TrainOptions withEpochs(int e) {
+        return new TrainOptions(batchSize, e, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+    }
+
+    public TrainOptions withSchedule(int l1Warmup, int lrWarmup, double decayStart) {
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1Warmup, lrWarmup, decayStart, resampleEvery, eventEvery, checkpointEvery);
+    }
+
+    public TrainOptions withResampleEvery(int steps) {
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, steps, eventEvery, checkpointEvery);
+    }
+
+    public TrainOptions withEvents(int every, int checkpoint) {
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, every, checkpoint);
+    }
+
+    public TrainOptions withSeed(long s) {
+        return new TrainOptions(batchSize, epochs, learningRate, s, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+    }
+
+    public TrainOptions withLearningRate(double lr) {
+        return new TrainOptions(batchSize, epochs, lr, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+    }
+
+    /** The learning rate at {@code step} of {@code total}. */
+    double learningRate(long step, long total) {
+        double f = 1.0;
+        if (lrWarmupSteps > 0 && step < lrWarmupSteps) {
+            f *= (step + 1.0) / lrWarmupSteps;
+        }
+        double decayFrom = lrDecayStart * total;
+        if (lrDecayStart < 1 && step >= decayFrom) {
+            f *= Math.max(0, (total - step) / (total - decayFrom));
+        }
+        return learningRate * f;
+    }
+
+    /** The factor on every L1 coefficient at {@code step}. */
+    double l1Scale(long step) {
+        return l1WarmupSteps > 0 && step < l1WarmupSteps ? (step + 1.0) / l1WarmupSteps : 1.0;
+    }
+}

@@ -1,0 +1,303 @@
+package org.sparsescope.compute.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.activations.TrainingStream;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.dictionary.DictionaryInfo;
+import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.tensor.Safetensors;
+import org.sparsescope.compute.tensor.SafetensorsFile;
+import org.sparsescope.compute.tensor.Tensor;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+
+/**
+ * Trains a sweep of dictionaries on an activation set, all over the same shuffled batches, members of one kind
+ * and size batched into one {@link Ensemble}. Checkpoints into {@code runDir} every N steps and on cancellation,
+ * so that calling {@link #train} again with the same sweep resumes; finished dictionaries are saved in the SAELens
+ * layout under {@code outDir/<member>} with their held-out metrics.
+ */
+public final class Trainer {
+    private static final String CHECKPOINT = "checkpoint.safetensors";
+
+    private final ActivationSet set;
+    private final TrainOptions opts;
+    private final Device device;
+
+    public Trainer(ActivationSet set, TrainOptions opts) {
+        this(set, opts, Devices.preferred());
+    }
+
+    public Trainer(ActivationSet set, TrainOptions opts, Device device) {
+        this.set = set;
+        this.opts = opts;
+        this.device = device;
+    }
+
+    @FunctionalInterface
+    public interface Listener {
+        void onEvent(TrainEvent event);
+    }
+
+    /** A finished member: where it was saved, its dictionary, and its metrics on the held-out rows. */
+    public record Trained(SweepMember member, Path dir, Dictionary dictionary, DictionaryMetrics heldOut) {
+    }
+
+    public record Result(List<Trained> dictionaries, long steps, double seconds, double tokensPerSecond) {
+    }
+
+    public Result train(List<SweepMember> sweep, Path outDir, Path runDir, Listener listener, Cancellation cancel)
+            throws IOException, CancelledException {
+        if (sweep.isEmpty()) {
+            throw new IllegalArgumentException("a sweep needs at least one member");
+        }
+        for (SweepMember m : sweep) {
+            if (m.start() != null && m.start().dIn() != set.d()) {
+                throw new InvalidInputException(set.location(), "dictionary " + m.name() + " reads d_in=" + m.start().dIn()
+                        + " but these activations have d=" + set.d());
+            }
+        }
+        TrainingStream stream = new TrainingStream(set, opts.heldOutRows(), opts.batchSize(), opts.seed());
+        // a partial last batch is dropped, as the reference trainer does
+        long stepsPerEpoch = stream.trainRows() / opts.batchSize();
+        if (stepsPerEpoch == 0) {
+            throw new InvalidInputException(set.location(), "has " + stream.trainRows() + " training rows, fewer than one batch of " + opts.batchSize());
+        }
+        long totalSteps = stepsPerEpoch * opts.epochs();
+        Files.createDirectories(runDir);
+        String signature = signature(sweep, stream);
+        try (NDManager base = NDManager.newBaseManager(device)) {
+            Random rnd = new Random(opts.seed());
+            float[] mean = trainMean(stream);
+            Map<String, List<SweepMember>> groups = new LinkedHashMap<>();
+            for (SweepMember m : sweep) {
+                groups.computeIfAbsent(m.groupKey(), g -> new ArrayList<>()).add(m);
+            }
+            List<Ensemble> ensembles = new ArrayList<>();
+            for (List<SweepMember> g : groups.values()) {
+                ensembles.add(new Ensemble(base, g, set.d(), mean, rnd));
+            }
+            long step = restore(runDir.resolve(CHECKPOINT), signature, ensembles);
+            Engine engine = Engine.getInstance();
+            long t0 = System.nanoTime();
+            long stepsThisRun = 0;
+            float[] lastBatch = null;
+            int lastRows = 0;
+            while (step < totalSteps) {
+                int epoch = (int) (step / stepsPerEpoch);
+                long skip = step % stepsPerEpoch; // resuming mid-epoch: the same order, the batches already seen skipped
+                try (TrainingStream.Epoch batches = stream.epoch(epoch)) {
+                    for (long b = 0; b < stepsPerEpoch && step < totalSteps; b++) {
+                        TrainingStream.Batch batch = batches.next();
+                        if (b < skip) {
+                            continue;
+                        }
+                        if (cancel.isCancelled()) {
+                            checkpoint(runDir.resolve(CHECKPOINT), signature, ensembles, step);
+                            throw new CancelledException();
+                        }
+                        step++;
+                        stepsThisRun++;
+                        boolean event = step % opts.eventEvery() == 0 || step == totalSteps;
+                        List<TrainEvent.MemberStats> stats = step(base, engine, ensembles, batch, step, totalSteps, event);
+                        lastBatch = batch.values();
+                        lastRows = batch.rows();
+                        if (opts.resampleEvery() > 0 && step % opts.resampleEvery() == 0 && step < totalSteps) {
+                            for (Ensemble e : ensembles) {
+                                e.resampleDead(lastBatch, lastRows, rnd);
+                            }
+                        }
+                        if (event) {
+                            double seconds = (System.nanoTime() - t0) / 1e9;
+                            double rate = stepsThisRun * (double) opts.batchSize() / seconds;
+                            listener.onEvent(new TrainEvent(step, totalSteps, rate, (totalSteps - step) * opts.batchSize() / rate, stats));
+                        }
+                        if (opts.checkpointEvery() > 0 && step % opts.checkpointEvery() == 0 && step < totalSteps) {
+                            checkpoint(runDir.resolve(CHECKPOINT), signature, ensembles, step);
+                        }
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            List<Trained> out = new ArrayList<>();
+            for (Ensemble e : ensembles) {
+                for (int m = 0; m < e.e; m++) {
+                    out.add(finish(e, m, outDir, totalSteps));
+                }
+            }
+            Files.deleteIfExists(runDir.resolve(CHECKPOINT));
+            return new Result(out, totalSteps, seconds, stepsThisRun * (double) opts.batchSize() / seconds);
+        }
+    }
+
+    /** One optimiser step of every ensemble on a batch; member statistics when {@code withStats}. */
+    private List<TrainEvent.MemberStats> step(NDManager base, Engine engine, List<Ensemble> ensembles, TrainingStream.Batch batch,
+            long step, long totalSteps, boolean withStats) {
+        List<TrainEvent.MemberStats> stats = new ArrayList<>();
+        try (NDManager scope = base.newSubManager()) {
+            for (Ensemble e : ensembles) {
+                scope.tempAttachAll(e.arrays().toArray(new NDArray[0])); // results of ops on weights land in this scope
+            }
+            NDArray x = batch.toNDArray(scope);
+            List<Ensemble.Forward> forwards = new ArrayList<>();
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray total = null;
+                for (Ensemble e : ensembles) {
+                    Ensemble.Forward f = e.forward(x, (float) opts.l1Scale(step - 1));
+                    forwards.add(f);
+                    total = total == null ? f.loss() : total.add(f.loss());
+                }
+                gc.backward(total);
+            }
+            double lr = opts.learningRate(step - 1, totalSteps);
+            for (int i = 0; i < ensembles.size(); i++) {
+                Ensemble e = ensembles.get(i);
+                e.adamStep(step, lr);
+                e.recordFirings(forwards.get(i).codes());
+            }
+            if (withStats) {
+                double variance = x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble();
+                for (int i = 0; i < ensembles.size(); i++) {
+                    Ensemble e = ensembles.get(i);
+                    Ensemble.Forward f = forwards.get(i);
+                    float[] mse = f.mse().toFloatArray(), l0 = f.l0().toFloatArray(), sq = f.sqErr().toFloatArray();
+                    float[] fired = e.fired.toFloatArray();
+                    for (int m = 0; m < e.e; m++) {
+                        int dead = 0;
+                        for (int j = 0; j < e.n; j++) {
+                            dead += fired[m * e.n + j] == 0 ? 1 : 0;
+                        }
+                        SweepMember member = e.members.get(m);
+                        double loss = mse[m] + (member.kind() == SweepMember.Kind.RELU_L1 ? member.l1() * opts.l1Scale(step - 1) * l0Sum(f, m) : 0);
+                        stats.add(new TrainEvent.MemberStats(member.name(), loss, mse[m], l0[m], sq[m] / variance, (double) dead / e.n));
+                    }
+                    e.fired.muli(0f);
+                }
+            }
+        }
+        return stats;
+    }
+
+    private static double l0Sum(Ensemble.Forward f, int m) {
+        try (NDArray s = f.codes().get(m).sum(new int[] {1}).mean()) {
+            return s.getFloat();
+        }
+    }
+
+    private float[] trainMean(TrainingStream stream) throws IOException {
+        // the mean of the training rows, in double, streamed chunk by chunk
+        double[] sum = new double[set.d()];
+        long rows = 0;
+        for (int c = 0; c < set.chunkCount() && set.chunkFirstRow(c) < stream.trainRows(); c++) {
+            long n = Math.min(set.chunkRows(c), stream.trainRows() - set.chunkFirstRow(c));
+            float[] v = set.readChunkRows(c, 0, n).floats();
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < sum.length; j++) {
+                    sum[j] += v[i * sum.length + j];
+                }
+            }
+            rows += n;
+        }
+        float[] mean = new float[sum.length];
+        for (int j = 0; j < mean.length; j++) {
+            mean[j] = (float) (sum[j] / rows);
+        }
+        return mean;
+    }
+
+    private Trained finish(Ensemble e, int m, Path outDir, long steps) throws IOException {
+        SweepMember member = e.members.get(m);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("l1_coefficient", Double.toString(member.l1()));
+        DictionaryInfo info = new DictionaryInfo(set.hook(), set.manifest().model(), "Sparsescope trainer", meta);
+        Dictionary d = e.dictionary(m, info);
+        DictionaryMetrics held = opts.heldOutRows() > 0
+                ? DictionaryMetrics.evaluate(d, set, set.rows() - opts.heldOutRows(), opts.heldOutRows(), device) : null;
+        Map<String, Object> sidecar = new LinkedHashMap<>();
+        Map<String, Object> training = new LinkedHashMap<>(Ensemble.describe(member));
+        training.put("activations", set.location().toAbsolutePath().toString());
+        training.put("hook", set.hook());
+        training.put("steps", steps);
+        training.put("batch", opts.batchSize());
+        training.put("epochs", opts.epochs());
+        training.put("lr", opts.learningRate());
+        training.put("seed", opts.seed());
+        training.put("l1_warmup_steps", opts.l1WarmupSteps());
+        training.put("lr_warmup_steps", opts.lrWarmupSteps());
+        training.put("lr_decay_start", opts.lrDecayStart());
+        training.put("resample_every", opts.resampleEvery());
+        training.put("started_from", member.start() == null ? null : member.start().info().source());
+        sidecar.put("training", training);
+        if (held != null) {
+            sidecar.put("held_out", Map.of("rows", held.rows(), "fvu", held.fvu(), "mse", held.mse(), "l0", held.l0(),
+                    "dead_fraction", held.deadFraction(), "dense_fraction", held.denseFraction()));
+        }
+        Path dir = outDir.resolve(member.name());
+        DictionaryFiles.save(d, dir, sidecar);
+        return new Trained(member, dir, d, held);
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    private String signature(List<SweepMember> sweep, TrainingStream stream) {
+        List<Object> members = new ArrayList<>();
+        for (SweepMember m : sweep) {
+            Map<String, Object> d = new LinkedHashMap<>(Ensemble.describe(m));
+            d.put("name", m.name());
+            d.put("start", m.start() == null ? null : m.start().info().source());
+            members.add(d);
+        }
+        return new Gson().toJson(Map.of("members", members, "options", opts.toString(), "set", set.location().toAbsolutePath().toString(),
+                "rows", set.rows(), "train_rows", stream.trainRows()));
+    }
+
+    private static void checkpoint(Path file, String signature, List<Ensemble> ensembles, long step) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (int g = 0; g < ensembles.size(); g++) {
+            List<NDArray> arrays = ensembles.get(g).arrays();
+            for (int i = 0; i < arrays.size(); i++) {
+                NDArray a = arrays.get(i);
+                tensors.put("g" + g + "." + i, Tensor.ofFloats(a.getShape().getShape(), a.toFloatArray()));
+            }
+        }
+        Safetensors.write(file, tensors, Map.of("signature", signature, "step", Long.toString(step)));
+    }
+
+    /** The step to continue from: that of a matching checkpoint (whose arrays are loaded), else 0. */
+    private static long restore(Path file, String signature, List<Ensemble> ensembles) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            if (!signature.equals(f.metadata().get("signature"))) {
+                throw new InvalidInputException(file, "is a checkpoint of another run (other members, options or activations); "
+                        + "use another run folder or remove it");
+            }
+            for (int g = 0; g < ensembles.size(); g++) {
+                List<NDArray> arrays = ensembles.get(g).arrays();
+                for (int i = 0; i < arrays.size(); i++) {
+                    arrays.get(i).set(java.nio.FloatBuffer.wrap(f.read("g" + g + "." + i).floats()));
+                }
+            }
+            return Long.parseLong(f.metadata().get("step"));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.sparsescope.compute.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsescope.compute.Reference;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.dictionary.Codec;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.dictionary.DictionaryInfo;
+import org.sparsescope.compute.tensor.Safetensors;
+import org.sparsescope.compute.tensor.Tensor;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+
+class TrainerTest {
+    @TempDir
+    Path tmp;
+
+    /** The reference's seed-style chunk (8192 real activations at blocks.2.hook_resid_post) as a training set. */
+    private static ActivationSet chunk() throws Exception {
+        return ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference");
+    }
+
+    private static TrainOptions small() {
+        return new TrainOptions(256, 2, 1e-3, 3, 1024, 0, 0, 1.0, 0, 4, 0);
+    }
+
+    @Test
+    void sweepLearnsSavesEveryMemberAndReportsHeldOutMetrics() throws Exception {
+        List<TrainEvent> events = new ArrayList<>();
+        try (ActivationSet set = chunk()) {
+            List<SweepMember> sweep = List.of(SweepMember.l1(256, 1e-3), SweepMember.l1(256, 1e-2), SweepMember.topK(256, 16));
+            Trainer.Result r = new Trainer(set, small()).train(sweep, tmp.resolve("out"), tmp.resolve("run"), events::add, Cancellation.none());
+            assertEquals(2 * (7168 / 256), r.steps());
+            assertEquals(3, r.dictionaries().size());
+            TrainEvent first = events.get(0), last = events.get(events.size() - 1);
+            assertEquals(r.steps(), last.step());
+            for (int m = 0; m < 3; m++) {
+                assertTrue(last.members().get(m).loss() < first.members().get(m).loss(), "loss falls for " + sweep.get(m).name());
+            }
+            var weak = r.dictionaries().get(0).heldOut();
+            var strong = r.dictionaries().get(1).heldOut();
+            var topk = r.dictionaries().get(2).heldOut();
+            assertTrue(weak.fvu() < strong.fvu() && weak.l0() > strong.l0(), "a larger L1 trades FVU for sparsity");
+            assertEquals(16.0, topk.l0(), 1e-9, "TopK keeps exactly k");
+            assertTrue(weak.fvu() < 0.5, "learns something: FVU " + weak.fvu());
+            for (Trainer.Trained t : r.dictionaries()) {
+                Dictionary back = DictionaryFiles.read(t.dir());
+                assertEquals("blocks.2.hook_resid_post", back.info().hook());
+                assertTrue(Files.readString(t.dir().resolve(DictionaryFiles.SIDECAR)).contains("\"held_out\""));
+            }
+            assertTrue(Files.notExists(tmp.resolve("run/checkpoint.safetensors")), "checkpoint removed once done");
+        }
+    }
+
+    @Test
+    void cancelledRunResumesFromItsCheckpointToTheSameDictionaries() throws Exception {
+        try (ActivationSet set = chunk()) {
+            List<SweepMember> sweep = List.of(SweepMember.l1(256, 3e-3));
+            Trainer.Result whole = new Trainer(set, small()).train(sweep, tmp.resolve("whole"), tmp.resolve("run1"), e -> { }, Cancellation.none());
+
+            Cancellation cancel = new Cancellation();
+            assertThrows(CancelledException.class, () -> new Trainer(set, small()).train(sweep, tmp.resolve("resumed"), tmp.resolve("run2"),
+                    e -> { if (e.step() >= 24) cancel.cancel(); }, cancel));
+            assertTrue(Files.exists(tmp.resolve("run2/checkpoint.safetensors")));
+            List<TrainEvent> after = new ArrayList<>();
+            Trainer.Result resumed = new Trainer(set, small()).train(sweep, tmp.resolve("resumed"), tmp.resolve("run2"), after::add, Cancellation.none());
+            assertTrue(after.get(0).step() > 24, "continued, not restarted");
+            float[] a = whole.dictionaries().get(0).dictionary().tensors().get("W_dec").floats();
+            float[] b = resumed.dictionaries().get(0).dictionary().tensors().get("W_dec").floats();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], 1e-5, "W_dec element " + i);
+            }
+            assertEquals(whole.dictionaries().get(0).heldOut().fvu(), resumed.dictionaries().get(0).heldOut().fvu(), 1e-5);
+        }
+    }
+
+    @Test
+    void loadedDictionariesBecomeTrainableWithoutChangingWhatTheyCompute() throws Exception {
+        Map<String, Tensor> expected = Safetensors.readAll(Reference.path("formats/expected.safetensors"));
+        float[] input = expected.get("input").floats();
+        for (String path : new String[] {"formats/seed/learned_dicts.pt#0", "formats/seed/learned_dicts.pt#1", "formats/dictionary_learning", "saes/l1_4.11e-03"}) {
+            Dictionary original = DictionaryFiles.read(Path.of(Reference.path("").toString(), path));
+            SweepMember m = SweepMember.l1(original.dSae(), 1e-3).startingFrom(original, "ft");
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Ensemble e = new Ensemble(manager, List.of(m), original.dIn(), new float[original.dIn()], new Random(0));
+                Dictionary trainable = e.dictionary(0, DictionaryInfo.unknown("test"));
+                float[] want = recon(original, input, manager), got = recon(trainable, input, manager);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])), path + " reconstruction " + i);
+                }
+            }
+        }
+    }
+
+    private static float[] recon(Dictionary d, float[] x, NDManager m) {
+        Codec c = d.codec(m);
+        return c.decode(c.encode(m.create(x, new ai.djl.ndarray.types.Shape(x.length / d.dIn(), d.dIn())))).toFloatArray();
+    }
+
+    @Test
+    void fineTuningStartsFromTheLoadedDictionary() throws Exception {
+        try (ActivationSet set = chunk()) {
+            Dictionary start = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
+            SweepMember m = SweepMember.l1(1024, 4.114e-3).startingFrom(start, "ft");
+            List<TrainEvent> events = new ArrayList<>();
+            new Trainer(set, new TrainOptions(256, 1, 1e-3, 3, 7168, 0, 0, 1.0, 0, 1, 0)).train(List.of(m), tmp.resolve("ft"), tmp.resolve("run"), events::add, Cancellation.none());
+            // a trained reference dictionary is a good start: its first batches already reconstruct well
+            assertTrue(events.get(0).members().get(0).fvu() < 0.45, "first FVU " + events.get(0).members().get(0).fvu());
+            assertTrue(events.get(0).members().get(0).l0() < 60, "first L0 " + events.get(0).members().get(0).l0());
+        }
+    }
+}
