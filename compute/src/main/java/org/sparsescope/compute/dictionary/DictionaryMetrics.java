@@ -40,50 +40,76 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
     }
 
     public static DictionaryMetrics evaluate(Dictionary d, RowSource rows, long count, Device device) throws IOException {
-        int dIn = d.dIn(), n = d.dSae();
-        // two passes would need the data twice; instead accumulate Σx, Σx² per dimension with the errors, in double
-        double[] sumX = new double[dIn];
-        double[] sumX2 = new double[dIn];
-        double sqErr = 0, active = 0;
-        long[] fires = new long[n];
+        Accumulator acc = new Accumulator(d.dIn(), d.dSae());
         try (NDManager weights = NDManager.newBaseManager(device)) {
             Codec codec = d.codec(weights);
             for (long from = 0; from < count; from += BATCH) {
                 int b = (int) Math.min(BATCH, count - from);
                 float[] x = rows.read(from, b);
                 try (NDManager scope = weights.newSubManager()) {
-                    NDArray xa = scope.create(x, new Shape(b, dIn));
+                    NDArray xa = scope.create(x, new Shape(b, d.dIn()));
                     NDArray c = codec.encode(xa);
-                    NDArray err = codec.decode(c).sub(xa);
-                    sqErr += err.square().toType(DataType.FLOAT64, false).sum().getDouble();
-                    NDArray on = c.gt(0f);
-                    active += on.toType(DataType.FLOAT64, false).sum().getDouble();
-                    long[] perFeature = on.toType(DataType.INT64, false).sum(new int[] {0}).toLongArray();
-                    for (int j = 0; j < n; j++) {
-                        fires[j] += perFeature[j];
-                    }
-                }
-                for (int i = 0; i < b; i++) {
-                    for (int j = 0; j < dIn; j++) {
-                        double v = x[i * dIn + j];
-                        sumX[j] += v;
-                        sumX2[j] += v * v;
-                    }
+                    acc.accept(x, xa, c, codec.decode(c));
                 }
             }
         }
-        double total = 0;
-        for (int j = 0; j < dIn; j++) {
-            total += sumX2[j] - sumX[j] * sumX[j] / count; // Σ (x − mean)² per dimension
+        return acc.result();
+    }
+
+    /**
+     * The sums behind the metrics, fed batch by batch (so another pass over the same codes, such as feature
+     * statistics, can compute them on the way): squared error and active counts on the engine, Σx and Σx² per
+     * dimension in double on the host.
+     */
+    public static final class Accumulator {
+        private final int dIn, n;
+        private final double[] sumX, sumX2;
+        private final long[] fires;
+        private double sqErr, active;
+        private long count;
+
+        public Accumulator(int dIn, int dSae) {
+            this.dIn = dIn;
+            this.n = dSae;
+            sumX = new double[dIn];
+            sumX2 = new double[dIn];
+            fires = new long[dSae];
         }
-        double[] density = new double[n];
-        int dead = 0, dense = 0;
-        for (int j = 0; j < n; j++) {
-            density[j] = (double) fires[j] / count;
-            dead += fires[j] == 0 ? 1 : 0;
-            dense += density[j] > DENSE_THRESHOLD ? 1 : 0;
+
+        /** A batch: its rows x on the host and as xa [B, d_in], its codes [B, d_sae] and reconstructions. */
+        public void accept(float[] x, NDArray xa, NDArray codes, NDArray recon) {
+            int b = (int) xa.getShape().get(0);
+            sqErr += recon.sub(xa).square().toType(DataType.FLOAT64, false).sum().getDouble();
+            NDArray on = codes.gt(0f);
+            active += on.toType(DataType.FLOAT64, false).sum().getDouble();
+            long[] perFeature = on.toType(DataType.INT64, false).sum(new int[] {0}).toLongArray();
+            for (int j = 0; j < n; j++) {
+                fires[j] += perFeature[j];
+            }
+            for (int i = 0; i < b; i++) {
+                for (int j = 0; j < dIn; j++) {
+                    double v = x[i * dIn + j];
+                    sumX[j] += v;
+                    sumX2[j] += v * v;
+                }
+            }
+            count += b;
         }
-        return new DictionaryMetrics(count, sqErr / total, sqErr / ((double) count * dIn), active / count, (double) dead / n,
-                (double) dense / n, density);
+
+        public DictionaryMetrics result() {
+            double total = 0;
+            for (int j = 0; j < dIn; j++) {
+                total += sumX2[j] - sumX[j] * sumX[j] / count; // Σ (x − mean)² per dimension
+            }
+            double[] density = new double[n];
+            int dead = 0, dense = 0;
+            for (int j = 0; j < n; j++) {
+                density[j] = (double) fires[j] / count;
+                dead += fires[j] == 0 ? 1 : 0;
+                dense += density[j] > DENSE_THRESHOLD ? 1 : 0;
+            }
+            return new DictionaryMetrics(count, sqErr / total, sqErr / ((double) count * dIn), active / count, (double) dead / n,
+                    (double) dense / n, density);
+        }
     }
 }

@@ -93,8 +93,11 @@ final class Ensemble {
         return all;
     }
 
-    /** Per-member results of one forward pass. */
-    record Forward(NDArray loss, NDArray mse, NDArray l0, NDArray sqErr, NDArray codes) {
+    /** Per-member results of one forward pass; L0 is computed only when asked, as it costs a pass over the codes. */
+    record Forward(NDArray loss, NDArray mse, NDArray sqErr, NDArray codes) {
+        NDArray l0() {
+            return codes.gt(0f).sum(new int[] {2}).toType(DataType.FLOAT32, false).mean(new int[] {1}); // [E]
+        }
     }
 
     /** The summed loss of all members for a batch x [B, d]; codes [E, B, n]. */
@@ -112,7 +115,7 @@ final class Ensemble {
             NDArray l1Term = codes.sum(new int[] {2}).mean(new int[] {1}); // mean over the batch of Σ|c| (c ≥ 0)
             loss = mse.add(l1Term.mul(l1).mul(l1Scale));
         }
-        return new Forward(loss.sum(), mse, codes.gt(0f).sum(new int[] {2}).toType(DataType.FLOAT32, false).mean(new int[] {1}), sqErr, codes);
+        return new Forward(loss.sum(), mse, sqErr, codes);
     }
 
     static NDArray keepTopK(NDArray pre, int k) {

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Where a training run stands, for live charts: every member's loss, MSE, L0, FVU and dead fraction on the
- * latest batch ({@code deadFraction}: features that did not fire since the previous event).
+ * latest batch ({@code deadFraction}: features that fired in none of the batches sampled since the previous event,
+ * every fourth batch and the event's own).
  */
 public record TrainEvent(long step, long totalSteps, double tokensPerSecond, double etaSeconds, List<MemberStats> members) {
 

@@ -37,6 +37,8 @@ import org.sparsescope.compute.work.CancelledException;
  */
 public final class Trainer {
     private static final String CHECKPOINT = "checkpoint.safetensors";
+    /** Dead features are judged on every this-many-th batch (and every event's batch). */
+    static final int FIRING_SAMPLE_EVERY = 4;
 
     private final ActivationSet set;
     private final TrainOptions opts;
@@ -168,10 +170,14 @@ public final class Trainer {
                 gc.backward(total);
             }
             double lr = opts.learningRate(step - 1, totalSteps);
+            // firings are sampled every few steps: a full pass over the [E, B, n] codes each step costs as much as the L1 term
+            boolean sampleFirings = withStats || step % FIRING_SAMPLE_EVERY == 0;
             for (int i = 0; i < ensembles.size(); i++) {
                 Ensemble e = ensembles.get(i);
                 e.adamStep(step, lr);
-                e.recordFirings(forwards.get(i).codes());
+                if (sampleFirings) {
+                    e.recordFirings(forwards.get(i).codes());
+                }
             }
             if (withStats) {
                 double variance = x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble();

@@ -1,0 +1,86 @@
+package org.sparsescope.compute.stats;
+
+import java.util.SplittableRandom;
+
+/**
+ * Second-pass collectors that need each feature's maximum: activation histograms over (0, max] and examples
+ * sampled across the activation range (dashboards' quantile bands: equal-width bands of (0, max], a seeded
+ * reservoir of a few rows in each), in bounded memory.
+ */
+final class BandedSamples {
+    private final int n, bins, bands, perBand;
+    private final double[] max;
+    private final long[][] histogram;
+    private final long[][] seen; // per feature, per band: activations seen
+    private final long[][] rows; // [feature][band * perBand + slot]
+    private final float[][] values;
+    private final SplittableRandom rnd;
+
+    BandedSamples(double[] max, int bins, int bands, int perBand, long seed) {
+        this.n = max.length;
+        this.max = max;
+        this.bins = bins;
+        this.bands = bands;
+        this.perBand = perBand;
+        histogram = new long[n][bins];
+        seen = new long[n][bands];
+        rows = new long[n][bands * perBand];
+        values = new float[n][bands * perBand];
+        rnd = new SplittableRandom(seed);
+    }
+
+    /** Host codes [b, n] of rows firstRow … */
+    void accept(float[] codes, int b, long firstRow) {
+        for (int i = 0; i < b; i++) {
+            int base = i * n;
+            for (int j = 0; j < n; j++) {
+                float v = codes[base + j];
+                if (v <= 0) {
+                    continue;
+                }
+                double frac = v / max[j];
+                histogram[j][Math.min(bins - 1, (int) (frac * bins))]++;
+                int band = Math.min(bands - 1, (int) (frac * bands));
+                long s = ++seen[j][band];
+                int slot = s <= perBand ? (int) (s - 1) : (int) rnd.nextLong(s);
+                if (slot < perBand) {
+                    rows[j][band * perBand + slot] = firstRow + i;
+                    values[j][band * perBand + slot] = v;
+                }
+            }
+        }
+    }
+
+    /** Histograms of positive activations, bins over (0, max_j]. */
+    long[][] histograms() {
+        return histogram;
+    }
+
+    Examples examples() {
+        long[][] outRows = new long[n][];
+        float[][] outValues = new float[n][];
+        for (int j = 0; j < n; j++) {
+            int count = 0;
+            for (int band = 0; band < bands; band++) {
+                count += (int) Math.min(perBand, seen[j][band]);
+            }
+            outRows[j] = new long[count];
+            outValues[j] = new float[count];
+            int at = 0;
+            for (int band = 0; band < bands; band++) {
+                int m = (int) Math.min(perBand, seen[j][band]);
+                Integer[] order = new Integer[m];
+                for (int s = 0; s < m; s++) {
+                    order[s] = band * perBand + s;
+                }
+                final int jj = j;
+                java.util.Arrays.sort(order, (a, c) -> Float.compare(values[jj][a], values[jj][c]));
+                for (int s : order) {
+                    outRows[j][at] = rows[j][s];
+                    outValues[j][at++] = values[j][s];
+                }
+            }
+        }
+        return new Examples(outRows, outValues);
+    }
+}

@@ -1,0 +1,18 @@
+package org.sparsescope.compute.stats;
+
+/** Counts in equal-width bins over [lo, hi]; the last bin includes hi. */
+public record Histogram(double lo, double hi, long[] counts) {
+
+    public int bins() {
+        return counts.length;
+    }
+
+    public double binWidth() {
+        return (hi - lo) / counts.length;
+    }
+
+    static int bin(double v, double lo, double hi, int bins) {
+        int b = (int) ((v - lo) / (hi - lo) * bins);
+        return Math.max(0, Math.min(bins - 1, b));
+    }
+}
