@@ -13,6 +13,6 @@ public interface Codec {
     /** Codes [B, d_sae] to reconstructions [B, d_in]. */
     NDArray decode(NDArray codes);
 
-    /** The direction each feature writes, [d_sae, d_in], as decode uses it (before any output transform). */
+    /** The direction each feature adds to the reconstruction, [d_sae, d_in], in activation space: decode(e_j) − decode(0). */
     NDArray decoderRows();
 }

@@ -57,6 +57,7 @@ public record TiedDictionary(Tensor encoder, Tensor bias, Tensor centerTrans, Te
         NDArray e = normEncoder ? Params.rowNormalized(enc) : enc; // [n, d]
         NDArray b = Params.put(manager, bias), trans = Params.put(manager, centerTrans), rot = Params.put(manager, centerRot);
         NDArray eT = e.transpose();
+        NDArray writes = e.matMul(rot).div(centerScale); // what feature j adds to x̂, in activation space
         return new Codec() {
             @Override
             public NDArray encode(NDArray x) {
@@ -71,7 +72,7 @@ public record TiedDictionary(Tensor encoder, Tensor bias, Tensor centerTrans, Te
 
             @Override
             public NDArray decoderRows() {
-                return e;
+                return writes;
             }
         };
     }

@@ -88,6 +88,11 @@ final class Gpt2 implements TransformerFamily {
     }
 
     @Override
+    public NDArray directLogits(NDArray directions) {
+        return Nn.linear(directions.mul(finalGain), unembedWeight, null);
+    }
+
+    @Override
     public NDArray unembed(NDArray normalized) {
         return Nn.linear(normalized, unembedWeight, null);
     }

@@ -102,6 +102,11 @@ final class GptNeoX implements TransformerFamily {
     }
 
     @Override
+    public NDArray directLogits(NDArray directions) {
+        return Nn.linear(directions.mul(finalGain), embedOut, null);
+    }
+
+    @Override
     public NDArray unembed(NDArray normalized) {
         return Nn.linear(normalized, embedOut, null);
     }

@@ -161,6 +161,21 @@ public final class LanguageModel implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The direct effect on every token's logit of adding each residual direction (rows of {@code directions},
+     * [k, D] float32): final-norm gain, then unembedding. [k][V].
+     */
+    public float[][] directLogitEffects(float[] directions, int k) {
+        try (NDManager scope = newScope()) {
+            float[] flat = family.directLogits(scope.create(directions, new Shape(k, config.dModel()))).toFloatArray();
+            float[][] out = new float[k][];
+            for (int i = 0; i < k; i++) {
+                out[i] = java.util.Arrays.copyOfRange(flat, i * config.vocabSize(), (i + 1) * config.vocabSize());
+            }
+            return out;
+        }
+    }
+
     /** Captures the named hooks for windows of token ids (all the same length), returned as float32 host tensors. */
     public Map<String, Tensor> capture(long[][] windows, String... hookNames) {
         Hooks.Builder b = Hooks.builder();

@@ -15,6 +15,12 @@ interface TransformerFamily {
     /** Normalised residual [B, T, D] to logits [B, T, V]. */
     NDArray unembed(NDArray normalized);
 
+    /**
+     * The direct effect of residual directions [k, D] on the logits [k, V]: scaled by the final norm's gain and
+     * unembedded (the normalisation itself, which depends on the whole residual, is left out).
+     */
+    NDArray directLogits(NDArray directions);
+
     /** Where a block reports an activation, which may come back replaced. */
     @FunctionalInterface
     interface HookSite {

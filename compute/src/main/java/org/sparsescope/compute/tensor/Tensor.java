@@ -36,6 +36,27 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         return new Tensor(DType.I64, shape, b);
     }
 
+    public static Tensor ofDoubles(long[] shape, double[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(values);
+        return new Tensor(DType.F64, shape, b);
+    }
+
+    /** Float64 values (other floating types widened). */
+    public double[] doubles() {
+        if (dtype == DType.F64) {
+            double[] out = new double[Math.toIntExact(numel())];
+            data().asDoubleBuffer().get(out);
+            return out;
+        }
+        float[] f = floats();
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = f[i];
+        }
+        return out;
+    }
+
     /** Float32 values rounded to half precision (IEEE binary16), as activation chunks store them. */
     public static Tensor ofHalves(long[] shape, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);

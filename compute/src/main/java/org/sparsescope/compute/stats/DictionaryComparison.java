@@ -1,0 +1,54 @@
+package org.sparsescope.compute.stats;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.sparsescope.compute.dictionary.Codec;
+import org.sparsescope.compute.dictionary.Dictionary;
+
+/**
+ * Which features two dictionaries of the same d share: for each feature of A the maximum cosine similarity of
+ * its decoder direction to any of B's (MCS), the matched feature of B, their mean (MMCS) and histogram.
+ */
+public record DictionaryComparison(double[] maxCosine, int[] match, double meanMaxCosine, Histogram histogram) {
+
+    private static final int CHUNK = 2048;
+
+    public static DictionaryComparison of(Dictionary a, Dictionary b, Device device) {
+        if (a.dIn() != b.dIn()) {
+            throw new IllegalArgumentException("dictionaries of different width: d_in " + a.dIn() + " and " + b.dIn());
+        }
+        int n = a.dSae();
+        double[] mcs = new double[n];
+        int[] match = new int[n];
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            Codec ca = a.codec(m), cb = b.codec(m);
+            NDArray unitB = unit(cb.decoderRows()).transpose(); // [d, nB]
+            NDArray unitA = unit(ca.decoderRows()); // [nA, d]
+            for (int from = 0; from < n; from += CHUNK) {
+                int to = Math.min(n, from + CHUNK);
+                try (NDManager scope = m.newSubManager()) {
+                    NDArray rows = unitA.get(scope, new ai.djl.ndarray.index.NDIndex(from + ":" + to));
+                    NDArray sims = rows.matMul(unitB); // [chunk, nB]
+                    float[] best = sims.max(new int[] {1}).toFloatArray();
+                    long[] arg = sims.argMax(1).toLongArray();
+                    for (int i = 0; i < best.length; i++) {
+                        mcs[from + i] = Math.min(1.0, best[i]);
+                        match[from + i] = (int) arg[i];
+                    }
+                }
+            }
+        }
+        double sum = 0;
+        long[] counts = new long[20];
+        for (double v : mcs) {
+            sum += v;
+            counts[Histogram.bin(v, 0, 1, counts.length)]++;
+        }
+        return new DictionaryComparison(mcs, match, sum / n, new Histogram(0, 1, counts));
+    }
+
+    private static NDArray unit(NDArray rows) {
+        return rows.div(rows.norm(new int[] {-1}, true).maximum(1e-12f));
+    }
+}

@@ -1,0 +1,52 @@
+package org.sparsescope.compute.stats;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.model.LanguageModel;
+
+/**
+ * The tokens whose logits a feature's decoder direction raises and lowers most, directly: through the final
+ * norm's gain and the unembedding.
+ */
+public final class LogitEffects {
+    private LogitEffects() {
+    }
+
+    public record TokenEffect(long token, String text, float logit) {
+    }
+
+    public record FeatureLogits(int feature, List<TokenEffect> raised, List<TokenEffect> lowered) {
+    }
+
+    public static List<FeatureLogits> of(LanguageModel model, Dictionary dictionary, int[] features, int topN) {
+        int d = dictionary.dIn();
+        float[] directions = new float[features.length * d];
+        try (NDManager m = NDManager.newBaseManager(model.device())) {
+            float[] rows = dictionary.codec(m).decoderRows().toFloatArray();
+            for (int i = 0; i < features.length; i++) {
+                System.arraycopy(rows, features[i] * d, directions, i * d, d);
+            }
+        }
+        float[][] logits = model.directLogitEffects(directions, features.length);
+        List<FeatureLogits> out = new ArrayList<>();
+        for (int i = 0; i < features.length; i++) {
+            float[] l = logits[i];
+            Integer[] order = new Integer[l.length];
+            for (int t = 0; t < l.length; t++) {
+                order[t] = t;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(l[b], l[a]));
+            List<TokenEffect> up = new ArrayList<>(), down = new ArrayList<>();
+            for (int r = 0; r < Math.min(topN, l.length); r++) {
+                int t = order[r];
+                up.add(new TokenEffect(t, model.tokenizer().tokenText(t), l[t]));
+                int b = order[l.length - 1 - r];
+                down.add(new TokenEffect(b, model.tokenizer().tokenText(b), l[b]));
+            }
+            out.add(new FeatureLogits(features[i], up, down));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,223 @@
+package org.sparsescope.compute.workspace;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.activations.Manifest;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.stats.Examples;
+import org.sparsescope.compute.stats.FeatureAnalysis;
+import org.sparsescope.compute.stats.FeatureReport;
+import org.sparsescope.compute.stats.FeatureStats;
+import org.sparsescope.compute.tensor.Safetensors;
+import org.sparsescope.compute.tensor.SafetensorsFile;
+import org.sparsescope.compute.tensor.Tensor;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.compute.work.ProgressListener;
+
+/**
+ * Feature reports kept in a workspace ({@code cache/<key>/report.safetensors}), keyed by the content hashes of
+ * the dictionary's files and the activation set (and the analysis options), so opening a dictionary a second
+ * time is a file read; when either changes, so does the key, and the report is computed anew. Rebuildable.
+ */
+public final class AnalysisCache {
+    private static final String REPORT = "report.safetensors";
+    private final Path cacheDir;
+    private final FileFingerprints fingerprints;
+
+    public AnalysisCache(Path workspace) {
+        this.cacheDir = workspace.resolve("cache");
+        this.fingerprints = new FileFingerprints(cacheDir.resolve("file-hashes.json"));
+    }
+
+    /** $SPARSESCOPE_WORKSPACE, else the user's data directory ($XDG_DATA_HOME or ~/.local/share)/sparsescope/workspace. */
+    public static Path defaultWorkspace() {
+        String env = System.getenv("SPARSESCOPE_WORKSPACE");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path data = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
+        return data.resolve("sparsescope").resolve("workspace");
+    }
+
+    /** The report of {@code dictionary} (read from {@code dictionaryPath}) on rows [start, start+count) of a set: cached or computed. */
+    public FeatureReport report(Path dictionaryPath, Dictionary dictionary, ActivationSet set, long start, long count,
+            FeatureAnalysis.Options opts, Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+        String key = key(dictionaryPath, set, start, count, opts);
+        Optional<FeatureReport> cached = load(key);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        FeatureReport r = FeatureAnalysis.run(dictionary, set, start, count, opts, device, progress, cancel);
+        store(key, r);
+        return r;
+    }
+
+    public String key(Path dictionaryPath, ActivationSet set, long start, long count, FeatureAnalysis.Options opts) throws IOException {
+        List<String> parts = new ArrayList<>();
+        parts.add("dictionary:" + dictionaryHash(dictionaryPath));
+        parts.add("activations:" + setHash(set));
+        parts.add("rows:" + start + "+" + count);
+        parts.add("options:" + opts);
+        return sha256(String.join("\n", parts)).substring(0, 32);
+    }
+
+    private String dictionaryHash(Path path) throws IOException {
+        String s = path.toString();
+        int hash = s.lastIndexOf('#');
+        String suffix = "";
+        if (hash > 0 && s.substring(hash + 1).matches("\\d+")) {
+            suffix = s.substring(hash);
+            path = Path.of(s.substring(0, hash));
+        }
+        List<String> parts = new ArrayList<>();
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> files = Files.walk(path, 2)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (!name.equals(DictionaryFiles.SIDECAR) && !name.startsWith(".")) {
+                        parts.add(path.relativize(f) + "=" + fingerprints.sha256(f));
+                    }
+                }
+            }
+        } else {
+            parts.add(path.getFileName() + "=" + fingerprints.sha256(path));
+            Path cfg = path.resolveSibling("config.json");
+            if (Files.isRegularFile(cfg)) {
+                parts.add("config.json=" + fingerprints.sha256(cfg));
+            }
+        }
+        return sha256(String.join(";", parts) + suffix);
+    }
+
+    private String setHash(ActivationSet set) throws IOException {
+        Path manifest = set.location().resolve(Manifest.FILE);
+        if (Files.isRegularFile(manifest)) {
+            // the manifest names the model and corpus hashes and every chunk with its rows; chunks are written once
+            return fingerprints.sha256(manifest);
+        }
+        List<String> parts = new ArrayList<>();
+        for (int c = 0; c < set.chunkCount(); c++) {
+            parts.add(fingerprints.sha256(set.chunkFile(c)));
+        }
+        return sha256(String.join(";", parts));
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Optional<FeatureReport> load(String key) {
+        Path file = cacheDir.resolve(key).resolve(REPORT);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, String> m = f.metadata();
+            long rows = Long.parseLong(m.get("rows"));
+            DictionaryMetrics metrics = new DictionaryMetrics(Long.parseLong(m.get("metrics_rows")), Double.parseDouble(m.get("fvu")),
+                    Double.parseDouble(m.get("mse")), Double.parseDouble(m.get("l0")), Double.parseDouble(m.get("dead_fraction")),
+                    Double.parseDouble(m.get("dense_fraction")), f.read("metrics_density").doubles());
+            FeatureStats stats = new FeatureStats(rows, f.read("density").doubles(), f.read("mean").doubles(), f.read("max").doubles(),
+                    f.read("std").doubles(), f.read("skew").doubles(), f.read("kurtosis").doubles());
+            return Optional.of(new FeatureReport(metrics, stats, matrix(f.read("histograms")), examples(f, "top"), examples(f, "quantile")));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // a damaged cache entry is recomputed, never trusted
+        }
+    }
+
+    public void store(String key, FeatureReport r) throws IOException {
+        int n = r.stats().features();
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        long[] shape = {n};
+        t.put("density", Tensor.ofDoubles(shape, r.stats().density()));
+        t.put("mean", Tensor.ofDoubles(shape, r.stats().mean()));
+        t.put("max", Tensor.ofDoubles(shape, r.stats().max()));
+        t.put("std", Tensor.ofDoubles(shape, r.stats().std()));
+        t.put("skew", Tensor.ofDoubles(shape, r.stats().skew()));
+        t.put("kurtosis", Tensor.ofDoubles(shape, r.stats().kurtosis()));
+        t.put("metrics_density", Tensor.ofDoubles(shape, r.metrics().density()));
+        int bins = n == 0 ? 0 : r.histograms()[0].length;
+        long[] hist = new long[n * bins];
+        for (int j = 0; j < n; j++) {
+            System.arraycopy(r.histograms()[j], 0, hist, j * bins, bins);
+        }
+        t.put("histograms", Tensor.ofLongs(new long[] {n, bins}, hist));
+        putExamples(t, "top", r.top());
+        putExamples(t, "quantile", r.quantiles());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("rows", Long.toString(r.stats().rows()));
+        meta.put("metrics_rows", Long.toString(r.metrics().rows()));
+        meta.put("fvu", Double.toString(r.metrics().fvu()));
+        meta.put("mse", Double.toString(r.metrics().mse()));
+        meta.put("l0", Double.toString(r.metrics().l0()));
+        meta.put("dead_fraction", Double.toString(r.metrics().deadFraction()));
+        meta.put("dense_fraction", Double.toString(r.metrics().denseFraction()));
+        Safetensors.write(cacheDir.resolve(key).resolve(REPORT), t, meta);
+    }
+
+    private static void putExamples(Map<String, Tensor> t, String prefix, Examples e) {
+        int n = e.features();
+        int width = 0;
+        for (int j = 0; j < n; j++) {
+            width = Math.max(width, e.count(j));
+        }
+        long[] rows = new long[n * width];
+        float[] values = new float[n * width];
+        java.util.Arrays.fill(rows, -1);
+        for (int j = 0; j < n; j++) {
+            System.arraycopy(e.rows()[j], 0, rows, j * width, e.count(j));
+            System.arraycopy(e.values()[j], 0, values, j * width, e.count(j));
+        }
+        t.put(prefix + "_rows", Tensor.ofLongs(new long[] {n, width}, rows));
+        t.put(prefix + "_values", Tensor.ofFloats(new long[] {n, width}, values));
+    }
+
+    private static Examples examples(SafetensorsFile f, String prefix) throws IOException {
+        Tensor rowsT = f.read(prefix + "_rows");
+        long[] rows = rowsT.longs();
+        float[] values = f.read(prefix + "_values").floats();
+        int n = (int) rowsT.shape()[0], width = (int) rowsT.shape()[1];
+        long[][] r = new long[n][];
+        float[][] v = new float[n][];
+        for (int j = 0; j < n; j++) {
+            int count = 0;
+            while (count < width && rows[j * width + count] >= 0) {
+                count++;
+            }
+            r[j] = java.util.Arrays.copyOfRange(rows, j * width, j * width + count);
+            v[j] = java.util.Arrays.copyOfRange(values, j * width, j * width + count);
+        }
+        return new Examples(r, v);
+    }
+
+    private static long[][] matrix(Tensor t) {
+        long[] flat = t.longs();
+        int n = (int) t.shape()[0], w = (int) t.shape()[1];
+        long[][] out = new long[n][];
+        for (int j = 0; j < n; j++) {
+            out[j] = java.util.Arrays.copyOfRange(flat, j * w, (j + 1) * w);
+        }
+        return out;
+    }
+}
