@@ -6,6 +6,10 @@ import org.sparsescope.app.cli.BenchCommand;
 import org.sparsescope.app.cli.HarvestCommand;
 import org.sparsescope.app.cli.TrainCommand;
 import org.sparsescope.app.cli.EvalCommand;
+import org.sparsescope.app.cli.StatsCommand;
+import org.sparsescope.app.cli.SpliceCommand;
+import org.sparsescope.app.cli.AblateCommand;
+import org.sparsescope.app.cli.CompareCommand;
 import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.compute.InvalidInputException;
 import picocli.CommandLine;
@@ -18,7 +22,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
-        subcommands = {PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class})
+        subcommands = {PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, StatsCommand.class,
+                SpliceCommand.class, AblateCommand.class, CompareCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
     @CommandLine.Spec

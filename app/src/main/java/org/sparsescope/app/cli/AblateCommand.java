@@ -1,0 +1,120 @@
+package org.sparsescope.app.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.intervene.Intervention;
+import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.LanguageModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "ablate", mixinStandardHelpOptions = true,
+        description = {"Remove features (or steer along one) and report the change in cross-entropy and perplexity,",
+                "with the tokens whose loss changed most."})
+public final class AblateCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face model folder")
+    Path model;
+
+    @Option(names = "--dict", required = true, description = "dictionary folder or file")
+    Path dict;
+
+    @Option(names = "--features", required = true, split = ",", description = "features to ablate, e.g. 12,40")
+    int[] features;
+
+    @Option(names = "--mode", defaultValue = "keep-error",
+            description = "keep-error: x − Σ c_j·W_dec[j]; reconstruction: the reconstruction with c_j = 0 (default ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--steer", description = "instead of ablating, add ALPHA × the (first) feature's decoder direction")
+    Double steer;
+
+    @Option(names = "--hook", description = "hook (default: the dictionary's own)")
+    String hook;
+
+    @Mixin
+    TextWindows text = new TextWindows();
+
+    @Option(names = "--show", defaultValue = "10", description = "tokens with the largest loss change to list (default ${DEFAULT-VALUE})")
+    int show;
+
+    @Option(names = "--json", description = "print the result as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Intervention intervention = steer != null ? new Intervention.Steer(features[0], steer)
+                : new Intervention.Ablate(features, switch (mode) {
+                    case "keep-error" -> Intervention.AblationMode.KEEP_ERROR;
+                    case "reconstruction" -> Intervention.AblationMode.RECONSTRUCTION;
+                    default -> throw new IllegalArgumentException("--mode must be keep-error or reconstruction, not " + mode);
+                });
+        try (LanguageModel lm = LanguageModel.load(model); Interventions iv = new Interventions(lm, DictionaryFiles.read(dict), hook)) {
+            long[][] windows = text.cut(lm);
+            float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
+            Interventions.Effect e = iv.effect(windows, intervention, clean);
+            List<Map<String, Object>> tokens = biggestChanges(lm, windows, e.tokenLossDelta(), show);
+            var out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("intervention", intervention.toString());
+                m.put("hook", iv.hook().name());
+                m.put("clean_ce", e.cleanCe());
+                m.put("ce", e.ce());
+                m.put("delta_ce", e.deltaCe());
+                m.put("perplexity_clean", e.cleanPerplexity());
+                m.put("perplexity", e.perplexity());
+                m.put("delta_perplexity", e.perplexity() - e.cleanPerplexity());
+                m.put("largest_changes", tokens);
+                Json.print(out, m);
+            } else {
+                out.printf(Locale.ROOT, "%s at %s over %d windows × %d tokens%n", intervention, iv.hook(), windows.length, windows[0].length);
+                out.printf(Locale.ROOT, "clean      CE %.6f  perplexity %.4f%n", e.cleanCe(), e.cleanPerplexity());
+                out.printf(Locale.ROOT, "intervened CE %.6f  perplexity %.4f%n", e.ce(), e.perplexity());
+                out.printf(Locale.ROOT, "change     CE %+.6f  perplexity %+.4f%n", e.deltaCe(), e.perplexity() - e.cleanPerplexity());
+                out.println("largest per-token loss changes:");
+                for (Map<String, Object> t : tokens) {
+                    out.printf(Locale.ROOT, "  %+8.4f  window %4d pos %3d  %s%n", (Double) t.get("delta"), t.get("window"), t.get("position"),
+                            printable((String) t.get("context")));
+                }
+            }
+            return 0;
+        }
+    }
+
+    private static List<Map<String, Object>> biggestChanges(LanguageModel lm, long[][] windows, float[][] delta, int n) {
+        List<int[]> all = new ArrayList<>();
+        for (int w = 0; w < delta.length; w++) {
+            for (int t = 0; t < delta[w].length; t++) {
+                all.add(new int[] {w, t});
+            }
+        }
+        all.sort((a, b) -> Float.compare(Math.abs(delta[b[0]][b[1]]), Math.abs(delta[a[0]][a[1]])));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int[] wt : all.subList(0, Math.min(n, all.size()))) {
+            int w = wt[0], t = wt[1];
+            long[] before = java.util.Arrays.copyOfRange(windows[w], Math.max(0, t - 8), t + 1);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("window", w);
+            m.put("position", t + 1); // the predicted token
+            m.put("delta", (double) delta[w][t]);
+            m.put("context", lm.tokenizer().decode(before) + "[" + lm.tokenizer().tokenText(windows[w][t + 1]) + "]");
+            out.add(m);
+        }
+        return out;
+    }
+
+    static String printable(String s) {
+        return s.replace("\n", "\\n").replace("\t", "\\t");
+    }
+}
