@@ -1,0 +1,81 @@
+package org.sparsescope.viewmodels;
+
+import java.util.function.Consumer;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyDoubleWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+
+/** Runs work at once on the calling thread: deterministic view-model tests without a display. */
+public final class SameThreadBackground implements Background {
+    private final ObservableList<Job> jobs = FXCollections.observableArrayList();
+
+    @Override
+    public <T> Job submit(String title, Work<T> work, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
+        ReadOnlyDoubleWrapper progress = new ReadOnlyDoubleWrapper();
+        ReadOnlyStringWrapper message = new ReadOnlyStringWrapper("");
+        ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(true);
+        Cancellation cancel = new Cancellation();
+        Job job = new Job() {
+            @Override
+            public String title() {
+                return title;
+            }
+
+            @Override
+            public ReadOnlyDoubleProperty progressProperty() {
+                return progress.getReadOnlyProperty();
+            }
+
+            @Override
+            public ReadOnlyStringProperty messageProperty() {
+                return message.getReadOnlyProperty();
+            }
+
+            @Override
+            public ReadOnlyBooleanProperty runningProperty() {
+                return running.getReadOnlyProperty();
+            }
+
+            @Override
+            public void cancel() {
+                cancel.cancel();
+            }
+        };
+        jobs.add(job);
+        try {
+            T result = work.run(p -> {
+                progress.set(p.fraction());
+                message.set(p.message());
+            }, cancel);
+            jobs.remove(job);
+            running.set(false);
+            onSuccess.accept(result);
+        } catch (CancelledException e) {
+            jobs.remove(job);
+            running.set(false);
+            onFailure.accept(e);
+        } catch (Exception e) {
+            jobs.remove(job);
+            running.set(false);
+            onFailure.accept(e);
+        }
+        return job;
+    }
+
+    @Override
+    public void onUi(Runnable update) {
+        update.run();
+    }
+
+    @Override
+    public ObservableList<Job> jobs() {
+        return jobs;
+    }
+}

@@ -1,0 +1,90 @@
+package org.sparsescope.viewmodels.features;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
+import org.sparsescope.compute.stats.FeatureReport;
+import org.sparsescope.compute.stats.FeatureStats;
+
+/**
+ * The features of the open dictionary: every row, and the rows passing the density range (log10) and the
+ * top-token text filter; the selected feature, shared with the density/kurtosis plot and the detail view.
+ */
+public final class FeatureTableViewModel {
+    private final ObservableList<FeatureRow> rows = FXCollections.observableArrayList();
+    private final FilteredList<FeatureRow> filtered = new FilteredList<>(rows);
+    private final DoubleProperty minLog10Density = new SimpleDoubleProperty(-8);
+    private final DoubleProperty maxLog10Density = new SimpleDoubleProperty(0);
+    private final StringProperty tokenFilter = new SimpleStringProperty("");
+    private final IntegerProperty selectedFeature = new SimpleIntegerProperty(-1);
+    private final ReadOnlyObjectWrapper<FeatureReport> report = new ReadOnlyObjectWrapper<>();
+
+    public FeatureTableViewModel() {
+        minLog10Density.addListener((o, a, b) -> refilter());
+        maxLog10Density.addListener((o, a, b) -> refilter());
+        tokenFilter.addListener((o, a, b) -> refilter());
+    }
+
+    /** Shows a dictionary's report; {@code topTokens[j]} is a short text of feature j's strongest tokens. */
+    public void load(FeatureReport r, List<String> topTokens) {
+        FeatureStats s = r.stats();
+        List<FeatureRow> list = new ArrayList<>(s.features());
+        for (int j = 0; j < s.features(); j++) {
+            list.add(new FeatureRow(j, s.density()[j], s.mean()[j], s.max()[j], s.std()[j], s.skew()[j], s.kurtosis()[j],
+                    j < topTokens.size() ? topTokens.get(j) : ""));
+        }
+        report.set(r);
+        rows.setAll(list);
+        selectedFeature.set(-1);
+    }
+
+    private void refilter() {
+        double lo = minLog10Density.get(), hi = maxLog10Density.get();
+        String text = tokenFilter.get() == null ? "" : tokenFilter.get().toLowerCase(Locale.ROOT).strip();
+        filtered.setPredicate(r -> {
+            double ld = r.log10Density();
+            boolean inRange = (ld >= lo || (r.density() == 0 && lo <= -8)) && ld <= hi;
+            return inRange && (text.isEmpty() || r.topTokens().toLowerCase(Locale.ROOT).contains(text));
+        });
+    }
+
+    public ObservableList<FeatureRow> rows() {
+        return rows;
+    }
+
+    /** Rows passing the filters; the view wraps them in a SortedList bound to its columns. */
+    public FilteredList<FeatureRow> filteredRows() {
+        return filtered;
+    }
+
+    public DoubleProperty minLog10DensityProperty() {
+        return minLog10Density;
+    }
+
+    public DoubleProperty maxLog10DensityProperty() {
+        return maxLog10Density;
+    }
+
+    public StringProperty tokenFilterProperty() {
+        return tokenFilter;
+    }
+
+    public IntegerProperty selectedFeatureProperty() {
+        return selectedFeature;
+    }
+
+    public ReadOnlyObjectProperty<FeatureReport> reportProperty() {
+        return report.getReadOnlyProperty();
+    }
+}

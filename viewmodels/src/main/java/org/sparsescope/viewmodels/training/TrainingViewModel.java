@@ -1,0 +1,180 @@
+package org.sparsescope.viewmodels.training;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyDoubleWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.train.SweepMember;
+import org.sparsescope.compute.train.TrainEvent;
+import org.sparsescope.compute.train.TrainOptions;
+import org.sparsescope.compute.train.Trainer;
+import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.frontier.FrontierViewModel;
+import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
+
+/**
+ * A training sweep in the background: sizes (as multiples of d), l1 values and k values; progress with ETA, live
+ * loss/L0/FVU per member (and live frontier points); cancel keeps a checkpoint, and starting the same sweep again
+ * resumes it; finished dictionaries join the workspace.
+ */
+public final class TrainingViewModel {
+    private final Background background;
+    private final WorkspaceViewModel workspace;
+    private final FrontierViewModel frontier;
+    private final StringProperty l1Values = new SimpleStringProperty("1e-3, 4e-3");
+    private final StringProperty kValues = new SimpleStringProperty("");
+    private final StringProperty ratios = new SimpleStringProperty("4");
+    private final IntegerProperty epochs = new SimpleIntegerProperty(1);
+    private final IntegerProperty batch = new SimpleIntegerProperty(1024);
+    private final ReadOnlyDoubleWrapper progress = new ReadOnlyDoubleWrapper(0);
+    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
+    private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
+    private final ObservableList<TrainPoint> points = FXCollections.observableArrayList();
+    private Background.Job job;
+
+    public TrainingViewModel(Background background, WorkspaceViewModel workspace, FrontierViewModel frontier) {
+        this.background = background;
+        this.workspace = workspace;
+        this.frontier = frontier;
+    }
+
+    /** The sweep the fields describe, for activations of width d. */
+    public List<SweepMember> sweep(int d) {
+        List<SweepMember> out = new ArrayList<>();
+        for (double ratio : numbers(ratios.get(), "sizes")) {
+            int n = (int) Math.round(ratio * d);
+            for (double l1 : numbers(l1Values.get(), "l1 values")) {
+                out.add(SweepMember.l1(n, l1));
+            }
+            for (double k : numbers(kValues.get(), "k values")) {
+                out.add(SweepMember.topK(n, (int) k));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("give at least one l1 or k value");
+        }
+        return out;
+    }
+
+    private static double[] numbers(String text, String what) {
+        String t = text == null ? "" : text.strip();
+        if (t.isEmpty()) {
+            return new double[0];
+        }
+        try {
+            return Arrays.stream(t.split("[,\\s]+")).mapToDouble(Double::parseDouble).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " are numbers separated by commas, not '" + t + "'");
+        }
+    }
+
+    /** Starts (or resumes) the sweep on the workspace's activation set, saving under {@code outDir}. */
+    public void start(Path outDir) {
+        Path set = workspace.activationsProperty().get();
+        if (set == null) {
+            workspace.fail(new IllegalStateException("no activation set yet: harvest or open one first"));
+            return;
+        }
+        int e = epochs.get(), b = batch.get();
+        points.clear();
+        progress.set(0);
+        running.set(true);
+        status.set("starting");
+        job = background.submit("Train sweep", (p, c) -> {
+            try (ActivationSet s = ActivationSet.open(set)) {
+                List<SweepMember> sweep = sweep(s.d());
+                long heldOut = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 10);
+                TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200);
+                return new Trainer(s, opts).train(sweep, outDir, outDir.resolve(".run"), ev -> background.onUi(() -> onEvent(ev, sweep)), c);
+            }
+        }, r -> {
+            running.set(false);
+            progress.set(1);
+            status.set(String.format(java.util.Locale.ROOT, "done: %d dictionaries, %,.0f tokens/s", r.dictionaries().size(), r.tokensPerSecond()));
+            frontier.clearLive();
+            for (Trainer.Trained t : r.dictionaries()) {
+                workspace.addTrained(t.dir(), t.heldOut().fvu(), t.heldOut().l0());
+            }
+        }, t -> {
+            running.set(false);
+            frontier.clearLive();
+            if (t instanceof CancelledException) {
+                status.set("cancelled at " + Math.round(progress.get() * 100) + "%; start the same sweep again to resume");
+            } else {
+                status.set("failed");
+                workspace.fail(t);
+            }
+        });
+    }
+
+    private void onEvent(TrainEvent ev, List<SweepMember> sweep) {
+        progress.set(ev.fraction());
+        status.set(String.format(java.util.Locale.ROOT, "step %d / %d, %,.0f tokens/s, ETA %.0f s", ev.step(), ev.totalSteps(),
+                ev.tokensPerSecond(), ev.etaSeconds()));
+        for (int i = 0; i < ev.members().size(); i++) {
+            TrainEvent.MemberStats m = ev.members().get(i);
+            points.add(new TrainPoint(ev.step(), m.name(), m.loss(), m.l0(), m.fvu(), m.deadFraction()));
+            SweepMember member = sweep.stream().filter(s -> s.name().equals(m.name())).findFirst().orElse(null);
+            if (member != null) {
+                frontier.updateLive("live:" + m.name(), m.name(), m.l0(), m.fvu(), member.dSae(),
+                        member.kind() == SweepMember.Kind.TOPK ? "topk" : "standard");
+            }
+        }
+    }
+
+    public void cancel() {
+        if (job != null) {
+            job.cancel();
+        }
+    }
+
+    public StringProperty l1ValuesProperty() {
+        return l1Values;
+    }
+
+    public StringProperty kValuesProperty() {
+        return kValues;
+    }
+
+    public StringProperty ratiosProperty() {
+        return ratios;
+    }
+
+    public IntegerProperty epochsProperty() {
+        return epochs;
+    }
+
+    public IntegerProperty batchProperty() {
+        return batch;
+    }
+
+    public ReadOnlyDoubleProperty progressProperty() {
+        return progress.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty statusProperty() {
+        return status.getReadOnlyProperty();
+    }
+
+    public ReadOnlyBooleanProperty runningProperty() {
+        return running.getReadOnlyProperty();
+    }
+
+    public ObservableList<TrainPoint> points() {
+        return points;
+    }
+}

@@ -1,0 +1,152 @@
+package org.sparsescope.viewmodels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.intervene.Intervention;
+import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.TokenWindows;
+import org.sparsescope.viewmodels.features.FeatureRow;
+import org.sparsescope.viewmodels.frontier.FrontierPoint;
+import org.sparsescope.viewmodels.workspace.DictionaryEntry;
+
+/** The view-models on the demo workspace, without a display: every job runs on the calling thread. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class MainViewModelTest {
+    @TempDir
+    static Path workspace;
+
+    private MainViewModel vm;
+    private Path demo;
+
+    @BeforeAll
+    void openDemo() {
+        demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
+        vm = new MainViewModel(new SameThreadBackground(), workspace);
+        vm.workspace().setHarvestTokens(40_000);
+        vm.workspace().openDemo(demo);
+    }
+
+    @AfterAll
+    void close() {
+        vm.close();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(1)
+    void theDemoHarvestsActivationsAndPlacesBothDictionariesOnTheFrontier() {
+        assertNull(vm.workspace().errorProperty().get());
+        assertNotNull(vm.workspace().activationsProperty().get());
+        assertTrue(Files.exists(vm.workspace().activationsProperty().get().resolve("manifest.json")));
+        assertEquals(2, vm.workspace().dictionaries().size());
+        assertEquals(2, vm.frontier().points().size());
+        FrontierPoint sparse = vm.frontier().points().stream().max(Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow();
+        FrontierPoint dense = vm.frontier().points().stream().min(Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow();
+        assertTrue(sparse.l0() < dense.l0(), "the sparser dictionary explains less variance");
+        assertTrue(sparse.id().contains("4.11e-03"));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void aRectangleSelectsThePointsInsideIt() {
+        List<FrontierPoint> p = vm.frontier().points();
+        vm.frontier().selectRectangle(0.5, 10_000, 0, 1);
+        assertEquals(2, vm.frontier().selection().size());
+        FrontierPoint one = p.get(0);
+        vm.frontier().selectRectangle(one.l0() * 0.9, one.l0() * 1.1, one.fvu() - 0.01, one.fvu() + 0.01);
+        assertEquals(List.of(one.id()), vm.frontier().selection());
+        vm.frontier().selectRectangle(1e6, 1e7, 0, 1);
+        assertTrue(vm.frontier().selection().isEmpty());
+    }
+
+    private String sparseId() {
+        return vm.workspace().dictionaries().stream().map(DictionaryEntry::id).filter(id -> id.contains("4.11e-03")).findFirst().orElseThrow();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void openingADictionaryFillsTheFeatureTableAndFiltersWork() {
+        vm.open(sparseId());
+        assertNull(vm.workspace().errorProperty().get(), () -> vm.workspace().errorProperty().get());
+        assertEquals(1024, vm.features().rows().size());
+        FeatureRow maxKurtosis = vm.features().rows().stream().filter(r -> !Double.isNaN(r.kurtosis()))
+                .max(Comparator.comparingDouble(FeatureRow::kurtosis)).orElseThrow();
+        assertTrue(maxKurtosis.kurtosis() > 100);
+        vm.features().minLog10DensityProperty().set(-1);
+        assertTrue(vm.features().filteredRows().stream().allMatch(r -> r.density() >= 0.1));
+        assertTrue(vm.features().filteredRows().size() < 1024);
+        vm.features().minLog10DensityProperty().set(-8);
+        assertEquals(1024, vm.features().filteredRows().size());
+        String token = vm.features().rows().stream().map(FeatureRow::topTokens).filter(t -> !t.isBlank()).findFirst().orElseThrow();
+        String word = token.split(" · ")[0].strip();
+        vm.features().tokenFilterProperty().set(word);
+        assertFalse(vm.features().filteredRows().isEmpty());
+        assertTrue(vm.features().filteredRows().stream().allMatch(r -> r.topTokens().toLowerCase().contains(word.toLowerCase())));
+        vm.features().tokenFilterProperty().set("");
+
+        vm.features().selectedFeatureProperty().set(maxKurtosis.index());
+        assertEquals(maxKurtosis.index(), vm.detail().featureProperty().get());
+        assertFalse(vm.detail().topExamples().isEmpty(), "top examples in context");
+        assertTrue(vm.detail().topExamples().get(0).tokens().length > 1);
+        assertEquals(10, vm.detail().raisedTokens().size());
+        assertNotNull(vm.detail().histogramProperty().get());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void ablationReportsThePerplexityChangeTheComputeEngineGives() throws Exception {
+        vm.open(sparseId());
+        vm.ablation().featuresProperty().set("519");
+        vm.ablation().windowsProperty().set(4);
+        vm.runAblation();
+        assertNull(vm.workspace().errorProperty().get(), () -> vm.workspace().errorProperty().get());
+        double shown = vm.ablation().deltaPerplexityProperty().get();
+        long[][] windows = TokenWindows.consecutive(vm.model().tokenizer().encode(Files.readString(demo.resolve("corpus/test.txt"))), 128, 4);
+        try (Interventions iv = new Interventions(vm.model(), DictionaryFiles.read(Path.of(sparseId())), null)) {
+            float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
+            Interventions.Effect e = iv.effect(windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.KEEP_ERROR), clean);
+            assertEquals(e.perplexity() - e.cleanPerplexity(), shown, 1e-9);
+        }
+        assertEquals(2 * 128, vm.ablation().tokens().size(), "the first two windows, tinted");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void aCancelledSweepStopsAndResumesAndAFinishedOneJoinsTheWorkspace() {
+        vm.training().l1ValuesProperty().set("4e-3");
+        vm.training().ratiosProperty().set("1");
+        vm.training().epochsProperty().set(1);
+        vm.training().batchProperty().set(1024);
+        Path out = workspace.resolve("trained");
+        int before = vm.workspace().dictionaries().size();
+        javafx.collections.ListChangeListener<Object> cancelAtFirstEvent = c -> vm.training().cancel();
+        vm.training().points().addListener(cancelAtFirstEvent);
+        vm.training().start(out);
+        vm.training().points().removeListener(cancelAtFirstEvent);
+        assertFalse(vm.training().runningProperty().get());
+        assertTrue(vm.training().statusProperty().get().startsWith("cancelled"), vm.training().statusProperty().get());
+        assertTrue(Files.exists(out.resolve(".run/checkpoint.safetensors")), "a checkpoint to resume from");
+        assertEquals(before, vm.workspace().dictionaries().size());
+
+        vm.training().start(out);
+        assertFalse(vm.training().runningProperty().get());
+        assertTrue(vm.training().statusProperty().get().startsWith("done"), vm.training().statusProperty().get());
+        assertEquals(before + 1, vm.workspace().dictionaries().size());
+        assertFalse(vm.training().points().isEmpty(), "live points were reported");
+        assertTrue(vm.frontier().points().stream().noneMatch(FrontierPoint::live));
+    }
+}
