@@ -45,7 +45,8 @@ public final class AblationViewModel {
     private final ReadOnlyDoubleWrapper deltaPerplexity = new ReadOnlyDoubleWrapper(Double.NaN);
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private final ObservableList<TokenDelta> tokens = FXCollections.observableArrayList();
-    private Background.Job job;
+    /** The running job's own flag, taken when the work starts (a same-thread runner returns the job only after it ends). */
+    private volatile org.sparsescope.compute.work.Cancellation cancellation;
 
     public AblationViewModel(Background background) {
         this.background = background;
@@ -85,7 +86,8 @@ public final class AblationViewModel {
         Intervention intervention = steering.get() ? new Intervention.Steer(f[0], steeringAlpha.get()) : new Intervention.Ablate(f, mode.get());
         int w = window.get(), n = windows.get();
         running.set(true);
-        job = background.submit("Ablate " + Arrays.toString(f), (p, c) -> {
+        background.submit("Ablate " + Arrays.toString(f), (p, c) -> {
+            cancellation = c;
             LanguageModel lm = source.model();
             long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(java.nio.file.Files.readString(source.text())), w, n);
             if (ws.length == 0) {
@@ -123,8 +125,9 @@ public final class AblationViewModel {
     }
 
     public void cancel() {
-        if (job != null) {
-            job.cancel();
+        var c = cancellation;
+        if (c != null) {
+            c.cancel();
         }
     }
 

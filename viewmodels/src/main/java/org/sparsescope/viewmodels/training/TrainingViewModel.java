@@ -44,7 +44,8 @@ public final class TrainingViewModel {
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("");
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private final ObservableList<TrainPoint> points = FXCollections.observableArrayList();
-    private Background.Job job;
+    /** The running job's own flag, taken when the work starts (a same-thread runner returns the job only after it ends). */
+    private volatile org.sparsescope.compute.work.Cancellation cancellation;
 
     public TrainingViewModel(Background background, WorkspaceViewModel workspace, FrontierViewModel frontier) {
         this.background = background;
@@ -94,7 +95,8 @@ public final class TrainingViewModel {
         progress.set(0);
         running.set(true);
         status.set("starting");
-        job = background.submit("Train sweep", (p, c) -> {
+        background.submit("Train sweep", (p, c) -> {
+            cancellation = c;
             try (ActivationSet s = ActivationSet.open(set)) {
                 List<SweepMember> sweep = sweep(s.d());
                 long heldOut = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 10);
@@ -137,8 +139,9 @@ public final class TrainingViewModel {
     }
 
     public void cancel() {
-        if (job != null) {
-            job.cancel();
+        var c = cancellation;
+        if (c != null) {
+            c.cancel();
         }
     }
 
