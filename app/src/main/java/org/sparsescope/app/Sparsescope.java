@@ -10,6 +10,7 @@ import org.sparsescope.app.cli.StatsCommand;
 import org.sparsescope.app.cli.SpliceCommand;
 import org.sparsescope.app.cli.AblateCommand;
 import org.sparsescope.app.cli.CompareCommand;
+import org.sparsescope.app.cli.ScreenshotsCommand;
 import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.compute.InvalidInputException;
 import picocli.CommandLine;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
         subcommands = {PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, StatsCommand.class,
-                SpliceCommand.class, AblateCommand.class, CompareCommand.class, BenchCommand.class})
+                SpliceCommand.class, AblateCommand.class, CompareCommand.class, ScreenshotsCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -52,16 +53,14 @@ public final class Sparsescope implements Callable<Integer> {
         return cli.execute(args);
     }
 
-    /** The main job on the embedded default: the demo model's perplexity on the demo corpus. */
+    @CommandLine.Parameters(arity = "0..*", paramLabel = "PATH", description = "dictionaries to open (any readable layout)")
+    java.util.List<java.nio.file.Path> paths = new java.util.ArrayList<>();
+
+    /** The main job: the desktop app on the default workspace with the embedded demo, opening any PATHs given. */
     @Override
-    public Integer call() throws Exception {
-        var demo = Resources.demo();
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("Sparsescope demo: " + demo.model() + " on " + demo.corpus());
-        int status = new CommandLine(new PerplexityCommand()).setOut(out).setErr(spec.commandLine().getErr())
-                .execute("--model", demo.model().toString(), "--text", demo.corpus().toString());
-        out.println();
-        out.println("Subcommands: " + String.join(", ", spec.subcommands().keySet()) + "  (sparsescope help <command>)");
-        return status;
+    public Integer call() {
+        javafx.application.Application.launch(org.sparsescope.app.ui.SparsescopeApp.class,
+                paths.stream().map(java.nio.file.Path::toString).toArray(String[]::new));
+        return 0;
     }
 }

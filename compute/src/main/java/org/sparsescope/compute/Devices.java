@@ -11,4 +11,14 @@ public final class Devices {
     public static Device preferred() {
         return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     }
+
+    /**
+     * Turns off autograd recording for the calling thread. PyTorch's grad mode is per thread and on by default;
+     * DJL turns it off only on the thread that started the engine, so every other thread that runs inference
+     * (or updates weights in place) must say so, or it records graphs it never uses.
+     */
+    public static void noGradOnThisThread() {
+        Engine.getInstance(); // the engine loads first, so its native library is there
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
 }

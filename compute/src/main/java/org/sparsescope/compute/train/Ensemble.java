@@ -47,6 +47,7 @@ final class Ensemble {
         float[] wEnc = new float[e * d * n], bEnc = new float[e * n], wDec = new float[e * n * d], bDec = new float[e * d], l1s = new float[e];
         // xavier-uniform encoder, decoder = its transpose, b_enc = 0, b_dec = the data mean (the reference's init)
         double a = Math.sqrt(6.0 / (d + n));
+        String initKind = System.getProperty("sparsescope.experiment.init", "xavier");
         for (int m = 0; m < e; m++) {
             SweepMember member = members.get(m);
             l1s[m] = (float) member.l1();
@@ -60,7 +61,12 @@ final class Ensemble {
             }
             for (int i = 0; i < d; i++) {
                 for (int j = 0; j < n; j++) {
-                    float w = (float) ((rnd.nextDouble() * 2 - 1) * a);
+                    float w = switch (initKind) {
+                        case "normal" -> (float) (rnd.nextGaussian() / Math.sqrt(d));
+                        case "uniform" -> (float) ((rnd.nextDouble() * 2 - 1) / Math.sqrt(d));
+                        case "small" -> (float) ((rnd.nextDouble() * 2 - 1) / Math.sqrt(n));
+                        default -> (float) ((rnd.nextDouble() * 2 - 1) * a);
+                    };
                     wEnc[m * d * n + i * n + j] = w;
                     wDec[m * n * d + j * d + i] = w;
                 }

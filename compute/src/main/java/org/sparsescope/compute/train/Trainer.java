@@ -85,6 +85,7 @@ public final class Trainer {
         }
         long totalSteps = stepsPerEpoch * opts.epochs();
         Files.createDirectories(runDir);
+        Devices.noGradOnThisThread(); // gradients only inside the collector; Adam updates weights in place outside it
         String signature = signature(sweep, stream);
         try (NDManager base = NDManager.newBaseManager(device)) {
             Random rnd = new Random(opts.seed());

@@ -88,6 +88,25 @@ class TrainerTest {
     }
 
     @Test
+    void trainsOnAThreadOtherThanTheOneThatStartedTheEngine() throws Exception {
+        // PyTorch's grad mode is per thread and on by default: a UI's worker thread must still update weights in place
+        ai.djl.engine.Engine.getInstance(); // started here, so the worker below has PyTorch's default grad mode (on)
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try (ActivationSet set = chunk()) {
+                TrainOptions one = new TrainOptions(512, 1, 1e-3, 0, 1024, 0, 0, 1.0, 0, 100, 0);
+                outcome.set(new Trainer(set, one).train(List.of(SweepMember.l1(64, 1e-3)), tmp.resolve("t"), tmp.resolve("r"), e -> { },
+                        Cancellation.none()));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        });
+        worker.start();
+        worker.join();
+        assertTrue(outcome.get() instanceof Trainer.Result, "trained: " + outcome.get());
+    }
+
+    @Test
     void loadedDictionariesBecomeTrainableWithoutChangingWhatTheyCompute() throws Exception {
         Map<String, Tensor> expected = Safetensors.readAll(Reference.path("formats/expected.safetensors"));
         float[] input = expected.get("input").floats();

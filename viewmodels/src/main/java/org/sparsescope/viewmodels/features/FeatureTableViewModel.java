@@ -44,9 +44,10 @@ public final class FeatureTableViewModel {
             list.add(new FeatureRow(j, s.density()[j], s.mean()[j], s.max()[j], s.std()[j], s.skew()[j], s.kurtosis()[j],
                     j < topTokens.size() ? topTokens.get(j) : ""));
         }
-        report.set(r);
         rows.setAll(list);
         selectedFeature.set(-1);
+        report.set(r); // last: listeners of the report see the new rows
+
     }
 
     private void refilter() {

@@ -172,11 +172,17 @@ public final class WorkspaceViewModel {
         background.submit("Measure " + e.name(), (p, c) -> {
             Dictionary d = DictionaryFiles.read(e.path());
             try (ActivationSet s = ActivationSet.open(set)) {
-                DictionaryMetrics.requireSameWidth(d, e.path(), s);
+                if (d.dIn() != s.d()) {
+                    return null; // another model's dictionary: listed, but not placed on this set's frontier
+                }
                 long rows = Math.min(HELD_OUT_ROWS, s.rows());
                 return DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows, Devices.preferred());
             }
-        }, m -> replace(id, find(id).withMetrics(m.fvu(), m.l0())), this::fail);
+        }, m -> {
+            if (m != null && find(id) != null) {
+                replace(id, find(id).withMetrics(m.fvu(), m.l0()));
+            }
+        }, this::fail);
     }
 
     /** Adds dictionaries a training run saved. */

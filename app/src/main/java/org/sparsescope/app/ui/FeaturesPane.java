@@ -1,0 +1,146 @@
+package org.sparsescope.app.ui;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.collections.ListChangeListener;
+import javafx.collections.transformation.SortedList;
+import javafx.geometry.Orientation;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+import org.controlsfx.control.RangeSlider;
+import org.sparsescope.app.plot.ScatterPlot;
+import org.sparsescope.viewmodels.MainViewModel;
+import org.sparsescope.viewmodels.features.FeatureRow;
+
+/**
+ * The open dictionary's features: a sortable, filterable table beside a plot of density (log) against kurtosis or
+ * max activation; selecting a feature in either selects it in both and in the detail.
+ */
+final class FeaturesPane extends BorderPane {
+    final TableView<FeatureRow> table = new TableView<>();
+    final ScatterPlot plot = new ScatterPlot();
+    private final ChoiceBox<String> yAxis = new ChoiceBox<>();
+    private boolean syncing;
+
+    FeaturesPane(MainViewModel vm) {
+        getStyleClass().add("pane");
+        table.setId("featureTable");
+        plot.setId("featurePlot");
+        table.getColumns().add(column("#", r -> (double) r.index(), "%.0f"));
+        table.getColumns().add(column("density", FeatureRow::density, "%.3e"));
+        table.getColumns().add(column("mean", FeatureRow::mean, "%.4f"));
+        table.getColumns().add(column("max", FeatureRow::max, "%.3f"));
+        table.getColumns().add(column("skew", FeatureRow::skew, "%.2f"));
+        table.getColumns().add(column("kurtosis", FeatureRow::kurtosis, "%.1f"));
+        TableColumn<FeatureRow, String> tokens = new TableColumn<>("top tokens");
+        tokens.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().topTokens()));
+
+        table.getColumns().add(tokens);
+        SortedList<FeatureRow> sorted = new SortedList<>(vm.features().filteredRows());
+        sorted.comparatorProperty().bind(table.comparatorProperty());
+        table.setItems(sorted);
+        table.getColumns().forEach(c -> c.setPrefWidth(c == tokens ? 200 : 74));
+        table.getColumns().get(0).setPrefWidth(52);
+        table.setPlaceholder(new Label("Open a dictionary: double-click it in the list or on the frontier."));
+
+        RangeSlider density = new RangeSlider(-8, 0, -8, 0);
+        density.setId("densityRange");
+        density.setShowTickLabels(true);
+        density.setShowTickMarks(true);
+        density.setMajorTickUnit(1);
+        density.lowValueProperty().bindBidirectional(vm.features().minLog10DensityProperty());
+        density.highValueProperty().bindBidirectional(vm.features().maxLog10DensityProperty());
+        TextField filter = new TextField();
+        filter.setId("tokenFilter");
+        filter.setPromptText("filter by top tokens");
+        filter.textProperty().bindBidirectional(vm.features().tokenFilterProperty());
+        Label count = new Label();
+        count.textProperty().bind(javafx.beans.binding.Bindings.size(sorted).asString("%d features"));
+        HBox filters = new HBox(10, new Label("log10 density"), density, filter, count);
+        HBox.setHgrow(density, Priority.ALWAYS);
+        filters.getStyleClass().add("bar");
+
+        yAxis.getItems().addAll("kurtosis", "max activation");
+        yAxis.setValue("kurtosis");
+        yAxis.valueProperty().addListener((o, a, b) -> refreshPlot(vm, true));
+        plot.setOnClick(id -> vm.features().selectedFeatureProperty().set(Integer.parseInt(id)));
+        plot.setOnSelect(ids -> {
+            if (ids.size() == 1) {
+                vm.features().selectedFeatureProperty().set(Integer.parseInt(ids.get(0)));
+            }
+        });
+        VBox plotBox = new VBox(4, new HBox(8, new Label("density (log) against"), yAxis), plot);
+        VBox.setVgrow(plot, Priority.ALWAYS);
+
+        SplitPane split = new SplitPane(new VBox(table), plotBox);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        split.setOrientation(Orientation.HORIZONTAL);
+        split.setDividerPositions(0.62);
+        setTop(filters);
+        setCenter(split);
+
+        vm.features().filteredRows().addListener((ListChangeListener<FeatureRow>) c -> refreshPlot(vm, false));
+        vm.features().reportProperty().addListener((o, a, b) -> refreshPlot(vm, true));
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (!syncing && b != null) {
+                vm.features().selectedFeatureProperty().set(b.index());
+            }
+        });
+        vm.features().selectedFeatureProperty().addListener((o, a, b) -> {
+            int j = b.intValue();
+            plot.setSelected(j < 0 ? List.of() : List.of(Integer.toString(j)));
+            FeatureRow sel = table.getSelectionModel().getSelectedItem();
+            if (j >= 0 && (sel == null || sel.index() != j)) {
+                syncing = true;
+                table.getItems().stream().filter(r -> r.index() == j).findFirst().ifPresent(r -> {
+                    table.getSelectionModel().select(r);
+                    table.scrollTo(r);
+                });
+                syncing = false;
+            }
+        });
+    }
+
+    private void refreshPlot(MainViewModel vm, boolean fit) {
+        boolean kurt = "kurtosis".equals(yAxis.getValue());
+        plot.setAxes("feature density", true, kurt ? "kurtosis" : "max activation", kurt);
+        List<ScatterPlot.Point> pts = new ArrayList<>(vm.features().filteredRows().size());
+        for (FeatureRow r : vm.features().filteredRows()) {
+            double y = kurt ? r.kurtosis() : r.max();
+            if (r.density() > 0 && Double.isFinite(y)) {
+                pts.add(new ScatterPlot.Point(Integer.toString(r.index()), r.density(), y, Color.rgb(70, 110, 200, 0.7),
+                        String.format(Locale.ROOT, "feature %d%ndensity %.3e%nkurtosis %.1f  max %.3f%n%s", r.index(), r.density(), r.kurtosis(), r.max(),
+                                r.topTokens())));
+            }
+        }
+        plot.setPoints(pts, fit);
+    }
+
+    private static TableColumn<FeatureRow, Double> column(String name, Function<FeatureRow, Double> value, String format) {
+        TableColumn<FeatureRow, Double> c = new TableColumn<>(name);
+        c.setId("column-" + name);
+        c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(value.apply(cell.getValue())));
+        c.setCellFactory(col -> new javafx.scene.control.TableCell<>() {
+            @Override
+            protected void updateItem(Double v, boolean empty) {
+                super.updateItem(v, empty);
+                setText(empty || v == null ? null : Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, format, v));
+            }
+        });
+        // NaN (features that never fire) sorts below every number
+        c.setComparator((a, b) -> Double.compare(Double.isNaN(a) ? Double.NEGATIVE_INFINITY : a, Double.isNaN(b) ? Double.NEGATIVE_INFINITY : b));
+        return c;
+    }
+}

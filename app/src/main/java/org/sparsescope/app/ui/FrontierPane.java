@@ -1,0 +1,81 @@
+package org.sparsescope.app.ui;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javafx.collections.ListChangeListener;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.paint.Color;
+import org.sparsescope.app.plot.ScatterPlot;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.stats.DictionaryComparison;
+import org.sparsescope.viewmodels.MainViewModel;
+import org.sparsescope.viewmodels.frontier.FrontierPoint;
+import org.sparsescope.viewmodels.workspace.DictionaryEntry;
+
+/** L0 (log) against FVU for every dictionary; drag to select, click to pick, double-click to open; compare two. */
+final class FrontierPane extends BorderPane {
+    final ScatterPlot plot = new ScatterPlot();
+    private final Label info = new Label("Drag a rectangle to select dictionaries; double-click one to open it.");
+
+    FrontierPane(MainViewModel vm) {
+        getStyleClass().add("pane");
+        plot.setId("frontierPlot");
+        plot.setAxes("L0 (active features per token)", true, "FVU (fraction of variance unexplained)", false);
+        vm.frontier().points().addListener((ListChangeListener<FrontierPoint>) c -> refresh(vm, true));
+        vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
+            plot.setSelected(vm.frontier().selection());
+            info.setText(vm.frontier().selection().size() + " selected");
+        });
+        plot.setOnSelect(ids -> vm.frontier().select(ids));
+        plot.setOnClick(id -> vm.frontier().select(List.of(id)));
+        plot.setOnOpen(vm::open);
+        Button compare = new Button("Compare selected");
+        compare.setId("compareSelected");
+        compare.disableProperty().bind(javafx.beans.binding.Bindings.size(vm.frontier().selection()).isNotEqualTo(2));
+        compare.setOnAction(e -> compare(vm));
+        Button fit = new Button("Fit");
+        fit.setOnAction(e -> {
+            plot.fit();
+            plot.redraw();
+        });
+        HBox bar = new HBox(8, compare, fit, info);
+        bar.getStyleClass().add("bar");
+        setCenter(plot);
+        setBottom(bar);
+        refresh(vm, true);
+    }
+
+    private void refresh(MainViewModel vm, boolean fit) {
+        List<ScatterPlot.Point> pts = new ArrayList<>();
+        for (FrontierPoint p : vm.frontier().points()) {
+            Color c = p.live() ? Color.rgb(230, 80, 60) : p.architecture().equals("topk") ? Color.rgb(60, 160, 90) : sizeColor(p.dSae());
+            pts.add(new ScatterPlot.Point(p.id(), p.l0(), p.fvu(), c,
+                    String.format(Locale.ROOT, "%s%s%n%s, %d features%nL0 %.2f  FVU %.4f", p.label(), p.live() ? " (training)" : "",
+                            p.architecture(), p.dSae(), p.l0(), p.fvu())));
+        }
+        plot.setPoints(pts, fit);
+        plot.setSelected(vm.frontier().selection());
+    }
+
+    /** Colour by dictionary size: one hue per power of two. */
+    private static Color sizeColor(int dSae) {
+        double h = (Math.log(Math.max(1, dSae)) / Math.log(2) * 47) % 360;
+        return Color.hsb(200 + h % 120, 0.7, 0.75);
+    }
+
+    private void compare(MainViewModel vm) {
+        List<String> ids = List.copyOf(vm.frontier().selection());
+        DictionaryEntry a = vm.workspace().find(ids.get(0)), b = vm.workspace().find(ids.get(1));
+        if (a == null || b == null) {
+            return;
+        }
+        vm.background().submit("Compare", (p, c) -> DictionaryComparison.of(DictionaryFiles.read(a.path()), DictionaryFiles.read(b.path()),
+                Devices.preferred()), r -> info.setText(String.format(Locale.ROOT, "%s vs %s: MMCS %.4f (%d features ≥ 0.9)", a.name(), b.name(),
+                r.meanMaxCosine(), java.util.Arrays.stream(r.maxCosine()).filter(v -> v >= 0.9).count())), vm.workspace()::fail);
+    }
+}

@@ -1,0 +1,97 @@
+package org.sparsescope.app.ui;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.concurrent.Task;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.viewmodels.Background;
+
+/** Background work on javafx.concurrent tasks: progress and results come back on the FX thread, which never waits. */
+public final class FxBackground implements Background {
+    private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(() -> {
+            org.sparsescope.compute.Devices.noGradOnThisThread(); // inference only on these threads
+            r.run();
+        }, "sparsescope-background");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ObservableList<Job> jobs = FXCollections.observableArrayList();
+
+    @Override
+    public <T> Job submit(String title, Work<T> work, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
+        Cancellation cancellation = new Cancellation();
+        Task<T> task = new Task<>() {
+            @Override
+            protected T call() throws Exception {
+                updateMessage(title);
+                return work.run(p -> {
+                    updateProgress(p.fraction(), 1.0);
+                    updateMessage(p.message());
+                }, cancellation);
+            }
+        };
+        Job job = new Job() {
+            @Override
+            public String title() {
+                return title;
+            }
+
+            @Override
+            public ReadOnlyDoubleProperty progressProperty() {
+                return task.progressProperty();
+            }
+
+            @Override
+            public ReadOnlyStringProperty messageProperty() {
+                return task.messageProperty();
+            }
+
+            @Override
+            public ReadOnlyBooleanProperty runningProperty() {
+                return task.runningProperty();
+            }
+
+            @Override
+            public void cancel() {
+                cancellation.cancel();
+            }
+        };
+        task.setOnSucceeded(e -> {
+            jobs.remove(job);
+            onSuccess.accept(task.getValue());
+        });
+        task.setOnFailed(e -> {
+            jobs.remove(job);
+            onFailure.accept(task.getException());
+        });
+        onUi(() -> jobs.add(job));
+        executor.execute(task);
+        return job;
+    }
+
+    @Override
+    public void onUi(Runnable update) {
+        if (Platform.isFxApplicationThread()) {
+            update.run();
+        } else {
+            Platform.runLater(update);
+        }
+    }
+
+    @Override
+    public ObservableList<Job> jobs() {
+        return jobs;
+    }
+
+    public void shutdown() {
+        executor.shutdownNow();
+    }
+}

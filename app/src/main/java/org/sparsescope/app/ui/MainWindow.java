@@ -1,0 +1,309 @@
+package org.sparsescope.app.ui;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.prefs.Preferences;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Orientation;
+import javafx.scene.Scene;
+import javafx.scene.control.Alert;
+import javafx.scene.control.Button;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SelectionMode;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.ToolBar;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+import javafx.scene.input.TransferMode;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.VBox;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
+import javafx.stage.Stage;
+import org.controlsfx.control.StatusBar;
+import org.kordamp.ikonli.javafx.FontIcon;
+import org.sparsescope.app.plot.ScatterPlot;
+import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.MainViewModel;
+import org.sparsescope.viewmodels.workspace.DictionaryEntry;
+
+/**
+ * The main window: dictionaries on the left, the frontier, features, ablation and training in tabs, the selected
+ * feature on the right, background jobs in the status bar. Views bind to the view-model and lay out; nothing here
+ * computes.
+ */
+public final class MainWindow {
+    private final MainViewModel vm;
+    private final Stage stage;
+    final BorderPane root = new BorderPane();
+    final TabPane tabs = new TabPane();
+    final TableView<DictionaryEntry> dictionaries = new TableView<>();
+    final FrontierPane frontier;
+    final FeaturesPane features;
+    final FeatureDetailPane detail;
+    final AblationPane ablation;
+    final TrainingPane training;
+    private final Preferences prefs = Preferences.userNodeForPackage(MainWindow.class);
+    private boolean dark;
+    private boolean syncingSelection;
+
+    public MainWindow(MainViewModel vm, Stage stage) {
+        this.vm = vm;
+        this.stage = stage;
+        frontier = new FrontierPane(vm);
+        features = new FeaturesPane(vm);
+        detail = new FeatureDetailPane(vm);
+        ablation = new AblationPane(vm);
+        training = new TrainingPane(vm);
+        buildDictionaryTable();
+        tabs.getTabs().addAll(tab("Frontier", "mdi2c-chart-scatter-plot", frontier), tab("Features", "mdi2t-table", features),
+                tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training));
+        tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
+        tabs.setId("tabs");
+        SplitPane split = new SplitPane(dictionaries, tabs, detail);
+        split.setOrientation(Orientation.HORIZONTAL);
+        split.setDividerPositions(prefs.getDouble("divider0", 0.22), prefs.getDouble("divider1", 0.75));
+        split.getDividers().forEach(d -> d.positionProperty().addListener((o, a, b) ->
+                prefs.putDouble("divider" + split.getDividers().indexOf(d), b.doubleValue())));
+        root.setTop(new VBox(menus(), toolbar()));
+        root.setCenter(split);
+        root.setBottom(statusBar());
+        vm.workspace().errorProperty().addListener((o, a, b) -> {
+            if (b != null) {
+                Alert alert = new Alert(Alert.AlertType.ERROR, b);
+                alert.setHeaderText("Sparsescope could not do that");
+                alert.initOwner(stage);
+                alert.show();
+            }
+        });
+        vm.openDictionaryProperty().addListener((o, a, b) -> {
+            stage.setTitle("Sparsescope — " + (b == null ? "" : b.name()));
+            tabs.getSelectionModel().select(1);
+        });
+        root.setOnDragOver(e -> {
+            if (e.getDragboard().hasFiles()) {
+                e.acceptTransferModes(TransferMode.COPY_OR_MOVE);
+            }
+            e.consume();
+        });
+        root.setOnDragDropped(e -> {
+            for (File f : e.getDragboard().getFiles()) {
+                vm.workspace().openDictionary(f.toPath());
+            }
+            e.setDropCompleted(true);
+            e.consume();
+        });
+    }
+
+    /** The window's scene, styled, with keyboard shortcuts; the stage's size and place as last time. */
+    public Scene scene() {
+        Scene scene = new Scene(root, prefs.getDouble("width", 1400), prefs.getDouble("height", 860));
+        dark = prefs.getBoolean("dark", false);
+        applyTheme(scene);
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN), this::openDictionaryDialog);
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN), () -> exportPlot("png"));
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN), vm::runAblation);
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN), this::toggleTheme);
+        for (int i = 0; i < 4; i++) {
+            int tab = i;
+            scene.getAccelerators().put(new KeyCodeCombination(KeyCode.getKeyCode(Integer.toString(i + 1)), KeyCombination.SHORTCUT_DOWN),
+                    () -> tabs.getSelectionModel().select(tab));
+        }
+        stage.widthProperty().addListener((o, a, b) -> prefs.putDouble("width", b.doubleValue()));
+        stage.heightProperty().addListener((o, a, b) -> prefs.putDouble("height", b.doubleValue()));
+        return scene;
+    }
+
+    private void applyTheme(Scene scene) {
+        scene.getStylesheets().setAll(MainWindow.class.getResource(dark ? "dark.css" : "light.css").toExternalForm());
+        javafx.scene.paint.Color bg = dark ? javafx.scene.paint.Color.rgb(34, 36, 40) : javafx.scene.paint.Color.WHITE;
+        javafx.scene.paint.Color fg = dark ? javafx.scene.paint.Color.rgb(220, 220, 220) : javafx.scene.paint.Color.rgb(40, 40, 40);
+        javafx.scene.paint.Color grid = dark ? javafx.scene.paint.Color.rgb(60, 62, 68) : javafx.scene.paint.Color.rgb(228, 228, 228);
+        frontier.plot.setColors(bg, fg, grid);
+        features.plot.setColors(bg, fg, grid);
+    }
+
+    void toggleTheme() {
+        dark = !dark;
+        prefs.putBoolean("dark", dark);
+        applyTheme(root.getScene());
+    }
+
+    private Tab tab(String name, String icon, javafx.scene.Node content) {
+        Tab t = new Tab(name, content);
+        t.setGraphic(new FontIcon(icon));
+        return t;
+    }
+
+    private void buildDictionaryTable() {
+        dictionaries.setId("dictionaryTable");
+        dictionaries.setItems(vm.workspace().dictionaries());
+        dictionaries.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
+        dictionaries.getColumns().add(col("dictionary", DictionaryEntry::name, 150));
+        dictionaries.getColumns().add(col("arch", DictionaryEntry::architecture, 60));
+        dictionaries.getColumns().add(col("d_sae", e -> Integer.toString(e.dSae()), 55));
+        dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? "…" : String.format(Locale.ROOT, "%.1f", e.l0()), 55));
+        dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? "…" : String.format(Locale.ROOT, "%.4f", e.fvu()), 60));
+        dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
+        dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
+        dictionaries.setRowFactory(t -> {
+            var row = new javafx.scene.control.TableRow<DictionaryEntry>();
+            row.setOnMouseClicked(e -> {
+                if (e.getClickCount() == 2 && row.getItem() != null) {
+                    vm.open(row.getItem().id());
+                }
+            });
+            row.itemProperty().addListener((o, a, b) -> row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nhook " + b.hook() + "\n" + b.source())));
+            return row;
+        });
+        dictionaries.getSelectionModel().getSelectedItems().addListener((ListChangeListener<DictionaryEntry>) c -> {
+            if (!syncingSelection) {
+                syncingSelection = true;
+                vm.frontier().select(dictionaries.getSelectionModel().getSelectedItems().stream().map(DictionaryEntry::id).toList());
+                syncingSelection = false;
+            }
+        });
+        vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
+            if (!syncingSelection) {
+                syncingSelection = true;
+                dictionaries.getSelectionModel().clearSelection();
+                for (int i = 0; i < dictionaries.getItems().size(); i++) {
+                    if (vm.frontier().selection().contains(dictionaries.getItems().get(i).id())) {
+                        dictionaries.getSelectionModel().select(i);
+                    }
+                }
+                syncingSelection = false;
+            }
+        });
+    }
+
+    private static TableColumn<DictionaryEntry, String> col(String name, java.util.function.Function<DictionaryEntry, String> f, double width) {
+        TableColumn<DictionaryEntry, String> c = new TableColumn<>(name);
+        c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(f.apply(cell.getValue())));
+        c.setPrefWidth(width);
+        return c;
+    }
+
+    private MenuBar menus() {
+        MenuItem open = new MenuItem("Open dictionary…");
+        open.setAccelerator(new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN));
+        open.setOnAction(e -> openDictionaryDialog());
+        MenuItem openSet = new MenuItem("Use activation set…");
+        openSet.setOnAction(e -> {
+            DirectoryChooser c = new DirectoryChooser();
+            c.setTitle("Activation set folder");
+            File f = c.showDialog(stage);
+            if (f != null) {
+                vm.workspace().useActivations(f.toPath());
+            }
+        });
+        Menu recent = new Menu("Open recent");
+        Runnable fillRecent = () -> recent.getItems().setAll(vm.workspace().recentFiles().stream().map(p -> {
+            MenuItem m = new MenuItem(p.toString());
+            m.setOnAction(e -> vm.workspace().openDictionary(p));
+            return m;
+        }).toList());
+        vm.workspace().recentFiles().addListener((ListChangeListener<Path>) c -> fillRecent.run());
+        fillRecent.run();
+        MenuItem png = new MenuItem("Export plot as PNG…");
+        png.setAccelerator(new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN));
+        png.setOnAction(e -> exportPlot("png"));
+        MenuItem svg = new MenuItem("Export plot as SVG…");
+        svg.setOnAction(e -> exportPlot("svg"));
+        MenuItem quit = new MenuItem("Quit");
+        quit.setAccelerator(new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN));
+        quit.setOnAction(e -> stage.close());
+        MenuItem theme = new MenuItem("Light / dark theme");
+        theme.setAccelerator(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN));
+        theme.setOnAction(e -> toggleTheme());
+        MenuItem about = new MenuItem("About Sparsescope");
+        about.setOnAction(e -> new Alert(Alert.AlertType.INFORMATION,
+                "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nWorkspace: "
+                        + vm.workspace().workspaceDirProperty().get()).show());
+        return new MenuBar(new Menu("File", null, open, openSet, recent, png, svg, quit), new Menu("View", null, theme), new Menu("Help", null, about));
+    }
+
+    private ToolBar toolbar() {
+        Button open = new Button("Open", new FontIcon("mdi2f-folder-open"));
+        open.setOnAction(e -> openDictionaryDialog());
+        Button export = new Button("Export plot", new FontIcon("mdi2i-image"));
+        export.setOnAction(e -> exportPlot("png"));
+        Button theme = new Button("Theme", new FontIcon("mdi2t-theme-light-dark"));
+        theme.setOnAction(e -> toggleTheme());
+        return new ToolBar(open, export, theme);
+    }
+
+    private StatusBar statusBar() {
+        StatusBar bar = new StatusBar();
+        bar.setId("statusBar");
+        ObservableJobs jobs = new ObservableJobs(vm.background());
+        bar.textProperty().bind(jobs.text);
+        bar.progressProperty().bind(jobs.progress);
+        return bar;
+    }
+
+    /** A summary of running jobs for the status bar. */
+    private static final class ObservableJobs {
+        final javafx.beans.property.StringProperty text = new javafx.beans.property.SimpleStringProperty("Ready");
+        final javafx.beans.property.DoubleProperty progress = new javafx.beans.property.SimpleDoubleProperty(0);
+
+        ObservableJobs(Background background) {
+            background.jobs().addListener((ListChangeListener<Background.Job>) c -> rebind(background));
+        }
+
+        private void rebind(Background background) {
+            text.unbind();
+            progress.unbind();
+            List<Background.Job> jobs = List.copyOf(background.jobs());
+            if (jobs.isEmpty()) {
+                text.set("Ready");
+                progress.set(0);
+                return;
+            }
+            Background.Job first = jobs.get(0);
+            text.bind(Bindings.createStringBinding(() -> (jobs.size() > 1 ? "(" + jobs.size() + " jobs) " : "") + first.title() + ": "
+                    + first.messageProperty().get(), first.messageProperty()));
+            progress.bind(first.progressProperty());
+        }
+    }
+
+    void openDictionaryDialog() {
+        FileChooser c = new FileChooser();
+        c.setTitle("Open a dictionary (cfg.json, sae_weights.safetensors, sae.safetensors, ae.pt, learned_dicts.pt)");
+        File f = c.showOpenDialog(stage);
+        if (f != null) {
+            vm.workspace().openDictionary(f.toPath());
+        }
+    }
+
+    private void exportPlot(String kind) {
+        ScatterPlot plot = tabs.getSelectionModel().getSelectedIndex() == 1 ? features.plot : frontier.plot;
+        FileChooser c = new FileChooser();
+        c.setInitialFileName("sparsescope-plot." + kind);
+        File f = c.showSaveDialog(stage);
+        if (f == null) {
+            return;
+        }
+        try {
+            if (kind.equals("svg")) {
+                plot.exportSvg(f.toPath());
+            } else {
+                plot.exportPng(f.toPath());
+            }
+        } catch (java.io.IOException e) {
+            vm.workspace().fail(new java.io.IOException(f + ": " + e.getMessage(), e));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package org.sparsescope.app.ui;
+
+import java.util.Locale;
+import javafx.geometry.Insets;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.Background;
+import javafx.scene.layout.BackgroundFill;
+import javafx.scene.layout.CornerRadii;
+import javafx.scene.paint.Color;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
+import javafx.util.Duration;
+
+/** Token-highlighted text: each token a label whose background colour grows with its value; hover shows token and value. */
+final class TokenText {
+    private TokenText() {
+    }
+
+    /**
+     * @param scale     the value of full colour (values are clipped to ±scale)
+     * @param signed    red for positive and blue for negative values (loss changes); otherwise one hue
+     * @param emphasise index of the token to underline, or -1
+     */
+    static TextFlow of(String[] tokens, float[] values, double scale, boolean signed, int emphasise) {
+        TextFlow flow = new TextFlow();
+        flow.getStyleClass().add("token-text");
+        for (int i = 0; i < tokens.length; i++) {
+            String shown = tokens[i].replace("\n", "↵").replace("\t", "⇥");
+            javafx.scene.control.Label l = new javafx.scene.control.Label(shown);
+            l.getStyleClass().add("token");
+            double f = scale > 0 ? Math.max(-1, Math.min(1, values[i] / scale)) : 0;
+            Color c = !signed || f >= 0 ? Color.rgb(255, 120, 40, Math.abs(f) * 0.85) : Color.rgb(50, 110, 230, Math.abs(f) * 0.85);
+            l.setBackground(new Background(new BackgroundFill(c, new CornerRadii(2), Insets.EMPTY)));
+            if (i == emphasise) {
+                l.getStyleClass().add("token-focus");
+            }
+            Tooltip t = new Tooltip(String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
+            t.setShowDelay(Duration.millis(80));
+            l.setTooltip(t);
+            flow.getChildren().add(l);
+        }
+        return flow;
+    }
+
+    static Text plain(String s) {
+        return new Text(s);
+    }
+}

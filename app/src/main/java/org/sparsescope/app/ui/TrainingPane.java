@@ -1,0 +1,120 @@
+package org.sparsescope.app.ui;
+
+import java.util.HashMap;
+import java.util.Map;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Insets;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.NumberAxis;
+import javafx.scene.chart.XYChart;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.TextField;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import org.sparsescope.viewmodels.MainViewModel;
+import org.sparsescope.viewmodels.training.TrainPoint;
+
+/** Start a sweep on the workspace's activations, watch loss, L0 and FVU live, cancel, resume. */
+final class TrainingPane extends BorderPane {
+    final Button start = new Button("Start");
+    final Button cancel = new Button("Cancel");
+    final Label status = new Label();
+    private final LineChart<Number, Number> loss = chart("loss");
+    private final LineChart<Number, Number> l0 = chart("L0");
+    private final LineChart<Number, Number> fvu = chart("FVU");
+    private final Map<String, XYChart.Series<Number, Number>[]> series = new HashMap<>();
+
+    TrainingPane(MainViewModel vm) {
+        getStyleClass().add("pane");
+        start.setId("trainStart");
+        cancel.setId("trainCancel");
+        status.setId("trainStatus");
+        TextField l1 = new TextField();
+        l1.textProperty().bindBidirectional(vm.training().l1ValuesProperty());
+        TextField k = new TextField();
+        k.setPromptText("e.g. 16, 32");
+        k.textProperty().bindBidirectional(vm.training().kValuesProperty());
+        TextField ratios = new TextField();
+        ratios.textProperty().bindBidirectional(vm.training().ratiosProperty());
+        Spinner<Integer> epochs = new Spinner<>(1, 50, vm.training().epochsProperty().get());
+        epochs.valueProperty().addListener((o, a, b) -> vm.training().epochsProperty().set(b));
+        Spinner<Integer> batch = new Spinner<>(64, 65536, vm.training().batchProperty().get(), 256);
+        batch.valueProperty().addListener((o, a, b) -> vm.training().batchProperty().set(b));
+        start.disableProperty().bind(vm.training().runningProperty());
+        cancel.disableProperty().bind(vm.training().runningProperty().not());
+        start.setOnAction(e -> vm.training().start(vm.workspace().workspaceDirProperty().get().resolve("dictionaries").resolve("sweep")));
+        cancel.setOnAction(e -> vm.training().cancel());
+        GridPane form = new GridPane();
+        form.setHgap(8);
+        form.setVgap(6);
+        form.setPadding(new Insets(8));
+        form.addRow(0, new Label("l1 values"), l1, new Label("TopK k values"), k);
+        form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs, new Label("batch"), batch);
+        ProgressBar bar = new ProgressBar();
+        bar.progressProperty().bind(vm.training().progressProperty());
+        bar.setMaxWidth(Double.MAX_VALUE);
+        HBox.setHgrow(bar, Priority.ALWAYS);
+        status.textProperty().bind(vm.training().statusProperty());
+        HBox controls = new HBox(8, start, cancel, bar, status);
+        controls.setPadding(new Insets(0, 8, 8, 8));
+        setTop(new BorderPane(controls, form, null, null, null));
+        HBox charts = new HBox(4, loss, l0, fvu);
+        charts.getChildren().forEach(c -> HBox.setHgrow(c, Priority.ALWAYS));
+        setCenter(charts);
+        Label hint = new Label("Sweep members also appear live, in red, on the frontier. Cancel keeps a checkpoint: start the same sweep to resume.");
+        hint.getStyleClass().add("hint");
+        setBottom(hint);
+        vm.training().points().addListener((ListChangeListener<TrainPoint>) c -> {
+            while (c.next()) {
+                if (c.wasRemoved() && vm.training().points().isEmpty()) {
+                    series.clear();
+                    loss.getData().clear();
+                    l0.getData().clear();
+                    fvu.getData().clear();
+                }
+                for (TrainPoint p : c.getAddedSubList()) {
+                    add(p);
+                }
+            }
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private void add(TrainPoint p) {
+        XYChart.Series<Number, Number>[] s = series.computeIfAbsent(p.member(), m -> {
+            XYChart.Series<Number, Number>[] arr = new XYChart.Series[3];
+            for (int i = 0; i < 3; i++) {
+                arr[i] = new XYChart.Series<>();
+                arr[i].setName(m);
+            }
+            loss.getData().add(arr[0]);
+            l0.getData().add(arr[1]);
+            fvu.getData().add(arr[2]);
+            return arr;
+        });
+        s[0].getData().add(new XYChart.Data<>(p.step(), p.loss()));
+        s[1].getData().add(new XYChart.Data<>(p.step(), p.l0()));
+        s[2].getData().add(new XYChart.Data<>(p.step(), p.fvu()));
+    }
+
+    private static LineChart<Number, Number> chart(String y) {
+        NumberAxis xAxis = new NumberAxis();
+        xAxis.setLabel("step");
+        xAxis.setForceZeroInRange(false);
+        NumberAxis yAxis = new NumberAxis();
+        yAxis.setLabel(y);
+        yAxis.setForceZeroInRange(false);
+        LineChart<Number, Number> c = new LineChart<>(xAxis, yAxis);
+        c.setCreateSymbols(false);
+        c.setAnimated(false);
+        c.setTitle(y);
+        c.setLegendVisible(y.equals("loss"));
+        return c;
+    }
+
+}
