@@ -39,6 +39,10 @@ public final class Sparsescope implements Callable<Integer> {
         // DJL must never reach for the network: the native library ships in the jar.
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "error"));
+        // DJL unpacks libtorch (~430 MB) once; keep it in the user's data folder rather than ~/.djl.ai
+        if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.AnalysisCache.defaultWorkspace().getParent().resolve("djl").toString());
+        }
         CommandLine cli = new CommandLine(new Sparsescope());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
@@ -56,9 +60,19 @@ public final class Sparsescope implements Callable<Integer> {
     @CommandLine.Parameters(arity = "0..*", paramLabel = "PATH", description = "dictionaries to open (any readable layout)")
     java.util.List<java.nio.file.Path> paths = new java.util.ArrayList<>();
 
+    @CommandLine.Option(names = "--smoke-test", paramLabel = "PATH",
+            description = "start the window, open this dictionary, render its views once, write a screenshot, exit 0 (for automated checks)")
+    java.nio.file.Path smokeTest;
+
+    @CommandLine.Option(names = "--screenshot", paramLabel = "FILE", description = "where --smoke-test writes its screenshot (default: smoke-test.png)")
+    java.nio.file.Path screenshot = java.nio.file.Path.of("smoke-test.png");
+
     /** The main job: the desktop app on the default workspace with the embedded demo, opening any PATHs given. */
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        if (smokeTest != null) {
+            return org.sparsescope.app.ui.SmokeTest.run(smokeTest, screenshot, spec.commandLine().getOut());
+        }
         javafx.application.Application.launch(org.sparsescope.app.ui.SparsescopeApp.class,
                 paths.stream().map(java.nio.file.Path::toString).toArray(String[]::new));
         return 0;

@@ -336,12 +336,16 @@ public final class ScatterPlot extends Region {
     private void drawAxes(GraphicsContext g) {
         g.setFont(Font.font(11));
         g.setLineWidth(1);
+        double lastLabel = Double.NEGATIVE_INFINITY;
         for (double[] t : ticks(x0, x1, logX)) {
             double px = sx(t[0]);
             g.setStroke(grid);
             g.strokeLine(px, TOP, px, TOP + plotH());
-            g.setFill(foreground);
-            g.fillText(label(t[0], logX), px - 12, TOP + plotH() + 16);
+            if (px - lastLabel > 44) { // crowded ticks keep their grid line, not their label
+                g.setFill(foreground);
+                g.fillText(label(t[0], logX), px - 12, TOP + plotH() + 16);
+                lastLabel = px;
+            }
         }
         g.setTextAlign(javafx.scene.text.TextAlignment.RIGHT);
         for (double[] t : ticks(y0, y1, logY)) {

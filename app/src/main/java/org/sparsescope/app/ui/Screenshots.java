@@ -22,11 +22,18 @@ import org.sparsescope.viewmodels.frontier.FrontierPoint;
  */
 public final class Screenshots {
     private final Path out;
+    private final long harvestTokens;
     private SparsescopeApp.Opened app;
     private Stage stage;
 
     public Screenshots(Path out) {
+        this(out, org.sparsescope.viewmodels.workspace.WorkspaceViewModel.DEFAULT_HARVEST_TOKENS);
+    }
+
+    /** @param harvestTokens activations harvested for a fresh workspace */
+    public Screenshots(Path out, long harvestTokens) {
         this.out = out;
+        this.harvestTokens = harvestTokens;
     }
 
     /** Starts the toolkit and opens the window on {@code workspace}, with {@code dictionaries} opened too. */
@@ -36,7 +43,7 @@ public final class Screenshots {
         started.get(60, TimeUnit.SECONDS);
         onFx(() -> {
             stage = new Stage();
-            app = SparsescopeApp.open(stage, workspace, dictionaries);
+            app = SparsescopeApp.open(stage, workspace, dictionaries, harvestTokens);
             stage.setWidth(1440);
             stage.setHeight(900);
             stage.show();

@@ -2,17 +2,28 @@ package org.sparsescope.app.ui;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javafx.application.Application;
 import javafx.application.Platform;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Scene;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.image.Image;
+import javafx.scene.image.ImageView;
+import javafx.scene.layout.VBox;
 import javafx.stage.Stage;
+import javafx.stage.StageStyle;
 import org.sparsescope.app.Resources;
 import org.sparsescope.compute.workspace.AnalysisCache;
 import org.sparsescope.viewmodels.MainViewModel;
 
 /**
- * The desktop app: the default workspace with the embedded demo, plus any dictionaries named on the command line
- * (as the installer's file association passes them).
+ * The desktop app: a splash while the PyTorch engine starts (the first run unpacks its native library), then the
+ * default workspace with the embedded demo, plus any dictionaries named on the command line (as the installer's
+ * file association passes them); a {@code workspace.sparsescope} file opens its workspace instead.
  */
 public final class SparsescopeApp extends Application {
     private MainViewModel vm;
@@ -22,34 +33,82 @@ public final class SparsescopeApp extends Application {
     public record Opened(MainWindow window, MainViewModel vm, FxBackground background) {
     }
 
-    public static Opened open(Stage stage, Path workspace, List<Path> dictionaries) {
-        return open(stage, workspace, dictionaries, org.sparsescope.viewmodels.workspace.WorkspaceViewModel.DEFAULT_HARVEST_TOKENS);
+    public static Opened open(Stage stage, Path workspace, List<Path> paths) {
+        return open(stage, workspace, paths, org.sparsescope.viewmodels.workspace.WorkspaceViewModel.DEFAULT_HARVEST_TOKENS);
     }
 
     /** As {@link #open(Stage, Path, List)}, harvesting {@code harvestTokens} for a workspace without activations. */
-    public static Opened open(Stage stage, Path workspace, List<Path> dictionaries, long harvestTokens) {
+    public static Opened open(Stage stage, Path workspace, List<Path> paths, long harvestTokens) {
+        Path workspaceFile = paths.stream().filter(p -> p.getFileName().toString().endsWith(".sparsescope")).findFirst().orElse(null);
+        Path ws = workspaceFile != null ? workspaceFile.toAbsolutePath().getParent() : workspace;
         FxBackground background = new FxBackground();
-        MainViewModel vm = new MainViewModel(background, workspace);
+        MainViewModel vm = new MainViewModel(background, ws);
         vm.workspace().setHarvestTokens(harvestTokens);
         MainWindow window = new MainWindow(vm, stage);
         stage.setTitle("Sparsescope");
+        stage.getIcons().add(icon());
         stage.setScene(window.scene());
-        vm.workspace().openDemo(Resources.demo().model().getParent());
-        for (Path p : dictionaries) {
-            vm.workspace().openDictionary(p);
+        if (workspaceFile != null) {
+            vm.workspace().openWorkspaceFile(workspaceFile);
+        } else {
+            vm.workspace().openDemo(Resources.demo().model().getParent());
+        }
+        for (Path p : paths) {
+            if (p != workspaceFile) {
+                vm.workspace().openDictionary(p);
+            }
         }
         return new Opened(window, vm, background);
     }
 
+    static Image icon() {
+        Path png = Resources.root().resolve("icons/sparsescope.png");
+        return new Image(png.toUri().toString());
+    }
+
     @Override
     public void start(Stage stage) {
-        List<Path> paths = getParameters().getRaw().stream().filter(s -> !s.startsWith("-")).map(Path::of).toList();
-        Opened o = open(stage, AnalysisCache.defaultWorkspace(), paths);
-        vm = o.vm();
-        background = o.background();
-        stage.show();
-        long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-        Platform.runLater(() -> System.err.printf("sparsescope: first frame %d ms after start%n", System.currentTimeMillis() - jvmStart));
+        List<Path> paths = new ArrayList<>();
+        for (String s : getParameters().getRaw()) {
+            if (!s.startsWith("-")) {
+                paths.add(Path.of(s));
+            }
+        }
+        Stage splash = splash();
+        Thread engine = new Thread(() -> {
+            org.sparsescope.compute.Devices.preferred(); // loads (and on the first run unpacks) libtorch
+            Platform.runLater(() -> {
+                Opened o = open(stage, AnalysisCache.defaultWorkspace(), paths);
+                vm = o.vm();
+                background = o.background();
+                splash.close();
+                stage.show();
+                long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+                Platform.runLater(() -> System.err.printf("sparsescope: first frame %d ms after start%n", System.currentTimeMillis() - jvmStart));
+            });
+        }, "engine-start");
+        engine.setDaemon(true);
+        engine.start();
+    }
+
+    private static Stage splash() {
+        Stage s = new Stage(StageStyle.UNDECORATED);
+        ProgressBar bar = new ProgressBar(ProgressBar.INDETERMINATE_PROGRESS);
+        bar.setPrefWidth(300);
+        Label what = new Label("Starting the PyTorch engine…");
+        Label why = new Label("The first run unpacks its native library (about 430 MB) into your data folder.");
+        why.setWrapText(true);
+        ImageView logo = new ImageView(icon());
+        logo.setFitWidth(96);
+        logo.setFitHeight(96);
+        VBox box = new VBox(10, logo, new Label("Sparsescope"), what, bar, why);
+        box.setAlignment(Pos.CENTER);
+        box.setPadding(new Insets(24));
+        box.setPrefWidth(380);
+        s.setScene(new Scene(box));
+        s.getIcons().add(icon());
+        s.show();
+        return s;
     }
 
     @Override
@@ -61,4 +120,5 @@ public final class SparsescopeApp extends Application {
             background.shutdown();
         }
     }
+
 }

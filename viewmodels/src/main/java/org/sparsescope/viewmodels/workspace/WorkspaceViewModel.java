@@ -46,6 +46,44 @@ public final class WorkspaceViewModel {
         this.background = background;
         this.workspaceDir.set(workspace);
         this.recent = new RecentFiles(workspace.resolve("recent.json"));
+        dictionaries.addListener((javafx.collections.ListChangeListener<DictionaryEntry>) c -> save());
+        activations.addListener((o, a, b) -> save());
+    }
+
+    /** Keeps {@code workspace.sparsescope} up to date; a workspace that cannot be written still works. */
+    private void save() {
+        try {
+            new WorkspaceFile(1, str(model.get()), str(corpus.get()), str(activations.get()),
+                    dictionaries.stream().map(e -> e.path().toString()).toList()).write(workspaceDir.get().resolve(WorkspaceFile.NAME));
+        } catch (java.io.IOException e) {
+            // read-only workspace: nothing to remember
+        }
+    }
+
+    private static String str(Path p) {
+        return p == null ? null : p.toString();
+    }
+
+    /** Reopens a workspace file: its model, corpus and activation set, and every dictionary it lists. */
+    public void openWorkspaceFile(Path file) {
+        try {
+            WorkspaceFile w = WorkspaceFile.read(file);
+            if (w.model() != null) {
+                model.set(Path.of(w.model()));
+            }
+            if (w.corpus() != null) {
+                corpus.set(Path.of(w.corpus()));
+            }
+            for (String d : w.dictionaries() == null ? List.<String>of() : w.dictionaries()) {
+                openDictionary(Path.of(d), false);
+            }
+            if (w.activations() != null) {
+                useActivations(Path.of(w.activations()));
+            }
+            recent.add(file);
+        } catch (java.io.IOException e) {
+            fail(e);
+        }
     }
 
     /** Tokens a new workspace harvests from its model and corpus. */
