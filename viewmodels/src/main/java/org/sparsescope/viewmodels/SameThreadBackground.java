@@ -1,11 +1,8 @@
 package org.sparsescope.viewmodels;
 
 import java.util.function.Consumer;
-import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
-import javafx.beans.property.ReadOnlyDoubleProperty;
 import javafx.beans.property.ReadOnlyDoubleWrapper;
-import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -22,32 +19,8 @@ public final class SameThreadBackground implements Background {
         ReadOnlyStringWrapper message = new ReadOnlyStringWrapper("");
         ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(true);
         Cancellation cancel = new Cancellation();
-        Job job = new Job() {
-            @Override
-            public String title() {
-                return title;
-            }
-
-            @Override
-            public ReadOnlyDoubleProperty progressProperty() {
-                return progress.getReadOnlyProperty();
-            }
-
-            @Override
-            public ReadOnlyStringProperty messageProperty() {
-                return message.getReadOnlyProperty();
-            }
-
-            @Override
-            public ReadOnlyBooleanProperty runningProperty() {
-                return running.getReadOnlyProperty();
-            }
-
-            @Override
-            public void cancel() {
-                cancel.cancel();
-            }
-        };
+        Job job = new BackgroundJob(title, progress.getReadOnlyProperty(), message.getReadOnlyProperty(), running.getReadOnlyProperty(),
+                cancel::cancel);
         jobs.add(job);
         try {
             T result = work.run(p -> {

@@ -14,8 +14,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class})
+        subcommands = {BenchCommand.Lm.class, BenchCommand.Ui.class})
 public final class BenchCommand {
+
+    @Command(name = "ui", mixinStandardHelpOptions = true,
+            description = {"The window with a large dictionary: open with a warm cache, sort the feature table, pan the density plot.",
+                    "Needs a display: xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope bench ui"})
+    public static final class Ui implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--features", defaultValue = "16384", description = "dictionary size (default ${DEFAULT-VALUE})")
+        int features;
+
+        @Option(names = "--tokens", defaultValue = "40000", description = "activations harvested for the workspace (default ${DEFAULT-VALUE})")
+        long tokens;
+
+        @Option(names = "--dir", description = "working folder (default: a new temporary one)")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = dir != null ? dir : java.nio.file.Files.createTempDirectory("sparsescope-bench-ui");
+            org.sparsescope.app.ui.UiBench.run(work, features, tokens, spec.commandLine().getOut());
+            return 0;
+        }
+    }
 
     @Command(name = "lm", mixinStandardHelpOptions = true,
             description = "Forward throughput (tokens/s) of a model, full and up to one layer, with the float32 matmul GFLOP/s of the same run.")

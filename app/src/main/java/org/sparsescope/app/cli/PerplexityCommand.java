@@ -20,30 +20,25 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json)")
     Path model;
 
-    @Option(names = "--text", required = true, description = "UTF-8 text file; encoded whole, then cut into windows")
-    Path text;
-
-    @Option(names = "--window", defaultValue = "128", description = "tokens per window (default ${DEFAULT-VALUE})")
-    int window;
-
-    @Option(names = "--windows", defaultValue = "64", description = "number of windows from the start of the text (default ${DEFAULT-VALUE})")
-    int windows;
+    @picocli.CommandLine.Mixin
+    TextWindows text = new TextWindows();
 
     @Option(names = "--json", description = "print the result as JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        String content = TextFiles.read(text);
         try (LanguageModel lm = LanguageModel.load(model)) {
             long t0 = System.nanoTime();
-            Perplexity p = Perplexity.of(lm, content, window, windows);
+            long[][] windows = text.cut(lm);
+            Perplexity p = Perplexity.of(lm.tokenLosses(windows, org.sparsescope.compute.model.Hooks.logitsOnly(), Perplexity.BATCH_WINDOWS),
+                    text.window);
             double seconds = (System.nanoTime() - t0) / 1e9;
             var out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("model", model.toString());
-                m.put("text", text.toString());
+                m.put("text", text.text.toString());
                 m.put("window", p.window());
                 m.put("windows", p.windows());
                 m.put("targets", p.targets());

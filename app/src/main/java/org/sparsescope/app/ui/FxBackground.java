@@ -4,14 +4,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import javafx.application.Platform;
-import javafx.beans.property.ReadOnlyBooleanProperty;
-import javafx.beans.property.ReadOnlyDoubleProperty;
-import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.concurrent.Task;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.BackgroundJob;
 
 /** Background work on javafx.concurrent tasks: progress and results come back on the FX thread, which never waits. */
 public final class FxBackground implements Background {
@@ -38,32 +36,7 @@ public final class FxBackground implements Background {
                 }, cancellation);
             }
         };
-        Job job = new Job() {
-            @Override
-            public String title() {
-                return title;
-            }
-
-            @Override
-            public ReadOnlyDoubleProperty progressProperty() {
-                return task.progressProperty();
-            }
-
-            @Override
-            public ReadOnlyStringProperty messageProperty() {
-                return task.messageProperty();
-            }
-
-            @Override
-            public ReadOnlyBooleanProperty runningProperty() {
-                return task.runningProperty();
-            }
-
-            @Override
-            public void cancel() {
-                cancellation.cancel();
-            }
-        };
+        Job job = new BackgroundJob(title, task.progressProperty(), task.messageProperty(), task.runningProperty(), cancellation::cancel);
         task.setOnSucceeded(e -> {
             jobs.remove(job);
             onSuccess.accept(task.getValue());

@@ -84,7 +84,12 @@ public final class SparsescopeApp extends Application {
                 splash.close();
                 stage.show();
                 long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-                Platform.runLater(() -> System.err.printf("sparsescope: first frame %d ms after start%n", System.currentTimeMillis() - jvmStart));
+                Platform.runLater(() -> {
+                    System.err.printf("sparsescope: first frame %d ms after start%n", System.currentTimeMillis() - jvmStart);
+                    if (Boolean.getBoolean("sparsescope.exitAfterFirstFrame")) { // for start-up measurements
+                        Platform.exit();
+                    }
+                });
             });
         }, "engine-start");
         engine.setDaemon(true);

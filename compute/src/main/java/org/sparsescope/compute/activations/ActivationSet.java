@@ -38,6 +38,8 @@ public final class ActivationSet implements AutoCloseable {
     private final List<ChunkSource> chunks;
     private final long[] firstRow;
     private final CorpusTokens tokens;
+    /** Each chunk's window starts, read once: tracing thousands of examples to text must not reopen files. */
+    private final java.util.Map<Integer, Optional<long[]>> windowStarts = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One chunk's rows, read on demand. */
     interface ChunkSource {
@@ -370,7 +372,11 @@ public final class ActivationSet implements AutoCloseable {
             return Optional.empty();
         }
         int c = chunkOf(row);
-        Optional<long[]> windows = chunks.get(c).windows();
+        Optional<long[]> windows = windowStarts.get(c);
+        if (windows == null) {
+            windows = chunks.get(c).windows();
+            windowStarts.put(c, windows);
+        }
         if (windows.isEmpty()) {
             return Optional.empty();
         }

@@ -46,6 +46,9 @@ public final class FeatureAnalysis {
     public static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, long firstRow, long count, Options opts, Device device,
             ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         int n = d.dSae(), dIn = d.dIn();
+        // float64 moments of a [B, n] batch need several B·n·8-byte arrays: keep each under ~128 MiB
+        int batchRows = (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
+        opts = new Options(opts.topK(), opts.bands(), opts.perBand(), opts.histogramBins(), batchRows, opts.seed());
         MomentAccumulator moments = new MomentAccumulator(n);
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
