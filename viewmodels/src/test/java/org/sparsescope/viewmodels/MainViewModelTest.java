@@ -149,4 +149,17 @@ class MainViewModelTest {
         assertFalse(vm.training().points().isEmpty(), "live points were reported");
         assertTrue(vm.frontier().points().stream().noneMatch(FrontierPoint::live));
     }
+
+    @Test
+    @org.junit.jupiter.api.Order(6)
+    void harvestingFromAModelHookAndCorpusGivesTheWorkspaceANewActivationSet() throws Exception {
+        vm.workspace().harvest(demo.resolve("model"), "blocks.0.hook_mlp_out", demo.resolve("corpus/test.txt"), 4096);
+        assertNull(vm.workspace().errorProperty().get(), () -> vm.workspace().errorProperty().get());
+        Path set = vm.workspace().activationsProperty().get();
+        try (var s = org.sparsescope.compute.activations.ActivationSet.open(set)) {
+            assertEquals("blocks.0.hook_mlp_out", s.hook());
+            assertEquals(4096, s.rows());
+        }
+        assertTrue(Files.readString(workspace.resolve("workspace.sparsescope")).contains("blocks.0.hook_mlp_out"), "the workspace file follows");
+    }
 }

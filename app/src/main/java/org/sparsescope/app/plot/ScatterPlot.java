@@ -409,7 +409,10 @@ public final class ScatterPlot extends Region {
             return Math.abs(mant - 1) < 1e-6 ? String.format(Locale.ROOT, "1e%.0f", Math.floor(t + 1e-9))
                     : String.format(Locale.ROOT, "%.0fe%.0f", mant, Math.floor(t + 1e-9));
         }
-        return Math.abs(t) >= 1e4 || (Math.abs(t) < 1e-2 && t != 0) ? String.format(Locale.ROOT, "%.1e", t) : String.format(Locale.ROOT, "%.3g", t);
+        if (Math.abs(t) < 1e-12) {
+            return "0";
+        }
+        return Math.abs(t) >= 1e4 || Math.abs(t) < 1e-2 ? String.format(Locale.ROOT, "%.1e", t) : String.format(Locale.ROOT, "%.3g", t);
     }
 
     // ---------------------------------------------------------------- export

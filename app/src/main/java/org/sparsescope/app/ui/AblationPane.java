@@ -52,6 +52,7 @@ final class AblationPane extends BorderPane {
         alphaValue.textProperty().bind(alpha.valueProperty().asString("%.1f"));
         Spinner<Integer> windows = new Spinner<>(1, 256, vm.ablation().windowsProperty().get());
         windows.valueProperty().addListener((o, a, b) -> vm.ablation().windowsProperty().set(b));
+        vm.ablation().windowsProperty().addListener((o, a, b) -> windows.getValueFactory().setValue(b.intValue()));
         run.disableProperty().bind(vm.ablation().runningProperty());
         run.setOnAction(e -> vm.runAblation());
         Button cancel = new Button("Cancel");

@@ -51,7 +51,7 @@ final class FeaturesPane extends BorderPane {
         SortedList<FeatureRow> sorted = new SortedList<>(vm.features().filteredRows());
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
-        table.getColumns().forEach(c -> c.setPrefWidth(c == tokens ? 200 : 74));
+        table.getColumns().forEach(c -> c.setPrefWidth(c == tokens ? 200 : 66));
         table.getColumns().get(0).setPrefWidth(52);
         table.setPlaceholder(new Label("Open a dictionary: double-click it in the list or on the frontier."));
 
@@ -87,7 +87,7 @@ final class FeaturesPane extends BorderPane {
         SplitPane split = new SplitPane(new VBox(table), plotBox);
         VBox.setVgrow(table, Priority.ALWAYS);
         split.setOrientation(Orientation.HORIZONTAL);
-        split.setDividerPositions(0.62);
+        split.setDividerPositions(0.66);
         setTop(filters);
         setCenter(split);
 

@@ -43,8 +43,10 @@ final class TrainingPane extends BorderPane {
         ratios.textProperty().bindBidirectional(vm.training().ratiosProperty());
         Spinner<Integer> epochs = new Spinner<>(1, 50, vm.training().epochsProperty().get());
         epochs.valueProperty().addListener((o, a, b) -> vm.training().epochsProperty().set(b));
+        vm.training().epochsProperty().addListener((o, a, b) -> epochs.getValueFactory().setValue(b.intValue()));
         Spinner<Integer> batch = new Spinner<>(64, 65536, vm.training().batchProperty().get(), 256);
         batch.valueProperty().addListener((o, a, b) -> vm.training().batchProperty().set(b));
+        vm.training().batchProperty().addListener((o, a, b) -> batch.getValueFactory().setValue(b.intValue()));
         start.disableProperty().bind(vm.training().runningProperty());
         cancel.disableProperty().bind(vm.training().runningProperty().not());
         start.setOnAction(e -> vm.training().start(vm.workspace().workspaceDirProperty().get().resolve("dictionaries").resolve("sweep")));
@@ -55,6 +57,35 @@ final class TrainingPane extends BorderPane {
         form.setPadding(new Insets(8));
         form.addRow(0, new Label("l1 values"), l1, new Label("TopK k values"), k);
         form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs, new Label("batch"), batch);
+        // where the activations come from: the workspace's set, or a new harvest from a model, a hook and a corpus
+        Label set = new Label();
+        set.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.workspace().activationsProperty().get() == null
+                ? "no activation set yet" : "activations: " + vm.workspace().activationsProperty().get().getFileName(), vm.workspace().activationsProperty()));
+        TextField hook = new TextField("blocks.2.hook_resid_post");
+        hook.setPrefColumnCount(16);
+        TextField tokens = new TextField("200000");
+        tokens.setPrefColumnCount(7);
+        Button harvest = new Button("Harvest…");
+        harvest.setOnAction(e -> {
+            javafx.stage.DirectoryChooser modelChooser = new javafx.stage.DirectoryChooser();
+            modelChooser.setTitle("Model folder (config.json, model.safetensors, tokenizer.json)");
+            java.io.File modelDir = modelChooser.showDialog(getScene().getWindow());
+            if (modelDir == null) {
+                return;
+            }
+            javafx.stage.FileChooser corpusChooser = new javafx.stage.FileChooser();
+            corpusChooser.setTitle("Corpus (.txt, .jsonl, .xz)");
+            java.io.File corpusFile = corpusChooser.showOpenDialog(getScene().getWindow());
+            if (corpusFile == null) {
+                return;
+            }
+            try {
+                vm.workspace().harvest(modelDir.toPath(), hook.getText().strip(), corpusFile.toPath(), Long.parseLong(tokens.getText().strip()));
+            } catch (NumberFormatException ex) {
+                vm.workspace().fail(new IllegalArgumentException("tokens must be a whole number, not '" + tokens.getText() + "'"));
+            }
+        });
+        form.addRow(2, set, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
         ProgressBar bar = new ProgressBar();
         bar.progressProperty().bind(vm.training().progressProperty());
         bar.setMaxWidth(Double.MAX_VALUE);

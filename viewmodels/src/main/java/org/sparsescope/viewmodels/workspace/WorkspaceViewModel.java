@@ -177,6 +177,24 @@ public final class WorkspaceViewModel {
         dictionaries.forEach(e -> measure(e.id()));
     }
 
+    /**
+     * Harvests a new activation set into the workspace from {@code modelDir} at {@code hook} over {@code corpusPath},
+     * in the background, and uses it (the model and corpus become the workspace's). A folder for the same harvest
+     * that a cancelled run left is resumed.
+     */
+    public void harvest(Path modelDir, String hook, Path corpusPath, long tokens) {
+        model.set(modelDir);
+        corpus.set(corpusPath);
+        String name = modelDir.getFileName() + "-" + hook + "-" + tokens;
+        Path out = workspaceDir.get().resolve("activations").resolve(name);
+        background.submit("Harvest " + hook, (p, c) -> {
+            try (LanguageModel lm = LanguageModel.load(modelDir)) {
+                new Harvester(lm).harvest(hook, Corpus.open(corpusPath), out, HarvestOptions.of(tokens, 128).withRowsPerChunk(16_384), p, c);
+            }
+            return out;
+        }, this::useActivations, this::fail);
+    }
+
     /** Harvests the workspace's activation set at {@code hook} from its model and corpus, unless it exists. */
     public void ensureActivations(String hook) {
         Path out = workspaceDir.get().resolve("activations").resolve("demo-" + hook);
