@@ -62,4 +62,28 @@ class CommandLineTest {
         assertEquals(2, r2.status());
         assertTrue(r2.err().contains("config.json") && r2.err().contains("mamba"), r2.err());
     }
+
+    @Test
+    void statsAreComputedOnceThenReadFromTheWorkspaceCache() throws Exception {
+        String[] args = {"stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--activations", Reference.path("chunks/0.npy").toString(),
+            "--workspace", tmp.resolve("ws").toString(), "--json"};
+        Run first = run(args);
+        assertEquals(0, first.status(), first.err());
+        JsonObject a = JsonParser.parseString(first.out()).getAsJsonObject();
+        assertEquals(8192, a.get("rows").getAsLong());
+        assertEquals(false, a.get("from_cache").getAsBoolean());
+        assertEquals(1024, a.getAsJsonArray("kurtosis").size());
+        Run second = run(args);
+        JsonObject b = JsonParser.parseString(second.out()).getAsJsonObject();
+        assertEquals(true, b.get("from_cache").getAsBoolean());
+        assertEquals(a.getAsJsonArray("kurtosis"), b.getAsJsonArray("kurtosis"));
+    }
+
+    @Test
+    void aDictionaryComparedWithItselfHasMmcsOne() {
+        String d = Reference.path("saes/l1_5.01e-04").toString();
+        Run r = run("compare", "--dict", d, "--dict", d, "--json");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(1.0, JsonParser.parseString(r.out()).getAsJsonObject().get("mmcs").getAsDouble(), 1e-5);
+    }
 }
