@@ -3,7 +3,6 @@ package org.sparsescope.app.ui;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -169,10 +168,6 @@ public final class Screenshots {
             return null;
         });
         Platform.exit();
-    }
-
-    static String describe(Path p) {
-        return String.format(Locale.ROOT, "%s (%d bytes)", p, p.toFile().length());
     }
 
 }

@@ -7,7 +7,6 @@ import javafx.scene.layout.Background;
 import javafx.scene.layout.BackgroundFill;
 import javafx.scene.layout.CornerRadii;
 import javafx.scene.paint.Color;
-import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
 import javafx.util.Duration;
 
@@ -40,9 +39,5 @@ final class TokenText {
             flow.getChildren().add(l);
         }
         return flow;
-    }
-
-    static Text plain(String s) {
-        return new Text(s);
     }
 }
