@@ -109,7 +109,7 @@ public final class UiBench {
                 wDec[j * d + i] = (float) (row[i] / Math.sqrt(norm));
                 wEnc[i * n + j] = wDec[j * d + i];
             }
-            bEnc[j] = -1.5f - (float) rnd.nextDouble(); // most features off most of the time, as in a trained dictionary
+            bEnc[j] = -0.5f - (float) rnd.nextDouble(); // mostly off, as in a trained dictionary, yet every feature fires somewhere
         }
         return new StandardDictionary(Tensor.ofFloats(new long[] {d, n}, wEnc), Tensor.ofFloats(new long[] {n}, bEnc),
                 Tensor.ofFloats(new long[] {n, d}, wDec), Tensor.ofFloats(new long[] {d}, bDec), true, DictionaryInfo.unknown("random"));
