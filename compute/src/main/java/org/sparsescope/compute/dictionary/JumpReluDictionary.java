@@ -46,24 +46,23 @@ public record JumpReluDictionary(StandardDictionary base, Tensor threshold) impl
 
     @Override
     public Codec codec(NDManager manager) {
-        NDArray we = Params.put(manager, base.wEnc()), be = Params.put(manager, base.bEnc());
-        NDArray bd = Params.put(manager, base.bDec()), th = Params.put(manager, threshold);
-        Codec dense = base.codec(manager);
+        StandardDictionary.Loaded w = base.load(manager);
+        NDArray th = Params.put(manager, threshold);
         return new Codec() {
             @Override
             public NDArray encode(NDArray x) {
-                NDArray pre = (base.applyBDecToInput() ? x.sub(bd) : x).matMul(we).add(be);
+                NDArray pre = w.preActivation(x);
                 return pre.maximum(0f).mul(pre.gt(th).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
             }
 
             @Override
             public NDArray decode(NDArray c) {
-                return dense.decode(c);
+                return w.decode(c);
             }
 
             @Override
             public NDArray decoderRows() {
-                return dense.decoderRows();
+                return w.wDec();
             }
         };
     }

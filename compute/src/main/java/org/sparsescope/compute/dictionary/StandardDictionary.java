@@ -53,23 +53,39 @@ public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor b
 
     @Override
     public Codec codec(NDManager manager) {
-        NDArray we = Params.put(manager, wEnc), be = Params.put(manager, bEnc), wd = Params.put(manager, wDec), bd = Params.put(manager, bDec);
+        Loaded w = load(manager);
         return new Codec() {
             @Override
             public NDArray encode(NDArray x) {
-                NDArray in = applyBDecToInput ? x.sub(bd) : x;
-                return in.matMul(we).add(be).maximum(0f);
+                return w.preActivation(x).maximum(0f);
             }
 
             @Override
             public NDArray decode(NDArray c) {
-                return c.matMul(wd).add(bd);
+                return w.decode(c);
             }
 
             @Override
             public NDArray decoderRows() {
-                return wd;
+                return w.wDec();
             }
         };
+    }
+
+    /** The weights on the engine, with the affine maps TopK and JumpReLU share; each put on the device once. */
+    record Loaded(NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec, boolean applyBDecToInput) {
+        /** (x − b_dec·[apply_b_dec_to_input]) W_enc + b_enc, before any nonlinearity. */
+        NDArray preActivation(NDArray x) {
+            return (applyBDecToInput ? x.sub(bDec) : x).matMul(wEnc).add(bEnc);
+        }
+
+        NDArray decode(NDArray c) {
+            return c.matMul(wDec).add(bDec);
+        }
+    }
+
+    Loaded load(NDManager manager) {
+        return new Loaded(Params.put(manager, wEnc), Params.put(manager, bEnc), Params.put(manager, wDec), Params.put(manager, bDec),
+                applyBDecToInput);
     }
 }

@@ -47,21 +47,21 @@ public record TopKDictionary(StandardDictionary base, int k) implements Dictiona
 
     @Override
     public Codec codec(NDManager manager) {
-        Codec dense = base.codec(manager);
+        StandardDictionary.Loaded w = base.load(manager);
         return new Codec() {
             @Override
             public NDArray encode(NDArray x) {
-                return keepTopK(dense.encode(x), k);
+                return keepTopK(w.preActivation(x).maximum(0f), k);
             }
 
             @Override
             public NDArray decode(NDArray c) {
-                return dense.decode(c);
+                return w.decode(c);
             }
 
             @Override
             public NDArray decoderRows() {
-                return dense.decoderRows();
+                return w.wDec();
             }
         };
     }
