@@ -165,24 +165,34 @@ public final class ActivationSet implements AutoCloseable {
             shape = n.shape();
         }
         long rows = shape.length == 0 ? 0 : shape[0];
-        return new ChunkSource() {
-            @Override
-            public Path file() {
-                return f;
+        return new FileChunk(f, rows, (start, count) -> {
+            try (NpyFile n = NpyFile.open(f)) {
+                return n.readRows(start, count);
             }
+        }, Optional::empty);
+    }
 
-            @Override
-            public long rows() {
-                return rows;
-            }
+    /** A chunk read from its file on demand (a mapping outlives the channel, so each read opens and closes it). */
+    private record FileChunk(Path file, long rows, RowReader reader, WindowReader windowReader) implements ChunkSource {
+        @Override
+        public Tensor read(long start, long count) throws IOException {
+            return reader.read(start, count);
+        }
 
-            @Override
-            public Tensor read(long start, long count) throws IOException {
-                try (NpyFile n = NpyFile.open(f)) {
-                    return n.readRows(start, count);
-                }
-            }
-        };
+        @Override
+        public Optional<long[]> windows() throws IOException {
+            return windowReader.read();
+        }
+    }
+
+    @FunctionalInterface
+    private interface RowReader {
+        Tensor read(long start, long count) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface WindowReader {
+        Optional<long[]> read() throws IOException;
     }
 
     /** A safetensors chunk: the tensor {@code name}, or its only 2-D tensor when name is null. */
@@ -207,34 +217,18 @@ public final class ActivationSet implements AutoCloseable {
             rows = info.shape().length == 0 ? 0 : info.shape()[0];
             hasWindows = s.info(WINDOW_STARTS).isPresent();
         }
-        return new ChunkSource() {
-            @Override
-            public Path file() {
-                return f;
+        return new FileChunk(f, rows, (start, count) -> {
+            try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                return s.readRows(tensor, start, count);
             }
-
-            @Override
-            public long rows() {
-                return rows;
+        }, () -> {
+            if (!hasWindows) {
+                return Optional.empty();
             }
-
-            @Override
-            public Tensor read(long start, long count) throws IOException {
-                try (SafetensorsFile s = SafetensorsFile.open(f)) {
-                    return s.readRows(tensor, start, count);
-                }
+            try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                return Optional.of(s.read(WINDOW_STARTS).longs());
             }
-
-            @Override
-            public Optional<long[]> windows() throws IOException {
-                if (!hasWindows) {
-                    return Optional.empty();
-                }
-                try (SafetensorsFile s = SafetensorsFile.open(f)) {
-                    return Optional.of(s.read(WINDOW_STARTS).longs());
-                }
-            }
-        };
+        });
     }
 
     /** A seed-style torch chunk; read whole on first use (zip storages are not sliceable), the last one kept. */
