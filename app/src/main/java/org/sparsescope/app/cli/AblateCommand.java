@@ -1,13 +1,11 @@
 package org.sparsescope.app.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.LanguageModel;
@@ -23,11 +21,8 @@ public final class AblateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder")
-    Path model;
-
-    @Option(names = "--dict", required = true, description = "dictionary folder or file")
-    Path dict;
+    @Mixin
+    DictionaryAtHook target = new DictionaryAtHook();
 
     @Option(names = "--features", required = true, split = ",", description = "features to ablate, e.g. 12,40")
     int[] features;
@@ -39,8 +34,6 @@ public final class AblateCommand implements Callable<Integer> {
     @Option(names = "--steer", description = "instead of ablating, add ALPHA × the (first) feature's decoder direction")
     Double steer;
 
-    @Option(names = "--hook", description = "hook (default: the dictionary's own)")
-    String hook;
 
     @Mixin
     TextWindows text = new TextWindows();
@@ -59,7 +52,7 @@ public final class AblateCommand implements Callable<Integer> {
                     case "reconstruction" -> Intervention.AblationMode.RECONSTRUCTION;
                     default -> throw new IllegalArgumentException("--mode must be keep-error or reconstruction, not " + mode);
                 });
-        try (LanguageModel lm = LanguageModel.load(model); Interventions iv = new Interventions(lm, DictionaryFiles.read(dict), hook)) {
+        try (LanguageModel lm = target.loadModel(); Interventions iv = target.interventions(lm)) {
             long[][] windows = text.cut(lm);
             float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
             Interventions.Effect e = iv.effect(windows, intervention, clean);

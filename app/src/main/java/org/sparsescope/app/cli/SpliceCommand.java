@@ -1,11 +1,9 @@
 package org.sparsescope.app.cli;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.LanguageModel;
 import picocli.CommandLine.Command;
@@ -19,14 +17,9 @@ public final class SpliceCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder")
-    Path model;
+    @Mixin
+    DictionaryAtHook target = new DictionaryAtHook();
 
-    @Option(names = "--dict", required = true, description = "dictionary folder or file")
-    Path dict;
-
-    @Option(names = "--hook", description = "hook to splice at (default: the dictionary's own)")
-    String hook;
 
     @Mixin
     TextWindows text = new TextWindows();
@@ -36,7 +29,7 @@ public final class SpliceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = LanguageModel.load(model); Interventions iv = new Interventions(lm, DictionaryFiles.read(dict), hook)) {
+        try (LanguageModel lm = target.loadModel(); Interventions iv = target.interventions(lm)) {
             long[][] windows = text.cut(lm);
             Interventions.SpliceReport r = iv.splice(windows);
             var out = spec.commandLine().getOut();
@@ -53,7 +46,7 @@ public final class SpliceCommand implements Callable<Integer> {
                 m.put("perplexity_spliced", Math.exp(r.splicedCe()));
                 Json.print(out, m);
             } else {
-                out.printf(Locale.ROOT, "%s at %s, %d windows × %d tokens%n", dict, iv.hook(), windows.length, windows[0].length);
+                out.printf(Locale.ROOT, "%s at %s, %d windows × %d tokens%n", target.dict, iv.hook(), windows.length, windows[0].length);
                 out.printf(Locale.ROOT, "clean CE          %.6f  (perplexity %.4f)%n", r.cleanCe(), Math.exp(r.cleanCe()));
                 out.printf(Locale.ROOT, "zero-ablation CE  %.6f%n", r.zeroAblationCe());
                 out.printf(Locale.ROOT, "spliced CE        %.6f  (perplexity %.4f)%n", r.splicedCe(), Math.exp(r.splicedCe()));
