@@ -2,19 +2,25 @@ package org.sparsescope.app.cli;
 
 import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.bench.LmThroughput;
 import org.sparsescope.compute.bench.MatmulSpeed;
+import org.sparsescope.compute.bench.TrainThroughput;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.train.SweepMember;
+import org.sparsescope.compute.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class, BenchCommand.Ui.class})
+        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Ui.class})
 public final class BenchCommand {
 
     @Command(name = "ui", mixinStandardHelpOptions = true,
@@ -95,6 +101,82 @@ public final class BenchCommand {
                             MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N, matmul, matmulBefore, matmulAfter);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
                         out.printf("%-44s %10.0f tokens/s  %7.1f GFLOP/s  = %.2f × matmul%n", r.what(), r.tokensPerSecond(),
+                                r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
+                    }
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Training throughput (tokens/s) of one dictionary and of a sweep trained together, with the float32 matmul",
+                    "GFLOP/s of the same run. FLOPs are counted as 6·d·n per token per dictionary.",
+                    "An activation set comes from e.g.: sparsescope harvest --model M --hook blocks.2.hook_resid_post --corpus C --tokens 500000 --shuffle --out DIR"})
+    public static final class Train implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--activations", required = true, description = "activation set folder or file")
+        Path activations;
+
+        @Option(names = "--l1", split = ",", defaultValue = "5.012e-4,8.483e-4,1.436e-3,2.430e-3,4.114e-3,6.964e-3,1.179e-2,1.995e-2",
+                description = "the sweep's L1 coefficients; the first alone is the one-dictionary run (default: logspace(-3.3, -1.7, 8))")
+        List<Double> l1;
+
+        @Option(names = "--ratio", defaultValue = "4", description = "dictionary size as a multiple of d (default ${DEFAULT-VALUE})")
+        int ratio;
+
+        @Option(names = "--batch", defaultValue = "2048", description = "rows per step (default ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--epochs", defaultValue = "1", description = "passes over the set for each run (default ${DEFAULT-VALUE})")
+        int epochs;
+
+        @Option(names = "--json", description = "print the result as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ActivationSet set = ActivationSet.open(activations)) {
+                int n = ratio * set.d();
+                List<SweepMember> sweep = l1.stream().map(c -> SweepMember.l1(n, c)).toList();
+                TrainOptions opts = TrainOptions.reference(0).withBatch(batch).withEpochs(epochs);
+                Path work = Path.of(System.getProperty("java.io.tmpdir"));
+                // The matmul rate is taken before, between and after the runs; their mean is the yardstick.
+                List<Double> matmuls = new ArrayList<>();
+                matmuls.add(MatmulSpeed.gflopsPerSecond(Devices.preferred(), 15));
+                TrainThroughput.Result one = TrainThroughput.measure("one dictionary (l1 " + l1.get(0) + ")", set, sweep.subList(0, 1), opts, work);
+                matmuls.add(MatmulSpeed.gflopsPerSecond(Devices.preferred(), 15));
+                TrainThroughput.Result all = TrainThroughput.measure(sweep.size() + "-dictionary sweep", set, sweep, opts, work);
+                matmuls.add(MatmulSpeed.gflopsPerSecond(Devices.preferred(), 15));
+                double matmul = matmuls.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+                var out = spec.commandLine().getOut();
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("device", Devices.preferred().toString());
+                    m.put("d", set.d());
+                    m.put("n", n);
+                    m.put("batch", batch);
+                    m.put("matmul_gflops", matmul);
+                    m.put("matmul_gflops_each", matmuls);
+                    for (TrainThroughput.Result r : List.of(one, all)) {
+                        Map<String, Object> e = new LinkedHashMap<>();
+                        e.put("dictionaries", r.dictionaries());
+                        e.put("steps", r.steps());
+                        e.put("tokens_per_second", r.tokensPerSecond());
+                        e.put("flops_per_token", r.flopsPerToken());
+                        e.put("gflops", r.gflopsPerSecond());
+                        e.put("ratio_to_matmul", r.gflopsPerSecond() / matmul);
+                        m.put(r == one ? "one_dictionary" : "sweep", e);
+                    }
+                    out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                } else {
+                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", Devices.preferred(), set.d(), n, batch, epochs, set.rows());
+                    out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (mean of %s)%n", MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N,
+                            matmul, matmuls.stream().map(v -> String.format("%.1f", v)).toList());
+                    for (TrainThroughput.Result r : List.of(one, all)) {
+                        out.printf("%-36s %9.0f tokens/s  %7.1f GFLOP/s (6·d·n)  = %.2f × matmul%n", r.what(), r.tokensPerSecond(),
                                 r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
                     }
                 }

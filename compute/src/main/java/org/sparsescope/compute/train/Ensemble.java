@@ -2,7 +2,9 @@ package org.sparsescope.compute.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -22,8 +24,9 @@ import org.sparsescope.compute.tensor.Tensor;
 /**
  * E dictionaries of one kind and size trained together in batched matmuls over the same batches (the seed's
  * "ensemble"). Parameters are stacked: W_enc [E, d, n], b_enc [E, 1, n], W_dec [E, n, d], b_dec [E, 1, d].
- * The forward pass is the reference's: decoder rows normalised, the encoder reading x − b_dec, written as
- * x W_enc + (b_enc − b_dec W_enc) so the backward pass needs no gradient of the [E, B, d] input copy.
+ * The loss is the reference's: decoder rows normalised in the forward pass, the encoder reading x − b_dec, MSE
+ * plus l1 × the batch mean of Σc (TopK: MSE alone). Members are stepped one after another so that each one's
+ * [B, n] arrays are contiguous and freed before the next member's are made.
  */
 final class Ensemble {
     private static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f;
@@ -31,7 +34,8 @@ final class Ensemble {
     final List<SweepMember> members;
     final SweepMember.Kind kind;
     final int e, d, n, k;
-    private final NDArray l1; // [E]
+    private final float[] l1s;
+    final NDArray[] grads; // written by step, one slot per member
     final NDArray[] params; // wEnc, bEnc, wDec, bDec
     final NDArray[] moments1, moments2;
     final NDArray fired; // [E, n] firings since the last event
@@ -71,14 +75,15 @@ final class Ensemble {
         params = new NDArray[] {
             manager.create(wEnc, new Shape(e, d, n)), manager.create(bEnc, new Shape(e, 1, n)),
             manager.create(wDec, new Shape(e, n, d)), manager.create(bDec, new Shape(e, 1, d))};
+        grads = new NDArray[4];
         moments1 = new NDArray[4];
         moments2 = new NDArray[4];
         for (int i = 0; i < 4; i++) {
-            params[i].setRequiresGradient(true);
             moments1[i] = manager.zeros(params[i].getShape());
             moments2[i] = manager.zeros(params[i].getShape());
+            grads[i] = manager.zeros(params[i].getShape());
         }
-        l1 = manager.create(l1s);
+        this.l1s = l1s;
         fired = manager.zeros(new Shape(e, n));
         firedSinceResample = manager.zeros(new Shape(e, n));
     }
@@ -88,35 +93,82 @@ final class Ensemble {
         List<NDArray> all = new ArrayList<>(List.of(params));
         all.addAll(List.of(moments1));
         all.addAll(List.of(moments2));
-        all.add(l1);
         all.add(fired);
         all.add(firedSinceResample);
         return all;
     }
 
-    /** Per-member results of one forward pass; L0 is computed only when asked, as it costs a pass over the codes. */
-    record Forward(NDArray loss, NDArray mse, NDArray sqErr, NDArray codes) {
-        NDArray l0() {
-            return codes.gt(0f).sum(new int[] {2}).toType(DataType.FLOAT32, false).mean(new int[] {1}); // [E]
-        }
+    /** Per-member figures of one step, read back only for progress events. */
+    record StepStats(float[] sqErr, float[] l0, float[] l1Sum) {
     }
 
-    /** The summed loss of all members for a batch x [B, d]; codes [E, B, n]. */
-    Forward forward(NDArray x, float l1Scale) {
-        NDArray wEnc = params[0], bEnc = params[1], wDec = params[2], bDec = params[3];
-        NDArray shift = bEnc.sub(bDec.matMul(wEnc)); // [E, 1, n]
-        NDArray pre = Activation.relu(x.matMul(wEnc).add(shift)); // [E, B, n]
-        NDArray codes = kind == SweepMember.Kind.TOPK ? keepTopK(pre, k) : pre;
-        NDArray wDecUnit = wDec.div(wDec.norm(new int[] {-1}, true)); // rows of unit norm, gradient through the norm
-        NDArray err = codes.matMul(wDecUnit).add(bDec).sub(x); // [E, B, d]
-        NDArray sqErr = err.square().sum(new int[] {1, 2}); // [E]
-        NDArray mse = sqErr.div((double) x.getShape().get(0) * d);
-        NDArray loss = mse;
-        if (kind == SweepMember.Kind.RELU_L1) {
-            NDArray l1Term = codes.sum(new int[] {2}).mean(new int[] {1}); // mean over the batch of Σ|c| (c ≥ 0)
-            loss = mse.add(l1Term.mul(l1).mul(l1Scale));
+    /**
+     * One training step of every member on x [B, d]: the reference loss's gradients written out by hand, then
+     * Adam. By hand, because autograd's generic backward walks the [B, n] codes seven or eight times (bias adds,
+     * the L1 term's expansion, the ReLU mask, the bias gradient's reduction), and on a CPU each such pass costs
+     * half a matmul. Here the biases ride in the matmuls on a column of ones: {@code xOnes} = [x, 1] meets
+     * [W_enc; b_enc − b_dec W_enc], so the same product gives the encoder's bias and its gradient, and [∂x̂, 1]
+     * meets [W_decᵀ; l1/B] so the L1 gradient arrives with the decoder's. What is left over the codes is the
+     * ReLU, its mask and the masking. {@code ones} is the [B, 1] column of ones.
+     *
+     * @return the members' squared error, L0 and mean Σc when {@code withStats}, else null
+     */
+    StepStats step(NDArray x, NDArray xOnes, NDArray ones, float l1Scale, long t, double lr, boolean sampleFirings, boolean withStats) {
+        int batch = (int) x.getShape().get(0);
+        float[] sqErr = new float[e], l0 = new float[e], l1Sum = new float[e];
+        NDArray[] firings = sampleFirings ? new NDArray[e] : null;
+        NDManager stepScope = x.getManager();
+        for (int m = 0; m < e; m++) {
+            try (NDManager scope = stepScope.newSubManager()) {
+                scope.tempAttachAll(x, xOnes, ones);
+                scope.tempAttachAll(params);
+                scope.tempAttachAll(grads);
+                NDArray wEnc = params[0].get(m), bEnc = params[1].get(m), wDec = params[2].get(m), bDec = params[3].get(m);
+                NDArray shift = bEnc.sub(bDec.matMul(wEnc)); // [1, n]: the encoder reads x − b_dec
+                NDArray codes = Activation.relu(xOnes.matMul(wEnc.concat(shift, 0))); // [B, n]
+                if (kind == SweepMember.Kind.TOPK) {
+                    codes = keepTopK(codes, k);
+                }
+                NDArray norms = wDec.norm(new int[] {1}, true); // [n, 1]
+                NDArray wDecUnit = wDec.div(norms);
+                NDArray err = codes.matMul(wDecUnit).addi(bDec).subi(x); // x̂ − x, [B, d]
+                // 1 where the ReLU (and TopK's choice) passes gradient, else 0; a float mask, as multiplying by a
+                // boolean one is three times slower
+                NDArray active = codes.sign();
+                if (withStats) {
+                    sqErr[m] = err.square().sum().getFloat();
+                    l0[m] = active.sum().getFloat() / batch;
+                    l1Sum[m] = codes.sum().getFloat() / batch;
+                }
+                if (sampleFirings) {
+                    firings[m] = active.sum(new int[] {0});
+                    firings[m].attach(stepScope);
+                }
+                NDArray gErr = err.muli(2f / ((float) batch * d)); // ∂mse/∂x̂
+                NDArray gWDecUnit = codes.transpose().matMul(gErr); // [n, d]
+                NDArray gCodes = kind == SweepMember.Kind.RELU_L1
+                        ? gErr.concat(ones, 1).matMul(wDecUnit.concat(scope.full(new Shape(n, 1), l1s[m] * l1Scale / batch), 1).transpose())
+                        : gErr.matMul(wDecUnit.transpose()); // [B, n]
+                NDArray gEncAug = xOnes.transpose().matMul(gCodes.muli(active)); // [d + 1, n]: ∂W_enc's part, then ∂shift
+                NDArray gShift = gEncAug.get(new NDIndex("{}:", d));
+                grads[0].set(new NDIndex("{}", m), gEncAug.get(new NDIndex(":{}", d)).subi(bDec.transpose().matMul(gShift)));
+                grads[1].set(new NDIndex("{}", m), gShift);
+                grads[2].set(new NDIndex("{}", m), // through the row normalisation: (g − u (g·u)) / ‖w‖
+                        gWDecUnit.sub(wDecUnit.mul(gWDecUnit.mul(wDecUnit).sum(new int[] {1}, true))).divi(norms));
+                grads[3].set(new NDIndex("{}", m), gErr.sum(new int[] {0}, true).subi(gShift.matMul(wEnc.transpose())));
+            }
         }
-        return new Forward(loss.sum(), mse, sqErr, codes);
+        if (sampleFirings) {
+            try (NDArray counts = NDArrays.stack(new NDList(firings))) {
+                fired.addi(counts);
+                firedSinceResample.addi(counts);
+            }
+            for (NDArray f : firings) {
+                f.close();
+            }
+        }
+        adamStep(t, lr);
+        return withStats ? new StepStats(sqErr, l0, l1Sum) : null;
     }
 
     static NDArray keepTopK(NDArray pre, int k) {
@@ -124,25 +176,17 @@ final class Ensemble {
         return pre.zerosLike().scatter(top.get(1), top.get(0), -1);
     }
 
-    /** Counts which features fired in this batch. */
-    void recordFirings(NDArray codes) {
-        NDArray any = codes.gt(0f).sum(new int[] {1}).toType(DataType.FLOAT32, false); // [E, n]
-        fired.addi(any);
-        firedSinceResample.addi(any);
-    }
-
-    /** One Adam step (PyTorch's: bias-corrected moments, ε outside the square root); gradients are then zeroed. */
+    /**
+     * One Adam step, PyTorch's: m̂ / (√v̂ + ε) with bias-corrected moments. The engine's fused update computes
+     * lr' m / (√v + ε'); with lr' = lr √bc2 / bc1 and ε' = ε √bc2 that is the same quantity.
+     */
     void adamStep(long t, double lr) {
         double bc1 = 1 - Math.pow(BETA1, t), bc2 = 1 - Math.pow(BETA2, t);
-        float stepSize = (float) (lr / bc1);
-        float invSqrtBc2 = (float) (1 / Math.sqrt(bc2));
+        float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
+        float epsCorrected = (float) (EPS * Math.sqrt(bc2));
         for (int i = 0; i < 4; i++) {
-            NDArray g = params[i].getGradient();
-            moments1[i].muli(BETA1).addi(g.mul(1 - BETA1));
-            moments2[i].muli(BETA2).addi(g.square().mul(1 - BETA2));
-            NDArray denom = moments2[i].sqrt().mul(invSqrtBc2).add(EPS);
-            params[i].subi(moments1[i].div(denom).mul(stepSize));
-            g.muli(0f);
+            params[i].getNDArrayInternal().adamUpdate(new NDList(params[i], grads[i], moments1[i], moments2[i]), new NDList(params[i]),
+                    (float) lr, lrCorrected, 0f, 1f, -1f, BETA1, BETA2, epsCorrected, false, false);
         }
     }
 

@@ -1,11 +1,10 @@
 package org.sparsescope.compute.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,7 +84,7 @@ public final class Trainer {
         }
         long totalSteps = stepsPerEpoch * opts.epochs();
         Files.createDirectories(runDir);
-        Devices.noGradOnThisThread(); // gradients only inside the collector; Adam updates weights in place outside it
+        Devices.noGradOnThisThread(); // gradients are written by hand: nothing need be recorded for autograd
         String signature = signature(sweep, stream);
         try (NDManager base = NDManager.newBaseManager(device)) {
             Random rnd = new Random(opts.seed());
@@ -99,7 +98,6 @@ public final class Trainer {
                 ensembles.add(new Ensemble(base, g, set.d(), mean, rnd));
             }
             long step = restore(runDir.resolve(CHECKPOINT), signature, ensembles);
-            Engine engine = Engine.getInstance();
             long t0 = System.nanoTime();
             long stepsThisRun = 0;
             float[] lastBatch = null;
@@ -120,7 +118,7 @@ public final class Trainer {
                         step++;
                         stepsThisRun++;
                         boolean event = step % opts.eventEvery() == 0 || step == totalSteps;
-                        List<TrainEvent.MemberStats> stats = step(base, engine, ensembles, batch, step, totalSteps, event);
+                        List<TrainEvent.MemberStats> stats = step(base, ensembles, batch, step, totalSteps, event);
                         lastBatch = batch.values();
                         lastRows = batch.rows();
                         if (opts.resampleEvery() > 0 && step % opts.resampleEvery() == 0 && step < totalSteps) {
@@ -152,61 +150,41 @@ public final class Trainer {
     }
 
     /** One optimiser step of every ensemble on a batch; member statistics when {@code withStats}. */
-    private List<TrainEvent.MemberStats> step(NDManager base, Engine engine, List<Ensemble> ensembles, TrainingStream.Batch batch,
-            long step, long totalSteps, boolean withStats) {
+    private List<TrainEvent.MemberStats> step(NDManager base, List<Ensemble> ensembles, TrainingStream.Batch batch, long step,
+            long totalSteps, boolean withStats) {
         List<TrainEvent.MemberStats> stats = new ArrayList<>();
         try (NDManager scope = base.newSubManager()) {
             for (Ensemble e : ensembles) {
                 scope.tempAttachAll(e.arrays().toArray(new NDArray[0])); // results of ops on weights land in this scope
             }
             NDArray x = batch.toNDArray(scope);
-            List<Ensemble.Forward> forwards = new ArrayList<>();
-            try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray total = null;
-                for (Ensemble e : ensembles) {
-                    Ensemble.Forward f = e.forward(x, (float) opts.l1Scale(step - 1));
-                    forwards.add(f);
-                    total = total == null ? f.loss() : total.add(f.loss());
-                }
-                gc.backward(total);
-            }
+            NDArray ones = scope.ones(new Shape(batch.rows(), 1));
+            NDArray xOnes = x.concat(ones, 1);
+            float l1Scale = (float) opts.l1Scale(step - 1);
             double lr = opts.learningRate(step - 1, totalSteps);
-            // firings are sampled every few steps: a full pass over the [E, B, n] codes each step costs as much as the L1 term
+            // firings are sampled every few steps: summing the [B, n] mask costs as much as a pass of the step
             boolean sampleFirings = withStats || step % FIRING_SAMPLE_EVERY == 0;
-            for (int i = 0; i < ensembles.size(); i++) {
-                Ensemble e = ensembles.get(i);
-                e.adamStep(step, lr);
-                if (sampleFirings) {
-                    e.recordFirings(forwards.get(i).codes());
+            double variance = withStats ? x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble() : 0;
+            for (Ensemble e : ensembles) {
+                Ensemble.StepStats s = e.step(x, xOnes, ones, l1Scale, step, lr, sampleFirings, withStats);
+                if (!withStats) {
+                    continue;
                 }
-            }
-            if (withStats) {
-                double variance = x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble();
-                for (int i = 0; i < ensembles.size(); i++) {
-                    Ensemble e = ensembles.get(i);
-                    Ensemble.Forward f = forwards.get(i);
-                    float[] mse = f.mse().toFloatArray(), l0 = f.l0().toFloatArray(), sq = f.sqErr().toFloatArray();
-                    float[] fired = e.fired.toFloatArray();
-                    for (int m = 0; m < e.e; m++) {
-                        int dead = 0;
-                        for (int j = 0; j < e.n; j++) {
-                            dead += fired[m * e.n + j] == 0 ? 1 : 0;
-                        }
-                        SweepMember member = e.members.get(m);
-                        double loss = mse[m] + (member.kind() == SweepMember.Kind.RELU_L1 ? member.l1() * opts.l1Scale(step - 1) * l0Sum(f, m) : 0);
-                        stats.add(new TrainEvent.MemberStats(member.name(), loss, mse[m], l0[m], sq[m] / variance, (double) dead / e.n));
+                float[] fired = e.fired.toFloatArray();
+                for (int m = 0; m < e.e; m++) {
+                    int dead = 0;
+                    for (int j = 0; j < e.n; j++) {
+                        dead += fired[m * e.n + j] == 0 ? 1 : 0;
                     }
-                    e.fired.muli(0f);
+                    SweepMember member = e.members.get(m);
+                    double mse = s.sqErr()[m] / ((double) batch.rows() * e.d);
+                    double loss = mse + (member.kind() == SweepMember.Kind.RELU_L1 ? member.l1() * l1Scale * s.l1Sum()[m] : 0);
+                    stats.add(new TrainEvent.MemberStats(member.name(), loss, mse, s.l0()[m], s.sqErr()[m] / variance, (double) dead / e.n));
                 }
+                e.fired.muli(0f);
             }
         }
         return stats;
-    }
-
-    private static double l0Sum(Ensemble.Forward f, int m) {
-        try (NDArray s = f.codes().get(m).sum(new int[] {1}).mean()) {
-            return s.getFloat();
-        }
     }
 
     private float[] trainMean(TrainingStream stream) throws IOException {
