@@ -10,7 +10,6 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
@@ -47,7 +46,7 @@ public final class MainViewModel implements AutoCloseable {
     public MainViewModel(Background background, Path workspaceDir) {
         this.background = background;
         this.workspace = new WorkspaceViewModel(background, workspaceDir);
-        this.frontier = new FrontierViewModel(workspace);
+        this.frontier = new FrontierViewModel(background, workspace);
         this.detail = new FeatureDetailViewModel(background);
         this.ablation = new AblationViewModel(background);
         this.training = new TrainingViewModel(background, workspace, frontier);
@@ -99,7 +98,7 @@ public final class MainViewModel implements AutoCloseable {
             return;
         }
         background.submit("Statistics of " + e.name(), (p, c) -> {
-            Dictionary d = DictionaryFiles.read(e.path());
+            Dictionary d = workspace.readDictionary(e.path());
             try (ActivationSet s = ActivationSet.open(set)) {
                 DictionaryMetrics.requireSameWidth(d, e.path(), s);
                 FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), Devices.preferred(), p, c);

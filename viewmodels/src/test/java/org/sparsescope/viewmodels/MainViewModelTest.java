@@ -21,6 +21,7 @@ import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.features.FeatureRow;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
+import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 
 /** The view-models on the demo workspace, without a display: every job runs on the calling thread. */
@@ -71,6 +72,23 @@ class MainViewModelTest {
         assertEquals(List.of(one.id()), vm.frontier().selection());
         vm.frontier().selectRectangle(1e6, 1e7, 0, 1);
         assertTrue(vm.frontier().selection().isEmpty());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void comparingTheTwoSelectedDictionariesGivesTheirDecodersMmcs() throws Exception {
+        vm.frontier().selectRectangle(0.5, 10_000, 0, 1);
+        vm.frontier().compareSelected();
+        FrontierViewModel.Comparison r = vm.frontier().comparisonProperty().get();
+        assertNotNull(r);
+        var a = vm.workspace().find(vm.frontier().selection().get(0));
+        var b = vm.workspace().find(vm.frontier().selection().get(1));
+        double expected = org.sparsescope.compute.stats.DictionaryComparison.of(DictionaryFiles.read(a.path()), DictionaryFiles.read(b.path()),
+                org.sparsescope.compute.Devices.preferred()).meanMaxCosine();
+        assertEquals(expected, r.meanMaxCosine(), 1e-12);
+        assertTrue(r.meanMaxCosine() > 0 && r.meanMaxCosine() < 1, "two different dictionaries: " + r.meanMaxCosine());
+        assertEquals(a.name(), r.a());
+        assertTrue(vm.workspace().readDictionary(a.path()) == vm.workspace().readDictionary(a.path()), "read once, then kept");
     }
 
     private String sparseId() {

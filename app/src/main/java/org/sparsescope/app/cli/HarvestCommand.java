@@ -107,9 +107,13 @@ public final class HarvestCommand implements Callable<Integer> {
                     o.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
                     o.printf("activation set %s: %d rows × d=%d in %d chunks (%s)%n", out, set.rows(), set.d(), set.chunkCount(), set.dtype());
-                    o.printf("harvested %d tokens in %.1f s: %,.0f tokens/s = %.1f GFLOP/s; matmul %.1f GFLOP/s (ratio %.2f)%n",
-                            r.rowsWritten(), r.seconds(), r.tokensPerSecond(), r.tokensPerSecond() * flopsPerToken / 1e9, matmul,
-                            r.tokensPerSecond() * flopsPerToken / 1e9 / matmul);
+                    if (r.rowsWritten() == 0) {
+                        o.println("already complete: nothing was harvested");
+                    } else {
+                        o.printf("harvested %d tokens in %.1f s: %,.0f tokens/s = %.1f GFLOP/s; matmul %.1f GFLOP/s (ratio %.2f)%n",
+                                r.rowsWritten(), r.seconds(), r.tokensPerSecond(), r.tokensPerSecond() * flopsPerToken / 1e9, matmul,
+                                r.tokensPerSecond() * flopsPerToken / 1e9 / matmul);
+                    }
                 }
             }
             return 0;

@@ -10,12 +10,8 @@ import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.paint.Color;
 import org.sparsescope.app.plot.ScatterPlot;
-import org.sparsescope.compute.Devices;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
-import org.sparsescope.compute.stats.DictionaryComparison;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
-import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 
 /** L0 (log) against FVU for every dictionary; drag to select, click to pick, double-click to open; compare two. */
 final class FrontierPane extends BorderPane {
@@ -37,7 +33,9 @@ final class FrontierPane extends BorderPane {
         Button compare = new Button("Compare selected");
         compare.setId("compareSelected");
         compare.disableProperty().bind(javafx.beans.binding.Bindings.size(vm.frontier().selection()).isNotEqualTo(2));
-        compare.setOnAction(e -> compare(vm));
+        compare.setOnAction(e -> vm.frontier().compareSelected());
+        vm.frontier().comparisonProperty().addListener((o, was, r) -> info.setText(String.format(Locale.ROOT,
+                "%s vs %s: MMCS %.4f (%d features ≥ 0.9)", r.a(), r.b(), r.meanMaxCosine(), r.matchedAbove09())));
         Button fit = new Button("Fit");
         fit.setOnAction(e -> {
             plot.fit();
@@ -66,16 +64,5 @@ final class FrontierPane extends BorderPane {
     private static Color sizeColor(int dSae) {
         double h = (Math.log(Math.max(1, dSae)) / Math.log(2) * 47) % 360;
         return Color.hsb(200 + h % 120, 0.7, 0.75);
-    }
-
-    private void compare(MainViewModel vm) {
-        List<String> ids = List.copyOf(vm.frontier().selection());
-        DictionaryEntry a = vm.workspace().find(ids.get(0)), b = vm.workspace().find(ids.get(1));
-        if (a == null || b == null) {
-            return;
-        }
-        vm.background().submit("Compare", (p, c) -> DictionaryComparison.of(DictionaryFiles.read(a.path()), DictionaryFiles.read(b.path()),
-                Devices.preferred()), r -> info.setText(String.format(Locale.ROOT, "%s vs %s: MMCS %.4f (%d features ≥ 0.9)", a.name(), b.name(),
-                r.meanMaxCosine(), java.util.Arrays.stream(r.maxCosine()).filter(v -> v >= 0.9).count())), vm.workspace()::fail);
     }
 }

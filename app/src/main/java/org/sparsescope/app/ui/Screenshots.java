@@ -95,15 +95,18 @@ public final class Screenshots {
         return file;
     }
 
-    /** The demo tour: frontier with both dictionaries selected, features sorted by kurtosis with the top feature's detail, an ablation, a training run, and the dark theme. */
+    /** The demo tour: frontier with both dictionaries selected and compared, features sorted by kurtosis with the top feature's detail, an ablation, a training run, and the dark theme. */
     public List<Path> tour() throws Exception {
         var vm = app.vm();
         waitFor("the demo's dictionaries on the frontier", 300, () -> vm.frontier().points().size() >= 2);
         idle(300);
         onFx(() -> {
             vm.frontier().selectRectangle(0.1, 1e5, 0, 1);
+            ((javafx.scene.control.Button) stage.getScene().lookup("#compareSelected")).fire(); // the label shows their MMCS
             return null;
         });
+        waitFor("the comparison of the two", 120, () -> vm.frontier().comparisonProperty().get() != null);
+        idle(200);
         Path frontier = shoot("1-frontier");
         String sparse = onFx(() -> vm.frontier().points().stream().max(java.util.Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow().id());
         onFx(() -> {

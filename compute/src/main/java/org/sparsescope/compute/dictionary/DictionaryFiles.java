@@ -50,6 +50,35 @@ public final class DictionaryFiles {
     private DictionaryFiles() {
     }
 
+    /** Where a dictionary is: a file or folder, and which entry of a file holding several ({@code path#i}; -1 for none). */
+    public record Location(Path path, int entry) {
+        public static Location of(Path path) {
+            String s = path.toString();
+            int hash = s.lastIndexOf('#');
+            if (hash > 0 && s.substring(hash + 1).matches("\\d+")) {
+                return new Location(Path.of(s.substring(0, hash)), Integer.parseInt(s.substring(hash + 1)));
+            }
+            return new Location(path, -1);
+        }
+    }
+
+    /**
+     * The files a dictionary at {@code path} (a {@link Location}'s path) is read from, sorted: a folder's files two
+     * levels down but our sidecar and hidden ones, or a file and the config.json beside it.
+     */
+    public static List<Path> sourceFiles(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> files = Files.walk(path, 2)) {
+                return files.filter(Files::isRegularFile).filter(f -> {
+                    String name = f.getFileName().toString();
+                    return !name.equals(SIDECAR) && !name.startsWith(".");
+                }).sorted().toList();
+            }
+        }
+        Path cfg = path.resolveSibling("config.json");
+        return Files.isRegularFile(cfg) && !cfg.equals(path) ? List.of(path, cfg) : List.of(path);
+    }
+
     /** The one dictionary at {@code path}; a file holding several (learned_dicts.pt) must be read with {@link #readAll}. */
     public static Dictionary read(Path path) throws IOException {
         List<Dictionary> all = readAll(path);
@@ -64,15 +93,13 @@ public final class DictionaryFiles {
      * the i-th of a file holding several.
      */
     public static List<Dictionary> readAll(Path path) throws IOException {
-        String s = path.toString();
-        int hash = s.lastIndexOf('#');
-        if (hash > 0 && s.substring(hash + 1).matches("\\d+")) {
-            List<Dictionary> all = readAll(Path.of(s.substring(0, hash)));
-            int i = Integer.parseInt(s.substring(hash + 1));
-            if (i >= all.size()) {
-                throw new DictionaryFormatException(Path.of(s.substring(0, hash)), "has " + all.size() + " dictionaries, no #" + i);
+        Location at = Location.of(path);
+        if (at.entry() >= 0) {
+            List<Dictionary> all = readAll(at.path());
+            if (at.entry() >= all.size()) {
+                throw new DictionaryFormatException(at.path(), "has " + all.size() + " dictionaries, no #" + at.entry());
             }
-            return List.of(all.get(i));
+            return List.of(all.get(at.entry()));
         }
         if (Files.isRegularFile(path)) {
             String name = path.getFileName().toString();

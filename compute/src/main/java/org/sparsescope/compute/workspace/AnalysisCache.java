@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.Dictionary;
@@ -79,31 +78,13 @@ public final class AnalysisCache {
     }
 
     private String dictionaryHash(Path path) throws IOException {
-        String s = path.toString();
-        int hash = s.lastIndexOf('#');
-        String suffix = "";
-        if (hash > 0 && s.substring(hash + 1).matches("\\d+")) {
-            suffix = s.substring(hash);
-            path = Path.of(s.substring(0, hash));
-        }
+        DictionaryFiles.Location at = DictionaryFiles.Location.of(path);
+        Path base = Files.isDirectory(at.path()) ? at.path().toAbsolutePath() : at.path().toAbsolutePath().getParent();
         List<String> parts = new ArrayList<>();
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> files = Files.walk(path, 2)) {
-                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-                    String name = f.getFileName().toString();
-                    if (!name.equals(DictionaryFiles.SIDECAR) && !name.startsWith(".")) {
-                        parts.add(path.relativize(f) + "=" + fingerprints.sha256(f));
-                    }
-                }
-            }
-        } else {
-            parts.add(path.getFileName() + "=" + fingerprints.sha256(path));
-            Path cfg = path.resolveSibling("config.json");
-            if (Files.isRegularFile(cfg)) {
-                parts.add("config.json=" + fingerprints.sha256(cfg));
-            }
+        for (Path f : DictionaryFiles.sourceFiles(at.path())) {
+            parts.add(base.relativize(f.toAbsolutePath()) + "=" + fingerprints.sha256(f));
         }
-        return sha256(String.join(";", parts) + suffix);
+        return sha256(String.join(";", parts) + (at.entry() >= 0 ? "#" + at.entry() : ""));
     }
 
     private String setHash(ActivationSet set) throws IOException {

@@ -1,11 +1,17 @@
 package org.sparsescope.viewmodels.frontier;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.stats.DictionaryComparison;
+import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
 
@@ -17,9 +23,16 @@ public final class FrontierViewModel {
     private final ObservableList<FrontierPoint> points = FXCollections.observableArrayList();
     private final ObservableList<String> selection = FXCollections.observableArrayList();
     private final Map<String, FrontierPoint> live = new LinkedHashMap<>();
+    private final ReadOnlyObjectWrapper<Comparison> comparison = new ReadOnlyObjectWrapper<>();
+    private final Background background;
     private final WorkspaceViewModel workspace;
 
-    public FrontierViewModel(WorkspaceViewModel workspace) {
+    /** Two dictionaries compared: the mean over a's features of the best cosine with b's, and how many reach 0.9. */
+    public record Comparison(String a, String b, double meanMaxCosine, long matchedAbove09) {
+    }
+
+    public FrontierViewModel(Background background, WorkspaceViewModel workspace) {
+        this.background = background;
         this.workspace = workspace;
         workspace.dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> rebuild());
         rebuild();
@@ -44,6 +57,25 @@ public final class FrontierViewModel {
 
     public void select(List<String> ids) {
         selection.setAll(ids);
+    }
+
+    /** The last comparison of two selected dictionaries. */
+    public ReadOnlyObjectProperty<Comparison> comparisonProperty() {
+        return comparison.getReadOnlyProperty();
+    }
+
+    /** Compares the two selected dictionaries' decoders (MMCS) in the background; does nothing unless two are selected. */
+    public void compareSelected() {
+        if (selection.size() != 2) {
+            return;
+        }
+        DictionaryEntry a = workspace.find(selection.get(0)), b = workspace.find(selection.get(1));
+        if (a == null || b == null) {
+            return;
+        }
+        background.submit("Compare", (p, c) -> DictionaryComparison.of(workspace.readDictionary(a.path()), workspace.readDictionary(b.path()),
+                Devices.preferred()), r -> comparison.set(new Comparison(a.name(), b.name(), r.meanMaxCosine(),
+                        Arrays.stream(r.maxCosine()).filter(v -> v >= 0.9).count())), workspace::fail);
     }
 
     /** A running sweep's member moved. */

@@ -16,7 +16,7 @@ import org.sparsescope.compute.activations.HarvestOptions;
 import org.sparsescope.compute.activations.Harvester;
 import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.viewmodels.Background;
@@ -40,6 +40,7 @@ public final class WorkspaceViewModel {
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper();
     private final ObservableList<DictionaryEntry> dictionaries = FXCollections.observableArrayList();
     private final RecentFiles recent;
+    private final LoadedDictionaries loaded = new LoadedDictionaries();
     private long harvestTokens = DEFAULT_HARVEST_TOKENS;
 
     public WorkspaceViewModel(Background background, Path workspace) {
@@ -154,7 +155,7 @@ public final class WorkspaceViewModel {
     }
 
     private void openDictionary(Path path, boolean remember) {
-        background.submit("Open " + path.getFileName(), (p, c) -> DictionaryFiles.read(path), d -> {
+        background.submit("Open " + path.getFileName(), (p, c) -> loaded.read(path), d -> {
             String id = path.toString();
             dictionaries.removeIf(e -> e.id().equals(id));
             dictionaries.add(new DictionaryEntry(id, name(path), path, d.architecture(), d.dIn(), d.dSae(), d.info().hook(), d.info().source(),
@@ -226,7 +227,7 @@ public final class WorkspaceViewModel {
             return;
         }
         background.submit("Measure " + e.name(), (p, c) -> {
-            Dictionary d = DictionaryFiles.read(e.path());
+            Dictionary d = loaded.read(e.path());
             try (ActivationSet s = ActivationSet.open(set)) {
                 if (d.dIn() != s.d()) {
                     return null; // another model's dictionary: listed, but not placed on this set's frontier
@@ -245,13 +246,18 @@ public final class WorkspaceViewModel {
     public void addTrained(Path dir, double fvu, double l0) {
         String id = dir.toString();
         try {
-            Dictionary d = DictionaryFiles.read(dir);
+            Dictionary d = loaded.read(dir);
             dictionaries.removeIf(e -> e.id().equals(id));
             dictionaries.add(new DictionaryEntry(id, dir.getFileName().toString(), dir, d.architecture(), d.dIn(), d.dSae(), d.info().hook(),
                     d.info().source(), fvu, l0));
         } catch (java.io.IOException ex) {
             fail(ex);
         }
+    }
+
+    /** The dictionary at {@code path}, read once and then kept while its files are unchanged. Safe off the FX thread. */
+    public Dictionary readDictionary(Path path) throws java.io.IOException {
+        return loaded.read(path);
     }
 
     public DictionaryEntry find(String id) {
