@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.sparsescope.compute.tensor.Tensor;
 
 /**
  * Shuffled training batches of an activation set: each epoch visits the training rows (all but the held-out
@@ -113,10 +114,12 @@ public final class TrainingStream {
                 for (int c : chunks) {
                     long first = set.chunkFirstRow(c);
                     int n = (int) Math.min(set.chunkRows(c), trainRows - first);
-                    float[] rows = set.readChunkRows(c, 0, n).floats();
+                    // rows are converted one at a time from the chunk as stored (mapped where the format allows):
+                    // a whole chunk in float32 would be hundreds of megabytes allocated per chunk
+                    Tensor rows = set.readChunkRows(c, 0, n);
                     int[] perm = permutation(n, rnd);
                     for (int i = 0; i < n; i++) {
-                        System.arraycopy(rows, perm[i] * d, batch, filled * d, d);
+                        rows.floatsInto((long) perm[i] * d, d, batch, filled * d);
                         if (++filled == batchSize) {
                             put(new Batch(batch, filled, d));
                             batch = new float[batchSize * d];

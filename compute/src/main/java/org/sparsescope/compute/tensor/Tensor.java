@@ -95,21 +95,32 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
 
     /** Every element widened or converted to float. */
     public float[] floats() {
-        int n = Math.toIntExact(numel());
-        float[] out = new float[n];
-        ByteBuffer b = data();
-        switch (dtype) {
-            case F32 -> b.asFloatBuffer().get(out);
-            case F64 -> { for (int i = 0; i < n; i++) out[i] = (float) b.getDouble(i * 8); }
-            case F16 -> { for (int i = 0; i < n; i++) out[i] = Half.toFloat(b.getShort(i * 2)); }
-            case BF16 -> { for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xFFFF) << 16); }
-            case I64 -> { for (int i = 0; i < n; i++) out[i] = b.getLong(i * 8); }
-            case I32 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(i * 4); }
-            case I16 -> { for (int i = 0; i < n; i++) out[i] = b.getShort(i * 2); }
-            case I8 -> { for (int i = 0; i < n; i++) out[i] = b.get(i); }
-            case U8, BOOL -> { for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF; }
-        }
+        float[] out = new float[Math.toIntExact(numel())];
+        floatsInto(0, out.length, out, 0);
         return out;
+    }
+
+    /**
+     * Elements [first, first + count) widened or converted to float into {@code out} from {@code offset}: a row of
+     * a matrix without converting the rest.
+     */
+    public void floatsInto(long first, int count, float[] out, int offset) {
+        if (first < 0 || first + count > numel()) {
+            throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + count) + ") of " + numel());
+        }
+        ByteBuffer b = data();
+        int f = Math.toIntExact(first);
+        switch (dtype) {
+            case F32 -> b.asFloatBuffer().get(f, out, offset, count);
+            case F64 -> { for (int i = 0; i < count; i++) out[offset + i] = (float) b.getDouble((f + i) * 8); }
+            case F16 -> Half.toFloats(b.asShortBuffer(), f, count, out, offset);
+            case BF16 -> { for (int i = 0; i < count; i++) out[offset + i] = Float.intBitsToFloat((b.getShort((f + i) * 2) & 0xFFFF) << 16); }
+            case I64 -> { for (int i = 0; i < count; i++) out[offset + i] = b.getLong((f + i) * 8); }
+            case I32 -> { for (int i = 0; i < count; i++) out[offset + i] = b.getInt((f + i) * 4); }
+            case I16 -> { for (int i = 0; i < count; i++) out[offset + i] = b.getShort((f + i) * 2); }
+            case I8 -> { for (int i = 0; i < count; i++) out[offset + i] = b.get(f + i); }
+            case U8, BOOL -> { for (int i = 0; i < count; i++) out[offset + i] = b.get(f + i) & 0xFF; }
+        }
     }
 
     /** Integer elements as long; floats are refused rather than truncated. */

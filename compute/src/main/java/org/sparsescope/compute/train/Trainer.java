@@ -158,15 +158,13 @@ public final class Trainer {
                 scope.tempAttachAll(e.arrays().toArray(new NDArray[0])); // results of ops on weights land in this scope
             }
             NDArray x = batch.toNDArray(scope);
-            NDArray ones = scope.ones(new Shape(batch.rows(), 1));
-            NDArray xOnes = x.concat(ones, 1);
             float l1Scale = (float) opts.l1Scale(step - 1);
             double lr = opts.learningRate(step - 1, totalSteps);
             // firings are sampled every few steps: summing the [B, n] mask costs as much as a pass of the step
             boolean sampleFirings = withStats || step % FIRING_SAMPLE_EVERY == 0;
             double variance = withStats ? x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble() : 0;
             for (Ensemble e : ensembles) {
-                Ensemble.StepStats s = e.step(x, xOnes, ones, l1Scale, step, lr, sampleFirings, withStats);
+                Ensemble.StepStats s = e.step(x, l1Scale, step, lr, sampleFirings, withStats);
                 if (!withStats) {
                     continue;
                 }

@@ -28,6 +28,28 @@ class TensorFilesTest {
     Path tmp;
 
     @Test
+    void aRowConvertedAloneEqualsTheSameRowOfTheWholeConversionForEveryHalfBitPattern() {
+        ByteBuffer halves = ByteBuffer.allocate(2 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int h = 0; h < 1 << 16; h++) {
+            halves.putShort((short) h); // every binary16 value: zeros, subnormals, normals, infinities, NaNs
+        }
+        Tensor t = new Tensor(DType.F16, new long[] {256, 256}, halves.flip());
+        float[] all = t.floats();
+        float[] row = new float[256];
+        for (int r = 0; r < 256; r++) {
+            t.floatsInto(r * 256L, 256, row, 0);
+            for (int j = 0; j < 256; j++) {
+                int h = r * 256 + j;
+                assertEquals(Float.floatToRawIntBits(Half.toFloat((short) h)), Float.floatToRawIntBits(row[j]), "bits " + Integer.toHexString(h));
+                assertEquals(Float.floatToRawIntBits(all[h]), Float.floatToRawIntBits(row[j]));
+            }
+        }
+        assertEquals(65504f, Half.toFloat((short) 0x7BFF));
+        assertEquals(0x1p-24f, Half.toFloat((short) 0x0001));
+        assertThrows(IndexOutOfBoundsException.class, () -> t.floatsInto(65535, 2, row, 0));
+    }
+
+    @Test
     void seedChunkPtEqualsItsNpyExactly() throws Exception {
         Tensor pt = TorchFile.readTensor(Reference.path("chunks/0.pt"));
         Tensor npy = NpyFile.read(Reference.path("chunks/0.npy"));

@@ -65,8 +65,7 @@ class EnsembleStepTest {
                 l1[i] = (float) members.get(i).l1();
             }
             float[][] expected = referenceGradients(m, ens, x, 0.6f, l1);
-            NDArray ones = m.ones(new Shape(B, 1));
-            ens.step(x, x.concat(ones, 1), ones, 0.6f, 1, 0.0, false, false); // lr 0: the weights stay, the gradients are kept
+            ens.step(x, 0.6f, 1, 0.0, false, false); // lr 0: the weights stay, the gradients are kept
             String[] names = {"W_enc", "b_enc", "W_dec", "b_dec"};
             for (int i = 0; i < 4; i++) {
                 float[] got = ens.grads[i].toFloatArray();
