@@ -48,26 +48,11 @@ public record TopKDictionary(StandardDictionary base, int k) implements Dictiona
     @Override
     public Codec codec(NDManager manager) {
         StandardDictionary.Loaded w = base.load(manager);
-        return new Codec() {
-            @Override
-            public NDArray encode(NDArray x) {
-                return keepTopK(w.preActivation(x).maximum(0f), k);
-            }
-
-            @Override
-            public NDArray decode(NDArray c) {
-                return w.decode(c);
-            }
-
-            @Override
-            public NDArray decoderRows() {
-                return w.wDec();
-            }
-        };
+        return w.withEncoder(x -> keepTopK(w.preActivation(x).maximum(0f), k));
     }
 
     /** Zeros all but the k largest entries of each row. */
-    static NDArray keepTopK(NDArray pre, int k) {
+    public static NDArray keepTopK(NDArray pre, int k) {
         NDList top = pre.topK(k, -1, true, false); // [values, indices]
         return pre.zerosLike().scatter(top.get(1), top.get(0), -1);
     }

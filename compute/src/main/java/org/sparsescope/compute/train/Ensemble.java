@@ -1,11 +1,10 @@
 package org.sparsescope.compute.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.util.ArrayList;
@@ -124,7 +123,7 @@ final class Ensemble {
                 NDArray shift = bEnc.sub(bDec.matMul(wEnc)); // [1, n]: the encoder reads x − b_dec
                 NDArray codes = Activation.relu(x.matMul(wEnc).addi(shift)); // [B, n]
                 if (kind == SweepMember.Kind.TOPK) {
-                    codes = keepTopK(codes, k);
+                    codes = TopKDictionary.keepTopK(codes, k);
                 }
                 NDArray norms = wDec.norm(new int[] {1}, true); // [n, 1]
                 NDArray wDecUnit = wDec.div(norms);
@@ -168,11 +167,6 @@ final class Ensemble {
         }
         adamStep(t, lr);
         return withStats ? new StepStats(sqErr, l0, l1Sum) : null;
-    }
-
-    static NDArray keepTopK(NDArray pre, int k) {
-        NDList top = pre.topK(k, -1, true, false);
-        return pre.zerosLike().scatter(top.get(1), top.get(0), -1);
     }
 
     /**

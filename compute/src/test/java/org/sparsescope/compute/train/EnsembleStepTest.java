@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.sparsescope.compute.dictionary.TopKDictionary;
 
 /**
  * The trainer's hand-written gradients against autograd on the reference loss, written here the plain way:
@@ -33,7 +34,7 @@ class EnsembleStepTest {
                 NDArray wEnc = p[0].get(e), bEnc = p[1].get(e), wDec = p[2].get(e), bDec = p[3].get(e);
                 NDArray codes = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
                 if (ens.kind == SweepMember.Kind.TOPK) {
-                    codes = Ensemble.keepTopK(codes, ens.k);
+                    codes = TopKDictionary.keepTopK(codes, ens.k);
                 }
                 NDArray xHat = codes.matMul(wDec.div(wDec.norm(new int[] {1}, true))).add(bDec);
                 NDArray loss = xHat.sub(x).square().mean();
