@@ -62,21 +62,26 @@ public final class DictionaryFiles {
         }
     }
 
+    /** A file a dictionary is read from, named relative to the dictionary's folder (or by its own name). */
+    public record SourceFile(String name, Path file) {
+    }
+
     /**
      * The files a dictionary at {@code path} (a {@link Location}'s path) is read from, sorted: a folder's files two
      * levels down but our sidecar and hidden ones, or a file and the config.json beside it.
      */
-    public static List<Path> sourceFiles(Path path) throws IOException {
+    public static List<SourceFile> sourceFiles(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             try (Stream<Path> files = Files.walk(path, 2)) {
                 return files.filter(Files::isRegularFile).filter(f -> {
                     String name = f.getFileName().toString();
                     return !name.equals(SIDECAR) && !name.startsWith(".");
-                }).sorted().toList();
+                }).sorted().map(f -> new SourceFile(path.relativize(f).toString(), f)).toList();
             }
         }
         Path cfg = path.resolveSibling("config.json");
-        return Files.isRegularFile(cfg) && !cfg.equals(path) ? List.of(path, cfg) : List.of(path);
+        SourceFile self = new SourceFile(path.getFileName().toString(), path);
+        return Files.isRegularFile(cfg) && !cfg.equals(path) ? List.of(self, new SourceFile("config.json", cfg)) : List.of(self);
     }
 
     /** The one dictionary at {@code path}; a file holding several (learned_dicts.pt) must be read with {@link #readAll}. */

@@ -37,10 +37,8 @@ public final class LoadedDictionaries {
     private static String stamp(Path path) {
         StringBuilder s = new StringBuilder();
         try {
-            Path at = DictionaryFiles.Location.of(path).path();
-            boolean folder = Files.isDirectory(at);
-            for (Path f : DictionaryFiles.sourceFiles(at)) {
-                s.append(folder ? at.relativize(f) : f.getFileName()).append(':').append(Files.size(f)).append(':').append(Files.getLastModifiedTime(f).toInstant()).append(';');
+            for (DictionaryFiles.SourceFile f : DictionaryFiles.sourceFiles(DictionaryFiles.Location.of(path).path())) {
+                s.append(f.name()).append(':').append(Files.size(f.file())).append(':').append(Files.getLastModifiedTime(f.file()).toInstant()).append(';');
             }
         } catch (IOException e) {
             return null;

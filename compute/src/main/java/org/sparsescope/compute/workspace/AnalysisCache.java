@@ -79,10 +79,9 @@ public final class AnalysisCache {
 
     private String dictionaryHash(Path path) throws IOException {
         DictionaryFiles.Location at = DictionaryFiles.Location.of(path);
-        Path base = Files.isDirectory(at.path()) ? at.path().toAbsolutePath() : at.path().toAbsolutePath().getParent();
         List<String> parts = new ArrayList<>();
-        for (Path f : DictionaryFiles.sourceFiles(at.path())) {
-            parts.add(base.relativize(f.toAbsolutePath()) + "=" + fingerprints.sha256(f));
+        for (DictionaryFiles.SourceFile f : DictionaryFiles.sourceFiles(at.path())) {
+            parts.add(f.name() + "=" + fingerprints.sha256(f.file()));
         }
         return sha256(String.join(";", parts) + (at.entry() >= 0 ? "#" + at.entry() : ""));
     }
