@@ -59,23 +59,10 @@ public record GatedDictionary(Tensor wEnc, Tensor bGate, Tensor rMag, Tensor bMa
         NDArray we = Params.put(manager, wEnc), bg = Params.put(manager, bGate), bm = Params.put(manager, bMag);
         NDArray wd = Params.put(manager, wDec), bd = Params.put(manager, bDec);
         NDArray wMag = we.mul(Params.put(manager, rMag).exp()); // W_enc ⊙ exp(r_mag), per feature column
-        return new Codec() {
-            @Override
-            public NDArray encode(NDArray x) {
-                NDArray in = applyBDecToInput ? x.sub(bd) : x;
-                NDArray gate = in.matMul(we).add(bg).gt(0f).toType(DataType.FLOAT32, false);
-                return in.matMul(wMag).add(bm).maximum(0f).mul(gate);
-            }
-
-            @Override
-            public NDArray decode(NDArray c) {
-                return c.matMul(wd).add(bd);
-            }
-
-            @Override
-            public NDArray decoderRows() {
-                return wd;
-            }
-        };
+        return Codec.withAffineDecoder(x -> {
+            NDArray in = applyBDecToInput ? x.sub(bd) : x;
+            NDArray gate = in.matMul(we).add(bg).gt(0f).toType(DataType.FLOAT32, false);
+            return in.matMul(wMag).add(bm).maximum(0f).mul(gate);
+        }, wd, bd);
     }
 }

@@ -48,22 +48,9 @@ public record JumpReluDictionary(StandardDictionary base, Tensor threshold) impl
     public Codec codec(NDManager manager) {
         StandardDictionary.Loaded w = base.load(manager);
         NDArray th = Params.put(manager, threshold);
-        return new Codec() {
-            @Override
-            public NDArray encode(NDArray x) {
-                NDArray pre = w.preActivation(x);
-                return pre.maximum(0f).mul(pre.gt(th).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
-            }
-
-            @Override
-            public NDArray decode(NDArray c) {
-                return w.decode(c);
-            }
-
-            @Override
-            public NDArray decoderRows() {
-                return w.wDec();
-            }
-        };
+        return w.withEncoder(x -> {
+            NDArray pre = w.preActivation(x);
+            return pre.maximum(0f).mul(pre.gt(th).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
+        });
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.sparsescope.compute.tensor.Tensor;
 
 /**
@@ -54,22 +55,7 @@ public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor b
     @Override
     public Codec codec(NDManager manager) {
         Loaded w = load(manager);
-        return new Codec() {
-            @Override
-            public NDArray encode(NDArray x) {
-                return w.preActivation(x).maximum(0f);
-            }
-
-            @Override
-            public NDArray decode(NDArray c) {
-                return w.decode(c);
-            }
-
-            @Override
-            public NDArray decoderRows() {
-                return w.wDec();
-            }
-        };
+        return w.withEncoder(x -> w.preActivation(x).maximum(0f));
     }
 
     /** The weights on the engine, with the affine maps TopK and JumpReLU share; each put on the device once. */
@@ -79,8 +65,9 @@ public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor b
             return (applyBDecToInput ? x.sub(bDec) : x).matMul(wEnc).add(bEnc);
         }
 
-        NDArray decode(NDArray c) {
-            return c.matMul(wDec).add(bDec);
+        /** These weights' codec with {@code encoder}, typically relu or another activation of the pre-activation. */
+        Codec withEncoder(UnaryOperator<NDArray> encoder) {
+            return Codec.withAffineDecoder(encoder, wDec, bDec);
         }
     }
 
