@@ -12,6 +12,11 @@ public final class Devices {
         return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     }
 
+    /** The preferred device's name ("cpu()", "gpu(0)"), for reports outside compute. */
+    public static String preferredName() {
+        return preferred().toString();
+    }
+
     /**
      * Turns off autograd recording for the calling thread. PyTorch's grad mode is per thread and on by default;
      * DJL turns it off only on the thread that started the engine, so every other thread that runs inference

@@ -119,7 +119,7 @@ public final class ActivationSet implements AutoCloseable {
         String dtype = chunks.get(0).read(0, 0).dtype().safetensorsName();
         List<Manifest.Chunk> entries = chunks.stream().map(c -> new Manifest.Chunk(c.file().getFileName().toString(), c.rows())).toList();
         Manifest m = new Manifest(Manifest.FORMAT, Manifest.VERSION, model, Manifest.UNKNOWN, hook, d, dtype, 0, Manifest.UNKNOWN,
-                source, Manifest.UNKNOWN, Manifest.UNKNOWN, 0, 0, 0, true, entries);
+                source, Manifest.UNKNOWN, Manifest.UNKNOWN, 0, 0, 0, true, entries, null);
         return new ActivationSet(path, m, chunks, null);
     }
 
@@ -378,12 +378,62 @@ public final class ActivationSet implements AutoCloseable {
         long inChunk = row - firstRow[c];
         long first = windows.get()[(int) (inChunk / window)];
         int position = (int) (inChunk % window);
-        long[] ids = tokens.window(first, window);
+        long[] ids = Harvester.windowIds(tokens, first, window, manifest.bosTokenId());
+        int offset = manifest.prependsBos() ? 1 : 0; // the prepended BOS reads no corpus token: it takes its successor's document
         int[] docs = new int[window];
         for (int i = 0; i < window; i++) {
-            docs[i] = tokens.document(first + i);
+            docs[i] = tokens.document(first + Math.max(0, i - offset));
         }
         return Optional.of(new TokenContext(row, first, position, ids, docs));
+    }
+
+    /**
+     * Which of rows [start, start+count) sit on a special token: the prepended BOS, or the end-of-text id that
+     * joins documents. All false for a set without tokens.
+     */
+    public boolean[] specialTokenRows(long start, int count) throws IOException {
+        boolean[] out = new boolean[count];
+        if (!hasTokens()) {
+            return out;
+        }
+        long eot = endOfTextId();
+        int window = manifest.window();
+        int offset = manifest.prependsBos() ? 1 : 0;
+        for (int i = 0; i < count; i++) {
+            long row = start + i;
+            int c = chunkOf(row);
+            Optional<long[]> windows = windowStarts.get(c);
+            if (windows == null) {
+                windows = chunks.get(c).windows();
+                windowStarts.put(c, windows);
+            }
+            if (windows.isEmpty()) {
+                continue;
+            }
+            long inChunk = row - firstRow[c];
+            int position = (int) (inChunk % window);
+            if (position < offset) {
+                out[i] = true;
+                continue;
+            }
+            long token = windows.get()[(int) (inChunk / window)] + position - offset;
+            out[i] = tokens.id(token) == eot;
+        }
+        return out;
+    }
+
+    /** The id that joins documents in the token stream, as recorded at encoding (or seen at the first document's end). */
+    private long endOfTextId() {
+        String recorded = tokens.metadata().get("end_of_text_id");
+        if (recorded != null) {
+            return Long.parseLong(recorded);
+        }
+        for (long p = 0; p + 1 < tokens.size(); p++) {
+            if (tokens.document(p + 1) != tokens.document(p)) {
+                return tokens.id(p);
+            }
+        }
+        return -1;
     }
 
     /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */

@@ -69,19 +69,22 @@ public final class Harvester {
         String tokenizerHash = ContentHash.sha256(model.tokenizer().file());
         String corpusHash = corpus.contentHash();
         long windowsWanted = (opts.tokens() + window - 1) / window;
+        int stride = opts.corpusTokensPerWindow();
+        Long bos = opts.prependBos() ? bosTokenId(model) : null;
         Manifest fresh = new Manifest(Manifest.FORMAT, Manifest.VERSION, model.dir().toAbsolutePath().toString(), modelHash, hook.name(), d,
                 opts.dtype().safetensorsName(), window, tokenizerHash, corpus.path().toAbsolutePath().toString(), corpusHash,
-                (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""), opts.seed(), windowsWanted * window, rowsPerChunk, false, List.of());
+                (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""), opts.seed(), windowsWanted * window, rowsPerChunk, false, List.of(), bos);
         Manifest manifest = prepareFolder(out, fresh);
 
         Path tokenFile = out.resolve(CorpusTokens.FILE);
         // Shuffled or document-aligned windows are drawn from the whole corpus; packed ones need only its start.
-        long need = opts.shuffle() || opts.documentStarts() ? 0 : windowsWanted * window;
+        long need = opts.shuffle() || opts.documentStarts() ? 0 : windowsWanted * stride;
         if (!Files.isRegularFile(tokenFile) || encodedTooLittle(tokenFile, need)) {
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("corpus_sha256", corpusHash);
             meta.put("tokenizer_sha256", tokenizerHash);
             meta.put("max_tokens", Long.toString(need));
+            meta.put("end_of_text_id", Long.toString(model.tokenizer().endOfTextId()));
             CorpusTokens.write(corpus, model.tokenizer(), need, tokenFile, meta, progress, cancel);
         }
         long t0 = System.nanoTime();
@@ -90,7 +93,7 @@ public final class Harvester {
             if (!corpusHash.equals(tokens.metadata().get("corpus_sha256"))) {
                 throw new InvalidInputException(tokenFile, "was encoded from another corpus; remove it or harvest into a new folder");
             }
-            long[] starts = opts.documentStarts() ? tokens.documentWindowStarts(window) : tokens.packedWindowStarts(window);
+            long[] starts = opts.documentStarts() ? tokens.documentWindowStarts(stride) : tokens.packedWindowStarts(stride);
             long[] order = windowOrder(starts, windowsWanted, opts);
             long totalRows = (long) order.length * window;
             if (order.length == 0) {
@@ -99,7 +102,7 @@ public final class Harvester {
             if (manifest.targetRows() != totalRows) {
                 manifest = new Manifest(manifest.format(), manifest.version(), manifest.model(), manifest.modelHash(), manifest.hook(), d,
                         manifest.dtype(), window, tokenizerHash, manifest.corpus(), corpusHash, manifest.order(), manifest.seed(), totalRows,
-                        rowsPerChunk, false, manifest.chunks());
+                        rowsPerChunk, false, manifest.chunks(), manifest.bosTokenId());
             }
             int windowsPerChunk = rowsPerChunk / window;
             int chunkCount = (int) ((order.length + windowsPerChunk - 1) / windowsPerChunk);
@@ -115,7 +118,7 @@ public final class Harvester {
                     int from = c * windowsPerChunk;
                     int to = Math.min(order.length, from + windowsPerChunk);
                     long[] chunkWindows = java.util.Arrays.copyOfRange(order, from, to);
-                    ByteBuffer rows = harvestChunk(hook, tokens, chunkWindows, opts, progress, cancel,
+                    ByteBuffer rows = harvestChunk(hook, tokens, chunkWindows, opts, bos, progress, cancel,
                             (long) from * window, totalRows, t0, rowsWritten);
                     rowsWritten += (long) chunkWindows.length * window;
                     await(pending);
@@ -153,7 +156,7 @@ public final class Harvester {
     }
 
     /** Runs the model over one chunk's windows in batches and returns its rows in the storage dtype. */
-    private ByteBuffer harvestChunk(HookPoint hook, CorpusTokens tokens, long[] windows, HarvestOptions opts, ProgressListener progress,
+    private ByteBuffer harvestChunk(HookPoint hook, CorpusTokens tokens, long[] windows, HarvestOptions opts, Long bos, ProgressListener progress,
             Cancellation cancel, long rowsBefore, long totalRows, long t0, long rowsWrittenBefore) throws CancelledException {
         int window = opts.window();
         int d = model.config().dModel();
@@ -166,7 +169,7 @@ public final class Harvester {
             int n = Math.min(opts.batchWindows(), windows.length - b);
             long[][] ids = new long[n][];
             for (int i = 0; i < n; i++) {
-                ids[i] = tokens.window(windows[b + i], window);
+                ids[i] = windowIds(tokens, windows[b + i], window, bos);
             }
             try (NDManager scope = model.newScope()) {
                 NDArray acts = model.run(model.idsArray(scope, ids), hooks).captures().get(hook); // [n, T, D]
@@ -179,6 +182,32 @@ public final class Harvester {
                     rate, "tokens/s", (totalRows - setRows) / rate));
         }
         return out.flip();
+    }
+
+    /** A window's ids: {@code window} corpus tokens from {@code start}, or the BOS and then window − 1 of them. */
+    static long[] windowIds(CorpusTokens tokens, long start, int window, Long bos) {
+        if (bos == null) {
+            return tokens.window(start, window);
+        }
+        long[] ids = new long[window];
+        ids[0] = bos;
+        System.arraycopy(tokens.window(start, window - 1), 0, ids, 1, window - 1);
+        return ids;
+    }
+
+    /** The model's BOS id: config.json's bos_token_id, else the tokenizer's end-of-text (GPT-2 and Pythia use one token for both). */
+    static long bosTokenId(LanguageModel model) throws IOException {
+        Path cfg = model.dir().resolve(org.sparsescope.compute.model.TransformerConfig.FILE);
+        try {
+            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(cfg));
+            if (e.isJsonObject() && e.getAsJsonObject().has("bos_token_id") && e.getAsJsonObject().get("bos_token_id").isJsonPrimitive()
+                    && e.getAsJsonObject().getAsJsonPrimitive("bos_token_id").isNumber()) {
+                return e.getAsJsonObject().get("bos_token_id").getAsLong();
+            }
+        } catch (com.google.gson.JsonParseException e) {
+            throw new InvalidInputException(cfg, "malformed JSON: " + e.getMessage(), e);
+        }
+        return model.tokenizer().endOfTextId();
     }
 
     private static void await(Future<?> f) throws IOException {
@@ -261,6 +290,9 @@ public final class Harvester {
         }
         if (!old.corpusHash().equals(fresh.corpusHash())) {
             return "another corpus";
+        }
+        if (!old.bosPolicy().equals(fresh.bosPolicy())) {
+            return "BOS policy " + old.bosPolicy() + ", not " + fresh.bosPolicy();
         }
         if (!old.order().equals(fresh.order()) || old.seed() != fresh.seed()) {
             return "window order " + old.order() + " seed " + old.seed();

@@ -19,6 +19,8 @@ import org.sparsescope.compute.tensor.AtomicFile;
  *
  * @param order       "consecutive" windows from the start of the corpus, or "shuffled" by {@code seed}
  * @param targetRows  rows the harvest aims at; {@code complete} once written
+ * @param bosTokenId  the token prepended to every window (SAELens's {@code prepend_bos}), or null when windows are
+ *                    cut from the corpus as they are
  */
 public record Manifest(
         String format,
@@ -37,7 +39,8 @@ public record Manifest(
         long targetRows,
         int rowsPerChunk,
         boolean complete,
-        List<Chunk> chunks) {
+        List<Chunk> chunks,
+        Long bosTokenId) {
 
     public static final String FILE = "manifest.json";
     public static final String FORMAT = "sparsescope-activations";
@@ -51,13 +54,23 @@ public record Manifest(
         chunks = chunks == null ? List.of() : List.copyOf(chunks);
     }
 
+    /** Whether each window starts with a prepended BOS token (not a corpus token). */
+    public boolean prependsBos() {
+        return bosTokenId != null;
+    }
+
+    /** "bos" when each window starts with a prepended BOS, else "none": the policy part of a set's identity. */
+    public String bosPolicy() {
+        return prependsBos() ? "bos" : "none";
+    }
+
     public long rows() {
         return chunks.stream().mapToLong(Chunk::rows).sum();
     }
 
     public Manifest withChunks(List<Chunk> newChunks, boolean isComplete) {
         return new Manifest(format, version, model, modelHash, hook, d, dtype, window, tokenizerHash, corpus, corpusHash, order, seed,
-                targetRows, rowsPerChunk, isComplete, newChunks);
+                targetRows, rowsPerChunk, isComplete, newChunks, bosTokenId);
     }
 
     static final Gson GSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)

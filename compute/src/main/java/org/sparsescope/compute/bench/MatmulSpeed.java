@@ -16,6 +16,11 @@ public final class MatmulSpeed {
     public static final int M = 4096, K = 512, N = 2048;
 
     /** GFLOP/s of the median of {@code repeats} timed rounds after a warm-up (the median, not a lucky best). */
+    /** On the engine's preferred device. */
+    public static double gflopsPerSecond(int repeats) {
+        return gflopsPerSecond(org.sparsescope.compute.Devices.preferred(), repeats);
+    }
+
     public static double gflopsPerSecond(Device device, int repeats) {
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray a = m.randomNormal(new Shape(M, K));

@@ -3,21 +3,39 @@ package org.sparsescope.compute.dictionary;
 import java.util.Map;
 
 /**
- * What a dictionary is of, beside its weights: the hook and model it reads, where it came from, and whatever
- * training metadata its format carried (kept as strings for display).
+ * What a dictionary is of, beside its weights: its {@link Provenance} (model, hook, training conditions), where it
+ * came from, and whatever training metadata its format carried (kept as strings for display).
  *
  * @param source a short description of the file it was read from, e.g. "SAELens", "sparsify"
  */
-public record DictionaryInfo(String hook, String model, String source, Map<String, String> metadata) {
+public record DictionaryInfo(Provenance provenance, String source, Map<String, String> metadata) {
     public static final String UNKNOWN = "unknown";
 
     public DictionaryInfo {
-        hook = hook == null ? UNKNOWN : hook;
-        model = model == null ? UNKNOWN : model;
+        provenance = provenance == null ? Provenance.unknown() : provenance;
         metadata = Map.copyOf(metadata);
     }
 
+    /** Model and hook alone, as the trainer and tests know them. */
+    public DictionaryInfo(String hook, String model, String source, Map<String, String> metadata) {
+        this(Provenance.of(model, hook), source, metadata);
+    }
+
     public static DictionaryInfo unknown(String source) {
-        return new DictionaryInfo(UNKNOWN, UNKNOWN, source, Map.of());
+        return new DictionaryInfo(Provenance.unknown(), source, Map.of());
+    }
+
+    /** The hook's TransformerLens name, or "unknown". */
+    public String hook() {
+        return provenance.hook() == null ? UNKNOWN : provenance.hook();
+    }
+
+    /** The model as the files name it, or "unknown". */
+    public String model() {
+        return provenance.model() == null ? UNKNOWN : provenance.model();
+    }
+
+    public DictionaryInfo withProvenance(Provenance p) {
+        return new DictionaryInfo(p, source, metadata);
     }
 }

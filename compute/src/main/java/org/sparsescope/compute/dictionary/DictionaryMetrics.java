@@ -29,6 +29,11 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
     }
 
     /** Metrics over rows [start, start + count) of a set. */
+    /** On the engine's preferred device (a GPU when there is one). */
+    public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count) throws IOException {
+        return evaluate(d, set, start, count, org.sparsescope.compute.Devices.preferred());
+    }
+
     public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count, Device device) throws IOException {
         return evaluate(d, (from, n) -> set.readRows(start + from, n), count, device);
     }

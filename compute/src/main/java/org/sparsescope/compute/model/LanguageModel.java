@@ -80,6 +80,11 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Every hook point this model has, in forward order. */
     public List<HookPoint> hookPoints() {
+        return hookPoints(config);
+    }
+
+    /** The hook points a model of this shape has, read from its config alone (no weights loaded). */
+    public static List<HookPoint> hookPoints(TransformerConfig config) {
         List<HookPoint> out = new ArrayList<>();
         for (int l = 0; l < config.nLayers(); l++) {
             out.add(HookPoint.of(l, HookPoint.Kind.RESID_PRE));

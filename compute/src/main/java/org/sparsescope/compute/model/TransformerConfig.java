@@ -48,6 +48,9 @@ public record TransformerConfig(
         return attn + mlp + 4L * dModel;
     }
 
+    /** The file a model folder describes its shape in. */
+    public static final String FILE = "config.json";
+
     public static TransformerConfig read(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
         JsonObject c;

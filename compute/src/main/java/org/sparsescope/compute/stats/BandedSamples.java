@@ -29,10 +29,11 @@ final class BandedSamples {
         rnd = new SplittableRandom(seed);
     }
 
-    /** Host codes [b, n] of rows firstRow … */
-    void accept(float[] codes, int b, long firstRow) {
+    /** Host codes [b, n] of rows firstRow …; rows marked in {@code skipExamples} (may be null) count in the histograms only. */
+    void accept(float[] codes, int b, long firstRow, boolean[] skipExamples) {
         for (int i = 0; i < b; i++) {
             int base = i * n;
+            boolean sample = skipExamples == null || !skipExamples[i];
             for (int j = 0; j < n; j++) {
                 float v = codes[base + j];
                 if (v <= 0) {
@@ -40,6 +41,9 @@ final class BandedSamples {
                 }
                 double frac = v / max[j];
                 histogram[j][Math.min(bins - 1, (int) (frac * bins))]++;
+                if (!sample) {
+                    continue;
+                }
                 int band = Math.min(bands - 1, (int) (frac * bands));
                 long s = ++seen[j][band];
                 int slot = s <= perBand ? (int) (s - 1) : (int) rnd.nextLong(s);

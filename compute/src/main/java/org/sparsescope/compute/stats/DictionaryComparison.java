@@ -14,6 +14,11 @@ public record DictionaryComparison(double[] maxCosine, int[] match, double meanM
 
     private static final int CHUNK = 2048;
 
+    /** On the engine's preferred device. */
+    public static DictionaryComparison of(Dictionary a, Dictionary b) {
+        return of(a, b, org.sparsescope.compute.Devices.preferred());
+    }
+
     public static DictionaryComparison of(Dictionary a, Dictionary b, Device device) {
         if (a.dIn() != b.dIn()) {
             throw new IllegalArgumentException("dictionaries of different width: d_in " + a.dIn() + " and " + b.dIn());

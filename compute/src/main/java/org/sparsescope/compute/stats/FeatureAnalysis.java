@@ -26,11 +26,29 @@ public final class FeatureAnalysis {
      * @param perBand        examples sampled per band
      * @param histogramBins  bins of each feature's activation histogram
      * @param batchRows      rows encoded at once
+     * @param excludeSpecialTokens examples (top and banded) skip BOS, end-of-text and padding positions, as
+     *                       SAEDashboard's and SAELens's {@code exclude_special_tokens} do; statistics and
+     *                       histograms stay over every token
      */
-    public record Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed) {
+    public record Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed, boolean excludeSpecialTokens) {
         public static Options defaults() {
-            return new Options(20, 10, 5, 32, 4096, 0);
+            return new Options(20, 10, 5, 32, 4096, 0, true);
         }
+
+        public Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed) {
+            this(topK, bands, perBand, histogramBins, batchRows, seed, true);
+        }
+    }
+
+    /** Which of rows [from, from+n) sit on special tokens (null: none known). */
+    @FunctionalInterface
+    public interface SpecialRows {
+        boolean[] of(long from, int n) throws IOException;
+    }
+
+    public static FeatureReport run(Dictionary d, ActivationSet set, long start, long count, Options opts, ProgressListener progress,
+            Cancellation cancel) throws IOException, CancelledException {
+        return run(d, set, start, count, opts, org.sparsescope.compute.Devices.preferred(), progress, cancel);
     }
 
     private FeatureAnalysis() {
@@ -39,16 +57,22 @@ public final class FeatureAnalysis {
     public static FeatureReport run(Dictionary d, ActivationSet set, long start, long count, Options opts, Device device,
             ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         DictionaryMetrics.requireSameWidth(d, set.location(), set);
-        return run(d, (from, n) -> set.readRows(start + from, n), start, count, opts, device, progress, cancel);
+        SpecialRows special = opts.excludeSpecialTokens() && set.hasTokens() ? (from, n) -> set.specialTokenRows(start + from, n) : null;
+        return run(d, (from, n) -> set.readRows(start + from, n), special, start, count, opts, device, progress, cancel);
+    }
+
+    public static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, long firstRow, long count, Options opts, Device device,
+            ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+        return run(d, rows, null, firstRow, count, opts, device, progress, cancel);
     }
 
     /** Over {@code count} rows read from {@code rows}; examples name rows as {@code firstRow} + their offset. */
-    public static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, long firstRow, long count, Options opts, Device device,
-            ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    private static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
+            Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         int n = d.dSae(), dIn = d.dIn();
         // float64 moments of a [B, n] batch need several B·n·8-byte arrays: keep each under ~128 MiB
         int batchRows = (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
-        opts = new Options(opts.topK(), opts.bands(), opts.perBand(), opts.histogramBins(), batchRows, opts.seed());
+        opts = new Options(opts.topK(), opts.bands(), opts.perBand(), opts.histogramBins(), batchRows, opts.seed(), opts.excludeSpecialTokens());
         MomentAccumulator moments = new MomentAccumulator(n);
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
@@ -64,7 +88,8 @@ public final class FeatureAnalysis {
                     NDArray c = codec.encode(xa);
                     metrics.accept(x, xa, c, codec.decode(c));
                     moments.accept(c);
-                    top.accept(c, firstRow + from);
+                    boolean[] skip = special == null ? null : special.of(from, b);
+                    top.accept(skip == null ? c : c.mul(scope.create(keepMask(skip), new Shape(b, 1))), firstRow + from);
                 }
                 progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 1, " + (from + b) + " / " + count + " rows"));
@@ -75,13 +100,23 @@ public final class FeatureAnalysis {
                 int b = (int) Math.min(opts.batchRows(), count - from);
                 float[] x = rows.read(from, b);
                 try (NDManager scope = weights.newSubManager()) {
-                    banded.accept(codec.encode(scope.create(x, new Shape(b, dIn))).toFloatArray(), b, firstRow + from);
+                    banded.accept(codec.encode(scope.create(x, new Shape(b, dIn))).toFloatArray(), b, firstRow + from,
+                            special == null ? null : special.of(from, b));
                 }
                 progress.onProgress(Progress.of(count + from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 2, " + (from + b) + " / " + count + " rows"));
             }
             return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples());
         }
+    }
+
+    /** 0 for a skipped row, 1 for a kept one: codes times this lose the skipped rows' candidacy as examples. */
+    private static float[] keepMask(boolean[] skip) {
+        float[] m = new float[skip.length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = skip[i] ? 0f : 1f;
+        }
+        return m;
     }
 
     /** Statistics and top examples of codes fed batch by batch, for callers that encode themselves. */

@@ -1,5 +1,6 @@
 package org.sparsescope.compute.train;
 
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -20,6 +21,8 @@ import org.sparsescope.compute.activations.TrainingStream;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
+import org.sparsescope.compute.dictionary.Provenance;
+import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.SafetensorsFile;
@@ -209,7 +212,11 @@ public final class Trainer {
         SweepMember member = e.members.get(m);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("l1_coefficient", Double.toString(member.l1()));
-        DictionaryInfo info = new DictionaryInfo(set.hook(), set.manifest().model(), "Sparsescope trainer", meta);
+        Manifest harvested = set.manifest();
+        // the set's harvest conditions become the dictionary's training conditions, as SAELens records them
+        Provenance provenance = new Provenance(harvested.model(), set.hook(), null, harvested.prependsBos(), harvested.window(),
+                harvested.corpus(), null);
+        DictionaryInfo info = new DictionaryInfo(provenance, "Sparsescope trainer", meta);
         Dictionary d = e.dictionary(m, info);
         DictionaryMetrics held = opts.heldOutRows() > 0
                 ? DictionaryMetrics.evaluate(d, set, set.rows() - opts.heldOutRows(), opts.heldOutRows(), device) : null;
@@ -228,12 +235,20 @@ public final class Trainer {
         training.put("resample_every", opts.resampleEvery());
         training.put("started_from", member.start() == null ? null : member.start().info().source());
         sidecar.put("training", training);
+        Map<String, Object> trainedOn = new LinkedHashMap<>();
+        trainedOn.put("model", harvested.model());
+        trainedOn.put("model_sha256", harvested.modelHash());
+        trainedOn.put("hook", set.hook());
+        trainedOn.put("corpus_sha256", harvested.corpusHash());
+        trainedOn.put("window", harvested.window());
+        trainedOn.put("bos", harvested.bosPolicy());
+        sidecar.put("provenance", trainedOn);
         if (held != null) {
             sidecar.put("held_out", Map.of("rows", held.rows(), "fvu", held.fvu(), "mse", held.mse(), "l0", held.l0(),
                     "dead_fraction", held.deadFraction(), "dense_fraction", held.denseFraction()));
         }
         Path dir = outDir.resolve(member.name());
-        DictionaryFiles.save(d, dir, sidecar);
+        SaeLensWriter.save(d, dir, sidecar);
         return new Trained(member, dir, d, held);
     }
 

@@ -44,18 +44,13 @@ public final class AnalysisCache {
         this.fingerprints = new FileFingerprints(cacheDir.resolve("file-hashes.json"));
     }
 
-    /** $SPARSESCOPE_WORKSPACE, else the user's data directory ($XDG_DATA_HOME or ~/.local/share)/sparsescope/workspace. */
-    public static Path defaultWorkspace() {
-        String env = System.getenv("SPARSESCOPE_WORKSPACE");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        String xdg = System.getenv("XDG_DATA_HOME");
-        Path data = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
-        return data.resolve("sparsescope").resolve("workspace");
+    /** The report of {@code dictionary} (read from {@code dictionaryPath}) on rows [start, start+count) of a set: cached or computed. */
+    /** On the engine's preferred device. */
+    public FeatureReport report(Path dictionaryPath, Dictionary dictionary, ActivationSet set, long start, long count,
+            FeatureAnalysis.Options opts, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+        return report(dictionaryPath, dictionary, set, start, count, opts, org.sparsescope.compute.Devices.preferred(), progress, cancel);
     }
 
-    /** The report of {@code dictionary} (read from {@code dictionaryPath}) on rows [start, start+count) of a set: cached or computed. */
     public FeatureReport report(Path dictionaryPath, Dictionary dictionary, ActivationSet set, long start, long count,
             FeatureAnalysis.Options opts, Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         String key = key(dictionaryPath, set, start, count, opts);

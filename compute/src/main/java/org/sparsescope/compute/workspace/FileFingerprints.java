@@ -43,6 +43,34 @@ final class FileFingerprints {
         return hash;
     }
 
+    /**
+     * {@link ContentHash#sha256(java.util.Collection)} of several files (a model's weight shards), remembered under
+     * their paths, sizes and times together.
+     */
+    synchronized String sha256(java.util.Collection<Path> files) throws IOException {
+        if (entries == null) {
+            entries = load();
+        }
+        StringBuilder key = new StringBuilder("files:");
+        StringBuilder stamp = new StringBuilder();
+        for (Path f : files) {
+            Path abs = f.toAbsolutePath().normalize();
+            key.append(abs).append(';');
+            stamp.append(Files.size(abs)).append(':').append(Files.getLastModifiedTime(abs).toMillis()).append(';');
+        }
+        JsonObject e = entries.has(key.toString()) ? entries.getAsJsonObject(key.toString()) : null;
+        if (e != null && e.has("stamp") && e.get("stamp").getAsString().equals(stamp.toString())) {
+            return e.get("sha256").getAsString();
+        }
+        String hash = ContentHash.sha256(files);
+        JsonObject fresh = new JsonObject();
+        fresh.addProperty("stamp", stamp.toString());
+        fresh.addProperty("sha256", hash);
+        entries.add(key.toString(), fresh);
+        AtomicFile.writeString(index, new Gson().toJson(entries));
+        return hash;
+    }
+
     private JsonObject load() {
         try {
             return Files.isRegularFile(index) ? JsonParser.parseString(Files.readString(index)).getAsJsonObject() : new JsonObject();

@@ -1,5 +1,8 @@
 package org.sparsescope.compute.dictionary;
 
+import org.sparsescope.compute.dictionary.format.SaeLensFormat;
+import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -111,17 +114,17 @@ class DictionaryFormatsTest {
     void savedDictionaryReadsBackInTheSaeLensLayoutWithItsSidecar() throws Exception {
         Dictionary tied = DictionaryFiles.read(Reference.path("formats/seed/learned_dicts.pt#1"));
         Path out = tmp.resolve("tied");
-        DictionaryFiles.save(tied, out, Map.of("fvu", 0.5));
+        SaeLensWriter.save(tied, out, Map.of("fvu", 0.5));
         Dictionary back = DictionaryFiles.read(out);
         assertEquals("standard", back.architecture(), "a tied dictionary is saved as its exact standard equivalent");
-        assertTrue(Files.readString(out.resolve(DictionaryFiles.SIDECAR)).contains("\"fvu\": 0.5"));
+        assertTrue(Files.readString(out.resolve(Sidecar.FILE)).contains("\"fvu\": 0.5"));
         Map<String, Tensor> expected = Safetensors.readAll(Reference.path("formats/expected.safetensors"));
         float[][] got = run(back, expected.get("input").floats(), 64);
         assertClose(expected.get("seed_tied_codes").floats(), got[0], 1e-4, "codes after save");
         assertClose(expected.get("seed_tied_recon").floats(), got[1], 1e-4, "reconstruction after save");
 
         Dictionary topk = DictionaryFiles.read(Reference.path("formats/sparsify/layers.2"));
-        DictionaryFiles.save(topk, tmp.resolve("topk"), Map.of());
+        SaeLensWriter.save(topk, tmp.resolve("topk"), Map.of());
         Dictionary topkBack = DictionaryFiles.read(tmp.resolve("topk"));
         assertInstanceOf(TopKDictionary.class, topkBack);
         assertEquals(32, ((TopKDictionary) topkBack).k());
@@ -131,12 +134,12 @@ class DictionaryFormatsTest {
     void aFailedSaveNeverReplacesAGoodDictionary() throws Exception {
         Dictionary good = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         Path out = tmp.resolve("good");
-        DictionaryFiles.save(good, out, Map.of("run", 1));
-        byte[] weights = Files.readAllBytes(out.resolve(DictionaryFiles.SAELENS_WEIGHTS));
+        SaeLensWriter.save(good, out, Map.of("run", 1));
+        byte[] weights = Files.readAllBytes(out.resolve(SaeLensFormat.WEIGHTS));
         // a sidecar value that cannot be serialised makes the write fail midway
         Dictionary other = DictionaryFiles.read(Reference.path("saes/l1_5.01e-04"));
-        assertThrows(RuntimeException.class, () -> DictionaryFiles.save(other, out, Map.of("bad", new Thread())));
-        assertEquals(java.util.Arrays.hashCode(weights), java.util.Arrays.hashCode(Files.readAllBytes(out.resolve(DictionaryFiles.SAELENS_WEIGHTS))));
+        assertThrows(RuntimeException.class, () -> SaeLensWriter.save(other, out, Map.of("bad", new Thread())));
+        assertEquals(java.util.Arrays.hashCode(weights), java.util.Arrays.hashCode(Files.readAllBytes(out.resolve(SaeLensFormat.WEIGHTS))));
         try (var s = Files.list(tmp)) {
             assertEquals(1, s.count(), "no temporary folder left");
         }

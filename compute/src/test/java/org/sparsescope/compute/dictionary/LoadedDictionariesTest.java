@@ -1,5 +1,7 @@
 package org.sparsescope.compute.dictionary;
 
+import org.sparsescope.compute.dictionary.format.SaeLensFormat;
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,13 +22,13 @@ class LoadedDictionariesTest {
     @Test
     void anUnchangedDictionaryIsReadOnceAndAChangedOneAgain() throws Exception {
         Path dir = tmp.resolve("d");
-        DictionaryFiles.save(DictionaryFiles.read(Reference.path("saes/l1_4.11e-03")), dir, Map.of());
+        SaeLensWriter.save(DictionaryFiles.read(Reference.path("saes/l1_4.11e-03")), dir, Map.of());
         LoadedDictionaries loaded = new LoadedDictionaries();
         Dictionary first = loaded.read(dir);
         assertSame(first, loaded.read(dir), "the same object while nothing changed");
         Files.createDirectories(tmp.resolve("x"));
         assertSame(first, loaded.read(tmp.resolve("x").resolve("..").resolve("d")), "the same dictionary by another spelling of its path");
-        Path weights = dir.resolve(DictionaryFiles.SAELENS_WEIGHTS);
+        Path weights = dir.resolve(SaeLensFormat.WEIGHTS);
         Files.setLastModifiedTime(weights, FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 5_000));
         assertNotSame(first, loaded.read(dir), "a touched weights file is read again");
     }

@@ -1,5 +1,6 @@
 package org.sparsescope.compute.train;
 
+import org.sparsescope.compute.dictionary.format.Sidecar;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,7 +60,7 @@ class TrainerTest {
             for (Trainer.Trained t : r.dictionaries()) {
                 Dictionary back = DictionaryFiles.read(t.dir());
                 assertEquals("blocks.2.hook_resid_post", back.info().hook());
-                assertTrue(Files.readString(t.dir().resolve(DictionaryFiles.SIDECAR)).contains("\"held_out\""));
+                assertTrue(Files.readString(t.dir().resolve(Sidecar.FILE)).contains("\"held_out\""));
             }
             assertTrue(Files.notExists(tmp.resolve("run/checkpoint.safetensors")), "checkpoint removed once done");
         }

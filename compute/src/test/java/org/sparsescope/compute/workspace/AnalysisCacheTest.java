@@ -1,5 +1,6 @@
 package org.sparsescope.compute.workspace;
 
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -28,7 +29,7 @@ class AnalysisCacheTest {
     void secondOpeningReadsTheCacheAndAChangedDictionaryIsRecomputed() throws Exception {
         Path dictDir = tmp.resolve("dict");
         StandardDictionary d = (StandardDictionary) DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
-        DictionaryFiles.save(d, dictDir, Map.of());
+        SaeLensWriter.save(d, dictDir, Map.of());
         AnalysisCache cache = new AnalysisCache(tmp.resolve("ws"));
         FeatureAnalysis.Options opts = new FeatureAnalysis.Options(5, 4, 2, 8, 4096, 0);
         try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"))) {
@@ -49,7 +50,7 @@ class AnalysisCacheTest {
             bias[0] += 1f;
             Dictionary changed = new StandardDictionary(d.wEnc(), Tensor.ofFloats(new long[] {1024}, bias), d.wDec(), d.bDec(), true, d.info());
             Thread.sleep(5);
-            DictionaryFiles.save(changed, dictDir, Map.of());
+            SaeLensWriter.save(changed, dictDir, Map.of());
             assertNotEquals(key, cache.key(dictDir, set, 0, 8192, opts), "new weights, new key");
             FeatureReport third = cache.report(dictDir, changed, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
             assertTrue(computed[0] > 0, "recomputed after the change");

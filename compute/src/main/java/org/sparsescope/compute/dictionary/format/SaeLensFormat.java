@@ -1,0 +1,113 @@
+package org.sparsescope.compute.dictionary.format;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryFormatException;
+import org.sparsescope.compute.dictionary.DictionaryInfo;
+import org.sparsescope.compute.dictionary.GatedDictionary;
+import org.sparsescope.compute.dictionary.HostTensors;
+import org.sparsescope.compute.dictionary.JumpReluDictionary;
+import org.sparsescope.compute.dictionary.Provenance;
+import org.sparsescope.compute.dictionary.StandardDictionary;
+import org.sparsescope.compute.dictionary.TopKDictionary;
+import org.sparsescope.compute.tensor.Safetensors;
+import org.sparsescope.compute.tensor.Tensor;
+
+/**
+ * SAELens folders: {@code cfg.json} + {@code sae_weights.safetensors}; the cfg with pre-6.0 flat keys or the 6.x
+ * {@code metadata} block; standard, topk, jumprelu and gated. The app's own dictionaries are in this layout, with
+ * the {@link Sidecar} beside them.
+ */
+public final class SaeLensFormat implements DictionaryFormat {
+    public static final String CFG = "cfg.json";
+    public static final String WEIGHTS = "sae_weights.safetensors";
+
+    @Override
+    public String name() {
+        return "SAELens";
+    }
+
+    @Override
+    public boolean recognises(Path path) {
+        return Files.isDirectory(path) && Files.isRegularFile(path.resolve(WEIGHTS));
+    }
+
+    @Override
+    public List<Provenance> provenance(Path dir) throws IOException {
+        return List.of(provenance(dir.resolve(CFG), Json.read(dir.resolve(CFG))));
+    }
+
+    /** Flat keys win over the metadata block where both are present, as SAELens 5 wrote both. */
+    static Provenance provenance(Path cfgFile, JsonObject cfg) throws DictionaryFormatException {
+        JsonObject meta = Json.object(cfg, "metadata");
+        String model = Json.str(cfgFile, cfg, "model_name", Json.str(cfgFile, meta, "model_name", null));
+        String hook = Json.str(cfgFile, cfg, "hook_name", Json.str(cfgFile, meta, "hook_name", null));
+        Integer head = Json.integer(cfgFile, cfg, "hook_head_index");
+        if (head == null) {
+            head = Json.integer(cfgFile, meta, "hook_head_index");
+        }
+        Boolean bos = Json.bool(cfgFile, cfg, "prepend_bos");
+        if (bos == null) {
+            bos = Json.bool(cfgFile, meta, "prepend_bos");
+        }
+        Integer context = Json.integer(cfgFile, cfg, "context_size");
+        if (context == null) {
+            context = Json.integer(cfgFile, meta, "context_size");
+        }
+        String dataset = Json.str(cfgFile, cfg, "dataset_path", Json.str(cfgFile, meta, "dataset_path", null));
+        return new Provenance(model, hook, head, bos != null && bos, context == null ? 0 : context, dataset, null);
+    }
+
+    @Override
+    public List<Dictionary> read(Path dir) throws IOException {
+        Path cfgFile = dir.resolve(CFG);
+        if (!Files.isRegularFile(cfgFile)) {
+            throw new DictionaryFormatException(cfgFile, "missing: sae_weights.safetensors is there but not its cfg.json");
+        }
+        JsonObject cfg = Json.read(cfgFile);
+        JsonObject meta = Json.object(cfg, "metadata");
+        String arch = Json.str(cfgFile, cfg, "architecture", "standard");
+        String norm = Json.str(cfgFile, cfg, "normalize_activations", "none");
+        if (!norm.equals("none")) {
+            throw new DictionaryFormatException(cfgFile, "normalize_activations '" + norm + "' is not supported (only 'none')");
+        }
+        Boolean applyBDec = Json.bool(cfgFile, cfg, "apply_b_dec_to_input");
+        boolean apply = applyBDec == null || applyBDec;
+        DictionaryInfo info = new DictionaryInfo(provenance(cfgFile, cfg), "SAELens", Json.flatten(cfg));
+        Path weights = dir.resolve(WEIGHTS);
+        Map<String, Tensor> t = Safetensors.readAll(weights);
+        try {
+            Tensor wEnc = Tensors.need(t, weights, "W_enc");
+            StandardDictionary base = new StandardDictionary(wEnc, t.get("b_enc") != null ? t.get("b_enc") : HostTensors.zeros(wEnc.shape()[1]),
+                    Tensors.need(t, weights, "W_dec"), Tensors.need(t, weights, "b_dec"), apply, info);
+            Dictionary d = switch (arch) {
+                case "standard" -> base;
+                case "topk" -> new TopKDictionary(base, cfg.has("k") ? Json.requiredInt(cfgFile, cfg, "k") : Json.requiredInt(cfgFile, meta, "k"));
+                case "jumprelu" -> new JumpReluDictionary(base, Tensors.need(t, weights, "threshold"));
+                case "gated" -> new GatedDictionary(wEnc, Tensors.need(t, weights, "b_gate"), Tensors.need(t, weights, "r_mag"),
+                        Tensors.need(t, weights, "b_mag"), Tensors.need(t, weights, "W_dec"), Tensors.need(t, weights, "b_dec"), apply, info);
+                default -> throw new DictionaryFormatException(cfgFile, "architecture '" + arch + "' is not supported (standard, topk, jumprelu, gated)");
+            };
+            checkDims(cfgFile, cfg, d);
+            return List.of(d);
+        } catch (IllegalArgumentException e) {
+            throw new DictionaryFormatException(weights, e.getMessage());
+        }
+    }
+
+    private static void checkDims(Path cfgFile, JsonObject cfg, Dictionary d) throws DictionaryFormatException {
+        Integer dIn = Json.integer(cfgFile, cfg, "d_in");
+        Integer dSae = Json.integer(cfgFile, cfg, "d_sae");
+        if (dIn != null && dIn != d.dIn()) {
+            throw new DictionaryFormatException(cfgFile, "says d_in " + dIn + " but the weights have " + d.dIn());
+        }
+        if (dSae != null && dSae != d.dSae()) {
+            throw new DictionaryFormatException(cfgFile, "says d_sae " + dSae + " but the weights have " + d.dSae());
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.sparsescope.compute.dictionary.format;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.sparsescope.compute.tensor.AtomicFile;
+
+/**
+ * {@code sparsescope.json}, the app's file beside a dictionary it saved: training settings, held-out metrics,
+ * evaluations per activation set, and the exact identity of what it was trained on (the model's weight hash).
+ * A folder without it is a foreign dictionary, whose files the app never writes.
+ */
+public final class Sidecar {
+    public static final String FILE = "sparsescope.json";
+    static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    private Sidecar() {
+    }
+
+    static void write(Path dir, Map<String, Object> content) throws IOException {
+        AtomicFile.writeString(dir.resolve(FILE), GSON.toJson(content == null ? Map.of() : content));
+    }
+
+    /** The SHA-256 of the model weights the dictionary was trained on, when the app trained it. */
+    public static Optional<String> modelHash(Path dictionaryDir) throws IOException {
+        Path file = dictionaryDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        JsonObject prov = Json.object(Json.read(file), "provenance");
+        return Optional.ofNullable(Json.str(file, prov, "model_sha256", null));
+    }
+
+    /**
+     * Adds an evaluation under "evaluations" keyed by what was evaluated. Returns false, touching nothing, for a
+     * folder without the sidecar (a foreign dictionary).
+     */
+    public static boolean recordEvaluation(Path dir, String key, Map<String, Object> metrics) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        JsonObject root = Json.read(file);
+        JsonObject evals = Json.object(root, "evaluations");
+        evals.add(key, GSON.toJsonTree(metrics));
+        root.add("evaluations", evals);
+        AtomicFile.writeString(file, GSON.toJson(root));
+        return true;
+    }
+}
