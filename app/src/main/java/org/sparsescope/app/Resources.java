@@ -32,6 +32,11 @@ public final class Resources {
         return Path.of("resources");
     }
 
+    /** Teaches a workspace the names the demo's dictionaries give its model ({@code demo/model-names.json}). */
+    public static void registerDemoModel(org.sparsescope.compute.workspace.Workspace workspace) throws java.io.IOException {
+        workspace.learnModelNames(root().resolve("demo").resolve("model-names.json"));
+    }
+
     public static Demo demo() {
         Path demo = root().resolve("demo");
         return new Demo(demo.resolve("model"), demo.resolve("corpus/test.txt"));

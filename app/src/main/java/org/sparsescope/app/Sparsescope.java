@@ -10,6 +10,7 @@ import org.sparsescope.app.cli.StatsCommand;
 import org.sparsescope.app.cli.SpliceCommand;
 import org.sparsescope.app.cli.AblateCommand;
 import org.sparsescope.app.cli.CompareCommand;
+import org.sparsescope.app.cli.WorkspaceCommand;
 import org.sparsescope.app.cli.ScreenshotsCommand;
 import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.compute.InvalidInputException;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
         subcommands = {PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, StatsCommand.class,
-                SpliceCommand.class, AblateCommand.class, CompareCommand.class, ScreenshotsCommand.class, BenchCommand.class})
+                SpliceCommand.class, AblateCommand.class, CompareCommand.class, WorkspaceCommand.class, ScreenshotsCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -41,7 +42,7 @@ public final class Sparsescope implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "error"));
         // DJL unpacks libtorch (~430 MB) once; keep it in the user's data folder rather than ~/.djl.ai
         if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
-            System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.AnalysisCache.defaultWorkspace().getParent().resolve("djl").toString());
+            System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.Workspace.defaultLocation().getParent().resolve("djl").toString());
         }
         CommandLine cli = new CommandLine(new Sparsescope());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -65,9 +65,14 @@ class CommandLineTest {
 
     @Test
     void statsAreComputedOnceThenReadFromTheWorkspaceCache() throws Exception {
-        String[] args = {"stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--activations", Reference.path("chunks/0.npy").toString(),
+        String[] unconfirmed = {"stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--activations", Reference.path("chunks/0.npy").toString(),
             "--workspace", tmp.resolve("ws").toString(), "--json"};
-        Run first = run(args);
+        Run refused = run(unconfirmed);
+        assertEquals(2, refused.status(), "a foreign set of unknown model and hook is not used unconfirmed");
+        assertTrue(refused.err().contains("chunks/0.npy") && refused.err().contains("blocks.2.hook_resid_post"), refused.err());
+        // --force confirms the set once; the workspace remembers, so the second run needs no --force
+        Run first = run(java.util.stream.Stream.concat(java.util.Arrays.stream(unconfirmed), java.util.stream.Stream.of("--force")).toArray(String[]::new));
+        String[] args = unconfirmed;
         assertEquals(0, first.status(), first.err());
         JsonObject a = JsonParser.parseString(first.out()).getAsJsonObject();
         assertEquals(8192, a.get("rows").getAsLong());

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
@@ -15,6 +14,10 @@ import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.workspace.AnalysisCache;
+import org.sparsescope.compute.workspace.Placement;
+import org.sparsescope.compute.workspace.Workspace;
+import java.util.HashMap;
+import java.util.Map;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import org.sparsescope.viewmodels.features.FeatureDetailViewModel;
 import org.sparsescope.viewmodels.features.FeatureTableViewModel;
@@ -25,9 +28,10 @@ import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
 
 /**
  * The window's state: the workspace and every view's model, linked. Opening a dictionary (from the table, the
- * frontier or the command line) loads its cached report into the feature table; selecting a feature there or on
- * the density plot shows it in the detail; the ablation panel and the training sweep act on the same dictionary,
- * model and activations. Holds the loaded model; close it on exit.
+ * frontier or the command line) shows its own (model, hook) pair on the frontier and loads its report, computed
+ * on its own pair's activation set, into the feature table; selecting a feature there or on the density plot
+ * shows it in the detail, with examples from that set; the ablation panel runs that dictionary's own model at its
+ * own hook. Holds the loaded models; close it on exit.
  */
 public final class MainViewModel implements AutoCloseable {
     private final Background background;
@@ -39,18 +43,21 @@ public final class MainViewModel implements AutoCloseable {
     private final TrainingViewModel training;
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
     private Dictionary dictionary;
-    private LanguageModel model;
+    private Placement placement;
+    private Path openSet;
+    private final Map<Path, LanguageModel> models = new HashMap<>();
     private ActivationSet activations;
 
-    public MainViewModel(Background background, Path workspaceDir) {
+    public MainViewModel(Background background, Workspace workspaceFiles) {
         this.background = background;
-        this.workspace = new WorkspaceViewModel(background, workspaceDir);
+        this.workspace = new WorkspaceViewModel(background, workspaceFiles);
         this.frontier = new FrontierViewModel(background, workspace);
         this.detail = new FeatureDetailViewModel(background);
         this.ablation = new AblationViewModel(background);
         this.training = new TrainingViewModel(background, workspace, frontier);
-        this.cache = new AnalysisCache(workspaceDir);
+        this.cache = workspaceFiles.cache();
         features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), detailSource(), workspace::fail));
     }
 
@@ -86,36 +93,58 @@ public final class MainViewModel implements AutoCloseable {
         return openDictionary.getReadOnlyProperty();
     }
 
-    /** Opens a workspace dictionary in the feature views: its report from the cache, or computed in the background. */
+    /** "model @ hook" of the open dictionary, for the feature views' headers. */
+    public ReadOnlyObjectProperty<String> openSiteProperty() {
+        return openSite.getReadOnlyProperty();
+    }
+
+    /** Whether the open dictionary's examples leave out BOS/EOT/padding positions (the statistics never do). */
+    public boolean examplesExcludeSpecialTokens() {
+        return FeatureAnalysis.Options.defaults().excludeSpecialTokens();
+    }
+
+    private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens) {
+    }
+
+    /**
+     * Opens a workspace dictionary in the feature views: its pair is shown on the frontier, and its report on
+     * its own pair's set comes from the cache or is computed in the background.
+     */
     public void open(String id) {
         DictionaryEntry e = workspace.find(id);
-        Path set = workspace.activationsProperty().get();
         if (e == null) {
             return;
         }
-        if (set == null) {
-            workspace.fail(new IllegalStateException("no activation set yet; the demo harvests one in the background"));
+        Placement pl = workspace.placement(id);
+        if (e.pairKey() != null) {
+            frontier.showPair(e.pairKey());
+        }
+        if (e.status() != DictionaryEntry.Status.MEASURED || e.activations() == null || pl == null) {
+            workspace.fail(new IllegalStateException(e.name() + " (" + e.site() + ") cannot be opened yet: " + e.statusMessage()));
             return;
         }
+        Path set = e.activations();
         background.submit("Statistics of " + e.name(), (p, c) -> {
             Dictionary d = workspace.readDictionary(e.path());
             try (ActivationSet s = ActivationSet.open(set)) {
+                workspace.workspace().requireMatch(pl, s); // never another pair's activations
                 DictionaryMetrics.requireSameWidth(d, e.path(), s);
-                FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), Devices.preferred(), p, c);
-                return new Object[] {d, r, topTokens(s, r)};
+                FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), p, c);
+                return new Report(d, r, topTokens(s, r, pl.at().modelFolder()));
             }
         }, r -> {
-            dictionary = (Dictionary) r[0];
+            dictionary = r.dictionary();
+            placement = pl;
+            openSet = set;
             openDictionary.set(e);
-            @SuppressWarnings("unchecked")
-            List<String> tokens = (List<String>) r[2];
-            features.load((FeatureReport) r[1], tokens);
+            openSite.set(e.site());
+            features.load(r.report(), r.topTokens());
         }, workspace::fail);
     }
 
-    private List<String> topTokens(ActivationSet set, FeatureReport r) throws IOException {
+    private List<String> topTokens(ActivationSet set, FeatureReport r, Path modelFolder) throws IOException {
         List<String> out = new ArrayList<>();
-        LanguageModel lm = set.hasTokens() ? model() : null;
+        LanguageModel lm = set.hasTokens() ? model(modelFolder) : null;
         for (int j = 0; j < r.stats().features(); j++) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; lm != null && i < Math.min(3, r.top().count(j)); i++) {
@@ -129,26 +158,32 @@ public final class MainViewModel implements AutoCloseable {
         return out;
     }
 
-    /** The workspace's model, loaded once. */
-    public synchronized LanguageModel model() throws IOException {
-        Path m = workspace.modelProperty().get();
-        if (m == null) {
-            throw new IllegalStateException("no model in this workspace");
+    /** A model folder's model, loaded once and kept while the window is open. */
+    public synchronized LanguageModel model(Path folder) throws IOException {
+        LanguageModel lm = models.get(folder);
+        if (lm == null) {
+            lm = LanguageModel.load(folder);
+            models.put(folder, lm);
         }
-        if (model == null || !model.dir().equals(m)) {
-            if (model != null) {
-                model.close();
-            }
-            model = LanguageModel.load(m);
-        }
-        return model;
+        return lm;
     }
 
-    /** The workspace's activation set, opened once (reads are safe from several threads). */
+    /** The open dictionary's own model, checked against its provenance. */
+    public LanguageModel model() throws IOException {
+        Placement pl = placement;
+        if (pl == null) {
+            throw new IllegalStateException("open a dictionary first");
+        }
+        LanguageModel lm = model(pl.at().modelFolder());
+        workspace.workspace().requireMatch(pl, lm);
+        return lm;
+    }
+
+    /** The open dictionary's own activation set, opened once (reads are safe from several threads). */
     public synchronized ActivationSet activations() throws IOException {
-        Path p = workspace.activationsProperty().get();
+        Path p = openSet;
         if (p == null) {
-            throw new IllegalStateException("no activation set in this workspace yet");
+            throw new IllegalStateException("open a dictionary first");
         }
         if (activations == null || !activations.location().equals(p)) {
             if (activations != null) {
@@ -190,7 +225,13 @@ public final class MainViewModel implements AutoCloseable {
             return;
         }
         Dictionary d = dictionary;
+        String hook = placement.at().hook();
         ablation.run(new AblationViewModel.Source() {
+            @Override
+            public String hook() {
+                return hook;
+            }
+
             @Override
             public LanguageModel model() throws IOException {
                 return MainViewModel.this.model();
@@ -210,10 +251,8 @@ public final class MainViewModel implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (model != null) {
-            model.close();
-            model = null;
-        }
+        models.values().forEach(LanguageModel::close);
+        models.clear();
         if (activations != null) {
             try {
                 activations.close();

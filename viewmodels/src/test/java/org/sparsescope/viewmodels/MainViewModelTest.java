@@ -35,9 +35,9 @@ class MainViewModelTest {
     private Path demo;
 
     @BeforeAll
-    void openDemo() {
+    void openDemo() throws java.io.IOException {
         demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
-        vm = new MainViewModel(new SameThreadBackground(), workspace);
+        vm = new MainViewModel(new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
         vm.workspace().setHarvestTokens(40_000);
         vm.workspace().openDemo(demo);
     }
@@ -178,6 +178,7 @@ class MainViewModelTest {
             assertEquals("blocks.0.hook_mlp_out", s.hook());
             assertEquals(4096, s.rows());
         }
-        assertTrue(Files.readString(workspace.resolve("workspace.sparsescope")).contains("blocks.0.hook_mlp_out"), "the workspace file follows");
+        assertTrue(vm.workspace().workspace().catalogue().list().stream().anyMatch(e -> e.folder().equals(set)), "the catalogue lists it");
+        assertTrue(set.startsWith(workspace.resolve("activations")), "harvested into the workspace's catalogue");
     }
 }

@@ -22,7 +22,7 @@ public final class AblateCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    DictionaryAtHook target = new DictionaryAtHook();
+    DictionaryInWorkspace target = new DictionaryInWorkspace();
 
     @Option(names = "--features", required = true, split = ",", description = "features to ablate, e.g. 12,40")
     int[] features;
@@ -52,7 +52,7 @@ public final class AblateCommand implements Callable<Integer> {
                     case "reconstruction" -> Intervention.AblationMode.RECONSTRUCTION;
                     default -> throw new IllegalArgumentException("--mode must be keep-error or reconstruction, not " + mode);
                 });
-        try (LanguageModel lm = target.loadModel(); Interventions iv = target.interventions(lm)) {
+        try (LanguageModel lm = target.loadModel(); Interventions iv = new Interventions(lm, target.dictionary(), target.placement().at().hook())) {
             long[][] windows = text.cut(lm);
             float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
             Interventions.Effect e = iv.effect(windows, intervention, clean);
@@ -61,6 +61,7 @@ public final class AblateCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("intervention", intervention.toString());
+                m.put("model", target.placement().at().model());
                 m.put("hook", iv.hook().name());
                 m.put("clean_ce", e.cleanCe());
                 m.put("ce", e.ce());

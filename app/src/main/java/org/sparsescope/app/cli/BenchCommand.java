@@ -76,15 +76,15 @@ public final class BenchCommand {
             try (LanguageModel lm = LanguageModel.load(model)) {
                 lm.hook("blocks." + layer + ".hook_resid_post");
                 // The matmul rate is taken before and after the model runs; their mean is the yardstick.
-                double matmulBefore = MatmulSpeed.gflopsPerSecond(lm.device(), 15);
+                double matmulBefore = MatmulSpeed.gflopsPerSecond(15);
                 LmThroughput.Result full = LmThroughput.fullForward(lm, window, batch, seconds);
                 LmThroughput.Result harvest = LmThroughput.upToLayer(lm, layer, window, batch, seconds);
-                double matmulAfter = MatmulSpeed.gflopsPerSecond(lm.device(), 15);
+                double matmulAfter = MatmulSpeed.gflopsPerSecond(15);
                 double matmul = (matmulBefore + matmulAfter) / 2;
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", lm.device().toString());
+                    m.put("device", Devices.preferredName());
                     m.put("matmul_gflops", matmul);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
                         Map<String, Object> e = new LinkedHashMap<>();
@@ -96,7 +96,7 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, window %d, batch %d windows%n", lm.device(), window, batch);
+                    out.printf("device: %s, window %d, batch %d windows%n", Devices.preferredName(), window, batch);
                     out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
                             MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N, matmul, matmulBefore, matmulAfter);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
@@ -145,16 +145,16 @@ public final class BenchCommand {
                 Path work = Path.of(System.getProperty("java.io.tmpdir"));
                 // The matmul rate is taken before, between and after the runs; their mean is the yardstick.
                 List<Double> matmuls = new ArrayList<>();
-                matmuls.add(MatmulSpeed.gflopsPerSecond(Devices.preferred(), 15));
+                matmuls.add(MatmulSpeed.gflopsPerSecond(15));
                 TrainThroughput.Result one = TrainThroughput.measure("one dictionary (l1 " + l1.get(0) + ")", set, sweep.subList(0, 1), opts, work);
-                matmuls.add(MatmulSpeed.gflopsPerSecond(Devices.preferred(), 15));
+                matmuls.add(MatmulSpeed.gflopsPerSecond(15));
                 TrainThroughput.Result all = TrainThroughput.measure(sweep.size() + "-dictionary sweep", set, sweep, opts, work);
-                matmuls.add(MatmulSpeed.gflopsPerSecond(Devices.preferred(), 15));
+                matmuls.add(MatmulSpeed.gflopsPerSecond(15));
                 double matmul = matmuls.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", Devices.preferred().toString());
+                    m.put("device", Devices.preferredName());
                     m.put("d", set.d());
                     m.put("n", n);
                     m.put("batch", batch);
@@ -172,7 +172,7 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", Devices.preferred(), set.d(), n, batch, epochs, set.rows());
+                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", Devices.preferredName(), set.d(), n, batch, epochs, set.rows());
                     out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (mean of %s)%n", MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N,
                             matmul, matmuls.stream().map(v -> String.format("%.1f", v)).toList());
                     for (TrainThroughput.Result r : List.of(one, all)) {

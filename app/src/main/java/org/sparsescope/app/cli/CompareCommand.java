@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.workspace.Placement;
+import org.sparsescope.compute.workspace.ProvenanceMismatchException;
+import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.stats.DictionaryComparison;
@@ -30,13 +32,32 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the result as JSON (per-feature MCS and matches included)")
     boolean json;
 
+    @Option(names = "--workspace", description = "workspace whose statements of model and hook apply (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+    Path workspace;
+
+    @Option(names = "--force", description = "compare dictionaries of different models or hooks anyway")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         if (dicts.size() != 2) {
             throw new IllegalArgumentException("give exactly two --dict options, A and B");
         }
         Dictionary a = DictionaryFiles.read(dicts.get(0)), b = DictionaryFiles.read(dicts.get(1));
-        DictionaryComparison c = DictionaryComparison.of(a, b, Devices.preferred());
+        Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
+        Placement pa = ws.place(dicts.get(0), a), pb = ws.place(dicts.get(1), b);
+        if (pa.at() != null && pb.at() != null && !pa.at().sameAs(pb.at())) {
+            String why = dicts.get(0) + " reads " + pa.describe() + " but " + dicts.get(1) + " reads " + pb.describe()
+                    + ": their decoder directions live in different spaces";
+            if (!force) {
+                throw new ProvenanceMismatchException(dicts.get(1), why + "; refused (pass --force to compare anyway)");
+            }
+            spec.commandLine().getErr().println("sparsescope: warning (--force): " + why);
+        } else if (pa.at() == null || pb.at() == null) {
+            spec.commandLine().getErr().println("sparsescope: warning: " + (pa.at() == null ? dicts.get(0) : dicts.get(1))
+                    + " names no model or hook, so nothing says the two read the same activations");
+        }
+        DictionaryComparison c = DictionaryComparison.of(a, b);
         var out = spec.commandLine().getOut();
         Integer[] order = new Integer[c.maxCosine().length];
         for (int i = 0; i < order.length; i++) {
@@ -47,6 +68,9 @@ public final class CompareCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("a", dicts.get(0).toString());
             m.put("b", dicts.get(1).toString());
+            m.put("a_site", pa.describe());
+            m.put("b_site", pb.describe());
+            m.put("direction", "mean over A's features of the max cosine similarity to B's decoder rows");
             m.put("mmcs", c.meanMaxCosine());
             m.put("histogram", Map.of("lo", 0, "hi", 1, "counts", c.histogram().counts()));
             m.put("mcs", c.maxCosine());
@@ -54,8 +78,9 @@ public final class CompareCommand implements Callable<Integer> {
             Json.print(out, m);
             return 0;
         }
-        out.printf(Locale.ROOT, "A %s (%d features)  B %s (%d features)%n", dicts.get(0), a.dSae(), dicts.get(1), b.dSae());
-        out.printf(Locale.ROOT, "MMCS %.4f%n", c.meanMaxCosine());
+        out.printf(Locale.ROOT, "A %s (%d features, %s)  B %s (%d features, %s)%n", dicts.get(0), a.dSae(), pa.describe(), dicts.get(1), b.dSae(),
+                pb.describe());
+        out.printf(Locale.ROOT, "MMCS %.4f (mean over A's features of the max cosine similarity to B's decoder rows)%n", c.meanMaxCosine());
         long max = java.util.Arrays.stream(c.histogram().counts()).max().orElse(1);
         for (int i = 0; i < c.histogram().bins(); i++) {
             double lo = c.histogram().lo() + i * c.histogram().binWidth();

@@ -18,7 +18,7 @@ public final class SpliceCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    DictionaryAtHook target = new DictionaryAtHook();
+    DictionaryInWorkspace target = new DictionaryInWorkspace();
 
 
     @Mixin
@@ -29,12 +29,13 @@ public final class SpliceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = target.loadModel(); Interventions iv = target.interventions(lm)) {
+        try (LanguageModel lm = target.loadModel(); Interventions iv = new Interventions(lm, target.dictionary(), target.placement().at().hook())) {
             long[][] windows = text.cut(lm);
             Interventions.SpliceReport r = iv.splice(windows);
             var out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", target.placement().at().model());
                 m.put("hook", iv.hook().name());
                 m.put("windows", windows.length);
                 m.put("window", windows[0].length);

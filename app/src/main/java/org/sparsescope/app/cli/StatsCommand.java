@@ -10,10 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.model.Tokenizer;
 import org.sparsescope.compute.stats.ExampleContext;
@@ -23,6 +21,7 @@ import org.sparsescope.compute.stats.FeatureStats;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.workspace.AnalysisCache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,17 +32,11 @@ public final class StatsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dict", required = true, description = "dictionary folder or file")
-    Path dict;
-
-    @Option(names = "--activations", required = true, description = "activation set folder or file")
-    Path activations;
+    @Mixin
+    DictionaryInWorkspace target = new DictionaryInWorkspace();
 
     @Option(names = "--rows", defaultValue = "0", description = "use the last N rows (0: all; default ${DEFAULT-VALUE})")
     long rows;
-
-    @Option(names = "--workspace", description = "workspace holding the cache (default: $SPARSESCOPE_WORKSPACE or the user data directory)")
-    Path workspace;
 
     @Option(names = "--top", defaultValue = "20", description = "top examples kept per feature (default ${DEFAULT-VALUE})")
     int top;
@@ -57,24 +50,26 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--examples", split = ",", description = "features whose examples to print in context, e.g. 12,40")
     int[] examples = new int[0];
 
-    @Option(names = "--model", description = "model folder for token texts (default: the one the activation set names)")
-    Path model;
+    @Option(names = "--include-special-tokens", description = "keep BOS/EOT/padding positions among the examples (default: excluded, as SAEDashboard does)")
+    boolean includeSpecialTokens;
 
     @Option(names = "--json", description = "print everything as JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        Dictionary d = DictionaryFiles.read(dict);
+        Path dict = target.dict;
+        Dictionary d = target.dictionary();
+        Path activations = target.activations(spec.commandLine().getErr());
         try (ActivationSet set = ActivationSet.open(activations)) {
             DictionaryMetrics.requireSameWidth(d, dict, set);
             long count = rows <= 0 || rows > set.rows() ? set.rows() : rows;
-            AnalysisCache cache = new AnalysisCache(workspace != null ? workspace : AnalysisCache.defaultWorkspace());
-            FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0);
+            AnalysisCache cache = target.workspace().cache();
+            FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0, !includeSpecialTokens);
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
             boolean[] computed = {false};
             long t0 = System.nanoTime();
-            FeatureReport r = cache.report(dict, d, set, set.rows() - count, count, opts, Devices.preferred(), p -> {
+            FeatureReport r = cache.report(dict, d, set, set.rows() - count, count, opts, p -> {
                 computed[0] = true;
                 bar.onProgress(p);
             }, new Cancellation());
@@ -90,7 +85,10 @@ public final class StatsCommand implements Callable<Integer> {
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("dictionary", dict.toString());
+                    m.put("model", target.placement().at().model());
+                    m.put("hook", target.placement().at().hook());
                     m.put("activations", activations.toString());
+                    m.put("special_tokens_excluded_from_examples", opts.excludeSpecialTokens());
                     m.put("rows", s.rows());
                     m.put("seconds", seconds);
                     m.put("from_cache", !computed[0]);
@@ -111,8 +109,9 @@ public final class StatsCommand implements Callable<Integer> {
                     Json.print(out, m);
                     return 0;
                 }
-                out.printf(Locale.ROOT, "%s on %d rows of %s: %s in %.2f s%n", dict, s.rows(), activations,
+                out.printf(Locale.ROOT, "%s (%s) on %d rows of %s: %s in %.2f s%n", dict, target.site(), s.rows(), activations,
                         computed[0] ? "computed" : "read from the cache", seconds);
+                out.printf(Locale.ROOT, "examples %s BOS/EOT/padding positions%n", opts.excludeSpecialTokens() ? "exclude" : "include");
                 out.printf(Locale.ROOT, "FVU %.5f  MSE %.5g  L0 %.2f  dead %.4f  dense %.4f%n", r.metrics().fvu(), r.metrics().mse(),
                         r.metrics().l0(), r.metrics().deadFraction(), r.metrics().denseFraction());
                 out.printf(Locale.ROOT, "%7s %10s %10s %10s %10s %10s %10s  %s%n", "feature", "density", "mean", "max", "std", "skew", "kurtosis", "top tokens");
@@ -160,7 +159,7 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     private Tokenizer tokenizer(ActivationSet set) throws java.io.IOException {
-        Path dir = model != null ? model : set.hasTokens() ? Path.of(set.manifest().model()) : null;
+        Path dir = target.placement().ready() ? target.placement().at().modelFolder() : null;
         return dir != null && Files.isRegularFile(dir.resolve(Tokenizer.FILE)) ? Tokenizer.load(dir) : null;
     }
 

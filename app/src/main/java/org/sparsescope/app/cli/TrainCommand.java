@@ -12,6 +12,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.bench.MatmulSpeed;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.train.SweepMember;
 import org.sparsescope.compute.train.TrainOptions;
@@ -83,12 +84,23 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the results as JSON")
     boolean json;
 
+    @Option(names = "--workspace", description = "workspace whose statements of model and hook apply to --from (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+    Path workspace;
+
+    @Option(names = "--force", description = "fine-tune --from on this set even where its model or hook differs from the dictionary's")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         try (ActivationSet set = ActivationSet.open(activations)) {
             Dictionary start = from == null ? null : DictionaryFiles.read(from);
             if (start != null) {
                 DictionaryMetrics.requireSameWidth(start, from, set);
+                if (!force) {
+                    // fine-tuning on another model's or hook's activations would silently retarget the dictionary
+                    Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
+                    ws.requireMatch(ws.place(from, start), set);
+                }
             }
             List<SweepMember> sweep = new ArrayList<>();
             for (int ratio : start == null ? ratios : List.of(start.dSae() / set.d())) {

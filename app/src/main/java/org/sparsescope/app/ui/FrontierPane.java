@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import javafx.collections.ListChangeListener;
 import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
@@ -12,8 +13,12 @@ import javafx.scene.paint.Color;
 import org.sparsescope.app.plot.ScatterPlot;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
+import org.sparsescope.viewmodels.workspace.HookPair;
 
-/** L0 (log) against FVU for every dictionary; drag to select, click to pick, double-click to open; compare two. */
+/**
+ * L0 (log) against FVU for the dictionaries of one (model, hook) pair, chosen in the selector above the plot;
+ * drag to select, click to pick, double-click to open; compare two.
+ */
 final class FrontierPane extends BorderPane {
     final ScatterPlot plot = new ScatterPlot();
     private final Label info = new Label("Drag a rectangle to select dictionaries; double-click one to open it.");
@@ -36,6 +41,32 @@ final class FrontierPane extends BorderPane {
         compare.setOnAction(e -> vm.frontier().compareSelected());
         vm.frontier().comparisonProperty().addListener((o, was, r) -> info.setText(String.format(Locale.ROOT,
                 "%s vs %s: MMCS %.4f (%d features ≥ 0.9)", r.a(), r.b(), r.meanMaxCosine(), r.matchedAbove09())));
+        ComboBox<HookPair> pair = new ComboBox<>(vm.frontier().pairs());
+        pair.setId("pairSelector");
+        pair.setPromptText("no dictionaries placed yet");
+        pair.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(HookPair p) {
+                return p == null ? "" : p.display();
+            }
+
+            @Override
+            public HookPair fromString(String s) {
+                return null;
+            }
+        });
+        pair.valueProperty().addListener((o, a, b) -> {
+            if (b != null && (vm.frontier().shownPairProperty().get() == null || !b.key().equals(vm.frontier().shownPairProperty().get().key()))) {
+                vm.frontier().showPair(b.key());
+            }
+        });
+        vm.frontier().shownPairProperty().addListener((o, a, b) -> pair.setValue(b));
+        pair.setValue(vm.frontier().shownPairProperty().get());
+        Label pairLabel = new Label("model @ hook");
+        HBox top = new HBox(8, pairLabel, pair);
+        top.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        top.getStyleClass().add("bar");
+        setTop(top);
         Button fit = new Button("Fit");
         fit.setOnAction(e -> {
             plot.fit();
@@ -53,8 +84,8 @@ final class FrontierPane extends BorderPane {
         for (FrontierPoint p : vm.frontier().points()) {
             Color c = p.live() ? Color.rgb(230, 80, 60) : p.architecture().equals("topk") ? Color.rgb(60, 160, 90) : sizeColor(p.dSae());
             pts.add(new ScatterPlot.Point(p.id(), p.l0(), p.fvu(), c,
-                    String.format(Locale.ROOT, "%s%s%n%s, %d features%nL0 %.2f  FVU %.4f", p.label(), p.live() ? " (training)" : "",
-                            p.architecture(), p.dSae(), p.l0(), p.fvu())));
+                    String.format(Locale.ROOT, "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f", p.label(), p.live() ? " (training)" : "",
+                            p.site(), p.architecture(), p.dSae(), p.l0(), p.fvu())));
         }
         plot.setPoints(pts, fit);
         plot.setSelected(vm.frontier().selection());

@@ -88,6 +88,11 @@ public final class MainWindow {
                 alert.show();
             }
         });
+        vm.workspace().provenanceRequestProperty().addListener((o, a, r) -> {
+            if (r != null) {
+                javafx.application.Platform.runLater(() -> new ProvenanceDialog(vm.workspace(), r, stage).showAndAnswer());
+            }
+        });
         vm.openDictionaryProperty().addListener((o, a, b) -> {
             stage.setTitle("Sparsescope — " + (b == null ? "" : b.name()));
             tabs.getSelectionModel().select(1);
@@ -152,10 +157,12 @@ public final class MainWindow {
         dictionaries.setItems(vm.workspace().dictionaries());
         dictionaries.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         dictionaries.getColumns().add(col("dictionary", DictionaryEntry::name, 150));
+        dictionaries.getColumns().add(col("model", DictionaryEntry::model, 90));
+        dictionaries.getColumns().add(col("hook", DictionaryEntry::hook, 120));
         dictionaries.getColumns().add(col("arch", DictionaryEntry::architecture, 60));
         dictionaries.getColumns().add(col("d_sae", e -> Integer.toString(e.dSae()), 55));
-        dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? "…" : String.format(Locale.ROOT, "%.1f", e.l0()), 55));
-        dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? "…" : String.format(Locale.ROOT, "%.4f", e.fvu()), 60));
+        dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? pending(e) : String.format(Locale.ROOT, "%.1f", e.l0()), 55));
+        dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? pending(e) : String.format(Locale.ROOT, "%.4f", e.fvu()), 60));
         dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
         dictionaries.setRowFactory(t -> {
@@ -165,7 +172,12 @@ public final class MainWindow {
                     vm.open(row.getItem().id());
                 }
             });
-            row.itemProperty().addListener((o, a, b) -> row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nhook " + b.hook() + "\n" + b.source())));
+            row.itemProperty().addListener((o, a, b) -> {
+                row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nmodel " + b.model() + "\nhook " + b.hook() + "\n" + b.source()
+                        + (b.activations() == null ? "" : "\nmeasured on " + b.activations().getFileName())
+                        + (b.statusMessage() == null || b.statusMessage().isEmpty() ? "" : "\n" + b.statusMessage())));
+                row.pseudoClassStateChanged(WAITING, b != null && b.status() != DictionaryEntry.Status.MEASURED);
+            });
             return row;
         });
         dictionaries.getSelectionModel().getSelectedItems().addListener((ListChangeListener<DictionaryEntry>) c -> {
@@ -187,6 +199,19 @@ public final class MainWindow {
                 syncingSelection = false;
             }
         });
+    }
+
+    private static final javafx.css.PseudoClass WAITING = javafx.css.PseudoClass.getPseudoClass("waiting");
+
+    /** What a row without numbers waits for, in a word (the tooltip says the whole of it). */
+    private static String pending(DictionaryEntry e) {
+        return switch (e.status()) {
+            case PREPARING -> "…";
+            case NEEDS_PROVENANCE -> "ask";
+            case MODEL_MISSING -> "no model";
+            case FAILED -> "failed";
+            case MEASURED -> "";
+        };
     }
 
     private static TableColumn<DictionaryEntry, String> col(String name, java.util.function.Function<DictionaryEntry, String> f, double width) {

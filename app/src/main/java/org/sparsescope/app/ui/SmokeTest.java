@@ -27,7 +27,14 @@ public final class SmokeTest {
             if (error != null) {
                 throw new IllegalStateException(error);
             }
-            Screenshots.waitFor("the demo activations", 300, () -> vm.workspace().activationsProperty().get() != null);
+            Screenshots.waitFor("the dictionary's own activations and its place on the frontier", 600, () -> {
+                var e = vm.workspace().find(id);
+                return e != null && e.status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING;
+            });
+            var entry = Screenshots.onFx(() -> vm.workspace().find(id));
+            if (entry.status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.MEASURED) {
+                throw new IllegalStateException(entry.name() + " (" + entry.site() + "): " + entry.statusMessage());
+            }
             s.idle(300);
             Screenshots.onFx(() -> {
                 vm.open(id);
@@ -40,8 +47,9 @@ public final class SmokeTest {
             }
             s.idle(120);
             Path shot = s.shoot(name);
-            out.println("smoke test passed: " + dictionary + " opened, " + Screenshots.onFx(() -> vm.features().rows().size())
-                    + " features shown; screenshot " + shot);
+            out.println("smoke test passed: " + dictionary + " (" + entry.site() + ") opened, FVU "
+                    + String.format(java.util.Locale.ROOT, "%.4f L0 %.2f", entry.fvu(), entry.l0()) + " on " + entry.activations().getFileName() + ", "
+                    + Screenshots.onFx(() -> vm.features().rows().size()) + " features shown; screenshot " + shot);
             return 0;
         } catch (Exception e) {
             out.println("smoke test failed: " + e.getMessage());

@@ -17,7 +17,7 @@ import javafx.scene.layout.VBox;
 import javafx.stage.Stage;
 import javafx.stage.StageStyle;
 import org.sparsescope.app.Resources;
-import org.sparsescope.compute.workspace.AnalysisCache;
+import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.viewmodels.MainViewModel;
 
 /**
@@ -42,16 +42,27 @@ public final class SparsescopeApp extends Application {
         Path workspaceFile = paths.stream().filter(p -> p.getFileName().toString().endsWith(".sparsescope")).findFirst().orElse(null);
         Path ws = workspaceFile != null ? workspaceFile.toAbsolutePath().getParent() : workspace;
         FxBackground background = new FxBackground();
-        MainViewModel vm = new MainViewModel(background, ws);
+        Workspace files;
+        try {
+            files = Workspace.open(ws);
+            Resources.registerDemoModel(files);
+        } catch (java.io.IOException e) {
+            // a damaged workspace file: start on an empty one beside it, leaving the file as it is
+            org.slf4j.LoggerFactory.getLogger(SparsescopeApp.class).warn("workspace {} unreadable: {}", ws, e.getMessage());
+            files = openFresh(ws);
+        }
+        MainViewModel vm = new MainViewModel(background, files);
         vm.workspace().setHarvestTokens(harvestTokens);
         MainWindow window = new MainWindow(vm, stage);
         stage.setTitle("Sparsescope");
         stage.getIcons().add(icon());
         stage.setScene(window.scene());
         if (workspaceFile != null) {
-            vm.workspace().openWorkspaceFile(workspaceFile);
+            vm.workspace().setFallbackCorpus(Resources.demo().corpus());
+            vm.workspace().reopen();
         } else {
             vm.workspace().openDemo(Resources.demo().model().getParent());
+            vm.workspace().reopen();
         }
         for (Path p : paths) {
             if (p != workspaceFile) {
@@ -59,6 +70,14 @@ public final class SparsescopeApp extends Application {
             }
         }
         return new Opened(window, vm, background);
+    }
+
+    private static Workspace openFresh(Path damaged) {
+        try {
+            return Workspace.open(damaged.resolveSibling(damaged.getFileName() + "-recovered"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static Image icon() {
@@ -78,12 +97,13 @@ public final class SparsescopeApp extends Application {
         Thread engine = new Thread(() -> {
             org.sparsescope.compute.Devices.preferred(); // loads (and on the first run unpacks) libtorch
             Platform.runLater(() -> {
-                Opened o = open(stage, AnalysisCache.defaultWorkspace(), paths);
+                Opened o = open(stage, org.sparsescope.compute.workspace.Workspace.defaultLocation(), paths);
                 vm = o.vm();
                 background = o.background();
                 splash.close();
                 stage.show();
                 long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+                reportPlacement(o.vm(), paths, jvmStart);
                 Platform.runLater(() -> {
                     System.err.printf("sparsescope: first frame %d ms after start%n", System.currentTimeMillis() - jvmStart);
                     if (Boolean.getBoolean("sparsescope.exitAfterFirstFrame")) { // for start-up measurements
@@ -94,6 +114,20 @@ public final class SparsescopeApp extends Application {
         }, "engine-start");
         engine.setDaemon(true);
         engine.start();
+    }
+
+    /** Logs when each dictionary named on the command line is placed on its frontier (for start-up measurements). */
+    private static void reportPlacement(MainViewModel vm, List<Path> paths, long jvmStart) {
+        java.util.Set<String> waiting = new java.util.HashSet<>();
+        paths.forEach(p -> waiting.add(p.toString()));
+        vm.workspace().dictionaries().addListener((javafx.collections.ListChangeListener<org.sparsescope.viewmodels.workspace.DictionaryEntry>) c -> {
+            for (var e : vm.workspace().dictionaries()) {
+                if (e.measured() && waiting.remove(e.id())) {
+                    System.err.printf("sparsescope: %s placed on the frontier of %s %d ms after start%n", e.name(), e.site(),
+                            System.currentTimeMillis() - jvmStart);
+                }
+            }
+        });
     }
 
     private static Stage splash() {

@@ -1,5 +1,6 @@
 package org.sparsescope.app.ui;
 
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class UiBench {
     public static void run(Path workDir, int features, long harvestTokens, PrintWriter out) throws Exception {
         Path dict = workDir.resolve("random-" + features);
         if (!Files.exists(dict)) {
-            DictionaryFiles.save(randomDictionary(256, features), dict, Map.of("note", "random weights, for measuring the UI"));
+            SaeLensWriter.save(randomDictionary(256, features), dict, Map.of("note", "random weights, for measuring the UI"));
         }
         Screenshots s = new Screenshots(workDir.resolve("shots"), harvestTokens);
         s.start(workDir.resolve("workspace"), List.of(dict));
@@ -112,6 +113,6 @@ public final class UiBench {
             bEnc[j] = -0.5f - (float) rnd.nextDouble(); // mostly off, as in a trained dictionary, yet every feature fires somewhere
         }
         return new StandardDictionary(Tensor.ofFloats(new long[] {d, n}, wEnc), Tensor.ofFloats(new long[] {n}, bEnc),
-                Tensor.ofFloats(new long[] {n, d}, wDec), Tensor.ofFloats(new long[] {d}, bDec), true, DictionaryInfo.unknown("random"));
+                Tensor.ofFloats(new long[] {n, d}, wDec), Tensor.ofFloats(new long[] {d}, bDec), true, new DictionaryInfo("blocks.2.hook_resid_post", "reference-neox-6l", "random", Map.of()));
     }
 }

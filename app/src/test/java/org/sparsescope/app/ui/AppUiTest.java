@@ -149,7 +149,7 @@ class AppUiTest {
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         int status;
         try {
-            status = Sparsescope.run("ablate", "--model", Resources.demo().model().toString(), "--dict", sparseId(), "--features", "519",
+            status = Sparsescope.run("ablate", "--workspace", workspace.toString(), "--model", Resources.demo().model().toString(), "--dict", sparseId(), "--features", "519",
                     "--text", Resources.demo().corpus().toString(), "--windows", "4", "--json");
         } finally {
             System.setOut(old);

@@ -56,6 +56,9 @@ public final class AblationViewModel {
     public interface Source {
         LanguageModel model() throws java.io.IOException;
 
+        /** The hook the dictionary reads and writes: its own. */
+        String hook();
+
         Dictionary dictionary();
 
         Path text();
@@ -93,7 +96,7 @@ public final class AblationViewModel {
             if (ws.length == 0) {
                 throw new IllegalArgumentException(source.text() + ": fewer than " + w + " tokens");
             }
-            try (Interventions iv = new Interventions(lm, source.dictionary(), null)) {
+            try (Interventions iv = new Interventions(lm, source.dictionary(), source.hook())) {
                 float[][] clean = iv.tokenLosses(ws, new Intervention.Clean());
                 c.check();
                 double spliced = Interventions.mean(iv.tokenLosses(ws, new Intervention.Splice()));

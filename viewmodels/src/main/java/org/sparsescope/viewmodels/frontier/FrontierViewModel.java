@@ -9,21 +9,25 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
-import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.stats.DictionaryComparison;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
+import org.sparsescope.viewmodels.workspace.HookPair;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
 
 /**
- * Every measured dictionary as a point of L0 against FVU, plus the live points of a running sweep; the
- * selection (drag a rectangle, or pick in the dictionary table) is shared with the table and the comparison.
+ * The measured dictionaries of one (model, hook) pair at a time as points of L0 against FVU, plus the live points
+ * of a running sweep at that pair; the pair is chosen from those the workspace holds (opening a dictionary shows
+ * its own). The selection (drag a rectangle, or pick in the dictionary table) is shared with the table and the
+ * comparison.
  */
 public final class FrontierViewModel {
     private final ObservableList<FrontierPoint> points = FXCollections.observableArrayList();
     private final ObservableList<String> selection = FXCollections.observableArrayList();
     private final Map<String, FrontierPoint> live = new LinkedHashMap<>();
     private final ReadOnlyObjectWrapper<Comparison> comparison = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<HookPair> shownPair = new ReadOnlyObjectWrapper<>();
+    private final Map<String, String> livePairs = new LinkedHashMap<>();
     private final Background background;
     private final WorkspaceViewModel workspace;
 
@@ -35,6 +39,45 @@ public final class FrontierViewModel {
         this.background = background;
         this.workspace = workspace;
         workspace.dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> rebuild());
+        workspace.pairs().addListener((ListChangeListener<HookPair>) c -> pairsChanged());
+        pairsChanged();
+    }
+
+    /** The pairs there are to show, each with its number of dictionaries. */
+    public ObservableList<HookPair> pairs() {
+        return workspace.pairs();
+    }
+
+    /** The (model, hook) pair the frontier shows. */
+    public ReadOnlyObjectProperty<HookPair> shownPairProperty() {
+        return shownPair.getReadOnlyProperty();
+    }
+
+    /** Shows the pair with this key (a dictionary's {@link DictionaryEntry#pairKey}). */
+    public void showPair(String key) {
+        workspace.pairs().stream().filter(p -> p.key().equals(key)).findFirst().ifPresent(p -> {
+            if (!p.equals(shownPair.get())) {
+                shownPair.set(p);
+                selection.clear();
+            }
+            workspace.showPair(key);
+            rebuild();
+        });
+    }
+
+    /** Keeps the shown pair (its count may change), else the one shown last time, else the first. */
+    private void pairsChanged() {
+        HookPair now = shownPair.get();
+        HookPair next = now == null ? null : workspace.pairs().stream().filter(p -> p.key().equals(now.key())).findFirst().orElse(null);
+        if (next == null) {
+            String last = workspace.workspace().shown();
+            next = workspace.pairs().stream().filter(p -> p.label().equals(last)).findFirst()
+                    .orElse(workspace.pairs().isEmpty() ? null : workspace.pairs().get(0));
+        }
+        shownPair.set(next);
+        if (next != null) {
+            workspace.showPair(next.key());
+        }
         rebuild();
     }
 
@@ -73,31 +116,44 @@ public final class FrontierViewModel {
         if (a == null || b == null) {
             return;
         }
-        background.submit("Compare", (p, c) -> DictionaryComparison.of(workspace.readDictionary(a.path()), workspace.readDictionary(b.path()),
-                Devices.preferred()), r -> comparison.set(new Comparison(a.name(), b.name(), r.meanMaxCosine(),
+        if (a.pairKey() == null || !a.pairKey().equals(b.pairKey())) {
+            workspace.fail(new IllegalArgumentException(a.name() + " reads " + a.site() + " and " + b.name() + " reads " + b.site()
+                    + ": decoder directions of different hooks or models are not comparable"));
+            return;
+        }
+        background.submit("Compare", (p, c) -> DictionaryComparison.of(workspace.readDictionary(a.path()), workspace.readDictionary(b.path())),
+                r -> comparison.set(new Comparison(a.name(), b.name(), r.meanMaxCosine(),
                         Arrays.stream(r.maxCosine()).filter(v -> v >= 0.9).count())), workspace::fail);
     }
 
-    /** A running sweep's member moved. */
-    public void updateLive(String id, String label, double l0, double fvu, int dSae, String architecture) {
-        live.put(id, new FrontierPoint(id, label, l0, fvu, dSae, architecture, true));
+    /** A running sweep's member moved; it trains at {@code pairKey} (null: the pair shown). */
+    public void updateLive(String id, String label, double l0, double fvu, int dSae, String architecture, String pairKey) {
+        live.put(id, new FrontierPoint(id, label, l0, fvu, dSae, architecture, true, "training"));
+        livePairs.put(id, pairKey);
         rebuild();
     }
 
     /** The sweep ended: its points become the saved dictionaries' own. */
     public void clearLive() {
         live.clear();
+        livePairs.clear();
         rebuild();
     }
 
     private void rebuild() {
         List<FrontierPoint> all = new java.util.ArrayList<>();
+        HookPair shown = shownPair.get();
         for (DictionaryEntry e : workspace.dictionaries()) {
-            if (e.measured()) {
-                all.add(new FrontierPoint(e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false));
+            if (e.measured() && shown != null && shown.key().equals(e.pairKey())) {
+                all.add(new FrontierPoint(e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false, e.site()));
             }
         }
-        all.addAll(live.values());
+        live.forEach((id, p) -> {
+            String key = livePairs.get(id);
+            if (key == null || (shown != null && shown.key().equals(key))) {
+                all.add(p);
+            }
+        });
         points.setAll(all);
         selection.removeIf(id -> all.stream().noneMatch(p -> p.id().equals(id)));
     }

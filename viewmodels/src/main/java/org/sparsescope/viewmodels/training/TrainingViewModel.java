@@ -91,6 +91,7 @@ public final class TrainingViewModel {
             return;
         }
         int e = epochs.get(), b = batch.get();
+        livePair = frontier.shownPairProperty().get() == null ? null : frontier.shownPairProperty().get().key();
         points.clear();
         progress.set(0);
         running.set(true);
@@ -109,7 +110,7 @@ public final class TrainingViewModel {
             status.set(String.format(java.util.Locale.ROOT, "done: %d dictionaries, %,.0f tokens/s", r.dictionaries().size(), r.tokensPerSecond()));
             frontier.clearLive();
             for (Trainer.Trained t : r.dictionaries()) {
-                workspace.addTrained(t.dir(), t.heldOut().fvu(), t.heldOut().l0());
+                workspace.addTrained(t.dir(), t.heldOut().fvu(), t.heldOut().l0(), set);
             }
         }, t -> {
             running.set(false);
@@ -123,6 +124,9 @@ public final class TrainingViewModel {
         });
     }
 
+    /** The pair the running sweep trains at, so its live points show on that pair's frontier only. */
+    private String livePair;
+
     private void onEvent(TrainEvent ev, List<SweepMember> sweep) {
         progress.set(ev.fraction());
         status.set(String.format(java.util.Locale.ROOT, "step %d / %d, %,.0f tokens/s, ETA %.0f s", ev.step(), ev.totalSteps(),
@@ -133,7 +137,7 @@ public final class TrainingViewModel {
             SweepMember member = sweep.stream().filter(s -> s.name().equals(m.name())).findFirst().orElse(null);
             if (member != null) {
                 frontier.updateLive("live:" + m.name(), m.name(), m.l0(), m.fvu(), member.dSae(),
-                        member.kind() == SweepMember.Kind.TOPK ? "topk" : "standard");
+                        member.kind() == SweepMember.Kind.TOPK ? "topk" : "standard", livePair);
             }
         }
     }

@@ -3,18 +3,46 @@ package org.sparsescope.viewmodels.workspace;
 import java.nio.file.Path;
 
 /**
- * A dictionary known to the workspace, with its place on the frontier once measured (NaN before).
+ * A dictionary known to the workspace: where it sits (model and hook), what it is measured on, and its place on
+ * the frontier once measured (NaN before). Never silently dropped: a row whose model or hook is unknown, or whose
+ * model is missing, stays listed with its status saying why.
  *
- * @param id the path it was opened from, as a string (unique in a workspace)
+ * @param id          the path it was opened from, as a string (unique in a workspace)
+ * @param model       the model as named (or stated), "unknown" when nobody said
+ * @param pairKey     the (model, hook) pair's identity; null while the placement is not known
+ * @param activations the activation set it is measured on, once found or harvested
+ * @param status      what the row waits for, or why it cannot be measured
  */
-public record DictionaryEntry(String id, String name, Path path, String architecture, int dIn, int dSae, String hook, String source,
-        double fvu, double l0) {
+public record DictionaryEntry(String id, String name, Path path, String architecture, int dIn, int dSae, String model, String hook,
+        String source, String pairKey, Path modelFolder, Path activations, Status status, String statusMessage, double fvu, double l0) {
 
-    public DictionaryEntry withMetrics(double newFvu, double newL0) {
-        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, hook, source, newFvu, newL0);
+    /** Where a dictionary is in its way to the frontier. */
+    public enum Status {
+        /** its set is being found or harvested, or it is being measured */
+        PREPARING,
+        MEASURED,
+        /** its files name no model or hook: the user is asked once */
+        NEEDS_PROVENANCE,
+        /** the model it names is not on this machine: the user is asked for its folder */
+        MODEL_MISSING,
+        FAILED
+    }
+
+    public DictionaryEntry withMetrics(double newFvu, double newL0, Path set) {
+        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, set, Status.MEASURED, "",
+                newFvu, newL0);
+    }
+
+    public DictionaryEntry withStatus(Status s, String message) {
+        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, activations, s, message, fvu, l0);
     }
 
     public boolean measured() {
         return !Double.isNaN(fvu) && !Double.isNaN(l0);
+    }
+
+    /** "model @ hook" as the list shows it. */
+    public String site() {
+        return model + " @ " + hook;
     }
 }

@@ -1,95 +1,91 @@
 package org.sparsescope.viewmodels.workspace;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
+import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
-import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.activations.HarvestOptions;
-import org.sparsescope.compute.activations.Harvester;
-import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.workspace.ModelHook;
+import org.sparsescope.compute.workspace.Placement;
+import org.sparsescope.compute.workspace.Workspace;
+import org.sparsescope.compute.workspace.WorkspaceFile;
 import org.sparsescope.viewmodels.Background;
 
 /**
- * The researcher's workspace: a folder holding activation sets, the analysis cache and recent files; the model,
- * corpus and activation set in use; and the dictionaries opened, each measured (FVU, L0) on the set's held-out
- * rows as soon as both are known.
+ * The researcher's workspace as the window shows it: every dictionary opened, each placed at its own (model,
+ * hook) and measured (FVU, L0) on the held-out rows of that pair's activation set, which is found in the
+ * workspace or harvested in the background the first time; the pairs the frontier can show; and the questions
+ * for the user (model and hook of a dictionary whose files do not say, or the folder of a model not found).
  */
 public final class WorkspaceViewModel {
-    /** Rows at the end of the activation set on which dictionaries are placed on the frontier. */
+    /** Rows at the end of an activation set on which dictionaries are placed on the frontier. */
     public static final int HELD_OUT_ROWS = 16_384;
-    /** Tokens harvested for a workspace that has a model and corpus but no activations yet. */
-    public static final long DEFAULT_HARVEST_TOKENS = 200_000;
+    /** Tokens harvested for a pair that has no activation set yet. */
+    public static final long DEFAULT_HARVEST_TOKENS = Workspace.DEFAULT_HARVEST_TOKENS;
 
     private final Background background;
+    private final Workspace workspace;
     private final ReadOnlyObjectWrapper<Path> workspaceDir = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyObjectWrapper<Path> model = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> corpus = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> activations = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<ProvenanceRequest> provenanceRequest = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper();
     private final ObservableList<DictionaryEntry> dictionaries = FXCollections.observableArrayList();
+    private final ObservableList<HookPair> pairs = FXCollections.observableArrayList();
+    private final Map<String, Placement> placements = new LinkedHashMap<>();
     private final RecentFiles recent;
     private final LoadedDictionaries loaded = new LoadedDictionaries();
     private long harvestTokens = DEFAULT_HARVEST_TOKENS;
+    private Path fallbackCorpus;
 
-    public WorkspaceViewModel(Background background, Path workspace) {
+    public WorkspaceViewModel(Background background, Workspace workspace) {
         this.background = background;
-        this.workspaceDir.set(workspace);
-        this.recent = new RecentFiles(workspace.resolve("recent.json"));
-        dictionaries.addListener((javafx.collections.ListChangeListener<DictionaryEntry>) c -> save());
-        activations.addListener((o, a, b) -> save());
+        this.workspace = workspace;
+        this.workspaceDir.set(workspace.dir());
+        this.recent = new RecentFiles(workspace.dir().resolve("recent.json"));
+        this.corpus.set(workspace.corpus());
+        dictionaries.addListener((ListChangeListener<DictionaryEntry>) c -> rebuildPairs());
     }
 
-    /** Keeps {@code workspace.sparsescope} up to date; a workspace that cannot be written still works. */
-    private void save() {
-        try {
-            new WorkspaceFile(1, str(model.get()), str(corpus.get()), str(activations.get()),
-                    dictionaries.stream().map(e -> e.path().toString()).toList()).write(workspaceDir.get().resolve(WorkspaceFile.NAME));
-        } catch (java.io.IOException e) {
-            // read-only workspace: nothing to remember
+    /** The compute-side workspace: placement, catalogue, cache. */
+    public Workspace workspace() {
+        return workspace;
+    }
+
+    /** Reopens every dictionary the workspace file lists, each at its own model and hook. */
+    public void reopen() {
+        for (WorkspaceFile.DictionaryRecord d : workspace.dictionaries()) {
+            openDictionary(Path.of(d.path()), false);
         }
     }
 
-    private static String str(Path p) {
-        return p == null ? null : p.toString();
-    }
-
-    /** Reopens a workspace file: its model, corpus and activation set, and every dictionary it lists. */
-    public void openWorkspaceFile(Path file) {
-        try {
-            WorkspaceFile w = WorkspaceFile.read(file);
-            if (w.model() != null) {
-                model.set(Path.of(w.model()));
-            }
-            if (w.corpus() != null) {
-                corpus.set(Path.of(w.corpus()));
-            }
-            for (String d : w.dictionaries() == null ? List.<String>of() : w.dictionaries()) {
-                openDictionary(Path.of(d), false);
-            }
-            if (w.activations() != null) {
-                useActivations(Path.of(w.activations()));
-            }
-            recent.add(file);
-        } catch (java.io.IOException e) {
-            fail(e);
-        }
-    }
-
-    /** Tokens a new workspace harvests from its model and corpus. */
+    /** Tokens harvested for a pair's first activation set. */
     public void setHarvestTokens(long tokens) {
         this.harvestTokens = tokens;
+    }
+
+    /** The corpus used when the workspace names none (the demo's). */
+    public void setFallbackCorpus(Path text) {
+        this.fallbackCorpus = text;
+        if (corpus.get() == null) {
+            corpus.set(text);
+        }
     }
 
     // Properties
@@ -98,16 +94,19 @@ public final class WorkspaceViewModel {
         return workspaceDir.getReadOnlyProperty();
     }
 
-    public ReadOnlyObjectProperty<Path> modelProperty() {
-        return model.getReadOnlyProperty();
-    }
-
+    /** The text harvests read and ablations run on. */
     public ReadOnlyObjectProperty<Path> corpusProperty() {
         return corpus.getReadOnlyProperty();
     }
 
+    /** The activation set of the pair the frontier shows (training sweeps run on it). */
     public ReadOnlyObjectProperty<Path> activationsProperty() {
         return activations.getReadOnlyProperty();
+    }
+
+    /** A question for the user, or null; the view shows it as a dialog and calls {@link #answer}. */
+    public ReadOnlyObjectProperty<ProvenanceRequest> provenanceRequestProperty() {
+        return provenanceRequest.getReadOnlyProperty();
     }
 
     /** The last error, as a message naming the file and the problem; the view shows it in a dialog. */
@@ -119,6 +118,11 @@ public final class WorkspaceViewModel {
         return dictionaries;
     }
 
+    /** The (model, hook) pairs of the dictionaries, each with its count. */
+    public ObservableList<HookPair> pairs() {
+        return pairs;
+    }
+
     public ObservableList<Path> recentFiles() {
         return recent.files();
     }
@@ -127,44 +131,143 @@ public final class WorkspaceViewModel {
         return background;
     }
 
+    /** Hook names of a model folder, for the dialog's choice; empty when it cannot be read. */
+    public List<String> hookNames(Path modelFolder) {
+        try {
+            return LanguageModel.hookPoints(org.sparsescope.compute.model.TransformerConfig.read(modelFolder)).stream().map(h -> h.name()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     // Commands
 
     /**
-     * Opens the embedded demo: its model, corpus and dictionaries; harvests an activation set into the workspace
-     * in the background where there is none yet, then measures every dictionary on it.
+     * Opens the embedded demo: its corpus becomes the fallback, its model's names are learned, and its
+     * dictionaries are opened (the set for their hook is harvested in the background the first time).
      */
     public void openDemo(Path demoDir) {
-        model.set(demoDir.resolve("model"));
-        corpus.set(demoDir.resolve("corpus/test.txt"));
+        setFallbackCorpus(demoDir.resolve("corpus/test.txt"));
+        try {
+            workspace.learnModelNames(demoDir.resolve("model-names.json"));
+        } catch (IOException e) {
+            fail(e);
+        }
         List<Path> dicts;
         try (var s = Files.list(demoDir.resolve("dictionaries"))) {
             dicts = s.filter(Files::isDirectory).sorted().toList();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             error.set(demoDir.resolve("dictionaries") + ": " + e.getMessage());
             return;
         }
         for (Path d : dicts) {
             openDictionary(d, false);
         }
-        ensureActivations("blocks.2.hook_resid_post");
     }
 
-    /** Opens a dictionary folder or file (any readable layout) and places it on the frontier. */
+    /** Opens a dictionary folder or file (any readable layout) and places it on its own pair's frontier. */
     public void openDictionary(Path path) {
         openDictionary(path, true);
     }
 
+    private record Opened(Dictionary dictionary, Placement placement) {
+    }
+
+    private final java.util.Set<String> opening = new java.util.HashSet<>();
+
     private void openDictionary(Path path, boolean remember) {
-        background.submit("Open " + path.getFileName(), (p, c) -> loaded.read(path), d -> {
-            String id = path.toString();
-            dictionaries.removeIf(e -> e.id().equals(id));
-            dictionaries.add(new DictionaryEntry(id, name(path), path, d.architecture(), d.dIn(), d.dSae(), d.info().hook(), d.info().source(),
-                    Double.NaN, Double.NaN));
+        String id = path.toString();
+        if (!remember && (opening.contains(id) || (find(id) != null && find(id).status() != DictionaryEntry.Status.NEEDS_PROVENANCE
+                && find(id).status() != DictionaryEntry.Status.MODEL_MISSING))) {
+            return; // already listed (the demo and the workspace file name the same dictionaries)
+        }
+        opening.add(id);
+        background.submit("Open " + path.getFileName(), (p, c) -> {
+            Dictionary d = loaded.read(path);
+            return new Opened(d, workspace.place(path, d));
+        }, o -> {
+            opening.remove(id);
+            workspace.addDictionary(path);
             if (remember) {
                 recent.add(path);
             }
-            measure(id);
-        }, this::fail);
+            placed(path, o.dictionary(), o.placement());
+        }, t -> {
+            opening.remove(id);
+            fail(t);
+        });
+    }
+
+    /** Lists a placed dictionary and takes it on: asks what is unknown, or finds its set and measures it. */
+    private void placed(Path path, Dictionary d, Placement pl) {
+        String id = path.toString();
+        placements.put(id, pl);
+        String model = pl.at() != null ? pl.at().model() : pl.provenance().model() == null ? "unknown" : pl.provenance().model();
+        String hook = pl.at() != null ? pl.at().hook() : pl.provenance().hook() == null ? "unknown" : pl.provenance().hook();
+        DictionaryEntry.Status status = pl.ready() ? DictionaryEntry.Status.PREPARING
+                : pl.at() == null ? DictionaryEntry.Status.NEEDS_PROVENANCE : DictionaryEntry.Status.MODEL_MISSING;
+        String message = switch (status) {
+            case NEEDS_PROVENANCE -> "its files name no " + (pl.provenance().model() == null ? "model" : "hook") + ": state it once";
+            case MODEL_MISSING -> pl.missingModel().getMessage();
+            default -> "finding its activations";
+        };
+        DictionaryEntry e = new DictionaryEntry(id, name(path), path, d.architecture(), d.dIn(), d.dSae(), model, hook, d.info().source(),
+                pl.at() != null ? pl.at().key() : null, pl.ready() ? pl.at().modelFolder() : null, null, status, message, Double.NaN, Double.NaN);
+        put(e);
+        switch (status) {
+            case PREPARING -> measure(id);
+            case NEEDS_PROVENANCE -> ask(new ProvenanceRequest(ProvenanceRequest.Kind.DICTIONARY, id, e.name(), null, pl.provenance().hook(),
+                    List.copyOf(workspace.models().keySet()), e.name() + " (" + d.info().source() + ") does not say which model and hook it reads. "
+                            + "Choose them once; the workspace remembers."));
+            case MODEL_MISSING -> ask(new ProvenanceRequest(ProvenanceRequest.Kind.DICTIONARY, id, e.name(), pl.provenance().model(), hook,
+                    List.copyOf(workspace.models().keySet()), e.name() + " needs the model '" + pl.provenance().model()
+                            + "', which is not in this workspace or the Hugging Face cache. Where is its folder?"));
+            default -> {
+            }
+        }
+    }
+
+    private void ask(ProvenanceRequest r) {
+        provenanceRequest.set(null);
+        provenanceRequest.set(r);
+    }
+
+    /**
+     * The user's answer to a {@link ProvenanceRequest}: the model (a folder, or a name the workspace knows) and
+     * the hook. Remembered by the workspace; the dictionary (or set) is then placed and measured.
+     */
+    public void answer(ProvenanceRequest r, String model, String hook) {
+        provenanceRequest.set(null);
+        if (r == null || model == null || model.isBlank()) {
+            return;
+        }
+        try {
+            if (r.kind() == ProvenanceRequest.Kind.ACTIVATIONS) {
+                workspace.confirmSet(Path.of(r.target()), model, hook);
+                useActivations(Path.of(r.target()));
+                return;
+            }
+            DictionaryEntry e = find(r.target());
+            if (e == null) {
+                return;
+            }
+            if (r.wantedModel() != null) {
+                workspace.rememberModel(r.wantedModel(), Path.of(model));
+            } else {
+                if (hook == null || hook.isBlank()) {
+                    throw new IllegalArgumentException("choose the hook " + e.name() + " reads");
+                }
+                workspace.stateProvenance(e.path(), model, hook);
+            }
+            openDictionary(e.path(), false);
+        } catch (RuntimeException ex) {
+            fail(ex);
+        }
+    }
+
+    /** The user declined to answer: the row stays, saying what it waits for. */
+    public void dismiss(ProvenanceRequest r) {
+        provenanceRequest.set(null);
     }
 
     private static String name(Path path) {
@@ -172,96 +275,126 @@ public final class WorkspaceViewModel {
         return n.equals("cfg.json") || n.equals("sae_weights.safetensors") ? path.toAbsolutePath().getParent().getFileName().toString() : n;
     }
 
-    /** Uses an existing activation set (any readable layout). */
-    public void useActivations(Path set) {
-        activations.set(set);
-        dictionaries.forEach(e -> measure(e.id()));
-    }
-
     /**
-     * Harvests a new activation set into the workspace from {@code modelDir} at {@code hook} over {@code corpusPath},
-     * in the background, and uses it (the model and corpus become the workspace's). A folder for the same harvest
-     * that a cancelled run left is resumed.
+     * Uses an existing activation set (any readable layout) for training and as the shown pair's set. A set
+     * that does not say its model and hook is used only after the user confirms them.
      */
-    public void harvest(Path modelDir, String hook, Path corpusPath, long tokens) {
-        model.set(modelDir);
-        corpus.set(corpusPath);
-        String name = modelDir.getFileName() + "-" + hook + "-" + tokens;
-        Path out = workspaceDir.get().resolve("activations").resolve(name);
-        background.submit("Harvest " + hook, (p, c) -> {
-            try (LanguageModel lm = LanguageModel.load(modelDir)) {
-                new Harvester(lm).harvest(hook, Corpus.open(corpusPath), out, HarvestOptions.of(tokens, 128).withRowsPerChunk(16_384), p, c);
-            }
-            return out;
-        }, this::useActivations, this::fail);
-    }
-
-    /** Harvests the workspace's activation set at {@code hook} from its model and corpus, unless it exists. */
-    public void ensureActivations(String hook) {
-        Path out = workspaceDir.get().resolve("activations").resolve("demo-" + hook);
-        if (Files.isRegularFile(out.resolve(Manifest.FILE))) {
-            try (ActivationSet s = ActivationSet.open(out)) {
-                if (s.manifest().complete()) {
-                    useActivations(out);
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // resumed below
-            }
-        }
-        Path m = model.get(), text = corpus.get();
-        long tokens = harvestTokens;
-        background.submit("Harvest " + hook, (p, c) -> {
-            try (LanguageModel lm = LanguageModel.load(m)) {
-                new Harvester(lm).harvest(hook, Corpus.open(text), out, HarvestOptions.of(tokens, 128).withRowsPerChunk(16_384), p, c);
-            }
-            return out;
-        }, this::useActivations, this::fail);
-    }
-
-    /** Measures a dictionary's FVU and L0 on the held-out rows of the activation set in use. */
-    void measure(String id) {
-        Path set = activations.get();
-        DictionaryEntry e = find(id);
-        if (set == null || e == null) {
-            return;
-        }
-        background.submit("Measure " + e.name(), (p, c) -> {
-            Dictionary d = loaded.read(e.path());
+    public void useActivations(Path set) {
+        background.submit("Open " + set.getFileName(), (p, c) -> {
             try (ActivationSet s = ActivationSet.open(set)) {
-                if (d.dIn() != s.d()) {
-                    return null; // another model's dictionary: listed, but not placed on this set's frontier
-                }
-                long rows = Math.min(HELD_OUT_ROWS, s.rows());
-                return DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows, Devices.preferred());
+                return workspace.siteOf(s).map(ModelHook::label).orElse(null);
             }
-        }, m -> {
-            if (m != null && find(id) != null) {
-                replace(id, find(id).withMetrics(m.fvu(), m.l0()));
+        }, site -> {
+            if (site == null) {
+                ask(new ProvenanceRequest(ProvenanceRequest.Kind.ACTIVATIONS, set.toString(), set.getFileName().toString(), null, null,
+                        List.copyOf(workspace.models().keySet()), set + " does not say which model and hook it holds. Confirm them before "
+                                + "any dictionary is measured on it."));
+                return;
             }
+            activations.set(set);
         }, this::fail);
     }
 
-    /** Adds dictionaries a training run saved. */
-    public void addTrained(Path dir, double fvu, double l0) {
-        String id = dir.toString();
+    /**
+     * Harvests an activation set into the workspace's catalogue from {@code modelDir} at {@code hook} over
+     * {@code corpusPath}, in the background, and uses it (an unfinished harvest of the same set is resumed).
+     */
+    public void harvest(Path modelDir, String hook, Path corpusPath, long tokens) {
+        corpus.set(corpusPath);
+        workspace.setCorpus(corpusPath);
+        background.submit("Harvest " + hook, (p, c) -> workspace.harvest(modelDir, hook, Corpus.open(corpusPath),
+                HarvestOptions.of(tokens, Workspace.DEFAULT_WINDOW).withRowsPerChunk(16_384), p, c), activations::set, this::fail);
+    }
+
+    private record Measured(Path set, DictionaryMetrics metrics) {
+    }
+
+    /** Finds (or harvests) the set of a dictionary's own pair and measures it on the held-out rows. */
+    void measure(String id) {
+        DictionaryEntry e = find(id);
+        Placement pl = placements.get(id);
+        if (e == null || pl == null || !pl.ready()) {
+            return;
+        }
+        Path text = corpus.get() != null ? corpus.get() : fallbackCorpus;
+        if (text == null) {
+            replace(id, e.withStatus(DictionaryEntry.Status.FAILED, "no corpus to harvest its activations from"));
+            return;
+        }
+        long tokens = harvestTokens;
+        background.submit("Activations for " + e.name(), (p, c) -> {
+            Dictionary d = loaded.read(e.path());
+            Path set = workspace.activationsFor(pl, Corpus.open(text), Workspace.harvestOptions(pl, tokens), p, c);
+            try (ActivationSet s = ActivationSet.open(set)) {
+                workspace.requireMatch(pl, s);
+                DictionaryMetrics.requireSameWidth(d, e.path(), s);
+                long rows = Math.min(HELD_OUT_ROWS, s.rows());
+                return new Measured(set, DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows));
+            }
+        }, m -> {
+            DictionaryEntry now = find(id);
+            if (now != null) {
+                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set()));
+                if (now.pairKey() != null && now.pairKey().equals(shownKey) && activations.get() == null) {
+                    activations.set(m.set());
+                }
+            }
+        }, t -> {
+            DictionaryEntry now = find(id);
+            if (now != null) {
+                replace(id, now.withStatus(DictionaryEntry.Status.FAILED, t.getMessage() == null ? t.toString() : t.getMessage()));
+            }
+            fail(t);
+        });
+    }
+
+    /** Adds dictionaries a training run saved, already measured on the set it trained on. */
+    public void addTrained(Path dir, double fvu, double l0, Path set) {
         try {
             Dictionary d = loaded.read(dir);
-            dictionaries.removeIf(e -> e.id().equals(id));
-            dictionaries.add(new DictionaryEntry(id, dir.getFileName().toString(), dir, d.architecture(), d.dIn(), d.dSae(), d.info().hook(),
-                    d.info().source(), fvu, l0));
-        } catch (java.io.IOException ex) {
+            Placement pl = workspace.place(dir, d);
+            workspace.addDictionary(dir);
+            placements.put(dir.toString(), pl);
+            put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, d.architecture(), d.dIn(), d.dSae(),
+                    pl.at() != null ? pl.at().model() : d.info().model(), d.info().hook(), d.info().source(), pl.at() != null ? pl.at().key() : null,
+                    pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0));
+        } catch (IOException ex) {
             fail(ex);
         }
     }
 
     /** The dictionary at {@code path}, read once and then kept while its files are unchanged. Safe off the FX thread. */
-    public Dictionary readDictionary(Path path) throws java.io.IOException {
+    public Dictionary readDictionary(Path path) throws IOException {
         return loaded.read(path);
+    }
+
+    /** Where a listed dictionary sits, as placed when it was opened. */
+    public Placement placement(String id) {
+        return placements.get(id);
     }
 
     public DictionaryEntry find(String id) {
         return dictionaries.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
+    }
+
+    private String shownKey;
+
+    /** Shows {@code pairKey}'s set as the one training uses, once one of its dictionaries is measured. */
+    public void showPair(String pairKey) {
+        shownKey = pairKey;
+        dictionaries.stream().filter(e -> pairKey != null && pairKey.equals(e.pairKey()) && e.activations() != null).findFirst()
+                .ifPresent(e -> activations.set(e.activations()));
+        pairs.stream().filter(p -> p.key().equals(pairKey)).findFirst().ifPresent(p -> workspace.setShown(p.label()));
+    }
+
+    private void put(DictionaryEntry e) {
+        for (int i = 0; i < dictionaries.size(); i++) {
+            if (dictionaries.get(i).id().equals(e.id())) {
+                dictionaries.set(i, e);
+                return;
+            }
+        }
+        dictionaries.add(e);
     }
 
     private void replace(String id, DictionaryEntry updated) {
@@ -270,6 +403,22 @@ public final class WorkspaceViewModel {
                 dictionaries.set(i, updated);
                 return;
             }
+        }
+    }
+
+    private void rebuildPairs() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (DictionaryEntry e : dictionaries) {
+            if (e.pairKey() != null) {
+                labels.putIfAbsent(e.pairKey(), e.site());
+                counts.merge(e.pairKey(), 1, Integer::sum);
+            }
+        }
+        List<HookPair> out = new ArrayList<>();
+        labels.forEach((k, label) -> out.add(new HookPair(k, label, counts.get(k))));
+        if (!out.equals(pairs)) {
+            pairs.setAll(out);
         }
     }
 
