@@ -55,6 +55,13 @@ final class FrontierPane extends BorderPane {
                 return null;
             }
         });
+        pair.setCellFactory(list -> new javafx.scene.control.ListCell<>() {
+            @Override
+            protected void updateItem(HookPair p, boolean empty) {
+                super.updateItem(p, empty);
+                setText(empty || p == null ? null : p.display());
+            }
+        });
         pair.valueProperty().addListener((o, a, b) -> {
             if (b != null && (vm.frontier().shownPairProperty().get() == null || !b.key().equals(vm.frontier().shownPairProperty().get().key()))) {
                 vm.frontier().showPair(b.key());
