@@ -22,15 +22,38 @@ public final class ScreenshotsCommand implements Callable<Integer> {
     @Option(names = "--workspace", description = "workspace to use (default: a fresh one inside OUT)")
     Path workspace;
 
+    @Option(names = "--open", description = "also open these dictionaries and shoot the tour across hooks (the pair selector, each pair's frontier, a refusal)")
+    List<Path> open = new java.util.ArrayList<>();
+
+    @Option(names = "--answer", arity = "2", paramLabel = "MODEL HOOK",
+            description = "the model and hook to state for an opened dictionary whose files name none (the dialog is shot first)")
+    List<String> answer = new java.util.ArrayList<>();
+
+    @Option(names = "--size", defaultValue = "1440x900", description = "window size, WIDTHxHEIGHT (default ${DEFAULT-VALUE})")
+    String size;
+
+    @Option(names = "--only-hooks", description = "skip the demo tour; only the tour across hooks")
+    boolean onlyHooks;
+
     @Override
     public Integer call() throws Exception {
         Path ws = workspace != null ? workspace : out.resolve("workspace");
         Files.createDirectories(ws);
+        String[] wh = size.split("x");
+        if (wh.length != 2 || !wh[0].matches("\\d+") || !wh[1].matches("\\d+")) {
+            throw new IllegalArgumentException("--size is WIDTHxHEIGHT, e.g. 1366x768, not " + size);
+        }
         Screenshots s = new Screenshots(out);
-        s.start(ws, List.of());
+        s.start(ws, open);
+        s.resize(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]));
         try {
-            for (Path p : s.tour()) {
+            for (Path p : onlyHooks ? List.<Path>of() : s.tour()) {
                 spec.commandLine().getOut().println("wrote " + p);
+            }
+            if (!open.isEmpty()) {
+                for (Path p : s.hooksTour(open, answer.size() == 2 ? answer.get(0) : null, answer.size() == 2 ? answer.get(1) : null)) {
+                    spec.commandLine().getOut().println("wrote " + p);
+                }
             }
         } finally {
             s.close();

@@ -32,7 +32,13 @@ final class FeatureDetailPane extends ScrollPane {
         lowered.setPrefHeight(150);
         raised.setPrefWidth(165);
         lowered.setPrefWidth(165);
-        VBox box = new VBox(8, title, histogram, section("Top activations"), topExamples, section("Across its activation range"), rangeExamples,
+        Label site = new Label();
+        site.setId("detailSite");
+        site.getStyleClass().add("site");
+        site.setWrapText(true);
+        site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null ? ""
+                : vm.openDictionaryProperty().get().name() + " · " + vm.openSiteProperty().get(), vm.openDictionaryProperty(), vm.openSiteProperty()));
+        VBox box = new VBox(8, title, site, histogram, section("Top activations"), topExamples, section("Across its activation range"), rangeExamples,
                 section("Logit effects (direct)"), new HBox(6, new VBox(2, new Label("raises"), raised), new VBox(2, new Label("lowers"), lowered)));
         box.setPrefWidth(350);
         box.getStyleClass().add("detail-box");

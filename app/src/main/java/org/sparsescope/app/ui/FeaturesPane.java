@@ -88,7 +88,20 @@ final class FeaturesPane extends BorderPane {
         VBox.setVgrow(table, Priority.ALWAYS);
         split.setOrientation(Orientation.HORIZONTAL);
         split.setDividerPositions(0.66);
-        setTop(filters);
+        Label site = new Label("no dictionary open");
+        site.setId("featuresSite");
+        site.getStyleClass().add("site");
+        site.setWrapText(true);
+        site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null
+                ? "no dictionary open" : vm.openDictionaryProperty().get().name() + "  ·  " + vm.openSiteProperty().get()
+                        + (vm.features().reportProperty().get() == null ? "" : String.format(java.util.Locale.ROOT, "  ·  %,d activations of its own set",
+                                vm.features().reportProperty().get().stats().rows()))
+                        + "  ·  examples " + (vm.examplesExcludeSpecialTokens() ? "without BOS/EOT" : "with BOS/EOT"),
+                vm.openDictionaryProperty(), vm.openSiteProperty(), vm.features().reportProperty()));
+        site.setTooltip(new javafx.scene.control.Tooltip());
+        site.getTooltip().textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null ? ""
+                : "measured on " + vm.openDictionaryProperty().get().activations(), vm.openDictionaryProperty()));
+        setTop(new VBox(site, filters));
         setCenter(split);
 
         vm.features().filteredRows().addListener((ListChangeListener<FeatureRow>) c -> refreshPlot(vm, false));

@@ -68,6 +68,9 @@ final class FrontierPane extends BorderPane {
             }
         });
         vm.frontier().shownPairProperty().addListener((o, a, b) -> pair.setValue(b));
+        // replacing the items (a count changed) clears a ComboBox's value after our listener ran: set it again
+        vm.frontier().pairs().addListener((ListChangeListener<HookPair>) c -> javafx.application.Platform.runLater(
+                () -> pair.setValue(vm.frontier().shownPairProperty().get())));
         pair.setValue(vm.frontier().shownPairProperty().get());
         Label pairLabel = new Label("model @ hook");
         HBox top = new HBox(8, pairLabel, pair);

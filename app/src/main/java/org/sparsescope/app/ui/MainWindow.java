@@ -74,7 +74,7 @@ public final class MainWindow {
         tabs.setId("tabs");
         SplitPane split = new SplitPane(dictionaries, tabs, detail);
         split.setOrientation(Orientation.HORIZONTAL);
-        split.setDividerPositions(prefs.getDouble("divider0", 0.22), prefs.getDouble("divider1", 0.75));
+        split.setDividerPositions(prefs.getDouble("divider0", 0.25), prefs.getDouble("divider1", 0.75));
         split.getDividers().forEach(d -> d.positionProperty().addListener((o, a, b) ->
                 prefs.putDouble("divider" + split.getDividers().indexOf(d), b.doubleValue())));
         root.setTop(new VBox(menus(), toolbar()));
@@ -83,7 +83,7 @@ public final class MainWindow {
         vm.workspace().errorProperty().addListener((o, a, b) -> {
             if (b != null) {
                 Alert alert = new Alert(Alert.AlertType.ERROR, b);
-                alert.setHeaderText("Sparsescope could not do that");
+                alert.setHeaderText(vm.workspace().errorTitleProperty().get());
                 alert.initOwner(stage);
                 alert.show();
             }
@@ -156,13 +156,36 @@ public final class MainWindow {
         dictionaries.setId("dictionaryTable");
         dictionaries.setItems(vm.workspace().dictionaries());
         dictionaries.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        dictionaries.getColumns().add(col("dictionary", DictionaryEntry::name, 150));
-        dictionaries.getColumns().add(col("model", DictionaryEntry::model, 90));
-        dictionaries.getColumns().add(col("hook", DictionaryEntry::hook, 120));
-        dictionaries.getColumns().add(col("arch", DictionaryEntry::architecture, 60));
-        dictionaries.getColumns().add(col("d_sae", e -> Integer.toString(e.dSae()), 55));
-        dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? pending(e) : String.format(Locale.ROOT, "%.1f", e.l0()), 55));
-        dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? pending(e) : String.format(Locale.ROOT, "%.4f", e.fvu()), 60));
+        TableColumn<DictionaryEntry, DictionaryEntry> name = new TableColumn<>("dictionary · model @ hook");
+        name.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(cell.getValue()));
+        name.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
+            private final javafx.scene.control.Label title = new javafx.scene.control.Label();
+            private final javafx.scene.control.Label site = new javafx.scene.control.Label();
+            private final VBox box = new VBox(0, title, site);
+
+            {
+                site.getStyleClass().add("row-site");
+                site.setWrapText(true); // a long hub id and hook wrap rather than hide the hook
+                site.maxWidthProperty().bind(widthProperty().subtract(10));
+                title.maxWidthProperty().bind(widthProperty().subtract(10));
+            }
+
+            @Override
+            protected void updateItem(DictionaryEntry e, boolean empty) {
+                super.updateItem(e, empty);
+                if (empty || e == null) {
+                    setGraphic(null);
+                    return;
+                }
+                title.setText(e.name());
+                site.setText(e.model() + " @ " + shortHook(e.hook()));
+                setGraphic(box);
+            }
+        });
+        name.setPrefWidth(230);
+        dictionaries.getColumns().add(name);
+        dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? pending(e) : String.format(Locale.ROOT, "%.1f", e.l0()), 50));
+        dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? pending(e) : String.format(Locale.ROOT, "%.4f", e.fvu()), 58));
         dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
         dictionaries.setRowFactory(t -> {
@@ -173,7 +196,8 @@ public final class MainWindow {
                 }
             });
             row.itemProperty().addListener((o, a, b) -> {
-                row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nmodel " + b.model() + "\nhook " + b.hook() + "\n" + b.source()
+                row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nmodel " + b.model() + (b.modelFolder() == null ? "" : " (" + b.modelFolder() + ")")
+                        + "\nhook " + b.hook() + "\n" + b.architecture() + ", " + b.dSae() + " features, read as " + b.source()
                         + (b.activations() == null ? "" : "\nmeasured on " + b.activations().getFileName())
                         + (b.statusMessage() == null || b.statusMessage().isEmpty() ? "" : "\n" + b.statusMessage())));
                 row.pseudoClassStateChanged(WAITING, b != null && b.status() != DictionaryEntry.Status.MEASURED);
@@ -199,6 +223,11 @@ public final class MainWindow {
                 syncingSelection = false;
             }
         });
+    }
+
+    /** "blocks.2.hook_resid_post" as "blocks.2.resid_post": the list is narrow; the tooltip has the full name. */
+    static String shortHook(String hook) {
+        return hook.replace(".hook_", ".");
     }
 
     private static final javafx.css.PseudoClass WAITING = javafx.css.PseudoClass.getPseudoClass("waiting");
@@ -234,6 +263,17 @@ public final class MainWindow {
                 vm.workspace().useActivations(f.toPath());
             }
         });
+        MenuItem measureOn = new MenuItem("Measure open dictionary on an activation set…");
+        measureOn.setId("measureOn");
+        measureOn.disableProperty().bind(vm.openDictionaryProperty().isNull());
+        measureOn.setOnAction(e -> {
+            DirectoryChooser c = new DirectoryChooser();
+            c.setTitle("Activation set folder (it must hold the dictionary's own model and hook)");
+            File f = c.showDialog(stage);
+            if (f != null && vm.openDictionaryProperty().get() != null) {
+                vm.workspace().measureOn(vm.openDictionaryProperty().get().id(), f.toPath());
+            }
+        });
         Menu recent = new Menu("Open recent");
         Runnable fillRecent = () -> recent.getItems().setAll(vm.workspace().recentFiles().stream().map(p -> {
             MenuItem m = new MenuItem(p.toString());
@@ -257,7 +297,7 @@ public final class MainWindow {
         about.setOnAction(e -> new Alert(Alert.AlertType.INFORMATION,
                 "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nWorkspace: "
                         + vm.workspace().workspaceDirProperty().get()).show());
-        return new MenuBar(new Menu("File", null, open, openSet, recent, png, svg, quit), new Menu("View", null, theme), new Menu("Help", null, about));
+        return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, quit), new Menu("View", null, theme), new Menu("Help", null, about));
     }
 
     private ToolBar toolbar() {

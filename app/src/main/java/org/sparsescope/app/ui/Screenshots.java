@@ -163,6 +163,108 @@ public final class Screenshots {
         return List.of(frontier, features, ablation, training, dark);
     }
 
+    /** The whole X screen, dialogs and popups included (the scene snapshot holds only the main window). */
+    public Path shootScreen(String name) throws Exception {
+        Files.createDirectories(out);
+        Path file = out.resolve(name + ".png");
+        java.awt.Rectangle screen = new java.awt.Rectangle(java.awt.Toolkit.getDefaultToolkit().getScreenSize());
+        ImageIO.write(new java.awt.Robot().createScreenCapture(screen), "png", file.toFile());
+        return file;
+    }
+
+    /**
+     * The tour across hooks, for dictionaries opened besides the demo's: the question for a dictionary that
+     * names no model or hook (answered with {@code answerModel} and {@code answerHook}), the pair selector open,
+     * the frontier of every pair, and the refusal to measure a dictionary on another pair's set.
+     */
+    public List<Path> hooksTour(List<Path> opened, String answerModel, String answerHook) throws Exception {
+        var vm = app.vm();
+        List<Path> shots = new java.util.ArrayList<>();
+        waitFor("every dictionary placed or asked about", 600, () -> opened.stream().allMatch(p -> {
+            var e = vm.workspace().find(p.toString());
+            return e != null && e.status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING;
+        }) || dialog() != null);
+        if (dialog() != null) {
+            Thread.sleep(500);
+            shots.add(shootScreen("6-provenance-dialog"));
+            onFx(() -> {
+                javafx.scene.control.DialogPane pane = dialog();
+                @SuppressWarnings("unchecked")
+                var model = (javafx.scene.control.ComboBox<String>) pane.lookup("#provenanceModel");
+                @SuppressWarnings("unchecked")
+                var hook = (javafx.scene.control.ComboBox<String>) pane.lookup("#provenanceHook");
+                model.getEditor().setText(answerModel);
+                hook.getEditor().setText(answerHook);
+                ((javafx.scene.control.Button) pane.lookupButton(javafx.scene.control.ButtonType.OK)).fire();
+                return null;
+            });
+        }
+        waitFor("every dictionary measured", 600, () -> opened.stream().allMatch(p -> vm.workspace().find(p.toString()) != null
+                && vm.workspace().find(p.toString()).status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING));
+        idle(300);
+        @SuppressWarnings("unchecked")
+        var selector = (javafx.scene.control.ComboBox<org.sparsescope.viewmodels.workspace.HookPair>) stage.getScene().lookup("#pairSelector");
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(0);
+            selector.show();
+            return null;
+        });
+        Thread.sleep(700);
+        shots.add(shootScreen("7-pair-selector"));
+        onFx(() -> {
+            selector.hide();
+            return null;
+        });
+        int n = onFx(() -> vm.frontier().pairs().size());
+        for (int i = 0; i < n; i++) {
+            int at = i;
+            onFx(() -> {
+                selector.getSelectionModel().select(at);
+                return null;
+            });
+            idle(60);
+            shots.add(shoot("8-frontier-pair-" + (i + 1)));
+        }
+        // open one dictionary of the last pair, then ask to measure it on the first pair's set: refused
+        var last = onFx(() -> vm.frontier().points().get(0).id());
+        onFx(() -> {
+            vm.open(last);
+            return null;
+        });
+        waitFor("the features of " + last, 300, () -> vm.openDictionaryProperty().get() != null && vm.openDictionaryProperty().get().id().equals(last)
+                && !vm.features().rows().isEmpty());
+        Path other = onFx(() -> vm.workspace().dictionaries().stream().filter(e -> e.activations() != null
+                && !e.pairKey().equals(vm.workspace().find(last).pairKey())).findFirst().orElseThrow().activations());
+        onFx(() -> {
+            vm.workspace().measureOn(last, other);
+            return null;
+        });
+        idle(120);
+        Thread.sleep(700);
+        shots.add(shootScreen("9-refusal"));
+        return shots;
+    }
+
+    private static javafx.scene.control.DialogPane dialog() {
+        for (javafx.stage.Window w : javafx.stage.Window.getWindows()) {
+            if (w.getScene() != null && w.getScene().getRoot() instanceof javafx.scene.control.DialogPane p && "provenanceDialog".equals(p.getId())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Sizes the window as a screen of {@code width}×{@code height} would fit it. */
+    public void resize(double width, double height) throws Exception {
+        onFx(() -> {
+            stage.setX(0);
+            stage.setY(0);
+            stage.setWidth(width);
+            stage.setHeight(height);
+            return null;
+        });
+    }
+
     public void close() throws Exception {
         onFx(() -> {
             stage.close();

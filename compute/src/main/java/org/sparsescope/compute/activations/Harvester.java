@@ -71,8 +71,8 @@ public final class Harvester {
         long windowsWanted = (opts.tokens() + window - 1) / window;
         int stride = opts.corpusTokensPerWindow();
         Long bos = opts.prependBos() ? bosTokenId(model) : null;
-        Manifest fresh = new Manifest(Manifest.FORMAT, Manifest.VERSION, model.dir().toAbsolutePath().toString(), modelHash, hook.name(), d,
-                opts.dtype().safetensorsName(), window, tokenizerHash, corpus.path().toAbsolutePath().toString(), corpusHash,
+        Manifest fresh = new Manifest(Manifest.FORMAT, Manifest.VERSION, model.dir().toAbsolutePath().normalize().toString(), modelHash, hook.name(), d,
+                opts.dtype().safetensorsName(), window, tokenizerHash, corpus.path().toAbsolutePath().normalize().toString(), corpusHash,
                 (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""), opts.seed(), windowsWanted * window, rowsPerChunk, false, List.of(), bos);
         Manifest manifest = prepareFolder(out, fresh);
 

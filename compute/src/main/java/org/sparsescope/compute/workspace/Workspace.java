@@ -245,7 +245,19 @@ public final class Workspace {
                     new ModelNotFoundException(path, p.model() + "' with the weights it was trained on (sha256 " + trainedOn.get().substring(0, 12)
                             + "…; " + folder.get() + " now holds other weights)", locator.searched(p.model())));
         }
-        return new Placement(path, p, new ModelHook(p.model(), folder.get(), hash, p.hook()), null);
+        return new Placement(path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
+    }
+
+    /** A model named by its folder's path is shown by a shorter name; a hub id or short name as written. */
+    private String label(String named, Path folder) {
+        try {
+            if (Path.of(named).toAbsolutePath().normalize().equals(folder)) {
+                return displayName(folder);
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            // not a path: a hub id or a name
+        }
+        return named;
     }
 
     private static Optional<String> sidecarModelHash(Path dictionaryPath) {
@@ -285,10 +297,31 @@ public final class Workspace {
                 : new ModelHook(s.model(), null, null, s.hook()));
     }
 
-    /** A model folder's name as shown: a name bound to it here, else its hub id, else its path. */
+    /** A model folder's name as shown: a name bound to it here, else its hub id, else the folder's own name. */
     public String displayName(Path folder) {
-        List<String> names = locator().namesOf(folder);
-        return names.size() > 2 ? names.get(2) : names.size() > 1 ? names.get(1) : names.get(0);
+        Path abs = folder.toAbsolutePath().normalize();
+        List<String> names = locator().namesOf(abs);
+        java.util.Optional<String> hub = ModelLocator.hubIdOf(abs);
+        for (String n : names.subList(1, names.size())) {
+            if (hub.isEmpty() || !n.equals(hub.get())) {
+                return n; // a name bound here
+            }
+        }
+        if (hub.isPresent()) {
+            return hub.get();
+        }
+        // the same weights elsewhere under a name bound here (a copy of a model the workspace knows)
+        try {
+            String hash = modelHash(abs);
+            for (Map.Entry<String, Path> e : models().entrySet()) {
+                if (Files.isDirectory(e.getValue()) && modelHash(e.getValue()).equals(hash)) {
+                    return e.getKey();
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("no weights to compare in {}: {}", abs, e.getMessage());
+        }
+        return abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
     }
 
     /** Refuses a set of another (model, hook), or one nobody has said the model and hook of. */

@@ -46,6 +46,7 @@ public final class WorkspaceViewModel {
     private final ReadOnlyObjectWrapper<Path> activations = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<ProvenanceRequest> provenanceRequest = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper();
+    private final ReadOnlyStringWrapper errorTitle = new ReadOnlyStringWrapper("Sparsescope could not do that");
     private final ObservableList<DictionaryEntry> dictionaries = FXCollections.observableArrayList();
     private final ObservableList<HookPair> pairs = FXCollections.observableArrayList();
     private final Map<String, Placement> placements = new LinkedHashMap<>();
@@ -112,6 +113,11 @@ public final class WorkspaceViewModel {
     /** The last error, as a message naming the file and the problem; the view shows it in a dialog. */
     public ReadOnlyStringProperty errorProperty() {
         return error.getReadOnlyProperty();
+    }
+
+    /** What kind of failure the last error is, in words, for the dialog's header. */
+    public ReadOnlyStringProperty errorTitleProperty() {
+        return errorTitle.getReadOnlyProperty();
     }
 
     public ObservableList<DictionaryEntry> dictionaries() {
@@ -217,7 +223,7 @@ public final class WorkspaceViewModel {
         switch (status) {
             case PREPARING -> measure(id);
             case NEEDS_PROVENANCE -> ask(new ProvenanceRequest(ProvenanceRequest.Kind.DICTIONARY, id, e.name(), null, pl.provenance().hook(),
-                    List.copyOf(workspace.models().keySet()), e.name() + " (" + d.info().source() + ") does not say which model and hook it reads. "
+                    List.copyOf(workspace.models().keySet()), e.name() + " (read as " + d.info().source() + ") does not say which model and hook it reads. "
                             + "Choose them once; the workspace remembers."));
             case MODEL_MISSING -> ask(new ProvenanceRequest(ProvenanceRequest.Kind.DICTIONARY, id, e.name(), pl.provenance().model(), hook,
                     List.copyOf(workspace.models().keySet()), e.name() + " needs the model '" + pl.provenance().model()
@@ -348,6 +354,42 @@ public final class WorkspaceViewModel {
         });
     }
 
+    /**
+     * Measures a listed dictionary on another activation set the user chose (a bigger harvest, a set made
+     * elsewhere): accepted only when the set holds the dictionary's own (model, hook); a set that does not say is
+     * confirmed by the user first; any other is refused with the typed error naming both sides.
+     */
+    public void measureOn(String id, Path set) {
+        DictionaryEntry e = find(id);
+        Placement pl = placements.get(id);
+        if (e == null || pl == null) {
+            return;
+        }
+        background.submit("Measure " + e.name() + " on " + set.getFileName(), (p, c) -> {
+            Dictionary d = loaded.read(e.path());
+            try (ActivationSet s = ActivationSet.open(set)) {
+                if (workspace.siteOf(s).isEmpty()) {
+                    return null; // nobody has said what it holds: ask first
+                }
+                workspace.requireMatch(pl, s);
+                DictionaryMetrics.requireSameWidth(d, e.path(), s);
+                long rows = Math.min(HELD_OUT_ROWS, s.rows());
+                return new Measured(set, DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows));
+            }
+        }, m -> {
+            if (m == null) {
+                ask(new ProvenanceRequest(ProvenanceRequest.Kind.ACTIVATIONS, set.toString(), set.getFileName().toString(), null, null,
+                        List.copyOf(workspace.models().keySet()), set + " does not say which model and hook it holds. Confirm them before "
+                                + e.name() + " (" + e.site() + ") is measured on it."));
+                return;
+            }
+            DictionaryEntry now = find(id);
+            if (now != null) {
+                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set()));
+            }
+        }, this::fail);
+    }
+
     /** Adds dictionaries a training run saved, already measured on the set it trained on. */
     public void addTrained(Path dir, double fvu, double l0, Path set) {
         try {
@@ -426,6 +468,9 @@ public final class WorkspaceViewModel {
         if (t instanceof org.sparsescope.compute.work.CancelledException) {
             return;
         }
+        errorTitle.set(t instanceof org.sparsescope.compute.workspace.ProvenanceMismatchException ? "Refused: another model or hook"
+                : t instanceof org.sparsescope.compute.model.ModelNotFoundException ? "Model not found on this machine"
+                : "Sparsescope could not do that");
         error.set(null);
         error.set(t.getMessage() != null ? t.getMessage() : t.toString());
     }
