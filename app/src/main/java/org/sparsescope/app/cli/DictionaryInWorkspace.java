@@ -38,7 +38,7 @@ final class DictionaryInWorkspace {
     @Option(names = "--activations", description = "activation set to use (default: the workspace's set for the dictionary's model and hook, harvested if missing)")
     Path activations;
 
-    @Option(names = "--corpus", description = "text to harvest a missing set from (default: the workspace's corpus, else the demo corpus)")
+    @Option(names = "--corpus", description = "text to harvest a missing set from (default: the dataset the dictionary names, when the Hugging Face cache holds it; else the workspace's corpus; else the demo corpus)")
     Path corpus;
 
     @Option(names = "--tokens", defaultValue = "200000", description = "tokens to harvest for a missing set (default ${DEFAULT-VALUE})")
@@ -116,7 +116,7 @@ final class DictionaryInWorkspace {
         if (!p.ready()) {
             Workspace.requireReady(p);
         }
-        Corpus text = Corpus.open(workspace().corpusFor(corpus, Resources.demo().corpus()));
+        Corpus text = Corpus.open(workspace().corpusFor(p, corpus, Resources.demo().corpus()));
         HarvestOptions opts = Workspace.harvestOptions(p, tokens);
         Optional<Path> existing = workspace().existingActivations(p, text, opts);
         if (existing.isPresent()) {

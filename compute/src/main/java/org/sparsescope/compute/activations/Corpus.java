@@ -21,7 +21,8 @@ import org.tukaani.xz.XZInputStream;
 /**
  * Text to harvest from, read as a stream of documents with bounded memory: a text file whose documents are
  * separated by the line {@code <|endoftext|>} (one document if it has none), a JSONL file with a {@code text}
- * field per line, either of them xz-compressed, or a folder of such files (in name order).
+ * field per line, either of them xz-compressed, a Parquet file with a {@code text} column (the Hugging Face hub's
+ * dataset format), or a folder of such files (in name order; a hub dataset snapshot's subfolders too).
  */
 public final class Corpus {
     public static final String SEPARATOR = "<|endoftext|>";
@@ -37,11 +38,12 @@ public final class Corpus {
     public static Corpus open(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             List<Path> files;
-            try (Stream<Path> s = Files.list(path)) {
+            // a hub dataset keeps its shards in subfolders (data/train-00000-of-00002.parquet)
+            try (Stream<Path> s = Files.walk(path, 4)) {
                 files = s.filter(Files::isRegularFile).filter(Corpus::isTextName).sorted().toList();
             }
             if (files.isEmpty()) {
-                throw new InvalidInputException(path, "empty corpus: the folder holds no .txt, .jsonl or .xz files");
+                throw new InvalidInputException(path, "empty corpus: the folder holds no .txt, .jsonl, .parquet or .xz files");
             }
             return new Corpus(path, files);
         }
@@ -53,7 +55,7 @@ public final class Corpus {
 
     private static boolean isTextName(Path p) {
         String n = p.getFileName().toString();
-        return n.endsWith(".txt") || n.endsWith(".jsonl") || n.endsWith(".txt.xz") || n.endsWith(".jsonl.xz");
+        return n.endsWith(".txt") || n.endsWith(".jsonl") || n.endsWith(".txt.xz") || n.endsWith(".jsonl.xz") || n.endsWith(".parquet");
     }
 
     public Path path() {
@@ -78,6 +80,7 @@ public final class Corpus {
     public final class Documents implements AutoCloseable {
         private int fileIndex = -1;
         private BufferedReader reader;
+        private ParquetTexts parquet;
         private Path current;
         private boolean jsonl;
         private long lineNumber;
@@ -85,8 +88,17 @@ public final class Corpus {
         /** The next document's text, or null at the end of the corpus. */
         public String next() throws IOException {
             while (true) {
-                if (reader == null && !openNext()) {
+                if (reader == null && parquet == null && !openNext()) {
                     return null;
+                }
+                if (parquet != null) {
+                    String doc = parquet.next();
+                    if (doc != null) {
+                        return doc;
+                    }
+                    parquet.close();
+                    parquet = null;
+                    continue;
                 }
                 String doc = jsonl ? nextJson() : nextText();
                 if (doc != null) {
@@ -103,6 +115,10 @@ public final class Corpus {
             }
             current = files.get(fileIndex);
             String name = current.getFileName().toString();
+            if (name.endsWith(".parquet")) {
+                parquet = ParquetTexts.open(current);
+                return true;
+            }
             InputStream in = Files.newInputStream(current);
             if (name.endsWith(".xz")) {
                 try {
@@ -175,6 +191,9 @@ public final class Corpus {
         public void close() throws IOException {
             if (reader != null) {
                 reader.close();
+            }
+            if (parquet != null) {
+                parquet.close();
             }
         }
     }

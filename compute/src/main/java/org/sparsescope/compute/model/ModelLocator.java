@@ -138,7 +138,14 @@ public final class ModelLocator {
     }
 
     private static Optional<Path> snapshot(Path cache, String id) {
-        Path repo = cache.resolve(folderName(id));
+        return snapshot(cache.resolve(folderName(id)), ModelLocator::isModelFolder);
+    }
+
+    /**
+     * The snapshot of a hub cache repo folder ({@code models--…} or {@code datasets--…}) that {@code refs/main}
+     * names, else (a copied cache without refs) the newest one that {@code holds} accepts.
+     */
+    public static Optional<Path> snapshot(Path repo, java.util.function.Predicate<Path> holds) {
         Path snapshots = repo.resolve("snapshots");
         if (!Files.isDirectory(snapshots)) {
             return Optional.empty();
@@ -146,24 +153,47 @@ public final class ModelLocator {
         try {
             Path ref = repo.resolve("refs").resolve("main");
             if (Files.isRegularFile(ref)) {
-                Path s = snapshots.resolve(Files.readString(ref).trim());
-                if (isModelFolder(s)) {
+                Path s = snapshots.resolve(Files.readString(ref).trim()).normalize();
+                if (s.startsWith(snapshots) && holds.test(s)) {
                     return Optional.of(s.toAbsolutePath().normalize());
                 }
             }
-            // no refs/main (a copied cache): the newest snapshot that holds a model
             try (Stream<Path> all = Files.list(snapshots)) {
-                return all.filter(ModelLocator::isModelFolder)
-                        .max(Comparator.comparing(p -> {
-                            try {
-                                return Files.getLastModifiedTime(p).toMillis();
-                            } catch (IOException e) {
-                                return 0L;
-                            }
-                        })).map(p -> p.toAbsolutePath().normalize());
+                return all.filter(holds).max(Comparator.comparing(p -> {
+                    try {
+                        return Files.getLastModifiedTime(p).toMillis();
+                    } catch (IOException e) {
+                        return 0L;
+                    }
+                })).map(p -> p.toAbsolutePath().normalize());
             }
-        } catch (IOException e) {
+        } catch (IOException | java.nio.file.InvalidPathException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The local snapshot of a hub dataset ({@code datasets--ORG--NAME/snapshots/REV/}) holding Parquet files, for
+     * a dictionary whose {@code dataset_path} names one; nothing is downloaded.
+     */
+    public Optional<Path> findDataset(String datasetId) {
+        if (datasetId == null || !datasetId.matches("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?")) {
+            return Optional.empty();
+        }
+        for (Path cache : hubCaches) {
+            Optional<Path> s = snapshot(cache.resolve("datasets--" + datasetId.replace("/", "--")), ModelLocator::holdsParquet);
+            if (s.isPresent()) {
+                return s;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean holdsParquet(Path folder) {
+        try (Stream<Path> s = Files.walk(folder, 4)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".parquet"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

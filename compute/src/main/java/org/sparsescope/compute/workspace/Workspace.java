@@ -417,6 +417,19 @@ public final class Workspace {
         return c != null ? c : fallback;
     }
 
+    /**
+     * The corpus for a placement: {@code requested}; else the dataset its {@code dataset_path} names, when the
+     * local hub cache holds it (SAELens records the hub id it trained on); else the workspace's; else
+     * {@code fallback}.
+     */
+    public Path corpusFor(Placement p, Path requested, Path fallback) {
+        if (requested != null) {
+            return requested;
+        }
+        Optional<Path> dataset = locator().findDataset(p.provenance().datasetPath());
+        return dataset.orElseGet(() -> corpusFor(null, fallback));
+    }
+
     /** The key of the set a placement needs from {@code corpus}. */
     public ActivationCatalogue.SetKey keyFor(Placement p, Corpus corpus, HarvestOptions opts) throws IOException {
         requireReady(p);

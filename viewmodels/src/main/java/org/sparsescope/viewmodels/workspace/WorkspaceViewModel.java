@@ -322,7 +322,7 @@ public final class WorkspaceViewModel {
         if (e == null || pl == null || !pl.ready()) {
             return;
         }
-        Path text = corpus.get() != null ? corpus.get() : fallbackCorpus;
+        Path text = workspace.corpusFor(pl, null, corpus.get() != null ? corpus.get() : fallbackCorpus);
         if (text == null) {
             replace(id, e.withStatus(DictionaryEntry.Status.FAILED, "no corpus to harvest its activations from"));
             return;
