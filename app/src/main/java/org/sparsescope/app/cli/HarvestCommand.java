@@ -61,6 +61,9 @@ public final class HarvestCommand implements Callable<Integer> {
     @Option(names = "--document-starts", description = "one window at the start of each long-enough document instead of packing")
     boolean documentStarts;
 
+    @Option(names = "--prepend-bos", description = "each window is the model's BOS token, then window - 1 corpus tokens (SAELens's prepend_bos)")
+    boolean prependBos;
+
     @Option(names = "--json", description = "print the result as JSON")
     boolean json;
 
@@ -75,12 +78,15 @@ public final class HarvestCommand implements Callable<Integer> {
         if (shuffle) {
             opts = opts.shuffled(seed);
         }
+        if (prependBos) {
+            opts = opts.withPrependBos(true);
+        }
         if (documentStarts) {
             opts = opts.atDocumentStarts();
         }
         Corpus text = Corpus.open(corpus);
         try (LanguageModel lm = LanguageModel.load(model)) {
-            double matmulBefore = MatmulSpeed.gflopsPerSecond(lm.device(), 15);
+            double matmulBefore = MatmulSpeed.gflopsPerSecond(15);
             Cancellation cancel = new Cancellation();
             Thread hookThread = new Thread(cancel::cancel);
             Runtime.getRuntime().addShutdownHook(hookThread); // Ctrl-C stops at a chunk boundary
@@ -89,7 +95,7 @@ public final class HarvestCommand implements Callable<Integer> {
             bar.done();
             Runtime.getRuntime().removeShutdownHook(hookThread);
             // the yardstick: the mean of the matmul rate just before and just after the harvest
-            double matmul = (matmulBefore + MatmulSpeed.gflopsPerSecond(lm.device(), 15)) / 2;
+            double matmul = (matmulBefore + MatmulSpeed.gflopsPerSecond(15)) / 2;
             double flopsPerToken = 2.0 * (lm.hook(hook).layer() + 1) * lm.config().blockParams();
             try (ActivationSet set = ActivationSet.open(out)) {
                 var o = spec.commandLine().getOut();

@@ -50,7 +50,7 @@ public final class PerplexityCommand implements Callable<Integer> {
                 out.printf("windows            %d × %d tokens (%d targets)%n", p.windows(), p.window(), p.targets());
                 out.printf("mean cross-entropy %.6f nats/token%n", p.meanCrossEntropy());
                 out.printf("perplexity         %.4f%n", p.perplexity());
-                out.printf("time               %.2f s on %s%n", seconds, lm.device());
+                out.printf("time               %.2f s on %s%n", seconds, lm.deviceName());
             }
             return 0;
         }

@@ -53,6 +53,9 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--include-special-tokens", description = "keep BOS/EOT/padding positions among the examples (default: excluded, as SAEDashboard does)")
     boolean includeSpecialTokens;
 
+    @Option(names = "--exclude-special-tokens-from-stats", description = "also leave BOS/EOT/padding positions out of density, moments and histograms (default: every token counts)")
+    boolean statsExcludeSpecialTokens;
+
     @Option(names = "--json", description = "print everything as JSON")
     boolean json;
 
@@ -65,7 +68,8 @@ public final class StatsCommand implements Callable<Integer> {
             DictionaryMetrics.requireSameWidth(d, dict, set);
             long count = rows <= 0 || rows > set.rows() ? set.rows() : rows;
             AnalysisCache cache = target.workspace().cache();
-            FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0, !includeSpecialTokens);
+            FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0).withSpecialTokens(!includeSpecialTokens,
+                    statsExcludeSpecialTokens);
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
             boolean[] computed = {false};
             long t0 = System.nanoTime();
@@ -89,6 +93,7 @@ public final class StatsCommand implements Callable<Integer> {
                     m.put("hook", target.placement().at().hook());
                     m.put("activations", activations.toString());
                     m.put("special_tokens_excluded_from_examples", opts.excludeSpecialTokens());
+                    m.put("special_tokens_excluded_from_statistics", opts.statisticsExcludeSpecialTokens());
                     m.put("rows", s.rows());
                     m.put("seconds", seconds);
                     m.put("from_cache", !computed[0]);
@@ -111,7 +116,8 @@ public final class StatsCommand implements Callable<Integer> {
                 }
                 out.printf(Locale.ROOT, "%s (%s) on %d rows of %s: %s in %.2f s%n", dict, target.site(), s.rows(), activations,
                         computed[0] ? "computed" : "read from the cache", seconds);
-                out.printf(Locale.ROOT, "examples %s BOS/EOT/padding positions%n", opts.excludeSpecialTokens() ? "exclude" : "include");
+                out.printf(Locale.ROOT, "examples %s BOS/EOT/padding positions; statistics %s them%n", opts.excludeSpecialTokens() ? "exclude" : "include",
+                        opts.statisticsExcludeSpecialTokens() ? "exclude" : "include");
                 out.printf(Locale.ROOT, "FVU %.5f  MSE %.5g  L0 %.2f  dead %.4f  dense %.4f%n", r.metrics().fvu(), r.metrics().mse(),
                         r.metrics().l0(), r.metrics().deadFraction(), r.metrics().denseFraction());
                 out.printf(Locale.ROOT, "%7s %10s %10s %10s %10s %10s %10s  %s%n", "feature", "density", "mean", "max", "std", "skew", "kurtosis", "top tokens");

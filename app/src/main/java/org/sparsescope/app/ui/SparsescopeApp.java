@@ -125,6 +125,9 @@ public final class SparsescopeApp extends Application {
                 if (e.measured() && waiting.remove(e.id())) {
                     System.err.printf("sparsescope: %s placed on the frontier of %s %d ms after start%n", e.name(), e.site(),
                             System.currentTimeMillis() - jvmStart);
+                    if (waiting.isEmpty() && Boolean.getBoolean("sparsescope.exitAfterPlaced")) { // for start-up measurements
+                        Platform.exit();
+                    }
                 }
             }
         });

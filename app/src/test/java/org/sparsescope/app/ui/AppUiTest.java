@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javafx.geometry.Point2D;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
@@ -59,11 +58,7 @@ class AppUiTest {
     }
 
     private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        try {
-            WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out waiting for " + what + "; last error: " + app.vm().workspace().errorProperty().get());
-        }
+        FxWait.waitFor(what, seconds, condition, () -> app.vm().workspace().errorProperty().get());
     }
 
     private void openDemoAndWait() throws Exception {

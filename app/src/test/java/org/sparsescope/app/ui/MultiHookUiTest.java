@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
@@ -59,11 +58,7 @@ class MultiHookUiTest {
     }
 
     private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        try {
-            WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out waiting for " + what + "; last error: " + app.vm().workspace().errorProperty().get());
-        }
+        FxWait.waitFor(what, seconds, condition, () -> app.vm().workspace().errorProperty().get());
     }
 
     private static DictionaryEntry entry(Path p) throws Exception {

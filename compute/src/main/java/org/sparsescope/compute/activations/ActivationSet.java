@@ -357,6 +357,16 @@ public final class ActivationSet implements AutoCloseable {
         return tokens != null && manifest.window() > 0;
     }
 
+    /** A chunk's window starts, read from its file once. */
+    private Optional<long[]> windowsOf(int chunk) throws IOException {
+        Optional<long[]> windows = windowStarts.get(chunk);
+        if (windows == null) {
+            windows = chunks.get(chunk).windows();
+            windowStarts.put(chunk, windows);
+        }
+        return windows;
+    }
+
     /**
      * The text around a row: the ids of its window's tokens, the row's position in that window, and each
      * token's document index, so a view can stop context at a document boundary.
@@ -366,11 +376,7 @@ public final class ActivationSet implements AutoCloseable {
             return Optional.empty();
         }
         int c = chunkOf(row);
-        Optional<long[]> windows = windowStarts.get(c);
-        if (windows == null) {
-            windows = chunks.get(c).windows();
-            windowStarts.put(c, windows);
-        }
+        Optional<long[]> windows = windowsOf(c);
         if (windows.isEmpty()) {
             return Optional.empty();
         }
@@ -402,11 +408,7 @@ public final class ActivationSet implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             long row = start + i;
             int c = chunkOf(row);
-            Optional<long[]> windows = windowStarts.get(c);
-            if (windows == null) {
-                windows = chunks.get(c).windows();
-                windowStarts.put(c, windows);
-            }
+            Optional<long[]> windows = windowsOf(c);
             if (windows.isEmpty()) {
                 continue;
             }

@@ -69,6 +69,11 @@ public final class LanguageModel implements AutoCloseable {
         return tokenizer;
     }
 
+    /** Where the weights live, as the engine names it ("cpu()", "gpu(0)"), for reports outside compute. */
+    public String deviceName() {
+        return device().toString();
+    }
+
     public Device device() {
         return manager.getDevice();
     }

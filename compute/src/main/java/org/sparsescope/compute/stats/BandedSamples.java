@@ -29,11 +29,17 @@ final class BandedSamples {
         rnd = new SplittableRandom(seed);
     }
 
-    /** Host codes [b, n] of rows firstRow …; rows marked in {@code skipExamples} (may be null) count in the histograms only. */
-    void accept(float[] codes, int b, long firstRow, boolean[] skipExamples) {
+    /**
+     * Host codes [b, n] of rows firstRow …; rows marked in {@code skipExamples} are never sampled as examples, and
+     * rows marked in {@code skipHistogram} do not count in the histograms (either may be null).
+     */
+    void accept(float[] codes, int b, long firstRow, boolean[] skipExamples, boolean[] skipHistogram) {
         for (int i = 0; i < b; i++) {
             int base = i * n;
             boolean sample = skipExamples == null || !skipExamples[i];
+            if (skipHistogram != null && skipHistogram[i]) {
+                continue;
+            }
             for (int j = 0; j < n; j++) {
                 float v = codes[base + j];
                 if (v <= 0) {

@@ -27,16 +27,22 @@ public final class FeatureAnalysis {
      * @param histogramBins  bins of each feature's activation histogram
      * @param batchRows      rows encoded at once
      * @param excludeSpecialTokens examples (top and banded) skip BOS, end-of-text and padding positions, as
-     *                       SAEDashboard's and SAELens's {@code exclude_special_tokens} do; statistics and
-     *                       histograms stay over every token
+     *                       SAEDashboard's and SAELens's {@code exclude_special_tokens} do
+     * @param statisticsExcludeSpecialTokens the per-feature statistics (density, moments, histograms) skip them
+     *                       too; off by default, so the statistics are over every token as the reference defines them
      */
-    public record Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed, boolean excludeSpecialTokens) {
+    public record Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed, boolean excludeSpecialTokens,
+            boolean statisticsExcludeSpecialTokens) {
         public static Options defaults() {
-            return new Options(20, 10, 5, 32, 4096, 0, true);
+            return new Options(20, 10, 5, 32, 4096, 0, true, false);
         }
 
         public Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed) {
-            this(topK, bands, perBand, histogramBins, batchRows, seed, true);
+            this(topK, bands, perBand, histogramBins, batchRows, seed, true, false);
+        }
+
+        public Options withSpecialTokens(boolean excludeFromExamples, boolean excludeFromStatistics) {
+            return new Options(topK, bands, perBand, histogramBins, batchRows, seed, excludeFromExamples, excludeFromStatistics);
         }
     }
 
@@ -57,7 +63,8 @@ public final class FeatureAnalysis {
     public static FeatureReport run(Dictionary d, ActivationSet set, long start, long count, Options opts, Device device,
             ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         DictionaryMetrics.requireSameWidth(d, set.location(), set);
-        SpecialRows special = opts.excludeSpecialTokens() && set.hasTokens() ? (from, n) -> set.specialTokenRows(start + from, n) : null;
+        SpecialRows special = (opts.excludeSpecialTokens() || opts.statisticsExcludeSpecialTokens()) && set.hasTokens()
+                ? (from, n) -> set.specialTokenRows(start + from, n) : null;
         return run(d, (from, n) -> set.readRows(start + from, n), special, start, count, opts, device, progress, cancel);
     }
 
@@ -72,7 +79,9 @@ public final class FeatureAnalysis {
         int n = d.dSae(), dIn = d.dIn();
         // float64 moments of a [B, n] batch need several B·n·8-byte arrays: keep each under ~128 MiB
         int batchRows = (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
-        opts = new Options(opts.topK(), opts.bands(), opts.perBand(), opts.histogramBins(), batchRows, opts.seed(), opts.excludeSpecialTokens());
+        opts = new Options(opts.topK(), opts.bands(), opts.perBand(), opts.histogramBins(), batchRows, opts.seed(), opts.excludeSpecialTokens(),
+                opts.statisticsExcludeSpecialTokens());
+        boolean skipInExamples = opts.excludeSpecialTokens(), skipInStatistics = opts.statisticsExcludeSpecialTokens();
         MomentAccumulator moments = new MomentAccumulator(n);
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
@@ -87,9 +96,9 @@ public final class FeatureAnalysis {
                     NDArray xa = scope.create(x, new Shape(b, dIn));
                     NDArray c = codec.encode(xa);
                     metrics.accept(x, xa, c, codec.decode(c));
-                    moments.accept(c);
                     boolean[] skip = special == null ? null : special.of(from, b);
-                    top.accept(skip == null ? c : c.mul(scope.create(keepMask(skip), new Shape(b, 1))), firstRow + from);
+                    moments.accept(skip != null && skipInStatistics ? keptRows(scope, c, skip) : c);
+                    top.accept(skip != null && skipInExamples ? c.mul(scope.create(keepMask(skip), new Shape(b, 1))) : c, firstRow + from);
                 }
                 progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 1, " + (from + b) + " / " + count + " rows"));
@@ -100,8 +109,9 @@ public final class FeatureAnalysis {
                 int b = (int) Math.min(opts.batchRows(), count - from);
                 float[] x = rows.read(from, b);
                 try (NDManager scope = weights.newSubManager()) {
+                    boolean[] skip = special == null ? null : special.of(from, b);
                     banded.accept(codec.encode(scope.create(x, new Shape(b, dIn))).toFloatArray(), b, firstRow + from,
-                            special == null ? null : special.of(from, b));
+                            skipInExamples || skipInStatistics ? skip : null, skipInStatistics ? skip : null);
                 }
                 progress.onProgress(Progress.of(count + from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 2, " + (from + b) + " / " + count + " rows"));
@@ -117,6 +127,21 @@ public final class FeatureAnalysis {
             m[i] = skip[i] ? 0f : 1f;
         }
         return m;
+    }
+
+    /** The rows of codes [B, n] not marked in {@code skip}, as [kept, n]. */
+    private static NDArray keptRows(NDManager scope, NDArray codes, boolean[] skip) {
+        int kept = 0;
+        for (boolean k : skip) {
+            kept += k ? 0 : 1;
+        }
+        long[] idx = new long[kept];
+        for (int i = 0, j = 0; i < skip.length; i++) {
+            if (!skip[i]) {
+                idx[j++] = i;
+            }
+        }
+        return codes.get(new ai.djl.ndarray.index.NDIndex("{}", scope.create(idx)));
     }
 
     /** Statistics and top examples of codes fed batch by batch, for callers that encode themselves. */

@@ -58,12 +58,10 @@ public final class ResearcherWorld {
         Files.createDirectories(sparsifyHookpoint);
         Files.writeString(sparsifyRun.resolve("config.json"), "{\"model\": \"" + GPT2_ID + "\", \"dataset\": \"reference corpus\", \"ctx_len\": 64}");
         Files.writeString(sparsifyHookpoint.resolve("cfg.json"), "{\"activation\": \"topk\", \"num_latents\": 128, \"k\": 8, \"d_in\": 256}");
-        Random r = new Random(12);
-        Map<String, Tensor> sp = new LinkedHashMap<>();
-        sp.put("encoder.weight", random(r, 128, 256, 0.06f));
-        sp.put("encoder.bias", Tensor.ofFloats(new long[] {128}, new float[128]));
-        sp.put("W_dec", unitRows(random(r, 128, 256, 1f)));
-        sp.put("b_dec", Tensor.ofFloats(new long[] {256}, new float[256]));
+        // sparsify's layout: the encoder as [n, d] under the torch Linear's names
+        Map<String, Tensor> sp = randomStandard(12);
+        sp.put("encoder.weight", transpose(sp.remove("W_enc")));
+        sp.put("encoder.bias", sp.remove("b_enc"));
         Safetensors.write(sparsifyHookpoint.resolve("sae.safetensors"), sp);
 
         dictionaryLearning = dicts.resolve("neox-resid2-dictionary-learning");
@@ -85,17 +83,26 @@ public final class ResearcherWorld {
     /** A SAELens folder of a random standard dictionary (256 → 128). */
     public static void writeSaeLens(Path dir, String model, String hook, boolean prependBos, int context, long seed) throws IOException {
         Files.createDirectories(dir);
+        Safetensors.write(dir.resolve("sae_weights.safetensors"), randomStandard(seed));
+        Files.writeString(dir.resolve("cfg.json"), "{\"architecture\": \"standard\", \"d_in\": 256, \"d_sae\": 128, \"dtype\": \"float32\","
+                + " \"apply_b_dec_to_input\": true, \"normalize_activations\": \"none\", \"metadata\": {\"model_name\": \"" + model
+                + "\", \"hook_name\": \"" + hook + "\", \"hook_head_index\": null, \"prepend_bos\": " + prependBos + ", \"context_size\": " + context
+                + ", \"dataset_path\": \"reference corpus\", \"sae_lens_version\": \"6.18.0\"}}");
+    }
+
+    /** A random standard dictionary 256 → 128 in SAELens's names: W_enc small Gaussian, unit decoder rows, zero biases. */
+    private static Map<String, Tensor> randomStandard(long seed) {
         Random r = new Random(seed);
         Map<String, Tensor> t = new LinkedHashMap<>();
         t.put("W_enc", random(r, 256, 128, 0.06f));
         t.put("b_enc", Tensor.ofFloats(new long[] {128}, new float[128]));
         t.put("W_dec", unitRows(random(r, 128, 256, 1f)));
         t.put("b_dec", Tensor.ofFloats(new long[] {256}, new float[256]));
-        Safetensors.write(dir.resolve("sae_weights.safetensors"), t);
-        Files.writeString(dir.resolve("cfg.json"), "{\"architecture\": \"standard\", \"d_in\": 256, \"d_sae\": 128, \"dtype\": \"float32\","
-                + " \"apply_b_dec_to_input\": true, \"normalize_activations\": \"none\", \"metadata\": {\"model_name\": \"" + model
-                + "\", \"hook_name\": \"" + hook + "\", \"hook_head_index\": null, \"prepend_bos\": " + prependBos + ", \"context_size\": " + context
-                + ", \"dataset_path\": \"reference corpus\", \"sae_lens_version\": \"6.18.0\"}}");
+        return t;
+    }
+
+    private static Tensor transpose(Tensor t) {
+        return org.sparsescope.compute.dictionary.HostTensors.transpose(t);
     }
 
     private static Tensor random(Random r, int rows, int cols, float scale) {

@@ -131,6 +131,37 @@ class WorkspaceProvenanceTest {
     }
 
     @Test
+    void specialTokensLeaveTheExamplesByDefaultAndTheStatisticsWhenAsked() throws Exception {
+        Dictionary d = DictionaryFiles.read(world.saeLens);
+        try (ActivationSet s = ActivationSet.open(sets.get("saelens"))) {
+            boolean[] special = s.specialTokenRows(0, (int) s.rows());
+            long specials = 0;
+            for (boolean b : special) {
+                specials += b ? 1 : 0;
+            }
+            assertTrue(specials >= s.rows() / 64, "at least every window's BOS: " + specials);
+            var opts = org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults();
+            var byDefault = org.sparsescope.compute.stats.FeatureAnalysis.run(d, s, 0, s.rows(), opts, x -> { }, new Cancellation());
+            assertEquals(s.rows(), byDefault.stats().rows(), "statistics over every token");
+            for (long[] rows : byDefault.top().rows()) {
+                for (long r : rows) {
+                    assertFalse(special[(int) r], "no example on a special token (row " + r + ")");
+                }
+            }
+            var both = org.sparsescope.compute.stats.FeatureAnalysis.run(d, s, 0, s.rows(), opts.withSpecialTokens(true, true), x -> { }, new Cancellation());
+            assertEquals(s.rows() - specials, both.stats().rows());
+            var all = org.sparsescope.compute.stats.FeatureAnalysis.run(d, s, 0, s.rows(), opts.withSpecialTokens(false, false), x -> { }, new Cancellation());
+            boolean someSpecial = false;
+            for (long[] rows : all.top().rows()) {
+                for (long r : rows) {
+                    someSpecial |= special[(int) r];
+                }
+            }
+            assertTrue(someSpecial, "the BOS row's large activations are among the examples when kept");
+        }
+    }
+
+    @Test
     void noDictionaryIsAcceptedWithAnotherPairsSetOrModel() throws Exception {
         int refused = 0;
         for (var d : placements.entrySet()) {
