@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
-        subcommands = {PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, StatsCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, Sparsescope.Version.class, PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, StatsCommand.class,
                 SpliceCommand.class, AblateCommand.class, CompareCommand.class, WorkspaceCommand.class, ScreenshotsCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
@@ -68,11 +68,31 @@ public final class Sparsescope implements Callable<Integer> {
     @CommandLine.Option(names = "--screenshot", paramLabel = "FILE", description = "where --smoke-test writes its screenshot (default: smoke-test.png)")
     java.nio.file.Path screenshot = java.nio.file.Path.of("smoke-test.png");
 
+    /** {@code sparsescope version}: the version, on its own line. */
+    @Command(name = "version", description = "Print the version and exit.")
+    static final class Version implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().println(spec.parent().version()[0]);
+            return 0;
+        }
+    }
+
     /** The main job: the desktop app on the default workspace with the embedded demo, opening any PATHs given. */
     @Override
     public Integer call() throws Exception {
         if (smokeTest != null) {
             return org.sparsescope.app.ui.SmokeTest.run(smokeTest, screenshot, spec.commandLine().getOut());
+        }
+        for (java.nio.file.Path p : paths) {
+            // a word that is no file is a mistyped command, not something to open in a window
+            if (!java.nio.file.Files.exists(org.sparsescope.compute.dictionary.DictionaryFiles.Location.of(p).path())) {
+                spec.commandLine().getErr().println("sparsescope: '" + p + "' is neither a command nor a file; the commands are listed by: sparsescope help");
+                return 2;
+            }
         }
         javafx.application.Application.launch(org.sparsescope.app.ui.SparsescopeApp.class,
                 paths.stream().map(java.nio.file.Path::toString).toArray(String[]::new));

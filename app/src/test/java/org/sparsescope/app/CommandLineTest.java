@@ -85,6 +85,19 @@ class CommandLineTest {
     }
 
     @Test
+    void helpAndVersionAreCommandsAndAWordThatIsNoFileIsAMistakeNotAWindow() {
+        Run help = run("help");
+        assertEquals(0, help.status(), help.err());
+        assertTrue(help.out().contains("Commands:") && help.out().contains("workspace"), help.out());
+        Run version = run("version");
+        assertEquals(0, version.status());
+        assertEquals("sparsescope 0.1.0", version.out().strip());
+        Run word = run("halp");
+        assertEquals(2, word.status(), "no window is started for it");
+        assertTrue(word.err().contains("'halp' is neither a command nor a file") && word.err().contains("sparsescope help"), word.err());
+    }
+
+    @Test
     void aDictionaryComparedWithItselfHasMmcsOne() {
         String d = Reference.path("saes/l1_5.01e-04").toString();
         Run r = run("compare", "--dict", d, "--dict", d, "--json");

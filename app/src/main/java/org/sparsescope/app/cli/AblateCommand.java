@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "ablate", mixinStandardHelpOptions = true,
-        description = {"Remove features (or steer along one) and report the change in cross-entropy and perplexity,",
-                "with the tokens whose loss changed most."})
+        description = {"Remove features (or steer along one) and report the change in cross-entropy and perplexity, with the "
+                + "tokens whose loss changed most."})
 public final class AblateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -25,7 +25,7 @@ public final class BenchCommand {
 
     @Command(name = "ui", mixinStandardHelpOptions = true,
             description = {"The window with a large dictionary: open with a warm cache, sort the feature table, pan the density plot.",
-                    "Needs a display: xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope bench ui"})
+                "Needs a display: xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope bench ui"})
     public static final class Ui implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -110,9 +110,10 @@ public final class BenchCommand {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Training throughput (tokens/s) of one dictionary and of a sweep trained together, with the float32 matmul",
-                    "GFLOP/s of the same run. FLOPs are counted as 6·d·n per token per dictionary.",
-                    "An activation set comes from e.g.: sparsescope harvest --model M --hook blocks.2.hook_resid_post --corpus C --tokens 500000 --shuffle --out DIR"})
+            description = {"Training throughput (tokens/s) of one dictionary and of a sweep trained together, with the float32 "
+                    + "matmul GFLOP/s of the same run. FLOPs are counted as 6·d·n per token per dictionary.",
+                "An activation set comes from e.g.: sparsescope harvest --model M --hook blocks.2.hook_resid_post "
+                        + "--corpus C --tokens 500000 --shuffle --out DIR"})
     public static final class Train implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;

@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Per-feature statistics (density, mean, max, std, skew, kurtosis), metrics and examples of a dictionary",
-                "on an activation set; cached in the workspace, so a second run is a file read."})
+        description = {"Per-feature statistics (density, mean, max, std, skew, kurtosis), metrics and examples of a "
+                + "dictionary on an activation set; cached in the workspace, so a second run is a file read."})
 public final class StatsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

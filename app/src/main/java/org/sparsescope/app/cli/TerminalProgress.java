@@ -4,19 +4,41 @@ import java.io.PrintWriter;
 import org.sparsescope.compute.work.Progress;
 import org.sparsescope.compute.work.ProgressListener;
 
-/** A one-line progress bar on the terminal (stderr), redrawn at most every 200 ms. */
+/**
+ * Progress on stderr: a one-line bar redrawn at most every 200 ms on a terminal; plain lines, one per 10% and at
+ * most one every 5 s, when output goes to a file or a pipe (a log should not fill with carriage returns).
+ */
 final class TerminalProgress implements ProgressListener {
     private static final int WIDTH = 30;
     private final PrintWriter err;
+    private final boolean terminal;
     private long lastDraw;
+    private int lastTenth = -1;
 
     TerminalProgress(PrintWriter err) {
+        this(err, System.console() != null);
+    }
+
+    TerminalProgress(PrintWriter err, boolean terminal) {
         this.err = err;
+        this.terminal = terminal;
     }
 
     @Override
     public void onProgress(Progress p) {
         long now = System.nanoTime();
+        if (!terminal) {
+            int tenth = (int) Math.floor(p.fraction() * 10);
+            if (tenth == lastTenth || (now - lastDraw < 5_000_000_000L && p.fraction() < 1.0 && lastTenth >= 0 && tenth < 10)) {
+                return;
+            }
+            lastTenth = tenth;
+            lastDraw = now;
+            String rate = Double.isNaN(p.perSecond()) ? "" : String.format(" %,.0f %s", p.perSecond(), p.unit());
+            err.printf("%5.1f%%%s  %s%n", 100 * p.fraction(), rate, p.message());
+            err.flush();
+            return;
+        }
         if (now - lastDraw < 200_000_000L && p.fraction() < 1.0) {
             return;
         }
@@ -30,7 +52,9 @@ final class TerminalProgress implements ProgressListener {
     }
 
     void done() {
-        err.println();
+        if (terminal) {
+            err.println();
+        }
         err.flush();
     }
 

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "workspace", mixinStandardHelpOptions = true,
-        description = {"What a workspace holds: models (where found), activation sets (model, hook, rows, corpus) and",
-                "dictionaries with their model, hook and set."})
+        description = {"What a workspace holds: models (where found), activation sets (model, hook, rows, corpus) and "
+                + "dictionaries with their model, hook and set."})
 public final class WorkspaceCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
