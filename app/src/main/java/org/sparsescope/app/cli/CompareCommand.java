@@ -70,7 +70,7 @@ public final class CompareCommand implements Callable<Integer> {
             m.put("b", dicts.get(1).toString());
             m.put("a_site", pa.describe());
             m.put("b_site", pb.describe());
-            m.put("direction", "mean over A's features of the max cosine similarity to B's decoder rows");
+            m.put("direction", "mean over A's features of the best match in B");
             m.put("mmcs", c.meanMaxCosine());
             m.put("histogram", Map.of("lo", 0, "hi", 1, "counts", c.histogram().counts()));
             m.put("mcs", c.maxCosine());
@@ -80,7 +80,8 @@ public final class CompareCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "A %s (%d features, %s)  B %s (%d features, %s)%n", dicts.get(0), a.dSae(), pa.describe(), dicts.get(1), b.dSae(),
                 pb.describe());
-        out.printf(Locale.ROOT, "MMCS %.4f (mean over A's features of the max cosine similarity to B's decoder rows)%n", c.meanMaxCosine());
+        out.printf(Locale.ROOT, "MMCS A → B %.4f (mean over A's features of the best match in B; give the smaller dictionary first for the seed's direction)%n",
+                c.meanMaxCosine());
         long max = java.util.Arrays.stream(c.histogram().counts()).max().orElse(1);
         for (int i = 0; i < c.histogram().bins(); i++) {
             double lo = c.histogram().lo() + i * c.histogram().binWidth();

@@ -40,7 +40,8 @@ final class FrontierPane extends BorderPane {
         compare.disableProperty().bind(javafx.beans.binding.Bindings.size(vm.frontier().selection()).isNotEqualTo(2));
         compare.setOnAction(e -> vm.frontier().compareSelected());
         vm.frontier().comparisonProperty().addListener((o, was, r) -> info.setText(String.format(Locale.ROOT,
-                "%s vs %s: MMCS %.4f (%d features ≥ 0.9)", r.a(), r.b(), r.meanMaxCosine(), r.matchedAbove09())));
+                "MMCS %s → %s: %.4f (mean over %s's features of the best match in %s; %d ≥ 0.9)", r.a(), r.b(), r.meanMaxCosine(), r.a(), r.b(),
+                r.matchedAbove09())));
         ComboBox<HookPair> pair = new ComboBox<>(vm.frontier().pairs());
         pair.setId("pairSelector");
         pair.setPromptText("no dictionaries placed yet");

@@ -31,7 +31,10 @@ public final class FrontierViewModel {
     private final Background background;
     private final WorkspaceViewModel workspace;
 
-    /** Two dictionaries compared: the mean over a's features of the best cosine with b's, and how many reach 0.9. */
+    /**
+     * Two dictionaries compared: MMCS is the mean over A's features of the best cosine similarity with B's decoder
+     * rows (A the smaller, as the seed compared with the larger), and how many of A's features reach 0.9.
+     */
     public record Comparison(String a, String b, double meanMaxCosine, long matchedAbove09) {
     }
 
@@ -112,10 +115,14 @@ public final class FrontierViewModel {
         if (selection.size() != 2) {
             return;
         }
-        DictionaryEntry a = workspace.find(selection.get(0)), b = workspace.find(selection.get(1));
-        if (a == null || b == null) {
+        DictionaryEntry first = workspace.find(selection.get(0)), second = workspace.find(selection.get(1));
+        if (first == null || second == null) {
             return;
         }
+        // the seed's direction (run_mmcs_with_larger): A is the smaller dictionary; equal sizes keep the list's order
+        boolean swap = second.dSae() < first.dSae()
+                || (second.dSae() == first.dSae() && workspace.dictionaries().indexOf(second) < workspace.dictionaries().indexOf(first));
+        DictionaryEntry a = swap ? second : first, b = swap ? first : second;
         if (a.pairKey() == null || !a.pairKey().equals(b.pairKey())) {
             workspace.fail(new IllegalArgumentException(a.name() + " reads " + a.site() + " and " + b.name() + " reads " + b.site()
                     + ": decoder directions of different hooks or models are not comparable"));
