@@ -64,15 +64,27 @@ public final class DictionaryFiles {
 
     /** Every dictionary at {@code path}: a folder or a file of any known layout; {@code #i} picks one entry. */
     public static List<Dictionary> readAll(Path path) throws IOException {
-        Location at = Location.of(path);
+        Location at = locate(path);
         List<Dictionary> all = format(at.path()).read(folderOrFile(at.path()));
         return pick(at, all);
     }
 
     /** What the files say of model and hook for the dictionary at {@code path} (one entry when {@code #i} is given). */
     public static List<Provenance> provenance(Path path) throws IOException {
-        Location at = Location.of(path);
+        Location at = locate(path);
         return pick(at, format(at.path()).provenance(folderOrFile(at.path())));
+    }
+
+    /** {@link Location#of}, refusing an entry that is not a number ("learned_dicts.pt#x") by name rather than as a missing file. */
+    private static Location locate(Path path) throws DictionaryFormatException {
+        Location at = Location.of(path);
+        String s = path.toString();
+        int hash = s.lastIndexOf('#');
+        if (at.entry() < 0 && hash > 0 && !Files.exists(path) && Files.exists(Path.of(s.substring(0, hash)))) {
+            throw new DictionaryFormatException(Path.of(s.substring(0, hash)), "entry '#" + s.substring(hash + 1)
+                    + "' is not a number; entries are picked as " + s.substring(0, hash) + "#0, #1, …");
+        }
+        return at;
     }
 
     private static <T> List<T> pick(Location at, List<T> all) throws DictionaryFormatException {

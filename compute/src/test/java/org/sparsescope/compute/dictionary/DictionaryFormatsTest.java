@@ -4,6 +4,7 @@ import org.sparsescope.compute.dictionary.format.SaeLensFormat;
 import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +86,46 @@ class DictionaryFormatsTest {
         assertEquals(2, seed.size());
         assertEquals("0.004114202978752843", seed.get(1).info().metadata().get("l1_alpha"));
         assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(Reference.path("formats/seed/learned_dicts.pt")));
+    }
+
+    @Test
+    void aPlainTorchStateDictIsAStandardDictionaryWithTheSameCodesAsItsSaeLensFolder() throws Exception {
+        Dictionary fromPt = DictionaryFiles.read(Reference.path("chunks/sae_state_dict.pt"));
+        Dictionary saeLens = DictionaryFiles.read(Reference.path("saes/l1_5.01e-04"));
+        assertEquals("standard", fromPt.architecture());
+        assertEquals(org.sparsescope.compute.dictionary.Provenance.StatedBy.NOBODY, fromPt.info().provenance().statedBy(), "it names no hook");
+        float[] x = Safetensors.readAll(Reference.path("formats/expected.safetensors")).get("input").floats();
+        float[][] a = run(fromPt, x, 64), b = run(saeLens, x, 64);
+        assertClose(b[0], a[0], 1e-6, "codes");
+        assertClose(b[1], a[1], 1e-6, "reconstruction");
+    }
+
+    @ParameterizedTest(name = "a cfg.json of {0} is a typed error saying so")
+    @CsvSource(delimiter = '|', value = {
+        "random bytes | not UTF-8",
+        "plain text | not valid JSON (at line 1 column",
+        "{\"foo\": 1} | lacks \"d_in\"",
+        "{\"d_in\": \"many\", \"d_sae\": 1024} | \"d_in\" should be an integer"})
+    void aBadCfgJsonNamesTheFileAndTheProblem(String what, String expected) throws Exception {
+        Path dir = tmp.resolve(what.replaceAll("\\W", "_"));
+        Files.createDirectories(dir);
+        Files.copy(Reference.path("saes/l1_5.01e-04/sae_weights.safetensors"), dir.resolve("sae_weights.safetensors"));
+        byte[] bytes = switch (what) {
+            case "random bytes" -> new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, (byte) 0x81, 0x7f, (byte) 0xc3, 0x28};
+            case "plain text" -> "these are my notes on the run".getBytes(StandardCharsets.UTF_8);
+            default -> what.getBytes(StandardCharsets.UTF_8);
+        };
+        Files.write(dir.resolve("cfg.json"), bytes);
+        DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(dir));
+        assertTrue(e.getMessage().contains(dir.resolve("cfg.json").toString()) && e.getMessage().contains(expected), e.getMessage());
+        assertFalse(e.getMessage().contains("setStrictness"), "no parser advice: " + e.getMessage());
+    }
+
+    @Test
+    void anEntryThatIsNotANumberIsSaidSoNotCalledMissing() {
+        Path f = Reference.path("formats/seed/learned_dicts.pt");
+        DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(Path.of(f + "#x")));
+        assertTrue(e.getMessage().contains("'#x' is not a number") && e.getMessage().contains(f + "#0"), e.getMessage());
     }
 
     @Test

@@ -30,8 +30,14 @@ final class Json {
         } catch (CharacterCodingException e) {
             throw new DictionaryFormatException(file, "not UTF-8 text");
         } catch (JsonParseException e) {
-            throw new DictionaryFormatException(file, "malformed JSON: " + e.getMessage());
+            throw new DictionaryFormatException(file, "not valid JSON" + where(e.getMessage()));
         }
+    }
+
+    /** " (at line L column C)" from a parser's message, without its advice on parser settings. */
+    static String where(String parserMessage) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("line (\\d+) column (\\d+)").matcher(parserMessage == null ? "" : parserMessage);
+        return m.find() ? " (at line " + m.group(1) + " column " + m.group(2) + ")" : "";
     }
 
     /** The object at {@code key}, or an empty one when absent or of another type. */

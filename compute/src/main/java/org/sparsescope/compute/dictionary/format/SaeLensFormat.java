@@ -71,6 +71,12 @@ public final class SaeLensFormat implements DictionaryFormat {
         }
         JsonObject cfg = Json.read(cfgFile);
         JsonObject meta = Json.object(cfg, "metadata");
+        for (String required : new String[] {"d_in", "d_sae"}) {
+            if (!cfg.has(required)) {
+                throw new DictionaryFormatException(cfgFile, "is no SAELens cfg: it lacks \"" + required + "\" (found the keys "
+                        + new java.util.TreeSet<>(cfg.keySet()) + ")");
+            }
+        }
         String arch = Json.str(cfgFile, cfg, "architecture", "standard");
         String norm = Json.str(cfgFile, cfg, "normalize_activations", "none");
         if (!norm.equals("none")) {

@@ -40,7 +40,7 @@ public final class SeedFormat implements DictionaryFormat {
         if (Files.isDirectory(path)) {
             return Files.isRegularFile(path.resolve(FILE));
         }
-        return Files.isRegularFile(path) && path.getFileName().toString().endsWith(".pt");
+        return Files.isRegularFile(path) && path.getFileName().toString().endsWith(".pt"); // after StateDictFormat, which takes plain state dicts
     }
 
     private static Path file(Path path) {
@@ -57,7 +57,9 @@ public final class SeedFormat implements DictionaryFormat {
         Path file = file(path);
         Object root = TorchFile.read(file, CLASSES);
         if (!(root instanceof List<?> list)) {
-            throw new DictionaryFormatException(file, "expected a list of (dictionary, hyperparameters) pairs");
+            throw new DictionaryFormatException(file, "expected the research code's list of (dictionary, hyperparameters) pairs, found "
+                    + (root instanceof java.util.Map<?, ?> m ? "a dict with the keys " + new java.util.TreeSet<>(m.keySet().stream().map(String::valueOf).toList())
+                    : root == null ? "nothing" : "a " + root.getClass().getSimpleName()));
         }
         List<Dictionary> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {

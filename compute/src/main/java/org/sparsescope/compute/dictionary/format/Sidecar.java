@@ -26,14 +26,29 @@ public final class Sidecar {
         AtomicFile.writeString(dir.resolve(FILE), GSON.toJson(content == null ? Map.of() : content));
     }
 
-    /** The SHA-256 of the model weights the dictionary was trained on, when the app trained it. */
-    public static Optional<String> modelHash(Path dictionaryDir) throws IOException {
+    /** The weights a dictionary the app trained was trained on: their SHA-256, and the folder they were in then. */
+    public record TrainedOn(String modelSha256, Path modelFolder) {
+    }
+
+    /** What the sidecar says the dictionary was trained on, when the app trained it. */
+    public static Optional<TrainedOn> trainedOn(Path dictionaryDir) throws IOException {
         Path file = dictionaryDir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
         JsonObject prov = Json.object(Json.read(file), "provenance");
-        return Optional.ofNullable(Json.str(file, prov, "model_sha256", null));
+        String sha = Json.str(file, prov, "model_sha256", null);
+        if (sha == null) {
+            return Optional.empty();
+        }
+        String folder = Json.str(file, prov, "model", null);
+        Path p = null;
+        try {
+            p = folder == null ? null : Path.of(folder);
+        } catch (java.nio.file.InvalidPathException e) {
+            // a path of another system: the name in cfg.json must find it
+        }
+        return Optional.of(new TrainedOn(sha, p));
     }
 
     /**
