@@ -12,6 +12,18 @@ public final class Devices {
         return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     }
 
+    /** What computes, in words for an About box: the device, the engine and its version, and its CPU threads. */
+    public static String describe() {
+        Engine e = Engine.getInstance();
+        String threads;
+        try {
+            threads = ai.djl.pytorch.jni.JniUtils.getNumThreads() + " CPU threads";
+        } catch (RuntimeException | UnsatisfiedLinkError ex) {
+            threads = Runtime.getRuntime().availableProcessors() + " CPUs";
+        }
+        return (e.getGpuCount() > 0 ? "GPU (" + e.getGpuCount() + " found), " : "CPU, ") + e.getEngineName() + " " + e.getVersion() + ", " + threads;
+    }
+
     /** The preferred device's name ("cpu()", "gpu(0)"), for reports outside compute. */
     public static String preferredName() {
         return preferred().toString();

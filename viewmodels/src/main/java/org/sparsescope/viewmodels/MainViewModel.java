@@ -93,6 +93,11 @@ public final class MainViewModel implements AutoCloseable {
         return openDictionary.getReadOnlyProperty();
     }
 
+    /** Where compute runs, for the About box: device, engine and version, CPU threads. */
+    public String computeDescription() {
+        return org.sparsescope.compute.Devices.describe();
+    }
+
     /** "model @ hook" of the open dictionary, for the feature views' headers. */
     public ReadOnlyObjectProperty<String> openSiteProperty() {
         return openSite.getReadOnlyProperty();

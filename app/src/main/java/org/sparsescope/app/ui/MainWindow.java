@@ -295,8 +295,8 @@ public final class MainWindow {
         theme.setOnAction(e -> toggleTheme());
         MenuItem about = new MenuItem("About Sparsescope");
         about.setOnAction(e -> new Alert(Alert.AlertType.INFORMATION,
-                "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nWorkspace: "
-                        + vm.workspace().workspaceDirProperty().get()).show());
+                "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nCompute: " + vm.computeDescription()
+                        + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get()).show());
         return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, quit), new Menu("View", null, theme), new Menu("Help", null, about));
     }
 

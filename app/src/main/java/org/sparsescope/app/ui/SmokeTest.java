@@ -13,6 +13,16 @@ public final class SmokeTest {
     private SmokeTest() {
     }
 
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(SmokeTest.class).warn("smoke-test workspace {} not removed: {}", dir, e.getMessage());
+        }
+    }
+
     public static int run(Path dictionary, Path screenshot, PrintWriter out) throws Exception {
         Path ws = Files.createTempDirectory("sparsescope-smoke");
         Path folder = screenshot.toAbsolutePath().getParent();
@@ -56,6 +66,7 @@ public final class SmokeTest {
             return 1;
         } finally {
             s.close();
+            deleteTree(ws); // a smoke test leaves nothing behind
         }
     }
 }

@@ -214,8 +214,9 @@ public final class Trainer {
         meta.put("l1_coefficient", Double.toString(member.l1()));
         Manifest harvested = set.manifest();
         // the set's harvest conditions become the dictionary's training conditions, as SAELens records them
-        Provenance provenance = new Provenance(harvested.model(), set.hook(), null, harvested.prependsBos(), harvested.window(),
-                harvested.corpus(), null);
+        // cfg.json names the model portably (its hub id, else its folder's name); the sidecar keeps this machine's path
+        Provenance provenance = new Provenance(portableModelName(harvested.model()), set.hook(), null, harvested.prependsBos(), harvested.window(),
+                portableName(harvested.corpus()), null);
         DictionaryInfo info = new DictionaryInfo(provenance, "Sparsescope trainer", meta);
         Dictionary d = e.dictionary(m, info);
         DictionaryMetrics held = opts.heldOutRows() > 0
@@ -250,6 +251,22 @@ public final class Trainer {
         Path dir = outDir.resolve(member.name());
         SaeLensWriter.save(d, dir, sidecar);
         return new Trained(member, dir, d, held);
+    }
+
+    private static String portableModelName(String folder) {
+        if (Manifest.UNKNOWN.equals(folder)) {
+            return null;
+        }
+        Path p = Path.of(folder);
+        return org.sparsescope.compute.model.ModelLocator.hubIdOf(p).orElse(portableName(folder));
+    }
+
+    private static String portableName(String path) {
+        if (path == null || Manifest.UNKNOWN.equals(path)) {
+            return null;
+        }
+        Path name = Path.of(path).getFileName();
+        return name == null ? path : name.toString();
     }
 
     // ---------------------------------------------------------------- checkpoints

@@ -233,38 +233,39 @@ public final class Workspace {
         }
         ModelLocator locator = locator();
         Optional<Path> folder = locator.find(p.model());
+        Optional<Sidecar.TrainedOn> trainedOn = sidecarTrainedOn(path);
+        if (trainedOn.isPresent()) {
+            // the app trained it: the weights it was trained on decide, found by name or where they were then
+            String want = trainedOn.get().modelSha256();
+            if (folder.isEmpty() || !modelHash(folder.get()).equals(want)) {
+                Path then = trainedOn.get().modelFolder();
+                folder = then != null && ModelLocator.find(then) && modelHash(then).equals(want) ? Optional.of(then) : Optional.empty();
+            }
+            if (folder.isEmpty()) {
+                return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
+                        new ModelNotFoundException(path, p.model() + "' with the weights it was trained on (sha256 " + want.substring(0, 12) + "…)",
+                                locator.searched(p.model())));
+            }
+        }
         if (folder.isEmpty()) {
             return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
                     new ModelNotFoundException(path, p.model(), locator.searched(p.model())));
         }
         String hash = modelHash(folder.get());
-        Optional<String> trainedOn = sidecarModelHash(path);
-        if (trainedOn.isPresent() && !trainedOn.get().equals(hash)) {
-            // the app trained it on other weights than the folder its cfg names now holds
-            return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
-                    new ModelNotFoundException(path, p.model() + "' with the weights it was trained on (sha256 " + trainedOn.get().substring(0, 12)
-                            + "…; " + folder.get() + " now holds other weights)", locator.searched(p.model())));
-        }
         return new Placement(path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
     }
 
-    /** A model named by its folder's path is shown by a shorter name; a hub id or short name as written. */
+    /** A hub id or a name bound here is shown as written; a path or a bare folder name by {@link #displayName}. */
     private String label(String named, Path folder) {
-        try {
-            if (Path.of(named).toAbsolutePath().normalize().equals(folder)) {
-                return displayName(folder);
-            }
-        } catch (java.nio.file.InvalidPathException e) {
-            // not a path: a hub id or a name
-        }
-        return named;
+        boolean hubId = named.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*") && !Files.exists(Path.of(named));
+        return hubId || models().containsKey(named) ? named : displayName(folder);
     }
 
-    private static Optional<String> sidecarModelHash(Path dictionaryPath) {
+    private static Optional<Sidecar.TrainedOn> sidecarTrainedOn(Path dictionaryPath) {
         Path dirOf = DictionaryFiles.Location.of(dictionaryPath).path();
         Path folder = Files.isDirectory(dirOf) ? dirOf : dirOf.toAbsolutePath().getParent();
         try {
-            return Sidecar.modelHash(folder);
+            return Sidecar.trainedOn(folder);
         } catch (IOException e) {
             LOG.warn("unreadable sidecar in {}: {}", folder, e.getMessage());
             return Optional.empty();

@@ -276,9 +276,23 @@ public final class WorkspaceViewModel {
         provenanceRequest.set(null);
     }
 
-    private static String name(Path path) {
+    /** A dictionary's name as a researcher calls it: its folder (or hookpoint) rather than a file every dictionary has. */
+    static String name(Path path) {
         String n = path.getFileName().toString();
-        return n.equals("cfg.json") || n.equals("sae_weights.safetensors") ? path.toAbsolutePath().getParent().getFileName().toString() : n;
+        String entry = "";
+        int hash = n.lastIndexOf('#');
+        if (hash > 0) {
+            entry = n.substring(hash);
+            n = n.substring(0, hash);
+        }
+        java.util.Set<String> generic = java.util.Set.of("cfg.json", "sae_weights.safetensors", "sae.safetensors", "ae.pt", "config.json",
+                "sparsescope.json", "learned_dicts.pt");
+        Path parent = path.toAbsolutePath().getParent();
+        if (generic.contains(n) && parent != null && parent.getFileName() != null) {
+            String folder = parent.getFileName().toString();
+            return (n.equals("learned_dicts.pt") ? folder + "/learned_dicts.pt" : folder) + entry;
+        }
+        return n + entry;
     }
 
     /**
