@@ -27,8 +27,15 @@ import javafx.util.Duration;
  * for Java 17 does drag-select at this size.
  */
 public final class ScatterPlot extends Region {
-    /** A point: its id, position in data units, colour and tooltip text. */
-    public record Point(String id, double x, double y, Color color, String label) {
+    /** A point: its id, position in data units, colour, tooltip text, and the short name shown beside it when names are on. */
+    public record Point(String id, double x, double y, Color color, String label, String name) {
+        public Point(String id, double x, double y, Color color, String label) {
+            this(id, x, y, color, label, "");
+        }
+    }
+
+    /** A legend row for the colours the caller chose. */
+    public record LegendEntry(Color color, String text, boolean beyondCap) {
     }
 
     private static final double LEFT = 76, RIGHT = 16, TOP = 16, BOTTOM = 44;
@@ -46,6 +53,10 @@ public final class ScatterPlot extends Region {
     private Consumer<String> onOpen = id -> { };
     private Color background = Color.WHITE, foreground = Color.rgb(40, 40, 40), grid = Color.rgb(225, 225, 225);
     private long lastDrawNanos;
+    private List<PlotPainter.Legend> legend = List.of();
+    private boolean showNames;
+    private double yCap = Double.NaN;
+    private String beyondCap = "";
 
     public ScatterPlot() {
         getChildren().add(canvas);
@@ -66,6 +77,28 @@ public final class ScatterPlot extends Region {
 
     // ---------------------------------------------------------------- configuration
 
+    /** The legend, drawn in the plot's top-right corner (empty: none). */
+    public void setLegend(List<LegendEntry> entries) {
+        legend = entries.stream().map(e -> new PlotPainter.Legend(e.color(), e.text(), e.beyondCap())).toList();
+        redraw();
+    }
+
+    /** Whether each point's name is written beside it. */
+    public void setShowNames(boolean show) {
+        showNames = show;
+        redraw();
+    }
+
+    /**
+     * Points above {@code cap} (data units) keep the axis off them: they are drawn as triangles at the top edge,
+     * counted with {@code words}. NaN: no cap.
+     */
+    public void setYCap(double cap, String words) {
+        yCap = cap;
+        beyondCap = words;
+    }
+
+    /** Axis labels as shown, scale included (e.g. "L0, active features per token (log scale)"). */
     public void setAxes(String xLabel, boolean logX, String yLabel, boolean logY) {
         this.xLabel = xLabel;
         this.logX = logX;
@@ -115,6 +148,9 @@ public final class ScatterPlot extends Region {
     public void fit() {
         double minX = Double.POSITIVE_INFINITY, maxX = Double.NEGATIVE_INFINITY, minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
         for (Point p : points) {
+            if (!Double.isNaN(yCap) && p.y() > yCap) {
+                continue; // drawn at the top edge; the axis keeps to the rest
+            }
             double tx = tx(p.x()), ty = ty(p.y());
             if (Double.isFinite(tx) && Double.isFinite(ty)) {
                 minX = Math.min(minX, tx);
@@ -129,11 +165,33 @@ public final class ScatterPlot extends Region {
             minY = 0;
             maxY = 1;
         }
-        double mx = Math.max((maxX - minX) * 0.08, logX ? 0.1 : 1e-3), my = Math.max((maxY - minY) * 0.08, logY ? 0.1 : 1e-3);
-        x0 = minX - mx;
-        x1 = maxX + mx;
-        y0 = minY - my;
-        y1 = maxY + my;
+        double mx = Math.max((maxX - minX) * 0.04, logX ? 0.05 : 1e-3), my = Math.max((maxY - minY) * 0.04, logY ? 0.05 : 1e-3);
+        // out to the next round values, so that both ends of the data have a labelled tick beyond them
+        x0 = roundDown(minX - mx, logX, maxX - minX);
+        x1 = roundUp(maxX + mx, logX, maxX - minX);
+        y0 = roundDown(minY - my, logY, maxY - minY);
+        y1 = roundUp(maxY + my, logY, maxY - minY);
+    }
+
+    /** The 1-2-5 value at or below {@code t} (log10 units on a log axis; a step of about a sixth of the span on a linear one). */
+    private static double roundDown(double t, boolean log, double span) {
+        if (log) {
+            double decade = Math.floor(t);
+            double m = Math.pow(10, t - decade);
+            return decade + Math.log10(m >= 5 ? 5 : m >= 2 ? 2 : 1);
+        }
+        double step = Axis.niceStep(Math.max(span, 1e-9) / 6);
+        return Math.floor(t / step) * step;
+    }
+
+    private static double roundUp(double t, boolean log, double span) {
+        if (log) {
+            double decade = Math.floor(t);
+            double m = Math.pow(10, t - decade);
+            return m <= 1 + 1e-9 ? t : decade + Math.log10(m <= 2 ? 2 : m <= 5 ? 5 : 10);
+        }
+        double step = Axis.niceStep(Math.max(span, 1e-9) / 6);
+        return Math.ceil(t / step) * step;
     }
 
     /** Moves the view by a fraction of its width and height (as a pan gesture does). */
@@ -191,17 +249,22 @@ public final class ScatterPlot extends Region {
     public Point2D screenPosition(String id) {
         for (Point p : points) {
             if (p.id().equals(id)) {
-                return new Point2D(sx(tx(p.x())), sy(ty(p.y())));
+                return new Point2D(sx(tx(p.x())), screenY(p));
             }
         }
         return null;
+    }
+
+    /** Where a point is drawn vertically: at the top edge when it is beyond the cap, as the painter draws it. */
+    private double screenY(Point p) {
+        return !Double.isNaN(yCap) && p.y() > yCap ? TOP + (points.size() > 2000 ? 2.5 : 5) + 2 : sy(ty(p.y()));
     }
 
     private Point nearest(double x, double y, double within) {
         Point best = null;
         double bestD = within * within;
         for (Point p : points) {
-            double dx = sx(tx(p.x())) - x, dy = sy(ty(p.y())) - y;
+            double dx = sx(tx(p.x())) - x, dy = screenY(p) - y;
             double d = dx * dx + dy * dy;
             if (d <= bestD) {
                 bestD = d;
@@ -258,7 +321,7 @@ public final class ScatterPlot extends Region {
         double ya = Math.min(start.getY(), e.getY()), yb = Math.max(start.getY(), e.getY());
         List<String> inside = new ArrayList<>();
         for (Point p : points) {
-            double px = sx(tx(p.x())), py = sy(ty(p.y()));
+            double px = sx(tx(p.x())), py = screenY(p);
             if (px >= xa && px <= xb && py >= ya && py <= yb) {
                 inside.add(p.id());
             }
@@ -296,31 +359,7 @@ public final class ScatterPlot extends Region {
     public void redraw() {
         long t0 = System.nanoTime();
         GraphicsContext g = canvas.getGraphicsContext2D();
-        double w = getWidth(), h = getHeight();
-        g.setFill(background);
-        g.fillRect(0, 0, w, h);
-        drawAxes(g);
-        g.save();
-        g.beginPath();
-        g.rect(LEFT, TOP, plotW(), plotH());
-        g.clip();
-        double r = points.size() > 2000 ? 2.5 : 5;
-        for (Point p : points) {
-            double px = sx(tx(p.x())), py = sy(ty(p.y()));
-            if (!Double.isFinite(px) || !Double.isFinite(py)) {
-                continue;
-            }
-            g.setFill(p.color());
-            g.fillOval(px - r, py - r, 2 * r, 2 * r);
-        }
-        g.setStroke(foreground);
-        g.setLineWidth(2);
-        for (Point p : points) {
-            if (selected.contains(p.id())) {
-                double px = sx(tx(p.x())), py = sy(ty(p.y()));
-                g.strokeOval(px - r - 3, py - r - 3, 2 * r + 6, 2 * r + 6);
-            }
-        }
+        PlotPainter.paint(new FxSurface(g), frame());
         if (dragStart != null && !panning && dragNow != null) {
             double xa = Math.min(dragStart.getX(), dragNow.getX()), ya = Math.min(dragStart.getY(), dragNow.getY());
             g.setFill(Color.rgb(60, 120, 220, 0.15));
@@ -329,90 +368,12 @@ public final class ScatterPlot extends Region {
             g.setLineWidth(1);
             g.strokeRect(xa, ya, Math.abs(dragNow.getX() - dragStart.getX()), Math.abs(dragNow.getY() - dragStart.getY()));
         }
-        g.restore();
         lastDrawNanos = System.nanoTime() - t0;
     }
 
-    private void drawAxes(GraphicsContext g) {
-        g.setFont(Font.font(11));
-        g.setLineWidth(1);
-        double lastLabel = Double.NEGATIVE_INFINITY;
-        for (double[] t : ticks(x0, x1, logX)) {
-            double px = sx(t[0]);
-            g.setStroke(grid);
-            g.strokeLine(px, TOP, px, TOP + plotH());
-            if (px - lastLabel > 44) { // crowded ticks keep their grid line, not their label
-                g.setFill(foreground);
-                g.fillText(label(t[0], logX), px - 12, TOP + plotH() + 16);
-                lastLabel = px;
-            }
-        }
-        g.setTextAlign(javafx.scene.text.TextAlignment.RIGHT);
-        for (double[] t : ticks(y0, y1, logY)) {
-            double py = sy(t[0]);
-            g.setStroke(grid);
-            g.strokeLine(LEFT, py, LEFT + plotW(), py);
-            g.setFill(foreground);
-            g.fillText(label(t[0], logY), LEFT - 6, py + 4);
-        }
-        g.setTextAlign(javafx.scene.text.TextAlignment.LEFT);
-        g.setStroke(foreground);
-        g.strokeRect(LEFT, TOP, plotW(), plotH());
-        g.setFill(foreground);
-        g.setFont(Font.font(12));
-        g.fillText(xLabel + (logX ? " (log)" : ""), LEFT + plotW() / 2 - 30, getHeight() - 8);
-        g.save();
-        g.translate(13, TOP + plotH() / 2 + 60);
-        g.rotate(-90);
-        g.fillText(yLabel + (logY ? " (log)" : ""), 0, 0);
-        g.restore();
-    }
-
-    private static List<double[]> ticks(double lo, double hi, boolean log) {
-        List<double[]> out = new ArrayList<>();
-        double span = hi - lo;
-        if (!(span > 0)) {
-            return out;
-        }
-        if (log && span < 2.5) {
-            // under a few decades, 1-2-5 ticks within each decade
-            for (double decade = Math.floor(lo); decade <= hi; decade++) {
-                for (double m : new double[] {1, 2, 5}) {
-                    double t = decade + Math.log10(m);
-                    if (t >= lo && t <= hi) {
-                        out.add(new double[] {t});
-                    }
-                }
-            }
-            return out;
-        }
-        double step = log ? Math.max(1, Math.ceil(span / 8)) : niceStep(span / 6);
-        for (double t = Math.ceil(lo / step) * step; t <= hi; t += step) {
-            out.add(new double[] {t});
-        }
-        return out;
-    }
-
-    private static double niceStep(double raw) {
-        double p = Math.pow(10, Math.floor(Math.log10(raw)));
-        double m = raw / p;
-        return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-    }
-
-    private static String label(double t, boolean log) {
-        if (log) {
-            double v = Math.pow(10, t);
-            if (v >= 1 && v < 1e5) {
-                return String.format(Locale.ROOT, "%.0f", v);
-            }
-            double mant = v / Math.pow(10, Math.floor(t + 1e-9));
-            return Math.abs(mant - 1) < 1e-6 ? String.format(Locale.ROOT, "1e%.0f", Math.floor(t + 1e-9))
-                    : String.format(Locale.ROOT, "%.0fe%.0f", mant, Math.floor(t + 1e-9));
-        }
-        if (Math.abs(t) < 1e-12) {
-            return "0";
-        }
-        return Math.abs(t) >= 1e4 || Math.abs(t) < 1e-2 ? String.format(Locale.ROOT, "%.1e", t) : String.format(Locale.ROOT, "%.3g", t);
+    private PlotPainter.Frame frame() {
+        return new PlotPainter.Frame(getWidth(), getHeight(), LEFT, RIGHT, TOP, BOTTOM, x0, x1, logX, y0, y1, logY, xLabel, yLabel, points, selected,
+                legend, showNames, yCap, beyondCap, background, foreground, grid);
     }
 
     // ---------------------------------------------------------------- export
@@ -423,44 +384,10 @@ public final class ScatterPlot extends Region {
         javax.imageio.ImageIO.write(javafx.embed.swing.SwingFXUtils.fromFXImage(img, null), "png", file.toFile());
     }
 
-    /** The plot as SVG: the same points, axes and labels as vector shapes. */
+    /** The plot as SVG: painted by the same painter as the window, shape for shape. */
     public void exportSvg(Path file) throws IOException {
-        StringBuilder s = new StringBuilder();
-        double w = getWidth(), h = getHeight();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">%n", w, h, w, h));
-        s.append(String.format(Locale.ROOT, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"%s\"/>%n", w, h, hex(background)));
-        for (double[] t : ticks(x0, x1, logX)) {
-            double px = sx(t[0]);
-            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>%n", px, TOP, px, TOP + plotH(), hex(grid)));
-            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\">%s</text>%n", px - 12, TOP + plotH() + 16, hex(foreground), label(t[0], logX)));
-        }
-        for (double[] t : ticks(y0, y1, logY)) {
-            double py = sy(t[0]);
-            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>%n", LEFT, py, LEFT + plotW(), py, hex(grid)));
-            s.append(String.format(Locale.ROOT, "<text x=\"6\" y=\"%.1f\" font-size=\"11\" fill=\"%s\">%s</text>%n", py + 4, hex(foreground), label(t[0], logY)));
-        }
-        s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"%s\"/>%n", LEFT, TOP, plotW(), plotH(), hex(foreground)));
-        double r = points.size() > 2000 ? 2.5 : 5;
-        for (Point p : points) {
-            double px = sx(tx(p.x())), py = sy(ty(p.y()));
-            if (Double.isFinite(px) && Double.isFinite(py) && px >= LEFT && px <= LEFT + plotW() && py >= TOP && py <= TOP + plotH()) {
-                s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>%s</title></circle>%n", px, py, r,
-                        hex(p.color()), escape(p.label())));
-            }
-        }
-        s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"%s\">%s</text>%n", LEFT + plotW() / 2 - 30, h - 8,
-                hex(foreground), escape(xLabel + (logX ? " (log)" : ""))));
-        s.append(String.format(Locale.ROOT, "<text transform=\"translate(14 %.1f) rotate(-90)\" font-size=\"12\" fill=\"%s\">%s</text>%n",
-                TOP + plotH() / 2 + 30, hex(foreground), escape(yLabel + (logY ? " (log)" : ""))));
-        s.append("</svg>\n");
-        org.sparsescope.compute.tensor.AtomicFile.writeString(file, s.toString());
-    }
-
-    private static String hex(Color c) {
-        return String.format("#%02x%02x%02x", (int) Math.round(c.getRed() * 255), (int) Math.round(c.getGreen() * 255), (int) Math.round(c.getBlue() * 255));
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        SvgSurface svg = new SvgSurface(getWidth(), getHeight());
+        PlotPainter.paint(svg, frame());
+        org.sparsescope.compute.tensor.AtomicFile.writeString(file, svg.document());
     }
 }

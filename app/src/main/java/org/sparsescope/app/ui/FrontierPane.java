@@ -26,7 +26,9 @@ final class FrontierPane extends BorderPane {
     FrontierPane(MainViewModel vm) {
         getStyleClass().add("pane");
         plot.setId("frontierPlot");
-        plot.setAxes("L0 (active features per token)", true, "FVU (fraction of variance unexplained)", false);
+        plot.setAxes("L0: active features per token (log scale)", true, "FVU: fraction of variance unexplained", false);
+        // FVU above 1 is worse than predicting the mean: such a dictionary sits at the top edge, not on the axis
+        plot.setYCap(1.0, "with FVU > 1 (worse than predicting the mean), at the top edge");
         vm.frontier().points().addListener((ListChangeListener<FrontierPoint>) c -> refresh(vm, true));
         vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
             plot.setSelected(vm.frontier().selection());
@@ -83,7 +85,15 @@ final class FrontierPane extends BorderPane {
             plot.fit();
             plot.redraw();
         });
-        HBox bar = new HBox(8, compare, fit, info);
+        javafx.scene.control.CheckBox names = new javafx.scene.control.CheckBox("names");
+        names.setId("frontierNames");
+        names.selectedProperty().addListener((o, a, b) -> plot.setShowNames(b));
+        HBox bar = new HBox(8, compare, fit, names, info);
+        bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, names}) {
+            c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the message shrinks, never the buttons
+        }
+        info.setMinWidth(0);
         bar.getStyleClass().add("bar");
         setCenter(plot);
         setBottom(bar);
@@ -92,15 +102,39 @@ final class FrontierPane extends BorderPane {
 
     private void refresh(MainViewModel vm, boolean fit) {
         List<ScatterPlot.Point> pts = new ArrayList<>();
+        java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>();
+        boolean topk = false, live = false, beyond = false;
         for (FrontierPoint p : vm.frontier().points()) {
-            Color c = p.live() ? Color.rgb(230, 80, 60) : p.architecture().equals("topk") ? Color.rgb(60, 160, 90) : sizeColor(p.dSae());
+            Color c = p.live() ? LIVE : p.architecture().equals("topk") ? TOPK : sizeColor(p.dSae());
+            live |= p.live();
+            topk |= !p.live() && p.architecture().equals("topk");
+            beyond |= p.fvu() > 1;
+            if (!p.live() && !p.architecture().equals("topk")) {
+                sizes.add(p.dSae());
+            }
             pts.add(new ScatterPlot.Point(p.id(), p.l0(), p.fvu(), c,
-                    String.format(Locale.ROOT, "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f", p.label(), p.live() ? " (training)" : "",
-                            p.site(), p.architecture(), p.dSae(), p.l0(), p.fvu())));
+                    String.format(Locale.ROOT, "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s", p.label(), p.live() ? " (training)" : "",
+                            p.site(), p.architecture(), p.dSae(), p.l0(), p.fvu(), p.fvu() > 1 ? "\nworse than predicting the mean" : ""), p.label()));
+        }
+        List<ScatterPlot.LegendEntry> legend = new ArrayList<>();
+        for (int n : sizes) {
+            legend.add(new ScatterPlot.LegendEntry(sizeColor(n), String.format(Locale.ROOT, "%,d features", n), false));
+        }
+        if (topk) {
+            legend.add(new ScatterPlot.LegendEntry(TOPK, "TopK", false));
+        }
+        if (live) {
+            legend.add(new ScatterPlot.LegendEntry(LIVE, "training (live)", false));
+        }
+        if (beyond) {
+            legend.add(new ScatterPlot.LegendEntry(Color.GRAY, "FVU > 1", true));
         }
         plot.setPoints(pts, fit);
+        plot.setLegend(legend);
         plot.setSelected(vm.frontier().selection());
     }
+
+    private static final Color LIVE = Color.rgb(230, 80, 60), TOPK = Color.rgb(60, 160, 90);
 
     /** Colour by dictionary size: one hue per power of two. */
     private static Color sizeColor(int dSae) {
