@@ -151,14 +151,14 @@ public final class MainViewModel implements AutoCloseable {
         List<String> out = new ArrayList<>();
         LanguageModel lm = set.hasTokens() ? model(modelFolder) : null;
         for (int j = 0; j < r.stats().features(); j++) {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; lm != null && i < Math.min(3, r.top().count(j)); i++) {
+            List<String> tokens = new ArrayList<>();
+            for (int i = 0; lm != null && i < Math.min(10, r.top().count(j)); i++) {
                 Optional<ActivationSet.TokenContext> c = set.context(r.top().rows()[j][i]);
                 if (c.isPresent()) {
-                    sb.append(i == 0 ? "" : " · ").append(lm.tokenizer().tokenText(c.get().tokenIds()[c.get().position()]).replace("\n", "\\n"));
+                    tokens.add(lm.tokenizer().tokenText(c.get().tokenIds()[c.get().position()]).replace("\n", "\\n"));
                 }
             }
-            out.add(sb.toString());
+            out.add(org.sparsescope.compute.stats.TopTokens.summarize(tokens, 4));
         }
         return out;
     }

@@ -174,11 +174,11 @@ public final class StatsCommand implements Callable<Integer> {
             return "";
         }
         List<String> tokens = new ArrayList<>();
-        for (int i = 0; i < Math.min(4, r.top().count(feature)); i++) {
+        for (int i = 0; i < Math.min(10, r.top().count(feature)); i++) {
             Optional<ActivationSet.TokenContext> c = set.context(r.top().rows()[feature][i]);
             c.ifPresent(ctx -> tokens.add(AblateCommand.printable(tokenizer.tokenText(ctx.tokenIds()[ctx.position()]))));
         }
-        return String.join(" | ", tokens);
+        return org.sparsescope.compute.stats.TopTokens.summarize(tokens, 4);
     }
 
     private static String context(ActivationSet set, Dictionary d, Tokenizer tokenizer, long row, int feature) throws java.io.IOException {

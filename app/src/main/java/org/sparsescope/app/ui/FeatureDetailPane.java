@@ -18,20 +18,21 @@ import org.sparsescope.viewmodels.features.ExampleLine;
 /** One feature: its activation histogram, top examples and examples across its range as highlighted text, and logit effects. */
 final class FeatureDetailPane extends ScrollPane {
     private final Label title = new Label("No feature selected");
-    private final Canvas histogram = new Canvas(330, 110);
+    private final Canvas histogram = new Canvas(330, 150);
     final VBox topExamples = new VBox(4);
     private final VBox rangeExamples = new VBox(4);
-    private final ListView<String> raised = new ListView<>();
-    private final ListView<String> lowered = new ListView<>();
+    private final VBox raised = new VBox(1);
+    private final VBox lowered = new VBox(1);
 
     FeatureDetailPane(MainViewModel vm) {
         getStyleClass().add("detail");
         topExamples.setId("topExamples");
         title.getStyleClass().add("title");
-        raised.setPrefHeight(150);
-        lowered.setPrefHeight(150);
+        // every row shown: a nested scroll box hid all but four
         raised.setPrefWidth(165);
         lowered.setPrefWidth(165);
+        raised.getStyleClass().add("logit-list");
+        lowered.getStyleClass().add("logit-list");
         Label site = new Label();
         site.setId("detailSite");
         site.getStyleClass().add("site");
@@ -48,10 +49,10 @@ final class FeatureDetailPane extends ScrollPane {
         vm.detail().histogramProperty().addListener((o, a, b) -> drawHistogram(b));
         vm.detail().topExamples().addListener((ListChangeListener<ExampleLine>) c -> fill(topExamples, vm.detail().topExamples()));
         vm.detail().rangeExamples().addListener((ListChangeListener<ExampleLine>) c -> fill(rangeExamples, vm.detail().rangeExamples()));
-        vm.detail().raisedTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> raised.getItems().setAll(
-                vm.detail().raisedTokens().stream().map(FeatureDetailPane::effect).toList()));
-        vm.detail().loweredTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> lowered.getItems().setAll(
-                vm.detail().loweredTokens().stream().map(FeatureDetailPane::effect).toList()));
+        vm.detail().raisedTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> raised.getChildren().setAll(
+                vm.detail().raisedTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
+        vm.detail().loweredTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> lowered.getChildren().setAll(
+                vm.detail().loweredTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
         drawHistogram(null);
     }
 
@@ -83,12 +84,18 @@ final class FeatureDetailPane extends ScrollPane {
         }
     }
 
+    /**
+     * The activation histogram as bars over (0, max], with its axes: activation below (linear ticks), count on a
+     * log scale at the left, so that heavy tails stay visible and can be read.
+     */
     private void drawHistogram(Histogram h) {
         GraphicsContext g = histogram.getGraphicsContext2D();
         double w = histogram.getWidth(), hh = histogram.getHeight();
+        double left = 42, bottom = 34, top = 6, right = 8;
+        double pw = w - left - right, ph = hh - top - bottom;
         g.clearRect(0, 0, w, hh);
         g.setStroke(Color.GRAY);
-        g.strokeLine(0, hh - 16, w, hh - 16);
+        g.strokeRect(left, top, pw, ph);
         if (h == null) {
             return;
         }
@@ -96,16 +103,41 @@ final class FeatureDetailPane extends ScrollPane {
         for (long c : h.counts()) {
             max = Math.max(max, c);
         }
-        double bw = w / h.bins();
+        double yHi = Math.log10(max) + 0.05;
+        g.setFont(javafx.scene.text.Font.font(10));
+        g.setFill(Color.GRAY);
+        g.setTextAlign(javafx.scene.text.TextAlignment.RIGHT);
+        double lastY = Double.POSITIVE_INFINITY;
+        for (org.sparsescope.app.plot.Axis.Tick t : new org.sparsescope.app.plot.Axis(0, yHi, true).ticks()) {
+            double py = top + ph * (1 - t.at() / yHi);
+            if (t.major() && lastY - py > 12) {
+                g.fillText(t.label(), left - 4, py + 3);
+                g.strokeLine(left - 3, py, left, py);
+                lastY = py;
+            }
+        }
+        g.setTextAlign(javafx.scene.text.TextAlignment.CENTER);
+        double lastX = Double.NEGATIVE_INFINITY;
+        for (org.sparsescope.app.plot.Axis.Tick t : new org.sparsescope.app.plot.Axis(0, h.hi(), false).ticks()) {
+            double px = left + pw * t.at() / h.hi();
+            if (px - lastX > 34) {
+                g.fillText(t.label(), px, top + ph + 12);
+                g.strokeLine(px, top + ph, px, top + ph + 3);
+                lastX = px;
+            }
+        }
+        g.fillText("activation", left + pw / 2, hh - 4);
+        g.save();
+        g.translate(10, top + ph / 2);
+        g.rotate(-90);
+        g.fillText("count (log)", 0, 0);
+        g.restore();
+        g.setTextAlign(javafx.scene.text.TextAlignment.LEFT);
+        double bw = pw / h.bins();
         g.setFill(Color.rgb(255, 120, 40, 0.85));
         for (int i = 0; i < h.bins(); i++) {
-            // log scale on counts: heavy tails stay visible
-            double f = h.counts()[i] == 0 ? 0 : Math.log1p(h.counts()[i]) / Math.log1p(max);
-            g.fillRect(i * bw + 1, (hh - 16) * (1 - f), bw - 2, (hh - 16) * f);
+            double f = h.counts()[i] == 0 ? 0 : Math.log10(h.counts()[i] + 1) / yHi;
+            g.fillRect(left + i * bw + 1, top + ph * (1 - f), Math.max(1, bw - 2), ph * f);
         }
-        g.setFill(Color.GRAY);
-        g.fillText("0", 0, hh - 2);
-        g.fillText(String.format(Locale.ROOT, "%.2f", h.hi()), w - 34, hh - 2);
-        g.fillText("activation (count, log)", w / 2 - 55, hh - 2);
     }
 }

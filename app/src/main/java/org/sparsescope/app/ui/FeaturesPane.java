@@ -39,7 +39,7 @@ final class FeaturesPane extends BorderPane {
         table.setId("featureTable");
         plot.setId("featurePlot");
         table.getColumns().add(column("#", r -> (double) r.index(), "%.0f"));
-        table.getColumns().add(column("density", FeatureRow::density, "%.3e"));
+        table.getColumns().add(column("density", FeatureRow::density, "%.2e")); // a fixed two-digit exponent: 1e-3 and 1e-4 never look alike
         table.getColumns().add(column("mean", FeatureRow::mean, "%.4f"));
         table.getColumns().add(column("max", FeatureRow::max, "%.3f"));
         table.getColumns().add(column("skew", FeatureRow::skew, "%.2f"));
@@ -51,8 +51,13 @@ final class FeaturesPane extends BorderPane {
         SortedList<FeatureRow> sorted = new SortedList<>(vm.features().filteredRows());
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
-        table.getColumns().forEach(c -> c.setPrefWidth(c == tokens ? 200 : 66));
-        table.getColumns().get(0).setPrefWidth(52);
+        // widths that fit "1.23e-04", "kurtosis" and five-digit indices at the default font
+        double[] widths = {56, 80, 64, 58, 56, 72};
+        for (int i = 0; i < widths.length; i++) {
+            table.getColumns().get(i).setPrefWidth(widths[i]);
+            table.getColumns().get(i).setMinWidth(widths[i]);
+        }
+        tokens.setPrefWidth(260);
         table.setPlaceholder(new Label("Open a dictionary: double-click it in the list or on the frontier."));
 
         RangeSlider density = new RangeSlider(-8, 0, -8, 0);
@@ -81,7 +86,7 @@ final class FeaturesPane extends BorderPane {
                 vm.features().selectedFeatureProperty().set(Integer.parseInt(ids.get(0)));
             }
         });
-        VBox plotBox = new VBox(4, new HBox(8, new Label("density (log) against"), yAxis), plot);
+        VBox plotBox = new VBox(4, new HBox(8, new Label("y axis"), yAxis), plot);
         VBox.setVgrow(plot, Priority.ALWAYS);
 
         SplitPane split = new SplitPane(new VBox(table), plotBox);
@@ -128,7 +133,7 @@ final class FeaturesPane extends BorderPane {
 
     private void refreshPlot(MainViewModel vm, boolean fit) {
         boolean kurt = "kurtosis".equals(yAxis.getValue());
-        plot.setAxes("feature density", true, kurt ? "kurtosis" : "max activation", kurt);
+        plot.setAxes("feature density (log scale)", true, kurt ? "kurtosis (log scale)" : "max activation", kurt);
         List<ScatterPlot.Point> pts = new ArrayList<>(vm.features().filteredRows().size());
         for (FeatureRow r : vm.features().filteredRows()) {
             double y = kurt ? r.kurtosis() : r.max();

@@ -114,7 +114,14 @@ public final class MainWindow {
 
     /** The window's scene, styled, with keyboard shortcuts; the stage's size and place as last time. */
     public Scene scene() {
-        Scene scene = new Scene(root, prefs.getDouble("width", 1400), prefs.getDouble("height", 860));
+        java.util.List<javafx.geometry.Rectangle2D> screens = new java.util.ArrayList<>();
+        screens.add(javafx.stage.Screen.getPrimary().getVisualBounds());
+        javafx.stage.Screen.getScreens().stream().map(javafx.stage.Screen::getVisualBounds).filter(b -> !b.equals(screens.get(0))).forEach(screens::add);
+        javafx.geometry.Rectangle2D at = WindowPlacement.place(prefs.getDouble("width", 1400), prefs.getDouble("height", 860), prefs.getDouble("x", Double.NaN),
+                prefs.getDouble("y", Double.NaN), screens);
+        stage.setX(at.getMinX());
+        stage.setY(at.getMinY());
+        Scene scene = new Scene(root, at.getWidth(), at.getHeight());
         dark = prefs.getBoolean("dark", false);
         applyTheme(scene);
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN), this::openDictionaryDialog);
@@ -128,6 +135,8 @@ public final class MainWindow {
         }
         stage.widthProperty().addListener((o, a, b) -> prefs.putDouble("width", b.doubleValue()));
         stage.heightProperty().addListener((o, a, b) -> prefs.putDouble("height", b.doubleValue()));
+        stage.xProperty().addListener((o, a, b) -> prefs.putDouble("x", b.doubleValue()));
+        stage.yProperty().addListener((o, a, b) -> prefs.putDouble("y", b.doubleValue()));
         return scene;
     }
 
@@ -165,7 +174,8 @@ public final class MainWindow {
 
             {
                 site.getStyleClass().add("row-site");
-                site.setWrapText(true); // a long hub id and hook wrap rather than hide the hook
+                // a long hub id keeps its start and the hook its end; the tooltip has both whole
+                site.setTextOverrun(javafx.scene.control.OverrunStyle.CENTER_ELLIPSIS);
                 site.maxWidthProperty().bind(widthProperty().subtract(10));
                 title.maxWidthProperty().bind(widthProperty().subtract(10));
             }

@@ -23,6 +23,8 @@ final class TokenText {
     static TextFlow of(String[] tokens, float[] values, double scale, boolean signed, int emphasise) {
         TextFlow flow = new TextFlow();
         flow.getStyleClass().add("token-text");
+        // tokens of one word share a box, so that lines break between words, never inside one ("numer|ous")
+        javafx.scene.layout.HBox word = null;
         for (int i = 0; i < tokens.length; i++) {
             String shown = tokens[i].replace("\n", "↵").replace("\t", "⇥");
             javafx.scene.control.Label l = new javafx.scene.control.Label(shown);
@@ -36,7 +38,13 @@ final class TokenText {
             Tooltip t = new Tooltip(String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
             t.setShowDelay(Duration.millis(80));
             l.setTooltip(t);
-            flow.getChildren().add(l);
+            boolean startsWord = word == null || tokens[i].isEmpty() || Character.isWhitespace(tokens[i].charAt(0))
+                    || Character.isWhitespace(tokens[i - 1].isEmpty() ? ' ' : tokens[i - 1].charAt(tokens[i - 1].length() - 1));
+            if (startsWord) {
+                word = new javafx.scene.layout.HBox();
+                flow.getChildren().add(word);
+            }
+            word.getChildren().add(l);
         }
         return flow;
     }

@@ -1,6 +1,7 @@
 package org.sparsescope.app.ui;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Insets;
@@ -35,6 +36,7 @@ final class TrainingPane extends BorderPane {
         cancel.setId("trainCancel");
         status.setId("trainStatus");
         TextField l1 = new TextField();
+        l1.setPrefColumnCount(22);
         l1.textProperty().bindBidirectional(vm.training().l1ValuesProperty());
         TextField k = new TextField();
         k.setPromptText("e.g. 16, 32");
@@ -57,14 +59,19 @@ final class TrainingPane extends BorderPane {
         form.setPadding(new Insets(8));
         form.addRow(0, new Label("l1 values"), l1, new Label("TopK k values"), k);
         form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs, new Label("batch"), batch);
-        // where the activations come from: the workspace's set, or a new harvest from a model, a hook and a corpus
+        // where the activations come from: the shown pair's set, or a new harvest from a model, a hook and a corpus
         Label set = new Label();
+        set.setWrapText(true);
         set.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.workspace().activationsProperty().get() == null
-                ? "no activation set yet" : "activations: " + vm.workspace().activationsProperty().get().getFileName(), vm.workspace().activationsProperty()));
+                ? "no activation set yet" : "trains on " + vm.frontier().shownPairProperty().get().label() + ": "
+                        + vm.workspace().activationsProperty().get().getFileName(), vm.workspace().activationsProperty(), vm.frontier().shownPairProperty()));
         TextField hook = new TextField("blocks.2.hook_resid_post");
-        hook.setPrefColumnCount(16);
+        hook.setPrefColumnCount(18);
         TextField tokens = new TextField("200000");
-        tokens.setPrefColumnCount(7);
+        tokens.setPrefColumnCount(8);
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {l1, k, ratios, hook, tokens}) {
+            c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // a field shows what it holds, never "200" of 200000
+        }
         Button harvest = new Button("Harvest…");
         harvest.setOnAction(e -> {
             javafx.stage.DirectoryChooser modelChooser = new javafx.stage.DirectoryChooser();
@@ -85,8 +92,14 @@ final class TrainingPane extends BorderPane {
                 vm.workspace().fail(new IllegalArgumentException("tokens must be a whole number, not '" + tokens.getText() + "'"));
             }
         });
-        form.addRow(2, set, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
+        form.add(set, 0, 2, 6, 1);
+        form.addRow(3, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
+        form.getChildren().stream().filter(n -> n instanceof Label || n instanceof Button).forEach(n -> ((javafx.scene.control.Control) n)
+                .setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE)); // labels and buttons keep their words
+        set.setMinWidth(0);
         ProgressBar bar = new ProgressBar();
+        bar.setId("trainProgress");
+        bar.setPrefHeight(18);
         bar.progressProperty().bind(vm.training().progressProperty());
         bar.setMaxWidth(Double.MAX_VALUE);
         HBox.setHgrow(bar, Priority.ALWAYS);
@@ -96,7 +109,13 @@ final class TrainingPane extends BorderPane {
         setTop(new BorderPane(controls, form, null, null, null));
         HBox charts = new HBox(4, loss, l0, fvu);
         charts.getChildren().forEach(c -> HBox.setHgrow(c, Priority.ALWAYS));
-        setCenter(charts);
+        // no dummy axes before the first step: the charts appear with their data
+        Label empty = new Label("Start a sweep: the loss, L0 and FVU of every member are drawn here as it trains.");
+        empty.getStyleClass().add("hint");
+        javafx.scene.layout.StackPane center = new javafx.scene.layout.StackPane(charts, empty);
+        charts.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(vm.training().points()));
+        empty.visibleProperty().bind(charts.visibleProperty().not());
+        setCenter(center);
         Label hint = new Label("Sweep members also appear live, in red, on the frontier. Cancel keeps a checkpoint: start the same sweep to resume.");
         hint.getStyleClass().add("hint");
         setBottom(hint);
@@ -131,12 +150,26 @@ final class TrainingPane extends BorderPane {
         s[0].getData().add(new XYChart.Data<>(p.step(), p.loss()));
         s[1].getData().add(new XYChart.Data<>(p.step(), p.l0()));
         s[2].getData().add(new XYChart.Data<>(p.step(), p.fvu()));
+        for (LineChart<Number, Number> c : List.of(loss, l0, fvu)) {
+            stepAxis((NumberAxis) c.getXAxis(), p.step());
+        }
+    }
+
+    /** Steps from 0 to a round number past {@code step}, in about four ticks: auto-ranged ticks ran into each other. */
+    private static void stepAxis(NumberAxis x, long step) {
+        double unit = org.sparsescope.app.plot.Axis.niceStep(Math.max(1, step) / 4.0);
+        double upper = Math.max(unit, Math.ceil(step / unit) * unit);
+        if (x.getUpperBound() != upper || x.getTickUnit() != unit) {
+            x.setUpperBound(upper);
+            x.setTickUnit(unit);
+        }
     }
 
     private static LineChart<Number, Number> chart(String y) {
-        NumberAxis xAxis = new NumberAxis();
+        NumberAxis xAxis = new NumberAxis(0, 100, 25);
         xAxis.setLabel("step");
-        xAxis.setForceZeroInRange(false);
+        xAxis.setAutoRanging(false);
+        xAxis.setMinorTickVisible(false);
         NumberAxis yAxis = new NumberAxis();
         yAxis.setLabel(y);
         yAxis.setForceZeroInRange(false);

@@ -112,10 +112,40 @@ public final class DictionaryFiles {
             throw new DictionaryFormatException(p.resolve(SaeLensFormat.WEIGHTS), "missing: cfg.json is there but not its weights");
         }
         if (Files.isRegularFile(p)) {
-            throw new DictionaryFormatException(p, "unknown dictionary file (expected a SAELens, sparsify or dictionary_learning folder, or learned_dicts.pt)");
+            throw new DictionaryFormatException(p, "is " + whatItIs(p) + ", not a dictionary (expected a SAELens folder with cfg.json and "
+                    + SaeLensFormat.WEIGHTS + ", a sparsify folder, dictionary_learning's ae.pt, learned_dicts.pt or a torch state dict of W_enc/W_dec)");
         }
         throw new DictionaryFormatException(p, "no dictionary here: expected cfg.json with " + SaeLensFormat.WEIGHTS + " (SAELens), "
                 + SparsifyFormat.WEIGHTS + " (sparsify), " + DictionaryLearningFormat.WEIGHTS + " (dictionary_learning) or learned_dicts.pt");
+    }
+
+    /** What a file that no dictionary reader takes seems to be, so the message says more than "unknown". */
+    private static String whatItIs(Path file) {
+        String name = file.getFileName().toString();
+        Path cfg = file.resolveSibling("config.json");
+        if (name.endsWith(".safetensors") || name.endsWith(".bin") || name.equals("model.safetensors.index.json")) {
+            if (Files.isRegularFile(cfg)) {
+                try {
+                    String text = Files.readString(cfg);
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"model_type\"\\s*:\\s*\"([^\"]+)\"").matcher(text);
+                    if (m.find()) {
+                        return "a " + m.group(1) + " model's weights (config.json beside it; open it as a model to harvest from, not as a dictionary)";
+                    }
+                } catch (IOException e) {
+                    // fall through to the tensors it holds
+                }
+            }
+            try (org.sparsescope.compute.tensor.SafetensorsFile st = org.sparsescope.compute.tensor.SafetensorsFile.open(file)) {
+                java.util.List<String> names = st.tensors().keySet().stream().sorted().limit(6).toList();
+                return "a safetensors file of " + st.tensors().size() + " tensors (" + String.join(", ", names) + (st.tensors().size() > 6 ? ", …" : "") + ")";
+            } catch (IOException | RuntimeException e) {
+                return "a file that does not read as safetensors (" + e.getMessage() + ")";
+            }
+        }
+        if (name.endsWith(".npy") || name.endsWith(".npz")) {
+            return "a numpy array file (activations? open it as an activation set)";
+        }
+        return "a file of no layout the app reads";
     }
 
     /** A file that only belongs to a folder layout (its cfg or weights) stands for the folder. */

@@ -122,6 +122,13 @@ class DictionaryFormatsTest {
     }
 
     @Test
+    void aModelsWeightsOpenedAsADictionarySayWhatTheyAre() {
+        Path weights = Reference.path("model/model.safetensors");
+        DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(weights));
+        assertTrue(e.getMessage().contains(weights.toString()) && e.getMessage().contains("gpt_neox model's weights"), e.getMessage());
+    }
+
+    @Test
     void anEntryThatIsNotANumberIsSaidSoNotCalledMissing() {
         Path f = Reference.path("formats/seed/learned_dicts.pt");
         DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(Path.of(f + "#x")));
