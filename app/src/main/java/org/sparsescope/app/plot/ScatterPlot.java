@@ -56,6 +56,7 @@ public final class ScatterPlot extends Region {
     private List<PlotPainter.Legend> legend = List.of();
     private boolean showNames;
     private double yCap = Double.NaN;
+    private boolean yFromZero;
     private String beyondCap = "";
 
     public ScatterPlot() {
@@ -96,6 +97,11 @@ public final class ScatterPlot extends Region {
     public void setYCap(double cap, String words) {
         yCap = cap;
         beyondCap = words;
+    }
+
+    /** Whether a fit keeps 0 in a linear y range (FVU is read against 0; one dictionary alone gets no 0.002-wide axis). */
+    public void setYFromZero(boolean fromZero) {
+        yFromZero = fromZero;
     }
 
     /** Axis labels as shown, scale included (e.g. "L0, active features per token (log scale)"). */
@@ -165,12 +171,18 @@ public final class ScatterPlot extends Region {
             minY = 0;
             maxY = 1;
         }
+        if (yFromZero && !logY && minY != Double.POSITIVE_INFINITY) {
+            minY = Math.min(minY, 0);
+        }
         double mx = Math.max((maxX - minX) * 0.04, logX ? 0.05 : 1e-3), my = Math.max((maxY - minY) * 0.04, logY ? 0.05 : 1e-3);
         // out to the next round values, so that both ends of the data have a labelled tick beyond them
         x0 = roundDown(minX - mx, logX, maxX - minX);
         x1 = roundUp(maxX + mx, logX, maxX - minX);
         y0 = roundDown(minY - my, logY, maxY - minY);
         y1 = roundUp(maxY + my, logY, maxY - minY);
+        if (yFromZero && !logY && minY >= 0) {
+            y0 = 0;
+        }
     }
 
     /** The 1-2-5 value at or below {@code t} (log10 units on a log axis; a step of about a sixth of the span on a linear one). */

@@ -29,6 +29,7 @@ final class FrontierPane extends BorderPane {
         plot.setAxes("L0: active features per token (log scale)", true, "FVU: fraction of variance unexplained", false);
         // FVU above 1 is worse than predicting the mean: such a dictionary sits at the top edge, not on the axis
         plot.setYCap(1.0, "with FVU > 1 (worse than predicting the mean), at the top edge");
+        plot.setYFromZero(true);
         vm.frontier().points().addListener((ListChangeListener<FrontierPoint>) c -> refresh(vm, true));
         vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
             plot.setSelected(vm.frontier().selection());
