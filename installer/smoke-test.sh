@@ -7,7 +7,17 @@ deb=$(ls installer/target/dist/*.deb | head -n 1)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg -x "$deb" "$root"
+dpkg-deb -e "$deb" "$root/DEBIAN"
 app="$root/opt/sparsescope"
+# file types: dictionaries by whole file name (installed by postinst), never every *.safetensors or *.pt
+types="$app/lib/app/resources/desktop/sparsescope-dictionaries.xml"
+for name in sae_weights.safetensors sae.safetensors learned_dicts.pt ae.pt; do
+  grep -q "pattern=\"$name\"" "$types" || { echo "installer: $types lacks $name" >&2; exit 1; }
+done
+grep -q "sparsescope-dictionaries.xml" "$root/DEBIAN/postinst" || { echo "installer: postinst does not install the file types" >&2; exit 1; }
+if grep -rqE 'pattern="\*\.(safetensors|pt)"' "$app" "$root/DEBIAN" 2>/dev/null; then
+  echo "installer: the package still claims every *.safetensors or *.pt" >&2; exit 1
+fi
 shot="$root/smoke.png"
 export SPARSESCOPE_WORKSPACE="$root/workspace"
 xvfb-run -a -s "-screen 0 1600x1000x24" "$app/bin/sparsescope" --smoke-test "$app/lib/app/resources/demo/dictionaries/l1_4.11e-03" --screenshot "$shot"
