@@ -36,7 +36,7 @@ final class TrainingPane extends BorderPane {
         cancel.setId("trainCancel");
         status.setId("trainStatus");
         TextField l1 = new TextField();
-        l1.setPrefColumnCount(22);
+        l1.setPrefColumnCount(16);
         l1.textProperty().bindBidirectional(vm.training().l1ValuesProperty());
         TextField k = new TextField();
         k.setPromptText("e.g. 16, 32");
@@ -58,7 +58,8 @@ final class TrainingPane extends BorderPane {
         form.setVgap(6);
         form.setPadding(new Insets(8));
         form.addRow(0, new Label("l1 values"), l1, new Label("TopK k values"), k);
-        form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs, new Label("batch"), batch);
+        form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs);
+        form.addRow(2, new Label("batch"), batch);
         // where the activations come from: the shown pair's set, or a new harvest from a model, a hook and a corpus
         Label set = new Label();
         set.setWrapText(true);
@@ -66,12 +67,20 @@ final class TrainingPane extends BorderPane {
                 ? "no activation set yet" : "trains on " + vm.frontier().shownPairProperty().get().label() + ": "
                         + vm.workspace().activationsProperty().get().getFileName(), vm.workspace().activationsProperty(), vm.frontier().shownPairProperty()));
         TextField hook = new TextField("blocks.2.hook_resid_post");
-        hook.setPrefColumnCount(18);
+        hook.setPrefColumnCount(16);
         TextField tokens = new TextField("200000");
         tokens.setPrefColumnCount(8);
-        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {l1, k, ratios, hook, tokens}) {
-            c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // a field shows what it holds, never "200" of 200000
+        // a field shows what it holds ("200000", not "200"), and the form still fits a 1366-pixel screen
+        double[] minWidths = {170, 100, 60, 190, 80};
+        javafx.scene.control.Control[] fields = {l1, k, ratios, hook, tokens};
+        for (int i = 0; i < fields.length; i++) {
+            fields[i].setMinWidth(minWidths[i]);
+            GridPane.setHgrow(fields[i], Priority.SOMETIMES);
         }
+        epochs.setMinWidth(80);
+        batch.setMinWidth(100);
+        epochs.setPrefWidth(90);
+        batch.setPrefWidth(110);
         Button harvest = new Button("Harvest…");
         harvest.setOnAction(e -> {
             javafx.stage.DirectoryChooser modelChooser = new javafx.stage.DirectoryChooser();
@@ -92,8 +101,8 @@ final class TrainingPane extends BorderPane {
                 vm.workspace().fail(new IllegalArgumentException("tokens must be a whole number, not '" + tokens.getText() + "'"));
             }
         });
-        form.add(set, 0, 2, 6, 1);
-        form.addRow(3, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
+        form.add(set, 0, 3, 5, 1);
+        form.addRow(4, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
         form.getChildren().stream().filter(n -> n instanceof Label || n instanceof Button).forEach(n -> ((javafx.scene.control.Control) n)
                 .setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE)); // labels and buttons keep their words
         set.setMinWidth(0);
@@ -104,11 +113,17 @@ final class TrainingPane extends BorderPane {
         bar.setMaxWidth(Double.MAX_VALUE);
         HBox.setHgrow(bar, Priority.ALWAYS);
         status.textProperty().bind(vm.training().statusProperty());
+        status.setMinWidth(0);
+        bar.setMinWidth(80);
         HBox controls = new HBox(8, start, cancel, bar, status);
+        controls.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         controls.setPadding(new Insets(0, 8, 8, 8));
         setTop(new BorderPane(controls, form, null, null, null));
         HBox charts = new HBox(4, loss, l0, fvu);
-        charts.getChildren().forEach(c -> HBox.setHgrow(c, Priority.ALWAYS));
+        charts.getChildren().forEach(c -> {
+            HBox.setHgrow(c, Priority.ALWAYS);
+            ((javafx.scene.layout.Region) c).setMinWidth(0); // three charts share whatever width there is
+        });
         // no dummy axes before the first step: the charts appear with their data
         Label empty = new Label("Start a sweep: the loss, L0 and FVU of every member are drawn here as it trains.");
         empty.getStyleClass().add("hint");
