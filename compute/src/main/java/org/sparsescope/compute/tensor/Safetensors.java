@@ -26,18 +26,26 @@ public final class Safetensors {
         }
     }
 
-    /** Writes the tensors in the given order to a temporary file, then renames it over {@code path}. */
-    public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    /**
+     * Writes the tensors to a temporary file, then renames it over {@code path}. Tensors, metadata and each
+     * tensor's fields go in a canonical order (names sorted), so the same content gives the same bytes in any JVM:
+     * {@code Map.of}'s iteration order differs from one run to the next.
+     */
+    public static void write(Path path, Map<String, Tensor> tensorsInAnyOrder, Map<String, String> metadata) throws IOException {
+        Map<String, Tensor> tensors = new java.util.TreeMap<>(tensorsInAnyOrder);
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
-            header.put("__metadata__", metadata);
+            header.put("__metadata__", new java.util.TreeMap<>(metadata));
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
             long bytes = t.numel() * t.dtype().byteSize();
-            header.put(e.getKey(), Map.of("dtype", t.dtype().safetensorsName(), "shape", t.shape(),
-                    "data_offsets", List.of(offset, offset + bytes)));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("dtype", t.dtype().safetensorsName());
+            entry.put("shape", t.shape());
+            entry.put("data_offsets", List.of(offset, offset + bytes));
+            header.put(e.getKey(), entry);
             offset += bytes;
         }
         byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);

@@ -332,8 +332,16 @@ final class Ensemble {
         }
     }
 
+    /** A member as written into sidecars and run signatures, in a fixed order (Map.of's differs from JVM to JVM). */
     static Map<String, Object> describe(SweepMember m) {
-        return m.kind() == SweepMember.Kind.TOPK ? Map.of("kind", "topk", "k", m.k(), "d_sae", m.dSae())
-                : Map.of("kind", "relu_l1", "l1", m.l1(), "d_sae", m.dSae());
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("kind", m.kind() == SweepMember.Kind.TOPK ? "topk" : "relu_l1");
+        if (m.kind() == SweepMember.Kind.TOPK) {
+            d.put("k", m.k());
+        } else {
+            d.put("l1", m.l1());
+        }
+        d.put("d_sae", m.dSae());
+        return d;
     }
 }

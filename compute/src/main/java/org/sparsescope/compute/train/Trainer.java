@@ -86,6 +86,7 @@ public final class Trainer {
         }
         long totalSteps = stepsPerEpoch * opts.epochs();
         Files.createDirectories(runDir);
+        removeLeftovers(runDir, outDir, sweep);
         Devices.noGradOnThisThread(); // gradients are written by hand: nothing need be recorded for autograd
         String signature = signature(sweep, stream);
         try (NDManager base = NDManager.newBaseManager(device)) {
@@ -124,8 +125,11 @@ public final class Trainer {
                         lastBatch = batch.values();
                         lastRows = batch.rows();
                         if (opts.resampleEvery() > 0 && step % opts.resampleEvery() == 0 && step < totalSteps) {
+                            // drawn from (seed, step), not from one stream since the start: a run resumed from a
+                            // checkpoint draws what the uninterrupted run drew at the same step
+                            Random resampling = new Random(opts.seed() ^ (0x9E3779B97F4A7C15L * step));
                             for (Ensemble e : ensembles) {
-                                e.resampleDead(lastBatch, lastRows, rnd);
+                                e.resampleDead(lastBatch, lastRows, resampling);
                             }
                         }
                         if (event) {
@@ -269,18 +273,54 @@ public final class Trainer {
         return name == null ? path : name.toString();
     }
 
+    /**
+     * What a killed run left half-written: the checkpoint's temporary file in the run folder, and the temporary or
+     * replaced folders of this sweep's own dictionaries in the output folder (".NAME.tmp-…", ".NAME.old-…"). Nothing
+     * else of the user's is touched.
+     */
+    private static void removeLeftovers(Path runDir, Path outDir, List<SweepMember> sweep) throws IOException {
+        java.util.List<Path> leftovers = new ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.list(runDir)) {
+            s.filter(p -> p.getFileName().toString().startsWith("." + CHECKPOINT + ".tmp-")).forEach(leftovers::add);
+        }
+        if (Files.isDirectory(outDir)) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            sweep.forEach(m -> names.add(m.name()));
+            try (java.util.stream.Stream<Path> s = Files.list(outDir)) {
+                s.filter(p -> {
+                    String n = p.getFileName().toString();
+                    int tag = Math.max(n.lastIndexOf(".tmp-"), n.lastIndexOf(".old-"));
+                    return n.startsWith(".") && tag > 1 && names.contains(n.substring(1, tag));
+                }).forEach(leftovers::add);
+            }
+        }
+        for (Path p : leftovers) {
+            try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(q);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- checkpoints
 
     private String signature(List<SweepMember> sweep, TrainingStream stream) {
+        // sorted keys: the same command must give the same signature in a new JVM, where Map.of iterates otherwise
         List<Object> members = new ArrayList<>();
         for (SweepMember m : sweep) {
-            Map<String, Object> d = new LinkedHashMap<>(Ensemble.describe(m));
+            Map<String, Object> d = new java.util.TreeMap<>(Ensemble.describe(m));
             d.put("name", m.name());
-            d.put("start", m.start() == null ? null : m.start().info().source());
+            d.put("start", m.start() == null ? "" : m.start().info().source());
             members.add(d);
         }
-        return new Gson().toJson(Map.of("members", members, "options", opts.toString(), "set", set.location().toAbsolutePath().toString(),
-                "rows", set.rows(), "train_rows", stream.trainRows()));
+        Map<String, Object> sig = new java.util.TreeMap<>();
+        sig.put("members", members);
+        sig.put("options", opts.toString());
+        sig.put("set", set.location().toAbsolutePath().toString());
+        sig.put("rows", set.rows());
+        sig.put("train_rows", stream.trainRows());
+        return new Gson().toJson(sig);
     }
 
     private static void checkpoint(Path file, String signature, List<Ensemble> ensembles, long step) throws IOException {
