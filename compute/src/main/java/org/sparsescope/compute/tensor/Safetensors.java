@@ -27,12 +27,13 @@ public final class Safetensors {
     }
 
     /**
-     * Writes the tensors to a temporary file, then renames it over {@code path}. Tensors, metadata and each
-     * tensor's fields go in a canonical order (names sorted), so the same content gives the same bytes in any JVM:
-     * {@code Map.of}'s iteration order differs from one run to the next.
+     * Writes the tensors to a temporary file, then renames it over {@code path}, so that the same content gives the
+     * same bytes in any JVM: tensors in the order of an ordered map (a LinkedHashMap or a sorted one), else sorted
+     * by name, since {@code Map.of}'s iteration order differs from one run to the next; metadata sorted by key; each
+     * tensor's fields in a fixed order.
      */
-    public static void write(Path path, Map<String, Tensor> tensorsInAnyOrder, Map<String, String> metadata) throws IOException {
-        Map<String, Tensor> tensors = new java.util.TreeMap<>(tensorsInAnyOrder);
+    public static void write(Path path, Map<String, Tensor> given, Map<String, String> metadata) throws IOException {
+        Map<String, Tensor> tensors = given instanceof LinkedHashMap || given instanceof java.util.SortedMap ? given : new java.util.TreeMap<>(given);
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
             header.put("__metadata__", new java.util.TreeMap<>(metadata));
