@@ -97,7 +97,26 @@ public final class SafetensorsFile implements TensorSource {
             tensors.put(name, parseEntry(path, name, e.getValue(), dataLength));
         }
         Map<String, TensorInfo> byOffset = new LinkedHashMap<>();
-        tensors.values().stream().sorted(Comparator.comparingLong(TensorInfo::begin)).forEach(t -> byOffset.put(t.name(), t));
+        tensors.values().stream().sorted(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end))
+                .forEach(t -> byOffset.put(t.name(), t));
+        // as the format's own reader requires: the data is indexed whole, with no tensor overlapping another, no hole
+        // between them and no byte after the last (two of the safetensors project's test vectors break exactly this)
+        long expected = 0;
+        String previous = null;
+        for (TensorInfo t : byOffset.values()) {
+            if (t.begin() < expected) {
+                throw new TensorFileException(path, "tensor '" + t.name() + "' (data bytes " + t.begin() + "–" + t.end() + ") overlaps '" + previous
+                        + "', which ends at " + expected);
+            }
+            if (t.begin() > expected) {
+                throw new TensorFileException(path, "data bytes " + expected + "–" + t.begin() + " belong to no tensor (a hole before '" + t.name() + "')");
+            }
+            expected = t.end();
+            previous = t.name();
+        }
+        if (expected != dataLength) {
+            throw new TensorFileException(path, (dataLength - expected) + " bytes after the last tensor belong to no tensor; not a whole safetensors file");
+        }
         return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(byOffset), Collections.unmodifiableMap(metadata));
     }
 

@@ -27,6 +27,29 @@ class TensorFilesTest {
     @TempDir
     Path tmp;
 
+    /** A safetensors file written byte by byte: the header as given, then {@code dataBytes} zero bytes. */
+    private Path rawSafetensors(String name, String header, int dataBytes) throws IOException {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(json.length).put(json);
+        Path f = tmp.resolve(name);
+        Files.write(f, b.array());
+        return f;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} is refused, naming the file")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        // the safetensors project's test_json_attack: two tensors over the same bytes
+        "overlapping offsets | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}} | 12 | overlaps 'a'",
+        // test_metadata_incomplete_buffer: bytes that no tensor indexes
+        "trailing bytes | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} | 12 | 4 bytes after the last tensor",
+        "a hole | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}} | 12 | a hole before 'b'"})
+    void aSafetensorsFileMustIndexItsDataWholeAsTheFormatsOwnReaderRequires(String what, String header, int bytes, String expected) throws Exception {
+        Path f = rawSafetensors(what.replace(' ', '_') + ".safetensors", header, bytes);
+        TensorFileException e = assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f).close());
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains(expected), e.getMessage());
+    }
+
     @Test
     void aRowConvertedAloneEqualsTheSameRowOfTheWholeConversionForEveryHalfBitPattern() {
         ByteBuffer halves = ByteBuffer.allocate(2 << 16).order(ByteOrder.LITTLE_ENDIAN);
