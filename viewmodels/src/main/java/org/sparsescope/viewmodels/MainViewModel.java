@@ -173,14 +173,20 @@ public final class MainViewModel implements AutoCloseable {
         return lm;
     }
 
-    /** The open dictionary's own model, checked against its provenance. */
+    /** The placement whose model was last checked: a loaded model's weights cannot change, so once is enough. */
+    private volatile Placement checkedModelOf;
+
+    /** The open dictionary's own model, checked against its provenance (once per opened dictionary, not per call). */
     public LanguageModel model() throws IOException {
         Placement pl = placement;
         if (pl == null) {
             throw new IllegalStateException("open a dictionary first");
         }
         LanguageModel lm = model(pl.at().modelFolder());
-        workspace.workspace().requireMatch(pl, lm);
+        if (checkedModelOf != pl) {
+            workspace.workspace().requireMatch(pl, lm);
+            checkedModelOf = pl;
+        }
         return lm;
     }
 

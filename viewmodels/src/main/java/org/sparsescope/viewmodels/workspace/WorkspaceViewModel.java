@@ -329,6 +329,14 @@ public final class WorkspaceViewModel {
     private record Measured(Path set, DictionaryMetrics metrics) {
     }
 
+    /** FVU and L0 on a set's last {@link #HELD_OUT_ROWS} rows, once the set is known to hold the dictionary's own pair. */
+    private Measured heldOut(Placement pl, Dictionary d, Path dictionary, ActivationSet s) throws IOException {
+        workspace.requireMatch(pl, s);
+        DictionaryMetrics.requireSameWidth(d, dictionary, s);
+        long rows = Math.min(HELD_OUT_ROWS, s.rows());
+        return new Measured(s.location(), DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows));
+    }
+
     /** Finds (or harvests) the set of a dictionary's own pair and measures it on the held-out rows. */
     void measure(String id) {
         DictionaryEntry e = find(id);
@@ -346,10 +354,7 @@ public final class WorkspaceViewModel {
             Dictionary d = loaded.read(e.path());
             Path set = workspace.activationsFor(pl, Corpus.open(text), Workspace.harvestOptions(pl, tokens), p, c);
             try (ActivationSet s = ActivationSet.open(set)) {
-                workspace.requireMatch(pl, s);
-                DictionaryMetrics.requireSameWidth(d, e.path(), s);
-                long rows = Math.min(HELD_OUT_ROWS, s.rows());
-                return new Measured(set, DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows));
+                return heldOut(pl, d, e.path(), s);
             }
         }, m -> {
             DictionaryEntry now = find(id);
@@ -385,10 +390,7 @@ public final class WorkspaceViewModel {
                 if (workspace.siteOf(s).isEmpty()) {
                     return null; // nobody has said what it holds: ask first
                 }
-                workspace.requireMatch(pl, s);
-                DictionaryMetrics.requireSameWidth(d, e.path(), s);
-                long rows = Math.min(HELD_OUT_ROWS, s.rows());
-                return new Measured(set, DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows));
+                return heldOut(pl, d, e.path(), s);
             }
         }, m -> {
             if (m == null) {
