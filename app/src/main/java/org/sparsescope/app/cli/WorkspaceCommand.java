@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sparsescope.compute.activations.Manifest;
-import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.model.ModelLocator;
 import org.sparsescope.compute.workspace.ActivationCatalogue;
@@ -36,16 +35,21 @@ public final class WorkspaceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
         ModelLocator locator = ws.locator();
-        // every model the workspace binds a name to, and every model its dictionaries name, with where it was found
-        Map<String, Path> named = new LinkedHashMap<>(ws.models());
+        // each dictionary placed once, from its configs alone (its weights are not read for a listing)
+        Map<String, Placement> placed = new LinkedHashMap<>();
+        Map<String, String> problems = new LinkedHashMap<>();
         for (WorkspaceFile.DictionaryRecord r : ws.dictionaries()) {
             try {
-                Placement p = ws.place(Path.of(r.path()), DictionaryFiles.read(Path.of(r.path())));
-                if (p.provenance().model() != null) {
-                    named.putIfAbsent(p.provenance().model(), p.ready() ? p.at().modelFolder() : null);
-                }
+                placed.put(r.path(), ws.place(Path.of(r.path()), DictionaryFiles.provenanceOf(Path.of(r.path()))));
             } catch (java.io.IOException e) {
-                // reported with the dictionary below
+                problems.put(r.path(), e.getMessage());
+            }
+        }
+        // every model the workspace binds a name to, and every model its dictionaries name, with where it was found
+        Map<String, Path> named = new LinkedHashMap<>(ws.models());
+        for (Placement p : placed.values()) {
+            if (p.provenance().model() != null) {
+                named.putIfAbsent(p.provenance().model(), p.ready() ? p.at().modelFolder() : null);
             }
         }
         List<Map<String, Object>> models = new ArrayList<>();
@@ -77,18 +81,17 @@ public final class WorkspaceCommand implements Callable<Integer> {
         for (WorkspaceFile.DictionaryRecord r : ws.dictionaries()) {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("path", r.path());
-            try {
-                Dictionary dict = DictionaryFiles.read(Path.of(r.path()));
-                Placement p = ws.place(Path.of(r.path()), dict);
+            Placement p = placed.get(r.path());
+            if (p == null) {
+                d.put("problem", problems.get(r.path()));
+            } else {
                 d.put("model", p.provenance().model());
                 d.put("hook", p.provenance().hook());
                 d.put("stated_by", p.provenance().statedBy().name().toLowerCase(Locale.ROOT));
                 d.put("model_folder", p.ready() ? p.at().modelFolder().toString() : null);
-                d.put("activations", p.ready() ? catalogue.stream().filter(e -> e.manifest().complete() && e.manifest().modelHash().equals(p.at().modelHash())
-                        && org.sparsescope.compute.model.HookNames.same(e.manifest().hook(), p.at().hook())).map(e -> e.folder().toString()).findFirst().orElse(null) : null);
+                d.put("activations", p.ready() ? catalogue.stream().filter(e -> e.holds(p.at().modelHash(), p.at().hook()))
+                        .map(e -> e.folder().toString()).findFirst().orElse(null) : null);
                 d.put("problem", p.missingModel() != null ? p.missingModel().getMessage() : p.at() == null ? "model or hook unknown: state them once" : null);
-            } catch (java.io.IOException e) {
-                d.put("problem", e.getMessage());
             }
             dictionaries.add(d);
         }

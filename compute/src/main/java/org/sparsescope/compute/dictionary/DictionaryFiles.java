@@ -55,7 +55,15 @@ public final class DictionaryFiles {
 
     /** The one dictionary at {@code path}; a file holding several (learned_dicts.pt) must be read with {@link #readAll}. */
     public static Dictionary read(Path path) throws IOException {
-        List<Dictionary> all = readAll(path);
+        return one(path, readAll(path));
+    }
+
+    /** What the files say of the one dictionary at {@code path}, without reading its weights (where the format allows). */
+    public static Provenance provenanceOf(Path path) throws IOException {
+        return one(path, provenance(path));
+    }
+
+    private static <T> T one(Path path, List<T> all) throws DictionaryFormatException {
         if (all.size() != 1) {
             throw new DictionaryFormatException(path, "holds " + all.size() + " dictionaries; pick one (e.g. " + path + "#0)");
         }

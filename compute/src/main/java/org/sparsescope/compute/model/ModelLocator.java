@@ -198,11 +198,7 @@ public final class ModelLocator {
     }
 
     /** Whether a folder holds a model (its config.json). */
-    public static boolean find(Path folder) {
-        return isModelFolder(folder);
-    }
-
-    static boolean isModelFolder(Path p) {
+    public static boolean isModelFolder(Path p) {
         return Files.isDirectory(p) && Files.isRegularFile(p.resolve(TransformerConfig.FILE));
     }
 

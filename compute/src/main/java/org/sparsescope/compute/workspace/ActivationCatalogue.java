@@ -32,6 +32,10 @@ public final class ActivationCatalogue {
 
     /** A set in the catalogue. */
     public record Entry(Path folder, Manifest manifest) {
+        /** Whether this is a complete set of that (model, hook) pair, whatever its corpus or window. */
+        public boolean holds(String modelHash, String hook) {
+            return manifest.complete() && modelHash.equals(manifest.modelHash()) && HookNames.same(hook, manifest.hook());
+        }
     }
 
     public ActivationCatalogue(Path dir) {
@@ -66,12 +70,6 @@ public final class ActivationCatalogue {
     public Optional<Entry> find(SetKey key) {
         List<Entry> matching = list().stream().filter(e -> key.matches(e.manifest())).toList();
         return matching.stream().filter(e -> e.manifest().complete()).findFirst().or(() -> matching.stream().findFirst());
-    }
-
-    /** Complete sets of a (model, hook) pair, whatever their corpus or window. */
-    public List<Entry> at(String modelHash, String hook) {
-        return list().stream().filter(e -> e.manifest().complete() && modelHash.equals(e.manifest().modelHash())
-                && HookNames.same(hook, e.manifest().hook())).toList();
     }
 
     /** A new folder for {@code key}: readable names, and the corpus hash so two corpora never share one. */

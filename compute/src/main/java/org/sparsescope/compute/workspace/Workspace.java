@@ -189,12 +189,6 @@ public final class Workspace {
         }
     }
 
-    public synchronized void removeDictionary(Path path) {
-        if (dictionaries.remove(path.toString()) != null) {
-            save();
-        }
-    }
-
     /** The user's statement of a dictionary's model and hook, for files that say nothing; remembered. */
     public synchronized void stateProvenance(Path dictionary, String model, String hook) {
         if (model == null || model.isBlank() || hook == null || hook.isBlank()) {
@@ -214,7 +208,10 @@ public final class Workspace {
 
     /** What the dictionary's files say, overlaid by the user's statement where the files say nothing. */
     public Provenance provenance(Path path, Dictionary d) {
-        Provenance files = d.info().provenance();
+        return provenance(path, d.info().provenance());
+    }
+
+    private Provenance provenance(Path path, Provenance files) {
         WorkspaceFile.DictionaryRecord r;
         synchronized (this) {
             r = dictionaries.get(path.toString());
@@ -227,19 +224,27 @@ public final class Workspace {
 
     /** Places a dictionary: resolves its model offline. Never throws for a missing model; the placement says so. */
     public Placement place(Path path, Dictionary d) throws IOException {
-        Provenance p = provenance(path, d);
+        return place(path, d.info().provenance());
+    }
+
+    /** Places a dictionary from what its files say ({@link DictionaryFiles#provenanceOf}), for listings that need no weights. */
+    public Placement place(Path path, Provenance files) throws IOException {
+        Provenance p = provenance(path, files);
         if (!p.complete()) {
             return new Placement(path, p, null, null);
         }
         ModelLocator locator = locator();
         Optional<Path> folder = locator.find(p.model());
+        String hash = folder.isPresent() ? modelHash(folder.get()) : null;
         Optional<Sidecar.TrainedOn> trainedOn = sidecarTrainedOn(path);
         if (trainedOn.isPresent()) {
             // the app trained it: the weights it was trained on decide, found by name or where they were then
             String want = trainedOn.get().modelSha256();
-            if (folder.isEmpty() || !modelHash(folder.get()).equals(want)) {
+            if (!want.equals(hash)) {
                 Path then = trainedOn.get().modelFolder();
-                folder = then != null && ModelLocator.find(then) && modelHash(then).equals(want) ? Optional.of(then) : Optional.empty();
+                boolean there = then != null && ModelLocator.isModelFolder(then) && modelHash(then).equals(want);
+                folder = there ? Optional.of(then) : Optional.empty();
+                hash = there ? want : null;
             }
             if (folder.isEmpty()) {
                 return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
@@ -251,7 +256,6 @@ public final class Workspace {
             return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
                     new ModelNotFoundException(path, p.model(), locator.searched(p.model())));
         }
-        String hash = modelHash(folder.get());
         return new Placement(path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
     }
 

@@ -50,10 +50,6 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
         foreignSets = foreignSets == null ? Map.of() : Map.copyOf(foreignSets);
     }
 
-    public static WorkspaceFile empty() {
-        return new WorkspaceFile(VERSION, null, Map.of(), List.of(), Map.of(), null);
-    }
-
     public static WorkspaceFile read(Path file) throws IOException {
         try {
             JsonElement root = JsonParser.parseString(Files.readString(file));
