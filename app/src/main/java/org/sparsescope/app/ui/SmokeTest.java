@@ -14,10 +14,8 @@ public final class SmokeTest {
     }
 
     private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            org.sparsescope.compute.tensor.AtomicFile.deleteTree(dir);
         } catch (java.io.IOException e) {
             org.slf4j.LoggerFactory.getLogger(SmokeTest.class).warn("smoke-test workspace {} not removed: {}", dir, e.getMessage());
         }

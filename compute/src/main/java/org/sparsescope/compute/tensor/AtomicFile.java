@@ -46,4 +46,19 @@ public final class AtomicFile {
             }
         });
     }
+
+    /**
+     * Removes a file or a folder with everything in it (nothing when it is not there): how a temporary or replaced
+     * folder of an atomic write is cleaned up.
+     */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
 }

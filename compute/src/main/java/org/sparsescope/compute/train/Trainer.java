@@ -295,11 +295,7 @@ public final class Trainer {
             }
         }
         for (Path p : leftovers) {
-            try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
-                for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(q);
-                }
-            }
+            org.sparsescope.compute.tensor.AtomicFile.deleteTree(p);
         }
     }
 

@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.GatedDictionary;
 import org.sparsescope.compute.dictionary.JumpReluDictionary;
@@ -50,10 +48,10 @@ public final class SaeLensWriter {
             }
             Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
             if (replacing) {
-                deleteTree(old);
+                AtomicFile.deleteTree(old);
             }
         } finally {
-            deleteTree(temp);
+            AtomicFile.deleteTree(temp);
         }
     }
 
@@ -95,14 +93,4 @@ public final class SaeLensWriter {
         return cfg;
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
 }
