@@ -424,8 +424,19 @@ public final class ActivationSet implements AutoCloseable {
         return out;
     }
 
-    /** The id that joins documents in the token stream, as recorded at encoding (or seen at the first document's end). */
+    private volatile Long endOfText;
+
+    /** The id that joins documents in the token stream, as recorded at encoding (or seen at the first document's end); found once. */
     private long endOfTextId() {
+        Long known = endOfText;
+        if (known == null) {
+            known = findEndOfTextId();
+            endOfText = known;
+        }
+        return known;
+    }
+
+    private long findEndOfTextId() {
         String recorded = tokens.metadata().get("end_of_text_id");
         if (recorded != null) {
             return Long.parseLong(recorded);
