@@ -44,8 +44,7 @@ public final class SparsescopeApp extends Application {
         FxBackground background = new FxBackground();
         Workspace files;
         try {
-            files = Workspace.open(ws);
-            Resources.registerDemoModel(files);
+            files = Workspace.open(ws); // the demo's model names are learned by openDemo, and kept in the workspace file
         } catch (java.io.IOException e) {
             // a damaged workspace file: start on an empty one beside it, leaving the file as it is
             org.slf4j.LoggerFactory.getLogger(SparsescopeApp.class).warn("workspace {} unreadable: {}", ws, e.getMessage());
