@@ -49,9 +49,11 @@ class MultiHookUiTest {
     }
 
     @AfterAll
-    static void close() {
+    static void close() throws Exception {
         System.clearProperty("sparsescope.hubCache");
         if (app != null) {
+            // no window of this class stays behind for the next class's lookups
+            WaitForAsyncUtils.asyncFx(() -> app.window().root.getScene().getWindow().hide()).get();
             app.vm().close();
             app.background().shutdown();
         }
