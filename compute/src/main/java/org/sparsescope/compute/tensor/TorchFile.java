@@ -1,8 +1,6 @@
 package org.sparsescope.compute.tensor;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -14,17 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import net.razorvine.pickle.IObjectConstructor;
-import net.razorvine.pickle.Opcodes;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
 
 /**
- * PyTorch {@code torch.save} zip files: tensors, and dicts, lists and tuples of them. The pickle is read by
- * Pyrolite with every global checked against a fixed whitelist; INST and EXT opcodes are refused, and
- * classes the caller allows come back as {@link PickledObject} data. Nothing in a file is ever executed.
+ * PyTorch {@code torch.save} zip files: tensors, and dicts, lists and tuples of them. The pickle is read by our own
+ * data-only {@link PickleReader} with every global checked against a fixed whitelist (module and name exactly); INST,
+ * OBJ and EXT opcodes are refused, and classes the caller allows come back as {@link PickledObject} data. Nothing in a
+ * file is ever executed, and every size in it is checked against the archive's real bytes.
  */
 public final class TorchFile {
     /** The globals a plain tensor or state-dict file needs. */
@@ -60,32 +53,19 @@ public final class TorchFile {
         throw new TensorFileException(path, "expected a single tensor, found " + describe(root));
     }
 
+    /** The pickle of a torch.save file is kilobytes (the tensors live beside it); more than this is not one. */
+    private static final long MAX_PICKLE_BYTES = 64L << 20;
+
     private static Object read(Path path, Set<String> allowedClasses, boolean shapesOnly) throws IOException {
-        try (ZipFile zip = NpyFile.openZip(path)) {
-            ZipEntry pkl = zip.stream().filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
+        try (ZipArchive zip = ZipArchive.open(path)) {
+            ZipEntry pkl = zip.entries().stream().filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
                     .findFirst().orElseThrow(() -> new TensorFileException(path,
                             "no data.pkl inside; not a torch.save zip file (the legacy pre-1.6 format is not read)"));
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
-            byte[] pickle;
-            try (InputStream in = zip.getInputStream(pkl)) {
-                pickle = in.readAllBytes();
-            }
-            SafeUnpickler u = new SafeUnpickler(path, zip, prefix, allowedClasses, shapesOnly);
-            try {
-                return freeze(u.loads(pickle));
-            } catch (PickleException | ClassCastException | IndexOutOfBoundsException | IllegalArgumentException e) {
-                if (e.getCause() instanceof TensorFileException tfe) {
-                    throw tfe;
-                }
-                throw new TensorFileException(path, "malformed pickle: " + e.getMessage(), e);
-            } catch (IOException e) {
-                if (e instanceof TensorFileException) {
-                    throw e;
-                }
-                throw new TensorFileException(path, "truncated or corrupt pickle: " + e.getMessage(), e);
-            } catch (Refusal r) {
-                throw r.exception;
-            }
+            byte[] pickle = zip.read(pkl, MAX_PICKLE_BYTES, "the pickle");
+            TensorPickle t = new TensorPickle(path, zip, prefix, allowedClasses, shapesOnly);
+            Object root = new PickleReader(path, pickle, t::resolve, t::storage).read();
+            return PickleReader.plainData(path, root, o -> o instanceof PickledObjectBuilder b ? b.toData() : o);
         }
     }
 
@@ -126,195 +106,221 @@ public final class TorchFile {
         if (o instanceof Map<?, ?> m) {
             return "a dict of " + m.size();
         }
+        if (o instanceof String) {
+            return "a string";
+        }
+        if (o instanceof Number n) {
+            return "the number " + n;
+        }
+        if (o instanceof PickledObject p) {
+            return "an instance of " + p.className();
+        }
         return o.getClass().getSimpleName();
     }
 
-    /** Carries a refusal out of Pyrolite's unchecked plumbing. */
-    private static final class Refusal extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient TensorFileException exception;
+    /** A storage named by a pickle's persistent id: its element type, its entry, and the bytes its pickle declares. */
+    private static final class Storage {
+        final DType dtype;
+        final ZipEntry entry;
+        final long declaredBytes;
+        ByteBuffer bytes;
 
-        Refusal(TensorFileException exception) {
-            super(exception.getMessage(), null, false, false);
-            this.exception = exception;
+        Storage(DType dtype, ZipEntry entry, long declaredBytes) {
+            this.dtype = dtype;
+            this.entry = entry;
+            this.declaredBytes = declaredBytes;
         }
-    }
-
-    /** A storage named by a pickle's persistent id: its element type and its bytes in the zip. */
-    private record Storage(DType dtype, byte[] bytes, long byteCount) {
-    }
-
-    /** A whitelisted global; REDUCE/NEWOBJ calls {@link #construct}. */
-    private record Global(String name, IObjectConstructor body) implements IObjectConstructor {
-        @Override
-        public Object construct(Object[] args) {
-            return body.construct(args);
-        }
-    }
-
-    /** A Python dict subclass (OrderedDict) that may receive BUILD state, which we keep apart. */
-    private static final class OrderedDict extends LinkedHashMap<Object, Object> {
-        private static final long serialVersionUID = 1L;
     }
 
     /** Marker for a storage class such as torch.HalfStorage, as it appears inside a persistent id. */
     private record StorageClass(DType dtype) {
     }
 
-    private static final class SafeUnpickler extends Unpickler {
+    /** The globals a tensor file may name, their meaning, and its storages; bounds every size it is given. */
+    private static final class TensorPickle {
         private final Path path;
-        private final ZipFile zip;
+        private final ZipArchive zip;
         private final String prefix;
         private final Set<String> allowedClasses;
         private final boolean shapesOnly;
         private final Map<String, Storage> storages = new HashMap<>();
+        /** Bytes that strided views may still copy out: at most the archive's size, so memory stays proportional to it. */
+        private long gatherBudget;
 
-        SafeUnpickler(Path path, ZipFile zip, String prefix, Set<String> allowedClasses, boolean shapesOnly) {
+        TensorPickle(Path path, ZipArchive zip, String prefix, Set<String> allowedClasses, boolean shapesOnly) throws IOException {
             this.path = path;
             this.zip = zip;
             this.prefix = prefix;
             this.allowedClasses = allowedClasses;
             this.shapesOnly = shapesOnly;
+            this.gatherBudget = java.nio.file.Files.size(path);
         }
 
-        private Refusal refuse(String what) {
-            return new Refusal(new UnsafePickleException(path, what + "; only tensors, containers and "
-                    + (allowedClasses.isEmpty() ? "no classes" : "the classes " + allowedClasses) + " are read, and nothing is executed"));
+        private UnsafePickleException refuse(String what) {
+            return new UnsafePickleException(path, what + "; only tensors, containers and "
+                    + (allowedClasses.isEmpty() ? "no classes" : "the classes " + allowedClasses) + " are read, and nothing is executed");
         }
 
-        @Override
-        protected Object dispatch(short key) throws PickleException, IOException {
-            switch (key) {
-                case Opcodes.GLOBAL -> {
-                    String module = PickleUtils.readline(input);
-                    String name = PickleUtils.readline(input);
-                    stack.add(resolve(module, name));
-                    return NO_RETURN_VALUE;
-                }
-                case Opcodes.STACK_GLOBAL -> {
-                    Object name = stack.pop();
-                    Object module = stack.pop();
-                    stack.add(resolve(String.valueOf(module), String.valueOf(name)));
-                    return NO_RETURN_VALUE;
-                }
-                case Opcodes.INST, Opcodes.OBJ -> throw refuse("the pickle uses the INST/OBJ opcode");
-                case Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 -> throw refuse("the pickle uses an extension-registry opcode");
-                case Opcodes.BUILD -> {
-                    Object state = stack.pop();
-                    Object target = stack.peek();
-                    if (target instanceof PickledObjectBuilder b) {
-                        b.build(state);
-                    } else if (!(target instanceof OrderedDict)) {
-                        // BUILD on a tensor or dict only carries attributes (e.g. a state dict's _metadata) we do not need.
-                        if (!(target instanceof Tensor)) {
-                            throw new TensorFileException(path, "BUILD on " + describe(target) + " is not supported");
-                        }
-                    }
-                    return NO_RETURN_VALUE;
-                }
-                case Opcodes.SETITEMS -> {
-                    // Pyrolite collects these in a HashMap; keep the file's order instead.
-                    List<Object> items = stack.pop_all_since_marker();
-                    @SuppressWarnings("unchecked")
-                    Map<Object, Object> dict = (Map<Object, Object>) stack.peek();
-                    for (int i = 0; i + 1 < items.size(); i += 2) {
-                        dict.put(items.get(i), items.get(i + 1));
-                    }
-                    return NO_RETURN_VALUE;
-                }
-                case Opcodes.EMPTY_DICT -> {
-                    stack.add(new LinkedHashMap<>());
-                    return NO_RETURN_VALUE;
-                }
-                default -> {
-                    return super.dispatch(key);
-                }
-            }
+        private TensorFileException bad(String what) {
+            return new TensorFileException(path, "malformed pickle: " + what);
         }
 
-        private Object resolve(String module, String name) {
+        /** Module and name compared exactly: "torch" + "_utils._rebuild_tensor_v2" is not torch._utils._rebuild_tensor_v2. */
+        Object resolve(String module, String name) throws TensorFileException {
             String dotted = module + "." + name;
+            if (name.contains(".")) {
+                throw refuse("the pickle names the global '" + ZipArchive.printable(dotted) + "' by a dotted attribute path");
+            }
             if (module.equals("torch") && name.endsWith("Storage")) {
                 DType t = DType.fromTorchStorage(name).orElseThrow(() -> refuse("unsupported storage type " + dotted));
                 return new StorageClass(t);
             }
-            if (TENSOR_GLOBALS.contains(dotted)) {
-                return new Global(dotted, args -> switch (name) {
-                    case "_rebuild_tensor_v2", "_rebuild_tensor" -> rebuildTensor(args);
-                    case "_rebuild_parameter" -> args[0];
-                    case "OrderedDict" -> new OrderedDict();
-                    default -> throw new IllegalStateException(dotted);
-                });
+            PickleReader.Callable body = switch (dotted) {
+                case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> this::rebuildTensor;
+                case "torch._utils._rebuild_parameter" -> args -> {
+                    if (args.length < 1 || !(args[0] instanceof Tensor || args[0] instanceof TensorInfo)) {
+                        throw bad("_rebuild_parameter needs a tensor");
+                    }
+                    return args[0];
+                };
+                case "collections.OrderedDict" -> args -> {
+                    if (args.length != 0) {
+                        throw bad("OrderedDict built from arguments is not read");
+                    }
+                    return new LinkedHashMap<>();
+                };
+                default -> null;
+            };
+            if (body != null) {
+                return body;
             }
             if (allowedClasses.contains(dotted)) {
-                return new Global(dotted, args -> new PickledObjectBuilder(dotted, Arrays.asList(args)));
+                return (PickleReader.Callable) args -> new PickledObjectBuilder(dotted, Arrays.asList(args));
             }
-            throw refuse("the pickle names the global '" + dotted + "', which is not on the whitelist");
+            throw refuse("the pickle names the global '" + ZipArchive.printable(dotted) + "', which is not on the whitelist");
         }
 
-        @Override
-        protected Object persistentLoad(Object pid) {
-            if (!(pid instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageClass sc)) {
-                throw new Refusal(new TensorFileException(path, "unexpected persistent id " + Arrays.deepToString(pid instanceof Object[] a ? a : new Object[] {pid})));
+        /** ('storage', torch.XStorage, key, location, numel): the storage's entry, found but not yet read. */
+        Object storage(Object pid) throws TensorFileException {
+            if (!(pid instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageClass sc)
+                    || !(t[2] instanceof String key) || !(t[4] instanceof Long numel) || numel < 0) {
+                throw bad("unexpected persistent id " + (pid instanceof Object[] a ? "tuple of " + a.length : describe(pid)));
             }
-            String keyName = String.valueOf(t[2]);
-            return storages.computeIfAbsent(keyName, k -> {
-                ZipEntry e = zip.getEntry(prefix + "data/" + k);
-                if (e == null) {
-                    throw new Refusal(new TensorFileException(path, "storage data/" + k + " named by the pickle is missing from the archive"));
-                }
-                if (shapesOnly) {
-                    long bytes = e.getSize();
-                    return new Storage(sc.dtype(), null, bytes);
-                }
-                try (InputStream in = zip.getInputStream(e)) {
-                    byte[] data = in.readAllBytes();
-                    return new Storage(sc.dtype(), data, data.length);
-                } catch (IOException ex) {
-                    throw new Refusal(new TensorFileException(path, "storage data/" + k + " is unreadable: " + ex.getMessage(), ex));
-                }
-            });
+            Storage known = storages.get(key);
+            if (known != null) {
+                return known;
+            }
+            ZipEntry e = zip.entry(prefix + "data/" + key);
+            if (e == null) {
+                throw new TensorFileException(path, "storage data/" + ZipArchive.printable(key) + " named by the pickle is missing from the archive");
+            }
+            long declared = Sizes.bytes(path, "storage data/" + ZipArchive.printable(key), new long[] {numel}, sc.dtype());
+            long stated = zip.statedSize(e);
+            if (stated >= 0 && stated < declared) {
+                throw new TensorFileException(path, "storage data/" + ZipArchive.printable(key) + " holds " + stated + " bytes, but the pickle declares "
+                        + numel + " elements (" + declared + " bytes)");
+            }
+            Storage s = new Storage(sc.dtype(), e, declared);
+            storages.put(key, s);
+            return s;
         }
 
-        private Object rebuildTensor(Object[] args) {
-            if (args.length < 4 || !(args[0] instanceof Storage storage)) {
-                throw new Refusal(new TensorFileException(path, "malformed tensor record in the pickle"));
+        private ByteBuffer bytesOf(Storage s) throws TensorFileException {
+            if (s.bytes == null) {
+                if (s.declaredBytes > Runtime.getRuntime().maxMemory() / 2) {
+                    throw new TensorFileException(path, "storage " + ZipArchive.printable(s.entry.getName()) + " of " + s.declaredBytes
+                            + " bytes does not fit in this process's memory (" + Runtime.getRuntime().maxMemory() + " bytes)");
+                }
+                byte[] b = zip.read(s.entry, s.declaredBytes, "storage");
+                if (b.length < s.declaredBytes) {
+                    throw new TensorFileException(path, "storage " + ZipArchive.printable(s.entry.getName()) + " holds " + b.length
+                            + " bytes, but the pickle declares " + s.declaredBytes + " (truncated)");
+                }
+                s.bytes = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
             }
-            long offset = ((Number) args[1]).longValue();
-            long[] size = toLongs(args[2]);
-            long[] stride = toLongs(args[3]);
-            int es = storage.dtype().byteSize();
-            long numel = Tensor.numel(size);
-            long maxIndex = offset;
-            for (int i = 0; i < size.length; i++) {
-                maxIndex += size[i] == 0 ? 0 : (size[i] - 1) * stride[i];
+            return s.bytes;
+        }
+
+        private Object rebuildTensor(Object[] args) throws TensorFileException {
+            if (args.length < 4 || !(args[0] instanceof Storage storage) || !(args[1] instanceof Long offset)) {
+                throw bad("a tensor record (_rebuild_tensor) that is not (storage, offset, size, stride, …)");
             }
-            if (numel > 0 && storage.byteCount() >= 0 && (maxIndex + 1) * es > storage.byteCount()) {
-                throw new Refusal(new TensorFileException(path, "tensor of shape " + Arrays.toString(size) + " needs "
-                        + (maxIndex + 1) * es + " bytes of its storage, which holds " + storage.byteCount()));
+            long[] size = longs(args[2], "size");
+            long[] stride = longs(args[3], "stride");
+            if (size.length != stride.length) {
+                throw bad("a tensor of " + size.length + " dimensions with " + stride.length + " strides");
             }
-            if (storage.bytes() == null) {
-                return new TensorInfo("", storage.dtype(), size, offset * es, (offset + numel) * es);
+            int es = storage.dtype.byteSize();
+            String what = "tensor of shape " + Arrays.toString(size);
+            long numel = Sizes.elements(path, what, size);
+            long bytes = Sizes.bytes(path, what, size, storage.dtype);
+            if (offset < 0) {
+                throw bad("a negative storage offset " + offset);
             }
-            ByteBuffer src = ByteBuffer.wrap(storage.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+            long needed = 0;
+            if (numel > 0) {
+                try {
+                    long maxIndex = offset;
+                    for (int i = 0; i < size.length; i++) {
+                        maxIndex = Math.addExact(maxIndex, Math.multiplyExact(size[i] - 1, stride[i]));
+                    }
+                    needed = Math.multiplyExact(Math.addExact(maxIndex, 1), es);
+                } catch (ArithmeticException ex) {
+                    throw new TensorFileException(path, what + " with strides " + Arrays.toString(stride) + " reaches past any storage");
+                }
+            }
+            if (needed > storage.declaredBytes) {
+                throw new TensorFileException(path, what + " needs " + needed + " bytes of its storage, which holds " + storage.declaredBytes);
+            }
+            if (bytes > storage.declaredBytes) {
+                throw new TensorFileException(path, what + " has more elements than its storage (strides " + Arrays.toString(stride)
+                        + " repeat elements; a broadcast view is not stored data)");
+            }
+            if (shapesOnly) {
+                return new TensorInfo("", storage.dtype, size, offset * es, offset * es + bytes);
+            }
+            ByteBuffer src = bytesOf(storage);
             if (isContiguous(size, stride)) {
-                ByteBuffer slice = src.position((int) (offset * es)).limit((int) ((offset + numel) * es)).slice();
-                return new Tensor(storage.dtype(), size, slice);
+                ByteBuffer slice = src.duplicate().position((int) (offset * es)).limit((int) (offset * es + bytes)).slice();
+                return new Tensor(storage.dtype, size, slice);
             }
+            if (bytes > gatherBudget) {
+                throw new TensorFileException(path, "strided views would copy more bytes than the whole file holds");
+            }
+            gatherBudget -= bytes;
             // A strided view (e.g. a transposed weight): gather its elements in row-major order.
-            ByteBuffer out = ByteBuffer.allocate((int) (numel * es));
+            byte[] from = src.array();
+            ByteBuffer out = ByteBuffer.allocate((int) bytes);
             long[] idx = new long[size.length];
             for (long n = 0; n < numel; n++) {
                 long at = offset;
                 for (int d = 0; d < size.length; d++) {
                     at += idx[d] * stride[d];
                 }
-                out.put(storage.bytes(), (int) (at * es), es);
+                out.put(from, (int) (at * es), es);
                 for (int d = size.length - 1; d >= 0 && ++idx[d] == size[d]; d--) {
                     idx[d] = 0;
                 }
             }
-            return new Tensor(storage.dtype(), size, out.flip());
+            return new Tensor(storage.dtype, size, out.flip());
+        }
+
+        private long[] longs(Object tuple, String what) throws TensorFileException {
+            if (!(tuple instanceof Object[] a)) {
+                throw bad("a tensor's " + what + " is " + describe(tuple) + ", not a tuple");
+            }
+            if (a.length > 64) {
+                throw bad("a tensor of " + a.length + " dimensions");
+            }
+            long[] out = new long[a.length];
+            for (int i = 0; i < a.length; i++) {
+                if (!(a[i] instanceof Long v) || v < 0) {
+                    throw bad("a tensor's " + what + " holds " + (a[i] instanceof Long v ? v.toString() : describe(a[i]))
+                            + ", not a non-negative integer");
+                }
+                out[i] = (Long) a[i];
+            }
+            return out;
         }
 
         private static boolean isContiguous(long[] size, long[] stride) {
@@ -327,19 +333,10 @@ public final class TorchFile {
             }
             return true;
         }
-
-        private static long[] toLongs(Object tuple) {
-            Object[] a = (Object[]) tuple;
-            long[] out = new long[a.length];
-            for (int i = 0; i < a.length; i++) {
-                out[i] = ((Number) a[i]).longValue();
-            }
-            return out;
-        }
     }
 
     /** Holds a whitelisted instance while its BUILD state arrives; becomes a {@link PickledObject} at the end. */
-    private static final class PickledObjectBuilder {
+    private static final class PickledObjectBuilder implements PickleReader.Buildable {
         private final String className;
         private final List<Object> args;
         private final Map<String, Object> state = new LinkedHashMap<>();
@@ -349,39 +346,18 @@ public final class TorchFile {
             this.args = new ArrayList<>(args);
         }
 
-        void build(Object s) {
+        @Override
+        public void build(Object s) {
             if (s instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> state.put(String.valueOf(k), v));
             } else if (s instanceof Object[] pair && pair.length == 2 && pair[0] instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> state.put(String.valueOf(k), v));
             }
         }
+
+        PickledObject toData() {
+            return new PickledObject(className, args, state);
+        }
     }
 
-    /** Replaces builders by immutable records throughout a read result. */
-    static Object freeze(Object o) {
-        if (o instanceof PickledObjectBuilder b) {
-            Map<String, Object> st = new LinkedHashMap<>();
-            b.state.forEach((k, v) -> st.put(k, freeze(v)));
-            return new PickledObject(b.className, b.args.stream().map(TorchFile::freeze).toList(), st);
-        }
-        if (o instanceof Map<?, ?> m) {
-            Map<Object, Object> out = new LinkedHashMap<>();
-            m.forEach((k, v) -> out.put(k, freeze(v)));
-            return out;
-        }
-        if (o instanceof List<?> l) {
-            List<Object> out = new ArrayList<>();
-            l.forEach(v -> out.add(freeze(v)));
-            return out;
-        }
-        if (o instanceof Object[] a) {
-            Object[] out = new Object[a.length];
-            for (int i = 0; i < a.length; i++) {
-                out[i] = freeze(a[i]);
-            }
-            return out;
-        }
-        return o;
-    }
 }
