@@ -33,6 +33,8 @@ public final class ActivationSet implements AutoCloseable {
 
     private static final Pattern SEED_CHUNK = Pattern.compile("\\d+\\.pt");
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ActivationSet.class.getName());
+
     private final Path location;
     private final Manifest manifest;
     private final List<ChunkSource> chunks;
@@ -150,6 +152,9 @@ public final class ActivationSet implements AutoCloseable {
             if (shape.length != 2) {
                 throw new InvalidInputException(c.file(), "activations must be [rows, d], found shape " + Arrays.toString(shape));
             }
+            if (shape[1] <= 0 || shape[1] > 1 << 20) {
+                throw new InvalidInputException(c.file(), "activations of width " + shape[1] + " (expected 1 to " + (1 << 20) + ")");
+            }
             if (d < 0) {
                 d = (int) shape[1];
             } else if (shape[1] != d) {
@@ -226,7 +231,12 @@ public final class ActivationSet implements AutoCloseable {
                 return Optional.empty();
             }
             try (SafetensorsFile s = SafetensorsFile.open(f)) {
-                return Optional.of(s.read(WINDOW_STARTS).longs());
+                Tensor starts = s.read(WINDOW_STARTS);
+                if (!starts.dtype().isInteger() || starts.rank() != 1) {
+                    throw new InvalidInputException(f, "'" + WINDOW_STARTS + "' should be a list of integers, found " + starts.dtype()
+                            + " " + Arrays.toString(starts.shape()));
+                }
+                return Optional.of(starts.longs());
             }
         });
     }
@@ -362,9 +372,28 @@ public final class ActivationSet implements AutoCloseable {
         Optional<long[]> windows = windowStarts.get(chunk);
         if (windows == null) {
             windows = chunks.get(chunk).windows();
+            if (windows.isPresent()) {
+                checkWindowStarts(chunk, windows.get());
+            }
             windowStarts.put(chunk, windows);
         }
         return windows;
+    }
+
+    /** Every window a chunk's rows need, each starting where a whole window of the token stream follows. */
+    private void checkWindowStarts(int chunk, long[] starts) throws InvalidInputException {
+        int window = manifest.window();
+        long needed = (chunks.get(chunk).rows() + window - 1) / window;
+        Path f = chunks.get(chunk).file();
+        if (starts.length < needed) {
+            throw new InvalidInputException(f, "records " + starts.length + " window starts for " + needed + " windows of rows");
+        }
+        long corpusTokens = window - (manifest.prependsBos() ? 1 : 0);
+        for (long s : starts) {
+            if (s < 0 || s > tokens.size() - corpusTokens) {
+                throw new InvalidInputException(f, "a window starts at token " + s + ", outside the corpus's " + tokens.size() + " tokens");
+            }
+        }
     }
 
     /**
@@ -439,7 +468,11 @@ public final class ActivationSet implements AutoCloseable {
     private long findEndOfTextId() {
         String recorded = tokens.metadata().get("end_of_text_id");
         if (recorded != null) {
-            return Long.parseLong(recorded);
+            try {
+                return Long.parseLong(recorded);
+            } catch (NumberFormatException e) {
+                LOG.warning(tokens + ": end_of_text_id '" + recorded + "' is not a number; finding it from the documents instead");
+            }
         }
         for (long p = 0; p + 1 < tokens.size(); p++) {
             if (tokens.document(p + 1) != tokens.document(p)) {

@@ -197,15 +197,10 @@ public final class Harvester {
 
     /** The model's BOS id: config.json's bos_token_id, else the tokenizer's end-of-text (GPT-2 and Pythia use one token for both). */
     static long bosTokenId(LanguageModel model) throws IOException {
-        Path cfg = model.dir().resolve(org.sparsescope.compute.model.TransformerConfig.FILE);
-        try {
-            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(cfg));
-            if (e.isJsonObject() && e.getAsJsonObject().has("bos_token_id") && e.getAsJsonObject().get("bos_token_id").isJsonPrimitive()
-                    && e.getAsJsonObject().getAsJsonPrimitive("bos_token_id").isNumber()) {
-                return e.getAsJsonObject().get("bos_token_id").getAsLong();
-            }
-        } catch (com.google.gson.JsonParseException e) {
-            throw new InvalidInputException(cfg, "malformed JSON: " + e.getMessage(), e);
+        org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(model.dir().resolve(org.sparsescope.compute.model.TransformerConfig.FILE));
+        Long bos = in.longValue(in.readObject(), "bos_token_id");
+        if (bos != null) {
+            return bos;
         }
         return model.tokenizer().endOfTextId();
     }

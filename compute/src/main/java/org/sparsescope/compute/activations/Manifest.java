@@ -3,13 +3,12 @@ package org.sparsescope.compute.activations;
 import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.JsonInput;
 import org.sparsescope.compute.tensor.AtomicFile;
 
 /**
@@ -78,19 +77,23 @@ public record Manifest(
 
     public static Manifest read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
-        Manifest m;
-        try {
-            m = GSON.fromJson(Files.readString(file), Manifest.class);
-        } catch (NoSuchFileException e) {
+        if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(file, "missing: not an activation set folder");
-        } catch (JsonParseException e) {
-            throw new InvalidInputException(file, "malformed manifest: " + e.getMessage(), e);
         }
+        Manifest m = JsonInput.of(file).read(GSON, Manifest.class);
         if (m == null || !FORMAT.equals(m.format()) || m.d() <= 0) {
             throw new InvalidInputException(file, "not a " + FORMAT + " manifest");
         }
         if (m.version() > VERSION) {
             throw new InvalidInputException(file, "written by a newer Sparsescope (format version " + m.version() + ")");
+        }
+        if (m.d() > 1 << 20 || m.window() < 0 || m.dtype() == null || org.sparsescope.compute.tensor.DType.fromSafetensors(m.dtype()).isEmpty()) {
+            throw new InvalidInputException(file, "d " + m.d() + ", window " + m.window() + " or dtype " + m.dtype() + " is out of range");
+        }
+        for (Chunk c : m.chunks()) {
+            if (c == null || c.file() == null || c.file().isEmpty() || c.file().indexOf('\0') >= 0 || c.rows() < 0) {
+                throw new InvalidInputException(file, "a chunk entry lacks its file name or has a negative row count: " + c);
+            }
         }
         return m;
     }

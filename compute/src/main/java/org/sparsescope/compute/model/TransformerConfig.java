@@ -1,14 +1,11 @@
 package org.sparsescope.compute.model;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.JsonInput;
 
 /**
  * The shape of a decoder-only transformer, read from a Hugging Face {@code config.json}. One type for every
@@ -51,65 +48,71 @@ public record TransformerConfig(
     /** The file a model folder describes its shape in. */
     public static final String FILE = "config.json";
 
+    /** Bounds on sizes read from a config, checked before anything is allocated from them. */
+    private static final int MAX_WIDTH = 1 << 16;
+    private static final int MAX_LAYERS = 1 << 10;
+    private static final int MAX_VOCAB = 1 << 22;
+
     public static TransformerConfig read(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
-        JsonObject c;
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file));
-            if (!root.isJsonObject()) {
-                throw new InvalidInputException(file, "expected a JSON object");
-            }
-            c = root.getAsJsonObject();
-        } catch (NoSuchFileException e) {
+        if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(file, "missing: a model folder needs config.json, model.safetensors and tokenizer.json");
-        } catch (JsonParseException e) {
-            throw new InvalidInputException(file, "malformed JSON: " + e.getMessage(), e);
         }
-        String type = c.has("model_type") ? c.get("model_type").getAsString() : "(none)";
-        try {
-            return switch (type) {
-                case "gpt_neox" -> neox(file, c);
-                case "gpt2" -> gpt2(file, c);
-                default -> throw new UnsupportedModelException(file, "model_type '" + type
-                        + "' is not supported (supported: gpt_neox — the Pythia family — and gpt2)");
-            };
-        } catch (IllegalStateException | UnsupportedOperationException | NullPointerException | NumberFormatException e) {
-            throw new InvalidInputException(file, "malformed config: " + e.getMessage(), e);
+        JsonInput in = JsonInput.of(file);
+        JsonObject c = in.readObject();
+        String type = in.str(c, "model_type", "(none)");
+        TransformerConfig t = switch (type) {
+            case "gpt_neox" -> neox(in, c);
+            case "gpt2" -> gpt2(in, c);
+            default -> throw new UnsupportedModelException(file, "model_type '" + type
+                    + "' is not supported (supported: gpt_neox — the Pythia family — and gpt2)");
+        };
+        if (t.dModel % t.nHeads != 0) {
+            throw new InvalidInputException(file, "the width " + t.dModel + " is not a multiple of the " + t.nHeads + " attention heads");
         }
+        return t;
     }
 
-    private static TransformerConfig neox(Path file, JsonObject c) throws UnsupportedModelException {
-        int d = c.get("hidden_size").getAsInt();
-        int heads = c.get("num_attention_heads").getAsInt();
+    private static TransformerConfig neox(JsonInput in, JsonObject c) throws IOException {
+        Path file = in.file();
+        int d = in.positiveInt(c, "hidden_size", MAX_WIDTH);
+        int heads = in.positiveInt(c, "num_attention_heads", MAX_WIDTH);
         // Older checkpoints say rotary_pct / rotary_emb_base; transformers 5 writes rope_parameters.
-        JsonObject rope = c.has("rope_parameters") && c.get("rope_parameters").isJsonObject() ? c.getAsJsonObject("rope_parameters") : new JsonObject();
-        double pct = num(rope, "partial_rotary_factor", num(c, "partial_rotary_factor", num(c, "rotary_pct", 1.0)));
-        double base = num(rope, "rope_theta", num(c, "rope_theta", num(c, "rotary_emb_base", 10000.0)));
-        String ropeType = rope.has("rope_type") ? rope.get("rope_type").getAsString()
-                : c.has("rope_scaling") && c.get("rope_scaling").isJsonObject() ? "scaled" : "default";
+        JsonObject rope = in.object(c, "rope_parameters");
+        double pct = in.number(rope, "partial_rotary_factor", in.number(c, "partial_rotary_factor", in.number(c, "rotary_pct", 1.0)));
+        double base = in.number(rope, "rope_theta", in.number(c, "rope_theta", in.number(c, "rotary_emb_base", 10000.0)));
+        if (!(pct >= 0 && pct <= 1) || !(base > 0)) {
+            throw new InvalidInputException(file, "rotary settings out of range (fraction " + pct + ", base " + base + ")");
+        }
+        String ropeType = in.str(rope, "rope_type", c.has("rope_scaling") && c.get("rope_scaling").isJsonObject() ? "scaled" : "default");
         if (!ropeType.equals("default")) {
             throw new UnsupportedModelException(file, "rope_type '" + ropeType + "' is not supported (only default rotary embeddings)");
         }
-        return new TransformerConfig(Architecture.GPT_NEOX, d, c.get("num_hidden_layers").getAsInt(), heads,
-                c.get("intermediate_size").getAsInt(), c.get("vocab_size").getAsInt(), num(c, "layer_norm_eps", 1e-5),
-                activation(file, str(c, "hidden_act", "gelu")), (int) ((d / heads) * pct), base,
-                !c.has("use_parallel_residual") || c.get("use_parallel_residual").getAsBoolean(),
-                (int) num(c, "max_position_embeddings", 2048), c.has("tie_word_embeddings") && c.get("tie_word_embeddings").getAsBoolean());
+        return new TransformerConfig(Architecture.GPT_NEOX, d, in.positiveInt(c, "num_hidden_layers", MAX_LAYERS), heads,
+                in.positiveInt(c, "intermediate_size", MAX_WIDTH * 8), in.positiveInt(c, "vocab_size", MAX_VOCAB),
+                in.number(c, "layer_norm_eps", 1e-5), activation(file, in.str(c, "hidden_act", "gelu")), (int) ((d / heads) * pct), base,
+                in.bool(c, "use_parallel_residual", true), positions(in, c, "max_position_embeddings", 2048),
+                in.bool(c, "tie_word_embeddings", false));
     }
 
-    private static TransformerConfig gpt2(Path file, JsonObject c) throws UnsupportedModelException {
-        int d = c.get("n_embd").getAsInt();
-        if (c.has("scale_attn_by_inverse_layer_idx") && c.get("scale_attn_by_inverse_layer_idx").getAsBoolean()) {
+    private static TransformerConfig gpt2(JsonInput in, JsonObject c) throws IOException {
+        Path file = in.file();
+        int d = in.positiveInt(c, "n_embd", MAX_WIDTH);
+        if (in.bool(c, "scale_attn_by_inverse_layer_idx", false)) {
             throw new UnsupportedModelException(file, "scale_attn_by_inverse_layer_idx is not supported");
         }
-        if (c.has("scale_attn_weights") && !c.get("scale_attn_weights").getAsBoolean()) {
+        if (!in.bool(c, "scale_attn_weights", true)) {
             throw new UnsupportedModelException(file, "scale_attn_weights=false is not supported");
         }
-        int inner = c.has("n_inner") && !c.get("n_inner").isJsonNull() ? c.get("n_inner").getAsInt() : 4 * d;
-        return new TransformerConfig(Architecture.GPT2, d, c.get("n_layer").getAsInt(), c.get("n_head").getAsInt(), inner,
-                c.get("vocab_size").getAsInt(), num(c, "layer_norm_epsilon", 1e-5),
-                activation(file, str(c, "activation_function", "gelu_new")), 0, 0, false,
-                (int) num(c, "n_positions", 1024), true);
+        int inner = c.has("n_inner") && !c.get("n_inner").isJsonNull() ? in.positiveInt(c, "n_inner", MAX_WIDTH * 8) : 4 * d;
+        return new TransformerConfig(Architecture.GPT2, d, in.positiveInt(c, "n_layer", MAX_LAYERS), in.positiveInt(c, "n_head", MAX_WIDTH), inner,
+                in.positiveInt(c, "vocab_size", MAX_VOCAB), in.number(c, "layer_norm_epsilon", 1e-5),
+                activation(file, in.str(c, "activation_function", "gelu_new")), 0, 0, false,
+                positions(in, c, "n_positions", 1024), true);
+    }
+
+    private static int positions(JsonInput in, JsonObject c, String key, int fallback) throws InvalidInputException {
+        return c.has(key) && !c.get(key).isJsonNull() ? in.positiveInt(c, key, 1 << 24) : fallback;
     }
 
     private static Activation activation(Path file, String name) throws UnsupportedModelException {
@@ -120,11 +123,4 @@ public record TransformerConfig(
         };
     }
 
-    private static double num(JsonObject o, String key, double fallback) {
-        return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsDouble() : fallback;
-    }
-
-    private static String str(JsonObject o, String key, String fallback) {
-        return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : fallback;
-    }
 }

@@ -2,8 +2,6 @@ package org.sparsescope.compute.tensor;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,20 +36,24 @@ public final class Checkpoint implements TensorSource {
         Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
         try {
             if (Files.isRegularFile(index)) {
-                JsonObject weightMap;
-                try {
-                    JsonElement root = JsonParser.parseString(Files.readString(index));
-                    weightMap = root.getAsJsonObject().getAsJsonObject("weight_map");
-                    if (weightMap == null) {
-                        throw new TensorFileException(index, "has no \"weight_map\" object");
-                    }
-                } catch (JsonParseException | IllegalStateException e) {
-                    throw new TensorFileException(index, "malformed index JSON: " + e.getMessage(), e);
+                org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(index, TensorFileException::new);
+                JsonObject weightMap = in.object(in.readObject(), "weight_map");
+                if (weightMap.isEmpty()) {
+                    throw new TensorFileException(index, "has no \"weight_map\" object naming each tensor's shard");
                 }
                 for (Map.Entry<String, JsonElement> e : weightMap.entrySet()) {
-                    Path shard = dir.resolve(e.getValue().getAsString()).normalize();
+                    String shardName = in.str(weightMap, e.getKey(), null);
+                    if (shardName == null || shardName.indexOf('\0') >= 0) {
+                        throw new TensorFileException(index, "\"weight_map." + e.getKey() + "\" should name a shard file");
+                    }
+                    Path shard;
+                    try {
+                        shard = dir.resolve(shardName).normalize();
+                    } catch (java.nio.file.InvalidPathException ex) {
+                        throw new TensorFileException(index, "shard '" + shardName + "' is not a file name");
+                    }
                     if (!shard.startsWith(dir.normalize())) {
-                        throw new TensorFileException(index, "shard '" + e.getValue().getAsString() + "' lies outside the model folder");
+                        throw new TensorFileException(index, "shard '" + shardName + "' lies outside the model folder");
                     }
                     if (!Files.isRegularFile(shard)) {
                         throw new TensorFileException(index, "names shard '" + shard.getFileName() + "' for tensor '" + e.getKey() + "', which is missing");

@@ -31,6 +31,14 @@ public enum DType {
         this.engineType = engineType;
     }
 
+    /** Whether the values are whole numbers (ids, counts, positions), not floating point. */
+    public boolean isInteger() {
+        return switch (this) {
+            case I64, I32, I16, I8, U8, BOOL -> true;
+            default -> false;
+        };
+    }
+
     public int byteSize() {
         return byteSize;
     }

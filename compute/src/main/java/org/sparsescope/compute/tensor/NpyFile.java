@@ -1,7 +1,6 @@
 package org.sparsescope.compute.tensor;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * A numpy {@code .npy} file: header parsed on open, rows mapped on demand so dumps larger than memory stream.
@@ -52,7 +50,7 @@ public final class NpyFile implements AutoCloseable {
                 ch.read(hb, off[0]);
                 return new String(hb.array(), StandardCharsets.ISO_8859_1);
             });
-            long need = Tensor.numel(h.shape) * h.dtype.byteSize();
+            long need = Sizes.bytes(path, "the array", h.shape, h.dtype);
             if (size - h.dataStart < need) {
                 throw new TensorFileException(path, "truncated: shape " + java.util.Arrays.toString(h.shape) + " of " + h.dtype
                         + " needs " + need + " data bytes, the file has " + (size - h.dataStart));
@@ -96,7 +94,10 @@ public final class NpyFile implements AutoCloseable {
         } else {
             throw new TensorFileException(path, "unsupported .npy format version " + major);
         }
-        if (headerLen < 0 || headerStart + (long) headerLen > size) {
+        if (headerLen < 0 || headerLen > MAX_HEADER) {
+            throw new TensorFileException(path, "header length " + Integer.toUnsignedString(headerLen) + " is implausibly large; not a .npy file");
+        }
+        if (headerStart + (long) headerLen > size) {
             throw new TensorFileException(path, "header length " + headerLen + " runs past the end of the file (" + size + " bytes)");
         }
         String header = text.read(new int[] {headerStart, headerLen});
@@ -156,43 +157,40 @@ public final class NpyFile implements AutoCloseable {
         }
     }
 
-    /** Every array of an .npz archive (stored or deflated), keyed by name without the .npy suffix. */
+    /** An .npy header is at most a few kilobytes (numpy caps version 1 at 64 KiB). */
+    private static final int MAX_HEADER = 1 << 16;
+
+    /**
+     * Every array of an .npz archive (stored or deflated), keyed by name without the .npy suffix. Each entry is
+     * inflated no further than its header's shape × dtype says it holds.
+     */
     public static Map<String, Tensor> readNpz(Path path) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        try (ZipFile zip = openZip(path)) {
-            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+        try (ZipArchive zip = ZipArchive.open(path)) {
+            for (ZipEntry e : zip.entries()) {
                 if (!e.getName().endsWith(".npy")) {
                     continue;
                 }
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(e)) {
-                    bytes = in.readAllBytes();
-                } catch (java.util.zip.ZipException ze) {
-                    throw new TensorFileException(path, "entry '" + e.getName() + "' is corrupt: " + ze.getMessage(), ze);
+                String entry = "entry '" + ZipArchive.printable(e.getName()) + "'";
+                byte[] head = zip.readPrefix(e, 12 + MAX_HEADER, entry);
+                ByteBuffer pre = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+                Header h;
+                try {
+                    h = parsePreamble(path, pre, head.length, off -> new String(head, off[0], off[1], StandardCharsets.ISO_8859_1));
+                } catch (TensorFileException ex) {
+                    throw new TensorFileException(path, entry + ": " + ex.getMessage().substring(path.toString().length() + 2), ex);
                 }
-                Path where = Path.of(path + "!" + e.getName());
-                ByteBuffer all = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-                Header h = parsePreamble(where, all.duplicate().order(ByteOrder.LITTLE_ENDIAN), bytes.length,
-                        off -> new String(bytes, off[0], off[1], StandardCharsets.ISO_8859_1));
-                long need = Tensor.numel(h.shape) * h.dtype.byteSize();
+                long need = Sizes.bytes(path, entry, h.shape, h.dtype);
+                byte[] bytes = zip.read(e, h.dataStart + need, entry);
                 if (bytes.length - h.dataStart < need) {
-                    throw new TensorFileException(where, "truncated: needs " + need + " data bytes, has " + (bytes.length - h.dataStart));
+                    throw new TensorFileException(path, entry + " is truncated: shape " + java.util.Arrays.toString(h.shape) + " needs " + need
+                            + " data bytes, it has " + (bytes.length - h.dataStart));
                 }
-                ByteBuffer data = all.position((int) h.dataStart).limit((int) (h.dataStart + need)).slice();
+                ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position((int) h.dataStart).slice();
                 out.put(e.getName().substring(0, e.getName().length() - 4), new Tensor(h.dtype, h.shape, data));
             }
         }
         return out;
     }
 
-    static ZipFile openZip(Path path) throws IOException {
-        if (!java.nio.file.Files.isRegularFile(path)) {
-            throw new TensorFileException(path, "file not found");
-        }
-        try {
-            return new ZipFile(path.toFile());
-        } catch (java.util.zip.ZipException e) {
-            throw new TensorFileException(path, "not a readable zip archive (truncated or corrupt): " + e.getMessage(), e);
-        }
-    }
 }

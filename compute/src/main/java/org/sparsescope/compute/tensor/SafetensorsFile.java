@@ -1,10 +1,5 @@
 package org.sparsescope.compute.tensor;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -68,33 +63,48 @@ public final class SafetensorsFile implements TensorSource {
         if (headerLen > MAX_HEADER_BYTES) {
             throw new TensorFileException(path, "header length " + headerLen + " is implausibly large; not a safetensors file");
         }
-        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-        readFully(ch, hb, 8);
-        String json = new String(hb.array(), StandardCharsets.UTF_8).strip();
-        JsonObject header;
-        try {
-            JsonElement el = JsonParser.parseString(json);
-            if (!el.isJsonObject()) {
-                throw new TensorFileException(path, "malformed header JSON: expected an object, found " + abbreviate(json));
-            }
-            header = el.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new TensorFileException(path, "malformed header JSON: " + e.getMessage(), e);
+        ByteBuffer first = ByteBuffer.allocate(1);
+        readFully(ch, first, 8);
+        if (first.get(0) != '{') {
+            // as the format's own reader: padding may follow the header object, never precede it
+            throw new TensorFileException(path, "malformed header JSON: the header must start with '{'");
         }
         long dataStart = 8 + headerLen;
         long dataLength = size - dataStart;
         Map<String, String> metadata = new LinkedHashMap<>();
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            String name = e.getKey();
-            if (name.equals("__metadata__")) {
-                if (e.getValue().isJsonObject()) {
-                    e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(),
-                            m.getValue().isJsonPrimitive() ? m.getValue().getAsString() : m.getValue().toString()));
-                }
-                continue;
+        // Streamed, entry by entry: a huge or hostile header fails at its first bad entry, and memory stays
+        // proportional to the tensors really described (no JSON tree of the whole header).
+        java.io.InputStream raw = java.nio.channels.Channels.newInputStream(ch.position(8));
+        java.io.Reader text = new java.io.InputStreamReader(new java.io.BufferedInputStream(new BoundedInput(raw, headerLen), 1 << 16),
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT));
+        try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(text)) {
+            r.setStrictness(com.google.gson.Strictness.STRICT);
+            r.setNestingLimit(8);
+            if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) {
+                throw new TensorFileException(path, "malformed header JSON: expected an object, found " + r.peek());
             }
-            tensors.put(name, parseEntry(path, name, e.getValue(), dataLength));
+            r.beginObject();
+            while (r.hasNext()) {
+                String name = r.nextName();
+                if (tensors.containsKey(name) || (name.equals("__metadata__") && !metadata.isEmpty())) {
+                    throw new TensorFileException(path, "the header names '" + name + "' twice");
+                }
+                if (name.equals("__metadata__")) {
+                    readMetadata(path, r, metadata);
+                } else {
+                    tensors.put(name, parseEntry(path, name, r, dataLength));
+                }
+            }
+            r.endObject();
+            if (r.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
+                throw new TensorFileException(path, "malformed header JSON: text after the header object");
+            }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new TensorFileException(path, "the header is not valid UTF-8", e);
+        } catch (java.io.EOFException | com.google.gson.stream.MalformedJsonException | IllegalStateException | NumberFormatException e) {
+            throw new TensorFileException(path, "malformed header JSON: " + e.getMessage(), e);
         }
         Map<String, TensorInfo> byOffset = new LinkedHashMap<>();
         tensors.values().stream().sorted(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end))
@@ -120,39 +130,133 @@ public final class SafetensorsFile implements TensorSource {
         return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(byOffset), Collections.unmodifiableMap(metadata));
     }
 
-    private static TensorInfo parseEntry(Path path, String name, JsonElement value, long dataLength) throws TensorFileException {
-        try {
-            JsonObject o = value.getAsJsonObject();
-            String dtypeName = o.get("dtype").getAsString();
-            DType dtype = DType.fromSafetensors(dtypeName).orElseThrow(() -> new TensorFileException(path,
-                    "tensor '" + name + "' has unknown dtype '" + dtypeName + "' (expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)"));
-            JsonArray shapeJson = o.getAsJsonArray("shape");
-            long[] shape = new long[shapeJson.size()];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = shapeJson.get(i).getAsLong();
-                if (shape[i] < 0) {
-                    throw new TensorFileException(path, "tensor '" + name + "' has a negative dimension in shape " + shapeJson);
+    private static void readMetadata(Path path, com.google.gson.stream.JsonReader r, Map<String, String> metadata) throws IOException {
+        if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) {
+            throw new TensorFileException(path, "\"__metadata__\" should be an object of strings, found " + r.peek());
+        }
+        r.beginObject();
+        while (r.hasNext()) {
+            String key = r.nextName();
+            if (r.peek() != com.google.gson.stream.JsonToken.STRING) {
+                throw new TensorFileException(path, "\"__metadata__." + key + "\" should be a string, found " + r.peek());
+            }
+            metadata.put(key, r.nextString());
+        }
+        r.endObject();
+    }
+
+    /** One tensor's entry: {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, each field checked. */
+    private static TensorInfo parseEntry(Path path, String name, com.google.gson.stream.JsonReader r, long dataLength) throws IOException {
+        String where = "tensor '" + name + "'";
+        if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) {
+            throw new TensorFileException(path, where + ": expected an object, found " + r.peek());
+        }
+        String dtypeName = null;
+        long[] shape = null;
+        long[] offsets = null;
+        r.beginObject();
+        while (r.hasNext()) {
+            switch (r.nextName()) {
+                case "dtype" -> {
+                    if (r.peek() != com.google.gson.stream.JsonToken.STRING) {
+                        throw new TensorFileException(path, where + ": \"dtype\" should be a string, found " + r.peek());
+                    }
+                    dtypeName = r.nextString();
                 }
+                case "shape" -> shape = longs(path, where, "shape", r, 64);
+                case "data_offsets" -> offsets = longs(path, where, "data_offsets", r, 2);
+                default -> r.skipValue();
             }
-            JsonArray off = o.getAsJsonArray("data_offsets");
-            if (off == null || off.size() != 2) {
-                throw new TensorFileException(path, "tensor '" + name + "' lacks data_offsets [begin, end]");
+        }
+        r.endObject();
+        if (dtypeName == null || shape == null || offsets == null || offsets.length != 2) {
+            throw new TensorFileException(path, where + " lacks " + (dtypeName == null ? "\"dtype\"" : shape == null ? "\"shape\""
+                    : "\"data_offsets\" [begin, end]"));
+        }
+        String dn = dtypeName;
+        DType dtype = DType.fromSafetensors(dtypeName).orElseThrow(() -> new TensorFileException(path,
+                where + " has unknown dtype '" + dn + "' (expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)"));
+        long begin = offsets[0];
+        long end = offsets[1];
+        long need = Sizes.bytes(path, where, shape, dtype);
+        if (end < begin || end - begin != need) {
+            throw new TensorFileException(path, where + ": shape " + Arrays.toString(shape) + " of " + dtype
+                    + " needs " + need + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
+        }
+        if (end > dataLength) {
+            throw new TensorFileException(path, where + " ends at data byte " + end + " but the file holds only "
+                    + dataLength + " bytes of data; the file is truncated");
+        }
+        return new TensorInfo(name, dtype, shape, begin, end);
+    }
+
+    /** An array of non-negative integers (at most {@code max} of them). */
+    private static long[] longs(Path path, String where, String field, com.google.gson.stream.JsonReader r, int max) throws IOException {
+        if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_ARRAY) {
+            throw new TensorFileException(path, where + ": \"" + field + "\" should be a list of integers, found " + r.peek());
+        }
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        r.beginArray();
+        while (r.hasNext()) {
+            if (r.peek() != com.google.gson.stream.JsonToken.NUMBER || out.size() == max) {
+                throw new TensorFileException(path, where + ": \"" + field + "\" should be a list of at most " + max
+                        + " non-negative integers");
             }
-            long begin = off.get(0).getAsLong();
-            long end = off.get(1).getAsLong();
-            long need = Tensor.numel(shape) * dtype.byteSize();
-            if (begin < 0 || end < begin || end - begin != need) {
-                throw new TensorFileException(path, "tensor '" + name + "': shape " + Arrays.toString(shape) + " of " + dtype
-                        + " needs " + need + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
+            String v = r.nextString();
+            long x;
+            try {
+                x = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new TensorFileException(path, where + ": \"" + field + "\" holds " + abbreviate(v) + ", not a non-negative 64-bit integer");
             }
-            if (end > dataLength) {
-                throw new TensorFileException(path, "tensor '" + name + "' ends at data byte " + end + " but the file holds only "
-                        + dataLength + " bytes of data; the file is truncated");
+            if (x < 0) {
+                throw new TensorFileException(path, where + ": \"" + field + "\" holds the negative " + x);
             }
-            return new TensorInfo(name, dtype, shape, begin, end);
-        } catch (IllegalStateException | UnsupportedOperationException | NullPointerException | ClassCastException
-                | NumberFormatException | ArithmeticException e) {
-            throw new TensorFileException(path, "malformed header entry for tensor '" + name + "': " + abbreviate(value.toString()), e);
+            out.add(x);
+        }
+        r.endArray();
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * Reads no more than {@code remaining} bytes of the underlying stream (the header, not the data after it), and
+     * leaves the file's channel open when the JSON reader is closed.
+     */
+    private static final class BoundedInput extends java.io.FilterInputStream {
+        private long remaining;
+
+        BoundedInput(java.io.InputStream in, long remaining) {
+            super(in);
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // the channel stays open: the tensors are mapped from it
         }
     }
 

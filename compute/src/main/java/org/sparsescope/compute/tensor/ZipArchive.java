@@ -145,6 +145,16 @@ final class ZipArchive implements AutoCloseable {
         return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }
 
+    /** The first bytes of an entry (at most {@code maxBytes}; fewer when it is shorter), inflating no further. */
+    byte[] readPrefix(ZipEntry e, int maxBytes, String what) throws TensorFileException {
+        statedSize(e);
+        try (InputStream in = zip.getInputStream(e)) {
+            return in.readNBytes(maxBytes);
+        } catch (IOException | RuntimeException ex) {
+            throw new TensorFileException(path, what + " is truncated or corrupt: " + ex.getMessage(), ex);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         zip.close();

@@ -489,16 +489,9 @@ public final class Workspace {
         if (!Files.isRegularFile(namesFile)) {
             return;
         }
-        com.google.gson.JsonElement root;
-        try {
-            root = com.google.gson.JsonParser.parseString(Files.readString(namesFile));
-        } catch (com.google.gson.JsonParseException e) {
-            throw new org.sparsescope.compute.InvalidInputException(namesFile, "malformed JSON: " + e.getMessage(), e);
-        }
-        if (!root.isJsonObject()) {
-            throw new org.sparsescope.compute.InvalidInputException(namesFile, "expected an object of model name → folder");
-        }
-        for (var e : root.getAsJsonObject().entrySet()) {
+        org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(namesFile);
+        com.google.gson.JsonObject root = in.readObject();
+        for (var e : root.entrySet()) {
             if (!e.getValue().isJsonPrimitive()) {
                 throw new org.sparsescope.compute.InvalidInputException(namesFile, "\"" + e.getKey() + "\" should name a folder");
             }

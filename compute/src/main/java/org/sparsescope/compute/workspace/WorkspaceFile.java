@@ -5,18 +5,15 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.JsonInput;
 import org.sparsescope.compute.tensor.AtomicFile;
 
 /**
@@ -51,34 +48,29 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
     }
 
     public static WorkspaceFile read(Path file) throws IOException {
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file));
-            if (!root.isJsonObject() || !root.getAsJsonObject().has("version") || !root.getAsJsonObject().get("version").isJsonPrimitive()
-                    || !root.getAsJsonObject().getAsJsonPrimitive("version").isNumber()) {
-                throw new InvalidInputException(file, "not a Sparsescope workspace file (no \"version\")");
-            }
-            JsonObject o = root.getAsJsonObject();
-            int version = o.get("version").getAsInt();
-            if (version == 1) {
-                return upgrade(file, o);
-            }
-            if (version != VERSION) {
-                throw new InvalidInputException(file, "workspace format version " + version + " (this Sparsescope reads 1 and 2)");
-            }
-            return parse(file, o);
-        } catch (NoSuchFileException e) {
+        if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(file, "not found");
-        } catch (CharacterCodingException e) {
-            throw new InvalidInputException(file, "not UTF-8 text");
-        } catch (JsonParseException | IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
-            throw new InvalidInputException(file, "malformed workspace file: " + e.getMessage(), e);
         }
+        JsonInput in = JsonInput.of(file);
+        JsonObject o = in.readObject();
+        Integer version = o.has("version") ? in.integer(o, "version") : null;
+        if (version == null) {
+            throw new InvalidInputException(file, "not a Sparsescope workspace file (no \"version\")");
+        }
+        if (version == 1) {
+            return upgrade(file, o);
+        }
+        if (version != VERSION) {
+            throw new InvalidInputException(file, "workspace format version " + version + " (this Sparsescope reads 1 and 2)");
+        }
+        return parse(in, o);
     }
 
     /** Field by field, so that a field of the wrong type is an error naming it rather than a silent coercion. */
-    private static WorkspaceFile parse(Path file, JsonObject o) throws InvalidInputException {
+    private static WorkspaceFile parse(JsonInput in, JsonObject o) throws InvalidInputException {
+        Path file = in.file();
         Map<String, String> models = new LinkedHashMap<>();
-        for (var e : object(file, o, "models").entrySet()) {
+        for (var e : in.object(o, "models").entrySet()) {
             models.put(e.getKey(), string(file, e.getValue(), "models." + e.getKey()));
         }
         List<DictionaryRecord> dicts = new ArrayList<>();
@@ -100,7 +92,7 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
             }
         }
         Map<String, SetStatement> sets = new LinkedHashMap<>();
-        for (var e : object(file, o, "foreignSets").entrySet()) {
+        for (var e : in.object(o, "foreignSets").entrySet()) {
             if (!e.getValue().isJsonObject()) {
                 throw new InvalidInputException(file, "\"foreignSets." + e.getKey() + "\" should be an object, found " + e.getValue());
             }
@@ -108,17 +100,6 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
                     optionalString(file, e.getValue().getAsJsonObject(), "hook")));
         }
         return new WorkspaceFile(VERSION, optionalString(file, o, "corpus"), models, dicts, sets, optionalString(file, o, "shown"));
-    }
-
-    private static JsonObject object(Path file, JsonObject o, String key) throws InvalidInputException {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return new JsonObject();
-        }
-        if (!e.isJsonObject()) {
-            throw new InvalidInputException(file, "\"" + key + "\" should be an object, found " + e);
-        }
-        return e.getAsJsonObject();
     }
 
     private static String optionalString(Path file, JsonObject o, String key) throws InvalidInputException {

@@ -106,6 +106,30 @@ class HostileTorchFilesTest {
         assertThrows(UnsafePickleException.class, () -> TorchFile.read(f));
     }
 
+    @Test
+    void anNpzEntryIsInflatedNoFurtherThanItsHeaderSays() throws Exception {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }";
+        StringBuilder h = new StringBuilder(dict);
+        while ((10 + h.length() + 1) % 64 != 0) {
+            h.append(' ');
+        }
+        h.append('\n');
+        java.io.ByteArrayOutputStream npy = new java.io.ByteArrayOutputStream();
+        npy.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) h.length(), 0});
+        npy.writeBytes(h.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Path f = tmp.resolve("bomb.npz");
+        try (var z = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(f))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("x\u0000.npy"));
+            z.write(npy.toByteArray());
+            z.write(new byte[64 << 20]); // 4 floats declared, 64 MiB follow
+            z.closeEntry();
+        }
+        TensorFileException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> assertThrows(TensorFileException.class, () -> NpyFile.readNpz(f)));
+        assertEquals(f, e.file());
+        assertTrue(e.getMessage().contains("'x\\x00.npy'") && e.getMessage().contains("more than the"), e.getMessage());
+    }
+
     private static java.util.List<Float> boxed(float[] v) {
         java.util.List<Float> out = new java.util.ArrayList<>();
         for (float x : v) {

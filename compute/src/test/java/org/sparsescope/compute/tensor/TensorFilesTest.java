@@ -43,11 +43,36 @@ class TensorFilesTest {
         "overlapping offsets | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}} | 12 | overlaps 'a'",
         // test_metadata_incomplete_buffer: bytes that no tensor indexes
         "trailing bytes | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} | 12 | 4 bytes after the last tensor",
-        "a hole | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}} | 12 | a hole before 'b'"})
+        "a hole | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}} | 12 | a hole before 'b'",
+        // test_whitespace_start_padded_header_is_not_allowed
+        "leading padding | '   {}' | 0 | must start with '{'",
+        // test_invalid_info: the shape disagrees with the offsets
+        "invalid info | {\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,4]}} | 4 | needs 16 bytes",
+        // a size product that wraps to 0 in 64 bits: [2^62] of F32 over no bytes
+        "wrapping shape | {\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,0]}} | 0 | more bytes than any file",
+        "wrong field type | {\"a\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}} | 4 | \"dtype\" should be a string",
+        "negative offset | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}} | 4 | negative",
+        "metadata not strings | {\"__metadata__\":{\"k\":[1]}} | 0 | should be a string",
+        "named twice | {\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}} | 0 | twice",
+        "text after the object | {}x | 0 | malformed header JSON",
+        "nested too deep | {\"__metadata__\":{\"k\":[[[[[[[[[[1]]]]]]]]]]}} | 0 | should be a string"})
     void aSafetensorsFileMustIndexItsDataWholeAsTheFormatsOwnReaderRequires(String what, String header, int bytes, String expected) throws Exception {
         Path f = rawSafetensors(what.replace(' ', '_') + ".safetensors", header, bytes);
         TensorFileException e = assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f).close());
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void aNonUtf8HeaderIsRefusedAndZeroSizedTensorsAreRead() throws Exception {
+        byte[] json = "{\"\u00e9\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}".getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer b = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json);
+        Path f = write("latin1.safetensors", b.array());
+        assertNames(f, assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f)), "not valid UTF-8");
+        // test_zero_sized_tensor: a [2, 0] tensor over no bytes is valid
+        Path g = rawSafetensors("zero.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,0],\"data_offsets\":[0,0]}}", 0);
+        try (SafetensorsFile s = SafetensorsFile.open(g)) {
+            assertEquals(0, s.read("a").numel());
+        }
     }
 
     @Test

@@ -54,9 +54,9 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         return List.of(provenance(cfgFile, Files.isRegularFile(cfgFile) ? Json.read(cfgFile) : new JsonObject()));
     }
 
-    static Provenance provenance(Path cfgFile, JsonObject cfg) throws DictionaryFormatException {
-        JsonObject trainer = Json.object(cfg, "trainer");
-        JsonObject buffer = Json.object(cfg, "buffer");
+    static Provenance provenance(Path cfgFile, JsonObject cfg) throws IOException {
+        JsonObject trainer = Json.object(cfgFile, cfg, "trainer");
+        JsonObject buffer = Json.object(cfgFile, cfg, "buffer");
         String hook = hookOf(Json.str(cfgFile, trainer, "submodule_name", null));
         if (hook == null) {
             hook = HookNames.fromModule(Json.str(cfgFile, trainer, "hook", Json.str(cfgFile, trainer, "hook_name", null)));
@@ -83,7 +83,7 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         Path aePt = weights(path);
         Path cfgFile = aePt.resolveSibling(CONFIG);
         JsonObject cfg = Files.isRegularFile(cfgFile) ? Json.read(cfgFile) : new JsonObject();
-        String dictClass = Json.str(cfgFile, Json.object(cfg, "trainer"), "dict_class", "AutoEncoder");
+        String dictClass = Json.str(cfgFile, Json.object(cfgFile, cfg, "trainer"), "dict_class", "AutoEncoder");
         if (!dictClass.equals("AutoEncoder")) {
             throw new DictionaryFormatException(cfgFile, "dictionary_learning dict_class '" + dictClass + "' is not supported (AutoEncoder)");
         }

@@ -43,8 +43,8 @@ public final class SaeLensFormat implements DictionaryFormat {
     }
 
     /** Flat keys win over the metadata block where both are present, as SAELens 5 wrote both. */
-    static Provenance provenance(Path cfgFile, JsonObject cfg) throws DictionaryFormatException {
-        JsonObject meta = Json.object(cfg, "metadata");
+    static Provenance provenance(Path cfgFile, JsonObject cfg) throws IOException {
+        JsonObject meta = Json.object(cfgFile, cfg, "metadata");
         String model = Json.str(cfgFile, cfg, "model_name", Json.str(cfgFile, meta, "model_name", null));
         String hook = Json.str(cfgFile, cfg, "hook_name", Json.str(cfgFile, meta, "hook_name", null));
         Integer head = Json.integer(cfgFile, cfg, "hook_head_index");
@@ -70,7 +70,7 @@ public final class SaeLensFormat implements DictionaryFormat {
             throw new DictionaryFormatException(cfgFile, "missing: sae_weights.safetensors is there but not its cfg.json");
         }
         JsonObject cfg = Json.read(cfgFile);
-        JsonObject meta = Json.object(cfg, "metadata");
+        JsonObject meta = Json.object(cfgFile, cfg, "metadata");
         for (String required : new String[] {"d_in", "d_sae"}) {
             if (!cfg.has(required)) {
                 throw new DictionaryFormatException(cfgFile, "is no SAELens cfg: it lacks \"" + required + "\" (found the keys "
@@ -106,7 +106,7 @@ public final class SaeLensFormat implements DictionaryFormat {
         }
     }
 
-    private static void checkDims(Path cfgFile, JsonObject cfg, Dictionary d) throws DictionaryFormatException {
+    private static void checkDims(Path cfgFile, JsonObject cfg, Dictionary d) throws IOException {
         Integer dIn = Json.integer(cfgFile, cfg, "d_in");
         Integer dSae = Json.integer(cfgFile, cfg, "d_sae");
         if (dIn != null && dIn != d.dIn()) {

@@ -36,7 +36,7 @@ public final class Sidecar {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        JsonObject prov = Json.object(Json.read(file), "provenance");
+        JsonObject prov = Json.object(file, Json.read(file), "provenance");
         String sha = Json.str(file, prov, "model_sha256", null);
         if (sha == null) {
             return Optional.empty();
@@ -61,7 +61,7 @@ public final class Sidecar {
             return false;
         }
         JsonObject root = Json.read(file);
-        JsonObject evals = Json.object(root, "evaluations");
+        JsonObject evals = Json.object(file, root, "evaluations");
         evals.add(key, GSON.toJsonTree(metrics));
         root.add("evaluations", evals);
         AtomicFile.writeString(file, GSON.toJson(root));
