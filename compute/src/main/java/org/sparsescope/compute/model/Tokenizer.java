@@ -23,12 +23,22 @@ public final class Tokenizer implements AutoCloseable {
         this.hf = hf;
     }
 
-    /** Loads {@code tokenizer.json} from a model folder. */
+    /**
+     * Loads {@code tokenizer.json} from a model folder: checked first, and test-loaded in a child process when new,
+     * since the native library aborts the JVM on some malformed files (see {@link TokenizerProbe}).
+     */
     public static Tokenizer load(Path modelDir) throws IOException {
         Path file = modelDir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(file, "missing: the model folder needs its tokenizer.json");
         }
+        TokenizerFileCheck.validate(file);
+        TokenizerProbe.ensureSafe(file);
+        return loadInProcess(file);
+    }
+
+    /** The native load itself, for a file already checked (or inside the probe's child process). */
+    static Tokenizer loadInProcess(Path file) throws IOException {
         try {
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, Map.of(
                     "addSpecialTokens", "false", "truncation", "false", "padding", "false",
