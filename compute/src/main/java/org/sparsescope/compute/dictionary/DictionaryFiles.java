@@ -73,7 +73,13 @@ public final class DictionaryFiles {
     /** Every dictionary at {@code path}: a folder or a file of any known layout; {@code #i} picks one entry. */
     public static List<Dictionary> readAll(Path path) throws IOException {
         Location at = locate(path);
-        List<Dictionary> all = format(at.path()).read(folderOrFile(at.path()));
+        List<Dictionary> all;
+        try {
+            all = format(at.path()).read(folderOrFile(at.path()));
+        } catch (IllegalArgumentException e) {
+            // a dictionary's parameters disagree in shape (the records check their invariants as they are made)
+            throw new DictionaryFormatException(at.path(), "inconsistent parameters: " + e.getMessage());
+        }
         return pick(at, all);
     }
 

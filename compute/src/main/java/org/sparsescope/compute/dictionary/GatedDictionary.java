@@ -14,6 +14,7 @@ public record GatedDictionary(Tensor wEnc, Tensor bGate, Tensor rMag, Tensor bMa
         DictionaryInfo info) implements Dictionary {
 
     public GatedDictionary {
+        Params.requireMatrix("W_enc", wEnc);
         long d = wEnc.shape()[0], n = wEnc.shape()[1];
         Params.requireShape("b_gate", bGate, n);
         Params.requireShape("r_mag", rMag, n);

@@ -19,6 +19,16 @@ final class Params {
         }
     }
 
+    /** A matrix, before its dimensions are read: a 1-D W_enc is a shape error, not an index out of bounds. */
+    static void requireMatrix(String name, Tensor t) {
+        if (t == null) {
+            throw new IllegalArgumentException("missing parameter " + name);
+        }
+        if (t.rank() != 2 || t.shape()[0] <= 0 || t.shape()[1] <= 0) {
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected a non-empty matrix");
+        }
+    }
+
     static NDArray put(NDManager manager, Tensor t) {
         return t.toFloat32(manager);
     }

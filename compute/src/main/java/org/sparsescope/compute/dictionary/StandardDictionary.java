@@ -15,6 +15,7 @@ public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor b
         implements Dictionary {
 
     public StandardDictionary {
+        Params.requireMatrix("W_enc", wEnc);
         long d = wEnc.shape()[0], n = wEnc.shape()[1];
         Params.requireShape("W_enc", wEnc, d, n);
         Params.requireShape("b_enc", bEnc, n);

@@ -14,6 +14,7 @@ public record TiedDictionary(Tensor encoder, Tensor bias, Tensor centerTrans, Te
         DictionaryInfo info) implements Dictionary {
 
     public TiedDictionary {
+        Params.requireMatrix("encoder", encoder);
         long n = encoder.shape()[0], d = encoder.shape()[1];
         Params.requireShape("encoder_bias", bias, n);
         Params.requireShape("center_trans", centerTrans, d);

@@ -37,6 +37,11 @@ public final class Tokenizer implements AutoCloseable {
         return loadInProcess(file);
     }
 
+    /** The checks {@link #load} makes of a tokenizer file before any native code reads it (a typed error when one fails). */
+    public static void check(Path file) throws IOException {
+        TokenizerFileCheck.validate(file);
+    }
+
     /** The native load itself, for a file already checked (or inside the probe's child process). */
     static Tokenizer loadInProcess(Path file) throws IOException {
         try {

@@ -99,13 +99,17 @@ public final class SeedFormat implements DictionaryFormat {
         long d = enc.shape()[1];
         Tensor trans = st.get("center_trans") instanceof Tensor t ? t : HostTensors.zeros(d);
         Tensor rot = st.get("center_rot") instanceof Tensor t ? t : HostTensors.identity(d);
-        float scale = st.get("center_scale") instanceof Tensor t ? t.floats()[0] : st.get("center_scale") instanceof Number n ? n.floatValue() : 1f;
+        float scale = st.get("center_scale") instanceof Tensor t && t.numel() == 1 ? t.floats()[0] : st.get("center_scale") instanceof Number n ? n.floatValue() : 1f;
         boolean norm = !(st.get("norm_encoder") instanceof Boolean b) || b;
         return new TiedDictionary(enc, tensor(file, i, st, "encoder_bias"), trans, rot, scale, norm, info);
     }
 
     private static Tensor tensor(Path file, int i, Map<String, Object> state, String name) throws DictionaryFormatException {
         if (state.get(name) instanceof Tensor t) {
+            if (t.rank() < 1 || t.numel() == 0 || (!name.endsWith("bias") && t.rank() != 2)) {
+                throw new DictionaryFormatException(file, "entry " + i + ": '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
+                        + (name.endsWith("bias") ? ", expected a vector" : ", expected a matrix"));
+            }
             return t;
         }
         throw new DictionaryFormatException(file, "entry " + i + " lacks the tensor '" + name + "'");

@@ -1,0 +1,215 @@
+package org.sparsescope.compute.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.model.Tokenizer;
+import org.sparsescope.compute.model.TransformerConfig;
+import org.sparsescope.compute.tensor.Checkpoint;
+import org.sparsescope.compute.tensor.NpyFile;
+import org.sparsescope.compute.tensor.SafetensorsFile;
+import org.sparsescope.compute.tensor.TorchFile;
+import org.sparsescope.compute.workspace.WorkspaceFile;
+
+/**
+ * One fuzz target per reader of the user's files. Each writes the input where the reader looks and reads it:
+ * the input must give a result or the project's typed error naming the file, within the fuzzer's time and memory
+ * limits. In a plain test run the committed inputs (src/test/resources/…/ReaderFuzzTestInputs/TARGET/) replay as
+ * regression tests; with JAZZER_FUZZ=1 one target at a time is fuzzed (see tools/fuzz-long-run).
+ *
+ * Inputs for two-file targets are framed: a 4-byte little-endian length, that many bytes of the first file, the
+ * rest the second.
+ */
+class ReaderFuzzTest {
+    private static final Path DIR;
+
+    static {
+        try {
+            DIR = Files.createTempDirectory("sparsescope-fuzz");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Path fresh(String name) throws IOException {
+        Path d = DIR.resolve(name);
+        if (Files.exists(d)) {
+            try (var s = Files.walk(d)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return Files.createDirectories(d);
+    }
+
+    private static byte[][] split(byte[] data) {
+        if (data.length < 4) {
+            return new byte[][] {data, new byte[0]};
+        }
+        long n = ByteBuffer.wrap(data, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFFFFFFL;
+        int first = (int) Math.min(n, data.length - 4);
+        return new byte[][] {Arrays.copyOfRange(data, 4, 4 + first), Arrays.copyOfRange(data, 4 + first, data.length)};
+    }
+
+    private static Path write(Path dir, String name, byte[] bytes) throws IOException {
+        Path f = dir.resolve(name);
+        Files.createDirectories(f.getParent());
+        Files.write(f, bytes);
+        return f;
+    }
+
+    @FuzzTest
+    void safetensors(byte[] data) throws Exception {
+        Path f = write(fresh("safetensors"), "x.safetensors", data);
+        Outcomes.of("safetensors", f, () -> {
+            try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                for (String name : s.names()) {
+                    s.read(name).floats();
+                }
+            }
+        });
+    }
+
+    @FuzzTest
+    void torchFile(byte[] data) throws Exception {
+        Path f = write(fresh("torch"), "x.pt", data);
+        Outcomes.of("torchFile", f, () -> TorchFile.read(f, Set.of("autoencoders.learned_dict.UntiedSAE", "autoencoders.learned_dict.TiedSAE")));
+    }
+
+    /** The pickle alone, inside a well-formed torch.save zip whose storage "0" holds 64 bytes. */
+    @FuzzTest
+    void torchPickle(byte[] data) throws Exception {
+        Path f = fresh("pickle").resolve("x.pt");
+        try (OutputStream o = Files.newOutputStream(f); ZipOutputStream z = new ZipOutputStream(o)) {
+            z.putNextEntry(new ZipEntry("archive/data.pkl"));
+            z.write(data);
+            z.closeEntry();
+            z.putNextEntry(new ZipEntry("archive/data/0"));
+            z.write(new byte[64]);
+            z.closeEntry();
+        }
+        Outcomes.of("torchPickle", f, () -> TorchFile.read(f, Set.of("autoencoders.learned_dict.UntiedSAE")));
+    }
+
+    @FuzzTest
+    void npy(byte[] data) throws Exception {
+        Path f = write(fresh("npy"), "x.npy", data);
+        Outcomes.of("npy", f, () -> NpyFile.read(f).floats());
+    }
+
+    @FuzzTest
+    void npz(byte[] data) throws Exception {
+        Path f = write(fresh("npz"), "x.npz", data);
+        Outcomes.of("npz", f, () -> NpyFile.readNpz(f).values().forEach(t -> t.numel()));
+    }
+
+    @FuzzTest
+    void modelConfig(byte[] data) throws Exception {
+        Path dir = fresh("config");
+        Path f = write(dir, TransformerConfig.FILE, data);
+        Outcomes.of("modelConfig", f, () -> TransformerConfig.read(dir));
+    }
+
+    /** A SAELens folder: cfg.json, then sae_weights.safetensors. */
+    @FuzzTest
+    void saeLens(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("saelens");
+        Path f = write(dir, "cfg.json", parts[0]);
+        write(dir, "sae_weights.safetensors", parts[1]);
+        Outcomes.of("saeLens", f, () -> {
+            DictionaryFiles.provenance(dir);
+            DictionaryFiles.readAll(dir);
+        });
+    }
+
+    /** A sparsify layer folder: cfg.json, then sae.safetensors. */
+    @FuzzTest
+    void sparsify(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("sparsify").resolve("layers.2");
+        Path f = write(dir, "cfg.json", parts[0]);
+        write(dir, "sae.safetensors", parts[1]);
+        Outcomes.of("sparsify", f, () -> {
+            DictionaryFiles.provenance(dir);
+            DictionaryFiles.readAll(dir);
+        });
+    }
+
+    /** A dictionary_learning folder: config.json, then ae.pt. */
+    @FuzzTest
+    void dictionaryLearning(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("dictionary_learning");
+        Path f = write(dir, "config.json", parts[0]);
+        write(dir, "ae.pt", parts[1]);
+        Outcomes.of("dictionaryLearning", f, () -> {
+            DictionaryFiles.provenance(dir);
+            DictionaryFiles.readAll(dir);
+        });
+    }
+
+    /** The research code's learned_dicts.pt: a list of (whitelisted instance, hyperparameters). */
+    @FuzzTest
+    void seedDictionaries(byte[] data) throws Exception {
+        Path f = write(fresh("seed"), "learned_dicts.pt", data);
+        Outcomes.of("seedDictionaries", f, () -> DictionaryFiles.readAll(f));
+    }
+
+    /** An activation set folder: manifest.json, then its one chunk (chunk-0.safetensors). */
+    @FuzzTest
+    void activationSet(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("activations");
+        Path f = write(dir, "manifest.json", parts[0]);
+        write(dir, "chunk-0.safetensors", parts[1]);
+        Outcomes.of("activationSet", f, () -> {
+            try (ActivationSet set = ActivationSet.open(dir)) {
+                if (set.rows() > 0) {
+                    set.readRows(0, (int) Math.min(set.rows(), 4));
+                    set.context(0);
+                    set.specialTokenRows(0, 1);
+                }
+            }
+        });
+    }
+
+    @FuzzTest
+    void workspaceFile(byte[] data) throws Exception {
+        Path f = write(fresh("workspace"), WorkspaceFile.NAME, data);
+        Outcomes.of("workspaceFile", f, () -> WorkspaceFile.read(f));
+    }
+
+    /** A sharded checkpoint: model.safetensors.index.json, then its shard a.safetensors. */
+    @FuzzTest
+    void checkpointIndex(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("checkpoint");
+        Path f = write(dir, Checkpoint.INDEX, parts[0]);
+        write(dir, "a.safetensors", parts[1]);
+        Outcomes.of("checkpointIndex", f, () -> {
+            try (Checkpoint c = Checkpoint.open(dir)) {
+                for (String n : c.names()) {
+                    c.read(n);
+                }
+            }
+        });
+    }
+
+    @FuzzTest
+    void tokenizerJson(byte[] data) throws Exception {
+        Path f = write(fresh("tokenizer"), Tokenizer.FILE, data);
+        Outcomes.of("tokenizerJson", f, () -> Tokenizer.check(f));
+    }
+}
