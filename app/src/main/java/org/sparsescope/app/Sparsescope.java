@@ -51,6 +51,10 @@ public final class Sparsescope implements Callable<Integer> {
                 err.println("sparsescope: " + e.getMessage());
                 return 2;
             }
+            if (e instanceof org.sparsescope.compute.WriteFailedException) {
+                err.println("sparsescope: " + e.getMessage());
+                return 3;
+            }
             err.println("sparsescope: " + e);
             e.printStackTrace(err);
             return 1;

@@ -104,9 +104,7 @@ public final class MainWindow {
             e.consume();
         });
         root.setOnDragDropped(e -> {
-            for (File f : e.getDragboard().getFiles()) {
-                vm.workspace().openDictionary(f.toPath());
-            }
+            openDropped(e.getDragboard().getFiles().stream().map(File::toPath).toList());
             e.setDropCompleted(true);
             e.consume();
         });
@@ -285,6 +283,7 @@ public final class MainWindow {
             }
         });
         Menu recent = new Menu("Open recent");
+        recentMenu = recent;
         Runnable fillRecent = () -> recent.getItems().setAll(vm.workspace().recentFiles().stream().map(p -> {
             MenuItem m = new MenuItem(p.toString());
             m.setOnAction(e -> vm.workspace().openDictionary(p));
@@ -353,6 +352,20 @@ public final class MainWindow {
             progress.bind(first.progressProperty());
         }
     }
+
+    /** Files dropped on the window: each opened as a dictionary (a bad one is reported, the rest still open). */
+    void openDropped(java.util.List<java.nio.file.Path> files) {
+        for (java.nio.file.Path f : files) {
+            vm.workspace().openDictionary(f);
+        }
+    }
+
+    /** The "Open recent" menu, as built (for a test to click an entry). */
+    Menu recentMenu() {
+        return recentMenu;
+    }
+
+    private Menu recentMenu;
 
     void openDictionaryDialog() {
         FileChooser c = new FileChooser();

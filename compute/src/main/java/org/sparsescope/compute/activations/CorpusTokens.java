@@ -131,12 +131,14 @@ public final class CorpusTokens implements AutoCloseable {
         if (eot < 0) {
             throw new InvalidInputException(tokenizer.file(), "the vocabulary has no " + Tokenizer.END_OF_TEXT + " token to join documents with");
         }
-        Path idsTmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".ids", ".tmp");
-        Path docsTmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".docs", ".tmp");
+        Path idsTmp = null;
+        Path docsTmp = null;
         long count = 0;
         int docIndex = 0;
         long t0 = System.nanoTime();
         try {
+            idsTmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".ids", ".tmp");
+            docsTmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".docs", ".tmp");
             try (var idOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(idsTmp), 1 << 20));
                     var docOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(docsTmp), 1 << 20));
                     Corpus.Documents docs = corpus.documents()) {
@@ -162,9 +164,16 @@ public final class CorpusTokens implements AutoCloseable {
             }
             writeSafetensors(out, idsTmp, docsTmp, count, metadata);
             return count;
+        } catch (IOException e) {
+            // the encoded stream is written beside the set; a full disk there names the file the user will look for
+            throw org.sparsescope.compute.WriteFailedException.of(out, e);
         } finally {
-            Files.deleteIfExists(idsTmp);
-            Files.deleteIfExists(docsTmp);
+            if (idsTmp != null) {
+                Files.deleteIfExists(idsTmp);
+            }
+            if (docsTmp != null) {
+                Files.deleteIfExists(docsTmp);
+            }
         }
     }
 

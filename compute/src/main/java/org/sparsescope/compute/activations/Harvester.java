@@ -265,7 +265,11 @@ public final class Harvester {
         } else if (Files.exists(out)) {
             throw new InvalidInputException(out, "exists and is a file, not a folder");
         }
-        Files.createDirectories(out);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw org.sparsescope.compute.WriteFailedException.of(out, e);
+        }
         fresh.write(out);
         return fresh;
     }

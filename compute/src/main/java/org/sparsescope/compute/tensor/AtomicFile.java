@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
+import org.sparsescope.compute.WriteFailedException;
 
 /** Writes a file under a temporary name beside it and renames it into place, so a crash never leaves a half-written file that looks whole. */
 public final class AtomicFile {
@@ -19,7 +20,16 @@ public final class AtomicFile {
         void writeTo(FileChannel channel) throws IOException;
     }
 
+    /** Writes {@code target} atomically; a failure (a full disk, no permission) is a {@link WriteFailedException} naming it. */
     public static void write(Path target, Writer writer) throws IOException {
+        try {
+            writeAtomically(target, writer);
+        } catch (IOException e) {
+            throw WriteFailedException.of(target, e);
+        }
+    }
+
+    private static void writeAtomically(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));

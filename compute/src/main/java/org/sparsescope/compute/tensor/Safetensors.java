@@ -15,12 +15,15 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    /** Every tensor of a file, read into memory-mapped buffers. */
+    /**
+     * Every tensor of a file, copied into Java memory. Not left mapped: a file another program rewrites in place (as
+     * Python's savers do) would otherwise kill the JVM with SIGBUS the next time a mapped page is touched.
+     */
     public static Map<String, Tensor> readAll(Path path) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(path)) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (String name : f.names()) {
-                out.put(name, f.read(name));
+                out.put(name, f.read(name).onHeap());
             }
             return out;
         }

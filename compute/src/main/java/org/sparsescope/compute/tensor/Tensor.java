@@ -66,6 +66,16 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         return new Tensor(DType.F16, shape, b.flip());
     }
 
+    /** This tensor with its bytes in a heap array: no longer tied to a mapped file. */
+    public Tensor onHeap() {
+        if (!data.isDirect()) {
+            return this;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(data.remaining());
+        copy.put(data.duplicate()).flip();
+        return new Tensor(dtype, shape, copy);
+    }
+
     public static long numel(long[] shape) {
         long n = 1;
         for (long s : shape) {

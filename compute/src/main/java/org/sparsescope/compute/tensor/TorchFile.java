@@ -93,7 +93,8 @@ public final class TorchFile {
         throw new TensorFileException(path, "expected a single tensor, found " + describe(root));
     }
 
-    static String describe(Object o) {
+    /** What a pickled value is, in words, for messages ("a tuple of 2", "a dict of 5", "None"). */
+    public static String describe(Object o) {
         if (o == null) {
             return "None";
         }

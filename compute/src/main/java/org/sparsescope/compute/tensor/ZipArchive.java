@@ -37,7 +37,8 @@ final class ZipArchive implements AutoCloseable {
         }
         try {
             return new ZipArchive(path, new ZipFile(path.toFile()), Files.size(path));
-        } catch (java.util.zip.ZipException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
+            // ZipException, and EOFException for an archive whose directory runs past the end
             throw new TensorFileException(path, "not a readable zip archive (truncated or corrupt): " + e.getMessage(), e);
         }
     }

@@ -85,7 +85,11 @@ public final class Trainer {
             throw new InvalidInputException(set.location(), "has " + stream.trainRows() + " training rows, fewer than one batch of " + opts.batchSize());
         }
         long totalSteps = stepsPerEpoch * opts.epochs();
-        Files.createDirectories(runDir);
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw org.sparsescope.compute.WriteFailedException.of(runDir, e);
+        }
         removeLeftovers(runDir, outDir, sweep);
         Devices.noGradOnThisThread(); // gradients are written by hand: nothing need be recorded for autograd
         String signature = signature(sweep, stream);

@@ -50,6 +50,8 @@ public final class SaeLensWriter {
             if (replacing) {
                 AtomicFile.deleteTree(old);
             }
+        } catch (IOException e) {
+            throw org.sparsescope.compute.WriteFailedException.of(dir, e);
         } finally {
             AtomicFile.deleteTree(temp);
         }

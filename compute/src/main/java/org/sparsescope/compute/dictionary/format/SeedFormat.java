@@ -59,7 +59,7 @@ public final class SeedFormat implements DictionaryFormat {
         if (!(root instanceof List<?> list)) {
             throw new DictionaryFormatException(file, "expected the research code's list of (dictionary, hyperparameters) pairs, found "
                     + (root instanceof java.util.Map<?, ?> m ? "a dict with the keys " + new java.util.TreeSet<>(m.keySet().stream().map(String::valueOf).toList())
-                    : root == null ? "nothing" : "a " + root.getClass().getSimpleName()));
+                    : TorchFile.describe(root)));
         }
         List<Dictionary> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -99,7 +99,7 @@ public final class SeedFormat implements DictionaryFormat {
         long d = enc.shape()[1];
         Tensor trans = st.get("center_trans") instanceof Tensor t ? t : HostTensors.zeros(d);
         Tensor rot = st.get("center_rot") instanceof Tensor t ? t : HostTensors.identity(d);
-        float scale = st.get("center_scale") instanceof Tensor t && t.numel() == 1 ? t.floats()[0] : st.get("center_scale") instanceof Number n ? n.floatValue() : 1f;
+        float scale = st.get("center_scale") instanceof Tensor t && t.numel() >= 1 ? t.floats()[0] : st.get("center_scale") instanceof Number n ? n.floatValue() : 1f;
         boolean norm = !(st.get("norm_encoder") instanceof Boolean b) || b;
         return new TiedDictionary(enc, tensor(file, i, st, "encoder_bias"), trans, rot, scale, norm, info);
     }
