@@ -177,6 +177,14 @@ public final class CorpusTokens implements AutoCloseable {
         }
     }
 
+    private static Map<String, Object> entry(long count, long begin) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("dtype", "I32");
+        e.put("shape", List.of(count));
+        e.put("data_offsets", List.of(begin, begin + 4 * count));
+        return e;
+    }
+
     private static void writeIntLE(DataOutputStream out, int v) throws IOException {
         out.writeInt(Integer.reverseBytes(v));
     }
@@ -184,9 +192,10 @@ public final class CorpusTokens implements AutoCloseable {
     /** Assembles the safetensors header and the two raw int32 streams into one file, atomically. */
     private static void writeSafetensors(Path out, Path ids, Path docs, long count, Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
-        header.put("__metadata__", metadata);
-        header.put("ids", Map.of("dtype", "I32", "shape", List.of(count), "data_offsets", List.of(0L, 4 * count)));
-        header.put("documents", Map.of("dtype", "I32", "shape", List.of(count), "data_offsets", List.of(4 * count, 8 * count)));
+        header.put("__metadata__", new java.util.TreeMap<>(metadata));
+        header.put("ids", entry(count, 0L));
+        header.put("documents", entry(count, 4 * count));
+        // fixed key order: the same corpus gives the same bytes in any JVM (a resumed harvest equals an uninterrupted one)
         byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);

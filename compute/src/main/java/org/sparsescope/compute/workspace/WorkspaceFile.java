@@ -42,9 +42,10 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
     }
 
     public WorkspaceFile {
-        models = models == null ? Map.of() : Map.copyOf(models);
+        // sorted, so that the file's bytes do not depend on a JVM's Map.of order
+        models = models == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(models));
         dictionaries = dictionaries == null ? List.of() : List.copyOf(dictionaries);
-        foreignSets = foreignSets == null ? Map.of() : Map.copyOf(foreignSets);
+        foreignSets = foreignSets == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(foreignSets));
     }
 
     public static WorkspaceFile read(Path file) throws IOException {

@@ -58,6 +58,9 @@ class TrainerResumeTest {
                 Path resumed = out.resolve(t.dir().getFileName());
                 assertArrayEquals(Files.readAllBytes(t.dir().resolve("sae_weights.safetensors")), Files.readAllBytes(resumed.resolve("sae_weights.safetensors")),
                         t.dir().getFileName() + ": weights and header byte for byte");
+                for (String f : new String[] {"cfg.json", "sparsescope.json"}) {
+                    assertEquals(Files.readString(t.dir().resolve(f)), Files.readString(resumed.resolve(f)), t.dir().getFileName() + ": " + f + " byte for byte");
+                }
             }
         }
     }

@@ -23,7 +23,7 @@ public final class Sidecar {
     }
 
     static void write(Path dir, Map<String, Object> content) throws IOException {
-        AtomicFile.writeString(dir.resolve(FILE), GSON.toJson(content == null ? Map.of() : content));
+        AtomicFile.writeString(dir.resolve(FILE), GSON.toJson(org.sparsescope.compute.CanonicalJson.ordered(content == null ? Map.of() : content)));
     }
 
     /** The weights a dictionary the app trained was trained on: their SHA-256, and the folder they were in then. */
@@ -62,7 +62,7 @@ public final class Sidecar {
         }
         JsonObject root = Json.read(file);
         JsonObject evals = Json.object(file, root, "evaluations");
-        evals.add(key, GSON.toJsonTree(metrics));
+        evals.add(key, GSON.toJsonTree(org.sparsescope.compute.CanonicalJson.ordered(metrics)));
         root.add("evaluations", evals);
         AtomicFile.writeString(file, GSON.toJson(root));
         return true;
