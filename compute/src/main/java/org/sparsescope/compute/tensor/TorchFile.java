@@ -75,6 +75,22 @@ public final class TorchFile {
         if (!(root instanceof Map<?, ?> map)) {
             throw new TensorFileException(path, "expected a dict of tensors at the top level, found " + describe(root));
         }
+        Map<String, Tensor> out = tensorsOf(map);
+        if (!out.isEmpty()) {
+            return out;
+        }
+        // a training checkpoint keeps its state dict under one key ({"model_state_dict": {...}, "epoch": 3}): read
+        // that when it is the only dict of tensors, rather than returning nothing
+        List<String> holders = map.entrySet().stream().filter(e -> e.getValue() instanceof Map<?, ?> m && !tensorsOf(m).isEmpty())
+                .map(e -> String.valueOf(e.getKey())).toList();
+        if (holders.size() == 1) {
+            return tensorsOf((Map<?, ?>) map.get(holders.get(0)));
+        }
+        throw new TensorFileException(path, "holds no tensors at its top level" + (holders.isEmpty() ? "" : "; the dicts " + holders
+                + " hold tensors: which one is the state dict is not clear") + " (keys: " + abbreviate(map.keySet().toString()) + ")");
+    }
+
+    private static Map<String, Tensor> tensorsOf(Map<?, ?> map) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (e.getValue() instanceof Tensor t) {
@@ -82,6 +98,10 @@ public final class TorchFile {
             }
         }
         return out;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "…]" : s;
     }
 
     /** Reads a file holding a single tensor (as the research code's activation chunks are saved). */

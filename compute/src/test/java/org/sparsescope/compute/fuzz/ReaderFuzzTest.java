@@ -124,37 +124,27 @@ class ReaderFuzzTest {
     /** A SAELens folder: cfg.json, then sae_weights.safetensors. */
     @FuzzTest
     void saeLens(byte[] data) throws Exception {
-        byte[][] parts = split(data);
-        Path dir = fresh("saelens");
-        Path f = write(dir, "cfg.json", parts[0]);
-        write(dir, "sae_weights.safetensors", parts[1]);
-        Outcomes.of("saeLens", f, () -> {
-            DictionaryFiles.provenance(dir);
-            DictionaryFiles.readAll(dir);
-        });
+        dictionaryFolder("saeLens", fresh("saelens"), "cfg.json", "sae_weights.safetensors", data);
     }
 
     /** A sparsify layer folder: cfg.json, then sae.safetensors. */
     @FuzzTest
     void sparsify(byte[] data) throws Exception {
-        byte[][] parts = split(data);
-        Path dir = fresh("sparsify").resolve("layers.2");
-        Path f = write(dir, "cfg.json", parts[0]);
-        write(dir, "sae.safetensors", parts[1]);
-        Outcomes.of("sparsify", f, () -> {
-            DictionaryFiles.provenance(dir);
-            DictionaryFiles.readAll(dir);
-        });
+        dictionaryFolder("sparsify", fresh("sparsify").resolve("layers.2"), "cfg.json", "sae.safetensors", data);
     }
 
     /** A dictionary_learning folder: config.json, then ae.pt. */
     @FuzzTest
     void dictionaryLearning(byte[] data) throws Exception {
+        dictionaryFolder("dictionaryLearning", fresh("dictionary_learning"), "config.json", "ae.pt", data);
+    }
+
+    /** A dictionary folder of one layout: its config file, then its weights; what the files say and the dictionaries read. */
+    private static void dictionaryFolder(String target, Path dir, String config, String weights, byte[] data) throws Exception {
         byte[][] parts = split(data);
-        Path dir = fresh("dictionary_learning");
-        Path f = write(dir, "config.json", parts[0]);
-        write(dir, "ae.pt", parts[1]);
-        Outcomes.of("dictionaryLearning", f, () -> {
+        Path f = write(dir, config, parts[0]);
+        write(dir, weights, parts[1]);
+        Outcomes.of(target, f, () -> {
             DictionaryFiles.provenance(dir);
             DictionaryFiles.readAll(dir);
         });
