@@ -160,7 +160,7 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
                 for (int i = 0; i < v.length; i++) w[i] = (int) v[i];
                 yield manager.create(w, s);
             }
-            default -> manager.create(directCopyIfHeap(), s, dtype.engineType());
+            default -> manager.create(engineCopy(), s, dtype.engineType());
         };
     }
 
@@ -175,11 +175,13 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         return f;
     }
 
-    private ByteBuffer directCopyIfHeap() {
+    /**
+     * The bytes in a new direct buffer of the engine's own. Always a copy: the engine takes a direct buffer without
+     * copying, and a buffer mapped from a file would then die with SIGBUS (killing the JVM) when another program
+     * rewrites that file in place while the array lives.
+     */
+    private ByteBuffer engineCopy() {
         ByteBuffer b = data();
-        if (b.isDirect()) {
-            return b;
-        }
         ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         d.put(b).flip();
         return d;

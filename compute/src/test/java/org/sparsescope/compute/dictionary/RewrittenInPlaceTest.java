@@ -30,4 +30,29 @@ class RewrittenInPlaceTest {
         }
         assertArrayEquals(wDec, d.tensors().get("W_dec").floats());
     }
+
+    @Test
+    void aFloat32ModelWhoseWeightsAreRewrittenInPlaceKeepsRunning() throws Exception {
+        // the reference model's weights as float32, which reach the engine without a conversion that would copy them
+        Path model = Files.createDirectories(tmp.resolve("model"));
+        for (String f : new String[] {"config.json", "tokenizer.json"}) {
+            Files.copy(Reference.path("model/" + f), model.resolve(f));
+        }
+        Map<String, Tensor> f32 = new java.util.LinkedHashMap<>();
+        try (org.sparsescope.compute.tensor.Checkpoint c = org.sparsescope.compute.tensor.Checkpoint.open(Reference.path("model"))) {
+            for (String n : new java.util.TreeSet<>(c.names())) {
+                Tensor t = c.read(n);
+                f32.put(n, t.dtype().isInteger() ? t.onHeap() : Tensor.ofFloats(t.shape(), t.floats()));
+            }
+        }
+        org.sparsescope.compute.tensor.Safetensors.write(model.resolve("model.safetensors"), f32);
+        long[][] ids = {{1, 2, 3, 4, 5, 6, 7, 8}};
+        try (org.sparsescope.compute.model.LanguageModel m = org.sparsescope.compute.model.LanguageModel.load(model)) {
+            float[] before = m.logits(ids).floats();
+            try (FileChannel ch = FileChannel.open(model.resolve("model.safetensors"), StandardOpenOption.WRITE)) {
+                ch.truncate(16);
+            }
+            assertArrayEquals(before, m.logits(ids).floats());
+        }
+    }
 }

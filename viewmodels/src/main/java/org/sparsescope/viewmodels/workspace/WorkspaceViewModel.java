@@ -486,6 +486,8 @@ public final class WorkspaceViewModel {
         }
         errorTitle.set(t instanceof org.sparsescope.compute.workspace.ProvenanceMismatchException ? "Refused: another model or hook"
                 : t instanceof org.sparsescope.compute.model.ModelNotFoundException ? "Model not found on this machine"
+                : t instanceof org.sparsescope.compute.WriteFailedException ? "A file could not be written"
+                : t instanceof org.sparsescope.compute.InvalidInputException ? "A file could not be read"
                 : "Sparsescope could not do that");
         error.set(null);
         error.set(t.getMessage() != null ? t.getMessage() : t.toString());
