@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Per-feature statistics (density, mean, max, std, skew, kurtosis), metrics and examples of a "
+        description = {"Per-feature statistics (density, mean, max, std, skew, kurtosis, capacity), metrics and examples of a "
                 + "dictionary on an activation set; cached in the workspace, so a second run is a file read."})
 public final class StatsCommand implements Callable<Integer> {
     @Spec
@@ -41,7 +41,7 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "20", description = "top examples kept per feature (default ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--sort", defaultValue = "kurtosis", description = "column for the feature table: kurtosis, density, max, mean, std, skew")
+    @Option(names = "--sort", defaultValue = "kurtosis", description = "column for the feature table: kurtosis, density, max, mean, std, skew, capacity")
     String sort;
 
     @Option(names = "--limit", defaultValue = "15", description = "feature table rows to print (default ${DEFAULT-VALUE})")
@@ -82,7 +82,7 @@ public final class StatsCommand implements Callable<Integer> {
                 bar.done();
             }
             FeatureStats s = r.stats();
-            Integer[] order = order(s);
+            Integer[] order = order(r);
             Tokenizer tokenizer = tokenizer(set);
             var out = spec.commandLine().getOut();
             try {
@@ -105,6 +105,8 @@ public final class StatsCommand implements Callable<Integer> {
                     m.put("std", s.std());
                     m.put("skew", s.skew());
                     m.put("kurtosis", s.kurtosis());
+                    m.put("capacity", r.capacity());
+                    m.put("total_capacity", r.totalCapacity());
                     List<Object> ex = new ArrayList<>();
                     for (int f : examples) {
                         ex.add(Map.of("feature", f, "top_rows", r.top().rows()[f], "top_values", r.top().values()[f],
@@ -120,11 +122,14 @@ public final class StatsCommand implements Callable<Integer> {
                         opts.statisticsExcludeSpecialTokens() ? "exclude" : "include");
                 out.printf(Locale.ROOT, "FVU %.5f  MSE %.5g  L0 %.2f  dead %.4f  dense %.4f%n", r.metrics().fvu(), r.metrics().mse(),
                         r.metrics().l0(), r.metrics().deadFraction(), r.metrics().denseFraction());
-                out.printf(Locale.ROOT, "%7s %10s %10s %10s %10s %10s %10s  %s%n", "feature", "density", "mean", "max", "std", "skew", "kurtosis", "top tokens");
+                out.printf(Locale.ROOT, "capacity %.2f of d = %d (Σ over features of C_i = (W_i·W_i)² / Σ_j (W_i·W_j)², decoder rows)%n",
+                        r.totalCapacity(), d.dIn());
+                out.printf(Locale.ROOT, "%7s %10s %10s %10s %10s %10s %10s %9s  %s%n", "feature", "density", "mean", "max", "std", "skew", "kurtosis",
+                        "capacity", "top tokens");
                 for (int i = 0; i < Math.min(limit, order.length); i++) {
                     int j = order[i];
-                    out.printf(Locale.ROOT, "%7d %10.3e %10.4f %10.4f %10.4f %10.3f %10.3f  %s%n", j, s.density()[j], s.mean()[j], s.max()[j],
-                            s.std()[j], s.skew()[j], s.kurtosis()[j], topTokens(set, tokenizer, r, j));
+                    out.printf(Locale.ROOT, "%7d %10.3e %10.4f %10.4f %10.4f %10.3f %10.3f %9.4f  %s%n", j, s.density()[j], s.mean()[j], s.max()[j],
+                            s.std()[j], s.skew()[j], s.kurtosis()[j], r.capacity()[j], topTokens(set, tokenizer, r, j));
                 }
                 for (int f : examples) {
                     out.printf(Locale.ROOT, "%nfeature %d, top examples:%n", f);
@@ -145,7 +150,8 @@ public final class StatsCommand implements Callable<Integer> {
         }
     }
 
-    private Integer[] order(FeatureStats s) {
+    private Integer[] order(org.sparsescope.compute.stats.FeatureReport r) {
+        FeatureStats s = r.stats();
         double[] key = switch (sort) {
             case "kurtosis" -> s.kurtosis();
             case "density" -> s.density();
@@ -153,7 +159,8 @@ public final class StatsCommand implements Callable<Integer> {
             case "mean" -> s.mean();
             case "std" -> s.std();
             case "skew" -> s.skew();
-            default -> throw new IllegalArgumentException("--sort must be kurtosis, density, max, mean, std or skew, not " + sort);
+            case "capacity" -> r.capacity();
+            default -> throw new IllegalArgumentException("--sort must be kurtosis, density, max, mean, std, skew or capacity, not " + sort);
         };
         Integer[] order = new Integer[key.length];
         for (int i = 0; i < order.length; i++) {

@@ -44,6 +44,7 @@ final class FeaturesPane extends BorderPane {
         table.getColumns().add(column("max", FeatureRow::max, "%.3f"));
         table.getColumns().add(column("skew", FeatureRow::skew, "%.2f"));
         table.getColumns().add(column("kurtosis", FeatureRow::kurtosis, "%.1f"));
+        table.getColumns().add(column("capacity", FeatureRow::capacity, "%.3f"));
         TableColumn<FeatureRow, String> tokens = new TableColumn<>("top tokens");
         tokens.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().topTokens()));
 
@@ -52,7 +53,7 @@ final class FeaturesPane extends BorderPane {
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
         // widths that fit "1.23e-04", "kurtosis" and five-digit indices at the default font
-        double[] widths = {56, 80, 64, 58, 56, 72};
+        double[] widths = {56, 80, 64, 58, 56, 72, 72};
         for (int i = 0; i < widths.length; i++) {
             table.getColumns().get(i).setPrefWidth(widths[i]);
             table.getColumns().get(i).setMinWidth(widths[i]);
@@ -77,7 +78,7 @@ final class FeaturesPane extends BorderPane {
         HBox.setHgrow(density, Priority.ALWAYS);
         filters.getStyleClass().add("bar");
 
-        yAxis.getItems().addAll("kurtosis", "max activation");
+        yAxis.getItems().addAll("kurtosis", "max activation", "capacity");
         yAxis.setValue("kurtosis");
         yAxis.valueProperty().addListener((o, a, b) -> refreshPlot(vm, true));
         plot.setOnClick(id -> vm.features().selectedFeatureProperty().set(Integer.parseInt(id)));
@@ -99,8 +100,9 @@ final class FeaturesPane extends BorderPane {
         site.setWrapText(true);
         site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null
                 ? "no dictionary open" : vm.openDictionaryProperty().get().name() + "  ·  " + vm.openSiteProperty().get()
-                        + (vm.features().reportProperty().get() == null ? "" : String.format(java.util.Locale.ROOT, "  ·  %,d activations of its own set",
-                                vm.features().reportProperty().get().stats().rows()))
+                        + (vm.features().reportProperty().get() == null ? "" : String.format(java.util.Locale.ROOT,
+                                "  ·  %,d activations of its own set  ·  capacity %.1f of d = %d", vm.features().reportProperty().get().stats().rows(),
+                                vm.features().reportProperty().get().totalCapacity(), vm.openDictionaryProperty().get().dIn()))
                         + "  ·  examples " + (vm.examplesExcludeSpecialTokens() ? "without BOS/EOT" : "with BOS/EOT"),
                 vm.openDictionaryProperty(), vm.openSiteProperty(), vm.features().reportProperty()));
         site.setTooltip(new javafx.scene.control.Tooltip());
@@ -133,13 +135,14 @@ final class FeaturesPane extends BorderPane {
 
     private void refreshPlot(MainViewModel vm, boolean fit) {
         boolean kurt = "kurtosis".equals(yAxis.getValue());
-        plot.setAxes("feature density (log scale)", true, kurt ? "kurtosis (log scale)" : "max activation", kurt);
+        boolean capacity = "capacity".equals(yAxis.getValue());
+        plot.setAxes("feature density (log scale)", true, kurt ? "kurtosis (log scale)" : capacity ? "capacity C_i" : "max activation", kurt);
         List<ScatterPlot.Point> pts = new ArrayList<>(vm.features().filteredRows().size());
         for (FeatureRow r : vm.features().filteredRows()) {
-            double y = kurt ? r.kurtosis() : r.max();
+            double y = kurt ? r.kurtosis() : capacity ? r.capacity() : r.max();
             if (r.density() > 0 && Double.isFinite(y)) {
                 pts.add(new ScatterPlot.Point(Integer.toString(r.index()), r.density(), y, Color.rgb(70, 110, 200, 0.7),
-                        String.format(Locale.ROOT, "feature %d%ndensity %.3e%nkurtosis %.1f  max %.3f%n%s", r.index(), r.density(), r.kurtosis(), r.max(),
+                        String.format(Locale.ROOT, "feature %d%ndensity %.3e%nkurtosis %.1f  max %.3f  capacity %.3f%n%s", r.index(), r.density(), r.kurtosis(), r.max(), r.capacity(),
                                 r.topTokens())));
             }
         }

@@ -116,7 +116,8 @@ public final class FeatureAnalysis {
                 progress.onProgress(Progress.of(count + from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 2, " + (from + b) + " / " + count + " rows"));
             }
-            return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples());
+            return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples(),
+                    Capacity.perFeature(d, device));
         }
     }
 

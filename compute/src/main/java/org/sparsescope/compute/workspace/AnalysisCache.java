@@ -115,7 +115,9 @@ public final class AnalysisCache {
                     Double.parseDouble(m.get("dense_fraction")), f.read("metrics_density").doubles());
             FeatureStats stats = new FeatureStats(rows, f.read("density").doubles(), f.read("mean").doubles(), f.read("max").doubles(),
                     f.read("std").doubles(), f.read("skew").doubles(), f.read("kurtosis").doubles());
-            return Optional.of(new FeatureReport(metrics, stats, matrix(f.read("histograms")), examples(f, "top"), examples(f, "quantile")));
+            // a report cached before capacity was measured lacks it: recomputed like a damaged entry
+            return Optional.of(new FeatureReport(metrics, stats, matrix(f.read("histograms")), examples(f, "top"), examples(f, "quantile"),
+                    f.read("capacity").doubles()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // a damaged cache entry is recomputed, never trusted
         }
@@ -132,6 +134,7 @@ public final class AnalysisCache {
         t.put("skew", Tensor.ofDoubles(shape, r.stats().skew()));
         t.put("kurtosis", Tensor.ofDoubles(shape, r.stats().kurtosis()));
         t.put("metrics_density", Tensor.ofDoubles(shape, r.metrics().density()));
+        t.put("capacity", Tensor.ofDoubles(shape, r.capacity()));
         int bins = n == 0 ? 0 : r.histograms()[0].length;
         long[] hist = new long[n * bins];
         for (int j = 0; j < n; j++) {

@@ -41,7 +41,7 @@ public final class FeatureTableViewModel {
         FeatureStats s = r.stats();
         List<FeatureRow> list = new ArrayList<>(s.features());
         for (int j = 0; j < s.features(); j++) {
-            list.add(new FeatureRow(j, s.density()[j], s.mean()[j], s.max()[j], s.std()[j], s.skew()[j], s.kurtosis()[j],
+            list.add(new FeatureRow(j, s.density()[j], s.mean()[j], s.max()[j], s.std()[j], s.skew()[j], s.kurtosis()[j], r.capacity()[j],
                     j < topTokens.size() ? topTokens.get(j) : ""));
         }
         rows.setAll(list);
