@@ -122,8 +122,10 @@ public final class JsonInput {
         JsonElement e = readElement();
         try {
             return gson.fromJson(e, type);
-        } catch (JsonParseException | IllegalStateException | UnsupportedOperationException | NumberFormatException | ClassCastException ex) {
-            throw error("a field has the wrong type: " + abbreviate(String.valueOf(ex.getMessage())));
+        } catch (RuntimeException ex) {
+            // Gson's own errors for a field of the wrong type, and its wrapper around a record's constructor refusing
+            // what it was given: both are about this file's content
+            throw error("a field has the wrong type or a value is not allowed: " + abbreviate(String.valueOf(ex.getMessage())));
         }
     }
 

@@ -50,7 +50,8 @@ public record Manifest(
     }
 
     public Manifest {
-        chunks = chunks == null ? List.of() : List.copyOf(chunks);
+        // kept as given (a null entry included) so that read() can name what is wrong, rather than fail inside Gson
+        chunks = chunks == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(chunks));
     }
 
     /** Whether each window starts with a prepended BOS token (not a corpus token). */
