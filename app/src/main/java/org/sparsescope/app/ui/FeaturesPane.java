@@ -87,8 +87,21 @@ final class FeaturesPane extends BorderPane {
                 vm.features().selectedFeatureProperty().set(Integer.parseInt(ids.get(0)));
             }
         });
-        VBox plotBox = new VBox(4, new HBox(8, new Label("y axis"), yAxis), plot);
+        HistogramCanvas capacities = new HistogramCanvas(120, 110, "capacity C_i of each feature");
+        capacities.setId("capacityHistogram");
+        // a canvas has a fixed size: held in a pane that may shrink, it follows the column's width (never setting it)
+        javafx.scene.layout.Pane capacityHolder = new javafx.scene.layout.Pane(capacities);
+        capacityHolder.setMinWidth(0);
+        capacityHolder.setPrefWidth(0);
+        capacityHolder.setMinHeight(110);
+        capacityHolder.setPrefHeight(110);
+        capacityHolder.widthProperty().addListener((o, a, b) -> {
+            capacities.setWidth(Math.max(120, b.doubleValue()));
+            capacities.draw(vm.features().capacityHistogramProperty().get());
+        });
+        VBox plotBox = new VBox(4, new HBox(8, new Label("y axis"), yAxis), plot, capacityHolder);
         VBox.setVgrow(plot, Priority.ALWAYS);
+        vm.features().capacityHistogramProperty().addListener((o, a, b) -> capacities.draw(b));
 
         SplitPane split = new SplitPane(new VBox(table), plotBox);
         VBox.setVgrow(table, Priority.ALWAYS);

@@ -56,6 +56,15 @@ public final class Capacity {
         return out;
     }
 
+    /** Counts of the capacities in {@code bins} equal bins over [0, 1]. */
+    public static Histogram histogram(double[] capacity, int bins) {
+        long[] counts = new long[bins];
+        for (double c : capacity) {
+            counts[Histogram.bin(c, 0, 1, bins)]++;
+        }
+        return new Histogram(0, 1, counts);
+    }
+
     /** The dictionary's total capacity, Σ C_i (at most d). */
     public static double total(double[] capacity) {
         double s = 0;

@@ -69,5 +69,12 @@ class CapacityTest {
         assertEquals(0.5, c[3], 1e-12);
         assertEquals(0.0, c[4], 0.0);
         assertEquals(3.0, Capacity.total(c), 1e-12);
+        Histogram h = Capacity.histogram(c, 20);
+        assertEquals(0.0, h.lo());
+        assertEquals(1.0, h.hi());
+        assertEquals(2, h.counts()[19], "the two features of capacity 1 in the last bin");
+        assertEquals(2, h.counts()[10], "the two halves in [0.50, 0.55)");
+        assertEquals(1, h.counts()[0], "the zero row");
+        assertEquals(5, java.util.Arrays.stream(h.counts()).sum());
     }
 }

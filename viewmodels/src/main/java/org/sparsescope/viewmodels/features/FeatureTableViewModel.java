@@ -29,6 +29,10 @@ public final class FeatureTableViewModel {
     private final StringProperty tokenFilter = new SimpleStringProperty("");
     private final IntegerProperty selectedFeature = new SimpleIntegerProperty(-1);
     private final ReadOnlyObjectWrapper<FeatureReport> report = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<org.sparsescope.compute.stats.Histogram> capacityHistogram = new ReadOnlyObjectWrapper<>();
+
+    /** Bins of the capacity histogram over [0, 1]: 0.05 wide, so that 1/2, 1/4 … and 1 fall in bins of their own. */
+    public static final int CAPACITY_BINS = 20;
 
     public FeatureTableViewModel() {
         minLog10Density.addListener((o, a, b) -> refilter());
@@ -45,6 +49,7 @@ public final class FeatureTableViewModel {
                     j < topTokens.size() ? topTokens.get(j) : ""));
         }
         rows.setAll(list);
+        capacityHistogram.set(org.sparsescope.compute.stats.Capacity.histogram(r.capacity(), CAPACITY_BINS));
         selectedFeature.set(-1);
         report.set(r); // last: listeners of the report see the new rows
 
@@ -83,6 +88,11 @@ public final class FeatureTableViewModel {
 
     public IntegerProperty selectedFeatureProperty() {
         return selectedFeature;
+    }
+
+    /** The open dictionary's capacities C_i, counted in {@link #CAPACITY_BINS} bins over [0, 1]. */
+    public ReadOnlyObjectProperty<org.sparsescope.compute.stats.Histogram> capacityHistogramProperty() {
+        return capacityHistogram.getReadOnlyProperty();
     }
 
     public ReadOnlyObjectProperty<FeatureReport> reportProperty() {
