@@ -26,11 +26,8 @@ public final class WriteFailedException extends IOException {
         if (e instanceof WriteFailedException || e instanceof InvalidInputException) {
             return e;
         }
-        String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            reason = "permission denied";
-        }
+        String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : String.valueOf(e.getMessage());
         return new WriteFailedException(file, reason, e);
     }
 }
