@@ -14,6 +14,7 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.train.SweepGrid;
 import org.sparsescope.compute.train.SweepMember;
 import org.sparsescope.compute.train.TrainOptions;
 import org.sparsescope.compute.train.Trainer;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a sweep of dictionaries (untied ReLU with L1, and/or TopK) over the same batches.",
+        description = {"Train a sweep of dictionaries (untied ReLU with L1, TopK, tied ReLU with L1) over the same batches.",
                 "Re-running the same command resumes from the run folder's checkpoint."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -39,8 +40,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--topk", split = ",", description = "k values of TopK dictionaries, e.g. 16,32")
     List<Integer> topk = new ArrayList<>();
 
+    @Option(names = "--tied-l1", split = ",", description = "L1 coefficients of tied ReLU dictionaries (the research code's FunctionalTiedSAE), e.g. 1e-3,2e-3")
+    List<Double> tiedL1 = new ArrayList<>();
+
     @Option(names = "--ratio", split = ",", defaultValue = "4", description = "dictionary sizes as multiples of d (default ${DEFAULT-VALUE})")
-    List<Integer> ratios;
+    List<Double> ratios;
 
     @Option(names = "--batch", defaultValue = "2048", description = "rows per step (default ${DEFAULT-VALUE})")
     int batch;
@@ -102,21 +106,8 @@ public final class TrainCommand implements Callable<Integer> {
                     ws.requireMatch(ws.place(from, start), set);
                 }
             }
-            List<SweepMember> sweep = new ArrayList<>();
-            for (int ratio : start == null ? ratios : List.of(start.dSae() / set.d())) {
-                int n = start == null ? ratio * set.d() : start.dSae();
-                for (double c : l1) {
-                    SweepMember m = SweepMember.l1(n, c);
-                    sweep.add(start == null ? m : m.startingFrom(start, "finetune_" + m.name()));
-                }
-                for (int k : topk) {
-                    SweepMember m = SweepMember.topK(n, k);
-                    sweep.add(start == null ? m : m.startingFrom(start, "finetune_" + m.name()));
-                }
-            }
-            if (sweep.isEmpty()) {
-                throw new IllegalArgumentException("give --l1 and/or --topk values");
-            }
+            SweepGrid grid = new SweepGrid(ratios, l1, topk, tiedL1);
+            List<SweepMember> sweep = start == null ? grid.members(set.d()) : grid.fineTuning(start);
             TrainOptions opts = new TrainOptions(batch, epochs, lr, seed, heldOut, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery);
             Cancellation cancel = new Cancellation();
             Thread hook = new Thread(cancel::cancel);
@@ -145,6 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
                     m.put("dir", t.dir().toString());
                     m.put("l1", t.member().l1());
                     m.put("k", t.member().k());
+                    m.put("tied", t.member().kind() == SweepMember.Kind.TIED_L1);
                     m.put("d_sae", t.member().dSae());
                     m.put("fvu", t.heldOut().fvu());
                     m.put("l0", t.heldOut().l0());

@@ -41,6 +41,10 @@ final class TrainingPane extends BorderPane {
         TextField k = new TextField();
         k.setPromptText("e.g. 16, 32");
         k.textProperty().bindBidirectional(vm.training().kValuesProperty());
+        TextField tied = new TextField();
+        tied.setId("trainTiedL1");
+        tied.setPromptText("e.g. 1e-3, 4e-3");
+        tied.textProperty().bindBidirectional(vm.training().tiedL1ValuesProperty());
         TextField ratios = new TextField();
         ratios.textProperty().bindBidirectional(vm.training().ratiosProperty());
         Spinner<Integer> epochs = new Spinner<>(1, 50, vm.training().epochsProperty().get());
@@ -57,9 +61,9 @@ final class TrainingPane extends BorderPane {
         form.setHgap(8);
         form.setVgap(6);
         form.setPadding(new Insets(8));
-        form.addRow(0, new Label("l1 values"), l1, new Label("TopK k values"), k);
+        form.addRow(0, new Label("untied l1 values"), l1, new Label("TopK k values"), k);
         form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs);
-        form.addRow(2, new Label("batch"), batch);
+        form.addRow(2, new Label("batch"), batch, new Label("tied l1 values"), tied);
         // where the activations come from: the shown pair's set, or a new harvest from a model, a hook and a corpus
         Label set = new Label();
         set.setWrapText(true);
@@ -71,8 +75,8 @@ final class TrainingPane extends BorderPane {
         TextField tokens = new TextField("200000");
         tokens.setPrefColumnCount(8);
         // a field shows what it holds ("200000", not "200"), and the form still fits a 1366-pixel screen
-        double[] minWidths = {170, 100, 60, 190, 80};
-        javafx.scene.control.Control[] fields = {l1, k, ratios, hook, tokens};
+        double[] minWidths = {170, 100, 60, 190, 80, 100};
+        javafx.scene.control.Control[] fields = {l1, k, ratios, hook, tokens, tied};
         for (int i = 0; i < fields.length; i++) {
             fields[i].setMinWidth(minWidths[i]);
             GridPane.setHgrow(fields[i], Priority.SOMETIMES);

@@ -4,21 +4,32 @@ import java.util.Locale;
 import org.sparsescope.compute.dictionary.Dictionary;
 
 /**
- * One dictionary of a sweep: an untied ReLU dictionary with L1 coefficient {@code l1}, or a TopK one keeping
- * {@code k}; {@code dSae} features; optionally starting from an existing dictionary (fine-tuning).
+ * One dictionary of a sweep: an untied ReLU dictionary with L1 coefficient {@code l1}, a tied one (the research
+ * code's FunctionalTiedSAE) with L1 coefficient {@code l1}, or a TopK one keeping {@code k}; {@code dSae} features;
+ * optionally (untied and TopK) starting from an existing dictionary (fine-tuning).
  */
 public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Dictionary start) {
-    public enum Kind { RELU_L1, TOPK }
+    public enum Kind {
+        RELU_L1, TOPK, TIED_L1;
+
+        /** Whether the loss has an L1 term on the codes. */
+        public boolean hasL1() {
+            return this != TOPK;
+        }
+    }
 
     public SweepMember {
         if (dSae < 1) {
             throw new IllegalArgumentException("a dictionary needs at least one feature");
         }
-        if (kind == Kind.RELU_L1 && !(l1 >= 0)) {
+        if (kind.hasL1() && !(l1 >= 0)) {
             throw new IllegalArgumentException("l1 must be ≥ 0, got " + l1);
         }
         if (kind == Kind.TOPK && (k < 1 || k > dSae)) {
             throw new IllegalArgumentException("k must be in [1, " + dSae + "], got " + k);
+        }
+        if (start != null && kind == Kind.TIED_L1) {
+            throw new IllegalArgumentException("tied dictionaries train from scratch; fine-tuning starts untied or TopK members only");
         }
         if (start != null && start.dSae() != dSae) {
             throw new IllegalArgumentException("the starting dictionary has " + start.dSae() + " features, not " + dSae);
@@ -27,6 +38,10 @@ public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Di
 
     public static SweepMember l1(int dSae, double l1) {
         return new SweepMember(String.format(Locale.ROOT, "l1_%.2e_f%d", l1, dSae), Kind.RELU_L1, dSae, l1, 0, null);
+    }
+
+    public static SweepMember tied(int dSae, double l1) {
+        return new SweepMember(String.format(Locale.ROOT, "tied_l1_%.2e_f%d", l1, dSae), Kind.TIED_L1, dSae, l1, 0, null);
     }
 
     public static SweepMember topK(int dSae, int k) {

@@ -55,6 +55,24 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
         return new TrainOptions(batchSize, epochs, lr, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
     }
 
+    /**
+     * The options that change what a run computes, as a resumed run must match them: not how often it reports or
+     * checkpoints, which a user may change between a cancelled run and its resumption.
+     */
+    public java.util.Map<String, Object> resultDetermining() {
+        java.util.Map<String, Object> m = new java.util.TreeMap<>();
+        m.put("batch", batchSize);
+        m.put("epochs", epochs);
+        m.put("lr", learningRate);
+        m.put("seed", seed);
+        m.put("held_out_rows", heldOutRows);
+        m.put("l1_warmup_steps", l1WarmupSteps);
+        m.put("lr_warmup_steps", lrWarmupSteps);
+        m.put("lr_decay_start", lrDecayStart);
+        m.put("resample_every", resampleEvery);
+        return m;
+    }
+
     /** The learning rate at {@code step} of {@code total}. */
     double learningRate(long step, long total) {
         double f = 1.0;

@@ -38,7 +38,7 @@ import org.sparsescope.compute.work.CancelledException;
  */
 public final class Trainer {
     private static final String CHECKPOINT = "checkpoint.safetensors";
-    /** Dead features are judged on every this-many-th batch (and every event's batch). */
+    /** Firings are counted on every this-many-th batch for resampling, and for an event also on its own batch. */
     static final int FIRING_SAMPLE_EVERY = 4;
 
     private final ActivationSet set;
@@ -102,7 +102,7 @@ public final class Trainer {
             }
             List<Ensemble> ensembles = new ArrayList<>();
             for (List<SweepMember> g : groups.values()) {
-                ensembles.add(new Ensemble(base, g, set.d(), mean, rnd));
+                ensembles.add(Ensemble.of(base, g, set.d(), mean, rnd));
             }
             long step = restore(runDir.resolve(CHECKPOINT), signature, ensembles);
             long t0 = System.nanoTime();
@@ -171,10 +171,10 @@ public final class Trainer {
             float l1Scale = (float) opts.l1Scale(step - 1);
             double lr = opts.learningRate(step - 1, totalSteps);
             // firings are sampled every few steps: summing the [B, n] mask costs as much as a pass of the step
-            boolean sampleFirings = withStats || step % FIRING_SAMPLE_EVERY == 0;
+            boolean regular = step % FIRING_SAMPLE_EVERY == 0;
             double variance = withStats ? x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble() : 0;
             for (Ensemble e : ensembles) {
-                Ensemble.StepStats s = e.step(x, l1Scale, step, lr, sampleFirings, withStats);
+                Ensemble.StepStats s = e.step(x, l1Scale, step, lr, withStats || regular, regular, withStats);
                 if (!withStats) {
                     continue;
                 }
@@ -186,7 +186,7 @@ public final class Trainer {
                     }
                     SweepMember member = e.members.get(m);
                     double mse = s.sqErr()[m] / ((double) batch.rows() * e.d);
-                    double loss = mse + (member.kind() == SweepMember.Kind.RELU_L1 ? member.l1() * l1Scale * s.l1Sum()[m] : 0);
+                    double loss = mse + (member.kind().hasL1() ? member.l1() * l1Scale * s.l1Sum()[m] : 0);
                     stats.add(new TrainEvent.MemberStats(member.name(), loss, mse, s.l0()[m], s.sqErr()[m] / variance, (double) dead / e.n));
                 }
                 e.fired.muli(0f);
@@ -243,6 +243,16 @@ public final class Trainer {
         training.put("lr_decay_start", opts.lrDecayStart());
         training.put("resample_every", opts.resampleEvery());
         training.put("started_from", member.start() == null ? null : member.start().info().source());
+        training.put("tied", member.kind() == SweepMember.Kind.TIED_L1);
+        if (member.kind() == SweepMember.Kind.TIED_L1) {
+            // saved as the standard equivalent; what it was trained as, so that it can be read back as the seed's TiedSAE
+            Map<String, Object> centring = new LinkedHashMap<>();
+            centring.put("translation", "the training rows' mean (saved as b_dec)");
+            centring.put("rotation", "identity");
+            centring.put("scale", 1.0);
+            centring.put("norm_encoder", true);
+            training.put("centering", centring);
+        }
         sidecar.put("training", training);
         Map<String, Object> trainedOn = new LinkedHashMap<>();
         trainedOn.put("model", harvested.model());
@@ -316,20 +326,23 @@ public final class Trainer {
         }
         Map<String, Object> sig = new java.util.TreeMap<>();
         sig.put("members", members);
-        sig.put("options", opts.toString());
+        sig.put("options", opts.resultDetermining());
         sig.put("set", set.location().toAbsolutePath().toString());
         sig.put("rows", set.rows());
         sig.put("train_rows", stream.trainRows());
         return new Gson().toJson(sig);
     }
 
+    /** The checkpoint's name of an ensemble's array: "g0.W_enc.exp_avg", "g1.encoder", "g0.fired". */
+    private static String key(int group, String name) {
+        return "g" + group + "." + name;
+    }
+
     private static void checkpoint(Path file, String signature, List<Ensemble> ensembles, long step) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (int g = 0; g < ensembles.size(); g++) {
-            List<NDArray> arrays = ensembles.get(g).arrays();
-            for (int i = 0; i < arrays.size(); i++) {
-                NDArray a = arrays.get(i);
-                tensors.put("g" + g + "." + i, Tensor.ofFloats(a.getShape().getShape(), a.toFloatArray()));
+            for (Map.Entry<String, NDArray> a : ensembles.get(g).state().entrySet()) {
+                tensors.put(key(g, a.getKey()), Tensor.ofFloats(a.getValue().getShape().getShape(), a.getValue().toFloatArray()));
             }
         }
         Safetensors.write(file, tensors, Map.of("signature", signature, "step", Long.toString(step)));
@@ -346,9 +359,8 @@ public final class Trainer {
                         + "use another run folder or remove it");
             }
             for (int g = 0; g < ensembles.size(); g++) {
-                List<NDArray> arrays = ensembles.get(g).arrays();
-                for (int i = 0; i < arrays.size(); i++) {
-                    arrays.get(i).set(java.nio.FloatBuffer.wrap(f.read("g" + g + "." + i).floats()));
+                for (Map.Entry<String, NDArray> a : ensembles.get(g).state().entrySet()) {
+                    a.getValue().set(java.nio.FloatBuffer.wrap(f.read(key(g, a.getKey())).floats()));
                 }
             }
             return Long.parseLong(f.metadata().get("step"));

@@ -9,74 +9,96 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparsescope.compute.dictionary.TopKDictionary;
 
 /**
- * The trainer's hand-written gradients against autograd on the reference loss, written here the plain way:
+ * The trainer's hand-written gradients against autograd on the losses, written here the plain way. Untied:
  * c = relu((x − b_dec) W_enc + b_enc) (TopK: the k largest kept), x̂ = c (W_dec / ‖W_dec‖rows) + b_dec,
- * loss = mean((x̂ − x)²) + l1 · mean_b Σ_j c (TopK: no L1 term), summed over members.
+ * loss = mean((x̂ − x)²) + l1 · mean_b Σ_j c (TopK: no L1 term). Tied (the research code's FunctionalTiedSAE):
+ * D = encoder / max(‖encoder‖rows, 1e-8), x_c = x − trans, c = relu(x_c Dᵀ + b), loss = mean((c D − x_c)²) +
+ * l1 · mean_b Σ_j c. Summed over members.
  */
 class EnsembleStepTest {
     private static final int D = 24, N = 40, B = 64;
 
-    private static float[][] referenceGradients(NDManager m, Ensemble ens, NDArray x, float l1Scale, float[] l1) {
-        NDArray[] p = new NDArray[4];
-        for (int i = 0; i < 4; i++) {
-            p[i] = ens.params[i].duplicate();
-            p[i].setRequiresGradient(true);
+    /** The loss of member e, from parameters by name, as a plain autograd expression. */
+    private static NDArray loss(Ensemble ens, Map<String, NDArray> p, int e, NDArray x, float l1) {
+        if (ens.kind == SweepMember.Kind.TIED_L1) {
+            NDArray enc = p.get("encoder").get(e), b = p.get("encoder_bias").get(e);
+            NDArray dict = enc.div(enc.norm(new int[] {1}, true).maximum(1e-8f));
+            NDArray xc = x.sub(ens.buffers().get("center_trans").get(e));
+            NDArray codes = Activation.relu(xc.matMul(dict.transpose()).add(b));
+            return codes.matMul(dict).sub(xc).square().mean().add(codes.sum(new int[] {1}).mean().mul(l1));
+        }
+        NDArray wEnc = p.get("W_enc").get(e), bEnc = p.get("b_enc").get(e), wDec = p.get("W_dec").get(e), bDec = p.get("b_dec").get(e);
+        NDArray codes = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
+        if (ens.kind == SweepMember.Kind.TOPK) {
+            codes = TopKDictionary.keepTopK(codes, ens.k);
+        }
+        NDArray xHat = codes.matMul(wDec.div(wDec.norm(new int[] {1}, true))).add(bDec);
+        NDArray loss = xHat.sub(x).square().mean();
+        return ens.kind == SweepMember.Kind.RELU_L1 ? loss.add(codes.sum(new int[] {1}).mean().mul(l1)) : loss;
+    }
+
+    /** Autograd's gradients of the summed loss at the ensemble's current parameters, by parameter name. */
+    private static Map<String, float[]> referenceGradients(Ensemble ens, NDArray x, float l1Scale) {
+        Map<String, NDArray> p = new LinkedHashMap<>();
+        for (Parameter q : ens.params) {
+            NDArray copy = q.value.duplicate();
+            copy.setRequiresGradient(true);
+            p.put(q.name, copy);
         }
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray total = null;
             for (int e = 0; e < ens.e; e++) {
-                NDArray wEnc = p[0].get(e), bEnc = p[1].get(e), wDec = p[2].get(e), bDec = p[3].get(e);
-                NDArray codes = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
-                if (ens.kind == SweepMember.Kind.TOPK) {
-                    codes = TopKDictionary.keepTopK(codes, ens.k);
-                }
-                NDArray xHat = codes.matMul(wDec.div(wDec.norm(new int[] {1}, true))).add(bDec);
-                NDArray loss = xHat.sub(x).square().mean();
-                if (ens.kind == SweepMember.Kind.RELU_L1) {
-                    loss = loss.add(codes.sum(new int[] {1}).mean().mul(l1[e] * l1Scale));
-                }
-                total = total == null ? loss : total.add(loss);
+                NDArray l = loss(ens, p, e, x, (float) ens.members.get(e).l1() * l1Scale);
+                total = total == null ? l : total.add(l);
             }
             gc.backward(total);
         }
-        float[][] g = new float[4][];
-        for (int i = 0; i < 4; i++) {
-            g[i] = p[i].getGradient().toFloatArray();
-        }
+        Map<String, float[]> g = new LinkedHashMap<>();
+        p.forEach((name, a) -> g.put(name, a.getGradient().toFloatArray()));
         return g;
     }
 
-    private static void assertSameGradients(List<SweepMember> members) {
+    private static Ensemble ensemble(NDManager m, List<SweepMember> members, Random rnd) {
+        float[] mean = new float[D];
+        for (int i = 0; i < D; i++) {
+            mean[i] = (float) rnd.nextGaussian(); // a non-zero b_dec or centring, so that its paths count
+        }
+        return Ensemble.of(m, members, D, mean, rnd);
+    }
+
+    private static NDArray batch(NDManager m, Random rnd) {
+        float[] x = new float[B * D];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() + (i % D) * 0.05);
+        }
+        return m.create(x, new Shape(B, D));
+    }
+
+    private static void assertSameGradients(List<SweepMember> members, String... names) {
         try (NDManager m = NDManager.newBaseManager()) {
             Random rnd = new Random(7);
-            float[] mean = new float[D];
-            for (int i = 0; i < D; i++) {
-                mean[i] = (float) rnd.nextGaussian(); // a non-zero b_dec, so that its paths through the encoder count
-            }
-            Ensemble ens = new Ensemble(m, members, D, mean, rnd);
-            NDArray x = m.randomNormal(new Shape(B, D)).add(m.create(mean));
-            float[] l1 = new float[members.size()];
-            for (int i = 0; i < l1.length; i++) {
-                l1[i] = (float) members.get(i).l1();
-            }
-            float[][] expected = referenceGradients(m, ens, x, 0.6f, l1);
-            ens.step(x, 0.6f, 1, 0.0, false, false); // lr 0: the weights stay, the gradients are kept
-            String[] names = {"W_enc", "b_enc", "W_dec", "b_dec"};
-            for (int i = 0; i < 4; i++) {
-                float[] got = ens.grads[i].toFloatArray();
+            Ensemble ens = ensemble(m, members, rnd);
+            NDArray x = batch(m, rnd);
+            Map<String, float[]> expected = referenceGradients(ens, x, 0.6f);
+            ens.step(x, 0.6f, 1, 0.0, false, false, false); // lr 0: the weights stay, the gradients are kept
+            assertEquals(List.of(names), expected.keySet().stream().toList(), "the parameters are named");
+            for (String name : names) {
+                float[] got = ens.parameter(name).grad.toFloatArray(), want = expected.get(name);
                 double scale = 0;
-                for (float v : expected[i]) {
+                for (float v : want) {
                     scale = Math.max(scale, Math.abs(v));
                 }
-                assertTrue(scale > 0, names[i] + " has a gradient");
+                assertTrue(scale > 0, name + " has a gradient");
                 for (int j = 0; j < got.length; j++) {
-                    assertEquals(expected[i][j], got[j], 1e-5 * scale, names[i] + "[" + j + "]");
+                    assertEquals(want[j], got[j], 1e-5 * scale, name + "[" + j + "]");
                 }
             }
         }
@@ -84,27 +106,81 @@ class EnsembleStepTest {
 
     @Test
     void l1SweepGradientsEqualAutogradsOnTheReferenceLoss() {
-        assertSameGradients(List.of(SweepMember.l1(N, 3e-3), SweepMember.l1(N, 3e-2)));
+        assertSameGradients(List.of(SweepMember.l1(N, 3e-3), SweepMember.l1(N, 3e-2)), "W_enc", "b_enc", "W_dec", "b_dec");
     }
 
     @Test
     void topKGradientsEqualAutogradsOnTheReferenceLoss() {
-        assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)));
+        assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
+    }
+
+    @Test
+    void tiedGradientsEqualAutogradsOnTheResearchCodesLoss() {
+        assertSameGradients(List.of(SweepMember.tied(N, 3e-3), SweepMember.tied(N, 3e-2)), "encoder", "encoder_bias");
+    }
+
+    @Test
+    void tiedInitialisationIsXavierUniformWithZeroBias() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Ensemble ens = ensemble(m, List.of(SweepMember.tied(N, 1e-3)), new Random(1));
+            float[] enc = ens.parameter("encoder").value.toFloatArray();
+            double bound = Math.sqrt(6.0 / (N + D)), sumSq = 0;
+            for (float v : enc) {
+                assertTrue(Math.abs(v) <= bound, "inside ±√(6/(n+d))");
+                sumSq += v * v;
+            }
+            assertEquals(bound * bound / 3, sumSq / enc.length, 0.15 * bound * bound / 3, "the variance of U(−a, a) is a²/3");
+            for (float b : ens.parameter("encoder_bias").value.toFloatArray()) {
+                assertEquals(0f, b);
+            }
+        }
+    }
+
+    @Test
+    void threeAdamStepsOfATiedMemberArePyTorchsUpdateOfAutogradsGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Random rnd = new Random(5);
+            Ensemble ens = ensemble(m, List.of(SweepMember.tied(N, 2e-2)), rnd);
+            double lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+            Map<String, double[]> w = new LinkedHashMap<>(), m1 = new LinkedHashMap<>(), m2 = new LinkedHashMap<>();
+            for (Parameter p : ens.params) {
+                w.put(p.name, toDoubles(p.value.toFloatArray()));
+                m1.put(p.name, new double[w.get(p.name).length]);
+                m2.put(p.name, new double[w.get(p.name).length]);
+            }
+            for (int t = 1; t <= 3; t++) {
+                NDArray x = batch(m, rnd);
+                Map<String, float[]> g = referenceGradients(ens, x, 1f); // at the ensemble's weights, equal to w's within float rounding
+                ens.step(x, 1f, t, lr, false, false, false);
+                for (Parameter p : ens.params) { // torch.optim.Adam, as documented
+                    double[] wp = w.get(p.name), a = m1.get(p.name), v = m2.get(p.name);
+                    float[] gp = g.get(p.name), got = p.value.toFloatArray();
+                    for (int j = 0; j < wp.length; j++) {
+                        a[j] = b1 * a[j] + (1 - b1) * gp[j];
+                        v[j] = b2 * v[j] + (1 - b2) * gp[j] * gp[j];
+                        double mHat = a[j] / (1 - Math.pow(b1, t)), vHat = v[j] / (1 - Math.pow(b2, t));
+                        wp[j] -= lr * mHat / (Math.sqrt(vHat) + eps);
+                        assertEquals(wp[j], got[j], 2e-6 * Math.max(1, Math.abs(wp[j])), "step " + t + " " + p.name + "[" + j + "]");
+                    }
+                }
+            }
+        }
     }
 
     @Test
     void adamStepIsPyTorchsUpdate() {
         try (NDManager m = NDManager.newBaseManager()) {
             Random rnd = new Random(3);
-            Ensemble ens = new Ensemble(m, List.of(SweepMember.l1(N, 1e-3)), D, new float[D], rnd);
+            Ensemble ens = Ensemble.of(m, List.of(SweepMember.l1(N, 1e-3)), D, new float[D], rnd);
+            Parameter wEnc = ens.parameter("W_enc");
             double lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-            double[] w = toDoubles(ens.params[0].toFloatArray()), m1 = new double[w.length], m2 = new double[w.length];
+            double[] w = toDoubles(wEnc.value.toFloatArray()), m1 = new double[w.length], m2 = new double[w.length];
             for (int t = 1; t <= 3; t++) {
                 float[] g = new float[w.length];
                 for (int j = 0; j < g.length; j++) {
                     g[j] = (float) (rnd.nextGaussian() * (j % 7 == 0 ? 1e-6 : 1e-2)); // tiny gradients feel ε's place
                 }
-                ens.grads[0].set(java.nio.FloatBuffer.wrap(g));
+                wEnc.grad.set(java.nio.FloatBuffer.wrap(g));
                 ens.adamStep(t, lr);
                 for (int j = 0; j < w.length; j++) { // torch.optim.Adam, as documented
                     m1[j] = b1 * m1[j] + (1 - b1) * g[j];
@@ -112,7 +188,7 @@ class EnsembleStepTest {
                     double mHat = m1[j] / (1 - Math.pow(b1, t)), vHat = m2[j] / (1 - Math.pow(b2, t));
                     w[j] -= lr * mHat / (Math.sqrt(vHat) + eps);
                 }
-                float[] got = ens.params[0].toFloatArray();
+                float[] got = wEnc.value.toFloatArray();
                 for (int j = 0; j < w.length; j++) {
                     assertEquals(w[j], got[j], 2e-7 * Math.max(1, Math.abs(w[j])), "step " + t + " weight " + j);
                 }

@@ -89,6 +89,82 @@ class TrainerTest {
     }
 
     @Test
+    void aResumedRunWithResamplingEqualsAnUninterruptedOneBitForBitWhateverItsReportingIntervals() throws Exception {
+        try (ActivationSet set = chunk()) {
+            // l1 0.3 kills features within a few steps, so that resampling (every 8 steps) has work before and after the cut
+            List<SweepMember> sweep = List.of(SweepMember.l1(256, 0.3), SweepMember.tied(256, 0.3), SweepMember.topK(256, 4));
+            TrainOptions opts = small().withLearningRate(3e-2).withResampleEvery(8);
+            Trainer.Result whole = new Trainer(set, opts).train(sweep, tmp.resolve("whole"), tmp.resolve("run1"), e -> { }, Cancellation.none());
+
+            Cancellation cancel = new Cancellation();
+            assertThrows(CancelledException.class, () -> new Trainer(set, opts).train(sweep, tmp.resolve("resumed"), tmp.resolve("run2"),
+                    e -> { if (e.step() >= 20) cancel.cancel(); }, cancel));
+            // reported and checkpointed at other intervals on resuming: still the same run
+            TrainOptions otherIntervals = opts.withEvents(3, 7);
+            Trainer.Result resumed = new Trainer(set, otherIntervals).train(sweep, tmp.resolve("resumed"), tmp.resolve("run2"), e -> { },
+                    Cancellation.none());
+            for (int m = 0; m < sweep.size(); m++) {
+                Map<String, Tensor> a = whole.dictionaries().get(m).dictionary().tensors(), b = resumed.dictionaries().get(m).dictionary().tensors();
+                assertEquals(a.keySet(), b.keySet());
+                for (String name : a.keySet()) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(name).floats(), b.get(name).floats(), sweep.get(m).name() + " " + name);
+                }
+            }
+        }
+    }
+
+    @Test
+    void resamplingRevivesDeadFeatures() throws Exception {
+        try (ActivationSet set = chunk()) {
+            List<SweepMember> sweep = List.of(SweepMember.l1(256, 0.3), SweepMember.tied(256, 0.3));
+            Trainer.Result without = new Trainer(set, small().withLearningRate(3e-2)).train(sweep, tmp.resolve("a"), tmp.resolve("ra"), e -> { }, Cancellation.none());
+            Trainer.Result with = new Trainer(set, small().withLearningRate(3e-2).withResampleEvery(8)).train(sweep, tmp.resolve("b"), tmp.resolve("rb"), e -> { },
+                    Cancellation.none());
+            for (int m = 0; m < sweep.size(); m++) {
+                double before = without.dictionaries().get(m).heldOut().deadFraction(), after = with.dictionaries().get(m).heldOut().deadFraction();
+                assertTrue(after < before, sweep.get(m).name() + ": dead " + before + " without resampling, " + after + " with");
+            }
+        }
+    }
+
+    @Test
+    void tiedMembersTrainBesideUntiedOnesAndSaveAsTheirExactStandardEquivalent() throws Exception {
+        try (ActivationSet set = chunk()) {
+            List<SweepMember> sweep = List.of(SweepMember.l1(256, 3e-3), SweepMember.tied(256, 1e-3), SweepMember.tied(256, 1e-2));
+            Trainer.Result r = new Trainer(set, small()).train(sweep, tmp.resolve("out"), tmp.resolve("run"), e -> { }, Cancellation.none());
+            var weak = r.dictionaries().get(1).heldOut();
+            var strong = r.dictionaries().get(2).heldOut();
+            assertTrue(weak.fvu() < 0.5, "a tied dictionary learns: FVU " + weak.fvu());
+            assertTrue(weak.fvu() < strong.fvu() && weak.l0() > strong.l0(), "a larger L1 trades FVU for sparsity");
+            Trainer.Trained tied = r.dictionaries().get(1);
+            Dictionary saved = DictionaryFiles.read(tied.dir());
+            assertEquals("standard", saved.architecture());
+            float[] wEnc = saved.tensors().get("W_enc").floats(), wDec = saved.tensors().get("W_dec").floats();
+            int d = saved.dIn(), n = saved.dSae();
+            for (int j = 0; j < n; j++) {
+                double norm = 0;
+                for (int i = 0; i < d; i++) {
+                    assertEquals(wDec[j * d + i], wEnc[i * n + j], 0f, "W_enc = W_decᵀ at " + j + "," + i);
+                    norm += (double) wDec[j * d + i] * wDec[j * d + i];
+                }
+                assertEquals(1.0, norm, 1e-5, "unit decoder row " + j);
+            }
+            float[] bDec = saved.tensors().get("b_dec").floats(), mean = new float[d];
+            float[] rows = set.readChunkRows(0, 0, set.rows() - 1024).floats();
+            for (int i = 0; i < rows.length; i++) {
+                mean[i % d] += rows[i] / (float) (set.rows() - 1024);
+            }
+            for (int i = 0; i < d; i++) {
+                assertEquals(mean[i], bDec[i], 1e-4, "b_dec is the centring: the training mean, dimension " + i);
+            }
+            String sidecar = Files.readString(tied.dir().resolve(Sidecar.FILE));
+            assertTrue(sidecar.contains("\"tied\": true") && sidecar.contains("\"centering\""), sidecar);
+            assertTrue(sidecar.contains("\"kind\": \"tied_relu_l1\""), sidecar);
+            assertTrue(Files.readString(r.dictionaries().get(0).dir().resolve(Sidecar.FILE)).contains("\"tied\": false"));
+        }
+    }
+
+    @Test
     void trainsOnAThreadOtherThanTheOneThatStartedTheEngine() throws Exception {
         // PyTorch's grad mode is per thread and on by default: a UI's worker thread must still update weights in place
         ai.djl.engine.Engine.getInstance(); // started here, so the worker below has PyTorch's default grad mode (on)
@@ -115,7 +191,7 @@ class TrainerTest {
             Dictionary original = DictionaryFiles.read(Path.of(Reference.path("").toString(), path));
             SweepMember m = SweepMember.l1(original.dSae(), 1e-3).startingFrom(original, "ft");
             try (NDManager manager = NDManager.newBaseManager()) {
-                Ensemble e = new Ensemble(manager, List.of(m), original.dIn(), new float[original.dIn()], new Random(0));
+                Ensemble e = Ensemble.of(manager, List.of(m), original.dIn(), new float[original.dIn()], new Random(0));
                 Dictionary trainable = e.dictionary(0, DictionaryInfo.unknown("test"));
                 float[] want = recon(original, input, manager), got = recon(trainable, input, manager);
                 for (int i = 0; i < want.length; i++) {

@@ -17,6 +17,7 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.train.SweepGrid;
 import org.sparsescope.compute.train.SweepMember;
 import org.sparsescope.compute.train.TrainEvent;
 import org.sparsescope.compute.train.TrainOptions;
@@ -27,7 +28,7 @@ import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
 
 /**
- * A training sweep in the background: sizes (as multiples of d), l1 values and k values; progress with ETA, live
+ * A training sweep in the background: sizes (as multiples of d), l1 values, k values and tied l1 values; progress with ETA, live
  * loss/L0/FVU per member (and live frontier points); cancel keeps a checkpoint, and starting the same sweep again
  * resumes it; finished dictionaries join the workspace.
  */
@@ -37,6 +38,7 @@ public final class TrainingViewModel {
     private final FrontierViewModel frontier;
     private final StringProperty l1Values = new SimpleStringProperty("1e-3, 4e-3");
     private final StringProperty kValues = new SimpleStringProperty("");
+    private final StringProperty tiedL1Values = new SimpleStringProperty("");
     private final StringProperty ratios = new SimpleStringProperty("4");
     private final IntegerProperty epochs = new SimpleIntegerProperty(1);
     private final IntegerProperty batch = new SimpleIntegerProperty(1024);
@@ -53,22 +55,26 @@ public final class TrainingViewModel {
         this.frontier = frontier;
     }
 
-    /** The sweep the fields describe, for activations of width d. */
+    /** The sweep the fields describe, for activations of width d (the same grid as the command line's). */
     public List<SweepMember> sweep(int d) {
-        List<SweepMember> out = new ArrayList<>();
-        for (double ratio : numbers(ratios.get(), "sizes")) {
-            int n = (int) Math.round(ratio * d);
-            for (double l1 : numbers(l1Values.get(), "l1 values")) {
-                out.add(SweepMember.l1(n, l1));
+        return grid().members(d);
+    }
+
+    /** The fields as a sweep grid; an empty field is no values, a malformed one an error naming it. */
+    public SweepGrid grid() {
+        List<Integer> ks = new ArrayList<>();
+        for (double k : numbers(kValues.get(), "k values")) {
+            if (k != Math.rint(k)) {
+                throw new IllegalArgumentException("k values are whole numbers, not " + k);
             }
-            for (double k : numbers(kValues.get(), "k values")) {
-                out.add(SweepMember.topK(n, (int) k));
-            }
+            ks.add((int) k);
         }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException("give at least one l1 or k value");
-        }
-        return out;
+        return new SweepGrid(boxed(numbers(ratios.get(), "sizes")), boxed(numbers(l1Values.get(), "l1 values")), ks,
+                boxed(numbers(tiedL1Values.get(), "tied l1 values")));
+    }
+
+    private static List<Double> boxed(double[] v) {
+        return Arrays.stream(v).boxed().toList();
     }
 
     private static double[] numbers(String text, String what) {
@@ -137,7 +143,11 @@ public final class TrainingViewModel {
             SweepMember member = sweep.stream().filter(s -> s.name().equals(m.name())).findFirst().orElse(null);
             if (member != null) {
                 frontier.updateLive("live:" + m.name(), m.name(), m.l0(), m.fvu(), member.dSae(),
-                        member.kind() == SweepMember.Kind.TOPK ? "topk" : "standard", livePair);
+                        switch (member.kind()) {
+                            case TOPK -> "topk";
+                            case TIED_L1 -> "tied";
+                            case RELU_L1 -> "standard";
+                        }, livePair);
             }
         }
     }
@@ -155,6 +165,10 @@ public final class TrainingViewModel {
 
     public StringProperty kValuesProperty() {
         return kValues;
+    }
+
+    public StringProperty tiedL1ValuesProperty() {
+        return tiedL1Values;
     }
 
     public StringProperty ratiosProperty() {
