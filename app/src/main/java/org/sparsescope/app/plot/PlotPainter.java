@@ -10,10 +10,6 @@ import javafx.scene.paint.Color;
  * SVG export both call this, so they cannot disagree.
  */
 final class PlotPainter {
-    /** A legend row: a swatch (a dot, or a triangle for points beyond the cap) and its text. */
-    record Legend(Color color, String text, boolean triangle) {
-    }
-
     /**
      * Everything one frame shows. Ranges are in plot coordinates (log10 on a log axis).
      *
@@ -21,8 +17,8 @@ final class PlotPainter {
      * @param beyondCap   the words for those points, shown with their count
      */
     record Frame(double width, double height, double left, double right, double top, double bottom, double x0, double x1, boolean logX,
-            double y0, double y1, boolean logY, String xLabel, String yLabel, List<ScatterPlot.Point> points, Set<String> selected,
-            List<Legend> legend, boolean showNames, double yCap, String beyondCap, Color background, Color foreground, Color grid) {
+            double y0, double y1, boolean logY, String xLabel, String yLabel, List<ScatterPlot.Point> points, List<ScatterPlot.Line> lines,
+            Set<String> selected, List<ScatterPlot.LegendEntry> legend, boolean showNames, double yCap, String beyondCap, Color background, Color foreground, Color grid) {
 
         double plotW() {
             return Math.max(1, width - left - right);
@@ -65,6 +61,9 @@ final class PlotPainter {
         axes(s, f);
         s.clip(f.left(), f.top(), f.plotW(), f.plotH());
         double r = f.radius();
+        for (ScatterPlot.Line l : f.lines()) {
+            polyline(s, f, l);
+        }
         int beyond = 0;
         for (ScatterPlot.Point p : f.points()) {
             double px = f.sx(f.tx(p.x()));
@@ -77,7 +76,12 @@ final class PlotPainter {
             }
             double py = f.sy(f.ty(p.y()));
             if (Double.isFinite(px) && Double.isFinite(py)) {
-                s.dot(p.color(), px, py, r, p.label());
+                if (p.hollow()) {
+                    s.dot(f.background(), px, py, r, p.label());
+                    s.ring(p.color(), 2, px, py, r - 0.5);
+                } else {
+                    s.dot(p.color(), px, py, r, p.label());
+                }
             }
         }
         for (ScatterPlot.Point p : f.points()) {
@@ -99,6 +103,32 @@ final class PlotPainter {
             s.text(f.foreground(), 11, f.left() + 8, f.top() + 2 * r + 16, "▲ " + beyond + " " + f.beyondCap(), PlotSurface.Align.LEFT);
         }
         legend(s, f);
+    }
+
+    /** A line's segments (dashed: drawn in pieces, so that every surface shows the same dashes) and vertex markers. */
+    private static void polyline(PlotSurface s, Frame f, ScatterPlot.Line l) {
+        double prevX = Double.NaN, prevY = Double.NaN;
+        for (int i = 0; i < l.xs().length; i++) {
+            double px = f.sx(f.tx(l.xs()[i])), py = f.sy(f.ty(l.ys()[i]));
+            if (!Double.isFinite(px) || !Double.isFinite(py)) {
+                prevX = Double.NaN;
+                continue;
+            }
+            if (Double.isFinite(prevX)) {
+                if (l.dashed()) {
+                    double len = Math.hypot(px - prevX, py - prevY);
+                    for (double t = 0; t < len; t += 9) {
+                        double a = t / len, b = Math.min(t + 5, len) / len;
+                        s.line(l.color(), 2, prevX + (px - prevX) * a, prevY + (py - prevY) * a, prevX + (px - prevX) * b, prevY + (py - prevY) * b);
+                    }
+                } else {
+                    s.line(l.color(), 2, prevX, prevY, px, py);
+                }
+            }
+            s.dot(l.color(), px, py, 3, l.labels()[i]);
+            prevX = px;
+            prevY = py;
+        }
     }
 
     private static void axes(PlotSurface s, Frame f) {
@@ -131,7 +161,7 @@ final class PlotPainter {
             return;
         }
         double w = 0;
-        for (Legend l : f.legend()) {
+        for (ScatterPlot.LegendEntry l : f.legend()) {
             w = Math.max(w, s.textWidth(l.text(), 11));
         }
         double boxW = w + 30, boxH = 8 + 16 * f.legend().size();
@@ -139,12 +169,16 @@ final class PlotPainter {
         s.fillRect(f.background().deriveColor(0, 1, 1, 0.85), x, y, boxW, boxH);
         s.strokeRect(f.grid(), 1, x, y, boxW, boxH);
         for (int i = 0; i < f.legend().size(); i++) {
-            Legend l = f.legend().get(i);
+            ScatterPlot.LegendEntry l = f.legend().get(i);
             double cy = y + 12 + 16 * i;
-            if (l.triangle()) {
-                s.triangle(l.color(), x + 12, cy, 5, "");
-            } else {
-                s.dot(l.color(), x + 12, cy, 5, "");
+            switch (l.swatch()) {
+                case TRIANGLE -> s.triangle(l.color(), x + 12, cy, 5, "");
+                case RING -> s.ring(l.color(), 2, x + 12, cy, 4.5);
+                case LINE -> {
+                    s.line(l.color(), 2, x + 4, cy, x + 20, cy);
+                    s.dot(l.color(), x + 12, cy, 3, "");
+                }
+                case DOT -> s.dot(l.color(), x + 12, cy, 5, "");
             }
             s.text(f.foreground(), 11, x + 24, cy + 4, l.text(), PlotSurface.Align.LEFT);
         }

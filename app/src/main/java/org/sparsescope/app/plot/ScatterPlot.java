@@ -27,15 +27,32 @@ import javafx.util.Duration;
  * for Java 17 does drag-select at this size.
  */
 public final class ScatterPlot extends Region {
-    /** A point: its id, position in data units, colour, tooltip text, and the short name shown beside it when names are on. */
-    public record Point(String id, double x, double y, Color color, String label, String name) {
+    /**
+     * A point: its id, position in data units, colour, tooltip text, the short name shown beside it when names are
+     * on, and whether it is drawn hollow (a ring: a second kind of the same colour, such as a tied dictionary).
+     */
+    public record Point(String id, double x, double y, Color color, String label, String name, boolean hollow) {
+        public Point(String id, double x, double y, Color color, String label, String name) {
+            this(id, x, y, color, label, name, false);
+        }
+
         public Point(String id, double x, double y, Color color, String label) {
-            this(id, x, y, color, label, "");
+            this(id, x, y, color, label, "", false);
         }
     }
 
+    /** What a legend row shows beside its text. */
+    public enum Swatch { DOT, RING, TRIANGLE, LINE }
+
     /** A legend row for the colours the caller chose. */
-    public record LegendEntry(Color color, String text, boolean beyondCap) {
+    public record LegendEntry(Color color, String text, Swatch swatch) {
+    }
+
+    /**
+     * A line through points in data units (a baseline, not selectable), dashed or solid, with a small marker at
+     * each vertex whose tooltip is the vertex's label.
+     */
+    public record Line(Color color, double[] xs, double[] ys, String[] labels, boolean dashed) {
     }
 
     private static final double LEFT = 76, RIGHT = 16, TOP = 16, BOTTOM = 44;
@@ -53,7 +70,8 @@ public final class ScatterPlot extends Region {
     private Consumer<String> onOpen = id -> { };
     private Color background = Color.WHITE, foreground = Color.rgb(40, 40, 40), grid = Color.rgb(225, 225, 225);
     private long lastDrawNanos;
-    private List<PlotPainter.Legend> legend = List.of();
+    private List<LegendEntry> legend = List.of();
+    private List<Line> lines = List.of();
     private boolean showNames;
     private double yCap = Double.NaN;
     private boolean yFromZero;
@@ -80,7 +98,7 @@ public final class ScatterPlot extends Region {
 
     /** The legend, drawn in the plot's top-right corner (empty: none). */
     public void setLegend(List<LegendEntry> entries) {
-        legend = entries.stream().map(e -> new PlotPainter.Legend(e.color(), e.text(), e.beyondCap())).toList();
+        legend = List.copyOf(entries);
         redraw();
     }
 
@@ -125,6 +143,12 @@ public final class ScatterPlot extends Region {
         return points;
     }
 
+    /** The lines drawn under the points (they count when fitting the view). */
+    public void setLines(Collection<Line> ls) {
+        lines = List.copyOf(ls);
+        redraw();
+    }
+
     public void setSelected(Collection<String> ids) {
         selected.clear();
         selected.addAll(ids);
@@ -163,6 +187,17 @@ public final class ScatterPlot extends Region {
                 maxX = Math.max(maxX, tx);
                 minY = Math.min(minY, ty);
                 maxY = Math.max(maxY, ty);
+            }
+        }
+        for (Line l : lines) {
+            for (int i = 0; i < l.xs().length; i++) {
+                double tx = tx(l.xs()[i]), ty = ty(l.ys()[i]);
+                if (Double.isFinite(tx) && Double.isFinite(ty) && (Double.isNaN(yCap) || l.ys()[i] <= yCap)) {
+                    minX = Math.min(minX, tx);
+                    maxX = Math.max(maxX, tx);
+                    minY = Math.min(minY, ty);
+                    maxY = Math.max(maxY, ty);
+                }
             }
         }
         if (minX == Double.POSITIVE_INFINITY) {
@@ -344,8 +379,25 @@ public final class ScatterPlot extends Region {
 
     private void moved(MouseEvent e) {
         Point p = nearest(e.getX(), e.getY(), 8);
-        tooltip.setText(p == null ? String.format(Locale.ROOT, "%s %.4g, %s %.4g", xLabel, dataX(e.getX()), yLabel, dataY(e.getY()))
-                : p.label());
+        String vertex = p == null ? lineVertexLabel(e.getX(), e.getY(), 8) : null;
+        tooltip.setText(p != null ? p.label() : vertex != null ? vertex
+                : String.format(Locale.ROOT, "%s %.4g, %s %.4g", xLabel, dataX(e.getX()), yLabel, dataY(e.getY())));
+    }
+
+    /** The label of the line vertex nearest (x, y) within {@code within} pixels, else null. */
+    private String lineVertexLabel(double x, double y, double within) {
+        String best = null;
+        double bestD = within;
+        for (Line l : lines) {
+            for (int i = 0; i < l.xs().length; i++) {
+                double d = Math.hypot(sx(tx(l.xs()[i])) - x, sy(ty(l.ys()[i])) - y);
+                if (d <= bestD) {
+                    bestD = d;
+                    best = l.labels()[i];
+                }
+            }
+        }
+        return best;
     }
 
     private void zoom(double sxp, double syp, double f) {
@@ -384,7 +436,7 @@ public final class ScatterPlot extends Region {
     }
 
     private PlotPainter.Frame frame() {
-        return new PlotPainter.Frame(getWidth(), getHeight(), LEFT, RIGHT, TOP, BOTTOM, x0, x1, logX, y0, y1, logY, xLabel, yLabel, points, selected,
+        return new PlotPainter.Frame(getWidth(), getHeight(), LEFT, RIGHT, TOP, BOTTOM, x0, x1, logX, y0, y1, logY, xLabel, yLabel, points, lines, selected,
                 legend, showNames, yCap, beyondCap, background, foreground, grid);
     }
 

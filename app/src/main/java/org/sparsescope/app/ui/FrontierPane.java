@@ -31,6 +31,7 @@ final class FrontierPane extends BorderPane {
         plot.setYCap(1.0, "with FVU > 1 (worse than predicting the mean), at the top edge");
         plot.setYFromZero(true);
         vm.frontier().points().addListener((ListChangeListener<FrontierPoint>) c -> refresh(vm, true));
+        vm.frontier().baselineProperty().addListener((o, a, b) -> refresh(vm, true));
         vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
             plot.setSelected(vm.frontier().selection());
             info.setText(vm.frontier().selection().size() + " selected");
@@ -86,12 +87,15 @@ final class FrontierPane extends BorderPane {
             plot.fit();
             plot.redraw();
         });
+        javafx.scene.control.CheckBox pca = new javafx.scene.control.CheckBox("PCA baseline");
+        pca.setId("frontierPca");
+        pca.selectedProperty().bindBidirectional(vm.frontier().showBaselineProperty());
         javafx.scene.control.CheckBox names = new javafx.scene.control.CheckBox("names");
         names.setId("frontierNames");
         names.selectedProperty().addListener((o, a, b) -> plot.setShowNames(b));
-        HBox bar = new HBox(8, compare, fit, names, info);
+        HBox bar = new HBox(8, compare, fit, pca, names, info);
         bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
-        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, names}) {
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, pca, names}) {
             c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the message shrinks, never the buttons
         }
         info.setMinWidth(0);
@@ -104,38 +108,61 @@ final class FrontierPane extends BorderPane {
     private void refresh(MainViewModel vm, boolean fit) {
         List<ScatterPlot.Point> pts = new ArrayList<>();
         java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>();
-        boolean topk = false, live = false, beyond = false;
+        boolean topk = false, live = false, beyond = false, tied = false;
         for (FrontierPoint p : vm.frontier().points()) {
+            boolean isTied = p.architecture().equals("tied");
             Color c = p.live() ? LIVE : p.architecture().equals("topk") ? TOPK : sizeColor(p.dSae());
             live |= p.live();
             topk |= !p.live() && p.architecture().equals("topk");
+            tied |= !p.live() && isTied;
             beyond |= p.fvu() > 1;
             if (!p.live() && !p.architecture().equals("topk")) {
                 sizes.add(p.dSae());
             }
             pts.add(new ScatterPlot.Point(p.id(), p.l0(), p.fvu(), c,
                     String.format(Locale.ROOT, "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s", p.label(), p.live() ? " (training)" : "",
-                            p.site(), p.architecture(), p.dSae(), p.l0(), p.fvu(), p.fvu() > 1 ? "\nworse than predicting the mean" : ""), p.label()));
+                            p.site(), p.architecture(), p.dSae(), p.l0(), p.fvu(), p.fvu() > 1 ? "\nworse than predicting the mean" : ""), p.label(),
+                    isTied));
         }
         List<ScatterPlot.LegendEntry> legend = new ArrayList<>();
         for (int n : sizes) {
-            legend.add(new ScatterPlot.LegendEntry(sizeColor(n), String.format(Locale.ROOT, "%,d features", n), false));
+            legend.add(new ScatterPlot.LegendEntry(sizeColor(n), String.format(Locale.ROOT, "%,d features", n), ScatterPlot.Swatch.DOT));
+        }
+        if (tied) {
+            legend.add(new ScatterPlot.LegendEntry(Color.GRAY, "tied (hollow)", ScatterPlot.Swatch.RING));
         }
         if (topk) {
-            legend.add(new ScatterPlot.LegendEntry(TOPK, "TopK", false));
+            legend.add(new ScatterPlot.LegendEntry(TOPK, "TopK", ScatterPlot.Swatch.DOT));
         }
         if (live) {
-            legend.add(new ScatterPlot.LegendEntry(LIVE, "training (live)", false));
+            legend.add(new ScatterPlot.LegendEntry(LIVE, "training (live)", ScatterPlot.Swatch.DOT));
         }
         if (beyond) {
-            legend.add(new ScatterPlot.LegendEntry(Color.GRAY, "FVU > 1", true));
+            legend.add(new ScatterPlot.LegendEntry(Color.GRAY, "FVU > 1", ScatterPlot.Swatch.TRIANGLE));
         }
+        List<ScatterPlot.Line> lines = new ArrayList<>();
+        var b = vm.frontier().baselineProperty().get();
+        if (b != null) {
+            int n = b.points().size();
+            double[] xs = new double[n], ys = new double[n];
+            String[] labels = new String[n];
+            for (int i = 0; i < n; i++) {
+                var q = b.points().get(i);
+                xs[i] = q.k();
+                ys[i] = q.fvu();
+                labels[i] = String.format(Locale.ROOT, "PCA, top %d components%nL0 %d  FVU %.4f%nfit on %,d rows, measured on the last %,d", q.k(), q.k(),
+                        q.fvu(), b.trainRows(), b.heldOutRows());
+            }
+            lines.add(new ScatterPlot.Line(PCA, xs, ys, labels, true));
+            legend.add(new ScatterPlot.LegendEntry(PCA, "PCA baseline (L0 = k)", ScatterPlot.Swatch.LINE));
+        }
+        plot.setLines(lines);
         plot.setPoints(pts, fit);
         plot.setLegend(legend);
         plot.setSelected(vm.frontier().selection());
     }
 
-    private static final Color LIVE = Color.rgb(230, 80, 60), TOPK = Color.rgb(60, 160, 90);
+    private static final Color LIVE = Color.rgb(230, 80, 60), TOPK = Color.rgb(60, 160, 90), PCA = Color.rgb(120, 120, 120);
 
     /** Colour by dictionary size: one hue per power of two. */
     private static Color sizeColor(int dSae) {

@@ -138,6 +138,7 @@ public final class Screenshots {
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(3);
             vm.training().l1ValuesProperty().set("1e-3, 4e-3, 1.2e-2");
+            vm.training().tiedL1ValuesProperty().set("1e-3, 4e-3");
             vm.training().ratiosProperty().set("1");
             vm.training().epochsProperty().set(2);
             vm.training().batchProperty().set(1024);

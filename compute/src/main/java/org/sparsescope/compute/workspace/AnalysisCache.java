@@ -22,6 +22,7 @@ import org.sparsescope.compute.stats.Examples;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.stats.FeatureStats;
+import org.sparsescope.compute.stats.PcaBaseline;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.SafetensorsFile;
 import org.sparsescope.compute.tensor.Tensor;
@@ -32,10 +33,12 @@ import org.sparsescope.compute.work.ProgressListener;
 /**
  * Feature reports kept in a workspace ({@code cache/<key>/report.safetensors}), keyed by the content hashes of
  * the dictionary's files and the activation set (and the analysis options), so opening a dictionary a second
- * time is a file read; when either changes, so does the key, and the report is computed anew. Rebuildable.
+ * time is a file read; when either changes, so does the key, and the report is computed anew. Also each set's
+ * PCA baseline. Rebuildable.
  */
 public final class AnalysisCache {
     private static final String REPORT = "report.safetensors";
+    private static final String PCA = "pca.safetensors";
     private final Path cacheDir;
     private final FileFingerprints fingerprints;
 
@@ -100,6 +103,35 @@ public final class AnalysisCache {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The PCA baseline of a set with its last {@code heldOutRows} held out: cached ({@code cache/pca-<key>/}), keyed
+     * by the set's content and the held-out count, else computed and stored.
+     */
+    public PcaBaseline pcaBaseline(ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
+            throws IOException, CancelledException {
+        Path file = cacheDir.resolve("pca-" + sha256("activations:" + setHash(set) + "\nheld_out:" + heldOutRows).substring(0, 32)).resolve(PCA);
+        if (Files.isRegularFile(file)) {
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                Map<String, String> m = f.metadata();
+                return new PcaBaseline(Long.parseLong(m.get("train_rows")), Long.parseLong(m.get("held_out_rows")), f.read("eigenvalues").doubles(),
+                        f.read("captured").doubles(), Double.parseDouble(m.get("residual_at_zero")), Double.parseDouble(m.get("held_out_variance")));
+            } catch (IOException | RuntimeException e) {
+                // a damaged entry is recomputed, never trusted
+            }
+        }
+        PcaBaseline b = PcaBaseline.compute(set, heldOutRows, device, progress, cancel);
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("eigenvalues", Tensor.ofDoubles(new long[] {b.d()}, b.eigenvalues()));
+        t.put("captured", Tensor.ofDoubles(new long[] {b.d()}, b.captured()));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("train_rows", Long.toString(b.trainRows()));
+        meta.put("held_out_rows", Long.toString(b.heldOutRows()));
+        meta.put("residual_at_zero", Double.toString(b.residualAtZero()));
+        meta.put("held_out_variance", Double.toString(b.heldOutVariance()));
+        Safetensors.write(file, t, meta);
+        return b;
     }
 
     public Optional<FeatureReport> load(String key) {

@@ -1,15 +1,21 @@
 package org.sparsescope.viewmodels.frontier;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.stats.DictionaryComparison;
+import org.sparsescope.compute.stats.PcaBaseline;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.HookPair;
@@ -38,12 +44,72 @@ public final class FrontierViewModel {
     public record Comparison(String a, String b, double meanMaxCosine, long matchedAbove09) {
     }
 
+    /**
+     * The PCA baseline of the shown pair's activation set: FVU on its last {@code heldOutRows} rows (the rows its
+     * dictionaries are measured on) with k components, L0 = k.
+     */
+    public record Baseline(String pairKey, Path set, List<PcaBaseline.Point> points, long trainRows, long heldOutRows) {
+    }
+
+    private final ReadOnlyObjectWrapper<Baseline> baseline = new ReadOnlyObjectWrapper<>();
+    private final BooleanProperty showBaseline = new SimpleBooleanProperty(true);
+    private String baselinePending; // pair and set of the baseline being computed
+
     public FrontierViewModel(Background background, WorkspaceViewModel workspace) {
         this.background = background;
         this.workspace = workspace;
         workspace.dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> rebuild());
         workspace.pairs().addListener((ListChangeListener<HookPair>) c -> pairsChanged());
+        workspace.activationsProperty().addListener((o, was, set) -> computeBaseline(set));
+        showBaseline.addListener((o, was, on) -> computeBaseline(workspace.activationsProperty().get()));
         pairsChanged();
+    }
+
+    /** The shown pair's PCA baseline, once computed (null before, or when hidden). */
+    public ReadOnlyObjectProperty<Baseline> baselineProperty() {
+        return baseline.getReadOnlyProperty();
+    }
+
+    /** Whether the PCA baseline is drawn (and so computed). */
+    public BooleanProperty showBaselineProperty() {
+        return showBaseline;
+    }
+
+    /** Computes (or reads from the workspace cache) the baseline of the set the shown pair's dictionaries are measured on. */
+    private void computeBaseline(Path set) {
+        HookPair shown = shownPair.get();
+        if (set == null || shown == null || !showBaseline.get()) {
+            baseline.set(null);
+            return;
+        }
+        Baseline now = baseline.get();
+        if (now != null && now.set().equals(set) && now.pairKey().equals(shown.key())) {
+            return;
+        }
+        String key = shown.key();
+        String job = key + "\n" + set;
+        if (job.equals(baselinePending)) {
+            return; // already being computed
+        }
+        baseline.set(null);
+        baselinePending = job;
+        background.submit("PCA baseline", (p, c) -> {
+            try (ActivationSet s = ActivationSet.open(set)) {
+                // the dictionaries' FVU is measured on the last HELD_OUT_ROWS rows: the baseline holds out the same ones
+                long held = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 2);
+                PcaBaseline b = workspace.workspace().cache().pcaBaseline(s, held, Devices.preferred(), p, c);
+                return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows());
+            }
+        }, b -> {
+            baselinePending = null;
+            HookPair still = shownPair.get();
+            if (still != null && still.key().equals(b.pairKey()) && set.equals(workspace.activationsProperty().get()) && showBaseline.get()) {
+                baseline.set(b);
+            }
+        }, t -> {
+            baselinePending = null;
+            workspace.fail(t);
+        });
     }
 
     /** The pairs there are to show, each with its number of dictionaries. */
@@ -65,6 +131,7 @@ public final class FrontierViewModel {
             }
             workspace.showPair(key);
             rebuild();
+            computeBaseline(workspace.activationsProperty().get());
         });
     }
 

@@ -1,5 +1,7 @@
 package org.sparsescope.viewmodels.workspace;
 
+import org.sparsescope.compute.dictionary.format.Sidecar;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,7 +219,7 @@ public final class WorkspaceViewModel {
             case MODEL_MISSING -> pl.missingModel().getMessage();
             default -> "finding its activations";
         };
-        DictionaryEntry e = new DictionaryEntry(id, name(path), path, d.architecture(), d.dIn(), d.dSae(), model, hook, d.info().source(),
+        DictionaryEntry e = new DictionaryEntry(id, name(path), path, Sidecar.architectureOf(path, d.architecture()), d.dIn(), d.dSae(), model, hook, d.info().source(),
                 pl.at() != null ? pl.at().key() : null, pl.ready() ? pl.at().modelFolder() : null, null, status, message, Double.NaN, Double.NaN);
         put(e);
         switch (status) {
@@ -413,7 +415,7 @@ public final class WorkspaceViewModel {
             Placement pl = workspace.place(dir, d);
             workspace.addDictionary(dir);
             placements.put(dir.toString(), pl);
-            put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, d.architecture(), d.dIn(), d.dSae(),
+            put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, Sidecar.architectureOf(dir, d.architecture()), d.dIn(), d.dSae(),
                     pl.at() != null ? pl.at().model() : d.info().model(), d.info().hook(), d.info().source(), pl.at() != null ? pl.at().key() : null,
                     pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0));
         } catch (IOException ex) {

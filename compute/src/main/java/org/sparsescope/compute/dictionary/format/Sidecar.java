@@ -52,6 +52,23 @@ public final class Sidecar {
     }
 
     /**
+     * The architecture to show for a dictionary: its files' own, or "tied" where the app trained it tied and saved
+     * its standard equivalent (the sidecar's training.tied). A sidecar that cannot be read leaves the files' word.
+     */
+    public static String architectureOf(Path dictionaryPath, String fromFiles) {
+        Path file = dictionaryPath.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return fromFiles;
+        }
+        try {
+            JsonObject training = Json.object(file, Json.read(file), "training");
+            return training.has("tied") && training.get("tied").isJsonPrimitive() && training.get("tied").getAsBoolean() ? "tied" : fromFiles;
+        } catch (IOException | RuntimeException e) {
+            return fromFiles;
+        }
+    }
+
+    /**
      * Adds an evaluation under "evaluations" keyed by what was evaluated. Returns false, touching nothing, for a
      * folder without the sidecar (a foreign dictionary).
      */

@@ -1,0 +1,115 @@
+package org.sparsescope.app.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.stats.PcaBaseline;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.workspace.Workspace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Baselines a dictionary's frontier is read against. */
+@Command(name = "baseline", mixinStandardHelpOptions = true, subcommands = BaselineCommand.Pca.class,
+        description = "Baselines for the L0–FVU frontier.")
+public final class BaselineCommand implements Runnable {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a baseline: pca");
+    }
+
+    @Command(name = "pca", mixinStandardHelpOptions = true,
+            description = {"PCA of an activation set's training rows (mean and covariance in float64) and the FVU on its held-out rows of keeping "
+                    + "k = 1, 2, 4, …, d components (L0 = k): the line a dictionary must beat at equal L0.",
+                    "Cached in the workspace per set, so a second run is a file read."})
+    public static final class Pca implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--activations", required = true, description = "activation set folder or file")
+        Path activations;
+
+        @Option(names = "--held-out", defaultValue = "65536",
+                description = "rows at the end of the set the FVU is measured on, as `train --held-out` (default ${DEFAULT-VALUE}; at most a tenth of a smaller set)")
+        long heldOut;
+
+        @Option(names = "--k", split = ",", description = "further numbers of components to report, e.g. 192")
+        List<Integer> extraK = new ArrayList<>();
+
+        @Option(names = "--workspace", description = "workspace whose cache keeps the result (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+        Path workspace;
+
+        @Option(names = "--json", description = "print the result as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ActivationSet set = ActivationSet.open(activations)) {
+                long held = heldOut * 2 > set.rows() ? set.rows() / 10 : heldOut;
+                Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
+                TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
+                boolean[] computed = {false};
+                long t0 = System.nanoTime();
+                PcaBaseline b = ws.cache().pcaBaseline(set, held, Devices.preferred(), p -> {
+                    computed[0] = true;
+                    bar.onProgress(p);
+                }, new Cancellation());
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (computed[0]) {
+                    bar.done();
+                }
+                TreeSet<Integer> ks = new TreeSet<>();
+                b.points().forEach(p -> ks.add(p.k()));
+                for (int k : extraK) {
+                    if (k < 1 || k > b.d()) {
+                        throw new IllegalArgumentException("--k values are in [1, " + b.d() + "], got " + k);
+                    }
+                    ks.add(k);
+                }
+                var out = spec.commandLine().getOut();
+                if (json) {
+                    List<Map<String, Object>> points = new ArrayList<>();
+                    for (int k : ks) {
+                        Map<String, Object> p = new LinkedHashMap<>();
+                        p.put("k", k);
+                        p.put("l0", k);
+                        p.put("fvu", b.fvu(k));
+                        points.add(p);
+                    }
+                    Map<String, Object> all = new LinkedHashMap<>();
+                    all.put("activations", set.location().toAbsolutePath().toString());
+                    all.put("model", set.manifest().model());
+                    all.put("hook", set.hook());
+                    all.put("d", b.d());
+                    all.put("train_rows", b.trainRows());
+                    all.put("held_out_rows", b.heldOutRows());
+                    all.put("points", points);
+                    all.put("eigenvalues", b.eigenvalues());
+                    all.put("cached", !computed[0]);
+                    all.put("seconds", seconds);
+                    Json.print(out, all);
+                } else {
+                    out.printf(Locale.ROOT, "PCA baseline of %s (%s): mean and covariance of %,d training rows, FVU on the last %,d%n",
+                            set.location().getFileName(), set.hook(), b.trainRows(), b.heldOutRows());
+                    out.printf(Locale.ROOT, "%8s %10s%n", "k = L0", "FVU");
+                    for (int k : ks) {
+                        out.printf(Locale.ROOT, "%8d %10.6f%n", k, b.fvu(k));
+                    }
+                    out.printf(Locale.ROOT, "%s in %.1f s%n", computed[0] ? "computed" : "read from the workspace cache", seconds);
+                }
+                return 0;
+            }
+        }
+    }
+}
