@@ -28,21 +28,7 @@ public record DictionaryComparison(double[] maxCosine, int[] match, double meanM
         int[] match = new int[n];
         try (NDManager m = NDManager.newBaseManager(device)) {
             Codec ca = a.codec(m), cb = b.codec(m);
-            NDArray unitB = unit(cb.decoderRows()).transpose(); // [d, nB]
-            NDArray unitA = unit(ca.decoderRows()); // [nA, d]
-            for (int from = 0; from < n; from += CHUNK) {
-                int to = Math.min(n, from + CHUNK);
-                try (NDManager scope = m.newSubManager()) {
-                    NDArray rows = unitA.get(scope, new ai.djl.ndarray.index.NDIndex(from + ":" + to));
-                    NDArray sims = rows.matMul(unitB); // [chunk, nB]
-                    float[] best = sims.max(new int[] {1}).toFloatArray();
-                    long[] arg = sims.argMax(1).toLongArray();
-                    for (int i = 0; i < best.length; i++) {
-                        mcs[from + i] = Math.min(1.0, best[i]);
-                        match[from + i] = (int) arg[i];
-                    }
-                }
-            }
+            bestMatches(unit(ca.decoderRows()), unit(cb.decoderRows()).transpose(), mcs, match);
         }
         double sum = 0;
         long[] counts = new long[20];
@@ -53,7 +39,30 @@ public record DictionaryComparison(double[] maxCosine, int[] match, double meanM
         return new DictionaryComparison(mcs, match, sum / n, new Histogram(0, 1, counts));
     }
 
-    private static NDArray unit(NDArray rows) {
+    /**
+     * For each row of {@code unitA} [nA, d] its best cosine with a column of {@code unitBT} [d, nB] (capped at 1)
+     * and that column, a block of A's rows at a time so that the [block, nB] similarities stay small.
+     */
+    static void bestMatches(NDArray unitA, NDArray unitBT, double[] mcs, int[] match) {
+        int n = (int) unitA.getShape().get(0);
+        for (int from = 0; from < n; from += CHUNK) {
+            int to = Math.min(n, from + CHUNK);
+            try (NDManager scope = unitA.getManager().newSubManager()) {
+                NDArray rows = unitA.get(scope, new ai.djl.ndarray.index.NDIndex(from + ":" + to));
+                NDArray sims = rows.matMul(unitBT); // [chunk, nB]
+                float[] best = sims.max(new int[] {1}).toFloatArray();
+                long[] arg = sims.argMax(1).toLongArray();
+                for (int i = 0; i < best.length; i++) {
+                    mcs[from + i] = Math.min(1.0, best[i]);
+                    if (match != null) {
+                        match[from + i] = (int) arg[i];
+                    }
+                }
+            }
+        }
+    }
+
+    static NDArray unit(NDArray rows) {
         return rows.div(rows.norm(new int[] {-1}, true).maximum(1e-12f));
     }
 }
