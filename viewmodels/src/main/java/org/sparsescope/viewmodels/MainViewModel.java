@@ -21,6 +21,10 @@ import java.util.Map;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import org.sparsescope.viewmodels.features.FeatureDetailViewModel;
 import org.sparsescope.viewmodels.features.FeatureTableViewModel;
+import org.sparsescope.compute.work.ProgressListener;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.viewmodels.comparison.McsViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.training.TrainingViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
@@ -41,6 +45,7 @@ public final class MainViewModel implements AutoCloseable {
     private final FeatureDetailViewModel detail;
     private final AblationViewModel ablation;
     private final TrainingViewModel training;
+    private final McsViewModel mcs;
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
@@ -58,6 +63,7 @@ public final class MainViewModel implements AutoCloseable {
         this.ablation = new AblationViewModel(background);
         this.training = new TrainingViewModel(background, workspace, frontier);
         this.cache = workspaceFiles.cache();
+        this.mcs = new McsViewModel(background, workspace, frontier, (e, p, c) -> report(e, p, c).topTokens());
         features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), detailSource(), workspace::fail));
     }
 
@@ -83,6 +89,10 @@ public final class MainViewModel implements AutoCloseable {
 
     public AblationViewModel ablation() {
         return ablation;
+    }
+
+    public McsViewModel mcs() {
+        return mcs;
     }
 
     public TrainingViewModel training() {
@@ -116,35 +126,50 @@ public final class MainViewModel implements AutoCloseable {
      * its own pair's set comes from the cache or is computed in the background.
      */
     public void open(String id) {
+        open(id, -1);
+    }
+
+    /** Opens a workspace dictionary and, once its features are shown, selects {@code feature} (−1: none). */
+    public void open(String id, int feature) {
         DictionaryEntry e = workspace.find(id);
         if (e == null) {
             return;
         }
-        Placement pl = workspace.placement(id);
         if (e.pairKey() != null) {
             frontier.showPair(e.pairKey());
         }
+        Placement pl = workspace.placement(id);
         if (e.status() != DictionaryEntry.Status.MEASURED || e.activations() == null || pl == null) {
             workspace.fail(new IllegalStateException(e.name() + " (" + e.site() + ") cannot be opened yet: " + e.statusMessage()));
             return;
         }
         Path set = e.activations();
-        background.submit("Statistics of " + e.name(), (p, c) -> {
-            Dictionary d = workspace.readDictionary(e.path());
-            try (ActivationSet s = ActivationSet.open(set)) {
-                workspace.workspace().requireMatch(pl, s); // never another pair's activations
-                DictionaryMetrics.requireSameWidth(d, e.path(), s);
-                FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), p, c);
-                return new Report(d, r, topTokens(s, r, pl.at().modelFolder()));
-            }
-        }, r -> {
+        background.submit("Statistics of " + e.name(), (p, c) -> report(e, p, c), r -> {
             dictionary = r.dictionary();
             placement = pl;
             openSet = set;
             openDictionary.set(e);
             openSite.set(e.site());
             features.load(r.report(), r.topTokens());
+            if (feature >= 0 && feature < r.report().stats().features()) {
+                features.selectedFeatureProperty().set(feature);
+            }
         }, workspace::fail);
+    }
+
+    /** A measured dictionary's report on its own pair's set (cached or computed) and its features' top tokens. */
+    private Report report(DictionaryEntry e, ProgressListener p, Cancellation c) throws IOException, CancelledException {
+        Placement pl = workspace.placement(e.id());
+        if (e.status() != DictionaryEntry.Status.MEASURED || e.activations() == null || pl == null) {
+            throw new IllegalStateException(e.name() + " (" + e.site() + ") has no statistics yet: " + e.statusMessage());
+        }
+        Dictionary d = workspace.readDictionary(e.path());
+        try (ActivationSet s = ActivationSet.open(e.activations())) {
+            workspace.workspace().requireMatch(pl, s); // never another pair's activations
+            DictionaryMetrics.requireSameWidth(d, e.path(), s);
+            FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), p, c);
+            return new Report(d, r, topTokens(s, r, pl.at().modelFolder()));
+        }
     }
 
     private List<String> topTokens(ActivationSet set, FeatureReport r, Path modelFolder) throws IOException {

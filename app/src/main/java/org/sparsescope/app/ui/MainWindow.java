@@ -55,6 +55,7 @@ public final class MainWindow {
     final FeatureDetailPane detail;
     final AblationPane ablation;
     final TrainingPane training;
+    final McsPane mcs;
     private final Preferences prefs = Preferences.userNodeForPackage(MainWindow.class);
     private boolean dark;
     private boolean syncingSelection;
@@ -67,9 +68,10 @@ public final class MainWindow {
         detail = new FeatureDetailPane(vm);
         ablation = new AblationPane(vm);
         training = new TrainingPane(vm);
+        mcs = new McsPane(vm);
         buildDictionaryTable();
         tabs.getTabs().addAll(tab("Frontier", "mdi2c-chart-scatter-plot", frontier), tab("Features", "mdi2t-table", features),
-                tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training));
+                tab("MCS", "mdi2g-grid", mcs), tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("tabs");
         SplitPane split = new SplitPane(dictionaries, tabs, detail);
@@ -145,6 +147,7 @@ public final class MainWindow {
         javafx.scene.paint.Color grid = dark ? javafx.scene.paint.Color.rgb(60, 62, 68) : javafx.scene.paint.Color.rgb(228, 228, 228);
         frontier.plot.setColors(bg, fg, grid);
         features.plot.setColors(bg, fg, grid);
+        mcs.heatmap.setForeground(fg);
     }
 
     void toggleTheme() {

@@ -95,7 +95,7 @@ public final class Screenshots {
         return file;
     }
 
-    /** The demo tour: frontier with both dictionaries selected and compared, features sorted by kurtosis with the top feature's detail, an ablation, a training run, and the dark theme. */
+    /** The demo tour: frontier with both dictionaries selected and compared, features sorted by kurtosis with the top feature's detail, an ablation, a training run, the dark theme, and the sweep's MCS matrix with a pair opened. */
     public List<Path> tour() throws Exception {
         var vm = app.vm();
         waitFor("the demo's dictionaries on the frontier", 300, () -> vm.frontier().points().size() >= 2);
@@ -128,7 +128,7 @@ public final class Screenshots {
         idle(60);
         Path features = shoot("2-features-and-detail");
         onFx(() -> {
-            app.window().tabs.getSelectionModel().select(2);
+            app.window().tabs.getSelectionModel().select(3);
             vm.ablation().featuresProperty().set(Integer.toString(top));
             vm.runAblation();
             return null;
@@ -136,7 +136,7 @@ public final class Screenshots {
         waitFor("the ablation result", 300, () -> !Double.isNaN(vm.ablation().deltaPerplexityProperty().get()) && !vm.ablation().runningProperty().get());
         Path ablation = shoot("3-ablation");
         onFx(() -> {
-            app.window().tabs.getSelectionModel().select(3);
+            app.window().tabs.getSelectionModel().select(4);
             vm.training().l1ValuesProperty().set("1e-3, 4e-3, 1.2e-2");
             vm.training().tiedL1ValuesProperty().set("1e-3, 4e-3");
             vm.training().ratiosProperty().set("1");
@@ -159,9 +159,30 @@ public final class Screenshots {
         Path dark = shoot("5-frontier-dark-after-training");
         onFx(() -> {
             app.window().toggleTheme();
+            // the sweep's matrix: every dictionary of the pair selected on the frontier, then its smallest against its largest opened
+            vm.frontier().selectRectangle(0.1, 1e5, 0, 10);
+            app.window().tabs.getSelectionModel().select(2);
             return null;
         });
-        return List.of(frontier, features, ablation, training, dark);
+        waitFor("the MCS matrix", 300, () -> vm.mcs().matrixProperty().get() != null
+                && vm.mcs().matrixProperty().get().dictionaries().size() == vm.frontier().points().size());
+        onFx(() -> {
+            int n = vm.mcs().matrixProperty().get().dictionaries().size();
+            vm.mcs().openCell(0, n - 1);
+            return null;
+        });
+        waitFor("the matched features", 600, () -> vm.mcs().detailProperty().get() != null);
+        idle(120);
+        onFx(() -> {
+            app.window().mcs.pairTable.getSelectionModel().select(0);
+            return null;
+        });
+        Path mcs = shoot("5b-mcs-matrix-with-pair");
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(0);
+            return null;
+        });
+        return List.of(frontier, features, ablation, training, dark, mcs);
     }
 
     /** The whole X screen, dialogs and popups included (the scene snapshot holds only the main window). */
