@@ -63,6 +63,7 @@ public final class MainViewModel implements AutoCloseable {
         this.ablation = new AblationViewModel(background);
         this.training = new TrainingViewModel(background, workspace, frontier);
         this.cache = workspaceFiles.cache();
+        workspace.setModels(this::model); // the list's KL and CE run on the models the window keeps
         this.mcs = new McsViewModel(background, workspace, frontier, (e, p, c) -> report(e, p, c).topTokens());
         features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), detailSource(), workspace::fail));
     }

@@ -1,6 +1,8 @@
 package org.sparsescope.app.cli;
 
 import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.LanguageModel;
 import com.google.gson.GsonBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +20,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "FVU, L0, MSE, dead and dense fractions of a dictionary on the held-out rows of an activation set.")
+        description = {"FVU, L0, MSE, dead and dense fractions, L1, cosine, L2 ratio and relative reconstruction bias of a dictionary on the held-out "
+                + "rows of an activation set;",
+                "and, run through its model on the windows those rows came from (when the set records its tokens), the KL divergence of the next-token "
+                        + "distribution with the reconstruction spliced in, the KL score and the CE loss recovered, as SAELens and SAEBench report them."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -34,6 +39,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
+
+    @Option(names = "--kl-windows", defaultValue = "32", description = "held-out windows run through the model for KL and CE (0: skip; default ${DEFAULT-VALUE})")
+    int klWindows;
 
     @Override
     public Integer call() throws Exception {
@@ -55,6 +63,28 @@ public final class EvalCommand implements Callable<Integer> {
             out.put("l0", m.l0());
             out.put("dead_fraction", m.deadFraction());
             out.put("dense_fraction", m.denseFraction());
+            out.put("l1", m.l1());
+            out.put("cosine", m.cosine());
+            out.put("l2_ratio", m.l2Ratio());
+            out.put("relative_reconstruction_bias", m.relativeBias());
+            long[][] windows = klWindows > 0 ? set.windowsOf(set.rows() - rows, rows, klWindows) : new long[0][];
+            Interventions.SpliceReport spliced = null;
+            if (windows.length > 0) {
+                try (LanguageModel lm = target.loadModel(); Interventions iv = new Interventions(lm, d, target.placement().at().hook())) {
+                    spliced = iv.splice(windows);
+                }
+                out.put("kl_windows", windows.length);
+                out.put("kl_positions", spliced.klPositions());
+                out.put("kl_div_with_sae", spliced.klSpliced());
+                out.put("kl_div_with_ablation", spliced.klZeroAblation());
+                out.put("kl_div_score", spliced.klScore());
+                out.put("ce_loss_clean", spliced.cleanCe());
+                out.put("ce_loss_with_sae", spliced.splicedCe());
+                out.put("ce_loss_with_ablation", spliced.zeroAblationCe());
+                out.put("ce_loss_recovered", spliced.ceLossRecovered());
+            } else if (klWindows > 0) {
+                spec.commandLine().getErr().println("sparsescope: " + activations + " does not record its tokens, so KL and CE (which run the model) are left out");
+            }
             String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(out);
             // a foreign dictionary's folder is the user's: nothing is written there
             Path dictDir = Files.isDirectory(dict) ? dict : dict.toAbsolutePath().getParent();
@@ -68,6 +98,13 @@ public final class EvalCommand implements Callable<Integer> {
             } else {
                 o.printf(Locale.ROOT, "%s (%s) on the last %d rows of %s%n", dict, target.site(), m.rows(), activations);
                 o.printf(Locale.ROOT, "FVU %.6f  MSE %.6g  L0 %.3f  dead %.4f  dense %.4f%n", m.fvu(), m.mse(), m.l0(), m.deadFraction(), m.denseFraction());
+                o.printf(Locale.ROOT, "L1 %.4f  cosine %.4f  L2 ratio %.4f  relative reconstruction bias %.4f%n", m.l1(), m.cosine(), m.l2Ratio(),
+                        m.relativeBias());
+                if (spliced != null) {
+                    o.printf(Locale.ROOT, "on %d held-out windows: KL spliced %.5f  KL zero-ablated %.5f  KL score %.4f  CE clean %.4f  spliced %.4f  "
+                            + "zero-ablated %.4f  CE loss recovered %.4f%n", windows.length, spliced.klSpliced(), spliced.klZeroAblation(), spliced.klScore(),
+                            spliced.cleanCe(), spliced.splicedCe(), spliced.zeroAblationCe(), spliced.ceLossRecovered());
+                }
                 if (recorded) {
                     o.println("recorded in " + dictDir.resolve(Sidecar.FILE));
                 }

@@ -43,6 +43,9 @@ public final class SpliceCommand implements Callable<Integer> {
                 m.put("zero_ablation_ce", r.zeroAblationCe());
                 m.put("spliced_ce", r.splicedCe());
                 m.put("ce_loss_recovered", r.ceLossRecovered());
+                m.put("kl_div_with_sae", r.klSpliced());
+                m.put("kl_div_with_ablation", r.klZeroAblation());
+                m.put("kl_div_score", r.klScore());
                 m.put("perplexity_clean", Math.exp(r.cleanCe()));
                 m.put("perplexity_spliced", Math.exp(r.splicedCe()));
                 Json.print(out, m);
@@ -52,6 +55,8 @@ public final class SpliceCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "zero-ablation CE  %.6f%n", r.zeroAblationCe());
                 out.printf(Locale.ROOT, "spliced CE        %.6f  (perplexity %.4f)%n", r.splicedCe(), Math.exp(r.splicedCe()));
                 out.printf(Locale.ROOT, "CE loss recovered %.6f%n", r.ceLossRecovered());
+                out.printf(Locale.ROOT, "KL spliced %.6f  zero-ablated %.6f  KL score %.6f (mean over every position's next-token distribution)%n",
+                        r.klSpliced(), r.klZeroAblation(), r.klScore());
             }
             return 0;
         }

@@ -197,6 +197,16 @@ public final class MainWindow {
         dictionaries.getColumns().add(name);
         dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? pending(e) : String.format(Locale.ROOT, "%.1f", e.l0()), 50));
         dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? pending(e) : String.format(Locale.ROOT, "%.4f", e.fvu()), 58));
+        // the rest of the scorecard (SAELens's, SAEBench's), on the same held-out rows; CE recovered shown, the rest
+        // chosen in the table's column menu (+ at the header's right)
+        String[][] card = {{"CE rec.", "true"}, {"KL score", "false"}, {"KL", "false"}, {"L1", "false"}, {"cos", "false"}, {"L2 ratio", "false"},
+            {"rel. bias", "false"}};
+        for (String[] c : card) {
+            var column = col(c[0], e -> scoreText(e, c[0]), 56);
+            column.setVisible(Boolean.parseBoolean(c[1]));
+            dictionaries.getColumns().add(column);
+        }
+        dictionaries.setTableMenuButtonVisible(true);
         dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
         dictionaries.setRowFactory(t -> {
@@ -252,6 +262,24 @@ public final class MainWindow {
             case FAILED -> "failed";
             case MEASURED -> "";
         };
+    }
+
+    /** A scorecard figure as the list shows it: "…" while measuring, "–" where it cannot be had (no tokens, no model). */
+    private static String scoreText(DictionaryEntry e, String column) {
+        DictionaryEntry.Scorecard c = e.scorecard();
+        if (c == null) {
+            return e.measured() ? "–" : "…";
+        }
+        double v = switch (column) {
+            case "CE rec." -> c.ceLossRecovered();
+            case "KL score" -> c.klScore();
+            case "KL" -> c.klSpliced();
+            case "L1" -> c.l1();
+            case "cos" -> c.cosine();
+            case "L2 ratio" -> c.l2Ratio();
+            default -> c.relativeBias();
+        };
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, column.equals("L1") ? "%.1f" : "%.3f", v);
     }
 
     private static TableColumn<DictionaryEntry, String> col(String name, java.util.function.Function<DictionaryEntry, String> f, double width) {

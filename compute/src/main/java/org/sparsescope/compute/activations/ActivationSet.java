@@ -483,6 +483,27 @@ public final class ActivationSet implements AutoCloseable {
     }
 
     /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */
+    /**
+     * The token windows rows [start, start + count) came from, each once and in the order first met, at most
+     * {@code max}: none when the set records no tokens. What the held-out rows' model-level metrics (KL, CE) run on.
+     */
+    public long[][] windowsOf(long start, long count, int max) throws IOException {
+        if (!hasTokens()) {
+            return new long[0][];
+        }
+        java.util.LinkedHashMap<Long, long[]> seen = new java.util.LinkedHashMap<>();
+        long row = start;
+        while (row < start + count && seen.size() < max) {
+            Optional<TokenContext> c = context(row);
+            if (c.isEmpty()) {
+                break;
+            }
+            seen.putIfAbsent(c.get().windowStart(), c.get().tokenIds());
+            row += Math.max(1, c.get().tokenIds().length - c.get().position()); // on to the next window's first row
+        }
+        return seen.values().toArray(new long[0][]);
+    }
+
     public record TokenContext(long row, long windowStart, int position, long[] tokenIds, int[] documents) {
     }
 

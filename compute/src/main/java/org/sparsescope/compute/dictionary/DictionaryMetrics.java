@@ -13,9 +13,14 @@ import org.sparsescope.compute.activations.ActivationSet;
 /**
  * How well a dictionary reconstructs a set of activations, with the reference's definitions:
  * FVU = Σ‖x − x̂‖² / Σ‖x − mean(x)‖², MSE over rows and dimensions, L0 = mean active features per row,
- * dead = never active on these rows, dense = active on more than 10% of them; and each feature's density.
+ * dead = never active on these rows, dense = active on more than 10% of them; and each feature's density. Beside
+ * them what SAELens and SAEBench report of a reconstruction: L1 = mean over rows of Σ|c|, cosine = mean over rows
+ * of cos(x, x̂), L2 ratio = mean over rows of ‖x̂‖/‖x‖ (shrinkage below 1), and the relative reconstruction bias
+ * E‖x̂‖² / E[x·x̂] (the Gated SAE paper's γ, eq. 10; 1 is unbiased). Norms are floored at 1e-8, as PyTorch's
+ * cosine_similarity does.
  */
-public record DictionaryMetrics(long rows, double fvu, double mse, double l0, double deadFraction, double denseFraction, double[] density) {
+public record DictionaryMetrics(long rows, double fvu, double mse, double l0, double deadFraction, double denseFraction, double[] density,
+        double l1, double cosine, double l2Ratio, double relativeBias) {
 
     public static final double DENSE_THRESHOLD = 0.1;
     private static final int BATCH = 4096;
@@ -70,7 +75,7 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         private final int dIn, n;
         private final double[] sumX, sumX2;
         private final long[] fires;
-        private double sqErr, active;
+        private double sqErr, active, l1, cosine, l2Ratio, reconNormSq, dot;
         private long count;
 
         public Accumulator(int dIn, int dSae) {
@@ -85,6 +90,13 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         public void accept(float[] x, NDArray xa, NDArray codes, NDArray recon) {
             int b = (int) xa.getShape().get(0);
             sqErr += recon.sub(xa).square().toType(DataType.FLOAT64, false).sum().getDouble();
+            NDArray x64 = xa.toType(DataType.FLOAT64, false), r64 = recon.toType(DataType.FLOAT64, false);
+            NDArray xNorm = x64.norm(new int[] {1}), rNorm = r64.norm(new int[] {1}), rowDot = x64.mul(r64).sum(new int[] {1});
+            l1 += codes.abs().toType(DataType.FLOAT64, false).sum().getDouble();
+            cosine += rowDot.div(xNorm.maximum(1e-8).mul(rNorm.maximum(1e-8))).sum().getDouble();
+            l2Ratio += rNorm.div(xNorm.maximum(1e-8)).sum().getDouble();
+            reconNormSq += r64.square().sum().getDouble();
+            dot += rowDot.sum().getDouble();
             NDArray on = codes.gt(0f);
             active += on.toType(DataType.FLOAT64, false).sum().getDouble();
             long[] perFeature = on.toType(DataType.INT64, false).sum(new int[] {0}).toLongArray();
@@ -114,7 +126,7 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
                 dense += density[j] > DENSE_THRESHOLD ? 1 : 0;
             }
             return new DictionaryMetrics(count, sqErr / total, sqErr / ((double) count * dIn), active / count, (double) dead / n,
-                    (double) dense / n, density);
+                    (double) dense / n, density, l1 / count, cosine / count, l2Ratio / count, reconNormSq / dot);
         }
     }
 }

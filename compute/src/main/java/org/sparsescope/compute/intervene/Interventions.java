@@ -2,6 +2,9 @@ package org.sparsescope.compute.intervene;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
 import ai.djl.ndarray.types.Shape;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.dictionary.Codec;
@@ -107,18 +110,60 @@ public final class Interventions implements AutoCloseable {
     }
 
     /**
-     * Clean, zero-ablated and spliced cross-entropy over the windows, and the fraction of the loss the
-     * dictionary recovers: (zero − spliced) / (zero − clean).
+     * What splicing the dictionary in costs the model over the windows, as SAELens and SAEBench report it: mean
+     * cross-entropy clean, with the hook zero-ablated and with the reconstruction spliced in, and the mean over
+     * positions of KL(p_clean ‖ p) of the next-token distribution, spliced and zero-ablated. Every position of a
+     * window has a next-token distribution, so KL is over all T positions; CE over the T − 1 that have a target.
      */
-    public record SpliceReport(double cleanCe, double zeroAblationCe, double splicedCe) {
+    public record SpliceReport(double cleanCe, double zeroAblationCe, double splicedCe, double klSpliced, double klZeroAblation, long klPositions) {
+        /** The fraction of the loss the dictionary recovers: (zero − spliced) / (zero − clean). */
         public double ceLossRecovered() {
             return (zeroAblationCe - splicedCe) / (zeroAblationCe - cleanCe);
+        }
+
+        /** SAELens's KL score: 1 − KL_spliced / KL_zero-ablation. */
+        public double klScore() {
+            return 1 - klSpliced / klZeroAblation;
         }
     }
 
     public SpliceReport splice(long[][] windows) {
-        return new SpliceReport(mean(tokenLosses(windows, new Intervention.Clean())), mean(tokenLosses(windows, new Intervention.ZeroAblation())),
-                mean(tokenLosses(windows, new Intervention.Splice())));
+        Hooks clean = Hooks.builder().logits().build();
+        Hooks spliced = Hooks.builder().logits().replace(hook, hookFunction(new Intervention.Splice())).build();
+        Hooks zero = Hooks.builder().logits().replace(hook, hookFunction(new Intervention.ZeroAblation())).build();
+        List<float[]> lossClean = new ArrayList<>(), lossSpliced = new ArrayList<>(), lossZero = new ArrayList<>();
+        double klS = 0, klZ = 0;
+        long positions = 0;
+        for (int start = 0; start < windows.length; start += Perplexity.BATCH_WINDOWS) {
+            long[][] batch = java.util.Arrays.copyOfRange(windows, start, Math.min(windows.length, start + Perplexity.BATCH_WINDOWS));
+            try (NDManager scope = model.newScope()) {
+                NDArray ids = model.idsArray(scope, batch);
+                NDArray lc = model.run(ids, clean).logits(), ls = model.run(ids, spliced).logits(), lz = model.run(ids, zero).logits();
+                addRows(lossClean, LanguageModel.tokenLoss(lc, ids));
+                addRows(lossSpliced, LanguageModel.tokenLoss(ls, ids));
+                addRows(lossZero, LanguageModel.tokenLoss(lz, ids));
+                NDArray pClean = lc.logSoftmax(-1).toType(DataType.FLOAT64, false);
+                klS += klSum(pClean, ls);
+                klZ += klSum(pClean, lz);
+                positions += ids.getShape().get(0) * ids.getShape().get(1);
+            }
+        }
+        return new SpliceReport(mean(lossClean.toArray(new float[0][])), mean(lossZero.toArray(new float[0][])), mean(lossSpliced.toArray(new float[0][])),
+                klS / positions, klZ / positions, positions);
+    }
+
+    /** Σ over positions of KL(p ‖ q) = Σ_v p (log p − log q), from log p (float64) and q's logits. */
+    private static double klSum(NDArray logP, NDArray logitsQ) {
+        NDArray logQ = logitsQ.logSoftmax(-1).toType(DataType.FLOAT64, false);
+        return logP.exp().mul(logP.sub(logQ)).sum().getDouble();
+    }
+
+    private static void addRows(List<float[]> out, NDArray losses) {
+        float[] flat = losses.toFloatArray();
+        int b = (int) losses.getShape().get(0), t = (int) losses.getShape().get(1);
+        for (int i = 0; i < b; i++) {
+            out.add(java.util.Arrays.copyOfRange(flat, i * t, (i + 1) * t));
+        }
     }
 
     /** An intervention's effect: its mean loss beside the clean one, and the per-token loss change (intervened − clean). */

@@ -144,10 +144,11 @@ public final class AnalysisCache {
             long rows = Long.parseLong(m.get("rows"));
             DictionaryMetrics metrics = new DictionaryMetrics(Long.parseLong(m.get("metrics_rows")), Double.parseDouble(m.get("fvu")),
                     Double.parseDouble(m.get("mse")), Double.parseDouble(m.get("l0")), Double.parseDouble(m.get("dead_fraction")),
-                    Double.parseDouble(m.get("dense_fraction")), f.read("metrics_density").doubles());
+                    Double.parseDouble(m.get("dense_fraction")), f.read("metrics_density").doubles(), Double.parseDouble(m.get("l1")),
+                    Double.parseDouble(m.get("cosine")), Double.parseDouble(m.get("l2_ratio")), Double.parseDouble(m.get("relative_bias")));
             FeatureStats stats = new FeatureStats(rows, f.read("density").doubles(), f.read("mean").doubles(), f.read("max").doubles(),
                     f.read("std").doubles(), f.read("skew").doubles(), f.read("kurtosis").doubles());
-            // a report cached before capacity was measured lacks it: recomputed like a damaged entry
+            // a report cached before capacity or the reconstruction's shape were measured lacks them: recomputed like a damaged entry
             return Optional.of(new FeatureReport(metrics, stats, matrix(f.read("histograms")), examples(f, "top"), examples(f, "quantile"),
                     f.read("capacity").doubles()));
         } catch (IOException | RuntimeException e) {
@@ -183,6 +184,10 @@ public final class AnalysisCache {
         meta.put("l0", Double.toString(r.metrics().l0()));
         meta.put("dead_fraction", Double.toString(r.metrics().deadFraction()));
         meta.put("dense_fraction", Double.toString(r.metrics().denseFraction()));
+        meta.put("l1", Double.toString(r.metrics().l1()));
+        meta.put("cosine", Double.toString(r.metrics().cosine()));
+        meta.put("l2_ratio", Double.toString(r.metrics().l2Ratio()));
+        meta.put("relative_bias", Double.toString(r.metrics().relativeBias()));
         Safetensors.write(cacheDir.resolve(key).resolve(REPORT), t, meta);
     }
 

@@ -116,7 +116,7 @@ public final class TrainingViewModel {
             status.set(String.format(java.util.Locale.ROOT, "done: %d dictionaries, %,.0f tokens/s", r.dictionaries().size(), r.tokensPerSecond()));
             frontier.clearLive();
             for (Trainer.Trained t : r.dictionaries()) {
-                workspace.addTrained(t.dir(), t.heldOut().fvu(), t.heldOut().l0(), set);
+                workspace.addTrained(t.dir(), t.heldOut(), set);
             }
         }, t -> {
             running.set(false);

@@ -12,9 +12,19 @@ import java.nio.file.Path;
  * @param pairKey     the (model, hook) pair's identity; null while the placement is not known
  * @param activations the activation set it is measured on, once found or harvested
  * @param status      what the row waits for, or why it cannot be measured
+ * @param scorecard   the rest of what it was measured with (null before, or for a trained one not yet re-measured)
  */
 public record DictionaryEntry(String id, String name, Path path, String architecture, int dIn, int dSae, String model, String hook,
-        String source, String pairKey, Path modelFolder, Path activations, Status status, String statusMessage, double fvu, double l0) {
+        String source, String pairKey, Path modelFolder, Path activations, Status status, String statusMessage, double fvu, double l0,
+        Scorecard scorecard) {
+
+    /**
+     * SAELens's and SAEBench's figures beside FVU and L0, on the same held-out rows: L1, cosine, L2 ratio, relative
+     * reconstruction bias, and, from the windows those rows came from run through the model, the KL score and CE
+     * loss recovered (NaN where the set records no tokens).
+     */
+    public record Scorecard(double l1, double cosine, double l2Ratio, double relativeBias, double klSpliced, double klScore, double ceLossRecovered) {
+    }
 
     /** Where a dictionary is in its way to the frontier. */
     public enum Status {
@@ -29,12 +39,16 @@ public record DictionaryEntry(String id, String name, Path path, String architec
     }
 
     public DictionaryEntry withMetrics(double newFvu, double newL0, Path set) {
+        return withMetrics(newFvu, newL0, set, scorecard);
+    }
+
+    public DictionaryEntry withMetrics(double newFvu, double newL0, Path set, Scorecard card) {
         return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, set, Status.MEASURED, "",
-                newFvu, newL0);
+                newFvu, newL0, card);
     }
 
     public DictionaryEntry withStatus(Status s, String message) {
-        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, activations, s, message, fvu, l0);
+        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, activations, s, message, fvu, l0, scorecard);
     }
 
     public boolean measured() {

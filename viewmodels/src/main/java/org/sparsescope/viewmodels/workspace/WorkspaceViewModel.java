@@ -1,6 +1,7 @@
 package org.sparsescope.viewmodels.workspace;
 
 import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.intervene.Interventions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -220,7 +221,7 @@ public final class WorkspaceViewModel {
             default -> "finding its activations";
         };
         DictionaryEntry e = new DictionaryEntry(id, name(path), path, Sidecar.architectureOf(path, d.architecture()), d.dIn(), d.dSae(), model, hook, d.info().source(),
-                pl.at() != null ? pl.at().key() : null, pl.ready() ? pl.at().modelFolder() : null, null, status, message, Double.NaN, Double.NaN);
+                pl.at() != null ? pl.at().key() : null, pl.ready() ? pl.at().modelFolder() : null, null, status, message, Double.NaN, Double.NaN, null);
         put(e);
         switch (status) {
             case PREPARING -> measure(id);
@@ -328,15 +329,45 @@ public final class WorkspaceViewModel {
                 HarvestOptions.of(tokens, Workspace.DEFAULT_WINDOW).withRowsPerChunk(16_384), p, c), activations::set, this::fail);
     }
 
-    private record Measured(Path set, DictionaryMetrics metrics) {
+    private record Measured(Path set, DictionaryMetrics metrics, DictionaryEntry.Scorecard scorecard) {
     }
+
+    /** Loads a model folder's model, kept by whoever owns it (the window keeps one per folder). */
+    @FunctionalInterface
+    public interface ModelSource {
+        LanguageModel of(Path folder) throws IOException;
+    }
+
+    private volatile ModelSource models;
+
+    /** Where measuring finds models for KL and CE (none: those stay NaN). */
+    public void setModels(ModelSource source) {
+        models = source;
+    }
+
+    /** Held-out windows run through the model for a dictionary's KL and CE in the list. */
+    static final int SCORE_WINDOWS = 16;
 
     /** FVU and L0 on a set's last {@link #HELD_OUT_ROWS} rows, once the set is known to hold the dictionary's own pair. */
     private Measured heldOut(Placement pl, Dictionary d, Path dictionary, ActivationSet s) throws IOException {
         workspace.requireMatch(pl, s);
         DictionaryMetrics.requireSameWidth(d, dictionary, s);
         long rows = Math.min(HELD_OUT_ROWS, s.rows());
-        return new Measured(s.location(), DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows));
+        DictionaryMetrics m = DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows);
+        double kl = Double.NaN, klScore = Double.NaN, ce = Double.NaN;
+        ModelSource source = models;
+        long[][] windows = source == null ? new long[0][] : s.windowsOf(s.rows() - rows, rows, SCORE_WINDOWS);
+        if (windows.length > 0 && pl.ready()) {
+            LanguageModel lm = source.of(pl.at().modelFolder());
+            workspace.requireMatch(pl, lm);
+            try (Interventions iv = new Interventions(lm, d, pl.at().hook())) {
+                Interventions.SpliceReport r = iv.splice(windows);
+                kl = r.klSpliced();
+                klScore = r.klScore();
+                ce = r.ceLossRecovered();
+            }
+        }
+        return new Measured(s.location(), m, new DictionaryEntry.Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), kl, klScore, ce));
     }
 
     /** Finds (or harvests) the set of a dictionary's own pair and measures it on the held-out rows. */
@@ -361,7 +392,7 @@ public final class WorkspaceViewModel {
         }, m -> {
             DictionaryEntry now = find(id);
             if (now != null) {
-                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set()));
+                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set(), m.scorecard()));
                 if (now.pairKey() != null && now.pairKey().equals(shownKey) && activations.get() == null) {
                     activations.set(m.set());
                 }
@@ -403,13 +434,15 @@ public final class WorkspaceViewModel {
             }
             DictionaryEntry now = find(id);
             if (now != null) {
-                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set()));
+                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set(), m.scorecard()));
             }
         }, this::fail);
     }
 
     /** Adds dictionaries a training run saved, already measured on the set it trained on. */
-    public void addTrained(Path dir, double fvu, double l0, Path set) {
+    public void addTrained(Path dir, DictionaryMetrics m, Path set) {
+        double fvu = m.fvu(), l0 = m.l0();
+        DictionaryEntry.Scorecard card = new DictionaryEntry.Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), Double.NaN, Double.NaN, Double.NaN);
         try {
             Dictionary d = loaded.read(dir);
             Placement pl = workspace.place(dir, d);
@@ -417,7 +450,7 @@ public final class WorkspaceViewModel {
             placements.put(dir.toString(), pl);
             put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, Sidecar.architectureOf(dir, d.architecture()), d.dIn(), d.dSae(),
                     pl.at() != null ? pl.at().model() : d.info().model(), d.info().hook(), d.info().source(), pl.at() != null ? pl.at().key() : null,
-                    pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0));
+                    pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0, card));
         } catch (IOException ex) {
             fail(ex);
         }
