@@ -10,12 +10,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 import javafx.geometry.Point2D;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.util.Duration;
@@ -26,7 +24,7 @@ import javafx.util.Duration;
  * or shift-drag) and wheel zoom, and export to PNG and SVG. Written by hand: no maintained JavaFX chart library
  * for Java 17 does drag-select at this size.
  */
-public final class ScatterPlot extends Region {
+public final class ScatterPlot extends CanvasRegion {
     /**
      * A point: its id, position in data units, colour, tooltip text, the short name shown beside it when names are
      * on, and whether it is drawn hollow (a ring: a second kind of the same colour, such as a tied dictionary).
@@ -56,7 +54,6 @@ public final class ScatterPlot extends Region {
     }
 
     private static final double LEFT = 76, RIGHT = 16, TOP = 16, BOTTOM = 44;
-    private final Canvas canvas = new Canvas();
     private final Tooltip tooltip = new Tooltip();
     private List<Point> points = List.of();
     private final Set<String> selected = new HashSet<>();
@@ -78,7 +75,6 @@ public final class ScatterPlot extends Region {
     private String beyondCap = "";
 
     public ScatterPlot() {
-        getChildren().add(canvas);
         getStyleClass().add("scatter-plot");
         tooltip.setShowDelay(Duration.millis(100));
         Tooltip.install(canvas, tooltip);
@@ -411,15 +407,8 @@ public final class ScatterPlot extends Region {
 
     // ---------------------------------------------------------------- drawing
 
-    @Override
-    protected void layoutChildren() {
-        if (canvas.getWidth() != getWidth() || canvas.getHeight() != getHeight()) {
-            canvas.setWidth(getWidth());
-            canvas.setHeight(getHeight());
-            redraw();
-        }
-    }
 
+    @Override
     public void redraw() {
         long t0 = System.nanoTime();
         GraphicsContext g = canvas.getGraphicsContext2D();

@@ -3,9 +3,7 @@ package org.sparsescope.app.ui;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
@@ -15,8 +13,7 @@ import javafx.scene.text.TextAlignment;
  * column), a colour bar, and the opened cell outlined; a click reports the cell. Drawn by hand: a few hundred
  * cells need no charting library, and none does a clickable heatmap.
  */
-final class McsHeatmap extends Region {
-    private final Canvas canvas = new Canvas();
+final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
     private List<String> names = List.of();
     private double[][] values = new double[0][0];
     private String caption = "";
@@ -26,7 +23,6 @@ final class McsHeatmap extends Region {
     private static final double LEFT = 170, TOP = 28, RIGHT = 70, BOTTOM = 120;
 
     McsHeatmap() {
-        getChildren().add(canvas);
         canvas.setOnMouseClicked(e -> {
             int[] cell = cellAt(e.getX(), e.getY());
             if (cell != null) {
@@ -88,15 +84,7 @@ final class McsHeatmap extends Region {
     }
 
     @Override
-    protected void layoutChildren() {
-        if (canvas.getWidth() != getWidth() || canvas.getHeight() != getHeight()) {
-            canvas.setWidth(getWidth());
-            canvas.setHeight(getHeight());
-            redraw();
-        }
-    }
-
-    private void redraw() {
+    public void redraw() {
         GraphicsContext g = canvas.getGraphicsContext2D();
         g.clearRect(0, 0, canvas.getWidth(), canvas.getHeight());
         int n = names.size();

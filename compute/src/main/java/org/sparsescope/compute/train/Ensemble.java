@@ -215,6 +215,43 @@ abstract class Ensemble {
     /** Member m's dead features re-initialised in the host copies (parameters and moments, by state name). */
     abstract void resample(int m, boolean[] dead, Map<String, float[]> host, float[] batch, int batchRows, Random rnd);
 
+    /**
+     * The mean norm of the live features' vectors, feature j's element i at {@code w[at.applyAsInt(j, i)]} (1 when
+     * none is live): the scale resampled features start at.
+     */
+    final double meanLiveNorm(boolean[] dead, float[] w, java.util.function.IntBinaryOperator at) {
+        double sum = 0;
+        int live = 0;
+        for (int j = 0; j < n; j++) {
+            if (!dead[j]) {
+                double s = 0;
+                for (int i = 0; i < d; i++) {
+                    double v = w[at.applyAsInt(j, i)];
+                    s += v * v;
+                }
+                sum += Math.sqrt(s);
+                live++;
+            }
+        }
+        return live > 0 ? sum / live : 1.0;
+    }
+
+    /** A random batch row minus the centre ({@code centre[centreAt …]}), of unit length: where a dead feature restarts. */
+    final float[] randomDirection(float[] batch, int batchRows, float[] centre, int centreAt, Random rnd) {
+        int r = rnd.nextInt(batchRows);
+        double norm = 0;
+        float[] dir = new float[d];
+        for (int i = 0; i < d; i++) {
+            dir[i] = batch[r * d + i] - centre[centreAt + i];
+            norm += dir[i] * dir[i];
+        }
+        norm = Math.max(Math.sqrt(norm), 1e-12);
+        for (int i = 0; i < d; i++) {
+            dir[i] = (float) (dir[i] / norm);
+        }
+        return dir;
+    }
+
     /** Member m as the dictionary it is, in the form it is saved in. */
     abstract Dictionary dictionary(int m, DictionaryInfo info);
 

@@ -84,35 +84,15 @@ final class TiedEnsemble extends Ensemble {
     void resample(int m, boolean[] dead, Map<String, float[]> host, float[] batch, int batchRows, Random rnd) {
         float[] encoder = host.get("encoder"), bias = host.get("encoder_bias");
         float[] trans = slice(centerTrans, m);
-        double liveNorm = 0;
-        int live = 0;
-        for (int j = 0; j < n; j++) {
-            if (!dead[j]) {
-                double s = 0;
-                for (int i = 0; i < d; i++) {
-                    double w = encoder[(m * n + j) * d + i];
-                    s += w * w;
-                }
-                liveNorm += Math.sqrt(s);
-                live++;
-            }
-        }
-        double scale = live > 0 ? liveNorm / live : 1.0;
+        double scale = meanLiveNorm(dead, encoder, (j, i) -> (m * n + j) * d + i);
         for (int j = 0; j < n; j++) {
             if (!dead[j]) {
                 continue;
             }
-            int r = rnd.nextInt(batchRows);
-            double norm = 0;
-            float[] dir = new float[d];
-            for (int i = 0; i < d; i++) {
-                dir[i] = batch[r * d + i] - trans[i];
-                norm += dir[i] * dir[i];
-            }
-            norm = Math.max(Math.sqrt(norm), 1e-12);
+            float[] u = randomDirection(batch, batchRows, trans, 0, rnd);
             for (int i = 0; i < d; i++) {
                 int at = (m * n + j) * d + i;
-                encoder[at] = (float) (dir[i] / norm * scale);
+                encoder[at] = (float) (u[i] * scale);
                 host.get("encoder.exp_avg")[at] = 0;
                 host.get("encoder.exp_avg_sq")[at] = 0;
             }

@@ -95,37 +95,16 @@ final class UntiedEnsemble extends Ensemble {
     @Override
     void resample(int m, boolean[] dead, Map<String, float[]> host, float[] batch, int batchRows, Random rnd) {
         float[] wEnc = host.get("W_enc"), bEnc = host.get("b_enc"), wDec = host.get("W_dec"), bDec = host.get("b_dec");
-        double liveNorm = 0;
-        int live = 0;
-        for (int j = 0; j < n; j++) {
-            if (!dead[j]) {
-                double s = 0;
-                for (int i = 0; i < d; i++) {
-                    double w = wEnc[m * d * n + i * n + j];
-                    s += w * w;
-                }
-                liveNorm += Math.sqrt(s);
-                live++;
-            }
-        }
-        double encScale = 0.2 * (live > 0 ? liveNorm / live : 1.0);
+        double encScale = 0.2 * meanLiveNorm(dead, wEnc, (j, i) -> m * d * n + i * n + j);
         for (int j = 0; j < n; j++) {
             if (!dead[j]) {
                 continue;
             }
-            int r = rnd.nextInt(batchRows);
-            double norm = 0;
-            float[] dir = new float[d];
+            float[] u = randomDirection(batch, batchRows, bDec, m * d, rnd);
             for (int i = 0; i < d; i++) {
-                dir[i] = batch[r * d + i] - bDec[m * d + i];
-                norm += dir[i] * dir[i];
-            }
-            norm = Math.max(Math.sqrt(norm), 1e-12);
-            for (int i = 0; i < d; i++) {
-                float u = (float) (dir[i] / norm);
                 int enc = m * d * n + i * n + j, dec = m * n * d + j * d + i;
-                wDec[dec] = u;
-                wEnc[enc] = (float) (u * encScale);
+                wDec[dec] = u[i];
+                wEnc[enc] = (float) (u[i] * encScale);
                 host.get("W_enc.exp_avg")[enc] = 0;
                 host.get("W_enc.exp_avg_sq")[enc] = 0;
                 host.get("W_dec.exp_avg")[dec] = 0;
