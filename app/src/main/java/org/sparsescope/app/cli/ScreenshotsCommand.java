@@ -35,6 +35,13 @@ public final class ScreenshotsCommand implements Callable<Integer> {
     @Option(names = "--only-hooks", description = "skip the demo tour; only the tour across hooks")
     boolean onlyHooks;
 
+    @Option(names = "--sweep", description = "with --open, instead of the tour across hooks: the opened sweep's frontier with its PCA line, "
+            + "the MCS matrix of its members (those named --sweep-prefix…) with the smallest against the largest opened, and the first one's features by capacity")
+    boolean sweep;
+
+    @Option(names = "--sweep-prefix", defaultValue = "", description = "with --sweep: the MCS matrix of the members whose names start so (default: all)")
+    String sweepPrefix;
+
     @Override
     public Integer call() throws Exception {
         Path ws = workspace != null ? workspace : out.resolve("workspace");
@@ -50,7 +57,11 @@ public final class ScreenshotsCommand implements Callable<Integer> {
             for (Path p : onlyHooks ? List.<Path>of() : s.tour()) {
                 spec.commandLine().getOut().println("wrote " + p);
             }
-            if (!open.isEmpty()) {
+            if (!open.isEmpty() && sweep) {
+                for (Path p : s.sweepTour(open, sweepPrefix)) {
+                    spec.commandLine().getOut().println("wrote " + p);
+                }
+            } else if (!open.isEmpty()) {
                 for (Path p : s.hooksTour(open, answer.size() == 2 ? answer.get(0) : null, answer.size() == 2 ? answer.get(1) : null)) {
                     spec.commandLine().getOut().println("wrote " + p);
                 }

@@ -40,11 +40,12 @@ final class FeaturesPane extends BorderPane {
         plot.setId("featurePlot");
         table.getColumns().add(column("#", r -> (double) r.index(), "%.0f"));
         table.getColumns().add(column("density", FeatureRow::density, "%.2e")); // a fixed two-digit exponent: 1e-3 and 1e-4 never look alike
-        table.getColumns().add(column("mean", FeatureRow::mean, "%.4f"));
-        table.getColumns().add(column("max", FeatureRow::max, "%.3f"));
-        table.getColumns().add(column("skew", FeatureRow::skew, "%.2f"));
+        // the columns a sweep is read by (density, kurtosis, capacity) first, so that they show on a 1366-pixel screen
         table.getColumns().add(column("kurtosis", FeatureRow::kurtosis, "%.1f"));
         table.getColumns().add(column("capacity", FeatureRow::capacity, "%.3f"));
+        table.getColumns().add(column("max", FeatureRow::max, "%.3f"));
+        table.getColumns().add(column("mean", FeatureRow::mean, "%.4f"));
+        table.getColumns().add(column("skew", FeatureRow::skew, "%.2f"));
         TableColumn<FeatureRow, String> tokens = new TableColumn<>("top tokens");
         tokens.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().topTokens()));
 

@@ -202,7 +202,7 @@ public final class MainWindow {
         String[][] card = {{"CE rec.", "true"}, {"KL score", "false"}, {"KL", "false"}, {"L1", "false"}, {"cos", "false"}, {"L2 ratio", "false"},
             {"rel. bias", "false"}};
         for (String[] c : card) {
-            var column = col(c[0], e -> scoreText(e, c[0]), 56);
+            var column = col(c[0], e -> scoreText(e, c[0]), 64);
             column.setVisible(Boolean.parseBoolean(c[1]));
             dictionaries.getColumns().add(column);
         }

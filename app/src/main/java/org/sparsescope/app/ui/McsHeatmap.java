@@ -95,13 +95,14 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
         g.setFont(Font.font(11));
         g.setFill(foreground);
         g.setTextAlign(TextAlignment.LEFT);
-        g.fillText("row → column: " + caption, LEFT, TOP - 10);
+        g.fillText("row → column: " + caption, 8, TOP - 10);
         for (int r = 0; r < n; r++) {
             for (int c = 0; c < n; c++) {
                 double v = values[r][c];
                 g.setFill(color(v));
                 g.fillRect(LEFT + c * s, TOP + r * s, s - 1, s - 1);
-                if (s >= 34) {
+                if (s >= 26) { // the value written in where it fits
+                    g.setFont(Font.font(s >= 34 ? 11 : 9.5));
                     g.setFill(v > 0.6 ? Color.rgb(20, 20, 20) : Color.WHITE);
                     g.setTextAlign(TextAlignment.CENTER);
                     g.fillText(String.format(Locale.ROOT, "%.2f", v), LEFT + c * s + s / 2, TOP + r * s + s / 2 + 4);
@@ -113,6 +114,7 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
             g.setLineWidth(3);
             g.strokeRect(LEFT + openColumn * s - 1, TOP + openRow * s - 1, s + 1, s + 1);
         }
+        g.setFont(Font.font(11));
         g.setFill(foreground);
         for (int i = 0; i < n; i++) {
             g.setTextAlign(TextAlignment.RIGHT);

@@ -185,6 +185,66 @@ public final class Screenshots {
         return List.of(frontier, features, ablation, training, dark, mcs);
     }
 
+    /**
+     * The tour of one opened sweep: its frontier (with the pair's PCA line), the MCS matrix of the members whose
+     * names start with {@code prefix} with its smallest against its largest opened, and the first opened
+     * dictionary's feature table sorted by capacity.
+     */
+    public List<Path> sweepTour(List<Path> opened, String prefix) throws Exception {
+        var vm = app.vm();
+        List<Path> shots = new java.util.ArrayList<>();
+        waitFor("every opened dictionary measured", 1800, () -> opened.stream().allMatch(p -> {
+            var e = vm.workspace().find(p.toString());
+            return e != null && e.measured();
+        }));
+        waitFor("the PCA baseline", 600, () -> vm.frontier().baselineProperty().get() != null);
+        idle(600);
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(0);
+            return null;
+        });
+        shots.add(shoot("10-sweep-frontier-with-pca"));
+        List<String> members = onFx(() -> vm.frontier().points().stream().filter(p -> p.label().startsWith(prefix)).map(FrontierPoint::id).toList());
+        onFx(() -> {
+            vm.frontier().select(members);
+            app.window().tabs.getSelectionModel().select(2);
+            return null;
+        });
+        waitFor("the MCS matrix", 600, () -> vm.mcs().matrixProperty().get() != null
+                && vm.mcs().matrixProperty().get().dictionaries().size() == members.size());
+        onFx(() -> {
+            vm.mcs().openCell(0, members.size() - 1);
+            return null;
+        });
+        waitFor("the matched features", 1800, () -> vm.mcs().detailProperty().get() != null);
+        idle(600);
+        onFx(() -> {
+            app.window().mcs.pairTable.getSelectionModel().select(0);
+            return null;
+        });
+        shots.add(shoot("11-sweep-mcs-matrix-with-pair"));
+        String first = opened.get(0).toString();
+        onFx(() -> {
+            vm.open(first);
+            return null;
+        });
+        waitFor("the features of " + first, 600, () -> vm.openDictionaryProperty().get() != null
+                && vm.openDictionaryProperty().get().id().equals(first) && !vm.features().rows().isEmpty());
+        onFx(() -> {
+            var table = app.window().features.table;
+            var capacity = table.getColumns().stream().filter(c -> "capacity".equals(c.getText())).findFirst().orElseThrow();
+            capacity.setSortType(javafx.scene.control.TableColumn.SortType.DESCENDING);
+            table.getSortOrder().setAll(List.of(capacity));
+            table.sort();
+            vm.features().selectedFeatureProperty().set(table.getItems().get(0).index());
+            return null;
+        });
+        waitFor("examples of the first feature", 300, () -> !vm.detail().topExamples().isEmpty());
+        idle(120);
+        shots.add(shoot("12-sweep-features-by-capacity"));
+        return shots;
+    }
+
     /** The whole X screen, dialogs and popups included (the scene snapshot holds only the main window). */
     public Path shootScreen(String name) throws Exception {
         Files.createDirectories(out);
