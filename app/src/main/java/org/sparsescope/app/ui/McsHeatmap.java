@@ -120,8 +120,10 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
             g.setTextAlign(TextAlignment.RIGHT);
             g.fillText(shorten(names.get(i)), LEFT - 6, TOP + i * s + s / 2 + 4);
             g.save();
+            // slanted where the columns leave room, upright (a line of text per column) where they are narrow
             g.translate(LEFT + i * s + s / 2 + 4, TOP + n * s + 6);
-            g.rotate(-60);
+            g.rotate(s < 24 ? -90 : -60);
+            g.setTextAlign(TextAlignment.RIGHT);
             g.fillText(shorten(names.get(i)), 0, 0);
             g.restore();
         }

@@ -156,7 +156,7 @@ final class McsPane extends BorderPane {
         javafx.scene.layout.VBox.setVgrow(pairTable, javafx.scene.layout.Priority.ALWAYS);
         SplitPane split = new SplitPane(heatmap, pair);
         split.setOrientation(Orientation.VERTICAL);
-        split.setDividerPositions(0.5);
+        split.setDividerPositions(0.55);
         setCenter(split);
     }
 }

@@ -96,8 +96,9 @@ public final class McsViewModel {
             status.set("The selection spans several models or hooks: decoder directions of different hooks are not comparable.");
             return;
         }
-        // the seed's order: smaller dictionaries first, then as listed
-        entries.sort(Comparator.comparingInt(DictionaryEntry::dSae));
+        // the seed's order: smaller dictionaries first (as it compared with larger ones), then denser first (its l1
+        // values ascending), so that a sweep's neighbours sit side by side
+        entries.sort(Comparator.comparingInt(DictionaryEntry::dSae).thenComparing(Comparator.comparingDouble(DictionaryEntry::l0).reversed()));
         status.set("computing the MCS matrix of " + entries.size() + " dictionaries");
         running = background.submit("MCS matrix", (p, c) -> {
             List<Dictionary> dicts = new ArrayList<>();
