@@ -104,4 +104,53 @@ class CommandLineTest {
         assertEquals(0, r.status(), r.err());
         assertEquals(1.0, JsonParser.parseString(r.out()).getAsJsonObject().get("mmcs").getAsDouble(), 1e-5);
     }
+
+    @Test
+    void compareWithThreeDictionariesGivesTheMcsMatrixRowToColumn() {
+        String a = Reference.path("saes/l1_4.11e-03").toString(), b = Reference.path("saes/l1_5.01e-04").toString();
+        Run r = run("compare", "--dict", a, "--dict", b, "--dict", a, "--threshold", "0.8", "--workspace", tmp.resolve("ws-mcs").toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject m = JsonParser.parseString(r.out()).getAsJsonObject();
+        var mmcs = m.getAsJsonArray("mmcs");
+        assertEquals(3, mmcs.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1.0, mmcs.get(i).getAsJsonArray().get(i).getAsDouble(), 1e-6, "diagonal");
+        }
+        assertEquals(1.0, mmcs.get(0).getAsJsonArray().get(2).getAsDouble(), 1e-6, "the same dictionary twice");
+        double ab = mmcs.get(0).getAsJsonArray().get(1).getAsDouble();
+        Run pair = run("compare", "--dict", a, "--dict", b, "--workspace", tmp.resolve("ws-mcs").toString(), "--json");
+        assertEquals(JsonParser.parseString(pair.out()).getAsJsonObject().get("mmcs").getAsDouble(), ab, 1e-9, "row → column is A → B");
+        assertEquals(0.8, m.get("threshold").getAsDouble());
+        assertEquals(1.0, m.getAsJsonArray("fraction_at_least_threshold").get(1).getAsJsonArray().get(1).getAsDouble());
+    }
+
+    @Test
+    void thePcaBaselineIsComputedOnceThenReadFromTheWorkspaceCache() {
+        String[] args = {"baseline", "pca", "--activations", Reference.path("chunks/0.npy").toString(), "--held-out", "1024", "--k", "192",
+            "--workspace", tmp.resolve("ws-pca").toString(), "--json"};
+        Run first = run(args), second = run(args);
+        assertEquals(0, first.status(), first.err());
+        JsonObject a = JsonParser.parseString(first.out()).getAsJsonObject(), b = JsonParser.parseString(second.out()).getAsJsonObject();
+        assertTrue(!a.get("cached").getAsBoolean() && b.get("cached").getAsBoolean());
+        assertEquals(a.getAsJsonArray("points"), b.getAsJsonArray("points"));
+        var points = a.getAsJsonArray("points");
+        assertEquals(10, points.size(), "1, 2, 4, …, 128, 192 and 256");
+        assertEquals(0.0, points.get(points.size() - 1).getAsJsonObject().get("fvu").getAsDouble(), 1e-6);
+        assertEquals(7168, a.get("train_rows").getAsLong());
+    }
+
+    @Test
+    void trainTakesTiedMembersBesideUntiedOnesAndSavesThemMarkedTied() throws Exception {
+        Run r = run("train", "--activations", Reference.path("chunks/0.npy").toString(), "--l1", "1e-3", "--tied-l1", "1e-3", "--ratio", "0.25",
+            "--batch", "512", "--epochs", "1", "--held-out", "1024", "--out", tmp.resolve("sweep").toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        var rows = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("dictionaries");
+        assertEquals(2, rows.size());
+        JsonObject tied = rows.get(1).getAsJsonObject();
+        assertEquals("tied_l1_1.00e-03_f64", tied.get("name").getAsString());
+        assertTrue(tied.get("tied").getAsBoolean() && !rows.get(0).getAsJsonObject().get("tied").getAsBoolean());
+        JsonObject sidecar = JsonParser.parseString(Files.readString(tmp.resolve("sweep/tied_l1_1.00e-03_f64/sparsescope.json"))).getAsJsonObject();
+        assertTrue(sidecar.getAsJsonObject("training").get("tied").getAsBoolean());
+        assertTrue(sidecar.getAsJsonObject("held_out").has("relative_reconstruction_bias"));
+    }
 }
