@@ -439,6 +439,29 @@ public final class WorkspaceViewModel {
         }, this::fail);
     }
 
+    /**
+     * Completes a trained dictionary's scorecard in the background: its trainer measured FVU, L0 and the
+     * reconstruction's shape; KL and CE need its model run on the held-out windows.
+     */
+    private void scoreWithModel(String id, Path set) {
+        DictionaryEntry e = find(id);
+        Placement pl = placements.get(id);
+        if (models == null || e == null || pl == null || !pl.ready()) {
+            return;
+        }
+        background.submit("Scorecard of " + e.name(), (p, c) -> {
+            Dictionary d = loaded.read(e.path());
+            try (ActivationSet s = ActivationSet.open(set)) {
+                return heldOut(pl, d, e.path(), s);
+            }
+        }, m -> {
+            DictionaryEntry now = find(id);
+            if (now != null) {
+                replace(id, now.withMetrics(now.fvu(), now.l0(), now.activations(), m.scorecard()));
+            }
+        }, this::fail);
+    }
+
     /** Adds dictionaries a training run saved, already measured on the set it trained on. */
     public void addTrained(Path dir, DictionaryMetrics m, Path set) {
         double fvu = m.fvu(), l0 = m.l0();
@@ -451,6 +474,7 @@ public final class WorkspaceViewModel {
             put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, Sidecar.architectureOf(dir, d.architecture()), d.dIn(), d.dSae(),
                     pl.at() != null ? pl.at().model() : d.info().model(), d.info().hook(), d.info().source(), pl.at() != null ? pl.at().key() : null,
                     pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0, card));
+            scoreWithModel(dir.toString(), set);
         } catch (IOException ex) {
             fail(ex);
         }
