@@ -59,6 +59,7 @@ public final class MainWindow {
     private final Preferences prefs = Preferences.userNodeForPackage(MainWindow.class);
     private boolean dark;
     private boolean syncingSelection;
+    private boolean rowsChanging; // the list's rows are being replaced or added, not selected by the user
 
     public MainWindow(MainViewModel vm, Stage stage) {
         this.vm = vm;
@@ -164,6 +165,16 @@ public final class MainWindow {
 
     private void buildDictionaryTable() {
         dictionaries.setId("dictionaryTable");
+        // a row replaced by a background update (measured, scored) loses its table selection without anyone asking:
+        // registered before the table's own listener, this marks such changes so that the loss is not passed on to
+        // the frontier, whose selection is then shown again
+        vm.workspace().dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> {
+            rowsChanging = true;
+            javafx.application.Platform.runLater(() -> {
+                rowsChanging = false;
+                showFrontierSelection();
+            });
+        });
         dictionaries.setItems(vm.workspace().dictionaries());
         dictionaries.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         TableColumn<DictionaryEntry, DictionaryEntry> name = new TableColumn<>("dictionary · model @ hook");
@@ -226,7 +237,7 @@ public final class MainWindow {
             return row;
         });
         dictionaries.getSelectionModel().getSelectedItems().addListener((ListChangeListener<DictionaryEntry>) c -> {
-            if (!syncingSelection) {
+            if (!syncingSelection && !rowsChanging) {
                 syncingSelection = true;
                 vm.frontier().select(dictionaries.getSelectionModel().getSelectedItems().stream().map(DictionaryEntry::id).toList());
                 syncingSelection = false;
@@ -234,16 +245,21 @@ public final class MainWindow {
         });
         vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
             if (!syncingSelection) {
-                syncingSelection = true;
-                dictionaries.getSelectionModel().clearSelection();
-                for (int i = 0; i < dictionaries.getItems().size(); i++) {
-                    if (vm.frontier().selection().contains(dictionaries.getItems().get(i).id())) {
-                        dictionaries.getSelectionModel().select(i);
-                    }
-                }
-                syncingSelection = false;
+                showFrontierSelection();
             }
         });
+    }
+
+    /** The table's selection made the frontier's. */
+    private void showFrontierSelection() {
+        syncingSelection = true;
+        dictionaries.getSelectionModel().clearSelection();
+        for (int i = 0; i < dictionaries.getItems().size(); i++) {
+            if (vm.frontier().selection().contains(dictionaries.getItems().get(i).id())) {
+                dictionaries.getSelectionModel().select(i);
+            }
+        }
+        syncingSelection = false;
     }
 
     /** "blocks.2.hook_resid_post" as "blocks.2.resid_post": the list is narrow; the tooltip has the full name. */
