@@ -121,7 +121,13 @@ class AppUiTest {
         TableView<FeatureRow> table = robot.lookup("#featureTable").queryAs(TableView.class);
         FeatureRow first = table.getItems().get(0);
         robot.clickOn(robot.lookup("#featureTable .table-row-cell").nth(0).queryAs(javafx.scene.Node.class));
-        waitFor("examples of the clicked feature", 120, () -> !app.vm().detail().topExamples().isEmpty());
+        try {
+            waitFor("examples of the clicked feature", 120, () -> !app.vm().detail().topExamples().isEmpty());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; DIAG feature " + app.vm().features().selectedFeatureProperty().get() + " detail "
+                    + app.vm().detail().featureProperty().get() + " jobs " + app.background().jobs().stream().map(j -> j.title()).toList()
+                    + " first " + first.index() + " tab " + app.window().tabs.getSelectionModel().getSelectedIndex());
+        }
         assertEquals(first.index(), app.vm().detail().featureProperty().get());
         javafx.scene.layout.VBox examples = robot.lookup("#topExamples").queryAs(javafx.scene.layout.VBox.class);
         assertFalse(examples.getChildren().isEmpty(), "token-highlighted examples are shown");
