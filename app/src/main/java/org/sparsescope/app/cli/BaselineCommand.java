@@ -59,16 +59,11 @@ public final class BaselineCommand implements Runnable {
                 long held = heldOut * 2 > set.rows() ? set.rows() / 10 : heldOut;
                 Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-                boolean[] computed = {false};
                 long t0 = System.nanoTime();
-                PcaBaseline b = ws.cache().pcaBaseline(set, held, Devices.preferred(), p -> {
-                    computed[0] = true;
-                    bar.onProgress(p);
-                }, new Cancellation());
+                PcaBaseline b = ws.cache().pcaBaseline(set, held, Devices.preferred(), bar, new Cancellation());
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                if (computed[0]) {
-                    bar.done();
-                }
+                bar.done();
+                boolean computed = bar.reported();
                 TreeSet<Integer> ks = new TreeSet<>();
                 b.points().forEach(p -> ks.add(p.k()));
                 for (int k : extraK) {
@@ -96,7 +91,7 @@ public final class BaselineCommand implements Runnable {
                     all.put("held_out_rows", b.heldOutRows());
                     all.put("points", points);
                     all.put("eigenvalues", b.eigenvalues());
-                    all.put("cached", !computed[0]);
+                    all.put("cached", !computed);
                     all.put("seconds", seconds);
                     Json.print(out, all);
                 } else {
@@ -106,7 +101,7 @@ public final class BaselineCommand implements Runnable {
                     for (int k : ks) {
                         out.printf(Locale.ROOT, "%8d %10.6f%n", k, b.fvu(k));
                     }
-                    out.printf(Locale.ROOT, "%s in %.1f s%n", computed[0] ? "computed" : "read from the workspace cache", seconds);
+                    out.printf(Locale.ROOT, "%s in %.1f s%n", computed ? "computed" : "read from the workspace cache", seconds);
                 }
                 return 0;
             }

@@ -77,7 +77,7 @@ public final class CompareCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("sparsescope: warning: " + dicts.get(i) + " names no model or hook, so nothing says it reads the same activations as the others");
             }
         }
-        var out0 = spec.commandLine().getOut();
+        var out = spec.commandLine().getOut();
         McsMatrix matrix = McsMatrix.of(read, org.sparsescope.compute.Devices.preferred(), ProgressListener.NONE, new Cancellation());
         Map<String, Object> matrixJson = new LinkedHashMap<>();
         matrixJson.put("dictionaries", dicts.stream().map(Path::toString).toList());
@@ -88,16 +88,15 @@ public final class CompareCommand implements Callable<Integer> {
         matrixJson.put("fraction_at_least_threshold", matrix.fractionAtLeast(threshold));
         if (dicts.size() > 2) {
             if (json) {
-                Json.print(out0, matrixJson);
+                Json.print(out, matrixJson);
                 return 0;
             }
-            printMatrix(out0, matrix, read);
+            printMatrix(out, matrix, read);
             return 0;
         }
         Dictionary a = read.get(0), b = read.get(1);
         Placement pa = placed.get(0), pb = placed.get(1);
         DictionaryComparison c = DictionaryComparison.of(a, b);
-        var out = spec.commandLine().getOut();
         Integer[] order = new Integer[c.maxCosine().length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;

@@ -57,16 +57,7 @@ public final class EvalCommand implements Callable<Integer> {
             out.put("model", target.placement().at().model());
             out.put("hook", target.placement().at().hook());
             out.put("activations", activations.toString());
-            out.put("rows", m.rows());
-            out.put("fvu", m.fvu());
-            out.put("mse", m.mse());
-            out.put("l0", m.l0());
-            out.put("dead_fraction", m.deadFraction());
-            out.put("dense_fraction", m.denseFraction());
-            out.put("l1", m.l1());
-            out.put("cosine", m.cosine());
-            out.put("l2_ratio", m.l2Ratio());
-            out.put("relative_reconstruction_bias", m.relativeBias());
+            out.putAll(m.summary());
             long[][] windows = klWindows > 0 ? set.windowsOf(set.rows() - rows, rows, klWindows) : new long[0][];
             Interventions.SpliceReport spliced = null;
             if (windows.length > 0) {

@@ -71,16 +71,11 @@ public final class StatsCommand implements Callable<Integer> {
             FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0).withSpecialTokens(!includeSpecialTokens,
                     statsExcludeSpecialTokens);
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-            boolean[] computed = {false};
             long t0 = System.nanoTime();
-            FeatureReport r = cache.report(dict, d, set, set.rows() - count, count, opts, p -> {
-                computed[0] = true;
-                bar.onProgress(p);
-            }, new Cancellation());
+            FeatureReport r = cache.report(dict, d, set, set.rows() - count, count, opts, bar, new Cancellation());
             double seconds = (System.nanoTime() - t0) / 1e9;
-            if (computed[0]) {
-                bar.done();
-            }
+            bar.done();
+            boolean computed = bar.reported();
             FeatureStats s = r.stats();
             Integer[] order = order(r);
             Tokenizer tokenizer = tokenizer(set);
@@ -96,7 +91,7 @@ public final class StatsCommand implements Callable<Integer> {
                     m.put("special_tokens_excluded_from_statistics", opts.statisticsExcludeSpecialTokens());
                     m.put("rows", s.rows());
                     m.put("seconds", seconds);
-                    m.put("from_cache", !computed[0]);
+                    m.put("from_cache", !computed);
                     m.put("metrics", Map.of("fvu", r.metrics().fvu(), "mse", r.metrics().mse(), "l0", r.metrics().l0(),
                             "dead_fraction", r.metrics().deadFraction(), "dense_fraction", r.metrics().denseFraction()));
                     m.put("density", s.density());
@@ -117,7 +112,7 @@ public final class StatsCommand implements Callable<Integer> {
                     return 0;
                 }
                 out.printf(Locale.ROOT, "%s (%s) on %d rows of %s: %s in %.2f s%n", dict, target.site(), s.rows(), activations,
-                        computed[0] ? "computed" : "read from the cache", seconds);
+                        computed ? "computed" : "read from the cache", seconds);
                 out.printf(Locale.ROOT, "examples %s BOS/EOT/padding positions; statistics %s them%n", opts.excludeSpecialTokens() ? "exclude" : "include",
                         opts.statisticsExcludeSpecialTokens() ? "exclude" : "include");
                 out.printf(Locale.ROOT, "FVU %.5f  MSE %.5g  L0 %.2f  dead %.4f  dense %.4f%n", r.metrics().fvu(), r.metrics().mse(),

@@ -14,6 +14,7 @@ final class TerminalProgress implements ProgressListener {
     private final boolean terminal;
     private long lastDraw;
     private int lastTenth = -1;
+    private boolean reported;
 
     TerminalProgress(PrintWriter err) {
         this(err, System.console() != null);
@@ -26,6 +27,7 @@ final class TerminalProgress implements ProgressListener {
 
     @Override
     public void onProgress(Progress p) {
+        reported = true;
         long now = System.nanoTime();
         if (!terminal) {
             int tenth = (int) Math.floor(p.fraction() * 10);
@@ -51,8 +53,14 @@ final class TerminalProgress implements ProgressListener {
         err.flush();
     }
 
+    /** Whether any work reported progress: a result read from a cache reports none. */
+    boolean reported() {
+        return reported;
+    }
+
+    /** Ends the bar's line, where one was drawn. */
     void done() {
-        if (terminal) {
+        if (terminal && reported) {
             err.println();
         }
         err.flush();

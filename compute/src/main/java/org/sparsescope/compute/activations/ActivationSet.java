@@ -482,7 +482,6 @@ public final class ActivationSet implements AutoCloseable {
         return -1;
     }
 
-    /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */
     /**
      * The token windows rows [start, start + count) came from, each once and in the order first met, at most
      * {@code max}: none when the set records no tokens. What the held-out rows' model-level metrics (KL, CE) run on.
@@ -504,6 +503,7 @@ public final class ActivationSet implements AutoCloseable {
         return seen.values().toArray(new long[0][]);
     }
 
+    /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */
     public record TokenContext(long row, long windowStart, int position, long[] tokenIds, int[] documents) {
     }
 

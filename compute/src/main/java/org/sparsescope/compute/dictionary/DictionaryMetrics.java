@@ -23,6 +23,22 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         double l1, double cosine, double l2Ratio, double relativeBias) {
 
     public static final double DENSE_THRESHOLD = 0.1;
+
+    /** The metrics under the names the sidecar's held_out and {@code eval --json} write them, in a fixed order. */
+    public java.util.Map<String, Object> summary() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("rows", rows);
+        m.put("fvu", fvu);
+        m.put("mse", mse);
+        m.put("l0", l0);
+        m.put("dead_fraction", deadFraction);
+        m.put("dense_fraction", denseFraction);
+        m.put("l1", l1);
+        m.put("cosine", cosine);
+        m.put("l2_ratio", l2Ratio);
+        m.put("relative_reconstruction_bias", relativeBias);
+        return m;
+    }
     private static final int BATCH = 4096;
 
     /** Refuses a dictionary whose d_in differs from the activations', naming both. */

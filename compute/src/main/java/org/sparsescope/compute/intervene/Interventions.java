@@ -3,9 +3,9 @@ package org.sparsescope.compute.intervene;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import ai.djl.ndarray.types.Shape;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
@@ -56,11 +56,16 @@ public final class Interventions implements AutoCloseable {
                 throw new IllegalArgumentException("feature " + f + " is outside 0 … " + (dictionary.dSae() - 1));
             }
         }
+        return model.tokenLosses(windows, hooksFor(intervention), Perplexity.BATCH_WINDOWS);
+    }
+
+    /** A pass to the logits with the intervention at the hook (none for a clean pass). */
+    private Hooks hooksFor(Intervention intervention) {
         Hooks.Builder b = Hooks.builder().logits();
         if (!(intervention instanceof Intervention.Clean)) {
             b.replace(hook, hookFunction(intervention));
         }
-        return model.tokenLosses(windows, b.build(), Perplexity.BATCH_WINDOWS);
+        return b.build();
     }
 
     private static int[] featuresOf(Intervention i) {
@@ -128,9 +133,7 @@ public final class Interventions implements AutoCloseable {
     }
 
     public SpliceReport splice(long[][] windows) {
-        Hooks clean = Hooks.builder().logits().build();
-        Hooks spliced = Hooks.builder().logits().replace(hook, hookFunction(new Intervention.Splice())).build();
-        Hooks zero = Hooks.builder().logits().replace(hook, hookFunction(new Intervention.ZeroAblation())).build();
+        Hooks clean = hooksFor(new Intervention.Clean()), spliced = hooksFor(new Intervention.Splice()), zero = hooksFor(new Intervention.ZeroAblation());
         List<float[]> lossClean = new ArrayList<>(), lossSpliced = new ArrayList<>(), lossZero = new ArrayList<>();
         double klS = 0, klZ = 0;
         long positions = 0;

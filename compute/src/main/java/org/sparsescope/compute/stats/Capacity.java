@@ -58,11 +58,7 @@ public final class Capacity {
 
     /** Counts of the capacities in {@code bins} equal bins over [0, 1]. */
     public static Histogram histogram(double[] capacity, int bins) {
-        long[] counts = new long[bins];
-        for (double c : capacity) {
-            counts[Histogram.bin(c, 0, 1, bins)]++;
-        }
-        return new Histogram(0, 1, counts);
+        return Histogram.of(capacity, 0, 1, bins);
     }
 
     /** The dictionary's total capacity, Σ C_i (at most d). */

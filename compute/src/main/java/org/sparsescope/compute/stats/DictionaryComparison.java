@@ -31,12 +31,10 @@ public record DictionaryComparison(double[] maxCosine, int[] match, double meanM
             bestMatches(unit(ca.decoderRows()), unit(cb.decoderRows()).transpose(), mcs, match);
         }
         double sum = 0;
-        long[] counts = new long[20];
         for (double v : mcs) {
             sum += v;
-            counts[Histogram.bin(v, 0, 1, counts.length)]++;
         }
-        return new DictionaryComparison(mcs, match, sum / n, new Histogram(0, 1, counts));
+        return new DictionaryComparison(mcs, match, sum / n, Histogram.of(mcs, 0, 1, 20));
     }
 
     /**

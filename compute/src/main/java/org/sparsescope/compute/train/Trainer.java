@@ -263,18 +263,7 @@ public final class Trainer {
         trainedOn.put("bos", harvested.bosPolicy());
         sidecar.put("provenance", trainedOn);
         if (held != null) {
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("rows", held.rows());
-            h.put("fvu", held.fvu());
-            h.put("mse", held.mse());
-            h.put("l0", held.l0());
-            h.put("dead_fraction", held.deadFraction());
-            h.put("dense_fraction", held.denseFraction());
-            h.put("l1", held.l1());
-            h.put("cosine", held.cosine());
-            h.put("l2_ratio", held.l2Ratio());
-            h.put("relative_reconstruction_bias", held.relativeBias());
-            sidecar.put("held_out", h);
+            sidecar.put("held_out", held.summary());
         }
         Path dir = outDir.resolve(member.name());
         SaeLensWriter.save(d, dir, sidecar);
