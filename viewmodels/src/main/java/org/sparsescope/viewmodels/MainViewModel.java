@@ -13,6 +13,9 @@ import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.compute.work.ProgressListener;
 import org.sparsescope.compute.workspace.AnalysisCache;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.Workspace;
@@ -21,9 +24,6 @@ import java.util.Map;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import org.sparsescope.viewmodels.features.FeatureDetailViewModel;
 import org.sparsescope.viewmodels.features.FeatureTableViewModel;
-import org.sparsescope.compute.work.ProgressListener;
-import org.sparsescope.compute.work.Cancellation;
-import org.sparsescope.compute.work.CancelledException;
 import org.sparsescope.viewmodels.comparison.McsViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.training.TrainingViewModel;
@@ -140,7 +140,7 @@ public final class MainViewModel implements AutoCloseable {
             frontier.showPair(e.pairKey());
         }
         Placement pl = workspace.placement(id);
-        if (e.status() != DictionaryEntry.Status.MEASURED || e.activations() == null || pl == null) {
+        if (!hasStatistics(e, pl)) {
             workspace.fail(new IllegalStateException(e.name() + " (" + e.site() + ") cannot be opened yet: " + e.statusMessage()));
             return;
         }
@@ -158,10 +158,15 @@ public final class MainViewModel implements AutoCloseable {
         }, workspace::fail);
     }
 
+    /** Whether a dictionary is measured on a set of its own pair, so that its statistics can be had. */
+    private static boolean hasStatistics(DictionaryEntry e, Placement pl) {
+        return e.status() == DictionaryEntry.Status.MEASURED && e.activations() != null && pl != null;
+    }
+
     /** A measured dictionary's report on its own pair's set (cached or computed) and its features' top tokens. */
     private Report report(DictionaryEntry e, ProgressListener p, Cancellation c) throws IOException, CancelledException {
         Placement pl = workspace.placement(e.id());
-        if (e.status() != DictionaryEntry.Status.MEASURED || e.activations() == null || pl == null) {
+        if (!hasStatistics(e, pl)) {
             throw new IllegalStateException(e.name() + " (" + e.site() + ") has no statistics yet: " + e.statusMessage());
         }
         Dictionary d = workspace.readDictionary(e.path());

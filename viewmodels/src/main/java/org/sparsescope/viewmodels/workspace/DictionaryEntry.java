@@ -1,6 +1,8 @@
 package org.sparsescope.viewmodels.workspace;
 
 import java.nio.file.Path;
+import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.intervene.Interventions;
 
 /**
  * A dictionary known to the workspace: where it sits (model and hook), what it is measured on, and its place on
@@ -24,6 +26,11 @@ public record DictionaryEntry(String id, String name, Path path, String architec
      * loss recovered (NaN where the set records no tokens).
      */
     public record Scorecard(double l1, double cosine, double l2Ratio, double relativeBias, double klSpliced, double klScore, double ceLossRecovered) {
+        /** From the held-out metrics and, where the model ran, the splice over the held-out windows (null: NaN). */
+        public static Scorecard of(DictionaryMetrics m, Interventions.SpliceReport spliced) {
+            return new Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), spliced == null ? Double.NaN : spliced.klSpliced(),
+                    spliced == null ? Double.NaN : spliced.klScore(), spliced == null ? Double.NaN : spliced.ceLossRecovered());
+        }
     }
 
     /** Where a dictionary is in its way to the frontier. */

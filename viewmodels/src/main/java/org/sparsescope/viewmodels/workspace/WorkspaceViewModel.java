@@ -1,8 +1,5 @@
 package org.sparsescope.viewmodels.workspace;
 
-import org.sparsescope.compute.dictionary.format.Sidecar;
-import org.sparsescope.compute.intervene.Interventions;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +19,8 @@ import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.activations.HarvestOptions;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.workspace.ModelHook;
@@ -354,20 +353,25 @@ public final class WorkspaceViewModel {
         DictionaryMetrics.requireSameWidth(d, dictionary, s);
         long rows = Math.min(HELD_OUT_ROWS, s.rows());
         DictionaryMetrics m = DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows);
-        double kl = Double.NaN, klScore = Double.NaN, ce = Double.NaN;
+        return new Measured(s.location(), m, DictionaryEntry.Scorecard.of(m, spliced(pl, d, s)));
+    }
+
+    /**
+     * The dictionary spliced into its own model on the windows the set's last {@link #HELD_OUT_ROWS} rows came from;
+     * null without a model source, a model, or tokens in the set.
+     */
+    private Interventions.SpliceReport spliced(Placement pl, Dictionary d, ActivationSet s) throws IOException {
         ModelSource source = models;
-        long[][] windows = source == null ? new long[0][] : s.windowsOf(s.rows() - rows, rows, SCORE_WINDOWS);
-        if (windows.length > 0 && pl.ready()) {
-            LanguageModel lm = source.of(pl.at().modelFolder());
-            workspace.requireMatch(pl, lm);
-            try (Interventions iv = new Interventions(lm, d, pl.at().hook())) {
-                Interventions.SpliceReport r = iv.splice(windows);
-                kl = r.klSpliced();
-                klScore = r.klScore();
-                ce = r.ceLossRecovered();
-            }
+        long rows = Math.min(HELD_OUT_ROWS, s.rows());
+        long[][] windows = source == null || !pl.ready() ? new long[0][] : s.windowsOf(s.rows() - rows, rows, SCORE_WINDOWS);
+        if (windows.length == 0) {
+            return null;
         }
-        return new Measured(s.location(), m, new DictionaryEntry.Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), kl, klScore, ce));
+        LanguageModel lm = source.of(pl.at().modelFolder());
+        workspace.requireMatch(pl, lm);
+        try (Interventions iv = new Interventions(lm, d, pl.at().hook())) {
+            return iv.splice(windows);
+        }
     }
 
     /** Finds (or harvests) the set of a dictionary's own pair and measures it on the held-out rows. */
@@ -441,9 +445,9 @@ public final class WorkspaceViewModel {
 
     /**
      * Completes a trained dictionary's scorecard in the background: its trainer measured FVU, L0 and the
-     * reconstruction's shape; KL and CE need its model run on the held-out windows.
+     * reconstruction's shape ({@code measured}); KL and CE need its model run on the held-out windows.
      */
-    private void scoreWithModel(String id, Path set) {
+    private void scoreWithModel(String id, DictionaryMetrics measured, Path set) {
         DictionaryEntry e = find(id);
         Placement pl = placements.get(id);
         if (models == null || e == null || pl == null || !pl.ready()) {
@@ -452,12 +456,13 @@ public final class WorkspaceViewModel {
         background.submit("Scorecard of " + e.name(), (p, c) -> {
             Dictionary d = loaded.read(e.path());
             try (ActivationSet s = ActivationSet.open(set)) {
-                return heldOut(pl, d, e.path(), s);
+                workspace.requireMatch(pl, s);
+                return DictionaryEntry.Scorecard.of(measured, spliced(pl, d, s));
             }
-        }, m -> {
+        }, card -> {
             DictionaryEntry now = find(id);
             if (now != null) {
-                replace(id, now.withMetrics(now.fvu(), now.l0(), now.activations(), m.scorecard()));
+                replace(id, now.withMetrics(now.fvu(), now.l0(), now.activations(), card));
             }
         }, this::fail);
     }
@@ -465,7 +470,7 @@ public final class WorkspaceViewModel {
     /** Adds dictionaries a training run saved, already measured on the set it trained on. */
     public void addTrained(Path dir, DictionaryMetrics m, Path set) {
         double fvu = m.fvu(), l0 = m.l0();
-        DictionaryEntry.Scorecard card = new DictionaryEntry.Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), Double.NaN, Double.NaN, Double.NaN);
+        DictionaryEntry.Scorecard card = DictionaryEntry.Scorecard.of(m, null);
         try {
             Dictionary d = loaded.read(dir);
             Placement pl = workspace.place(dir, d);
@@ -474,7 +479,7 @@ public final class WorkspaceViewModel {
             put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, Sidecar.architectureOf(dir, d.architecture()), d.dIn(), d.dSae(),
                     pl.at() != null ? pl.at().model() : d.info().model(), d.info().hook(), d.info().source(), pl.at() != null ? pl.at().key() : null,
                     pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0, card));
-            scoreWithModel(dir.toString(), set);
+            scoreWithModel(dir.toString(), m, set);
         } catch (IOException ex) {
             fail(ex);
         }
