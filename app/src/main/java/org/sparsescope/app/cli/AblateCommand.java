@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.intervene.TokenChange;
 import org.sparsescope.compute.model.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,7 +57,7 @@ public final class AblateCommand implements Callable<Integer> {
             long[][] windows = text.cut(lm);
             float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
             Interventions.Effect e = iv.effect(windows, intervention, clean);
-            List<Map<String, Object>> tokens = biggestChanges(lm, windows, e.tokenLossDelta(), show);
+            List<Map<String, Object>> tokens = asMaps(TokenChange.largest(lm.tokenizer(), windows, e.tokenLossDelta(), show, false));
             var out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -86,23 +87,14 @@ public final class AblateCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Map<String, Object>> biggestChanges(LanguageModel lm, long[][] windows, float[][] delta, int n) {
-        List<int[]> all = new ArrayList<>();
-        for (int w = 0; w < delta.length; w++) {
-            for (int t = 0; t < delta[w].length; t++) {
-                all.add(new int[] {w, t});
-            }
-        }
-        all.sort((a, b) -> Float.compare(Math.abs(delta[b[0]][b[1]]), Math.abs(delta[a[0]][a[1]])));
+    static List<Map<String, Object>> asMaps(List<TokenChange> changes) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (int[] wt : all.subList(0, Math.min(n, all.size()))) {
-            int w = wt[0], t = wt[1];
-            long[] before = java.util.Arrays.copyOfRange(windows[w], Math.max(0, t - 8), t + 1);
+        for (TokenChange c : changes) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("window", w);
-            m.put("position", t + 1); // the predicted token
-            m.put("delta", (double) delta[w][t]);
-            m.put("context", lm.tokenizer().decode(before) + "[" + lm.tokenizer().tokenText(windows[w][t + 1]) + "]");
+            m.put("window", c.window());
+            m.put("position", c.position()); // the predicted token
+            m.put("delta", c.delta());
+            m.put("context", c.context());
             out.add(m);
         }
         return out;

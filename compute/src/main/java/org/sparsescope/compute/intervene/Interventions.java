@@ -169,6 +169,66 @@ public final class Interventions implements AutoCloseable {
         }
     }
 
+    /** A predicted token whose loss the splice raised, with the features most active where the prediction is made. */
+    public record CostlyToken(TokenChange change, double cleanLoss, double splicedLoss, int[] features, float[] activations) {
+    }
+
+    /** A window and the mean rise of its per-token loss with the reconstruction spliced in. */
+    public record CostlyWindow(int window, double cleanCe, double splicedCe, String text) {
+        public double delta() {
+            return splicedCe - cleanCe;
+        }
+    }
+
+    /** Where splicing the dictionary in costs the model most: the tokens and the windows whose loss rises most. */
+    public record SpliceCosts(double cleanCe, double splicedCe, List<CostlyToken> tokens, List<CostlyWindow> windows) {
+    }
+
+    /**
+     * The seed's "datapoints with the greatest perplexity difference": per-token loss spliced − clean over the
+     * windows; the {@code topTokens} tokens that rise most, each with the {@code featuresPerToken} features most
+     * active at the position that predicts it, and the {@code topWindows} windows whose mean loss rises most.
+     */
+    public SpliceCosts spliceCosts(long[][] windows, int topTokens, int topWindows, int featuresPerToken) {
+        float[][] clean = tokenLosses(windows, new Intervention.Clean());
+        float[][] spliced = tokenLosses(windows, new Intervention.Splice());
+        float[][] delta = new float[windows.length][];
+        List<CostlyWindow> ws = new ArrayList<>();
+        for (int w = 0; w < windows.length; w++) {
+            delta[w] = new float[clean[w].length];
+            double c = 0, s = 0;
+            for (int t = 0; t < delta[w].length; t++) {
+                delta[w][t] = spliced[w][t] - clean[w][t];
+                c += clean[w][t];
+                s += spliced[w][t];
+            }
+            ws.add(new CostlyWindow(w, c / delta[w].length, s / delta[w].length, model.tokenizer().decode(windows[w])));
+        }
+        ws.sort((a, b) -> Double.compare(b.delta(), a.delta()));
+        List<CostlyToken> tokens = new ArrayList<>();
+        for (TokenChange ch : TokenChange.largest(model.tokenizer(), windows, delta, topTokens, true)) {
+            float[] codes = codesAt(windows[ch.window()], ch.position() - 1);
+            int[] top = java.util.stream.IntStream.range(0, codes.length).boxed().filter(j -> codes[j] > 0)
+                    .sorted((a, b) -> Float.compare(codes[b], codes[a])).limit(featuresPerToken).mapToInt(Integer::intValue).toArray();
+            float[] acts = new float[top.length];
+            for (int i = 0; i < top.length; i++) {
+                acts[i] = codes[top[i]];
+            }
+            int t = ch.position() - 1;
+            tokens.add(new CostlyToken(ch, clean[ch.window()][t], spliced[ch.window()][t], top, acts));
+        }
+        return new SpliceCosts(mean(clean), mean(spliced), tokens, ws.subList(0, Math.min(topWindows, ws.size())));
+    }
+
+    /** The dictionary's codes at one position of a window (a clean pass to the hook). */
+    private float[] codesAt(long[] window, int position) {
+        try (NDManager scope = model.newScope()) {
+            NDArray ids = model.idsArray(scope, new long[][] {window});
+            NDArray x = model.run(ids, Hooks.builder().capture(hook).build()).captures().get(hook); // [1, T, D]
+            return codec.encode(x.get("0, " + position + ":" + (position + 1) + ", :")).toFloatArray();
+        }
+    }
+
     /** An intervention's effect: its mean loss beside the clean one, and the per-token loss change (intervened − clean). */
     public record Effect(Intervention intervention, double cleanCe, double ce, float[][] tokenLossDelta) {
         public double deltaCe() {

@@ -125,19 +125,45 @@ public final class LanguageModel implements AutoCloseable {
      * come back attached to the ids' manager. Runs no further than the hooks and logits require.
      */
     public ForwardPass run(NDArray ids, Hooks hooks) {
+        return runFrom(0, family.embed(ids), hooks);
+    }
+
+    /**
+     * The residual stream entering block {@code layer} (its hook_resid_pre) of a clean pass over ids [B, T], for
+     * passes that resume there: everything before it is the same in every such pass, so it is computed once.
+     */
+    public NDArray residualBefore(NDArray ids, int layer) {
+        if (layer < 0 || layer >= config.nLayers()) {
+            throw new IllegalArgumentException("model " + dir + " has no block " + layer);
+        }
+        NDArray x = family.embed(ids);
+        for (int l = 0; l < layer; l++) {
+            x = family.block(l, x, (kind, at, a) -> a);
+        }
+        return x;
+    }
+
+    /**
+     * A pass that starts at block {@code firstLayer} from its resid_pre {@code residPre} [B, T, D] (from
+     * {@link #residualBefore}, or any stream of that shape); hooks before that block are not reached and must not
+     * be asked for. {@link #run} is this from block 0.
+     */
+    public ForwardPass runFrom(int firstLayer, NDArray residPre, Hooks hooks) {
         for (HookPoint h : hooks.captures()) {
             requireHook(h);
+            requireReached(h, firstLayer);
         }
         for (HookPoint h : hooks.replacements().keySet()) {
             requireHook(h);
+            requireReached(h, firstLayer);
         }
         Map<HookPoint, NDArray> captured = new LinkedHashMap<>();
         TransformerFamily.HookSite site = (kind, layer, x) -> apply(HookPoint.of(layer, kind), x, hooks, captured);
         int last = hooks.lastLayer(config.nLayers());
         NDArray logits = null;
-        if (last >= 0) {
-            NDArray x = family.embed(ids);
-            for (int l = 0; l <= last; l++) {
+        if (last >= firstLayer) {
+            NDArray x = residPre;
+            for (int l = firstLayer; l <= last; l++) {
                 x = site.at(HookPoint.Kind.RESID_PRE, l, x);
                 x = family.block(l, x, site);
                 x = site.at(HookPoint.Kind.RESID_POST, l, x);
@@ -148,6 +174,12 @@ public final class LanguageModel implements AutoCloseable {
             }
         }
         return new ForwardPass(captured, logits);
+    }
+
+    private void requireReached(HookPoint h, int firstLayer) {
+        if (!h.isFinal() && h.layer() < firstLayer) {
+            throw new IllegalArgumentException("a pass starting at block " + firstLayer + " never reaches " + h);
+        }
     }
 
     private void requireHook(HookPoint h) {

@@ -13,6 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sparsescope.compute.circuits.FeatureGraph;
+import org.sparsescope.compute.circuits.FeatureGraphJson;
+import org.sparsescope.compute.circuits.FeatureGraphs;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.Dictionary;
@@ -132,6 +135,58 @@ public final class AnalysisCache {
         meta.put("held_out_variance", Double.toString(b.heldOutVariance()));
         Safetensors.write(file, t, meta);
         return b;
+    }
+
+    /** Work that makes what a cache entry holds. */
+    @FunctionalInterface
+    public interface Computation<T> {
+        T compute() throws IOException, CancelledException;
+    }
+
+    /**
+     * A feature graph over a chain of dictionaries of one model: cached ({@code cache/graph-<key>/graph.json}), keyed
+     * by the model's weights, every dictionary's files and hook, the upstream features, the options and the tokens
+     * of the windows; else computed and stored. How many windows share a pass is not part of the key.
+     */
+    public FeatureGraph graph(String modelHash, List<Path> dictionaries, List<String> hooks, int[] upstream, long[][] windows,
+            FeatureGraphs.Options opts, Computation<FeatureGraph> compute) throws IOException, CancelledException {
+        List<String> parts = new ArrayList<>();
+        parts.add("model:" + modelHash);
+        for (int i = 0; i < dictionaries.size(); i++) {
+            parts.add("dictionary:" + dictionaryHash(dictionaries.get(i)) + "@" + hooks.get(i));
+        }
+        parts.add("upstream:" + java.util.Arrays.toString(upstream));
+        parts.add("method:" + opts.method() + " mode:" + opts.mode() + " follow:" + opts.follow());
+        parts.add("windows:" + tokensHash(windows));
+        Path file = cacheDir.resolve("graph-" + sha256(String.join("\n", parts)).substring(0, 32)).resolve("graph.json");
+        if (Files.isRegularFile(file)) {
+            try {
+                return FeatureGraphJson.read(file);
+            } catch (IOException | RuntimeException e) {
+                // a damaged entry is recomputed, never trusted
+            }
+        }
+        FeatureGraph g = compute.compute();
+        FeatureGraphJson.write(file, g, 0.01);
+        return g;
+    }
+
+    private static String tokensHash(long[][] windows) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+            for (long[] w : windows) {
+                b.clear();
+                md.update(b.putLong(w.length).array());
+                for (long id : w) {
+                    b.clear();
+                    md.update(b.putLong(id).array());
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Optional<FeatureReport> load(String key) {
