@@ -24,6 +24,7 @@ import java.util.Map;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import org.sparsescope.viewmodels.features.FeatureDetailViewModel;
 import org.sparsescope.viewmodels.features.FeatureTableViewModel;
+import org.sparsescope.viewmodels.circuits.GraphViewModel;
 import org.sparsescope.viewmodels.comparison.McsViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.training.TrainingViewModel;
@@ -46,6 +47,7 @@ public final class MainViewModel implements AutoCloseable {
     private final AblationViewModel ablation;
     private final TrainingViewModel training;
     private final McsViewModel mcs;
+    private final GraphViewModel graph;
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
@@ -65,6 +67,10 @@ public final class MainViewModel implements AutoCloseable {
         this.cache = workspaceFiles.cache();
         workspace.setModels(this::model); // the list's KL and CE run on the models the window keeps
         this.mcs = new McsViewModel(background, workspace, frontier, (e, p, c) -> report(e, p, c).topTokens());
+        this.graph = new GraphViewModel(background, workspace, this::model, (e, p, c) -> {
+            Report r = report(e, p, c);
+            return new GraphViewModel.Labelled(r.report(), r.topTokens());
+        }, this::open);
         features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), detailSource(), workspace::fail));
     }
 
@@ -94,6 +100,10 @@ public final class MainViewModel implements AutoCloseable {
 
     public McsViewModel mcs() {
         return mcs;
+    }
+
+    public GraphViewModel graph() {
+        return graph;
     }
 
     public TrainingViewModel training() {
@@ -262,13 +272,37 @@ public final class MainViewModel implements AutoCloseable {
 
     /** Runs the ablation panel on the open dictionary over the workspace's text. */
     public void runAblation() {
+        AblationViewModel.Source s = ablationSource();
+        if (s != null) {
+            ablation.run(s, workspace::fail);
+        }
+    }
+
+    /** The outlier-dimension experiment at the open dictionary's hook, on its model, over the workspace's text. */
+    public void runOutliers() {
+        AblationViewModel.Source s = ablationSource();
+        if (s != null) {
+            ablation.runOutliers(s, workspace::fail);
+        }
+    }
+
+    /** The tokens where splicing the open dictionary in costs its model most. */
+    public void runSpliceCosts(int tokens) {
+        AblationViewModel.Source s = ablationSource();
+        if (s != null) {
+            ablation.runCosts(s, tokens, workspace::fail);
+        }
+    }
+
+    /** The open dictionary, its own model and hook, and the workspace's text; null (with the reason shown) when none is open. */
+    private AblationViewModel.Source ablationSource() {
         if (dictionary == null) {
             workspace.fail(new IllegalStateException("open a dictionary first"));
-            return;
+            return null;
         }
         Dictionary d = dictionary;
         String hook = placement.at().hook();
-        ablation.run(new AblationViewModel.Source() {
+        return new AblationViewModel.Source() {
             @Override
             public String hook() {
                 return hook;
@@ -288,7 +322,7 @@ public final class MainViewModel implements AutoCloseable {
             public Path text() {
                 return workspace.corpusProperty().get();
             }
-        }, workspace::fail);
+        };
     }
 
     @Override

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Ui.class})
+        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Ui.class})
 public final class BenchCommand {
 
     @Command(name = "ui", mixinStandardHelpOptions = true,
@@ -44,6 +44,40 @@ public final class BenchCommand {
             Path work = dir != null ? dir : java.nio.file.Files.createTempDirectory("sparsescope-bench-ui");
             org.sparsescope.app.ui.UiBench.run(work, features, tokens, spec.commandLine().getOut());
             return 0;
+        }
+    }
+
+    @Command(name = "graph", mixinStandardHelpOptions = true,
+            description = {"Time of a feature graph (the graph command's options; computed afresh, not from the cache), its forward rate in "
+                    + "token-blocks/s, and, in the same run, bench lm's harvest path to the last dictionary's layer (window 128, 16 windows per pass) "
+                    + "with the ratio of the two."})
+    public static final class Graph extends GraphCommand {
+        @Option(names = "--seconds", defaultValue = "5", description = "time of the harvest-path measurement (default ${DEFAULT-VALUE})")
+        double seconds;
+
+        @Override
+        boolean benchmark() {
+            return true;
+        }
+
+        @Override
+        void report(LanguageModel lm, org.sparsescope.compute.circuits.FeatureGraph g, List<org.sparsescope.compute.circuits.FeatureGraphs.Link> chain) {
+            org.sparsescope.compute.model.HookPoint last = chain.get(chain.size() - 1).hook();
+            int layer = last.isFinal() ? lm.config().nLayers() - 1 : last.layer();
+            LmThroughput.Result harvest = LmThroughput.upToLayer(lm, layer, 128, 16, seconds);
+            double harvestBlocks = harvest.tokensPerSecond() * (layer + 1);
+            long passes = 0;
+            for (var s : g.stages()) {
+                passes += s.upstreamFeatures().length;
+            }
+            var out = spec.commandLine().getOut();
+            out.printf(java.util.Locale.ROOT, "device: %s%n", Devices.preferredName());
+            out.printf(java.util.Locale.ROOT, "graph: %d stage(s), %d upstream features, %d windows × %d tokens: %.2f s (%.3f s per upstream feature)%n",
+                    g.stages().size(), passes, g.windows(), g.windowTokens(), g.seconds(), g.seconds() / passes);
+            out.printf(java.util.Locale.ROOT, "graph forward rate      %12.0f token-blocks/s (%d token-blocks)%n", g.tokenBlocksPerSecond(), g.tokenBlocks());
+            out.printf(java.util.Locale.ROOT, "harvest path to layer %d %12.0f token-blocks/s (%.0f tokens/s × %d blocks)%n", layer, harvestBlocks,
+                    harvest.tokensPerSecond(), layer + 1);
+            out.printf(java.util.Locale.ROOT, "ratio graph / harvest path: %.2f%n", g.tokenBlocksPerSecond() / harvestBlocks);
         }
     }
 

@@ -24,6 +24,9 @@ public final class SpliceCommand implements Callable<Integer> {
     @Mixin
     TextWindows text = new TextWindows();
 
+    @Option(names = "--worst", defaultValue = "0", description = "also list the N tokens (and windows) whose loss the splice raises most, with the features active there")
+    int worst;
+
     @Option(names = "--json", description = "print the result as JSON")
     boolean json;
 
@@ -32,6 +35,7 @@ public final class SpliceCommand implements Callable<Integer> {
         try (LanguageModel lm = target.loadModel(); Interventions iv = new Interventions(lm, target.dictionary(), target.placement().at().hook())) {
             long[][] windows = text.cut(lm);
             Interventions.SpliceReport r = iv.splice(windows);
+            Interventions.SpliceCosts costs = worst > 0 ? iv.spliceCosts(windows, worst, Math.min(worst, windows.length), 5) : null;
             var out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -48,6 +52,10 @@ public final class SpliceCommand implements Callable<Integer> {
                 m.put("kl_div_score", r.klScore());
                 m.put("perplexity_clean", Math.exp(r.cleanCe()));
                 m.put("perplexity_spliced", Math.exp(r.splicedCe()));
+                if (costs != null) {
+                    m.put("worst_tokens", worstTokens(costs));
+                    m.put("worst_windows", worstWindows(costs));
+                }
                 Json.print(out, m);
             } else {
                 out.printf(Locale.ROOT, "%s at %s, %d windows × %d tokens%n", target.dict, iv.hook(), windows.length, windows[0].length);
@@ -57,9 +65,56 @@ public final class SpliceCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "CE loss recovered %.6f%n", r.ceLossRecovered());
                 out.printf(Locale.ROOT, "KL spliced %.6f  zero-ablated %.6f  KL score %.6f (mean over every position's next-token distribution)%n",
                         r.klSpliced(), r.klZeroAblation(), r.klScore());
+                if (costs != null) {
+                    out.printf(Locale.ROOT, "%ntokens whose loss the splice raises most (clean → spliced, nats; features active where it is predicted):%n");
+                    for (Interventions.CostlyToken t : costs.tokens()) {
+                        StringBuilder f = new StringBuilder();
+                        for (int i = 0; i < t.features().length; i++) {
+                            f.append(i == 0 ? "" : ", ").append(t.features()[i]).append(String.format(Locale.ROOT, " (%.2f)", t.activations()[i]));
+                        }
+                        out.printf(Locale.ROOT, "  %+8.4f  %6.3f → %6.3f  window %4d pos %3d  %s  features %s%n", t.change().delta(), t.cleanLoss(),
+                                t.splicedLoss(), t.change().window(), t.change().position(), AblateCommand.printable(t.change().context()), f);
+                    }
+                    out.printf(Locale.ROOT, "windows whose mean loss rises most:%n");
+                    for (Interventions.CostlyWindow w : costs.windows()) {
+                        String head = AblateCommand.printable(w.text());
+                        out.printf(Locale.ROOT, "  %+8.4f  window %4d  CE %.4f → %.4f  %s%n", w.delta(), w.window(), w.cleanCe(), w.splicedCe(),
+                                head.length() > 80 ? head.substring(0, 80) + "…" : head);
+                    }
+                }
             }
             return 0;
         }
     }
 
+    private static java.util.List<Map<String, Object>> worstTokens(Interventions.SpliceCosts costs) {
+        java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (Interventions.CostlyToken t : costs.tokens()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("window", t.change().window());
+            m.put("position", t.change().position());
+            m.put("delta", t.change().delta());
+            m.put("clean_loss", t.cleanLoss());
+            m.put("spliced_loss", t.splicedLoss());
+            m.put("context", t.change().context());
+            m.put("features", t.features());
+            m.put("activations", t.activations());
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static java.util.List<Map<String, Object>> worstWindows(Interventions.SpliceCosts costs) {
+        java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (Interventions.CostlyWindow w : costs.windows()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("window", w.window());
+            m.put("clean_ce", w.cleanCe());
+            m.put("spliced_ce", w.splicedCe());
+            m.put("delta", w.delta());
+            m.put("text", w.text());
+            out.add(m);
+        }
+        return out;
+    }
 }

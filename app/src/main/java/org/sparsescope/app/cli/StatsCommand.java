@@ -3,7 +3,6 @@ package org.sparsescope.app.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -146,24 +145,7 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     private Integer[] order(org.sparsescope.compute.stats.FeatureReport r) {
-        FeatureStats s = r.stats();
-        double[] key = switch (sort) {
-            case "kurtosis" -> s.kurtosis();
-            case "density" -> s.density();
-            case "max" -> s.max();
-            case "mean" -> s.mean();
-            case "std" -> s.std();
-            case "skew" -> s.skew();
-            case "capacity" -> r.capacity();
-            default -> throw new IllegalArgumentException("--sort must be kurtosis, density, max, mean, std, skew or capacity, not " + sort);
-        };
-        Integer[] order = new Integer[key.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        // descending, NaN (dead features) last
-        java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> Double.isNaN(key[i]) ? Double.NEGATIVE_INFINITY : key[i]).reversed());
-        return order;
+        return java.util.Arrays.stream(r.ranked(FeatureReport.Column.parse(sort), Integer.MAX_VALUE)).boxed().toArray(Integer[]::new);
     }
 
     private Tokenizer tokenizer(ActivationSet set) throws java.io.IOException {

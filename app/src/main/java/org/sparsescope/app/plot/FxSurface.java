@@ -35,6 +35,16 @@ final class FxSurface implements PlotSurface {
     }
 
     @Override
+    public void curve(Color c, double width, double x1, double y1, double cx1, double cy1, double cx2, double cy2, double x2, double y2) {
+        g.setStroke(c);
+        g.setLineWidth(width);
+        g.beginPath();
+        g.moveTo(x1, y1);
+        g.bezierCurveTo(cx1, cy1, cx2, cy2, x2, y2);
+        g.stroke();
+    }
+
+    @Override
     public void dot(Color c, double cx, double cy, double r, String title) {
         g.setFill(c);
         g.fillOval(cx - r, cy - r, 2 * r, 2 * r);

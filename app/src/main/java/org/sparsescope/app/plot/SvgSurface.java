@@ -38,6 +38,12 @@ final class SvgSurface implements PlotSurface {
     }
 
     @Override
+    public void curve(Color c, double width, double x1, double y1, double cx1, double cy1, double cx2, double cy2, double x2, double y2) {
+        s.append(String.format(Locale.ROOT, "<path d=\"M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"none\" stroke=\"%s\"%s stroke-width=\"%.2f\"/>%n",
+                x1, y1, cx1, cy1, cx2, cy2, x2, y2, hex(c), opacity("stroke", c), width));
+    }
+
+    @Override
     public void dot(Color c, double cx, double cy, double r, String title) {
         s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"%s>%s</circle>%n", cx, cy, r, hex(c),
                 opacity("fill", c), title == null || title.isEmpty() ? "" : "<title>" + escape(title) + "</title>"));

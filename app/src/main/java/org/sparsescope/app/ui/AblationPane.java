@@ -12,7 +12,16 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Slider;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextField;
+import java.util.List;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableRow;
+import javafx.scene.control.TableView;
 import javafx.scene.layout.BorderPane;
+import org.sparsescope.compute.intervene.OutlierDimensions;
+import org.sparsescope.viewmodels.ablation.CostlyTokenRow;
+import org.sparsescope.viewmodels.ablation.OutlierRow;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.text.TextFlow;
@@ -81,10 +90,110 @@ final class AblationPane extends BorderPane {
         vm.ablation().tokens().addListener((ListChangeListener<TokenDelta>) c -> showTokens(vm));
         BorderPane top = new BorderPane(results, form, null, null, null);
         setTop(top);
-        setCenter(textBox);
         Label legend = new Label("Each token tinted by its loss change: red harder, blue easier (hover for the value).");
         legend.getStyleClass().add("hint");
-        setBottom(new HBox(legend));
+        TabPane views = new TabPane(new Tab("Tokens", new BorderPane(textBox, null, null, new HBox(legend), null)),
+                new Tab("Outlier dimensions", outlierView(vm)), new Tab("Where the dictionary costs", costView(vm)));
+        views.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
+        views.setId("ablationViews");
+        this.views = views;
+        setCenter(views);
+    }
+
+    final TableView<OutlierRow> outliers = new TableView<>();
+    final TableView<CostlyTokenRow> costs = new TableView<>();
+    TabPane views;
+
+    /** The seed's outlier-dimension experiment at the open dictionary's hook. */
+    private BorderPane outlierView(MainViewModel vm) {
+        outliers.setId("outlierTable");
+        outliers.setItems(vm.ablation().outliers());
+        outliers.getColumns().setAll(List.of(column("rank", r -> Integer.toString(r.rank())), column("dimension", r -> Integer.toString(r.dimension())),
+                column("mean |x|", r -> fmt("%.4f", r.meanAbs())), column("mean x", r -> fmt("%+.4f", r.mean())),
+                column("ΔCE alone", r -> fmt("%+.5f", r.deltaCeAlone())), column("ΔCE top 1…rank", r -> fmt("%+.5f", r.deltaCeCumulative()))));
+        outliers.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
+        outliers.setPlaceholder(new Label("Run to rank the hook's basis dimensions by mean |activation| and ablate them."));
+        ChoiceBox<OutlierDimensions.Fill> fill = new ChoiceBox<>();
+        fill.getItems().setAll(OutlierDimensions.Fill.values());
+        fill.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(OutlierDimensions.Fill f) {
+                return f == OutlierDimensions.Fill.ZERO ? "set to zero" : "set to its mean";
+            }
+
+            @Override
+            public OutlierDimensions.Fill fromString(String s) {
+                return null;
+            }
+        });
+        fill.valueProperty().bindBidirectional(vm.ablation().outlierFillProperty());
+        Spinner<Integer> top = new Spinner<>(1, 256, vm.ablation().outlierCountProperty().get());
+        top.setPrefWidth(80);
+        top.valueProperty().addListener((o, a, b) -> vm.ablation().outlierCountProperty().set(b));
+        Button run = new Button("Run");
+        run.setId("outliersRun");
+        run.disableProperty().bind(vm.ablation().runningProperty());
+        run.setOnAction(e -> vm.runOutliers());
+        Label summary = new Label();
+        summary.getStyleClass().add("hint");
+        summary.textProperty().bind(vm.ablation().outlierSummaryProperty());
+        HBox bar = new HBox(8, new Label("top"), top, new Label("dimensions,"), fill, run, summary);
+        bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(6));
+        return new BorderPane(outliers, bar, null, null, null);
+    }
+
+    /** The tokens whose loss splicing the open dictionary in raises most, with the features active there. */
+    private BorderPane costView(MainViewModel vm) {
+        costs.setId("costTable");
+        costs.setItems(vm.ablation().costlyTokens());
+        TableColumn<CostlyTokenRow, String> context = column("context [predicted token]", r -> printable(r.context()));
+        context.setPrefWidth(260);
+        costs.getColumns().setAll(List.of(column("Δ loss", r -> fmt("%+.3f", r.delta())), column("clean", r -> fmt("%.3f", r.cleanLoss())),
+                column("spliced", r -> fmt("%.3f", r.splicedLoss())), column("window", r -> Integer.toString(r.window())),
+                column("pos", r -> Integer.toString(r.position())), context, column("features active there", CostlyTokenRow::features)));
+        costs.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
+        costs.setPlaceholder(new Label("Run to list the tokens whose loss rises most with the dictionary's reconstruction spliced in."));
+        Spinner<Integer> n = new Spinner<>(1, 500, 25);
+        n.setPrefWidth(80);
+        Button run = new Button("Run");
+        run.setId("costsRun");
+        run.disableProperty().bind(vm.ablation().runningProperty());
+        run.setOnAction(e -> vm.runSpliceCosts(n.getValue()));
+        Label summary = new Label();
+        summary.getStyleClass().add("hint");
+        summary.textProperty().bind(vm.ablation().costSummaryProperty());
+        HBox bar = new HBox(8, new Label("worst"), n, new Label("tokens"), run, summary);
+        bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(6));
+        costs.setRowFactory(tv -> {
+            TableRow<CostlyTokenRow> row = new TableRow<>();
+            row.setOnMouseClicked(e -> {
+                if (e.getClickCount() == 2 && !row.isEmpty()) {
+                    String f = row.getItem().features();
+                    if (!f.isEmpty()) { // the strongest feature there, in the feature views
+                        vm.features().selectedFeatureProperty().set(Integer.parseInt(f.substring(0, f.indexOf(' '))));
+                    }
+                }
+            });
+            return row;
+        });
+        return new BorderPane(costs, bar, null, null, null);
+    }
+
+    private static <R> TableColumn<R, String> column(String name, java.util.function.Function<R, String> f) {
+        TableColumn<R, String> c = new TableColumn<>(name);
+        c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(d.getValue())));
+        c.setSortable(false);
+        return c;
+    }
+
+    private static String fmt(String pattern, double v) {
+        return String.format(Locale.ROOT, pattern, v);
+    }
+
+    private static String printable(String s) {
+        return s.replace("\n", "\\n").replace("\t", "\\t");
     }
 
     private static String ppl(double v) {

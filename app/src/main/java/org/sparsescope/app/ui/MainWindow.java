@@ -56,6 +56,7 @@ public final class MainWindow {
     final AblationPane ablation;
     final TrainingPane training;
     final McsPane mcs;
+    final GraphPane graph;
     private final Preferences prefs = Preferences.userNodeForPackage(MainWindow.class);
     private boolean dark;
     private boolean syncingSelection;
@@ -70,9 +71,11 @@ public final class MainWindow {
         ablation = new AblationPane(vm);
         training = new TrainingPane(vm);
         mcs = new McsPane(vm);
+        graph = new GraphPane(vm);
         buildDictionaryTable();
         tabs.getTabs().addAll(tab("Frontier", "mdi2c-chart-scatter-plot", frontier), tab("Features", "mdi2t-table", features),
-                tab("MCS", "mdi2g-grid", mcs), tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training));
+                tab("MCS", "mdi2g-grid", mcs), tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training),
+                tab("Circuits", "mdi2s-sitemap", graph));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("tabs");
         SplitPane split = new SplitPane(dictionaries, tabs, detail);
@@ -129,7 +132,7 @@ public final class MainWindow {
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN), () -> exportPlot("png"));
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN), vm::runAblation);
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN), this::toggleTheme);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < tabs.getTabs().size(); i++) {
             int tab = i;
             scene.getAccelerators().put(new KeyCodeCombination(KeyCode.getKeyCode(Integer.toString(i + 1)), KeyCombination.SHORTCUT_DOWN),
                     () -> tabs.getSelectionModel().select(tab));
@@ -149,6 +152,7 @@ public final class MainWindow {
         frontier.plot.setColors(bg, fg, grid);
         features.plot.setColors(bg, fg, grid);
         mcs.heatmap.setForeground(fg);
+        graph.plot.setColors(bg, fg);
     }
 
     void toggleTheme() {
@@ -424,15 +428,23 @@ public final class MainWindow {
     }
 
     private void exportPlot(String kind) {
-        ScatterPlot plot = tabs.getSelectionModel().getSelectedIndex() == 1 ? features.plot : frontier.plot;
+        int shown = tabs.getSelectionModel().getSelectedIndex();
+        boolean isGraph = tabs.getSelectionModel().getSelectedItem().getContent() == graph;
+        ScatterPlot plot = shown == 1 ? features.plot : frontier.plot;
         FileChooser c = new FileChooser();
-        c.setInitialFileName("sparsescope-plot." + kind);
+        c.setInitialFileName((isGraph ? "sparsescope-graph." : "sparsescope-plot.") + kind);
         File f = c.showSaveDialog(stage);
         if (f == null) {
             return;
         }
         try {
-            if (kind.equals("svg")) {
+            if (isGraph) {
+                if (kind.equals("svg")) {
+                    graph.plot.exportSvg(f.toPath());
+                } else {
+                    graph.plot.exportPng(f.toPath());
+                }
+            } else if (kind.equals("svg")) {
                 plot.exportSvg(f.toPath());
             } else {
                 plot.exportPng(f.toPath());

@@ -78,7 +78,7 @@ public final class FeatureGraphs {
                     long[][] chunk = Arrays.copyOfRange(windows, start, Math.min(windows.length, start + opts.windowsPerPass()));
                     edges.add(chunk, units, opts.method(), opts.mode(), sums, () -> {
                         passes[0]++;
-                        progress.onProgress(Progress.of(passes[0], totalPasses, (System.nanoTime() - t0) / 1e9, "passes",
+                        progress.onProgress(Progress.of(passes[0], totalPasses, (System.nanoTime() - t0) / 1e9, "passes/s",
                                 what + ": " + passes[0] + " of " + totalPasses + " passes"));
                     }, cancel);
                 }

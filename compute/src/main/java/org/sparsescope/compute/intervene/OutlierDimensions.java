@@ -93,11 +93,11 @@ public final class OutlierDimensions {
             cancel.check();
             int[] one = {ranked.get(i).index()};
             alone.add(ablation(model, hook, windows, one, all, fill, clean));
-            progress.onProgress(Progress.of(++done, total, (System.nanoTime() - t0) / 1e9, "passes", "dimension " + one[0] + " alone"));
+            progress.onProgress(Progress.of(++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "dimension " + one[0] + " alone"));
             cancel.check();
             int[] firstI = ranked.subList(0, i + 1).stream().mapToInt(Dimension::index).toArray();
             cumulative.add(ablation(model, hook, windows, firstI, all, fill, clean));
-            progress.onProgress(Progress.of(++done, total, (System.nanoTime() - t0) / 1e9, "passes", "top " + (i + 1) + " together"));
+            progress.onProgress(Progress.of(++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "top " + (i + 1) + " together"));
         }
         return new Report(hook.name(), fill, windows.length, windows[0].length, clean, ranked, alone, cumulative);
     }

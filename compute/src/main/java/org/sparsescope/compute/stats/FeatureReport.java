@@ -14,6 +14,45 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
         return Capacity.total(capacity);
     }
 
+    /** A per-feature column of the feature table, by which features can be ranked. */
+    public enum Column {
+        KURTOSIS, DENSITY, MAX, MEAN, STD, SKEW, CAPACITY;
+
+        /** "kurtosis", "density", …; an IllegalArgumentException naming the choices otherwise. */
+        public static Column parse(String name) {
+            for (Column c : values()) {
+                if (c.label().equals(name)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("the column must be kurtosis, density, max, mean, std, skew or capacity, not " + name);
+        }
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public double[] column(Column c) {
+        return switch (c) {
+            case KURTOSIS -> stats.kurtosis();
+            case DENSITY -> stats.density();
+            case MAX -> stats.max();
+            case MEAN -> stats.mean();
+            case STD -> stats.std();
+            case SKEW -> stats.skew();
+            case CAPACITY -> capacity;
+        };
+    }
+
+    /** The features by {@code c}, largest first, NaN (dead features) last; at most {@code limit}. */
+    public int[] ranked(Column c, int limit) {
+        double[] key = column(c);
+        return java.util.stream.IntStream.range(0, key.length).boxed()
+                .sorted(java.util.Comparator.comparingDouble((Integer i) -> Double.isNaN(key[i]) ? Double.NEGATIVE_INFINITY : key[i]).reversed())
+                .limit(limit).mapToInt(Integer::intValue).toArray();
+    }
+
     /** The histogram of feature j's positive activations. */
     public Histogram histogram(int j) {
         return new Histogram(0, stats.max()[j] > 0 ? stats.max()[j] : 1, histograms[j]);

@@ -18,11 +18,14 @@ import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.intervene.OutlierDimensions;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.Background;
@@ -45,6 +48,12 @@ public final class AblationViewModel {
     private final ReadOnlyDoubleWrapper deltaPerplexity = new ReadOnlyDoubleWrapper(Double.NaN);
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private final ObservableList<TokenDelta> tokens = FXCollections.observableArrayList();
+    private final ObservableList<OutlierRow> outliers = FXCollections.observableArrayList();
+    private final ObservableList<CostlyTokenRow> costlyTokens = FXCollections.observableArrayList();
+    private final ObjectProperty<OutlierDimensions.Fill> outlierFill = new SimpleObjectProperty<>(OutlierDimensions.Fill.ZERO);
+    private final IntegerProperty outlierCount = new SimpleIntegerProperty(10);
+    private final ReadOnlyStringWrapper outlierSummary = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper costSummary = new ReadOnlyStringWrapper("");
     /** The running job's own flag, taken when the work starts (a same-thread runner returns the job only after it ends). */
     private volatile org.sparsescope.compute.work.Cancellation cancellation;
 
@@ -125,6 +134,98 @@ public final class AblationViewModel {
             running.set(false);
             onError.accept(t);
         });
+    }
+
+    /** Cuts the source's text into this panel's windows. */
+    private long[][] windowsOf(LanguageModel lm, Path text) throws java.io.IOException {
+        long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(java.nio.file.Files.readString(text)), window.get(), windows.get());
+        if (ws.length == 0) {
+            throw new IllegalArgumentException(text + ": fewer than " + window.get() + " tokens");
+        }
+        return ws;
+    }
+
+    /**
+     * The seed's outlier-dimension experiment at the dictionary's hook, over this panel's windows: the top dimensions
+     * by mean |x|, each ablated alone and cumulatively (to zero or to its mean).
+     */
+    public void runOutliers(Source source, java.util.function.Consumer<Throwable> onError) {
+        int top = outlierCount.get();
+        OutlierDimensions.Fill fill = outlierFill.get();
+        running.set(true);
+        background.submit("Outlier dimensions", (p, c) -> {
+            cancellation = c;
+            LanguageModel lm = source.model();
+            return OutlierDimensions.run(lm, lm.hook(source.hook()), windowsOf(lm, source.text()), top, fill, p, c);
+        }, r -> {
+            List<OutlierRow> rows = new ArrayList<>();
+            for (int i = 0; i < r.top().size(); i++) {
+                OutlierDimensions.Dimension d = r.top().get(i);
+                rows.add(new OutlierRow(i + 1, d.index(), d.meanAbs(), d.mean(), r.alone().get(i).deltaCe(), r.cumulative().get(i).deltaCe()));
+            }
+            outliers.setAll(rows);
+            outlierSummary.set(String.format(java.util.Locale.ROOT, "%s, %d windows × %d tokens: clean CE %.4f; ablated dimensions set to %s",
+                    r.hook(), r.windows(), r.windowTokens(), r.cleanCe(), fill == OutlierDimensions.Fill.ZERO ? "zero" : "their mean"));
+            running.set(false);
+        }, t -> {
+            running.set(false);
+            onError.accept(t);
+        });
+    }
+
+    /** The tokens whose loss splicing the open dictionary in raises most, with the features active there. */
+    public void runCosts(Source source, int topTokens, java.util.function.Consumer<Throwable> onError) {
+        running.set(true);
+        background.submit("Where the dictionary costs", (p, c) -> {
+            cancellation = c;
+            LanguageModel lm = source.model();
+            try (Interventions iv = new Interventions(lm, source.dictionary(), source.hook())) {
+                return iv.spliceCosts(windowsOf(lm, source.text()), topTokens, 5, 6);
+            }
+        }, r -> {
+            List<CostlyTokenRow> rows = new ArrayList<>();
+            for (Interventions.CostlyToken t : r.tokens()) {
+                StringBuilder f = new StringBuilder();
+                for (int i = 0; i < t.features().length; i++) {
+                    f.append(i == 0 ? "" : ", ").append(t.features()[i]).append(String.format(java.util.Locale.ROOT, " (%.2f)", t.activations()[i]));
+                }
+                rows.add(new CostlyTokenRow(t.change().window(), t.change().position(), t.cleanLoss(), t.splicedLoss(), t.change().context(), f.toString()));
+            }
+            costlyTokens.setAll(rows);
+            StringBuilder w = new StringBuilder(String.format(java.util.Locale.ROOT, "CE clean %.4f, spliced %.4f; windows that rise most:", r.cleanCe(), r.splicedCe()));
+            for (Interventions.CostlyWindow cw : r.windows()) {
+                w.append(String.format(java.util.Locale.ROOT, "  #%d %+.3f", cw.window(), cw.delta()));
+            }
+            costSummary.set(w.toString());
+            running.set(false);
+        }, t -> {
+            running.set(false);
+            onError.accept(t);
+        });
+    }
+
+    public ObservableList<OutlierRow> outliers() {
+        return outliers;
+    }
+
+    public ObservableList<CostlyTokenRow> costlyTokens() {
+        return costlyTokens;
+    }
+
+    public ObjectProperty<OutlierDimensions.Fill> outlierFillProperty() {
+        return outlierFill;
+    }
+
+    public IntegerProperty outlierCountProperty() {
+        return outlierCount;
+    }
+
+    public ReadOnlyStringProperty outlierSummaryProperty() {
+        return outlierSummary.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty costSummaryProperty() {
+        return costSummary.getReadOnlyProperty();
     }
 
     public void cancel() {
