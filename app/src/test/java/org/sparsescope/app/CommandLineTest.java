@@ -153,4 +153,52 @@ class CommandLineTest {
         assertTrue(sidecar.getAsJsonObject("training").get("tied").getAsBoolean());
         assertTrue(sidecar.getAsJsonObject("held_out").has("relative_reconstruction_bias"));
     }
+
+    @Test
+    void graphComputesOnceThenReadsTheWorkspaceCacheAndRefusesAnUpstreamChain() throws Exception {
+        // the second reference dictionary, stated to read a later hook of the same model
+        Path later = tmp.resolve("later");
+        Files.createDirectories(later);
+        Path src = Reference.path("saes/l1_5.01e-04");
+        Files.copy(src.resolve("sae_weights.safetensors"), later.resolve("sae_weights.safetensors"));
+        Files.writeString(later.resolve("cfg.json"), Files.readString(src.resolve("cfg.json"))
+                .replace("blocks.2.hook_resid_post", "blocks.4.hook_resid_post").replace("\"hook_layer\": 2", "\"hook_layer\": 4"));
+        String[] args = {"graph", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--dict", later.toString(), "--features", "5,9",
+            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws").toString(), "--json"};
+        Run first = run(args);
+        assertEquals(0, first.status(), first.err());
+        JsonObject g = JsonParser.parseString(first.out()).getAsJsonObject();
+        assertEquals("sparsescope.feature_graph/1", g.get("format").getAsString());
+        assertEquals("blocks.4.hook_resid_post", g.getAsJsonArray("layers").get(1).getAsJsonObject().get("hook").getAsString());
+        assertEquals(2, g.getAsJsonArray("stages").get(0).getAsJsonObject().getAsJsonArray("weights").size());
+        assertEquals(1024, g.getAsJsonArray("stages").get(0).getAsJsonObject().getAsJsonArray("weights").get(0).getAsJsonArray().size());
+        assertTrue(!g.get("from_cache").getAsBoolean());
+        Run second = run(args);
+        assertEquals(0, second.status(), second.err());
+        JsonObject g2 = JsonParser.parseString(second.out()).getAsJsonObject();
+        assertTrue(g2.get("from_cache").getAsBoolean(), "the same graph again is a file read");
+        assertEquals(g.getAsJsonArray("edges"), g2.getAsJsonArray("edges"));
+
+        Run backwards = run("graph", "--dict", later.toString(), "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--features", "5",
+            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "1", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(2, backwards.status());
+        assertTrue(backwards.err().contains("does not come after"), backwards.err());
+    }
+
+    @Test
+    void outliersAndTheWorstTokensOfASpliceAreReported() {
+        Run o = run("outliers", "--model", Reference.path("model").toString(), "--hook", "blocks.2.hook_resid_post", "--top", "2", "--fill", "mean",
+            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--json");
+        assertEquals(0, o.status(), o.err());
+        var dims = JsonParser.parseString(o.out()).getAsJsonObject().getAsJsonArray("dimensions");
+        assertEquals(2, dims.size());
+        assertTrue(dims.get(0).getAsJsonObject().get("mean_abs").getAsDouble() >= dims.get(1).getAsJsonObject().get("mean_abs").getAsDouble());
+        Run s = run("splice", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--worst", "3", "--text", Reference.path("corpus/test.txt").toString(),
+            "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws2").toString(), "--json");
+        assertEquals(0, s.status(), s.err());
+        var worst = JsonParser.parseString(s.out()).getAsJsonObject().getAsJsonArray("worst_tokens");
+        assertEquals(3, worst.size());
+        assertTrue(worst.get(0).getAsJsonObject().get("delta").getAsDouble() >= worst.get(2).getAsJsonObject().get("delta").getAsDouble());
+        assertTrue(worst.get(0).getAsJsonObject().getAsJsonArray("features").size() > 0);
+    }
 }
