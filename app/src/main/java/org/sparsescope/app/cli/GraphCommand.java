@@ -85,6 +85,9 @@ public class GraphCommand implements Callable<Integer> {
     @Option(names = "--workspace", description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
     Path workspaceDir;
 
+    @Option(names = "--tokens", defaultValue = "200000", description = "tokens to harvest when --top needs the first dictionary's statistics and its set is missing (default ${DEFAULT-VALUE})")
+    long tokens;
+
     @Override
     public Integer call() throws Exception {
         if (dicts.size() < 2) {
@@ -102,6 +105,7 @@ public class GraphCommand implements Callable<Integer> {
             t.dict = p;
             t.model = model;
             t.workspaceDir = workspaceDir;
+            t.tokens = tokens;
             targets.add(t);
         }
         // one model: every dictionary must read a hook of the same weights
@@ -168,7 +172,7 @@ public class GraphCommand implements Callable<Integer> {
                         }
                     }
                 }
-                edges.sort((a, b) -> Float.compare(Math.abs(s.weight(b[0], b[1])), Math.abs(s.weight(a[0], a[1]))));
+                edges.sort((a, b) -> Float.compare(s.strength(b[0], b[1]), s.strength(a[0], a[1])));
                 o.printf(Locale.ROOT, "  %d edges at threshold %.3g; the strongest:%n", edges.size(), threshold);
                 for (int[] e : edges.subList(0, Math.min(show, edges.size()))) {
                     o.printf(Locale.ROOT, "  %10s → %-10s weight %10.5f  effect %+10.5f%n", FeatureGraphJson.nodeName(s.upstream().hook(), s.upstreamFeatures()[e[0]]),

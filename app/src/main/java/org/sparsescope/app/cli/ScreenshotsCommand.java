@@ -39,6 +39,10 @@ public final class ScreenshotsCommand implements Callable<Integer> {
             + "the MCS matrix of its members (those named --sweep-prefix…) with the smallest against the largest opened, and the first one's features by capacity")
     boolean sweep;
 
+    @Option(names = "--circuits", description = "with --open (dictionaries at hooks of one model, in forward order), instead of the tour across hooks: "
+            + "their feature graph as a chain, with the threshold moved and a node hovered, restoration, and the first one's outlier dimensions and costliest tokens")
+    boolean circuits;
+
     @Option(names = "--sweep-prefix", defaultValue = "", description = "with --sweep: the MCS matrix of the members whose names start so (default: all)")
     String sweepPrefix;
 
@@ -57,7 +61,11 @@ public final class ScreenshotsCommand implements Callable<Integer> {
             for (Path p : onlyHooks ? List.<Path>of() : s.tour()) {
                 spec.commandLine().getOut().println("wrote " + p);
             }
-            if (!open.isEmpty() && sweep) {
+            if (!open.isEmpty() && circuits) {
+                for (Path p : s.circuitsTour(open)) {
+                    spec.commandLine().getOut().println("wrote " + p);
+                }
+            } else if (!open.isEmpty() && sweep) {
                 for (Path p : s.sweepTour(open, sweepPrefix)) {
                     spec.commandLine().getOut().println("wrote " + p);
                 }

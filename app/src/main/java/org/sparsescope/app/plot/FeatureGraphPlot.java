@@ -87,7 +87,7 @@ public final class FeatureGraphPlot extends CanvasRegion {
 
     private void appendEdges(StringBuilder b, String word, GraphLayout.Node n, boolean outgoing) {
         layout.edges().stream().filter(e -> outgoing ? e.from().equals(n) : e.to().equals(n))
-                .sorted((x, y) -> Float.compare(Math.abs(y.weight()), Math.abs(x.weight()))).limit(5).forEach(e -> {
+                .sorted((x, y) -> Float.compare(y.strength(), x.strength())).limit(5).forEach(e -> {
                     GraphLayout.Node other = outgoing ? e.to() : e.from();
                     b.append(String.format(Locale.ROOT, "\n%s %s: weight %.4g, effect %+.3g", word, other.name(layout.columns().get(other.column()).hook()),
                             e.weight(), e.effect()));

@@ -72,22 +72,26 @@ final class GraphPainter {
             return;
         }
         Geometry g = geometry(f.width(), f.height(), layout);
-        s.text(f.foreground(), 12, SIDE, 16, f.title(), PlotSurface.Align.LEFT);
+        s.text(f.foreground(), 12, SIDE, 16, fit(s, f.title(), 12, f.width() - 2 * SIDE), PlotSurface.Align.LEFT);
+        int last = layout.columns().size() - 1;
         for (GraphLayout.Column c : layout.columns()) {
-            double x = g.columnX()[c.index()];
-            s.text(f.foreground(), 12.5, x, 36, c.hook(), PlotSurface.Align.LEFT);
-            s.text(f.foreground().deriveColor(0, 1, 1, 0.7), 11, x, 51, fit(s, c.name() + " · " + c.nodes().size() + " shown", 11, g.boxW() + 60),
-                    PlotSurface.Align.LEFT);
+            // the last column's words end at its boxes' right edge, so that none runs off the picture
+            boolean right = c.index() == last && last > 0;
+            double x = right ? g.columnX()[c.index()] + g.boxW() : g.columnX()[c.index()];
+            PlotSurface.Align align = right ? PlotSurface.Align.RIGHT : PlotSurface.Align.LEFT;
+            double room = Math.max(g.boxW(), (f.width() - 2 * SIDE) / layout.columns().size() - 8);
+            Color dim = f.foreground().deriveColor(0, 1, 1, 0.7);
+            s.text(f.foreground(), 12.5, x, 36, fit(s, c.hook(), 12.5, room), align);
+            s.text(dim, 11, x, 51, fit(s, c.name() + " · " + c.nodes().size() + " shown", 11, room), align);
             if (c.notShown() > 0) {
-                s.text(f.foreground().deriveColor(0, 1, 1, 0.7), 11, x, f.height() - BOTTOM + 12, "+" + c.notShown() + " more (raise nodes per column)",
-                        PlotSurface.Align.LEFT);
+                s.text(dim, 11, x, f.height() - BOTTOM + 12, fit(s, "+" + c.notShown() + " more not shown", 11, room), align);
             }
         }
         boolean focus = f.hovered() != null;
         Set<GraphLayout.Node> lit = focus ? GraphLayout.nodesOf(f.highlighted(), f.hovered()) : Set.of();
         for (GraphLayout.Edge e : layout.edges()) {
             double[] a = g.boxes().get(e.from()), b = g.boxes().get(e.to());
-            double strength = e.stageMax() > 0 ? Math.abs(e.weight()) / e.stageMax() : 0;
+            double strength = e.stageMax() > 0 ? e.strength() / e.stageMax() : 0;
             boolean on = !focus || f.highlighted().contains(e);
             Color c = (e.effect() >= 0 ? RAISES : LOWERS).deriveColor(0, 1, 1, on ? 0.25 + 0.65 * strength : 0.05);
             double x1 = a[0] + a[2], y1 = a[1] + a[3] / 2, x2 = b[0], y2 = b[1] + b[3] / 2, mid = (x1 + x2) / 2;
@@ -118,8 +122,8 @@ final class GraphPainter {
         s.line(LOWERS, 3, x, y - 4, x + 22, y - 4);
         s.text(f.foreground(), 11, x + 27, y, "lowers it", PlotSurface.Align.LEFT);
         x += 27 + s.textWidth("lowers it", 11) + 14;
-        String rest = String.format(Locale.ROOT, "width ∝ weight, per stage · %d edges shown%s · hover a node for its paths, click to open its feature",
-                layout.edges().size(), layout.hiddenEdges() > 0 ? ", " + layout.hiddenEdges() + " more to nodes not shown" : "");
+        String rest = String.format(Locale.ROOT, "width ∝ %s, per stage · %d edges shown%s · hover a node for its paths, click to open its feature",
+                layout.restoration() ? "what restoring adds (weight − all-removed level)" : "weight", layout.edges().size(), layout.hiddenEdges() > 0 ? ", " + layout.hiddenEdges() + " more to nodes not shown" : "");
         s.text(f.foreground().deriveColor(0, 1, 1, 0.8), 11, x, y, fit(s, rest, 11, f.width() - x - SIDE), PlotSurface.Align.LEFT);
     }
 

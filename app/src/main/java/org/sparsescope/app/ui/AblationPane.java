@@ -50,6 +50,17 @@ final class AblationPane extends BorderPane {
         });
         ChoiceBox<Intervention.AblationMode> mode = new ChoiceBox<>();
         mode.getItems().addAll(Intervention.AblationMode.values());
+        mode.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Intervention.AblationMode m) {
+                return m == null ? "" : m == Intervention.AblationMode.KEEP_ERROR ? "keep the SAE error" : "inside the reconstruction";
+            }
+
+            @Override
+            public Intervention.AblationMode fromString(String s) {
+                return null;
+            }
+        });
         mode.valueProperty().bindBidirectional(vm.ablation().modeProperty());
         CheckBox steer = new CheckBox("steer instead, α =");
         steer.selectedProperty().bindBidirectional(vm.ablation().steeringProperty());
@@ -137,10 +148,7 @@ final class AblationPane extends BorderPane {
         Label summary = new Label();
         summary.getStyleClass().add("hint");
         summary.textProperty().bind(vm.ablation().outlierSummaryProperty());
-        HBox bar = new HBox(8, new Label("top"), top, new Label("dimensions,"), fill, run, summary);
-        bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
-        bar.setPadding(new Insets(6));
-        return new BorderPane(outliers, bar, null, null, null);
+        return new BorderPane(outliers, bar(summary, new Label("top"), top, new Label("dimensions,"), fill, run), null, null, null);
     }
 
     /** The tokens whose loss splicing the open dictionary in raises most, with the features active there. */
@@ -148,10 +156,14 @@ final class AblationPane extends BorderPane {
         costs.setId("costTable");
         costs.setItems(vm.ablation().costlyTokens());
         TableColumn<CostlyTokenRow, String> context = column("context [predicted token]", r -> printable(r.context()));
-        context.setPrefWidth(260);
+        TableColumn<CostlyTokenRow, String> active = column("features active there", CostlyTokenRow::features);
         costs.getColumns().setAll(List.of(column("Δ loss", r -> fmt("%+.3f", r.delta())), column("clean", r -> fmt("%.3f", r.cleanLoss())),
                 column("spliced", r -> fmt("%.3f", r.splicedLoss())), column("window", r -> Integer.toString(r.window())),
-                column("pos", r -> Integer.toString(r.position())), context, column("features active there", CostlyTokenRow::features)));
+                column("pos", r -> Integer.toString(r.position())), context, active));
+        double[] widths = {60, 55, 60, 55, 45, 300, 240};
+        for (int i = 0; i < widths.length; i++) {
+            costs.getColumns().get(i).setPrefWidth(widths[i]);
+        }
         costs.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         costs.setPlaceholder(new Label("Run to list the tokens whose loss rises most with the dictionary's reconstruction spliced in."));
         Spinner<Integer> n = new Spinner<>(1, 500, 25);
@@ -163,9 +175,6 @@ final class AblationPane extends BorderPane {
         Label summary = new Label();
         summary.getStyleClass().add("hint");
         summary.textProperty().bind(vm.ablation().costSummaryProperty());
-        HBox bar = new HBox(8, new Label("worst"), n, new Label("tokens"), run, summary);
-        bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
-        bar.setPadding(new Insets(6));
         costs.setRowFactory(tv -> {
             TableRow<CostlyTokenRow> row = new TableRow<>();
             row.setOnMouseClicked(e -> {
@@ -178,7 +187,22 @@ final class AblationPane extends BorderPane {
             });
             return row;
         });
-        return new BorderPane(costs, bar, null, null, null);
+        return new BorderPane(costs, bar(summary, new Label("worst"), n, new Label("tokens"), run), null, null, null);
+    }
+
+    /** A row of controls at their full size, with the last run's summary on a line of its own below. */
+    private static javafx.scene.layout.VBox bar(Label summary, javafx.scene.Node... controls) {
+        for (javafx.scene.Node c : controls) {
+            if (c instanceof javafx.scene.control.Control ctl) {
+                ctl.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+            }
+        }
+        HBox row = new HBox(8, controls);
+        row.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        summary.setWrapText(true);
+        javafx.scene.layout.VBox box = new javafx.scene.layout.VBox(4, row, summary);
+        box.setPadding(new Insets(6));
+        return box;
     }
 
     private static <R> TableColumn<R, String> column(String name, java.util.function.Function<R, String> f) {

@@ -21,9 +21,8 @@ import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.cell.CheckBoxListCell;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.GridPane;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
-import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import javafx.util.StringConverter;
@@ -114,17 +113,12 @@ final class GraphPane extends BorderPane {
         cancel.disableProperty().bind(g.runningProperty().not());
         cancel.setOnAction(e -> g.cancel());
 
-        GridPane form = new GridPane();
-        form.setHgap(6);
-        form.setVgap(5);
-        form.addRow(0, new Label("upstream"), typed, features, addSelected);
-        form.addRow(1, new Label(""), top, topN, new HBox(4, new Label("by"), by));
-        form.add(new Label("edge"), 0, 2);
-        form.add(new HBox(6, method, mode), 1, 2, 3, 1);
-        form.addRow(3, new Label("windows"), windows, new HBox(4, new Label("follow"), follow), new HBox(6, compute, cancel));
-        VBox chainBox = new VBox(4, chainHint, chain);
-        HBox.setHgrow(chainBox, Priority.ALWAYS);
-        HBox controls = new HBox(14, chainBox, form);
+        // groups wrap as units, so that the controls stay whole in a narrow middle pane (1366×768)
+        FlowPane form = new FlowPane(14, 6, group(new Label("upstream"), typed, features, addSelected), group(top, topN, new Label("by"), by),
+                group(new Label("edge"), method, mode), group(new Label("windows"), windows, new Label("follow"), follow), group(compute, cancel));
+        form.setAlignment(Pos.CENTER_LEFT);
+        chain.setPrefHeight(100);
+        VBox controls = new VBox(5, chainHint, chain, form);
         controls.setPadding(new Insets(8, 8, 4, 8));
 
         threshold.setId("graphThreshold");
@@ -133,7 +127,7 @@ final class GraphPane extends BorderPane {
         g.thresholdProperty().addListener((o, a, b) -> threshold.setValue(Math.log10(b.doubleValue())));
         threshold.setValue(Math.log10(g.thresholdProperty().get()));
         Label thresholdValue = new Label();
-        thresholdValue.textProperty().bind(g.thresholdProperty().multiply(100).asString(Locale.ROOT, "%.2g%% of the largest edge into each node"));
+        thresholdValue.textProperty().bind(g.thresholdProperty().multiply(100).asString(Locale.ROOT, "%.2g%% of the largest into a node"));
         Spinner<Integer> nodes = spinner(2, 100, g.nodesPerColumnProperty());
         Button png = new Button("PNG…"), svg = new Button("SVG…"), json = new Button("JSON…");
         png.setOnAction(e -> export("png", vm));
@@ -142,7 +136,8 @@ final class GraphPane extends BorderPane {
         for (Button b : new Button[] {png, svg, json}) {
             b.disableProperty().bind(g.graphProperty().isNull());
         }
-        HBox view = new HBox(8, new Label("threshold"), threshold, thresholdValue, new Label("nodes per column"), nodes, new Label("export"), png, svg, json);
+        FlowPane view = new FlowPane(14, 6, group(new Label("threshold"), threshold, thresholdValue), group(new Label("nodes per column"), nodes),
+                group(new Label("export"), png, svg, json));
         view.setAlignment(Pos.CENTER_LEFT);
         view.setPadding(new Insets(0, 8, 4, 8));
         Label status = new Label();
@@ -158,10 +153,16 @@ final class GraphPane extends BorderPane {
         setCenter(plot);
     }
 
+    private static HBox group(javafx.scene.Node... nodes) {
+        HBox b = new HBox(5, nodes);
+        b.setAlignment(Pos.CENTER_LEFT);
+        return b;
+    }
+
     private static String title(GraphViewModel g) {
         FeatureGraph graph = g.graphProperty().get();
-        return graph == null ? "" : graph.model() + ": " + GraphViewModel.describe(graph) + String.format(Locale.ROOT, ", over %d windows × %d tokens; edges ≥ %.2g%% of the largest into their node",
-                graph.windows(), graph.windowTokens(), 100 * g.thresholdProperty().get());
+        return graph == null ? "" : graph.model() + " · " + GraphViewModel.describe(graph) + String.format(Locale.ROOT,
+                " · %d windows × %d tokens · edges ≥ %.2g%% of the largest into their node", graph.windows(), graph.windowTokens(), 100 * g.thresholdProperty().get());
     }
 
     private void export(String kind, MainViewModel vm) {

@@ -245,6 +245,77 @@ public final class Screenshots {
         return shots;
     }
 
+    /**
+     * The circuits tour of dictionaries opened at hooks of one model: their chain's ablation graph (top 6 by
+     * kurtosis, followed), again with the threshold at 20% and a node of the middle column hovered, the restoration
+     * graph, then the first one's outlier dimensions and the tokens it costs the model most.
+     */
+    public List<Path> circuitsTour(List<Path> opened) throws Exception {
+        var vm = app.vm();
+        List<Path> shots = new java.util.ArrayList<>();
+        waitFor("every opened dictionary measured", 1800, () -> opened.stream().allMatch(p -> {
+            var e = vm.workspace().find(p.toString());
+            return e != null && e.measured();
+        }));
+        idle(600);
+        var g = vm.graph();
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(5);
+            for (Path p : opened) {
+                g.setInChain(p.toString(), true);
+            }
+            g.upstreamProperty().set(org.sparsescope.viewmodels.circuits.GraphViewModel.Upstream.TOP);
+            g.topProperty().set(6);
+            g.followProperty().set(6);
+            g.windowsProperty().set(16);
+            g.run();
+            return null;
+        });
+        waitFor("the ablation graph", 1800, () -> !g.runningProperty().get() && g.graphProperty().get() != null);
+        idle(600);
+        shots.add(shoot("13-circuits-chain"));
+        onFx(() -> {
+            g.thresholdProperty().set(0.2);
+            var middle = g.layoutProperty().get().columns().get(1).nodes();
+            app.window().graph.plot.hover(middle.isEmpty() ? null : middle.get(0));
+            return null;
+        });
+        shots.add(shoot("14-circuits-threshold-20pct-hover"));
+        onFx(() -> {
+            g.thresholdProperty().set(0.01);
+            g.methodProperty().set(org.sparsescope.compute.circuits.FeatureGraph.Method.RESTORE);
+            g.run();
+            return null;
+        });
+        waitFor("the restoration graph", 1800, () -> !g.runningProperty().get()
+                && g.graphProperty().get().method() == org.sparsescope.compute.circuits.FeatureGraph.Method.RESTORE);
+        idle(600);
+        shots.add(shoot("15-circuits-restoration"));
+        String first = opened.get(0).toString();
+        onFx(() -> {
+            vm.open(first);
+            return null;
+        });
+        waitFor("the features of " + first, 600, () -> vm.openDictionaryProperty().get() != null
+                && vm.openDictionaryProperty().get().id().equals(first) && !vm.features().rows().isEmpty());
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(3);
+            app.window().ablation.views.getSelectionModel().select(1);
+            vm.runOutliers();
+            return null;
+        });
+        waitFor("the outlier dimensions", 600, () -> !vm.ablation().runningProperty().get() && !vm.ablation().outliers().isEmpty());
+        shots.add(shoot("16-outlier-dimensions"));
+        onFx(() -> {
+            app.window().ablation.views.getSelectionModel().select(2);
+            vm.runSpliceCosts(25);
+            return null;
+        });
+        waitFor("the costliest tokens", 600, () -> !vm.ablation().runningProperty().get() && !vm.ablation().costlyTokens().isEmpty());
+        shots.add(shoot("17-where-the-dictionary-costs"));
+        return shots;
+    }
+
     /** The whole X screen, dialogs and popups included (the scene snapshot holds only the main window). */
     public Path shootScreen(String name) throws Exception {
         Files.createDirectories(out);

@@ -50,7 +50,7 @@ public record FeatureGraph(String model, Method method, Intervention.AblationMod
      * @param effects  the sign-bearing companion: ABLATE, the mean over tokens of a_j(reference) − a_j(ablated);
      *                 RESTORE, the weight minus the fraction left with every feature removed; &gt; 0 where i raises j
      */
-    public record Stage(Layer upstream, Layer downstream, int[] upstreamFeatures, float[][] weights, float[][] effects) {
+    public record Stage(Method method, Layer upstream, Layer downstream, int[] upstreamFeatures, float[][] weights, float[][] effects) {
         public Stage {
             upstreamFeatures = upstreamFeatures.clone();
             if (weights.length != upstreamFeatures.length || effects.length != upstreamFeatures.length) {
@@ -81,21 +81,30 @@ public record FeatureGraph(String model, Method method, Intervention.AblationMod
             return -1;
         }
 
-        /** The largest |weight| into downstream feature j. */
+        /**
+         * How strong the edge is, for pruning, ranking and drawing: |weight| for an ablation; for a restoration, |effect|,
+         * what restoring i adds beyond what is left of j with every feature removed (the weight itself mostly measures
+         * that remainder, the same for every i).
+         */
+        public float strength(int row, int j) {
+            return Math.abs(method == Method.RESTORE ? effects[row][j] : weights[row][j]);
+        }
+
+        /** The largest strength into downstream feature j. */
         public float maxInto(int j) {
             float m = 0;
-            for (float[] row : weights) {
-                m = Math.max(m, Math.abs(row[j]));
+            for (int r = 0; r < weights.length; r++) {
+                m = Math.max(m, strength(r, j));
             }
             return m;
         }
 
         /**
-         * Whether the edge row → j shows at {@code fraction}: non-zero and at least that fraction of the largest edge
+         * Whether the edge row → j shows at {@code fraction}: non-zero and at least that fraction of the strongest edge
          * into j (the seed pruned at 1%).
          */
         public boolean visible(int row, int j, double fraction) {
-            float w = Math.abs(weights[row][j]);
+            float w = strength(row, j);
             return w > 0 && w >= fraction * maxInto(j);
         }
 

@@ -136,6 +136,14 @@ public final class FeatureGraphJson {
             }
             layers.add(new FeatureGraph.Layer(l.dictionary(), l.name(), l.hook(), l.features()));
         }
+        FeatureGraph.Method method;
+        AblationMode mode;
+        try {
+            method = FeatureGraph.Method.valueOf(f.method().toUpperCase(Locale.ROOT));
+            mode = AblationMode.valueOf(f.mode().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(file, "method must be ablate or restore and mode keep_error or reconstruction");
+        }
         List<FeatureGraph.Stage> stages = new ArrayList<>();
         for (int k = 0; k < f.stages().size(); k++) {
             StageFile s = f.stages().get(k);
@@ -156,15 +164,7 @@ public final class FeatureGraphJson {
                     throw in.error("stage " + k + " row " + r + " should have " + down.features() + " weights and effects");
                 }
             }
-            stages.add(new FeatureGraph.Stage(up, down, s.upstream_features(), s.weights(), s.effects()));
-        }
-        FeatureGraph.Method method;
-        AblationMode mode;
-        try {
-            method = FeatureGraph.Method.valueOf(f.method().toUpperCase(Locale.ROOT));
-            mode = AblationMode.valueOf(f.mode().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(file, "method must be ablate or restore and mode keep_error or reconstruction");
+            stages.add(new FeatureGraph.Stage(method, up, down, s.upstream_features(), s.weights(), s.effects()));
         }
         return new FeatureGraph(f.model(), method, mode, f.windows(), f.window_tokens(), stages, f.seconds() == null ? 0 : f.seconds(),
                 f.token_blocks() == null ? 0 : f.token_blocks());

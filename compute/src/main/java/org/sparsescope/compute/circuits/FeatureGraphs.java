@@ -78,12 +78,14 @@ public final class FeatureGraphs {
                     long[][] chunk = Arrays.copyOfRange(windows, start, Math.min(windows.length, start + opts.windowsPerPass()));
                     edges.add(chunk, units, opts.method(), opts.mode(), sums, () -> {
                         passes[0]++;
-                        progress.onProgress(Progress.of(passes[0], totalPasses, (System.nanoTime() - t0) / 1e9, "passes/s",
-                                what + ": " + passes[0] + " of " + totalPasses + " passes"));
+                        Progress at = Progress.of(passes[0], totalPasses, (System.nanoTime() - t0) / 1e9, "passes/s", "");
+                        progress.onProgress(new Progress(at.fraction(), what + ": " + passes[0] + " of " + totalPasses + " passes"
+                                + (Double.isNaN(at.etaSeconds()) ? "" : String.format(java.util.Locale.ROOT, ", about %.0f s left", at.etaSeconds())),
+                                at.perSecond(), at.unit(), at.etaSeconds()));
                     }, cancel);
                 }
                 tokenBlocks += edges.tokenBlocks();
-                FeatureGraph.Stage stage = new FeatureGraph.Stage(a.layer(), b.layer(), upstream, sums.weights(opts.method()), sums.effects(opts.method()));
+                FeatureGraph.Stage stage = new FeatureGraph.Stage(opts.method(), a.layer(), b.layer(), upstream, sums.weights(opts.method()), sums.effects(opts.method()));
                 stages.add(stage);
                 upstream = stage.strongestDownstream(follow);
                 if (upstream.length == 0 && k + 2 < chain.size()) {

@@ -18,7 +18,7 @@ import org.sparsescope.compute.circuits.FeatureGraphJson;
  * their visible outgoing weight; each later column the features the previous column reaches, ranked by their
  * largest visible incoming edge; each at most {@code nodesPerColumn}. Hidden edges and nodes are counted, not lost.
  */
-public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdges, double threshold) {
+public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdges, double threshold, boolean restoration) {
 
     /** A hook of the chain; {@code notShown} counts the candidates beyond the column's limit. */
     public record Column(int index, String dictionary, String name, String hook, List<Node> nodes, int notShown) {
@@ -32,12 +32,15 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
         }
     }
 
-    /** A visible edge of stage {@code stage} (column stage → stage + 1), with the stage's largest visible weight for scale. */
-    public record Edge(int stage, Node from, Node to, float weight, float effect, float stageMax) {
+    /**
+     * A visible edge of stage {@code stage} (column stage → stage + 1): its weight and effect, the strength it is
+     * drawn by (see {@link FeatureGraph.Stage#strength}) and the stage's largest visible strength for scale.
+     */
+    public record Edge(int stage, Node from, Node to, float weight, float effect, float strength, float stageMax) {
     }
 
     public static GraphLayout empty() {
-        return new GraphLayout(List.of(), List.of(), 0, 0);
+        return new GraphLayout(List.of(), List.of(), 0, 0, false);
     }
 
     /**
@@ -57,7 +60,7 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
         for (int r = 0; r < up.length; r++) {
             for (int j = 0; j < first.downstream().features(); j++) {
                 if (first.visible(r, j, threshold)) {
-                    outgoing[r] += Math.abs(first.weight(r, j));
+                    outgoing[r] += first.strength(r, j);
                 }
             }
         }
@@ -83,7 +86,7 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
                 }
                 for (int j = 0; j < s.downstream().features(); j++) {
                     if (s.visible(n.row(), j, threshold)) {
-                        strongestIn.merge(j, Math.abs(s.weight(n.row(), j)), Math::max);
+                        strongestIn.merge(j, s.strength(n.row(), j), Math::max);
                     }
                 }
             }
@@ -102,13 +105,13 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
                 }
                 for (Node b : shown) {
                     if (s.visible(a.row(), b.feature(), threshold)) {
-                        stageEdges.add(new Edge(k, a, b, s.weight(a.row(), b.feature()), s.effect(a.row(), b.feature()), 0));
-                        stageMax = Math.max(stageMax, Math.abs(s.weight(a.row(), b.feature())));
+                        stageEdges.add(new Edge(k, a, b, s.weight(a.row(), b.feature()), s.effect(a.row(), b.feature()), s.strength(a.row(), b.feature()), 0));
+                        stageMax = Math.max(stageMax, s.strength(a.row(), b.feature()));
                     }
                 }
             }
             for (Edge e : stageEdges) {
-                edges.add(new Edge(e.stage(), e.from(), e.to(), e.weight(), e.effect(), stageMax));
+                edges.add(new Edge(e.stage(), e.from(), e.to(), e.weight(), e.effect(), e.strength(), stageMax));
             }
             int visibleAll = 0;
             for (int r = 0; r < s.upstreamFeatures().length; r++) {
@@ -118,7 +121,7 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
             }
             hidden += visibleAll - stageEdges.size();
         }
-        return new GraphLayout(List.copyOf(columns), List.copyOf(edges), hidden, threshold);
+        return new GraphLayout(List.copyOf(columns), List.copyOf(edges), hidden, threshold, g.method() == FeatureGraph.Method.RESTORE);
     }
 
     private static String label(Map<Integer, List<String>> labels, int column, int feature) {

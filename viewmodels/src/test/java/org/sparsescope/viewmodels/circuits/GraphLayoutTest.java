@@ -21,8 +21,8 @@ class GraphLayoutTest {
         float[][] ab = {{0, 1.0f, 0, 0.005f, 2.0f}, {0, 0.5f, 0, 0, 0.015f}};
         float[][] abEffects = {{0, 1, 0, -1, -1}, {0, 1, 0, 0, 1}};
         float[][] bc = {{0.3f, 0, 0}, {0.1f, 0.2f, 0}};
-        var s1 = new FeatureGraph.Stage(A, B, new int[] {0, 2}, ab, abEffects);
-        var s2 = new FeatureGraph.Stage(B, C, new int[] {4, 1}, bc, bc);
+        var s1 = new FeatureGraph.Stage(FeatureGraph.Method.ABLATE, A, B, new int[] {0, 2}, ab, abEffects);
+        var s2 = new FeatureGraph.Stage(FeatureGraph.Method.ABLATE, B, C, new int[] {4, 1}, bc, bc);
         return new FeatureGraph("m", FeatureGraph.Method.ABLATE, Intervention.AblationMode.KEEP_ERROR, 1, 8, List.of(s1, s2), 1, 1);
     }
 
@@ -68,5 +68,19 @@ class GraphLayoutTest {
         // A2 → B1, A2 → B4, and on: B1 → C0, B1 → C1, B4 → C0
         assertEquals(5, fromA2.size());
         assertEquals("1_2", a2.name(A.hook()));
+    }
+
+    @Test
+    void restorationEdgesArePrunedByWhatRestoringAddsNotByTheRemainderEveryFeatureShares() {
+        // every weight is about the 0.7 left of B's features with all of A removed; restoring A0 adds 0.2 to B1, A2 adds 0.001
+        float[][] weights = {{0.7f, 0.9f, 0.7f, 0.7f, 0.7f}, {0.7f, 0.701f, 0.7f, 0.7f, 0.7f}};
+        float[][] effects = {{0, 0.2f, 0, 0, 0}, {0, 0.001f, 0, 0, 0}};
+        var s = new FeatureGraph.Stage(FeatureGraph.Method.RESTORE, A, B, new int[] {0, 2}, weights, effects);
+        var g = new FeatureGraph("m", FeatureGraph.Method.RESTORE, Intervention.AblationMode.KEEP_ERROR, 1, 8, List.of(s), 1, 1);
+        GraphLayout l = GraphLayout.of(g, Map.of(), 0.01, 12);
+        assertTrue(l.restoration());
+        assertEquals(List.of(1), l.columns().get(1).nodes().stream().map(GraphLayout.Node::feature).toList(), "only B1 gains from a restoration");
+        assertEquals(1, l.edges().size(), "A2's 0.001 is under 1% of A0's 0.2 into B1");
+        assertEquals(0.9f, l.edges().get(0).weight(), "the weight stays the fraction recovered");
     }
 }
