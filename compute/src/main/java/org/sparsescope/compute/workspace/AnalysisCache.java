@@ -151,6 +151,7 @@ public final class AnalysisCache {
     public FeatureGraph graph(String modelHash, List<Path> dictionaries, List<String> hooks, int[] upstream, long[][] windows,
             FeatureGraphs.Options opts, Computation<FeatureGraph> compute) throws IOException, CancelledException {
         List<String> parts = new ArrayList<>();
+        parts.add(FeatureGraphJson.FORMAT + " strength:2"); // how a graph chooses the features a chain follows
         parts.add("model:" + modelHash);
         for (int i = 0; i < dictionaries.size(); i++) {
             parts.add("dictionary:" + dictionaryHash(dictionaries.get(i)) + "@" + hooks.get(i));

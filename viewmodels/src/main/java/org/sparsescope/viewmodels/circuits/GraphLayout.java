@@ -15,8 +15,8 @@ import org.sparsescope.compute.circuits.FeatureGraphJson;
 /**
  * What the graph view draws: one column per hook of the chain, the nodes shown in each, and the edges a threshold
  * leaves visible between them. The first column holds the upstream features the graph was computed from, ranked by
- * their visible outgoing weight; each later column the features the previous column reaches, ranked by their
- * largest visible incoming edge; each at most {@code nodesPerColumn}. Hidden edges and nodes are counted, not lost.
+ * their visible outgoing strength; each later column the next stage's upstream features, then the other features the
+ * previous column reaches, by their strongest visible incoming edge; each at most {@code nodesPerColumn}. Hidden edges and nodes are counted, not lost.
  */
 public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdges, double threshold, boolean restoration) {
 
@@ -90,10 +90,21 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
                     }
                 }
             }
+            // the next stage's upstream features have the outgoing edges: they are shown first, then the most reached
             List<Integer> candidates = new ArrayList<>(strongestIn.keySet());
-            candidates.sort(Comparator.comparingDouble((Integer j) -> -strongestIn.get(j)).thenComparing(j -> j));
+            if (next != null) {
+                for (int f : next.upstreamFeatures()) {
+                    if (!strongestIn.containsKey(f)) {
+                        candidates.add(f);
+                    }
+                }
+            }
+            Comparator<Integer> byIncoming = Comparator.comparingDouble((Integer j) -> -strongestIn.getOrDefault(j, 0f)).thenComparing(j -> j);
+            candidates.sort(Comparator.comparing((Integer j) -> next == null || next.rowOf(j) < 0).thenComparing(byIncoming));
+            List<Integer> picked = new ArrayList<>(candidates.subList(0, Math.min(limit, candidates.size())));
+            picked.sort(byIncoming);
             List<Node> shown = new ArrayList<>();
-            for (int j : candidates.subList(0, Math.min(limit, candidates.size()))) {
+            for (int j : picked) {
                 shown.add(new Node(k + 1, j, label(labels, k + 1, j), next == null ? -1 : next.rowOf(j)));
             }
             columns.add(new Column(k + 1, s.downstream().dictionary(), s.downstream().name(), s.downstream().hook(), shown, candidates.size() - shown.size()));

@@ -222,8 +222,11 @@ public final class GraphViewModel {
                 paths.add(e.path());
                 hooks.add(places.get(i).at().hook());
             }
-            FeatureGraph g = workspace.workspace().cache().graph(first.at().modelHash(), paths, hooks, up, ws, opts,
-                    () -> FeatureGraphs.compute(lm, first.at().model(), links, up, ws, opts, p, c));
+            boolean[] computed = {false};
+            FeatureGraph g = workspace.workspace().cache().graph(first.at().modelHash(), paths, hooks, up, ws, opts, () -> {
+                computed[0] = true;
+                return FeatureGraphs.compute(lm, first.at().model(), links, up, ws, opts, p, c);
+            });
             Map<Integer, List<String>> tokens = new HashMap<>();
             for (int i = 0; i < entries.size(); i++) {
                 if (entries.get(i).status() == DictionaryEntry.Status.MEASURED) {
@@ -231,7 +234,7 @@ public final class GraphViewModel {
                     tokens.put(i, reports.of(entries.get(i), p, c).topTokens());
                 }
             }
-            return new Computed(g, tokens);
+            return new Computed(g, tokens, computed[0]);
         }, r -> {
             job = null;
             running.set(false);
@@ -241,7 +244,8 @@ public final class GraphViewModel {
             relayout();
             FeatureGraph g = r.graph();
             status.set(String.format(Locale.ROOT, "%s, %d windows × %d tokens, %s%s", describe(g), g.windows(), g.windowTokens(),
-                    g.seconds() > 0 ? String.format(Locale.ROOT, "%.1f s (%.0f token-blocks/s)", g.seconds(), g.tokenBlocksPerSecond()) : "from the cache",
+                    (r.fresh() ? "computed in " : "from the workspace cache (computed in ") + String.format(Locale.ROOT, "%.1f s, %.0f token-blocks/s", g.seconds(),
+                            g.tokenBlocksPerSecond()) + (r.fresh() ? "" : ")"),
                     labels.size() < entries.size() ? "; top tokens only for measured dictionaries" : ""));
         }, t -> {
             job = null;
@@ -255,7 +259,7 @@ public final class GraphViewModel {
         });
     }
 
-    private record Computed(FeatureGraph graph, Map<Integer, List<String>> labels) {
+    private record Computed(FeatureGraph graph, Map<Integer, List<String>> labels, boolean fresh) {
     }
 
     /** "ablate (error kept)" and so on, as the view's header says it. */
