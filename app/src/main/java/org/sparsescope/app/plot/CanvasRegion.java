@@ -13,6 +13,12 @@ public abstract class CanvasRegion extends Region {
 
     public abstract void redraw();
 
+    /** The canvas as drawn, as a PNG file. */
+    public void exportPng(java.nio.file.Path file) throws java.io.IOException {
+        javafx.scene.image.WritableImage img = canvas.snapshot(null, null);
+        javax.imageio.ImageIO.write(javafx.embed.swing.SwingFXUtils.fromFXImage(img, null), "png", file.toFile());
+    }
+
     @Override
     protected void layoutChildren() {
         if (canvas.getWidth() != getWidth() || canvas.getHeight() != getHeight()) {

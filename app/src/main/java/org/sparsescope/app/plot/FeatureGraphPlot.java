@@ -103,10 +103,6 @@ public final class FeatureGraphPlot extends CanvasRegion {
         GraphPainter.paint(new FxSurface(canvas.getGraphicsContext2D()), frame());
     }
 
-    public void exportPng(Path file) throws IOException {
-        javafx.scene.image.WritableImage img = canvas.snapshot(null, null);
-        javax.imageio.ImageIO.write(javafx.embed.swing.SwingFXUtils.fromFXImage(img, null), "png", file.toFile());
-    }
 
     /** The graph as SVG: painted by the same painter as the window, shape for shape. */
     public void exportSvg(Path file) throws IOException {

@@ -432,11 +432,6 @@ public final class ScatterPlot extends CanvasRegion {
     // ---------------------------------------------------------------- export
 
     /** The plot as it is now, as a PNG. */
-    public void exportPng(Path file) throws IOException {
-        javafx.scene.image.WritableImage img = canvas.snapshot(null, null);
-        javax.imageio.ImageIO.write(javafx.embed.swing.SwingFXUtils.fromFXImage(img, null), "png", file.toFile());
-    }
-
     /** The plot as SVG: painted by the same painter as the window, shape for shape. */
     public void exportSvg(Path file) throws IOException {
         SvgSurface svg = new SvgSurface(getWidth(), getHeight());

@@ -158,11 +158,14 @@ final class AblationPane extends BorderPane {
         TableColumn<CostlyTokenRow, String> context = column("context [predicted token]", r -> printable(r.context()));
         TableColumn<CostlyTokenRow, String> active = column("features active there", CostlyTokenRow::features);
         costs.getColumns().setAll(List.of(column("Δ loss", r -> fmt("%+.3f", r.delta())), column("clean", r -> fmt("%.3f", r.cleanLoss())),
-                column("spliced", r -> fmt("%.3f", r.splicedLoss())), column("window", r -> Integer.toString(r.window())),
+                column("spliced", r -> fmt("%.3f", r.splicedLoss())), column("win", r -> Integer.toString(r.window())),
                 column("pos", r -> Integer.toString(r.position())), context, active));
-        double[] widths = {60, 55, 60, 55, 45, 300, 240};
+        double[] widths = {64, 52, 58, 44, 40, 300, 240};
         for (int i = 0; i < widths.length; i++) {
             costs.getColumns().get(i).setPrefWidth(widths[i]);
+            if (i < 5) { // the numbers stay whole; context and features share what is left
+                costs.getColumns().get(i).setMinWidth(widths[i]);
+            }
         }
         costs.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         costs.setPlaceholder(new Label("Run to list the tokens whose loss rises most with the dictionary's reconstruction spliced in."));

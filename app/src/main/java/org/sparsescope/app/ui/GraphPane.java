@@ -117,7 +117,7 @@ final class GraphPane extends BorderPane {
         FlowPane form = new FlowPane(14, 6, group(new Label("upstream"), typed, features, addSelected), group(top, topN, new Label("by"), by),
                 group(new Label("edge"), method, mode), group(new Label("windows"), windows, new Label("follow"), follow), group(compute, cancel));
         form.setAlignment(Pos.CENTER_LEFT);
-        chain.setPrefHeight(100);
+        chain.setPrefHeight(96);
         VBox controls = new VBox(5, chainHint, chain, form);
         controls.setPadding(new Insets(8, 8, 4, 8));
 
@@ -145,7 +145,11 @@ final class GraphPane extends BorderPane {
         status.getStyleClass().add("hint");
         status.textProperty().bind(g.statusProperty());
         status.setPadding(new Insets(0, 8, 4, 8));
-        setTop(new VBox(controls, view, status));
+        // collapsible, so that on a small screen the graph can have the whole pane
+        javafx.scene.control.TitledPane options = new javafx.scene.control.TitledPane("Chain and edges", controls);
+        options.setId("graphOptions");
+        options.setAnimated(false);
+        setTop(new VBox(options, view, status));
 
         plot.setId("graphPlot");
         plot.setOnOpen(g::open);

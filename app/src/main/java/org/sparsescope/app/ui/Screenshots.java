@@ -224,12 +224,7 @@ public final class Screenshots {
         });
         shots.add(shoot("11-sweep-mcs-matrix-with-pair"));
         String first = opened.get(0).toString();
-        onFx(() -> {
-            vm.open(first);
-            return null;
-        });
-        waitFor("the features of " + first, 600, () -> vm.openDictionaryProperty().get() != null
-                && vm.openDictionaryProperty().get().id().equals(first) && !vm.features().rows().isEmpty());
+        openAndWait(first);
         onFx(() -> {
             var table = app.window().features.table;
             var capacity = table.getColumns().stream().filter(c -> "capacity".equals(c.getText())).findFirst().orElseThrow();
@@ -292,12 +287,7 @@ public final class Screenshots {
         idle(600);
         shots.add(shoot("15-circuits-restoration"));
         String first = opened.get(0).toString();
-        onFx(() -> {
-            vm.open(first);
-            return null;
-        });
-        waitFor("the features of " + first, 600, () -> vm.openDictionaryProperty().get() != null
-                && vm.openDictionaryProperty().get().id().equals(first) && !vm.features().rows().isEmpty());
+        openAndWait(first);
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(3);
             app.window().ablation.views.getSelectionModel().select(1);
@@ -314,6 +304,17 @@ public final class Screenshots {
         waitFor("the costliest tokens", 600, () -> !vm.ablation().runningProperty().get() && !vm.ablation().costlyTokens().isEmpty());
         shots.add(shoot("17-where-the-dictionary-costs"));
         return shots;
+    }
+
+    /** Opens a workspace dictionary in the feature views and waits for its table. */
+    private void openAndWait(String id) throws Exception {
+        var vm = app.vm();
+        onFx(() -> {
+            vm.open(id);
+            return null;
+        });
+        waitFor("the features of " + id, 600, () -> vm.openDictionaryProperty().get() != null
+                && vm.openDictionaryProperty().get().id().equals(id) && !vm.features().rows().isEmpty());
     }
 
     /** The whole X screen, dialogs and popups included (the scene snapshot holds only the main window). */
