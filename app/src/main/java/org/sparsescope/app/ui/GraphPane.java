@@ -149,6 +149,8 @@ final class GraphPane extends BorderPane {
         javafx.scene.control.TitledPane options = new javafx.scene.control.TitledPane("Chain and edges", controls);
         options.setId("graphOptions");
         options.setAnimated(false);
+        // once a graph is computed it gets the room; the options reopen with a click
+        g.graphProperty().addListener((o, a, b) -> options.setExpanded(b == null));
         setTop(new VBox(options, view, status));
 
         plot.setId("graphPlot");
