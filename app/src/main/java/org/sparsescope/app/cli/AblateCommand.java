@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "ablate", mixinStandardHelpOptions = true,
-        description = {"Remove features (or steer along one) and report the change in cross-entropy and perplexity, with the "
+        description = {"Remove features (or steer along them) and report the change in cross-entropy and perplexity, with the "
                 + "tokens whose loss changed most."})
 public final class AblateCommand implements Callable<Integer> {
     @Spec
@@ -32,8 +32,11 @@ public final class AblateCommand implements Callable<Integer> {
             description = "keep-error: x − Σ c_j·W_dec[j]; reconstruction: the reconstruction with c_j = 0 (default ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--steer", description = "instead of ablating, add ALPHA × the (first) feature's decoder direction")
+    @Option(names = "--steer", description = "instead of ablating, add ALPHA × each feature's decoder direction (every feature of --features)")
     Double steer;
+
+    @Option(names = "--steer-relative", description = "with --steer: ALPHA × ‖x‖ at each position times the unit decoder direction (default: ALPHA × W_dec[j], SAELens's steering)")
+    boolean steerRelative;
 
 
     @Mixin
@@ -47,7 +50,10 @@ public final class AblateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Intervention intervention = steer != null ? new Intervention.Steer(features[0], steer)
+        double[] alphas = new double[features.length];
+        java.util.Arrays.fill(alphas, steer == null ? 0 : steer);
+        Intervention intervention = steer != null
+                ? new Intervention.Steer(features, alphas, steerRelative ? Intervention.SteerUnits.NORM_RELATIVE : Intervention.SteerUnits.ABSOLUTE)
                 : new Intervention.Ablate(features, switch (mode) {
                     case "keep-error" -> Intervention.AblationMode.KEEP_ERROR;
                     case "reconstruction" -> Intervention.AblationMode.RECONSTRUCTION;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Ui.class})
+        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Generate.class, BenchCommand.Ui.class})
 public final class BenchCommand {
 
     @Command(name = "ui", mixinStandardHelpOptions = true,
@@ -44,6 +44,56 @@ public final class BenchCommand {
             Path work = dir != null ? dir : java.nio.file.Files.createTempDirectory("sparsescope-bench-ui");
             org.sparsescope.app.ui.UiBench.run(work, features, tokens, spec.commandLine().getOut());
             return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Greedy generation after a prompt: tokens/s with the key/value cache and by full recomputation at every step, in one run, "
+                    + "checking that both give the same tokens.")
+    public static final class Generate implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, description = "Hugging Face model folder")
+        Path model;
+
+        @Option(names = "--prompt", defaultValue = "The activities will focus on promoting and strengthening cooperation with the United Nations system",
+                description = "prompt (default: a sentence of the reference corpus)")
+        String prompt;
+
+        @Option(names = "--tokens", defaultValue = "40", description = "tokens to generate (default ${DEFAULT-VALUE})")
+        int tokens;
+
+        @Option(names = "--repeats", defaultValue = "5", description = "runs of each; the median is reported (default ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() throws Exception {
+            try (LanguageModel lm = LanguageModel.load(model)) {
+                long[] ids = lm.tokenizer().encode(prompt);
+                var none = org.sparsescope.compute.model.Hooks.builder().build();
+                var greedy = org.sparsescope.compute.model.Generator.Sampling.greedy();
+                org.sparsescope.compute.model.Generator.generate(lm, ids, tokens, greedy, none, true); // warm-up
+                double[] cached = new double[repeats], full = new double[repeats];
+                long[] a = null, b = null;
+                for (int r = 0; r < repeats; r++) {
+                    var c = org.sparsescope.compute.model.Generator.generate(lm, ids, tokens, greedy, none, true);
+                    var f = org.sparsescope.compute.model.Generator.generate(lm, ids, tokens, greedy, none, false);
+                    cached[r] = c.seconds();
+                    full[r] = f.seconds();
+                    a = c.tokens();
+                    b = f.tokens();
+                }
+                java.util.Arrays.sort(cached);
+                java.util.Arrays.sort(full);
+                double mc = cached[repeats / 2], mf = full[repeats / 2];
+                var out = spec.commandLine().getOut();
+                out.printf(java.util.Locale.ROOT, "device: %s; %s; prompt %d tokens, %d generated, median of %d%n", Devices.preferredName(), lm.dir(), ids.length, tokens, repeats);
+                out.printf(java.util.Locale.ROOT, "key/value cache      %.3f s  %7.1f tokens/s%n", mc, tokens / mc);
+                out.printf(java.util.Locale.ROOT, "full recomputation   %.3f s  %7.1f tokens/s%n", mf, tokens / mf);
+                out.printf(java.util.Locale.ROOT, "speed-up %.2f×; same tokens: %s%n", mf / mc, java.util.Arrays.equals(a, b));
+                return 0;
+            }
         }
     }
 

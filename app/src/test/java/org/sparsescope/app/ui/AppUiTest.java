@@ -120,7 +120,12 @@ class AppUiTest {
         @SuppressWarnings("unchecked")
         TableView<FeatureRow> table = robot.lookup("#featureTable").queryAs(TableView.class);
         FeatureRow first = table.getItems().get(0);
-        robot.clickOn(robot.lookup("#featureTable .table-row-cell").nth(0).queryAs(javafx.scene.Node.class));
+        // the row that shows the first item: the virtual flow keeps spare cells, and the first cell in the scene graph
+        // may be one of them, off screen or empty, where a click selects nothing
+        WaitForAsyncUtils.waitForFxEvents();
+        javafx.scene.Node row = robot.lookup("#featureTable .table-row-cell").match(n -> n instanceof javafx.scene.control.TableRow<?> r
+                && r.getIndex() == 0 && r.getItem() != null && r.isVisible() && r.localToScene(r.getBoundsInLocal()).getMinY() >= 0).query();
+        robot.clickOn(row);
         try {
             waitFor("examples of the clicked feature", 120, () -> !app.vm().detail().topExamples().isEmpty());
         } catch (AssertionError e) {

@@ -51,11 +51,7 @@ public final class Interventions implements AutoCloseable {
 
     /** Per-token losses [windows][T − 1] under an intervention. */
     public float[][] tokenLosses(long[][] windows, Intervention intervention) {
-        for (int f : featuresOf(intervention)) {
-            if (f < 0 || f >= dictionary.dSae()) {
-                throw new IllegalArgumentException("feature " + f + " is outside 0 … " + (dictionary.dSae() - 1));
-            }
-        }
+        requireFeatures(intervention);
         return model.tokenLosses(windows, hooksFor(intervention), Perplexity.BATCH_WINDOWS);
     }
 
@@ -68,14 +64,35 @@ public final class Interventions implements AutoCloseable {
         return b.build();
     }
 
+    private void requireFeatures(Intervention intervention) {
+        for (int f : featuresOf(intervention)) {
+            if (f < 0 || f >= dictionary.dSae()) {
+                throw new IllegalArgumentException("feature " + f + " is outside 0 … " + (dictionary.dSae() - 1));
+            }
+        }
+    }
+
     private static int[] featuresOf(Intervention i) {
         if (i instanceof Intervention.Ablate a) {
             return a.features();
         }
         if (i instanceof Intervention.Steer s) {
-            return new int[] {s.feature()};
+            return s.features();
+        }
+        if (i instanceof Intervention.Clamp c) {
+            return c.features();
         }
         return new int[0];
+    }
+
+    /** The hooks that apply {@code intervention} at the dictionary's hook (for generation: {@link org.sparsescope.compute.model.Generator}). */
+    public Hooks replacing(Intervention intervention) {
+        requireFeatures(intervention);
+        Hooks.Builder b = Hooks.builder();
+        if (!(intervention instanceof Intervention.Clean)) {
+            b.replace(hook, hookFunction(intervention));
+        }
+        return b.build();
     }
 
     /** The replacement for an activation [B, T, D]. */
@@ -96,14 +113,38 @@ public final class Interventions implements AutoCloseable {
                         ? codec.decode(c.mul(mask.neg().add(1f)))
                         : flat.sub(codec.decode(c.mul(mask)).sub(codec.decode(c.zerosLike())));
             } else if (intervention instanceof Intervention.Steer st) {
-                NDArray one = featureMask(flat.getManager(), new int[] {st.feature()}).expandDims(0);
-                NDArray direction = codec.decode(one).sub(codec.decode(one.zerosLike())); // [1, D]
-                out = flat.add(direction.mul(st.alpha()));
+                out = flat;
+                int[] fs = st.features();
+                double[] alphas = st.alphas();
+                for (int i = 0; i < fs.length; i++) {
+                    NDArray direction = write(flat.getManager(), fs[i]); // [1, D]
+                    if (st.units() == Intervention.SteerUnits.NORM_RELATIVE) {
+                        NDArray unit = direction.div(direction.norm(new int[] {1}, true));
+                        out = out.add(unit.mul(flat.norm(new int[] {1}, true)).mul(alphas[i])); // α·‖x_t‖ per position
+                    } else {
+                        out = out.add(direction.mul(alphas[i]));
+                    }
+                }
+            } else if (intervention instanceof Intervention.Clamp cl) {
+                NDArray c = codec.encode(flat);
+                out = flat;
+                int[] fs = cl.features();
+                double[] values = cl.values();
+                for (int i = 0; i < fs.length; i++) {
+                    NDArray shift = c.get(":, " + fs[i] + ":" + (fs[i] + 1)).neg().add(values[i]); // v − c_j, [B·T, 1]
+                    out = out.add(shift.mul(write(flat.getManager(), fs[i])));
+                }
             } else {
                 throw new IllegalStateException(intervention.toString());
             }
             return out.reshape(s);
         };
+    }
+
+    /** What feature j adds to the reconstruction at code 1, decode(e_j) − decode(0), [1, D]. */
+    private NDArray write(NDManager m, int feature) {
+        NDArray one = featureMask(m, new int[] {feature}).expandDims(0);
+        return codec.decode(one).sub(codec.decode(one.zerosLike()));
     }
 
     private NDArray featureMask(NDManager m, int[] features) {

@@ -45,25 +45,26 @@ final class Gpt2 implements TransformerFamily {
     }
 
     @Override
-    public NDArray embed(NDArray ids) {
+    public NDArray embed(NDArray ids, int offset) {
         long t = ids.getShape().get(1);
-        if (t > cfg.maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + t + " tokens exceeds GPT-2's " + cfg.maxPositions() + " positions");
+        if (offset + t > cfg.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (offset + t) + " tokens exceeds GPT-2's " + cfg.maxPositions() + " positions");
         }
         NDArray tokens = Embedding.embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
-        return tokens.add(wpe.get(tokens.getManager(), new ai.djl.ndarray.index.NDIndex("0:" + t))); // + [T, D], made in the pass's scope
+        // + [T, D] of positions offset …, made in the pass's scope
+        return tokens.add(wpe.get(tokens.getManager(), new ai.djl.ndarray.index.NDIndex(offset + ":" + (offset + t))));
     }
 
     @Override
-    public NDArray block(int l, NDArray x, HookSite hooks) {
+    public NDArray block(int l, NDArray x, HookSite hooks, KvCache cache) {
         Layer w = layers[l];
-        NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention(w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps())));
+        NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
         NDArray mid = hooks.at(Kind.RESID_MID, l, x.add(attnOut));
         NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(mid, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
         return mid.add(mlpOut);
     }
 
-    private NDArray attention(Layer w, NDArray x) {
+    private NDArray attention(int l, Layer w, NDArray x, KvCache cache) {
         Shape s = x.getShape();
         int t = (int) s.get(1);
         long b = s.get(0), d = cfg.dModel(), nh = cfg.nHeads(), hs = cfg.headSize();
@@ -71,7 +72,12 @@ final class Gpt2 implements TransformerFamily {
         NDArray q = heads(qkv.get(":, :, 0:" + d), b, t, nh, hs);
         NDArray k = heads(qkv.get(":, :, " + d + ":" + 2 * d), b, t, nh, hs);
         NDArray v = heads(qkv.get(":, :, " + 2 * d + ":"), b, t, nh, hs);
-        return Nn.linear(Nn.causalAttention(q, k, v, constants.causalMask(t)), w.projWeight, w.projBias);
+        if (cache == null) {
+            return Nn.linear(Nn.causalAttention(q, k, v, constants.causalMask(t)), w.projWeight, w.projBias);
+        }
+        int past = cache.length();
+        NDArray[] kv = cache.append(l, k, v);
+        return Nn.linear(Nn.cachedAttention(q, kv[0], kv[1], past, constants), w.projWeight, w.projBias);
     }
 
     private static NDArray heads(NDArray x, long b, long t, long nh, long hs) {

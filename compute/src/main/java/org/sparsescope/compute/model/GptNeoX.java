@@ -44,14 +44,14 @@ final class GptNeoX implements TransformerFamily {
     }
 
     @Override
-    public NDArray embed(NDArray ids) {
-        return Embedding.embedding(ids, embedIn, SparseFormat.DENSE).singletonOrThrow();
+    public NDArray embed(NDArray ids, int offset) {
+        return Embedding.embedding(ids, embedIn, SparseFormat.DENSE).singletonOrThrow(); // positions enter through the rotary angles
     }
 
     @Override
-    public NDArray block(int l, NDArray x, HookSite hooks) {
+    public NDArray block(int l, NDArray x, HookSite hooks, KvCache cache) {
         Layer w = layers[l];
-        NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention(w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps())));
+        NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
         if (cfg.parallelResidual()) {
             // x + attn(ln1(x)) + mlp(ln2(x)): both sublayers read resid_pre
             NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(x, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
@@ -62,21 +62,28 @@ final class GptNeoX implements TransformerFamily {
         return mid.add(mlpOut);
     }
 
-    private NDArray attention(Layer w, NDArray x) {
+    private NDArray attention(int l, Layer w, NDArray x, KvCache cache) {
         Shape s = x.getShape();
         int t = (int) s.get(1);
+        int past = cache == null ? 0 : cache.length();
         long b = s.get(0), nh = cfg.nHeads(), hs = cfg.headSize();
         NDArray qkv = Nn.linear(x, w.qkvWeight, w.qkvBias) // [B, T, 3D]
                 .reshape(b, t, nh, 3 * hs).transpose(0, 2, 1, 3); // [B, nh, T, 3·hs], per head q|k|v
-        NDArray q = rotary(qkv.get(":, :, :, 0:" + hs), t);
-        NDArray k = rotary(qkv.get(":, :, :, " + hs + ":" + 2 * hs), t);
+        NDArray q = rotary(qkv.get(":, :, :, 0:" + hs), t, past);
+        NDArray k = rotary(qkv.get(":, :, :, " + hs + ":" + 2 * hs), t, past);
         NDArray v = qkv.get(":, :, :, " + 2 * hs + ":");
-        NDArray merged = Nn.causalAttention(q, k, v, constants.causalMask(t)); // [B, T, D]
+        NDArray merged;
+        if (cache == null) {
+            merged = Nn.causalAttention(q, k, v, constants.causalMask(t)); // [B, T, D]
+        } else {
+            NDArray[] kv = cache.append(l, k, v);
+            merged = Nn.cachedAttention(q, kv[0], kv[1], past, constants);
+        }
         return Nn.linear(merged, w.denseWeight, w.denseBias);
     }
 
-    /** Rotates the first rotaryDims of each head: x·cos + rotate_half(x)·sin; the rest passes through. */
-    private NDArray rotary(NDArray x, int t) {
+    /** Rotates the first rotaryDims of each head at positions past … past + t − 1: x·cos + rotate_half(x)·sin; the rest passes through. */
+    private NDArray rotary(NDArray x, int t, int past) {
         int rd = cfg.rotaryDims();
         if (rd == 0) {
             return x;
@@ -86,8 +93,18 @@ final class GptNeoX implements TransformerFamily {
         NDArray x1 = rot.get(":, :, :, 0:" + rd / 2);
         NDArray x2 = rot.get(":, :, :, " + rd / 2 + ":");
         NDArray rotatedHalf = x2.neg().concat(x1, -1);
-        NDArray cos = constants.rotary("cos", t, rd, cfg.rotaryBase());
-        NDArray sin = constants.rotary("sin", t, rd, cfg.rotaryBase());
+        NDArray cos, sin;
+        if (past == 0) {
+            cos = constants.rotary("cos", t, rd, cfg.rotaryBase());
+            sin = constants.rotary("sin", t, rd, cfg.rotaryBase());
+        } else {
+            // a position's angles do not depend on the table's length: one table per 256 positions, not one per step
+            int len = (past + t + 255) / 256 * 256;
+            // sliced into the pass's scope, not the model's, which would keep every step's slice
+            ai.djl.ndarray.index.NDIndex rows = new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t));
+            cos = constants.rotary("cos", len, rd, cfg.rotaryBase()).get(x.getManager(), rows);
+            sin = constants.rotary("sin", len, rd, cfg.rotaryBase()).get(x.getManager(), rows);
+        }
         NDArray out = rot.mul(cos).add(rotatedHalf.mul(sin));
         return rd == hs ? out : out.concat(x.get(":, :, :, " + rd + ":"), -1);
     }

@@ -90,6 +90,14 @@ public final class Hooks {
             return this;
         }
 
+        /** Everything {@code other} captures and replaces, added to this builder. */
+        public Builder copyOf(Hooks other) {
+            captures.addAll(other.captures);
+            replacements.putAll(other.replacements);
+            logits |= other.logits;
+            return this;
+        }
+
         public Builder logits() {
             this.logits = true;
             return this;

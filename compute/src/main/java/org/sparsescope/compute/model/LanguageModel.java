@@ -149,6 +149,30 @@ public final class LanguageModel implements AutoCloseable {
      * be asked for. {@link #run} is this from block 0.
      */
     public ForwardPass runFrom(int firstLayer, NDArray residPre, Hooks hooks) {
+        return runFrom(firstLayer, residPre, hooks, null);
+    }
+
+    /** An empty key/value cache for {@link #runCached}: one per sequence being generated. */
+    public KvCache newCache() {
+        return new KvCache(config.nLayers());
+    }
+
+    /**
+     * A pass over the next positions of sequences whose earlier positions {@code cache} holds (none, for the first
+     * call): ids [B, T] are positions cache.length() … + T − 1. Every layer runs; the hooks see only the new positions.
+     * The cache's arrays join the ids' scope, which must outlive the whole sequence.
+     */
+    public ForwardPass runCached(NDArray ids, Hooks hooks, KvCache cache) {
+        int t = (int) ids.getShape().get(1);
+        if (cache.length() + t > config.maxPositions()) {
+            throw new IllegalArgumentException("model " + dir + " has " + config.maxPositions() + " positions; this sequence would reach " + (cache.length() + t));
+        }
+        ForwardPass pass = runFrom(0, family.embed(ids, cache.length()), Hooks.builder().logits().copyOf(hooks).build(), cache);
+        cache.advance(t);
+        return pass;
+    }
+
+    private ForwardPass runFrom(int firstLayer, NDArray residPre, Hooks hooks, KvCache cache) {
         for (HookPoint h : hooks.captures()) {
             requireHook(h);
             requireReached(h, firstLayer);
@@ -165,7 +189,7 @@ public final class LanguageModel implements AutoCloseable {
             NDArray x = residPre;
             for (int l = firstLayer; l <= last; l++) {
                 x = site.at(HookPoint.Kind.RESID_PRE, l, x);
-                x = family.block(l, x, site);
+                x = family.block(l, x, site, cache);
                 x = site.at(HookPoint.Kind.RESID_POST, l, x);
             }
             if (hooks.needsFinalNorm()) {

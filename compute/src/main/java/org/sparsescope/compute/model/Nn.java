@@ -36,16 +36,33 @@ final class Nn {
     /**
      * softmax(q kᵀ / √hs + causal mask) v. q, k, v: [B, nh, T, hs]; returns [B, T, nh·hs].
      *
-     * @param causalMask [T, T] with 0 on and below the diagonal and -∞ above
+     * @param causalMask [T, T′] with 0 where a query position may attend and -∞ where it may not
      */
     static NDArray causalAttention(NDArray q, NDArray k, NDArray v, NDArray causalMask) {
         Shape s = q.getShape();
         long b = s.get(0), nh = s.get(1), t = s.get(2), hs = s.get(3);
         // Scaled after the product, as transformers' eager attention does: scaling q first is cheaper but rounds
         // differently, enough to move GPT-2's final norm by 3e-4.
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalMask); // [B, nh, T, T]
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalMask); // [B, nh, T, T′]
         NDArray out = scores.softmax(-1).matMul(v); // [B, nh, T, hs]
         return out.transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
+    }
+
+    /**
+     * Attention of T new positions after P cached ones: q [B, nh, T, hs] against k, v [B, nh, P + T, hs]; each new
+     * position sees the cached ones and the new ones up to itself. With P = 0 this is {@link #causalAttention}.
+     */
+    static NDArray cachedAttention(NDArray q, NDArray k, NDArray v, int past, Constants constants) {
+        int t = (int) q.getShape().get(2);
+        NDArray mask = past == 0 ? constants.causalMask(t) : t == 1 ? null
+                : constants.causalMask(past + t).get(q.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
+        if (mask == null) {
+            Shape s = q.getShape();
+            long b = s.get(0), nh = s.get(1), hs = s.get(3);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)); // one position sees everything before it
+            return scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
+        }
+        return causalAttention(q, k, v, mask);
     }
 
     /** Per-length constants (masks, rotary tables) kept on the model's long-lived manager. */

@@ -5,10 +5,23 @@ import ai.djl.ndarray.NDArray;
 /** One architecture's pieces of the forward pass; {@link LanguageModel} runs them in order and applies hooks. */
 interface TransformerFamily {
     /** Token ids [B, T] to the residual stream [B, T, D] (blocks.0.hook_resid_pre). */
-    NDArray embed(NDArray ids);
+    default NDArray embed(NDArray ids) {
+        return embed(ids, 0);
+    }
+
+    /** Token ids [B, T] at positions offset … offset + T − 1 (after a cached prefix) to the residual stream. */
+    NDArray embed(NDArray ids, int offset);
 
     /** One block from resid_pre to resid_post, calling {@code hooks} at attn_out, mlp_out and resid_mid. */
-    NDArray block(int layer, NDArray residPre, HookSite hooks);
+    default NDArray block(int layer, NDArray residPre, HookSite hooks) {
+        return block(layer, residPre, hooks, null);
+    }
+
+    /**
+     * One block over new positions after those {@code cache} holds (null: a whole sequence from position 0), whose
+     * keys and values it appends to the cache.
+     */
+    NDArray block(int layer, NDArray residPre, HookSite hooks, KvCache cache);
 
     NDArray finalNorm(NDArray resid);
 

@@ -53,6 +53,34 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
                 .limit(limit).mapToInt(Integer::intValue).toArray();
     }
 
+    /**
+     * Where activation {@code a} of feature j falls in its distribution over the set: the fraction of tokens at or
+     * below it, counting the tokens where j is 0 (1 − density) and interpolating within the histogram's bin.
+     */
+    public double quantile(int j, double a) {
+        double density = stats.density()[j];
+        if (a <= 0 || density == 0) {
+            return a <= 0 ? (1 - density) : 1.0;
+        }
+        long[] h = histograms[j];
+        long total = 0;
+        for (long c : h) {
+            total += c;
+        }
+        double max = stats.max()[j];
+        if (total == 0 || !(max > 0) || a >= max) {
+            return 1.0;
+        }
+        double width = max / h.length, pos = a / width;
+        int bin = (int) Math.min(h.length - 1, pos);
+        long below = 0;
+        for (int b = 0; b < bin; b++) {
+            below += h[b];
+        }
+        double within = below + h[bin] * (pos - bin);
+        return (1 - density) + density * within / total;
+    }
+
     /** The histogram of feature j's positive activations. */
     public Histogram histogram(int j) {
         return new Histogram(0, stats.max()[j] > 0 ? stats.max()[j] : 1, histograms[j]);

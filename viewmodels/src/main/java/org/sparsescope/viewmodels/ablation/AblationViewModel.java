@@ -31,7 +31,7 @@ import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.Background;
 
 /**
- * Remove features (or steer along one) on the live model over windows of a text, and report clean, spliced and
+ * Remove features (or steer along them) on the live model over windows of a text, and report clean, spliced and
  * intervened perplexity with the change, and each token of the first windows tinted by its loss change.
  */
 public final class AblationViewModel {
@@ -95,7 +95,10 @@ public final class AblationViewModel {
             onError.accept(e);
             return;
         }
-        Intervention intervention = steering.get() ? new Intervention.Steer(f[0], steeringAlpha.get()) : new Intervention.Ablate(f, mode.get());
+        double[] alphas = new double[f.length];
+        java.util.Arrays.fill(alphas, steeringAlpha.get());
+        // every feature named is steered, by the same α
+        Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get());
         int w = window.get(), n = windows.get();
         running.set(true);
         background.submit("Ablate " + Arrays.toString(f), (p, c) -> {
