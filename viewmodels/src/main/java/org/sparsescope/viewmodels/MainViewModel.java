@@ -25,6 +25,8 @@ import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import org.sparsescope.viewmodels.features.FeatureDetailViewModel;
 import org.sparsescope.viewmodels.features.FeatureTableViewModel;
 import org.sparsescope.viewmodels.circuits.GraphViewModel;
+import org.sparsescope.viewmodels.inspect.GenerationViewModel;
+import org.sparsescope.viewmodels.inspect.InspectorViewModel;
 import org.sparsescope.viewmodels.comparison.McsViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.training.TrainingViewModel;
@@ -48,6 +50,9 @@ public final class MainViewModel implements AutoCloseable {
     private final TrainingViewModel training;
     private final McsViewModel mcs;
     private final GraphViewModel graph;
+    private final InspectorViewModel inspector;
+    private final GenerationViewModel generation;
+    private final Map<String, InspectorViewModel.Column> inspectorColumns = new java.util.concurrent.ConcurrentHashMap<>();
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
@@ -71,6 +76,15 @@ public final class MainViewModel implements AutoCloseable {
             Report r = report(e, p, c);
             return new GraphViewModel.Labelled(r.report(), r.topTokens());
         }, this::open);
+        this.inspector = new InspectorViewModel(background);
+        this.generation = new GenerationViewModel(background);
+        // a feature picked in the inspector shows in the detail when it is the open dictionary's
+        inspector.highlightProperty().addListener((o, a, line) -> {
+            DictionaryEntry e = openDictionary.get();
+            if (line != null && e != null && e.id().equals(inspector.dictionaryId(line))) {
+                features.selectedFeatureProperty().set(line.feature());
+            }
+        });
         features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), detailSource(), workspace::fail));
     }
 
@@ -100,6 +114,22 @@ public final class MainViewModel implements AutoCloseable {
 
     public McsViewModel mcs() {
         return mcs;
+    }
+
+    public InspectorViewModel inspector() {
+        return inspector;
+    }
+
+    public GenerationViewModel generation() {
+        return generation;
+    }
+
+    /** Continues the generation panel's prompt with the open dictionary's model, clean and steered. */
+    public void runGeneration() {
+        AblationViewModel.Source s = ablationSource();
+        if (s != null) {
+            generation.run(s, workspace::fail);
+        }
     }
 
     public GraphViewModel graph() {
@@ -162,10 +192,51 @@ public final class MainViewModel implements AutoCloseable {
             openDictionary.set(e);
             openSite.set(e.site());
             features.load(r.report(), r.topTokens());
+            inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(pl.at().hook()),
+                    r.dictionary(), r.report(), r.topTokens()));
+            inspector.setSource(inspectorSource(e.id()));
             if (feature >= 0 && feature < r.report().stats().features()) {
                 features.selectedFeatureProperty().set(feature);
             }
         }, workspace::fail);
+    }
+
+    /** The inspector reads the open dictionary and, when asked, every other measured one of its model. */
+    private InspectorViewModel.Source inspectorSource(String openId) {
+        return new InspectorViewModel.Source() {
+            @Override
+            public List<InspectorViewModel.Column> columns(boolean allHooks) throws IOException {
+                List<InspectorViewModel.Column> out = new ArrayList<>();
+                out.add(inspectorColumns.get(openId));
+                if (allHooks) {
+                    Placement open = workspace.placement(openId);
+                    List<DictionaryEntry> others = workspace.dictionaries().stream().filter(e -> !e.id().equals(openId) && e.measured()
+                            && workspace.placement(e.id()) != null && workspace.placement(e.id()).ready()
+                            && java.util.Objects.equals(workspace.placement(e.id()).at().modelHash(), open.at().modelHash())).toList();
+                    for (DictionaryEntry e : others) {
+                        InspectorViewModel.Column c = inspectorColumns.get(e.id());
+                        if (c == null) {
+                            try {
+                                Report r = report(e, ProgressListener.NONE, new Cancellation());
+                                c = new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(workspace.placement(e.id()).at().hook()),
+                                        r.dictionary(), r.report(), r.topTokens());
+                                inspectorColumns.put(e.id(), c);
+                            } catch (CancelledException ex) {
+                                continue;
+                            }
+                        }
+                        out.add(c);
+                    }
+                    out.sort(java.util.Comparator.comparingInt(c -> c.hook().isFinal() ? Integer.MAX_VALUE : c.hook().layer() * 8 + c.hook().kind().ordinal()));
+                }
+                return out;
+            }
+
+            @Override
+            public LanguageModel model() throws IOException {
+                return MainViewModel.this.model();
+            }
+        };
     }
 
     /** Whether a dictionary is measured on a set of its own pair, so that its statistics can be had. */

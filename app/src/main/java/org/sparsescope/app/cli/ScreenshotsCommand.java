@@ -43,6 +43,12 @@ public final class ScreenshotsCommand implements Callable<Integer> {
             + "their feature graph as a chain, with the threshold moved and a node hovered, restoration, and the first one's outlier dimensions and costliest tokens")
     boolean circuits;
 
+    @Option(names = "--prompt", description = "with --open: the prompt tour on the first opened dictionary, with this text in the inspector")
+    String prompt;
+
+    @Option(names = "--steer", defaultValue = "519:12", description = "with --prompt: the steering of the generation shot (default ${DEFAULT-VALUE})")
+    String steer;
+
     @Option(names = "--sweep-prefix", defaultValue = "", description = "with --sweep: the MCS matrix of the members whose names start so (default: all)")
     String sweepPrefix;
 
@@ -61,7 +67,11 @@ public final class ScreenshotsCommand implements Callable<Integer> {
             for (Path p : onlyHooks ? List.<Path>of() : s.tour()) {
                 spec.commandLine().getOut().println("wrote " + p);
             }
-            if (!open.isEmpty() && circuits) {
+            if (!open.isEmpty() && prompt != null) {
+                for (Path p : s.promptTour(open.get(0).toString(), prompt, steer)) {
+                    spec.commandLine().getOut().println("wrote " + p);
+                }
+            } else if (!open.isEmpty() && circuits) {
                 for (Path p : s.circuitsTour(open)) {
                     spec.commandLine().getOut().println("wrote " + p);
                 }

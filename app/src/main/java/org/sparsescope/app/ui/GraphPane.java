@@ -92,16 +92,16 @@ final class GraphPane extends BorderPane {
         Spinner<Integer> topN = spinner(1, 1024, g.topProperty());
         ChoiceBox<FeatureReport.Column> by = new ChoiceBox<>();
         by.getItems().setAll(FeatureReport.Column.values());
-        by.setConverter(converter(FeatureReport.Column::label));
+        by.setConverter(Controls.converter(FeatureReport.Column::label));
         by.valueProperty().bindBidirectional(g.byProperty());
         ChoiceBox<FeatureGraph.Method> method = new ChoiceBox<>();
         method.setId("graphMethod");
         method.getItems().setAll(FeatureGraph.Method.values());
-        method.setConverter(converter(m -> m == FeatureGraph.Method.ABLATE ? "ablate each feature" : "remove all, restore each"));
+        method.setConverter(Controls.converter(m -> m == FeatureGraph.Method.ABLATE ? "ablate each feature" : "remove all, restore each"));
         method.valueProperty().bindBidirectional(g.methodProperty());
         ChoiceBox<Intervention.AblationMode> mode = new ChoiceBox<>();
         mode.getItems().setAll(Intervention.AblationMode.values());
-        mode.setConverter(converter(m -> m == Intervention.AblationMode.KEEP_ERROR ? "SAE error kept" : "inside the reconstruction"));
+        mode.setConverter(Controls.converter(m -> m == Intervention.AblationMode.KEEP_ERROR ? "SAE error kept" : "inside the reconstruction"));
         mode.valueProperty().bindBidirectional(g.modeProperty());
         Spinner<Integer> windows = spinner(1, 512, g.windowsProperty());
         Spinner<Integer> follow = spinner(0, 256, g.followProperty());
@@ -114,8 +114,8 @@ final class GraphPane extends BorderPane {
         cancel.setOnAction(e -> g.cancel());
 
         // groups wrap as units, so that the controls stay whole in a narrow middle pane (1366×768)
-        FlowPane form = new FlowPane(14, 6, group(new Label("upstream"), typed, features, addSelected), group(top, topN, new Label("by"), by),
-                group(new Label("edge"), method, mode), group(new Label("windows"), windows, new Label("follow"), follow), group(compute, cancel));
+        FlowPane form = new FlowPane(14, 6, Controls.group(new Label("upstream"), typed, features, addSelected), Controls.group(top, topN, new Label("by"), by),
+                Controls.group(new Label("edge"), method, mode), Controls.group(new Label("windows"), windows, new Label("follow"), follow), Controls.group(compute, cancel));
         form.setAlignment(Pos.CENTER_LEFT);
         chain.setPrefHeight(96);
         VBox controls = new VBox(5, chainHint, chain, form);
@@ -136,8 +136,8 @@ final class GraphPane extends BorderPane {
         for (Button b : new Button[] {png, svg, json}) {
             b.disableProperty().bind(g.graphProperty().isNull());
         }
-        FlowPane view = new FlowPane(14, 6, group(new Label("threshold"), threshold, thresholdValue), group(new Label("nodes per column"), nodes),
-                group(new Label("export"), png, svg, json));
+        FlowPane view = new FlowPane(14, 6, Controls.group(new Label("threshold"), threshold, thresholdValue), Controls.group(new Label("nodes per column"), nodes),
+                Controls.group(new Label("export"), png, svg, json));
         view.setAlignment(Pos.CENTER_LEFT);
         view.setPadding(new Insets(0, 8, 4, 8));
         Label status = new Label();
@@ -157,12 +157,6 @@ final class GraphPane extends BorderPane {
         plot.setOnOpen(g::open);
         g.layoutProperty().addListener((o, a, b) -> plot.setGraph(b, title(g)));
         setCenter(plot);
-    }
-
-    private static HBox group(javafx.scene.Node... nodes) {
-        HBox b = new HBox(5, nodes);
-        b.setAlignment(Pos.CENTER_LEFT);
-        return b;
     }
 
     private static String title(GraphViewModel g) {
@@ -198,17 +192,4 @@ final class GraphPane extends BorderPane {
         return s;
     }
 
-    private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {
-        return new StringConverter<>() {
-            @Override
-            public String toString(T t) {
-                return t == null ? "" : f.apply(t);
-            }
-
-            @Override
-            public T fromString(String s) {
-                return null;
-            }
-        };
-    }
 }

@@ -57,6 +57,7 @@ public final class MainWindow {
     final TrainingPane training;
     final McsPane mcs;
     final GraphPane graph;
+    final PromptPane prompt;
     private final Preferences prefs = Preferences.userNodeForPackage(MainWindow.class);
     private boolean dark;
     private boolean syncingSelection;
@@ -72,10 +73,11 @@ public final class MainWindow {
         training = new TrainingPane(vm);
         mcs = new McsPane(vm);
         graph = new GraphPane(vm);
+        prompt = new PromptPane(vm);
         buildDictionaryTable();
         tabs.getTabs().addAll(tab("Frontier", "mdi2c-chart-scatter-plot", frontier), tab("Features", "mdi2t-table", features),
                 tab("MCS", "mdi2g-grid", mcs), tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training),
-                tab("Circuits", "mdi2s-sitemap", graph));
+                tab("Circuits", "mdi2s-sitemap", graph), tab("Prompt", "mdi2c-card-text-outline", prompt));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("tabs");
         SplitPane split = new SplitPane(dictionaries, tabs, detail);

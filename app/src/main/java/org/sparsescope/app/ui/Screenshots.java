@@ -306,6 +306,51 @@ public final class Screenshots {
         return shots;
     }
 
+    /**
+     * The prompt tour on an opened dictionary: the inspector on a prompt of our own with a token clicked and a feature
+     * drawn over the text (its loss effect below), then a steered continuation beside the clean one.
+     */
+    public List<Path> promptTour(String dictionary, String text, String steering) throws Exception {
+        var vm = app.vm();
+        List<Path> shots = new java.util.ArrayList<>();
+        waitFor("the dictionary measured", 1800, () -> vm.workspace().find(dictionary) != null && vm.workspace().find(dictionary).measured());
+        idle(600);
+        openAndWait(dictionary);
+        var in = vm.inspector();
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(6);
+            app.window().prompt.views.getSelectionModel().select(0);
+            in.textProperty().set(text);
+            return null;
+        });
+        waitFor("the inspection", 300, () -> in.inspectionProperty().get() != null && !in.ranked().isEmpty());
+        onFx(() -> {
+            app.window().prompt.ranked.getSelectionModel().select(0); // highlights the prompt's strongest feature
+            var top = in.ranked().get(0);
+            float[] act = in.inspectionProperty().get().readings().get(top.column()).of(top.feature());
+            int t = 0;
+            for (int i = 1; i < act.length; i++) {
+                t = act[i] > act[t] ? i : t;
+            }
+            in.selectedTokenProperty().set(t); // where it fires most
+            return null;
+        });
+        waitFor("the highlighted feature's loss effect", 300, () -> in.tokens().stream().anyMatch(l -> !Float.isNaN(l.lossEffect())));
+        idle(120);
+        shots.add(shoot("18-prompt-inspector"));
+        var g = vm.generation();
+        onFx(() -> {
+            app.window().prompt.views.getSelectionModel().select(1);
+            g.promptProperty().set(text.length() > 60 && text.lastIndexOf(' ', 60) > 0 ? text.substring(0, text.lastIndexOf(' ', 60)) : text);
+            g.steeringProperty().set(steering);
+            vm.runGeneration();
+            return null;
+        });
+        waitFor("the continuations", 300, () -> !g.runningProperty().get() && !g.steeredProperty().get().isEmpty());
+        shots.add(shoot("19-steered-generation"));
+        return shots;
+    }
+
     /** Opens a workspace dictionary in the feature views and waits for its table. */
     private void openAndWait(String id) throws Exception {
         var vm = app.vm();

@@ -21,6 +21,14 @@ final class TokenText {
      * @param emphasise index of the token to underline, or -1
      */
     static TextFlow of(String[] tokens, float[] values, double scale, boolean signed, int emphasise) {
+        return of(tokens, values, scale, signed, emphasise, null, null);
+    }
+
+    /**
+     * @param tips    each token's hover text (null: the token and its value)
+     * @param onClick called with a clicked token's index (null: none)
+     */
+    static TextFlow of(String[] tokens, float[] values, double scale, boolean signed, int emphasise, String[] tips, java.util.function.IntConsumer onClick) {
         TextFlow flow = new TextFlow();
         flow.getStyleClass().add("token-text");
         // tokens of one word share a box, so that lines break between words, never inside one ("numer|ous")
@@ -29,15 +37,19 @@ final class TokenText {
             String shown = tokens[i].replace("\n", "↵").replace("\t", "⇥");
             javafx.scene.control.Label l = new javafx.scene.control.Label(shown);
             l.getStyleClass().add("token");
-            double f = scale > 0 ? Math.max(-1, Math.min(1, values[i] / scale)) : 0;
+            double f = scale > 0 && !Float.isNaN(values[i]) ? Math.max(-1, Math.min(1, values[i] / scale)) : 0;
             Color c = !signed || f >= 0 ? Color.rgb(255, 120, 40, Math.abs(f) * 0.85) : Color.rgb(50, 110, 230, Math.abs(f) * 0.85);
             l.setBackground(new Background(new BackgroundFill(c, new CornerRadii(2), Insets.EMPTY)));
             if (i == emphasise) {
                 l.getStyleClass().add("token-focus");
             }
-            Tooltip t = new Tooltip(String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
+            Tooltip t = new Tooltip(tips != null ? tips[i] : String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
             t.setShowDelay(Duration.millis(80));
             l.setTooltip(t);
+            if (onClick != null) {
+                int at = i;
+                l.setOnMouseClicked(e -> onClick.accept(at));
+            }
             boolean startsWord = word == null || tokens[i].isEmpty() || Character.isWhitespace(tokens[i].charAt(0))
                     || Character.isWhitespace(tokens[i - 1].isEmpty() ? ' ' : tokens[i - 1].charAt(tokens[i - 1].length() - 1));
             if (startsWord) {

@@ -1,0 +1,35 @@
+package org.sparsescope.app.ui;
+
+import java.util.function.Function;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
+import javafx.scene.layout.HBox;
+import javafx.util.StringConverter;
+
+/** Small pieces the panes' control rows share. */
+final class Controls {
+    private Controls() {
+    }
+
+    /** Controls that wrap as one unit in a flow pane, centred on a line. */
+    static HBox group(Node... nodes) {
+        HBox b = new HBox(5, nodes);
+        b.setAlignment(Pos.CENTER_LEFT);
+        return b;
+    }
+
+    /** How a choice box shows its values (in words); nothing is typed back. */
+    static <T> StringConverter<T> converter(Function<T, String> f) {
+        return new StringConverter<>() {
+            @Override
+            public String toString(T t) {
+                return t == null ? "" : f.apply(t);
+            }
+
+            @Override
+            public T fromString(String s) {
+                return null;
+            }
+        };
+    }
+}
