@@ -53,6 +53,7 @@ public final class MainViewModel implements AutoCloseable {
     private final InspectorViewModel inspector;
     private final GenerationViewModel generation;
     private final Map<String, InspectorViewModel.Column> inspectorColumns = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
@@ -192,8 +193,15 @@ public final class MainViewModel implements AutoCloseable {
             openDictionary.set(e);
             openSite.set(e.site());
             features.load(r.report(), r.topTokens());
+            // the device copy of an unchanged dictionary is kept; one whose files changed is retired (closed with the window,
+            // as an inspection may still be using it)
+            InspectorViewModel.Column was = inspectorColumns.get(e.id());
+            var onDevice = was != null && was.dictionary() == r.dictionary() ? was.onDevice() : null;
+            if (was != null && was.onDevice() != null && onDevice == null) {
+                retiredCopies.add(was.onDevice());
+            }
             inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(pl.at().hook()),
-                    r.dictionary(), r.report(), r.topTokens()));
+                    r.dictionary(), r.report(), r.topTokens(), onDevice));
             inspector.setSource(inspectorSource(e.id()));
             if (feature >= 0 && feature < r.report().stats().features()) {
                 features.selectedFeatureProperty().set(feature);
@@ -208,6 +216,7 @@ public final class MainViewModel implements AutoCloseable {
             public List<InspectorViewModel.Column> columns(boolean allHooks) throws IOException {
                 List<InspectorViewModel.Column> out = new ArrayList<>();
                 out.add(inspectorColumns.get(openId));
+                LanguageModel lm = model();
                 if (allHooks) {
                     Placement open = workspace.placement(openId);
                     List<DictionaryEntry> others = workspace.dictionaries().stream().filter(e -> !e.id().equals(openId) && e.measured()
@@ -219,7 +228,7 @@ public final class MainViewModel implements AutoCloseable {
                             try {
                                 Report r = report(e, ProgressListener.NONE, new Cancellation());
                                 c = new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(workspace.placement(e.id()).at().hook()),
-                                        r.dictionary(), r.report(), r.topTokens());
+                                        r.dictionary(), r.report(), r.topTokens(), null);
                                 inspectorColumns.put(e.id(), c);
                             } catch (CancelledException ex) {
                                 continue;
@@ -229,7 +238,20 @@ public final class MainViewModel implements AutoCloseable {
                     }
                     out.sort(java.util.Comparator.comparingInt(c -> c.hook().isFinal() ? Integer.MAX_VALUE : c.hook().layer() * 8 + c.hook().kind().ordinal()));
                 }
-                return out;
+                // each dictionary's weights once on the model's device, not copied on every edit
+                List<InspectorViewModel.Column> onDevice = new ArrayList<>();
+                for (InspectorViewModel.Column c : out) {
+                    if (c.onDevice() == null) {
+                        c = new InspectorViewModel.Column(c.id(), c.name(), c.hook(), c.dictionary(), c.report(), c.topTokens(),
+                                new org.sparsescope.compute.dictionary.DictionaryOnDevice(c.dictionary(), lm.device()));
+                        InspectorViewModel.Column was = inspectorColumns.put(c.id(), c);
+                        if (was != null && was.onDevice() != null) {
+                            retiredCopies.add(was.onDevice()); // two edits raced to make it; the loser's copy waits for close
+                        }
+                    }
+                    onDevice.add(c);
+                }
+                return onDevice;
             }
 
             @Override
@@ -398,6 +420,10 @@ public final class MainViewModel implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        inspectorColumns.values().stream().filter(c -> c.onDevice() != null).forEach(c -> c.onDevice().close());
+        inspectorColumns.clear();
+        retiredCopies.forEach(org.sparsescope.compute.dictionary.DictionaryOnDevice::close);
+        retiredCopies.clear();
         models.values().forEach(LanguageModel::close);
         models.clear();
         if (activations != null) {

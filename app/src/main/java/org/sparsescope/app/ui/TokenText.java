@@ -31,6 +31,13 @@ final class TokenText {
     static TextFlow of(String[] tokens, float[] values, double scale, boolean signed, int emphasise, String[] tips, java.util.function.IntConsumer onClick) {
         TextFlow flow = new TextFlow();
         flow.getStyleClass().add("token-text");
+        // with hover texts given, one tooltip for the whole text whose words follow the mouse: a tooltip per token
+        // costs more to make and lay out than the token itself, on every edit of a prompt
+        Tooltip shared = tips == null ? null : new Tooltip();
+        if (shared != null) {
+            shared.setShowDelay(Duration.millis(80));
+            Tooltip.install(flow, shared);
+        }
         // tokens of one word share a box, so that lines break between words, never inside one ("numer|ous")
         javafx.scene.layout.HBox word = null;
         for (int i = 0; i < tokens.length; i++) {
@@ -43,9 +50,14 @@ final class TokenText {
             if (i == emphasise) {
                 l.getStyleClass().add("token-focus");
             }
-            Tooltip t = new Tooltip(tips != null ? tips[i] : String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
-            t.setShowDelay(Duration.millis(80));
-            l.setTooltip(t);
+            if (shared != null) {
+                String tip = tips[i];
+                l.setOnMouseEntered(e -> shared.setText(tip));
+            } else {
+                Tooltip t = new Tooltip(String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
+                t.setShowDelay(Duration.millis(80));
+                l.setTooltip(t);
+            }
             if (onClick != null) {
                 int at = i;
                 l.setOnMouseClicked(e -> onClick.accept(at));

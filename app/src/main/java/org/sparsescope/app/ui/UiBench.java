@@ -84,6 +84,50 @@ public final class UiBench {
             }
             Arrays.sort(frames);
             double mean = Arrays.stream(frames).average().orElse(0) / 1e6;
+            // the prompt inspector: a 128-token prompt, a feature highlighted, then edits timed to the result on screen
+            String prompt = Screenshots.onFx(() -> {
+                var lm = vm.model();
+                long[] ids = lm.tokenizer().encode(Files.readString(vm.workspace().corpusProperty().get()));
+                return lm.tokenizer().decode(Arrays.copyOf(ids, 128));
+            });
+            var in = vm.inspector();
+            Screenshots.onFx(() -> {
+                s.app().window().tabs.getSelectionModel().select(6);
+                in.textProperty().set(prompt);
+                return null;
+            });
+            Screenshots.waitFor("the first inspection", 300, () -> in.inspectionProperty().get() != null && !in.ranked().isEmpty());
+            Screenshots.onFx(() -> {
+                in.highlightProperty().set(in.ranked().get(0));
+                return null;
+            });
+            s.idle(120);
+            double[] latency = new double[12];
+            int tokensShown = 0;
+            for (int i = 0; i < latency.length; i++) {
+                var before = Screenshots.onFx(in.inspectionProperty()::get);
+                String edited = prompt + (i % 2 == 0 ? " " : ""); // a keystroke, and its undo
+                java.util.concurrent.CompletableFuture<Long> shown = new java.util.concurrent.CompletableFuture<>();
+                long a = System.nanoTime();
+                Screenshots.onFx(() -> {
+                    var scene = s.app().window().root.getScene();
+                    // the first layout pulse after the result arrived: the tinted tokens as the screen gets them
+                    Runnable[] listener = new Runnable[1];
+                    listener[0] = () -> {
+                        if (in.inspectionProperty().get() != before && in.tokens().size() > 0) {
+                            shown.complete(System.nanoTime());
+                            javafx.application.Platform.runLater(() -> scene.removePostLayoutPulseListener(listener[0]));
+                        }
+                    };
+                    scene.addPostLayoutPulseListener(listener[0]);
+                    in.textProperty().set(edited);
+                    return null;
+                });
+                latency[i] = (shown.get(60, java.util.concurrent.TimeUnit.SECONDS) - a) / 1e6;
+                tokensShown = Screenshots.onFx(() -> in.tokens().size());
+                s.idle(60);
+            }
+            Arrays.sort(latency);
             out.printf(Locale.ROOT, "dictionary with %d features on %d activation rows%n", features,
                     Screenshots.onFx(() -> vm.features().reportProperty().get().stats().rows()));
             out.printf(Locale.ROOT, "open, cold (statistics computed and cached): %.2f s%n", cold);
@@ -91,6 +135,8 @@ public final class UiBench {
             out.printf(Locale.ROOT, "sort the feature table by kurtosis:          %.1f ms%n", sortMs);
             out.printf(Locale.ROOT, "pan the density/kurtosis plot (%d points): frame draw mean %.2f ms, median %.2f ms, p95 %.2f ms%n", points,
                     mean, frames[frames.length / 2] / 1e6, frames[(int) (frames.length * 0.95)] / 1e6);
+            out.printf(Locale.ROOT, "prompt inspector, %d tokens, a feature highlighted: edit to the layout pulse that shows the tinted tokens, median %.0f ms, min %.0f, max %.0f (of %d edits)%n",
+                    tokensShown, latency[latency.length / 2], latency[0], latency[latency.length - 1], latency.length);
         } finally {
             s.close();
         }

@@ -30,6 +30,16 @@ public final class Interventions implements AutoCloseable {
      * @param hookName where the dictionary reads and writes; its own hook when null
      */
     public Interventions(LanguageModel model, Dictionary dictionary, String hookName) throws InvalidInputException {
+        this(model, dictionary, hookName, null);
+    }
+
+    /** On a dictionary already on the model's device: nothing is copied, and closing this leaves the copy to its owner. */
+    public Interventions(LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, String hookName) throws InvalidInputException {
+        this(model, onDevice.dictionary(), hookName, onDevice);
+    }
+
+    private Interventions(LanguageModel model, Dictionary dictionary, String hookName, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice)
+            throws InvalidInputException {
         this.model = model;
         this.dictionary = dictionary;
         String name = hookName != null ? hookName : dictionary.info().hook();
@@ -41,8 +51,13 @@ public final class Interventions implements AutoCloseable {
             throw new InvalidInputException(model.dir(), "the dictionary reads d_in=" + dictionary.dIn() + " but " + hook + " has d="
                     + model.config().dModel());
         }
-        this.weights = NDManager.newBaseManager(model.device());
-        this.codec = dictionary.codec(weights);
+        if (onDevice != null) {
+            this.weights = null;
+            this.codec = onDevice.codec();
+        } else {
+            this.weights = NDManager.newBaseManager(model.device());
+            this.codec = dictionary.codec(weights);
+        }
     }
 
     public HookPoint hook() {
@@ -303,6 +318,8 @@ public final class Interventions implements AutoCloseable {
 
     @Override
     public void close() {
-        weights.close();
+        if (weights != null) {
+            weights.close();
+        }
     }
 }

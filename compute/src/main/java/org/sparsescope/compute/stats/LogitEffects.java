@@ -21,12 +21,24 @@ public final class LogitEffects {
     }
 
     public static List<FeatureLogits> of(LanguageModel model, Dictionary dictionary, int[] features, int topN) {
-        int d = dictionary.dIn();
-        float[] directions = new float[features.length * d];
         try (NDManager m = NDManager.newBaseManager(model.device())) {
-            float[] rows = dictionary.codec(m).decoderRows().toFloatArray();
+            return of(model, dictionary.codec(m), dictionary.dIn(), features, topN);
+        }
+    }
+
+    /** On a dictionary kept on the device: only the rows asked for leave it. */
+    public static List<FeatureLogits> of(LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, int[] features, int topN) {
+        return of(model, onDevice.codec(), onDevice.dictionary().dIn(), features, topN);
+    }
+
+    private static List<FeatureLogits> of(LanguageModel model, org.sparsescope.compute.dictionary.Codec codec, int d, int[] features, int topN) {
+        float[] directions = new float[features.length * d];
+        try (NDManager scope = NDManager.newBaseManager(model.device())) {
+            ai.djl.ndarray.NDArray rows = codec.decoderRows();
             for (int i = 0; i < features.length; i++) {
-                System.arraycopy(rows, features[i] * d, directions, i * d, d);
+                // the row copied out through this scope, so that nothing stays with the weights
+                float[] row = rows.get(scope, new ai.djl.ndarray.index.NDIndex(Integer.toString(features[i]))).toFloatArray();
+                System.arraycopy(row, 0, directions, i * d, d);
             }
         }
         float[][] logits = model.directLogitEffects(directions, features.length);

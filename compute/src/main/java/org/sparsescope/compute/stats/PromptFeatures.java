@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryOnDevice;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.HookPoint;
@@ -24,8 +25,14 @@ public final class PromptFeatures {
     private PromptFeatures() {
     }
 
-    /** A dictionary at its hook, with its statistics (null: no quantiles). */
-    public record Site(Dictionary dictionary, HookPoint hook, FeatureReport report) {
+    /**
+     * A dictionary at its hook, with its statistics (null: no quantiles) and, for repeated inspections, its weights
+     * kept on the model's device (null: copied for this call).
+     */
+    public record Site(Dictionary dictionary, HookPoint hook, FeatureReport report, DictionaryOnDevice onDevice) {
+        public Site(Dictionary dictionary, HookPoint hook, FeatureReport report) {
+            this(dictionary, hook, report, null);
+        }
     }
 
     /** A feature active at a token. */
@@ -126,7 +133,7 @@ public final class PromptFeatures {
             var pass = model.run(model.idsArray(scope, new long[][] {ids}), b.build());
             for (Site s : sites) {
                 try (NDManager weights = scope.newSubManager()) {
-                    Codec codec = s.dictionary().codec(weights);
+                    Codec codec = s.onDevice() != null ? s.onDevice().codec() : s.dictionary().codec(weights);
                     NDArray x = pass.captures().get(s.hook()).reshape(ids.length, -1);
                     weights.tempAttachAll(x);
                     float[] flat = codec.encode(x).toFloatArray();

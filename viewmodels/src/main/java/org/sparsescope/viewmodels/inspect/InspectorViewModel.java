@@ -42,8 +42,12 @@ public final class InspectorViewModel {
     /** Candidates for the loss-effect ranking: the strongest by max activation. */
     public static final int LOSS_CANDIDATES = 16;
 
-    /** A dictionary the inspector reads: its workspace id and name, where it reads, its statistics and top tokens (either may be null). */
-    public record Column(String id, String name, HookPoint hook, Dictionary dictionary, FeatureReport report, List<String> topTokens) {
+    /**
+     * A dictionary the inspector reads: its workspace id and name, where it reads, its statistics and top tokens
+     * (either may be null), and its weights kept on the model's device (null: copied per edit).
+     */
+    public record Column(String id, String name, HookPoint hook, Dictionary dictionary, FeatureReport report, List<String> topTokens,
+            org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice) {
         String tokens(int feature) {
             return topTokens != null && feature < topTokens.size() ? topTokens.get(feature) : "";
         }
@@ -121,7 +125,7 @@ public final class InspectorViewModel {
             long[] ids = lm.tokenizer().encode(t);
             List<PromptFeatures.Site> sites = new ArrayList<>();
             for (Column col : cols) {
-                sites.add(new PromptFeatures.Site(col.dictionary(), col.hook(), col.report()));
+                sites.add(new PromptFeatures.Site(col.dictionary(), col.hook(), col.report(), col.onDevice()));
             }
             c.check();
             return new Inspected(cols, PromptFeatures.inspect(lm, ids, sites));
@@ -195,7 +199,7 @@ public final class InspectorViewModel {
                 if (fs.length == 0) {
                     continue;
                 }
-                try (Interventions iv = new Interventions(lm, cols.get(k).dictionary(), cols.get(k).hook().name())) {
+                try (Interventions iv = interventions(lm, cols.get(k))) {
                     float[][] effects = PromptFeatures.lossEffects(iv, in.tokenIds(), fs);
                     for (int i = 0; i < fs.length; i++) {
                         c.check();
@@ -247,9 +251,10 @@ public final class InspectorViewModel {
         Column col = columns.get(h.column());
         background.submit("Loss effect of feature " + h.feature(), (p, c) -> {
             LanguageModel lm = source.model();
-            try (Interventions iv = new Interventions(lm, col.dictionary(), col.hook().name())) {
+            try (Interventions iv = interventions(lm, col)) {
                 float[] effect = in.tokenIds().length > 1 ? PromptFeatures.lossEffect(iv, in.tokenIds(), h.feature()) : new float[0];
-                LogitEffects.FeatureLogits l = LogitEffects.of(lm, col.dictionary(), new int[] {h.feature()}, 8).get(0);
+                LogitEffects.FeatureLogits l = (col.onDevice() != null ? LogitEffects.of(lm, col.onDevice(), new int[] {h.feature()}, 8)
+                        : LogitEffects.of(lm, col.dictionary(), new int[] {h.feature()}, 8)).get(0);
                 return new Object[] {effect, l};
             }
         }, r -> {
@@ -260,6 +265,11 @@ public final class InspectorViewModel {
                 showLogits();
             }
         }, e -> status.set("loss effect failed: " + e.getMessage()));
+    }
+
+    /** Interventions on a column's device copy when it has one. */
+    private static Interventions interventions(LanguageModel lm, Column col) throws org.sparsescope.compute.InvalidInputException {
+        return col.onDevice() != null ? new Interventions(lm, col.onDevice(), col.hook().name()) : new Interventions(lm, col.dictionary(), col.hook().name());
     }
 
     private void showTokens() {

@@ -1,0 +1,44 @@
+package org.sparsescope.compute.dictionary;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * One long-lived copy of a dictionary's weights on a device, for the views that encode again and again (the prompt
+ * inspector on every edit): copying the weights per call would cost more than the encoding. Owns its manager;
+ * close it when the dictionary is no longer shown.
+ */
+public final class DictionaryOnDevice implements AutoCloseable {
+    private final Dictionary dictionary;
+    private final NDManager manager;
+    private final Codec codec;
+
+    public DictionaryOnDevice(Dictionary dictionary, Device device) {
+        this.dictionary = dictionary;
+        this.manager = NDManager.newBaseManager(device);
+        try {
+            this.codec = dictionary.codec(manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public Dictionary dictionary() {
+        return dictionary;
+    }
+
+    /** The weights on the device; what it encodes or decodes lands with the input's manager. */
+    public Codec codec() {
+        return codec;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
