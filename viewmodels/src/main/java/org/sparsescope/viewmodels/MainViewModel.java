@@ -395,7 +395,20 @@ public final class MainViewModel implements AutoCloseable {
         }
         Dictionary d = dictionary;
         String hook = placement.at().hook();
+        // taken now, on the UI thread: the work reads them later on its own
+        String promptText = inspector.textProperty().get();
+        List<long[]> contexts = detail.topExamples().stream().map(org.sparsescope.viewmodels.features.ExampleLine::tokenIds).filter(t -> t.length > 0).toList();
         return new AblationViewModel.Source() {
+            @Override
+            public String prompt() {
+                return promptText;
+            }
+
+            @Override
+            public List<long[]> topContexts() {
+                return contexts;
+            }
+
             @Override
             public String hook() {
                 return hook;

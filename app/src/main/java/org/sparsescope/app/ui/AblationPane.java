@@ -22,6 +22,7 @@ import javafx.scene.layout.BorderPane;
 import org.sparsescope.compute.intervene.OutlierDimensions;
 import org.sparsescope.viewmodels.ablation.CostlyTokenRow;
 import org.sparsescope.viewmodels.ablation.OutlierRow;
+import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.text.TextFlow;
@@ -85,7 +86,18 @@ final class AblationPane extends BorderPane {
         form.setPadding(new Insets(8));
         form.addRow(0, new Label("Features"), features, new Label("mode"), mode);
         form.addRow(1, steer, alpha, alphaValue);
-        form.addRow(2, new Label("Windows of 128 tokens"), windows, run, cancel);
+        ChoiceBox<AblationViewModel.TextSource> source = new ChoiceBox<>();
+        source.setId("ablationText");
+        source.getItems().setAll(AblationViewModel.TextSource.values());
+        source.setConverter(Controls.converter(t -> switch (t) {
+            case CORPUS -> "the workspace's corpus";
+            case PROMPT -> "the inspector's prompt";
+            case TOP_CONTEXTS -> "the feature's top contexts";
+        }));
+        source.valueProperty().bindBidirectional(vm.ablation().textSourceProperty());
+        windows.disableProperty().bind(source.valueProperty().isNotEqualTo(AblationViewModel.TextSource.CORPUS));
+        form.addRow(2, new Label("Text"), source, new Label("windows of 128"), windows);
+        form.addRow(3, new Label(""), new HBox(6, run, cancel));
         Label clean = new Label(), spliced = new Label(), after = new Label();
         clean.textProperty().bind(Bindings.createStringBinding(() -> ppl(vm.ablation().cleanPerplexityProperty().get()), vm.ablation().cleanPerplexityProperty()));
         spliced.textProperty().bind(Bindings.createStringBinding(() -> ppl(vm.ablation().splicedPerplexityProperty().get()), vm.ablation().splicedPerplexityProperty()));
@@ -96,14 +108,48 @@ final class AblationPane extends BorderPane {
         results.setHgap(14);
         results.setPadding(new Insets(8));
         results.getStyleClass().add("results");
+        Label recovered = new Label();
+        recovered.textProperty().bind(Bindings.createStringBinding(() -> Double.isNaN(vm.ablation().ceLossRecoveredProperty().get()) ? "—"
+                : String.format(Locale.ROOT, "%.4f", vm.ablation().ceLossRecoveredProperty().get()), vm.ablation().ceLossRecoveredProperty()));
         results.addRow(0, new Label("perplexity clean"), clean, new Label("spliced"), spliced, new Label("intervened"), after, new Label("change"), delta);
+        results.addRow(1, new Label("CE loss recovered"), recovered);
         textBox.setFitToWidth(true);
         vm.ablation().tokens().addListener((ListChangeListener<TokenDelta>) c -> showTokens(vm));
         BorderPane top = new BorderPane(results, form, null, null, null);
         setTop(top);
         Label legend = new Label("Each token tinted by its loss change: red harder, blue easier (hover for the value).");
         legend.getStyleClass().add("hint");
-        TabPane views = new TabPane(new Tab("Tokens", new BorderPane(textBox, null, null, new HBox(legend), null)),
+        Button previous = new Button("◀"), next = new Button("▶");
+        Label page = new Label();
+        page.textProperty().bind(Bindings.createStringBinding(() -> vm.ablation().pagesProperty().get() == 0 ? "no windows yet"
+                : "window " + (vm.ablation().pageProperty().get() + 1) + " of " + vm.ablation().pagesProperty().get(),
+                vm.ablation().pageProperty(), vm.ablation().pagesProperty()));
+        previous.disableProperty().bind(vm.ablation().pageProperty().lessThanOrEqualTo(0));
+        next.disableProperty().bind(vm.ablation().pageProperty().greaterThanOrEqualTo(vm.ablation().pagesProperty().subtract(1)));
+        previous.setOnAction(e -> vm.ablation().pageProperty().set(vm.ablation().pageProperty().get() - 1));
+        next.setOnAction(e -> vm.ablation().pageProperty().set(vm.ablation().pageProperty().get() + 1));
+        HBox pager = new HBox(6, previous, page, next);
+        pager.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        pager.setPadding(new Insets(4, 8, 4, 8));
+        javafx.scene.control.ListView<org.sparsescope.compute.intervene.TokenChange> largest = new javafx.scene.control.ListView<>(vm.ablation().largestChanges());
+        largest.setId("ablationLargest");
+        largest.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
+            @Override
+            protected void updateItem(org.sparsescope.compute.intervene.TokenChange c, boolean empty) {
+                super.updateItem(c, empty);
+                setText(empty || c == null ? null : String.format(Locale.ROOT, "%+.3f  w%d:%d  %s", c.delta(), c.window() + 1, c.position(), printable(c.context())));
+                setOnMouseClicked(e -> {
+                    if (c != null) {
+                        vm.ablation().pageProperty().set(c.window()); // the window it is in
+                    }
+                });
+            }
+        });
+        largest.setPrefWidth(300);
+        javafx.scene.layout.VBox side = new javafx.scene.layout.VBox(4, new Label("largest per-token changes (click: its window)"), largest);
+        javafx.scene.layout.VBox.setVgrow(largest, javafx.scene.layout.Priority.ALWAYS);
+        side.setPadding(new Insets(4));
+        TabPane views = new TabPane(new Tab("Tokens", new BorderPane(textBox, pager, side, new HBox(legend), null)),
                 new Tab("Outlier dimensions", outlierView(vm)), new Tab("Where the dictionary costs", costView(vm)));
         views.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         views.setId("ablationViews");

@@ -12,6 +12,8 @@ import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyDoubleProperty;
 import javafx.beans.property.ReadOnlyDoubleWrapper;
+import javafx.beans.property.ReadOnlyIntegerProperty;
+import javafx.beans.property.ReadOnlyIntegerWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleIntegerProperty;
@@ -26,6 +28,7 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.intervene.OutlierDimensions;
+import org.sparsescope.compute.intervene.TokenChange;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.Background;
@@ -48,6 +51,12 @@ public final class AblationViewModel {
     private final ReadOnlyDoubleWrapper deltaPerplexity = new ReadOnlyDoubleWrapper(Double.NaN);
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private final ObservableList<TokenDelta> tokens = FXCollections.observableArrayList();
+    private final ObjectProperty<TextSource> textSource = new SimpleObjectProperty<>(TextSource.CORPUS);
+    private final IntegerProperty page = new SimpleIntegerProperty(0);
+    private final ReadOnlyIntegerWrapper pages = new ReadOnlyIntegerWrapper(0);
+    private final ReadOnlyDoubleWrapper ceLossRecovered = new ReadOnlyDoubleWrapper(Double.NaN);
+    private final ObservableList<TokenChange> largestChanges = FXCollections.observableArrayList();
+    private List<List<TokenDelta>> windowDeltas = List.of();
     private final ObservableList<OutlierRow> outliers = FXCollections.observableArrayList();
     private final ObservableList<CostlyTokenRow> costlyTokens = FXCollections.observableArrayList();
     private final ObjectProperty<OutlierDimensions.Fill> outlierFill = new SimpleObjectProperty<>(OutlierDimensions.Fill.ZERO);
@@ -59,9 +68,10 @@ public final class AblationViewModel {
 
     public AblationViewModel(Background background) {
         this.background = background;
+        page.addListener((o, a, b) -> showPage());
     }
 
-    /** Inputs from the main view-model: the model, the open dictionary and the text. */
+    /** Inputs from the main view-model: the model, the open dictionary and the texts it can run on. */
     public interface Source {
         LanguageModel model() throws java.io.IOException;
 
@@ -70,8 +80,22 @@ public final class AblationViewModel {
 
         Dictionary dictionary();
 
+        /** The workspace's corpus. */
         Path text();
+
+        /** The prompt inspector's text (empty when none). */
+        default String prompt() {
+            return "";
+        }
+
+        /** The token ids of the selected feature's top examples (none when no feature is shown). */
+        default List<long[]> topContexts() {
+            return List.of();
+        }
     }
+
+    /** What the panel runs on. */
+    public enum TextSource { CORPUS, PROMPT, TOP_CONTEXTS }
 
     /** Parses "12, 40" into feature indices; throws IllegalArgumentException on anything else. */
     public static int[] parseFeatures(String text) {
@@ -86,7 +110,10 @@ public final class AblationViewModel {
         }
     }
 
-    /** Runs the intervention in the background. */
+    /**
+     * Runs the intervention in the background on the chosen text: the corpus's windows, the inspector's prompt (one
+     * window), or the shown feature's top contexts (one window each); every window can then be read, a page each.
+     */
     public void run(Source source, java.util.function.Consumer<Throwable> onError) {
         int[] f;
         try {
@@ -99,44 +126,114 @@ public final class AblationViewModel {
         java.util.Arrays.fill(alphas, steeringAlpha.get());
         // every feature named is steered, by the same α
         Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get());
-        int w = window.get(), n = windows.get();
+        TextSource from = textSource.get();
         running.set(true);
         background.submit("Ablate " + Arrays.toString(f), (p, c) -> {
             cancellation = c;
             LanguageModel lm = source.model();
-            long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(java.nio.file.Files.readString(source.text())), w, n);
-            if (ws.length == 0) {
-                throw new IllegalArgumentException(source.text() + ": fewer than " + w + " tokens");
-            }
+            List<long[][]> groups = windowGroups(lm, source, from);
             try (Interventions iv = new Interventions(lm, source.dictionary(), source.hook())) {
-                float[][] clean = iv.tokenLosses(ws, new Intervention.Clean());
-                c.check();
-                double spliced = Interventions.mean(iv.tokenLosses(ws, new Intervention.Splice()));
-                c.check();
-                Interventions.Effect e = iv.effect(ws, intervention, clean);
-                List<TokenDelta> deltas = new ArrayList<>();
-                for (int i = 0; i < Math.min(2, ws.length); i++) {
-                    deltas.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][0]), 0f));
-                    for (int t = 1; t < ws[i].length; t++) {
-                        deltas.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][t]), e.tokenLossDelta()[i][t - 1]));
+                List<long[]> all = new ArrayList<>();
+                List<float[]> clean = new ArrayList<>(), spliced = new ArrayList<>(), zero = new ArrayList<>(), after = new ArrayList<>();
+                // windows of one length run together; contexts of several lengths run as groups
+                for (long[][] g : groups) {
+                    c.check();
+                    all.addAll(Arrays.asList(g));
+                    clean.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.Clean())));
+                    spliced.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.Splice())));
+                    zero.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.ZeroAblation())));
+                    after.addAll(Arrays.asList(iv.tokenLosses(g, intervention)));
+                }
+                long[][] ws = all.toArray(new long[0][]);
+                float[][] delta = new float[ws.length][];
+                for (int i = 0; i < ws.length; i++) {
+                    delta[i] = new float[after.get(i).length];
+                    for (int t = 0; t < delta[i].length; t++) {
+                        delta[i][t] = after.get(i)[t] - clean.get(i)[t];
                     }
                 }
-                return new Object[] {e, Math.exp(spliced), deltas};
+                List<List<TokenDelta>> perWindow = new ArrayList<>();
+                for (int i = 0; i < ws.length; i++) {
+                    List<TokenDelta> d = new ArrayList<>();
+                    d.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][0]), 0f));
+                    for (int t = 1; t < ws[i].length; t++) {
+                        d.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][t]), delta[i][t - 1]));
+                    }
+                    perWindow.add(d);
+                }
+                double cleanCe = mean(clean), splicedCe = mean(spliced), zeroCe = mean(zero), ce = mean(after);
+                return new Ran(cleanCe, splicedCe, zeroCe, ce, perWindow, TokenChange.largest(lm.tokenizer(), ws, delta, 15, false));
             }
         }, r -> {
-            Interventions.Effect e = (Interventions.Effect) r[0];
-            cleanPerplexity.set(e.cleanPerplexity());
-            splicedPerplexity.set((Double) r[1]);
-            perplexity.set(e.perplexity());
-            deltaPerplexity.set(e.perplexity() - e.cleanPerplexity());
-            @SuppressWarnings("unchecked")
-            List<TokenDelta> d = (List<TokenDelta>) r[2];
-            tokens.setAll(d);
+            cleanPerplexity.set(Math.exp(r.cleanCe()));
+            splicedPerplexity.set(Math.exp(r.splicedCe()));
+            perplexity.set(Math.exp(r.ce()));
+            deltaPerplexity.set(Math.exp(r.ce()) - Math.exp(r.cleanCe()));
+            ceLossRecovered.set((r.zeroCe() - r.splicedCe()) / (r.zeroCe() - r.cleanCe()));
+            windowDeltas = r.windows();
+            pages.set(windowDeltas.size());
+            largestChanges.setAll(r.largest());
+            if (page.get() == 0) {
+                showPage();
+            } else {
+                page.set(0);
+            }
             running.set(false);
         }, t -> {
             running.set(false);
             onError.accept(t);
         });
+    }
+
+    private record Ran(double cleanCe, double splicedCe, double zeroCe, double ce, List<List<TokenDelta>> windows, List<TokenChange> largest) {
+    }
+
+    /** The mean over every target of windows' per-token losses (windows of several lengths weigh by their targets). */
+    private static double mean(List<float[]> losses) {
+        double s = 0;
+        long n = 0;
+        for (float[] w : losses) {
+            for (float v : w) {
+                s += v;
+                n++;
+            }
+        }
+        return s / n;
+    }
+
+    /** The chosen text as groups of windows of one length. */
+    private List<long[][]> windowGroups(LanguageModel lm, Source source, TextSource from) throws java.io.IOException {
+        switch (from) {
+            case PROMPT -> {
+                long[] ids = lm.tokenizer().encode(source.prompt() == null ? "" : source.prompt());
+                if (ids.length < 2) {
+                    throw new IllegalArgumentException("the inspector's prompt needs two tokens or more: type one in the Prompt tab");
+                }
+                return List.<long[][]>of(new long[][] {ids});
+            }
+            case TOP_CONTEXTS -> {
+                java.util.Map<Integer, List<long[]>> byLength = new java.util.TreeMap<>();
+                for (long[] c : source.topContexts()) {
+                    if (c.length >= 2) {
+                        byLength.computeIfAbsent(c.length, k -> new ArrayList<>()).add(c);
+                    }
+                }
+                if (byLength.isEmpty()) {
+                    throw new IllegalArgumentException("select a feature whose examples have tokens: its top contexts are the text");
+                }
+                List<long[][]> out = new ArrayList<>();
+                byLength.values().forEach(l -> out.add(l.toArray(new long[0][])));
+                return out;
+            }
+            default -> {
+                return List.<long[][]>of(windowsOf(lm, source.text()));
+            }
+        }
+    }
+
+    private void showPage() {
+        int p = page.get();
+        tokens.setAll(p >= 0 && p < windowDeltas.size() ? windowDeltas.get(p) : List.of());
     }
 
     /** Cuts the source's text into this panel's windows. */
@@ -236,6 +333,29 @@ public final class AblationViewModel {
         if (c != null) {
             c.cancel();
         }
+    }
+
+    public ObjectProperty<TextSource> textSourceProperty() {
+        return textSource;
+    }
+
+    /** The window shown (0-based); {@link #pagesProperty} says how many there are. */
+    public IntegerProperty pageProperty() {
+        return page;
+    }
+
+    public ReadOnlyIntegerProperty pagesProperty() {
+        return pages.getReadOnlyProperty();
+    }
+
+    /** (zero-ablation CE − spliced CE) / (zero-ablation CE − clean CE) over the same windows. */
+    public ReadOnlyDoubleProperty ceLossRecoveredProperty() {
+        return ceLossRecovered.getReadOnlyProperty();
+    }
+
+    /** The tokens whose loss the intervention changed most, over every window, as the CLI lists them. */
+    public ObservableList<TokenChange> largestChanges() {
+        return largestChanges;
     }
 
     public StringProperty featuresProperty() {

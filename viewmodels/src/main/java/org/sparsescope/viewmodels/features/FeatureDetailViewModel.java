@@ -104,9 +104,9 @@ public final class FeatureDetailViewModel {
         for (int i = 0; i < Math.min(max, rows.length); i++) {
             Optional<ExampleContext> c = ExampleContext.of(set, d, lm.tokenizer(), rows[i], feature, 24, 8);
             if (c.isPresent()) {
-                out.add(new ExampleLine(rows[i], values[i], c.get().tokens(), c.get().activations(), c.get().position()));
+                out.add(new ExampleLine(rows[i], values[i], c.get().tokens(), c.get().activations(), c.get().position(), c.get().tokenIds()));
             } else {
-                out.add(new ExampleLine(rows[i], values[i], new String[] {"row " + rows[i]}, new float[] {values[i]}, 0));
+                out.add(new ExampleLine(rows[i], values[i], new String[] {"row " + rows[i]}, new float[] {values[i]}, 0, new long[0]));
             }
         }
         return out;
