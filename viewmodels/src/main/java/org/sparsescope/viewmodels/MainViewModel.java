@@ -360,6 +360,11 @@ public final class MainViewModel implements AutoCloseable {
             public LanguageModel model() throws IOException {
                 return MainViewModel.this.model();
             }
+
+            @Override
+            public List<String> topTokens() {
+                return features.topTokens();
+            }
         };
     }
 

@@ -15,8 +15,12 @@ import org.sparsescope.viewmodels.features.ExampleLine;
 final class FeatureDetailPane extends ScrollPane {
     private final Label title = new Label("No feature selected");
     private final HistogramCanvas histogram = new HistogramCanvas(330, 150, "activation");
+    private final HistogramCanvas logitHistogram = new HistogramCanvas(330, 120, "direct logit effect (every token)");
+    private final Label summary = new Label();
+    private final VBox bands = new VBox(6);
+    private final VBox correlated = new VBox(1);
+    private final VBox nearest = new VBox(1);
     final VBox topExamples = new VBox(4);
-    private final VBox rangeExamples = new VBox(4);
     private final VBox raised = new VBox(1);
     private final VBox lowered = new VBox(1);
 
@@ -35,8 +39,16 @@ final class FeatureDetailPane extends ScrollPane {
         site.setWrapText(true);
         site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null ? ""
                 : vm.openDictionaryProperty().get().name() + " · " + vm.openSiteProperty().get(), vm.openDictionaryProperty(), vm.openSiteProperty()));
-        VBox box = new VBox(8, title, site, histogram, section("Top activations"), topExamples, section("Across its activation range"), rangeExamples,
-                section("Logit effects (direct)"), new HBox(6, new VBox(2, new Label("raises"), raised), new VBox(2, new Label("lowers"), lowered)));
+        summary.setId("detailSummary");
+        summary.getStyleClass().add("site");
+        summary.setWrapText(true);
+        summary.textProperty().bind(vm.detail().summaryProperty());
+        bands.setId("detailBands");
+        VBox box = new VBox(8, title, site, summary, histogram, section("Top activations"), topExamples,
+                section("Quantile bands (equal-width bands of (0, max], sampled)"), bands,
+                section("Logit effects (direct)"), new HBox(6, new VBox(2, new Label("raises"), raised), new VBox(2, new Label("lowers"), lowered)),
+                logitHistogram, section("Most correlated features (Pearson over the set)"), correlated,
+                section("Nearest decoder directions (cosine)"), nearest);
         box.setPrefWidth(350);
         box.getStyleClass().add("detail-box");
         setContent(box);
@@ -44,11 +56,39 @@ final class FeatureDetailPane extends ScrollPane {
         vm.detail().featureProperty().addListener((o, a, b) -> title.setText(b.intValue() < 0 ? "No feature selected" : "Feature " + b));
         vm.detail().histogramProperty().addListener((o, a, b) -> histogram.draw(b));
         vm.detail().topExamples().addListener((ListChangeListener<ExampleLine>) c -> fill(topExamples, vm.detail().topExamples()));
-        vm.detail().rangeExamples().addListener((ListChangeListener<ExampleLine>) c -> fill(rangeExamples, vm.detail().rangeExamples()));
+        vm.detail().bands().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.Band>) c -> showBands(vm));
+        vm.detail().logitHistogramProperty().addListener((o, a, b) -> logitHistogram.draw(b));
+        vm.detail().correlated().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>) c ->
+                neighbours(correlated, vm.detail().correlated(), "r", vm));
+        vm.detail().nearest().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>) c ->
+                neighbours(nearest, vm.detail().nearest(), "cos", vm));
         vm.detail().raisedTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> raised.getChildren().setAll(
                 vm.detail().raisedTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
         vm.detail().loweredTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> lowered.getChildren().setAll(
                 vm.detail().loweredTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
+    }
+
+    private void showBands(MainViewModel vm) {
+        bands.getChildren().clear();
+        for (var b : vm.detail().bands()) {
+            Label head = new Label(String.format(Locale.ROOT, "band %d: %.3f – %.3f  (%d example%s)", b.index() + 1, b.lo(), b.hi(), b.examples().size(),
+                    b.examples().size() == 1 ? "" : "s"));
+            head.getStyleClass().add("band-head");
+            VBox examples = new VBox(4);
+            fill(examples, b.examples());
+            bands.getChildren().addAll(head, examples);
+        }
+    }
+
+    /** Neighbours as links: a click shows that feature here and selects it in the table. */
+    private static void neighbours(VBox box, java.util.List<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine> lines, String what,
+            MainViewModel vm) {
+        box.getChildren().setAll(lines.stream().map(n -> {
+            javafx.scene.control.Hyperlink link = new javafx.scene.control.Hyperlink(String.format(Locale.ROOT, "%d  %s %.3f  %s", n.feature(), what, n.value(),
+                    n.topTokens()));
+            link.setOnAction(e -> vm.features().selectedFeatureProperty().set(n.feature()));
+            return (javafx.scene.Node) link;
+        }).toList());
     }
 
     private static Label section(String s) {

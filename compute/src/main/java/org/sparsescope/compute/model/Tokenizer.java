@@ -66,9 +66,34 @@ public final class Tokenizer implements AutoCloseable {
         return hf.decode(ids, false);
     }
 
-    /** The text of one token as it appears in context (byte-level pieces decoded). */
+    /**
+     * The text of one token as it appears in context (byte-level pieces decoded). A token that is part of a
+     * character (a byte-level piece of UTF-8, which would decode to "�") shows its bytes instead, e.g. "‹e2 80›",
+     * so that two such tokens stay told apart.
+     */
     public String tokenText(long id) {
-        return hf.decode(new long[] {id}, false);
+        String text = hf.decode(new long[] {id}, false);
+        if (text.indexOf('\uFFFD') < 0) {
+            return text;
+        }
+        String piece = vocabulary().get(id);
+        return piece == null ? text : ByteLevel.readable(piece);
+    }
+
+    private volatile Map<Long, String> vocabulary;
+
+    /** The vocabulary's pieces by id, read from tokenizer.json once, when a byte-level piece first needs showing. */
+    private Map<Long, String> vocabulary() {
+        Map<Long, String> v = vocabulary;
+        if (v == null) {
+            try {
+                v = ByteLevel.vocabulary(file);
+            } catch (IOException | RuntimeException e) {
+                v = Map.of(); // the decoded text is shown, as before
+            }
+            vocabulary = v;
+        }
+        return v;
     }
 
     /** The id of {@code <|endoftext|>}, which joins documents; -1 when the vocabulary lacks it. */

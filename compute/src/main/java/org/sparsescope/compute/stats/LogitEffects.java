@@ -17,7 +17,8 @@ public final class LogitEffects {
     public record TokenEffect(long token, String text, float logit) {
     }
 
-    public record FeatureLogits(int feature, List<TokenEffect> raised, List<TokenEffect> lowered) {
+    /** The most raised and lowered tokens, and the histogram of the direct effect on every token of the vocabulary (40 bins). */
+    public record FeatureLogits(int feature, List<TokenEffect> raised, List<TokenEffect> lowered, Histogram all) {
     }
 
     public static List<FeatureLogits> of(LanguageModel model, Dictionary dictionary, int[] features, int topN) {
@@ -57,7 +58,12 @@ public final class LogitEffects {
                 int b = order[l.length - 1 - r];
                 down.add(new TokenEffect(b, model.tokenizer().tokenText(b), l[b]));
             }
-            out.add(new FeatureLogits(features[i], up, down));
+            double lo = l[order[l.length - 1]], hi = l[order[0]];
+            double[] values = new double[l.length];
+            for (int t = 0; t < l.length; t++) {
+                values[t] = l[t];
+            }
+            out.add(new FeatureLogits(features[i], up, down, Histogram.of(values, lo, hi > lo ? hi : lo + 1, 40)));
         }
         return out;
     }

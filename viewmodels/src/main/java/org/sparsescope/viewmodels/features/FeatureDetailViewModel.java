@@ -18,9 +18,24 @@ import org.sparsescope.compute.stats.Histogram;
 import org.sparsescope.compute.stats.LogitEffects;
 import org.sparsescope.viewmodels.Background;
 
-/** One feature in depth: top and range-sampled examples in their text, its activation histogram, and its logit effects. */
+/**
+ * One feature in depth, as SAEDashboard shows it: its density, the activation histogram, every top example and
+ * examples of each quantile band (equal-width bands of (0, max], several each) in their text, its direct logit
+ * effects with their histogram over the vocabulary, and its neighbours: the features most correlated with it over
+ * the set and the decoder-nearest ones.
+ */
 public final class FeatureDetailViewModel {
-    private static final int EXAMPLES = 10;
+    /** Neighbours listed of each kind. */
+    public static final int NEIGHBOURS = 8;
+
+    /** A quantile band of the feature's activations: its interval and its sampled examples, lowest band first. */
+    public record Band(int index, double lo, double hi, List<ExampleLine> examples) {
+    }
+
+    /** A neighbouring feature with its correlation or cosine and its top tokens. */
+    public record NeighbourLine(int feature, double value, String topTokens) {
+    }
+
     private final Background background;
     private final ReadOnlyIntegerWrapper feature = new ReadOnlyIntegerWrapper(-1);
     private final ObservableList<ExampleLine> topExamples = FXCollections.observableArrayList();
@@ -28,6 +43,11 @@ public final class FeatureDetailViewModel {
     private final ObservableList<LogitEffects.TokenEffect> raised = FXCollections.observableArrayList();
     private final ObservableList<LogitEffects.TokenEffect> lowered = FXCollections.observableArrayList();
     private final ReadOnlyObjectWrapper<Histogram> histogram = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<Histogram> logitHistogram = new ReadOnlyObjectWrapper<>();
+    private final ObservableList<Band> bands = FXCollections.observableArrayList();
+    private final ObservableList<NeighbourLine> correlated = FXCollections.observableArrayList();
+    private final ObservableList<NeighbourLine> nearest = FXCollections.observableArrayList();
+    private final javafx.beans.property.ReadOnlyStringWrapper summary = new javafx.beans.property.ReadOnlyStringWrapper("");
     private Background.Job pending;
 
     public FeatureDetailViewModel(Background background) {
@@ -43,6 +63,11 @@ public final class FeatureDetailViewModel {
         ActivationSet activations() throws java.io.IOException;
 
         LanguageModel model() throws java.io.IOException;
+
+        /** Top tokens per feature of the open dictionary, for naming neighbours (empty: none). */
+        default List<String> topTokens() {
+            return List.of();
+        }
     }
 
     /** Shows feature {@code j}: the histogram at once, examples and logits from a background job. */
@@ -57,31 +82,52 @@ public final class FeatureDetailViewModel {
             raised.clear();
             lowered.clear();
             histogram.set(null);
+            logitHistogram.set(null);
+            bands.clear();
+            correlated.clear();
+            nearest.clear();
+            summary.set("");
             return;
         }
         FeatureReport r = source.report();
         histogram.set(r.histogram(j));
+        var st = r.stats();
+        summary.set(String.format(java.util.Locale.ROOT, "density %.3g%% of %,d tokens · max %.3f · mean %.4f · kurtosis %.1f", 100 * st.density()[j], st.rows(),
+                st.max()[j], st.mean()[j], st.kurtosis()[j]));
+        List<String> names = source.topTokens();
         pending = background.submit("Feature " + j, (p, c) -> {
             LanguageModel lm = source.model();
             ActivationSet set = source.activations();
-            List<ExampleLine> top = lines(set, source.dictionary(), lm, r.top().rows()[j], r.top().values()[j], j, EXAMPLES);
+            List<ExampleLine> top = lines(set, source.dictionary(), lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
+            c.check();
+            // the band of each sampled example, from its value: equal-width bands of (0, max] as the statistics drew them
+            int nBands = org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands();
+            double max = st.max()[j];
             long[] qRows = r.quantiles().rows()[j];
             float[] qValues = r.quantiles().values()[j];
-            // one example per band, lowest to highest
-            List<Long> pickRows = new ArrayList<>();
-            List<Float> pickValues = new ArrayList<>();
-            for (int i = 0; i < qRows.length; i += Math.max(1, qRows.length / EXAMPLES)) {
-                pickRows.add(qRows[i]);
-                pickValues.add(qValues[i]);
+            List<ExampleLine> sampled = lines(set, source.dictionary(), lm, qRows, qValues, j, r.quantiles().count(j));
+            List<List<ExampleLine>> byBand = new ArrayList<>();
+            for (int b = 0; b < nBands; b++) {
+                byBand.add(new ArrayList<>());
             }
-            long[] rows = pickRows.stream().mapToLong(Long::longValue).toArray();
-            float[] values = new float[pickValues.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = pickValues.get(i);
+            for (ExampleLine l : sampled) {
+                int b = max > 0 ? (int) Math.min(nBands - 1, Math.floor(l.value() / max * nBands)) : 0;
+                byBand.get(b).add(l);
             }
-            List<ExampleLine> range = lines(set, source.dictionary(), lm, rows, values, j, EXAMPLES);
+            List<Band> bandList = new ArrayList<>();
+            for (int b = nBands - 1; b >= 0; b--) { // highest band first, as SAEDashboard lists them
+                List<ExampleLine> in = byBand.get(b);
+                in.sort((x, y) -> Float.compare(y.value(), x.value()));
+                if (!in.isEmpty()) {
+                    bandList.add(new Band(b, b * max / nBands, (b + 1) * max / nBands, List.copyOf(in)));
+                }
+            }
+            c.check();
             LogitEffects.FeatureLogits logits = LogitEffects.of(lm, source.dictionary(), new int[] {j}, 10).get(0);
-            return new Object[] {top, range, logits};
+            var near = org.sparsescope.compute.stats.FeatureNeighbours.nearestDecoders(source.dictionary(), j, NEIGHBOURS, lm.device());
+            c.check();
+            var corr = org.sparsescope.compute.stats.FeatureNeighbours.correlated(source.dictionary(), set, 0, st.rows(), st, j, NEIGHBOURS, lm.device(), c);
+            return new Object[] {top, bandList, logits, near, corr};
         }, result -> {
             if (feature.get() != j) {
                 return;
@@ -89,12 +135,20 @@ public final class FeatureDetailViewModel {
             @SuppressWarnings("unchecked")
             List<ExampleLine> top = (List<ExampleLine>) result[0];
             @SuppressWarnings("unchecked")
-            List<ExampleLine> range = (List<ExampleLine>) result[1];
+            List<Band> bandList = (List<Band>) result[1];
             LogitEffects.FeatureLogits logits = (LogitEffects.FeatureLogits) result[2];
+            @SuppressWarnings("unchecked")
+            List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour> near = (List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour>) result[3];
+            @SuppressWarnings("unchecked")
+            List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour> corr = (List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour>) result[4];
             topExamples.setAll(top);
-            rangeExamples.setAll(range);
+            bands.setAll(bandList);
+            rangeExamples.setAll(bandList.stream().flatMap(b -> b.examples().stream()).toList());
             raised.setAll(logits.raised());
             lowered.setAll(logits.lowered());
+            logitHistogram.set(logits.all());
+            nearest.setAll(near.stream().map(n -> new NeighbourLine(n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : "")).toList());
+            correlated.setAll(corr.stream().map(n -> new NeighbourLine(n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : "")).toList());
         }, onError);
     }
 
@@ -130,6 +184,31 @@ public final class FeatureDetailViewModel {
 
     public ObservableList<LogitEffects.TokenEffect> loweredTokens() {
         return lowered;
+    }
+
+    /** Every quantile band that holds examples, highest first. */
+    public ObservableList<Band> bands() {
+        return bands;
+    }
+
+    /** The features most correlated with this one over the set (Pearson). */
+    public ObservableList<NeighbourLine> correlated() {
+        return correlated;
+    }
+
+    /** The features whose decoder directions are nearest this one's (cosine). */
+    public ObservableList<NeighbourLine> nearest() {
+        return nearest;
+    }
+
+    /** The direct logit effect on every token of the vocabulary, binned. */
+    public ReadOnlyObjectProperty<Histogram> logitHistogramProperty() {
+        return logitHistogram.getReadOnlyProperty();
+    }
+
+    /** "density 0.42% of 200,000 tokens · max …" for the header. */
+    public javafx.beans.property.ReadOnlyStringProperty summaryProperty() {
+        return summary.getReadOnlyProperty();
     }
 
     public ReadOnlyObjectProperty<Histogram> histogramProperty() {

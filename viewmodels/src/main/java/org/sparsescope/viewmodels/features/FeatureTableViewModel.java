@@ -42,6 +42,7 @@ public final class FeatureTableViewModel {
 
     /** Shows a dictionary's report; {@code topTokens[j]} is a short text of feature j's strongest tokens. */
     public void load(FeatureReport r, List<String> topTokens) {
+        this.topTokens = List.copyOf(topTokens);
         FeatureStats s = r.stats();
         List<FeatureRow> list = new ArrayList<>(s.features());
         for (int j = 0; j < s.features(); j++) {
@@ -53,6 +54,13 @@ public final class FeatureTableViewModel {
         selectedFeature.set(-1);
         report.set(r); // last: listeners of the report see the new rows
 
+    }
+
+    private List<String> topTokens = List.of();
+
+    /** The loaded dictionary's top tokens per feature (as the table's column shows them). */
+    public List<String> topTokens() {
+        return topTokens;
     }
 
     private void refilter() {
