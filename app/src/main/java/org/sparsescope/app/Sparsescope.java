@@ -12,6 +12,7 @@ import org.sparsescope.app.cli.AblateCommand;
 import org.sparsescope.app.cli.GraphCommand;
 import org.sparsescope.app.cli.GenerateCommand;
 import org.sparsescope.app.cli.InspectCommand;
+import org.sparsescope.app.cli.ExportCommand;
 import org.sparsescope.app.cli.OutliersCommand;
 import org.sparsescope.app.cli.CompareCommand;
 import org.sparsescope.app.cli.BaselineCommand;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparsescope", mixinStandardHelpOptions = true, version = "sparsescope 0.1.0",
         description = "Inspect what sparse autoencoders (dictionaries) learned inside a language model.",
         subcommands = {CommandLine.HelpCommand.class, Sparsescope.Version.class, PerplexityCommand.class, HarvestCommand.class, TrainCommand.class, EvalCommand.class, StatsCommand.class,
-                SpliceCommand.class, AblateCommand.class, GraphCommand.class, OutliersCommand.class, GenerateCommand.class, InspectCommand.class, CompareCommand.class, BaselineCommand.class, WorkspaceCommand.class, ScreenshotsCommand.class, BenchCommand.class})
+                SpliceCommand.class, AblateCommand.class, GraphCommand.class, OutliersCommand.class, GenerateCommand.class, InspectCommand.class, ExportCommand.class, CompareCommand.class, BaselineCommand.class, WorkspaceCommand.class, ScreenshotsCommand.class, BenchCommand.class})
 public final class Sparsescope implements Callable<Integer> {
 
     @CommandLine.Spec

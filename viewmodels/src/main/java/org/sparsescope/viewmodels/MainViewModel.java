@@ -282,19 +282,7 @@ public final class MainViewModel implements AutoCloseable {
     }
 
     private List<String> topTokens(ActivationSet set, FeatureReport r, Path modelFolder) throws IOException {
-        List<String> out = new ArrayList<>();
-        LanguageModel lm = set.hasTokens() ? model(modelFolder) : null;
-        for (int j = 0; j < r.stats().features(); j++) {
-            List<String> tokens = new ArrayList<>();
-            for (int i = 0; lm != null && i < Math.min(10, r.top().count(j)); i++) {
-                Optional<ActivationSet.TokenContext> c = set.context(r.top().rows()[j][i]);
-                if (c.isPresent()) {
-                    tokens.add(lm.tokenizer().tokenText(c.get().tokenIds()[c.get().position()]).replace("\n", "\\n"));
-                }
-            }
-            out.add(org.sparsescope.compute.stats.TopTokens.summarize(tokens, 4));
-        }
-        return out;
+        return org.sparsescope.compute.stats.TopTokens.ofAll(set, set.hasTokens() ? model(modelFolder).tokenizer() : null, r);
     }
 
     /** A model folder's model, loaded once and kept while the window is open. */

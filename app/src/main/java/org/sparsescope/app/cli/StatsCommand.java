@@ -154,15 +154,7 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     private static String topTokens(ActivationSet set, Tokenizer tokenizer, FeatureReport r, int feature) throws java.io.IOException {
-        if (tokenizer == null || !set.hasTokens()) {
-            return "";
-        }
-        List<String> tokens = new ArrayList<>();
-        for (int i = 0; i < Math.min(10, r.top().count(feature)); i++) {
-            Optional<ActivationSet.TokenContext> c = set.context(r.top().rows()[feature][i]);
-            c.ifPresent(ctx -> tokens.add(AblateCommand.printable(tokenizer.tokenText(ctx.tokenIds()[ctx.position()]))));
-        }
-        return org.sparsescope.compute.stats.TopTokens.summarize(tokens, 4);
+        return org.sparsescope.compute.stats.TopTokens.of(set, tokenizer, r, feature);
     }
 
     private static String context(ActivationSet set, Dictionary d, Tokenizer tokenizer, long row, int feature) throws java.io.IOException {

@@ -23,6 +23,15 @@ public record ExampleContext(long row, int feature, String[] tokens, long[] toke
      */
     public static Optional<ExampleContext> of(ActivationSet set, Dictionary dictionary, Tokenizer tokenizer, long row, int feature,
             int before, int after) throws IOException {
+        try (org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice = new org.sparsescope.compute.dictionary.DictionaryOnDevice(dictionary, Device.cpu())) {
+            return of(set, onDevice, tokenizer, row, feature, before, after);
+        }
+    }
+
+    /** As {@link #of(ActivationSet, Dictionary, Tokenizer, long, int, int, int)}, encoding with weights already on a device. */
+    public static Optional<ExampleContext> of(ActivationSet set, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, Tokenizer tokenizer,
+            long row, int feature, int before, int after) throws IOException {
+        Dictionary dictionary = onDevice.dictionary();
         Optional<ActivationSet.TokenContext> ctx = set.context(row);
         if (ctx.isEmpty()) {
             return Optional.empty();
@@ -40,8 +49,8 @@ public record ExampleContext(long row, int feature, String[] tokens, long[] toke
         int len = to - from + 1;
         float[] x = set.readRows(row - pos + from, len); // the window's rows are contiguous in the set
         float[] acts = new float[len];
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            float[] codes = dictionary.codec(m).encode(m.create(x, new Shape(len, dictionary.dIn()))).toFloatArray();
+        try (NDManager m = NDManager.newBaseManager(onDevice.device())) {
+            float[] codes = onDevice.codec().encode(m.create(x, new Shape(len, dictionary.dIn()))).toFloatArray();
             for (int i = 0; i < len; i++) {
                 acts[i] = codes[i * dictionary.dSae() + feature];
             }
