@@ -52,6 +52,7 @@ public final class MainViewModel implements AutoCloseable {
     private final GraphViewModel graph;
     private final InspectorViewModel inspector;
     private final GenerationViewModel generation;
+    private final org.sparsescope.viewmodels.features.ExportsViewModel exports;
     private final Map<String, InspectorViewModel.Column> inspectorColumns = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AnalysisCache cache;
@@ -79,6 +80,7 @@ public final class MainViewModel implements AutoCloseable {
         }, this::open);
         this.inspector = new InspectorViewModel(background);
         this.generation = new GenerationViewModel(background);
+        this.exports = new org.sparsescope.viewmodels.features.ExportsViewModel(background);
         // a feature picked in the inspector shows in the detail when it is the open dictionary's
         inspector.highlightProperty().addListener((o, a, line) -> {
             DictionaryEntry e = openDictionary.get();
@@ -131,6 +133,64 @@ public final class MainViewModel implements AutoCloseable {
         if (s != null) {
             generation.run(s, workspace::fail);
         }
+    }
+
+    public org.sparsescope.viewmodels.features.ExportsViewModel exports() {
+        return exports;
+    }
+
+    /** The open dictionary for an export; null (with the reason shown) when none is open. */
+    public org.sparsescope.viewmodels.features.ExportsViewModel.Source exportSource() {
+        DictionaryEntry e = openDictionary.get();
+        if (dictionary == null || e == null || features.reportProperty().get() == null) {
+            workspace.fail(new IllegalStateException("open a dictionary first"));
+            return null;
+        }
+        Dictionary d = dictionary;
+        FeatureReport r = features.reportProperty().get();
+        List<String> tokens = features.topTokens();
+        Placement pl = placement;
+        return new org.sparsescope.viewmodels.features.ExportsViewModel.Source() {
+            @Override
+            public String title() {
+                return e.name();
+            }
+
+            @Override
+            public Dictionary dictionary() {
+                return d;
+            }
+
+            @Override
+            public FeatureReport report() {
+                return r;
+            }
+
+            @Override
+            public List<String> topTokens() {
+                return tokens;
+            }
+
+            @Override
+            public ActivationSet activations() throws IOException {
+                return MainViewModel.this.activations();
+            }
+
+            @Override
+            public LanguageModel model() throws IOException {
+                return MainViewModel.this.model();
+            }
+
+            @Override
+            public String modelName() {
+                return pl.at().model();
+            }
+
+            @Override
+            public String hook() {
+                return pl.at().hook();
+            }
+        };
     }
 
     public GraphViewModel graph() {

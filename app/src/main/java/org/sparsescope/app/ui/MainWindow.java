@@ -349,6 +349,12 @@ public final class MainWindow {
         png.setOnAction(e -> exportPlot("png"));
         MenuItem svg = new MenuItem("Export plot as SVG…");
         svg.setOnAction(e -> exportPlot("svg"));
+        MenuItem csv = new MenuItem("Export feature table as CSV…");
+        csv.setOnAction(e -> exportFeatures("csv"));
+        MenuItem html = new MenuItem("Export dashboards as HTML (selected feature, else the table's first 20)…");
+        html.setOnAction(e -> exportFeatures("html"));
+        MenuItem neuronpedia = new MenuItem("Export for Neuronpedia…");
+        neuronpedia.setOnAction(e -> exportFeatures("neuronpedia"));
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN));
         quit.setOnAction(e -> stage.close());
@@ -359,7 +365,7 @@ public final class MainWindow {
         about.setOnAction(e -> new Alert(Alert.AlertType.INFORMATION,
                 "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nCompute: " + vm.computeDescription()
                         + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get()).show());
-        return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, quit), new Menu("View", null, theme), new Menu("Help", null, about));
+        return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, csv, html, neuronpedia, quit), new Menu("View", null, theme), new Menu("Help", null, about));
     }
 
     private ToolBar toolbar() {
@@ -426,6 +432,37 @@ public final class MainWindow {
         File f = c.showOpenDialog(stage);
         if (f != null) {
             vm.workspace().openDictionary(f.toPath());
+        }
+    }
+
+    /** The open dictionary's features written out, in the background (the status bar shows the job). */
+    private void exportFeatures(String kind) {
+        var source = vm.exportSource();
+        if (source == null) {
+            return;
+        }
+        File f;
+        if (kind.equals("neuronpedia")) {
+            javafx.stage.DirectoryChooser c = new javafx.stage.DirectoryChooser();
+            c.setTitle("Folder for the Neuronpedia export");
+            f = c.showDialog(stage);
+        } else {
+            FileChooser c = new FileChooser();
+            c.setInitialFileName(source.title() + (kind.equals("csv") ? "-features.csv" : "-dashboards.html"));
+            f = c.showSaveDialog(stage);
+        }
+        if (f == null) {
+            return;
+        }
+        switch (kind) {
+            case "csv" -> vm.exports().csv(source, f.toPath(), vm.workspace()::fail);
+            case "html" -> {
+                int selected = vm.features().selectedFeatureProperty().get();
+                int[] shown = selected >= 0 ? new int[] {selected}
+                        : features.table.getItems().stream().limit(20).mapToInt(org.sparsescope.viewmodels.features.FeatureRow::index).toArray();
+                vm.exports().html(source, f.toPath(), shown, vm.workspace()::fail);
+            }
+            default -> vm.exports().neuronpedia(source, f.toPath(), source.modelName(), vm.workspace()::fail);
         }
     }
 
