@@ -127,6 +127,15 @@ public final class MainViewModel implements AutoCloseable {
         return generation;
     }
 
+    /** Puts an example's text (its tokens decoded) into the prompt inspector. */
+    public void inspectExample(org.sparsescope.viewmodels.features.ExampleLine example) {
+        if (example.tokenIds().length == 0) {
+            workspace.fail(new IllegalStateException("this example's set records no tokens, so it has no text to inspect"));
+            return;
+        }
+        background.submit("Inspect an example", (p, c) -> model().tokenizer().decode(example.tokenIds()), inspector.textProperty()::set, workspace::fail);
+    }
+
     /** Continues the generation panel's prompt with the open dictionary's model, clean and steered. */
     public void runGeneration() {
         AblationViewModel.Source s = ablationSource();

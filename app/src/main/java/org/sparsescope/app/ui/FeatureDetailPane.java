@@ -101,7 +101,16 @@ final class FeatureDetailPane extends ScrollPane {
         return String.format(Locale.ROOT, "%+.3f  %s", e.logit(), e.text().replace("\n", "↵"));
     }
 
-    private static void fill(VBox box, java.util.List<ExampleLine> lines) {
+    private MainViewModel owner;
+    private Runnable showPrompt = () -> { };
+
+    /** What a double-clicked example does: its text goes to the prompt inspector, which the window then shows. */
+    void onInspect(MainViewModel vm, Runnable show) {
+        this.owner = vm;
+        this.showPrompt = show;
+    }
+
+    private void fill(VBox box, java.util.List<ExampleLine> lines) {
         box.getChildren().clear();
         float scale = 0;
         for (ExampleLine l : lines) {
@@ -115,7 +124,15 @@ final class FeatureDetailPane extends ScrollPane {
             v.setMinWidth(46);
             var flow = TokenText.of(l.tokens(), l.activations(), scale, false, l.position());
             flow.setPrefWidth(280);
-            box.getChildren().add(new HBox(4, v, flow));
+            HBox row = new HBox(4, v, flow);
+            row.setOnMouseClicked(e -> {
+                if (e.getClickCount() == 2 && owner != null) {
+                    owner.inspectExample(l);
+                    showPrompt.run();
+                }
+            });
+            javafx.scene.control.Tooltip.install(v, new javafx.scene.control.Tooltip("double-click: inspect this text in the Prompt tab"));
+            box.getChildren().add(row);
         }
     }
 

@@ -74,6 +74,10 @@ public final class MainWindow {
         mcs = new McsPane(vm);
         graph = new GraphPane(vm);
         prompt = new PromptPane(vm);
+        detail.onInspect(vm, () -> {
+            tabs.getSelectionModel().select(tabs.getTabs().stream().filter(t -> t.getContent() == prompt).findFirst().orElseThrow());
+            prompt.views.getSelectionModel().select(0);
+        });
         buildDictionaryTable();
         tabs.getTabs().addAll(tab("Frontier", "mdi2c-chart-scatter-plot", frontier), tab("Features", "mdi2t-table", features),
                 tab("MCS", "mdi2g-grid", mcs), tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training),

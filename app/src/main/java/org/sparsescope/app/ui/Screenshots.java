@@ -348,6 +348,23 @@ public final class Screenshots {
         });
         waitFor("the continuations", 300, () -> !g.runningProperty().get() && !g.steeredProperty().get().isEmpty());
         shots.add(shoot("19-steered-generation"));
+        // the completed feature detail, top to bottom, for the prompt's strongest feature
+        int feature = onFx(() -> in.ranked().get(0).feature());
+        onFx(() -> {
+            vm.features().selectedFeatureProperty().set(feature);
+            return null;
+        });
+        waitFor("the feature's detail", 300, () -> vm.detail().featureProperty().get() == feature && !vm.detail().bands().isEmpty()
+                && !vm.detail().correlated().isEmpty());
+        idle(120);
+        for (double[] at : new double[][] {{0, 'a'}, {0.45, 'b'}, {1, 'c'}}) {
+            onFx(() -> {
+                app.window().detail.setVvalue(at[0]);
+                return null;
+            });
+            Thread.sleep(300);
+            shots.add(shoot("20" + (char) at[1] + "-feature-detail"));
+        }
         return shots;
     }
 
