@@ -139,7 +139,8 @@ class MainViewModelTest {
             Interventions.Effect e = iv.effect(windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.KEEP_ERROR), clean);
             assertEquals(e.perplexity() - e.cleanPerplexity(), shown, 1e-9);
         }
-        assertEquals(2 * 128, vm.ablation().tokens().size(), "the first two windows, tinted");
+        assertEquals(4, vm.ablation().pagesProperty().get(), "every window it ran on can be read");
+        assertEquals(128, vm.ablation().tokens().size(), "a window a page, tinted");
     }
 
     @Test

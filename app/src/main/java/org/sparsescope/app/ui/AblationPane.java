@@ -255,18 +255,7 @@ final class AblationPane extends BorderPane {
     }
 
     private static <R> TableColumn<R, String> column(String name, java.util.function.Function<R, String> f) {
-        TableColumn<R, String> c = new TableColumn<>(name);
-        c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(d.getValue())));
-        c.setSortable(false);
-        c.setCellFactory(col -> new javafx.scene.control.TableCell<>() {
-            @Override
-            protected void updateItem(String item, boolean empty) {
-                super.updateItem(item, empty);
-                setText(empty ? null : item);
-                setTooltip(empty || item == null ? null : new javafx.scene.control.Tooltip(item)); // a cut cell reads whole on hover
-            }
-        });
-        return c;
+        return Controls.textColumn(name, f);
     }
 
     private static String fmt(String pattern, double v) {

@@ -18,6 +18,22 @@ final class Controls {
         return b;
     }
 
+    /** A read-only text column, unsortable, whose cut cells read whole on hover. */
+    static <R> javafx.scene.control.TableColumn<R, String> textColumn(String name, Function<R, String> f) {
+        javafx.scene.control.TableColumn<R, String> c = new javafx.scene.control.TableColumn<>(name);
+        c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(d.getValue())));
+        c.setSortable(false);
+        c.setCellFactory(col -> new javafx.scene.control.TableCell<>() {
+            @Override
+            protected void updateItem(String item, boolean empty) {
+                super.updateItem(item, empty);
+                setText(empty ? null : item);
+                setTooltip(empty || item == null || item.isEmpty() ? null : new javafx.scene.control.Tooltip(item));
+            }
+        });
+        return c;
+    }
+
     /** How a choice box shows its values (in words); nothing is typed back. */
     static <T> StringConverter<T> converter(Function<T, String> f) {
         return new StringConverter<>() {

@@ -264,21 +264,11 @@ final class PromptPane extends BorderPane {
 
     /** A column; all but the top tokens keep their width whole, the top tokens take the rest (cut ones read whole on hover). */
     private static <R> TableColumn<R, String> column(TableView<R> table, String name, java.util.function.Function<R, String> f, double width) {
-        TableColumn<R, String> c = new TableColumn<>(name);
-        c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyStringWrapper(f.apply(d.getValue())));
+        TableColumn<R, String> c = Controls.textColumn(name, f);
         c.setPrefWidth(width);
         if (!name.equals("top tokens")) {
             c.setMinWidth(width);
         }
-        c.setSortable(false);
-        c.setCellFactory(col -> new javafx.scene.control.TableCell<>() {
-            @Override
-            protected void updateItem(String item, boolean empty) {
-                super.updateItem(item, empty);
-                setText(empty ? null : item);
-                setTooltip(empty || item == null || item.isEmpty() ? null : new javafx.scene.control.Tooltip(item));
-            }
-        });
         table.getColumns().add(c);
         return c;
     }
