@@ -55,6 +55,24 @@ public final class MainViewModel implements AutoCloseable {
     private final org.sparsescope.viewmodels.features.ExportsViewModel exports;
     private final Map<String, InspectorViewModel.Column> inspectorColumns = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, org.sparsescope.compute.dictionary.DictionaryOnDevice> deviceCopies = new HashMap<>();
+
+    /**
+     * The one device copy of a workspace dictionary, made on first use and kept while its files are unchanged (the
+     * same dictionary object); a replaced copy is retired, closed with the window, as a job may still be reading it.
+     */
+    private synchronized org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(String id, Dictionary d, ai.djl.Device device) {
+        var copy = deviceCopies.get(id);
+        if (copy != null && copy.dictionary() == d) {
+            return copy;
+        }
+        if (copy != null) {
+            retiredCopies.add(copy);
+        }
+        copy = new org.sparsescope.compute.dictionary.DictionaryOnDevice(d, device);
+        deviceCopies.put(id, copy);
+        return copy;
+    }
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
@@ -262,13 +280,9 @@ public final class MainViewModel implements AutoCloseable {
             openDictionary.set(e);
             openSite.set(e.site());
             features.load(r.report(), r.topTokens());
-            // the device copy of an unchanged dictionary is kept; one whose files changed is retired (closed with the window,
-            // as an inspection may still be using it)
+            // the device copy is the dictionary's one (deviceCopy), made when first needed
             InspectorViewModel.Column was = inspectorColumns.get(e.id());
             var onDevice = was != null && was.dictionary() == r.dictionary() ? was.onDevice() : null;
-            if (was != null && was.onDevice() != null && onDevice == null) {
-                retiredCopies.add(was.onDevice());
-            }
             inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(pl.at().hook()),
                     r.dictionary(), r.report(), r.topTokens(), onDevice));
             inspector.setSource(inspectorSource(e.id()));
@@ -312,11 +326,8 @@ public final class MainViewModel implements AutoCloseable {
                 for (InspectorViewModel.Column c : out) {
                     if (c.onDevice() == null) {
                         c = new InspectorViewModel.Column(c.id(), c.name(), c.hook(), c.dictionary(), c.report(), c.topTokens(),
-                                new org.sparsescope.compute.dictionary.DictionaryOnDevice(c.dictionary(), lm.device()));
-                        InspectorViewModel.Column was = inspectorColumns.put(c.id(), c);
-                        if (was != null && was.onDevice() != null) {
-                            retiredCopies.add(was.onDevice()); // two edits raced to make it; the loser's copy waits for close
-                        }
+                                deviceCopy(c.id(), c.dictionary(), lm.device()));
+                        inspectorColumns.put(c.id(), c);
                     }
                     onDevice.add(c);
                 }
@@ -422,6 +433,17 @@ public final class MainViewModel implements AutoCloseable {
             public List<String> topTokens() {
                 return features.topTokens();
             }
+
+            @Override
+            public org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() {
+                DictionaryEntry e = openDictionary.get();
+                Dictionary d = dictionary;
+                try {
+                    return e == null || d == null ? null : deviceCopy(e.id(), d, MainViewModel.this.model().device());
+                } catch (IOException ex) {
+                    return null; // each piece then copies its own
+                }
+            }
         };
     }
 
@@ -495,8 +517,9 @@ public final class MainViewModel implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        inspectorColumns.values().stream().filter(c -> c.onDevice() != null).forEach(c -> c.onDevice().close());
         inspectorColumns.clear();
+        deviceCopies.values().forEach(org.sparsescope.compute.dictionary.DictionaryOnDevice::close);
+        deviceCopies.clear();
         retiredCopies.forEach(org.sparsescope.compute.dictionary.DictionaryOnDevice::close);
         retiredCopies.clear();
         models.values().forEach(LanguageModel::close);

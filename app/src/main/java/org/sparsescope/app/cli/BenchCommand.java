@@ -88,7 +88,7 @@ public final class BenchCommand {
                 java.util.Arrays.sort(full);
                 double mc = cached[repeats / 2], mf = full[repeats / 2];
                 var out = spec.commandLine().getOut();
-                out.printf(java.util.Locale.ROOT, "device: %s; %s; prompt %d tokens, %d generated, median of %d%n", Devices.preferredName(), lm.dir(), ids.length, tokens, repeats);
+                out.printf(java.util.Locale.ROOT, "device: %s; %s; prompt %d tokens, %d generated, median of %d%n", Devices.describe(), lm.dir(), ids.length, tokens, repeats);
                 out.printf(java.util.Locale.ROOT, "key/value cache      %.3f s  %7.1f tokens/s%n", mc, tokens / mc);
                 out.printf(java.util.Locale.ROOT, "full recomputation   %.3f s  %7.1f tokens/s%n", mf, tokens / mf);
                 out.printf(java.util.Locale.ROOT, "speed-up %.2f×; same tokens: %s%n", mf / mc, java.util.Arrays.equals(a, b));
@@ -121,7 +121,7 @@ public final class BenchCommand {
                 passes += s.upstreamFeatures().length;
             }
             var out = spec.commandLine().getOut();
-            out.printf(java.util.Locale.ROOT, "device: %s%n", Devices.preferredName());
+            out.printf(java.util.Locale.ROOT, "device: %s%n", Devices.describe());
             out.printf(java.util.Locale.ROOT, "graph: %d stage(s), %d upstream features, %d windows × %d tokens: %.2f s (%.3f s per upstream feature)%n",
                     g.stages().size(), passes, g.windows(), g.windowTokens(), g.seconds(), g.seconds() / passes);
             out.printf(java.util.Locale.ROOT, "graph forward rate      %12.0f token-blocks/s (%d token-blocks)%n", g.tokenBlocksPerSecond(), g.tokenBlocks());
@@ -168,7 +168,7 @@ public final class BenchCommand {
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", Devices.preferredName());
+                    m.put("device", Devices.describe());
                     m.put("matmul_gflops", matmul);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
                         Map<String, Object> e = new LinkedHashMap<>();
@@ -180,7 +180,7 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, window %d, batch %d windows%n", Devices.preferredName(), window, batch);
+                    out.printf("device: %s, window %d, batch %d windows%n", Devices.describe(), window, batch);
                     out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
                             MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N, matmul, matmulBefore, matmulAfter);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
@@ -239,7 +239,7 @@ public final class BenchCommand {
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", Devices.preferredName());
+                    m.put("device", Devices.describe());
                     m.put("d", set.d());
                     m.put("n", n);
                     m.put("batch", batch);
@@ -257,7 +257,7 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", Devices.preferredName(), set.d(), n, batch, epochs, set.rows());
+                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", Devices.describe(), set.d(), n, batch, epochs, set.rows());
                     out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (mean of %s)%n", MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N,
                             matmul, matmuls.stream().map(v -> String.format("%.1f", v)).toList());
                     for (TrainThroughput.Result r : List.of(one, all)) {

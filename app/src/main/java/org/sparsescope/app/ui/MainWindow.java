@@ -12,6 +12,7 @@ import javafx.geometry.Orientation;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
+import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
@@ -388,6 +389,16 @@ public final class MainWindow {
         ObservableJobs jobs = new ObservableJobs(vm.background());
         bar.textProperty().bind(jobs.text);
         bar.progressProperty().bind(jobs.progress);
+        Label device = new Label(); // where compute runs, always in sight; asking the engine may load it, so not on this thread
+        device.setId("statusDevice");
+        Thread probe = new Thread(() -> {
+            String d = vm.computeDescription();
+            javafx.application.Platform.runLater(() -> device.setText(d));
+        }, "compute-device");
+        probe.setDaemon(true);
+        probe.start();
+        device.getStyleClass().add("hint");
+        bar.getRightItems().add(device);
         return bar;
     }
 

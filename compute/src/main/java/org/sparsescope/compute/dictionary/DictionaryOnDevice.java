@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * One long-lived copy of a dictionary's weights on a device, for the views that encode again and again (the prompt
- * inspector on every edit): copying the weights per call would cost more than the encoding. Owns its manager;
- * close it when the dictionary is no longer shown.
+ * inspector on every edit, examples and logit effects on every feature shown): copying the weights per call would
+ * cost more than the encoding. Owns its manager, which is capped once the weights are in: whatever would attach an
+ * array to it afterwards (a leak: results belong to the caller's scope) fails at once instead of growing it. Close it
+ * when the dictionary is no longer shown.
  */
 public final class DictionaryOnDevice implements AutoCloseable {
     private final Dictionary dictionary;
@@ -18,6 +20,9 @@ public final class DictionaryOnDevice implements AutoCloseable {
         this.manager = NDManager.newBaseManager(device);
         try {
             this.codec = dictionary.codec(manager);
+            if (manager instanceof ai.djl.ndarray.BaseNDManager base) {
+                base.cap();
+            }
         } catch (RuntimeException e) {
             manager.close();
             throw e;

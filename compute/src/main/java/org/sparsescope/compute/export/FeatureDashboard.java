@@ -63,9 +63,9 @@ public record FeatureDashboard(int feature, FeatureStats.Row stats, double capac
                     bandList.add(new Band(b, b * max / bands, (b + 1) * max / bands, List.copyOf(by.get(b))));
                 }
             }
-            List<FeatureNeighbours.Neighbour> nearest = FeatureNeighbours.nearestDecoders(dictionary.dictionary(), j, 8, dictionary.device());
+            List<FeatureNeighbours.Neighbour> nearest = FeatureNeighbours.nearestDecoders(dictionary, j, 8);
             List<FeatureNeighbours.Neighbour> correlated = correlations
-                    ? FeatureNeighbours.correlated(dictionary.dictionary(), set, 0, report.stats().rows(), report.stats(), j, 8, dictionary.device(), cancel)
+                    ? FeatureNeighbours.correlated(dictionary, set, 0, report.stats().rows(), report.stats(), j, 8, cancel)
                     : List.of();
             out.add(new FeatureDashboard(j, report.stats().row(j), report.capacity()[j], report.histogram(j), top, bandList, logits.get(i), nearest, correlated,
                     j < topTokens.size() ? topTokens.get(j) : ""));

@@ -33,11 +33,20 @@ public final class FeatureNeighbours {
      */
     public static List<Neighbour> correlated(Dictionary d, ActivationSet set, long start, long count, FeatureStats stats, int j, int top,
             Device device, Cancellation cancel) throws IOException, CancelledException {
+        try (org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice = new org.sparsescope.compute.dictionary.DictionaryOnDevice(d, device)) {
+            return correlated(onDevice, set, start, count, stats, j, top, cancel);
+        }
+    }
+
+    /** As above, on a dictionary kept on its device. */
+    public static List<Neighbour> correlated(org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, ActivationSet set, long start, long count,
+            FeatureStats stats, int j, int top, Cancellation cancel) throws IOException, CancelledException {
+        Dictionary d = onDevice.dictionary();
         int n = d.dSae(), dIn = d.dIn();
         double[] cross = new double[n];
         int batch = (int) Math.max(256, Math.min(8192, (1L << 23) / n));
-        try (NDManager weights = NDManager.newBaseManager(device)) {
-            Codec codec = d.codec(weights);
+        try (NDManager weights = NDManager.newBaseManager(onDevice.device())) {
+            Codec codec = onDevice.codec();
             for (long from = 0; from < count; from += batch) {
                 cancel.check();
                 int b = (int) Math.min(batch, count - from);
@@ -64,10 +73,18 @@ public final class FeatureNeighbours {
 
     /** The {@code top} features whose decoder directions have the largest cosine with feature j's (j left out). */
     public static List<Neighbour> nearestDecoders(Dictionary d, int j, int top, Device device) {
-        int n = d.dSae();
+        try (org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice = new org.sparsescope.compute.dictionary.DictionaryOnDevice(d, device)) {
+            return nearestDecoders(onDevice, j, top);
+        }
+    }
+
+    /** As above, on a dictionary kept on its device. */
+    public static List<Neighbour> nearestDecoders(org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, int j, int top) {
+        int n = onDevice.dictionary().dSae();
         float[] cos;
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray rows = d.codec(m).decoderRows(); // [n, d]
+        try (NDManager m = NDManager.newBaseManager(onDevice.device())) {
+            NDArray rows = onDevice.codec().decoderRows(); // [n, d]
+            m.tempAttachAll(rows); // what is made from the rows lands here, not with the weights
             NDArray unit = rows.div(rows.norm(new int[] {1}, true).maximum(1e-12f));
             cos = unit.matMul(unit.get(j + ":" + (j + 1)).transpose()).toFloatArray(); // [n, 1]
         }

@@ -68,6 +68,11 @@ public final class FeatureDetailViewModel {
         default List<String> topTokens() {
             return List.of();
         }
+
+        /** The open dictionary's one copy on the model's device (null: each piece copies its own). */
+        default org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() {
+            return null;
+        }
     }
 
     /** Shows feature {@code j}: the histogram at once, examples and logits from a background job. */
@@ -98,14 +103,18 @@ public final class FeatureDetailViewModel {
         pending = background.submit("Feature " + j, (p, c) -> {
             LanguageModel lm = source.model();
             ActivationSet set = source.activations();
-            List<ExampleLine> top = lines(set, source.dictionary(), lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
+            var shared = source.onDevice();
+            // without the shared copy, one for this feature: every example, the logits and the neighbours read it
+            var onDevice = shared != null ? shared : new org.sparsescope.compute.dictionary.DictionaryOnDevice(source.dictionary(), lm.device());
+            try {
+            List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
             c.check();
             // the band of each sampled example, from its value: equal-width bands of (0, max] as the statistics drew them
             int nBands = org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands();
             double max = st.max()[j];
             long[] qRows = r.quantiles().rows()[j];
             float[] qValues = r.quantiles().values()[j];
-            List<ExampleLine> sampled = lines(set, source.dictionary(), lm, qRows, qValues, j, r.quantiles().count(j));
+            List<ExampleLine> sampled = lines(set, onDevice, lm, qRows, qValues, j, r.quantiles().count(j));
             List<List<ExampleLine>> byBand = new ArrayList<>();
             for (int b = 0; b < nBands; b++) {
                 byBand.add(new ArrayList<>());
@@ -123,11 +132,16 @@ public final class FeatureDetailViewModel {
                 }
             }
             c.check();
-            LogitEffects.FeatureLogits logits = LogitEffects.of(lm, source.dictionary(), new int[] {j}, 10).get(0);
-            var near = org.sparsescope.compute.stats.FeatureNeighbours.nearestDecoders(source.dictionary(), j, NEIGHBOURS, lm.device());
+            LogitEffects.FeatureLogits logits = LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
+            var near = org.sparsescope.compute.stats.FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
             c.check();
-            var corr = org.sparsescope.compute.stats.FeatureNeighbours.correlated(source.dictionary(), set, 0, st.rows(), st, j, NEIGHBOURS, lm.device(), c);
+            var corr = org.sparsescope.compute.stats.FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
             return new Object[] {top, bandList, logits, near, corr};
+            } finally {
+                if (shared == null) {
+                    onDevice.close();
+                }
+            }
         }, result -> {
             if (feature.get() != j) {
                 return;
@@ -152,8 +166,8 @@ public final class FeatureDetailViewModel {
         }, onError);
     }
 
-    private static List<ExampleLine> lines(ActivationSet set, Dictionary d, LanguageModel lm, long[] rows, float[] values, int feature, int max)
-            throws java.io.IOException {
+    private static List<ExampleLine> lines(ActivationSet set, org.sparsescope.compute.dictionary.DictionaryOnDevice d, LanguageModel lm, long[] rows,
+            float[] values, int feature, int max) throws java.io.IOException {
         List<ExampleLine> out = new ArrayList<>();
         for (int i = 0; i < Math.min(max, rows.length); i++) {
             Optional<ExampleContext> c = ExampleContext.of(set, d, lm.tokenizer(), rows[i], feature, 24, 8);
