@@ -61,7 +61,7 @@ public final class MainViewModel implements AutoCloseable {
      * The one device copy of a workspace dictionary, made on first use and kept while its files are unchanged (the
      * same dictionary object); a replaced copy is retired, closed with the window, as a job may still be reading it.
      */
-    private synchronized org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(String id, Dictionary d, ai.djl.Device device) {
+    private synchronized org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(String id, Dictionary d, LanguageModel model) {
         var copy = deviceCopies.get(id);
         if (copy != null && copy.dictionary() == d) {
             return copy;
@@ -69,7 +69,7 @@ public final class MainViewModel implements AutoCloseable {
         if (copy != null) {
             retiredCopies.add(copy);
         }
-        copy = new org.sparsescope.compute.dictionary.DictionaryOnDevice(d, device);
+        copy = org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(d, model);
         deviceCopies.put(id, copy);
         return copy;
     }
@@ -326,7 +326,7 @@ public final class MainViewModel implements AutoCloseable {
                 for (InspectorViewModel.Column c : out) {
                     if (c.onDevice() == null) {
                         c = new InspectorViewModel.Column(c.id(), c.name(), c.hook(), c.dictionary(), c.report(), c.topTokens(),
-                                deviceCopy(c.id(), c.dictionary(), lm.device()));
+                                deviceCopy(c.id(), c.dictionary(), lm));
                         inspectorColumns.put(c.id(), c);
                     }
                     onDevice.add(c);
@@ -439,7 +439,7 @@ public final class MainViewModel implements AutoCloseable {
                 DictionaryEntry e = openDictionary.get();
                 Dictionary d = dictionary;
                 try {
-                    return e == null || d == null ? null : deviceCopy(e.id(), d, MainViewModel.this.model().device());
+                    return e == null || d == null ? null : deviceCopy(e.id(), d, MainViewModel.this.model());
                 } catch (IOException ex) {
                     return null; // each piece then copies its own
                 }

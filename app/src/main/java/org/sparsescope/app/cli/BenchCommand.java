@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Generate.class, BenchCommand.Ui.class})
+        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Generate.class, BenchCommand.Stats.class, BenchCommand.Ui.class})
 public final class BenchCommand {
 
     @Command(name = "ui", mixinStandardHelpOptions = true,
@@ -43,6 +43,40 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path work = dir != null ? dir : java.nio.file.Files.createTempDirectory("sparsescope-bench-ui");
             org.sparsescope.app.ui.UiBench.run(work, features, tokens, spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = "The statistics pass (both passes, every collector, computed afresh) over a set's rows beside the bare encoder matmul "
+                    + "x·W_enc over as many rows, measured in the same run, with their ratio.")
+    public static final class Stats implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--dict", required = true, description = "dictionary (any readable layout)")
+        Path dict;
+
+        @Option(names = "--activations", required = true, description = "activation set folder or file")
+        Path activations;
+
+        @Option(names = "--rows", defaultValue = "1000000", description = "rows to run over (default ${DEFAULT-VALUE}, or the whole set)")
+        long rows;
+
+        @Override
+        public Integer call() throws Exception {
+            var d = org.sparsescope.compute.dictionary.DictionaryFiles.read(dict);
+            try (ActivationSet set = ActivationSet.open(activations)) {
+                org.sparsescope.compute.dictionary.DictionaryMetrics.requireSameWidth(d, dict, set);
+                double before = MatmulSpeed.gflopsPerSecond(15);
+                var r = org.sparsescope.compute.bench.StatsThroughput.measure(d, set, rows, Devices.preferred());
+                var out = spec.commandLine().getOut();
+                out.printf(java.util.Locale.ROOT, "device: %s; %d × %d dictionary over %,d rows%n", Devices.describe(), r.d(), r.n(), r.rows());
+                out.printf(java.util.Locale.ROOT, "statistics pass      %8.2f s%n", r.passSeconds());
+                out.printf(java.util.Locale.ROOT, "bare encoder matmul  %8.2f s  (%.1f GFLOP/s; the yardstick matmul %.1f GFLOP/s)%n", r.matmulSeconds(),
+                        r.encoderFlops() / r.matmulSeconds() / 1e9, before);
+                out.printf(java.util.Locale.ROOT, "ratio pass / matmul: %.1f%n", r.ratio());
+            }
             return 0;
         }
     }

@@ -29,6 +29,11 @@ public final class DictionaryOnDevice implements AutoCloseable {
         }
     }
 
+    /** On the device the model runs on: what reads it there runs with the model. */
+    public static DictionaryOnDevice beside(Dictionary dictionary, org.sparsescope.compute.model.LanguageModel model) {
+        return new DictionaryOnDevice(dictionary, model.device());
+    }
+
     public Dictionary dictionary() {
         return dictionary;
     }

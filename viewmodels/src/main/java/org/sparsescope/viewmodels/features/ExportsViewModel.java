@@ -59,7 +59,7 @@ public final class ExportsViewModel {
         List<String> tokens = s.topTokens();
         background.submit("Export " + features.length + " dashboard" + (features.length == 1 ? "" : "s"), (p, c) -> {
             LanguageModel lm = s.model();
-            try (DictionaryOnDevice d = new DictionaryOnDevice(s.dictionary(), lm.device())) {
+            try (DictionaryOnDevice d = DictionaryOnDevice.beside(s.dictionary(), lm)) {
                 ActivationSet set = s.activations();
                 List<FeatureDashboard> ds = FeatureDashboard.of(lm, d, set, r, tokens, features, FeatureAnalysis.Options.defaults().bands(), true, p, c);
                 DashboardHtml.write(file, s.title() + ": " + features.length + " feature" + (features.length == 1 ? "" : "s"),
@@ -74,7 +74,7 @@ public final class ExportsViewModel {
         List<String> tokens = s.topTokens();
         background.submit("Export for Neuronpedia", (p, c) -> {
             LanguageModel lm = s.model();
-            try (DictionaryOnDevice d = new DictionaryOnDevice(s.dictionary(), lm.device())) {
+            try (DictionaryOnDevice d = DictionaryOnDevice.beside(s.dictionary(), lm)) {
                 return NeuronpediaExport.write(new NeuronpediaExport.Target(dir, modelId, "sparsescope", lm.hook(s.hook())), lm, d, s.activations(), r,
                         tokens, p, c);
             }

@@ -105,7 +105,7 @@ public final class FeatureDetailViewModel {
             ActivationSet set = source.activations();
             var shared = source.onDevice();
             // without the shared copy, one for this feature: every example, the logits and the neighbours read it
-            var onDevice = shared != null ? shared : new org.sparsescope.compute.dictionary.DictionaryOnDevice(source.dictionary(), lm.device());
+            var onDevice = shared != null ? shared : org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(source.dictionary(), lm);
             try {
             List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
             c.check();
