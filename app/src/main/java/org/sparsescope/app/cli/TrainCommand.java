@@ -40,6 +40,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--topk", split = ",", description = "k values of TopK dictionaries, e.g. 16,32")
     List<Integer> topk = new ArrayList<>();
 
+    @Option(names = "--batch-topk", split = ",", description = "k values of BatchTopK dictionaries (the k·B largest activations of each batch of B; "
+            + "saved as JumpReLU with SAELens's running threshold), e.g. 32")
+    List<Integer> batchTopk = new ArrayList<>();
+
     @Option(names = "--tied-l1", split = ",", description = "L1 coefficients of tied ReLU dictionaries (the research code's FunctionalTiedSAE), e.g. 1e-3,2e-3")
     List<Double> tiedL1 = new ArrayList<>();
 
@@ -106,7 +110,7 @@ public final class TrainCommand implements Callable<Integer> {
                     ws.requireMatch(ws.place(from, start), set);
                 }
             }
-            SweepGrid grid = new SweepGrid(ratios, l1, topk, tiedL1);
+            SweepGrid grid = new SweepGrid(ratios, l1, topk, tiedL1, batchTopk);
             List<SweepMember> sweep = start == null ? grid.members(set.d()) : grid.fineTuning(start);
             TrainOptions opts = new TrainOptions(batch, epochs, lr, seed, heldOut, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery);
             Cancellation cancel = new Cancellation();

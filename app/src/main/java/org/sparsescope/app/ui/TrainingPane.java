@@ -45,6 +45,10 @@ final class TrainingPane extends BorderPane {
         tied.setId("trainTiedL1");
         tied.setPromptText("e.g. 1e-3, 4e-3");
         tied.textProperty().bindBidirectional(vm.training().tiedL1ValuesProperty());
+        TextField batchK = new TextField();
+        batchK.setId("trainBatchTopK");
+        batchK.setPromptText("e.g. 32");
+        batchK.textProperty().bindBidirectional(vm.training().batchKValuesProperty());
         TextField ratios = new TextField();
         ratios.textProperty().bindBidirectional(vm.training().ratiosProperty());
         Spinner<Integer> epochs = new Spinner<>(1, 50, vm.training().epochsProperty().get());
@@ -64,6 +68,7 @@ final class TrainingPane extends BorderPane {
         form.addRow(0, new Label("untied l1 values"), l1, new Label("TopK k values"), k);
         form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs);
         form.addRow(2, new Label("batch"), batch, new Label("tied l1 values"), tied);
+        form.addRow(3, new Label(""), new Label(""), new Label("BatchTopK k values"), batchK);
         // where the activations come from: the shown pair's set, or a new harvest from a model, a hook and a corpus
         Label set = new Label();
         set.setWrapText(true);

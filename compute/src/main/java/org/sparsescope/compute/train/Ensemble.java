@@ -268,8 +268,9 @@ abstract class Ensemble {
             case TOPK -> "topk";
             case RELU_L1 -> "relu_l1";
             case TIED_L1 -> "tied_relu_l1";
+            case BATCH_TOPK -> "batchtopk";
         });
-        if (m.kind() == SweepMember.Kind.TOPK) {
+        if (m.kind().keepsK()) {
             d.put("k", m.k());
         } else {
             d.put("l1", m.l1());

@@ -5,16 +5,22 @@ import org.sparsescope.compute.dictionary.Dictionary;
 
 /**
  * One dictionary of a sweep: an untied ReLU dictionary with L1 coefficient {@code l1}, a tied one (the research
- * code's FunctionalTiedSAE) with L1 coefficient {@code l1}, or a TopK one keeping {@code k}; {@code dSae} features;
+ * code's FunctionalTiedSAE) with L1 coefficient {@code l1}, a TopK one keeping {@code k}, or a BatchTopK one keeping k·B
+ * over each batch; {@code dSae} features;
  * optionally (untied and TopK) starting from an existing dictionary (fine-tuning).
  */
 public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Dictionary start) {
     public enum Kind {
-        RELU_L1, TOPK, TIED_L1;
+        RELU_L1, TOPK, TIED_L1, BATCH_TOPK;
 
         /** Whether the loss has an L1 term on the codes. */
         public boolean hasL1() {
-            return this != TOPK;
+            return this == RELU_L1 || this == TIED_L1;
+        }
+
+        /** Whether sparsity comes from keeping k (per token, or k·B over the batch). */
+        public boolean keepsK() {
+            return this == TOPK || this == BATCH_TOPK;
         }
     }
 
@@ -25,7 +31,7 @@ public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Di
         if (kind.hasL1() && !(l1 >= 0)) {
             throw new IllegalArgumentException("l1 must be ≥ 0, got " + l1);
         }
-        if (kind == Kind.TOPK && (k < 1 || k > dSae)) {
+        if (kind.keepsK() && (k < 1 || k > dSae)) {
             throw new IllegalArgumentException("k must be in [1, " + dSae + "], got " + k);
         }
         if (start != null && kind == Kind.TIED_L1) {
@@ -46,6 +52,11 @@ public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Di
 
     public static SweepMember topK(int dSae, int k) {
         return new SweepMember("topk_" + k + "_f" + dSae, Kind.TOPK, dSae, 0, k, null);
+    }
+
+    /** BatchTopK (SAELens, dictionary_learning): the k·B largest activations over a batch of B; saved as JumpReLU. */
+    public static SweepMember batchTopK(int dSae, int k) {
+        return new SweepMember("batchtopk_" + k + "_f" + dSae, Kind.BATCH_TOPK, dSae, 0, k, null);
     }
 
     public SweepMember startingFrom(Dictionary d, String newName) {

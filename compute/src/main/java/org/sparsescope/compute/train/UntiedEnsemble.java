@@ -24,8 +24,27 @@ import org.sparsescope.compute.tensor.Tensor;
  */
 final class UntiedEnsemble extends Ensemble {
 
+    /** SAELens's rate for the running BatchTopK threshold (topk_threshold_lr). */
+    static final float THRESHOLD_LR = 0.01f;
+    /** BatchTopK members' running threshold [E]: an EMA of the smallest kept activation of each batch, from 0, as SAELens keeps it. */
+    private final NDArray threshold;
+
     UntiedEnsemble(NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
         super(manager, members, d, initial(manager, members, d, dataMean, rnd));
+        threshold = kind == SweepMember.Kind.BATCH_TOPK ? manager.zeros(new Shape(members.size())) : null;
+    }
+
+    @Override
+    Map<String, NDArray> buffers() {
+        return threshold == null ? Map.of() : Map.of("topk_threshold", threshold);
+    }
+
+    /** The k·B largest activations of codes [B, n] over the whole batch, the rest zeroed (SAELens's BatchTopK). */
+    static NDArray keepBatchTopK(NDArray codes, int k) {
+        Shape s = codes.getShape();
+        NDArray flat = codes.reshape(-1);
+        ai.djl.ndarray.NDList top = flat.topK((int) Math.min(flat.size(), (long) k * s.get(0)), -1, true, false);
+        return flat.zerosLike().scatter(top.get(1), top.get(0), -1).reshape(s);
     }
 
     private static Parameter[] initial(NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
@@ -66,6 +85,15 @@ final class UntiedEnsemble extends Ensemble {
         NDArray codes = Activation.relu(x.matMul(wEnc).addi(shift)); // [B, n]
         if (kind == SweepMember.Kind.TOPK) {
             codes = TopKDictionary.keepTopK(codes, k);
+        } else if (kind == SweepMember.Kind.BATCH_TOPK) {
+            codes = keepBatchTopK(codes, k);
+            // θ ← (1 − lr) θ + lr · (smallest kept activation), what the saved JumpReLU threshold becomes
+            NDArray kept = codes.get(codes.gt(0f));
+            if (kept.size() > 0) {
+                float min = kept.min().getFloat();
+                float was = threshold.getFloat(m);
+                threshold.set(new NDIndex(m), (1 - THRESHOLD_LR) * was + THRESHOLD_LR * min);
+            }
         }
         NDArray norms = wDec.norm(new int[] {1}, true); // [n, 1]
         NDArray wDecUnit = wDec.div(norms);
@@ -132,6 +160,11 @@ final class UntiedEnsemble extends Ensemble {
         }
         StandardDictionary base = new StandardDictionary(Tensor.ofFloats(new long[] {d, n}, wEnc), Tensor.ofFloats(new long[] {n}, bEnc),
                 Tensor.ofFloats(new long[] {n, d}, wDec), Tensor.ofFloats(new long[] {d}, bDec), true, info);
+        if (kind == SweepMember.Kind.BATCH_TOPK) { // saved as JumpReLU with the running threshold, as SAELens saves it
+            float[] theta = new float[n];
+            java.util.Arrays.fill(theta, threshold.getFloat(m));
+            return new JumpReluDictionary(base, Tensor.ofFloats(new long[] {n}, theta));
+        }
         return kind == SweepMember.Kind.TOPK ? new TopKDictionary(base, k) : base;
     }
 

@@ -39,10 +39,21 @@ class EnsembleStepTest {
         NDArray codes = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
         if (ens.kind == SweepMember.Kind.TOPK) {
             codes = TopKDictionary.keepTopK(codes, ens.k);
+        } else if (ens.kind == SweepMember.Kind.BATCH_TOPK) {
+            codes = batchTopK(codes, ens.k);
         }
         NDArray xHat = codes.matMul(wDec.div(wDec.norm(new int[] {1}, true))).add(bDec);
         NDArray loss = xHat.sub(x).square().mean();
         return ens.kind == SweepMember.Kind.RELU_L1 ? loss.add(codes.sum(new int[] {1}).mean().mul(l1)) : loss;
+    }
+
+    /** The k·B largest entries of codes [B, n], the rest zeroed, written plainly: a threshold at the (k·B)-th largest. */
+    private static NDArray batchTopK(NDArray codes, int k) {
+        float[] all = codes.toFloatArray();
+        float[] sorted = all.clone();
+        java.util.Arrays.sort(sorted);
+        float kth = sorted[sorted.length - k * (int) codes.getShape().get(0)];
+        return codes.mul(codes.gte(kth).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
     }
 
     /** Autograd's gradients of the summed loss at the ensemble's current parameters, by parameter name. */
@@ -112,6 +123,45 @@ class EnsembleStepTest {
     @Test
     void topKGradientsEqualAutogradsOnTheReferenceLoss() {
         assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
+    }
+
+    @Test
+    void batchTopKGradientsEqualAutogradsOnTheReferenceLoss() {
+        assertSameGradients(List.of(SweepMember.batchTopK(N, 5), SweepMember.batchTopK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
+    }
+
+    @Test
+    void batchTopKKeepsKPerTokenOnAverageAndIsSavedAsJumpReluWithSaeLensRunningThreshold() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Random rnd = new Random(11);
+            int k = 4;
+            Ensemble ens = ensemble(m, List.of(SweepMember.batchTopK(N, k)), rnd);
+            double theta = 0;
+            for (int t = 1; t <= 3; t++) {
+                NDArray x = batch(m, rnd);
+                // the step's codes, plainly, at the weights the step starts from
+                NDArray wEnc = ens.parameter("W_enc").value.get(0), bEnc = ens.parameter("b_enc").value.get(0), bDec = ens.parameter("b_dec").value.get(0);
+                NDArray codes = batchTopK(Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc)), k);
+                float[] c = codes.toFloatArray();
+                long kept = 0;
+                float min = Float.MAX_VALUE;
+                for (float v : c) {
+                    if (v > 0) {
+                        kept++;
+                        min = Math.min(min, v);
+                    }
+                }
+                assertEquals((double) k, (double) kept / B, 1e-9, "the batch's mean L0 is k");
+                Ensemble.StepStats s = ens.step(x, 1f, t, 1e-3, false, false, true);
+                assertEquals(k, s.l0()[0], 1e-6, "the step's own L0");
+                theta = (1 - 0.01) * theta + 0.01 * min; // SAELens's update_topk_threshold, from 0
+            }
+            var saved = ens.dictionary(0, new org.sparsescope.compute.dictionary.DictionaryInfo("blocks.0.hook_resid_post", "m", "test", Map.of()));
+            assertTrue(saved instanceof org.sparsescope.compute.dictionary.JumpReluDictionary, "saved as JumpReLU");
+            for (float v : ((org.sparsescope.compute.dictionary.JumpReluDictionary) saved).threshold().floats()) {
+                assertEquals(theta, v, 1e-6 * Math.max(1, theta), "every feature's threshold is the running estimate");
+            }
+        }
     }
 
     @Test

@@ -67,6 +67,23 @@ class TrainerTest {
     }
 
     @Test
+    void aBatchTopKMemberTrainsBesideTheOthersAndIsSavedAsJumpRelu() throws Exception {
+        try (ActivationSet set = chunk()) {
+            List<SweepMember> sweep = List.of(SweepMember.topK(256, 16), SweepMember.batchTopK(256, 16));
+            Trainer.Result r = new Trainer(set, small()).train(sweep, tmp.resolve("out"), tmp.resolve("run"), e -> { }, Cancellation.none());
+            Dictionary back = DictionaryFiles.read(r.dictionaries().get(1).dir());
+            assertEquals("jumprelu", back.architecture());
+            float[] theta = ((org.sparsescope.compute.dictionary.JumpReluDictionary) back).threshold().floats();
+            assertTrue(theta[0] > 0 && theta[0] == theta[255], "one running threshold for every feature: " + theta[0]);
+            // the running threshold starts at 0 and moves 1% a step towards each batch's smallest kept activation, so after
+            // 56 steps it is still below them and the saved JumpReLU keeps more than k: what SAELens would save too
+            double l0 = r.dictionaries().get(1).heldOut().l0();
+            assertTrue(l0 >= 16, "held out, at least k: L0 " + l0);
+            assertTrue(Files.readString(r.dictionaries().get(1).dir().resolve(Sidecar.FILE)).contains("\"batchtopk\""));
+        }
+    }
+
+    @Test
     void cancelledRunResumesFromItsCheckpointToTheSameDictionaries() throws Exception {
         try (ActivationSet set = chunk()) {
             List<SweepMember> sweep = List.of(SweepMember.l1(256, 3e-3));

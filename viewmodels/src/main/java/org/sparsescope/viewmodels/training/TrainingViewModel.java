@@ -39,6 +39,7 @@ public final class TrainingViewModel {
     private final StringProperty l1Values = new SimpleStringProperty("1e-3, 4e-3");
     private final StringProperty kValues = new SimpleStringProperty("");
     private final StringProperty tiedL1Values = new SimpleStringProperty("");
+    private final StringProperty batchKValues = new SimpleStringProperty("");
     private final StringProperty ratios = new SimpleStringProperty("4");
     private final IntegerProperty epochs = new SimpleIntegerProperty(1);
     private final IntegerProperty batch = new SimpleIntegerProperty(1024);
@@ -62,15 +63,19 @@ public final class TrainingViewModel {
 
     /** The fields as a sweep grid; an empty field is no values, a malformed one an error naming it. */
     public SweepGrid grid() {
+        return new SweepGrid(boxed(numbers(ratios.get(), "sizes")), boxed(numbers(l1Values.get(), "l1 values")), wholeNumbers(kValues.get(), "k values"),
+                boxed(numbers(tiedL1Values.get(), "tied l1 values")), wholeNumbers(batchKValues.get(), "BatchTopK k values"));
+    }
+
+    private static List<Integer> wholeNumbers(String text, String what) {
         List<Integer> ks = new ArrayList<>();
-        for (double k : numbers(kValues.get(), "k values")) {
+        for (double k : numbers(text, what)) {
             if (k != Math.rint(k)) {
-                throw new IllegalArgumentException("k values are whole numbers, not " + k);
+                throw new IllegalArgumentException(what + " are whole numbers, not " + k);
             }
             ks.add((int) k);
         }
-        return new SweepGrid(boxed(numbers(ratios.get(), "sizes")), boxed(numbers(l1Values.get(), "l1 values")), ks,
-                boxed(numbers(tiedL1Values.get(), "tied l1 values")));
+        return ks;
     }
 
     private static List<Double> boxed(double[] v) {
@@ -146,6 +151,7 @@ public final class TrainingViewModel {
                         switch (member.kind()) {
                             case TOPK -> "topk";
                             case TIED_L1 -> "tied";
+                            case BATCH_TOPK -> "jumprelu";
                             case RELU_L1 -> "standard";
                         }, livePair);
             }
@@ -161,6 +167,11 @@ public final class TrainingViewModel {
 
     public StringProperty l1ValuesProperty() {
         return l1Values;
+    }
+
+    /** k values of BatchTopK members (k·B kept over each batch; saved as JumpReLU). */
+    public StringProperty batchKValuesProperty() {
+        return batchKValues;
     }
 
     public StringProperty kValuesProperty() {
