@@ -77,6 +77,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resample-every", defaultValue = "0", description = "re-initialise features dead over this many steps (0: never)")
     int resampleEvery;
 
+    @Option(names = "--auxk-alpha", defaultValue = "0", description = "TopK and BatchTopK members: coefficient of sparsify's AuxK loss on dead latents "
+            + "(0: none; sparsify uses 0.03125)")
+    double auxkAlpha;
+
+    @Option(names = "--dead-tokens", defaultValue = "10000000", description = "with --auxk-alpha: a latent is dead when it has not fired for this many tokens "
+            + "(default ${DEFAULT-VALUE}, sparsify's)")
+    long deadTokens;
+
     @Option(names = "--checkpoint-every", defaultValue = "500", description = "steps between checkpoints (default ${DEFAULT-VALUE})")
     int checkpointEvery;
 
@@ -112,7 +120,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             SweepGrid grid = new SweepGrid(ratios, l1, topk, tiedL1, batchTopk);
             List<SweepMember> sweep = start == null ? grid.members(set.d()) : grid.fineTuning(start);
-            TrainOptions opts = new TrainOptions(batch, epochs, lr, seed, heldOut, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery);
+            TrainOptions opts = new TrainOptions(batch, epochs, lr, seed, heldOut, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery)
+                    .withAuxK(auxkAlpha, deadTokens);
             Cancellation cancel = new Cancellation();
             Thread hook = new Thread(cancel::cancel);
             Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C checkpoints before exiting

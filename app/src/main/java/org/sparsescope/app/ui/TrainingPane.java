@@ -68,7 +68,11 @@ final class TrainingPane extends BorderPane {
         form.addRow(0, new Label("untied l1 values"), l1, new Label("TopK k values"), k);
         form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs);
         form.addRow(2, new Label("batch"), batch, new Label("tied l1 values"), tied);
-        form.addRow(3, new Label(""), new Label(""), new Label("BatchTopK k values"), batchK);
+        Spinner<Double> auxk = new Spinner<>(0.0, 1.0, vm.training().auxkAlphaProperty().get(), 0.03125);
+        auxk.setEditable(true);
+        auxk.setTooltip(new javafx.scene.control.Tooltip("TopK and BatchTopK members: sparsify's AuxK loss on latents dead for 10M tokens (0: none; sparsify uses 1/32)"));
+        auxk.valueProperty().addListener((o, a, b) -> vm.training().auxkAlphaProperty().set(b));
+        form.addRow(3, new Label("AuxK α"), auxk, new Label("BatchTopK k values"), batchK);
         // where the activations come from: the shown pair's set, or a new harvest from a model, a hook and a corpus
         Label set = new Label();
         set.setWrapText(true);

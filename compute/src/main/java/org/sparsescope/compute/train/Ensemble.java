@@ -63,6 +63,10 @@ abstract class Ensemble {
         throw new IllegalArgumentException("no parameter " + name);
     }
 
+    /** Turns on sparsify's AuxK loss where the kind has one (TopK kinds); others ignore it. */
+    void useAuxK(NDManager manager, float alpha, long deadTokens) {
+    }
+
     /** Arrays the ensemble keeps that are neither trained nor counted (a tied member's centring). */
     Map<String, NDArray> buffers() {
         return Map.of();

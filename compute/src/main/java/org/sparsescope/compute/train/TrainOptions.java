@@ -10,9 +10,21 @@ package org.sparsescope.compute.train;
  * @param resampleEvery   every so many steps, features that did not fire since the last resampling are re-initialised (0: never)
  * @param eventEvery      a progress event every so many steps
  * @param checkpointEvery a checkpoint every so many steps (0: only when cancelled)
+ * @param auxkAlpha       TopK and BatchTopK members: the coefficient of sparsify's AuxK loss on dead latents (0: none;
+ *                        sparsify's default is 1/32)
+ * @param deadTokens      a latent is dead for AuxK when it has not fired for this many tokens (sparsify's 10,000,000)
  */
 public record TrainOptions(int batchSize, int epochs, double learningRate, long seed, long heldOutRows, int l1WarmupSteps,
-        int lrWarmupSteps, double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery) {
+        int lrWarmupSteps, double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery, double auxkAlpha, long deadTokens) {
+
+    /** sparsify's dead_feature_threshold. */
+    public static final long DEAD_TOKENS = 10_000_000;
+
+    public TrainOptions(int batchSize, int epochs, double learningRate, long seed, long heldOutRows, int l1WarmupSteps, int lrWarmupSteps,
+            double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery) {
+        this(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, 0,
+                DEAD_TOKENS);
+    }
 
     public TrainOptions {
         if (batchSize < 1 || epochs < 1 || !(learningRate > 0) || heldOutRows < 0 || eventEvery < 1) {
@@ -21,6 +33,15 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
         if (!(lrDecayStart > 0 && lrDecayStart <= 1)) {
             throw new IllegalArgumentException("lr decay start is a fraction in (0, 1], got " + lrDecayStart);
         }
+        if (!(auxkAlpha >= 0) || deadTokens < 1) {
+            throw new IllegalArgumentException("the AuxK coefficient is ≥ 0 and the dead-latent window positive, got " + auxkAlpha + " and " + deadTokens);
+        }
+    }
+
+    /** sparsify's AuxK loss on TopK and BatchTopK members: coefficient and dead-latent window in tokens. */
+    public TrainOptions withAuxK(double alpha, long dead) {
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery,
+                checkpointEvery, alpha, dead);
     }
 
     public static TrainOptions reference(long heldOutRows) {
@@ -28,31 +49,31 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
     }
 
     public TrainOptions withBatch(int b) {
-        return new TrainOptions(b, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+        return new TrainOptions(b, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
     }
 
     public TrainOptions withEpochs(int e) {
-        return new TrainOptions(batchSize, e, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+        return new TrainOptions(batchSize, e, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
     }
 
     public TrainOptions withSchedule(int l1Warmup, int lrWarmup, double decayStart) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1Warmup, lrWarmup, decayStart, resampleEvery, eventEvery, checkpointEvery);
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1Warmup, lrWarmup, decayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
     }
 
     public TrainOptions withResampleEvery(int steps) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, steps, eventEvery, checkpointEvery);
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, steps, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
     }
 
     public TrainOptions withEvents(int every, int checkpoint) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, every, checkpoint);
+        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, every, checkpoint, auxkAlpha, deadTokens);
     }
 
     public TrainOptions withSeed(long s) {
-        return new TrainOptions(batchSize, epochs, learningRate, s, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+        return new TrainOptions(batchSize, epochs, learningRate, s, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
     }
 
     public TrainOptions withLearningRate(double lr) {
-        return new TrainOptions(batchSize, epochs, lr, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery);
+        return new TrainOptions(batchSize, epochs, lr, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
     }
 
     /**
@@ -70,6 +91,10 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
         m.put("lr_warmup_steps", lrWarmupSteps);
         m.put("lr_decay_start", lrDecayStart);
         m.put("resample_every", resampleEvery);
+        if (auxkAlpha > 0) { // absent for runs without it, so that their signatures stay what they were
+            m.put("auxk_alpha", auxkAlpha);
+            m.put("dead_tokens", deadTokens);
+        }
         return m;
     }
 

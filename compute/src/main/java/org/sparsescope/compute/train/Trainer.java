@@ -102,7 +102,9 @@ public final class Trainer {
             }
             List<Ensemble> ensembles = new ArrayList<>();
             for (List<SweepMember> g : groups.values()) {
-                ensembles.add(Ensemble.of(base, g, set.d(), mean, rnd));
+                Ensemble ens = Ensemble.of(base, g, set.d(), mean, rnd);
+                ens.useAuxK(base, (float) opts.auxkAlpha(), opts.deadTokens());
+                ensembles.add(ens);
             }
             long step = restore(runDir.resolve(CHECKPOINT), signature, ensembles);
             long t0 = System.nanoTime();

@@ -28,15 +28,36 @@ final class UntiedEnsemble extends Ensemble {
     static final float THRESHOLD_LR = 0.01f;
     /** BatchTopK members' running threshold [E]: an EMA of the smallest kept activation of each batch, from 0, as SAELens keeps it. */
     private final NDArray threshold;
+    /** TopK kinds with AuxK: tokens since each latent last fired [E, n] (sparsify's num_tokens_since_fired); null without. */
+    private NDArray tokensSinceFired;
+    private float auxkAlpha;
+    private long deadTokens;
 
     UntiedEnsemble(NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
         super(manager, members, d, initial(manager, members, d, dataMean, rnd));
         threshold = kind == SweepMember.Kind.BATCH_TOPK ? manager.zeros(new Shape(members.size())) : null;
     }
 
+    /** Turns on sparsify's AuxK loss for TopK and BatchTopK members (no effect on others). */
+    @Override
+    void useAuxK(NDManager manager, float alpha, long dead) {
+        if (kind.keepsK() && alpha > 0) {
+            auxkAlpha = alpha;
+            deadTokens = dead;
+            tokensSinceFired = manager.zeros(new Shape(e, n));
+        }
+    }
+
     @Override
     Map<String, NDArray> buffers() {
-        return threshold == null ? Map.of() : Map.of("topk_threshold", threshold);
+        Map<String, NDArray> b = new java.util.LinkedHashMap<>();
+        if (threshold != null) {
+            b.put("topk_threshold", threshold);
+        }
+        if (tokensSinceFired != null) {
+            b.put("tokens_since_fired", tokensSinceFired);
+        }
+        return b;
     }
 
     /** The k·B largest activations of codes [B, n] over the whole batch, the rest zeroed (SAELens's BatchTopK). */
@@ -83,6 +104,7 @@ final class UntiedEnsemble extends Ensemble {
         NDArray wEnc = pWEnc.value.get(m), bEnc = pBEnc.value.get(m), wDec = pWDec.value.get(m), bDec = pBDec.value.get(m);
         NDArray shift = bEnc.sub(bDec.matMul(wEnc)); // [1, n]: the encoder reads x − b_dec
         NDArray codes = Activation.relu(x.matMul(wEnc).addi(shift)); // [B, n]
+        NDArray preActs = codes; // before the selection: what AuxK chooses dead latents from
         if (kind == SweepMember.Kind.TOPK) {
             codes = TopKDictionary.keepTopK(codes, k);
         } else if (kind == SweepMember.Kind.BATCH_TOPK) {
@@ -106,14 +128,52 @@ final class UntiedEnsemble extends Ensemble {
             gPre.addi(l1 / batch); // ∂/∂c of l1 · mean_b Σc
         }
         gPre.muli(active);
+        NDArray gBDecDirect = gErr.sum(new int[] {0}, true);
+        if (tokensSinceFired != null) {
+            NDArray[] aux = auxK(m, x, preActs, wDecUnit, bDec, err);
+            if (aux != null) { // codes of the dead latents, and ∂L_aux/∂x̂_aux [B, d]
+                NDArray codesAux = aux[0], g = aux[1];
+                gWDecUnit.addi(codesAux.transpose().matMul(g));
+                gPre.addi(g.matMul(wDecUnit.transpose()).muli(codesAux.sign()));
+                gBDecDirect = gBDecDirect.add(g.sum(new int[] {0}, true));
+            }
+            // sparsify's count: tokens since each latent fired, reset where it fired in this batch
+            NDArray firedNow = active.sum(new int[] {0}).gt(0f).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            NDIndex member0 = new NDIndex(m);
+            tokensSinceFired.set(member0, tokensSinceFired.get(m).add(batch).mul(firedNow.neg().add(1f)));
+        }
         NDArray gShift = gPre.sum(new int[] {0}, true); // [1, n]
         NDIndex member = new NDIndex(m);
         pWEnc.grad.set(member, x.transpose().matMul(gPre).subi(bDec.transpose().matMul(gShift)));
         pBEnc.grad.set(member, gShift);
         pWDec.grad.set(member, // through the row normalisation: (g − u (g·u)) / ‖w‖
                 gWDecUnit.sub(wDecUnit.mul(gWDecUnit.mul(wDecUnit).sum(new int[] {1}, true))).divi(norms));
-        pBDec.grad.set(member, gErr.sum(new int[] {0}, true).subi(gShift.matMul(wEnc.transpose())));
+        pBDec.grad.set(member, gBDecDirect.sub(gShift.matMul(wEnc.transpose())));
         return new MemberStep(codes, active, err);
+    }
+
+    /**
+     * sparsify's AuxK: with D dead latents (not fired for {@code deadTokens} tokens), the top k_aux = min(d/2, D) dead
+     * pre-activations of each row decode to x̂_aux = c_aux W_dec + b_dec, which should predict the main error e = x̂ − x
+     * (held fixed, as sparsify detaches it): L_aux = α · min(D / (d/2), 1) · Σ (x̂_aux − e)² / Σ (x − mean x)². Returns the
+     * dead latents' codes and ∂L_aux/∂x̂_aux, or null when none is dead.
+     */
+    private NDArray[] auxK(int m, NDArray x, NDArray preActs, NDArray wDecUnit, NDArray bDec, NDArray err) {
+        NDArray dead = tokensSinceFired.get(m).gt((float) deadTokens).toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // [n]
+        int numDead = (int) dead.sum().getFloat();
+        if (numDead == 0) {
+            return null;
+        }
+        int kAux = Math.min(d / 2, numDead);
+        double scale = Math.min(numDead / (double) (d / 2), 1.0);
+        // living latents out of reach: far below any activation, so the top k_aux are dead ones
+        NDArray candidates = preActs.mul(dead).sub(dead.neg().add(1f).mul(1e30f));
+        ai.djl.ndarray.NDList top = candidates.topK(kAux, -1, true, false);
+        NDArray codesAux = preActs.zerosLike().scatter(top.get(1), top.get(0).maximum(0f), -1);
+        NDArray xHatAux = codesAux.matMul(wDecUnit).add(bDec);
+        float totalVariance = x.sub(x.mean(new int[] {0}, true)).square().sum().getFloat();
+        NDArray g = xHatAux.sub(err).mul((float) (2 * auxkAlpha * scale / totalVariance));
+        return new NDArray[] {codesAux, g};
     }
 
     /**

@@ -165,6 +165,61 @@ class EnsembleStepTest {
     }
 
     @Test
+    void auxKGradientsEqualAutogradsOnSparsifysLossWrittenPlainly() {
+        for (SweepMember member : List.of(SweepMember.topK(N, 5), SweepMember.batchTopK(N, 5))) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                Random rnd = new Random(13);
+                Ensemble ens = ensemble(m, List.of(member), rnd);
+                float alpha = 1f / 32;
+                long deadAfter = 1000;
+                ens.useAuxK(m, alpha, deadAfter);
+                // every third latent dead: not fired for more than the window
+                float[] since = new float[N];
+                for (int j = 0; j < N; j += 3) {
+                    since[j] = deadAfter + 1;
+                }
+                ens.buffers().get("tokens_since_fired").set(java.nio.FloatBuffer.wrap(since));
+                int numDead = (N + 2) / 3, kAux = Math.min(D / 2, numDead);
+                double scale = Math.min(numDead / (double) (D / 2), 1.0);
+                NDArray x = batch(m, rnd);
+                Map<String, NDArray> p = new LinkedHashMap<>();
+                for (Parameter q : ens.params) {
+                    NDArray copy = q.value.duplicate();
+                    copy.setRequiresGradient(true);
+                    p.put(q.name, copy);
+                }
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray wEnc = p.get("W_enc").get(0), bEnc = p.get("b_enc").get(0), wDec = p.get("W_dec").get(0), bDec = p.get("b_dec").get(0);
+                    NDArray pre = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
+                    NDArray codes = member.kind() == SweepMember.Kind.TOPK ? TopKDictionary.keepTopK(pre, 5) : batchTopK(pre, 5);
+                    NDArray unit = wDec.div(wDec.norm(new int[] {1}, true));
+                    NDArray e = codes.matMul(unit).add(bDec).sub(x);
+                    NDArray deadMask = m.create(since).gt((float) deadAfter).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                    NDArray auxCodes = TopKDictionary.keepTopK(pre.mul(deadMask).sub(deadMask.neg().add(1f).mul(1e30f)), kAux);
+                    NDArray eHat = auxCodes.matMul(unit).add(bDec);
+                    float tv = x.sub(x.mean(new int[] {0}, true)).square().sum().getFloat();
+                    NDArray aux = eHat.sub(e.stopGradient()).square().sum().mul((float) (alpha * scale / tv));
+                    gc.backward(e.square().mean().add(aux));
+                }
+                ens.step(x, 1f, 1, 0.0, false, false, false);
+                for (String name : List.of("W_enc", "b_enc", "W_dec", "b_dec")) {
+                    float[] got = ens.parameter(name).grad.toFloatArray(), want = p.get(name).getGradient().toFloatArray();
+                    double worst = 0;
+                    for (float v : want) {
+                        worst = Math.max(worst, Math.abs(v));
+                    }
+                    for (int j = 0; j < got.length; j++) {
+                        assertEquals(want[j], got[j], 1e-5 * worst, member.kind() + " " + name + "[" + j + "]");
+                    }
+                }
+                // and the dead latents' counts: reset where a latent fired, else grown by the batch
+                float[] after = ens.buffers().get("tokens_since_fired").toFloatArray();
+                assertTrue(after[1] == 0 || after[1] == B, "a live latent's count is reset or grows by B");
+            }
+        }
+    }
+
+    @Test
     void tiedGradientsEqualAutogradsOnTheResearchCodesLoss() {
         assertSameGradients(List.of(SweepMember.tied(N, 3e-3), SweepMember.tied(N, 3e-2)), "encoder", "encoder_bias");
     }

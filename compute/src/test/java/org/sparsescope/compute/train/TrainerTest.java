@@ -1,6 +1,7 @@
 package org.sparsescope.compute.train;
 
 import org.sparsescope.compute.dictionary.format.Sidecar;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +81,28 @@ class TrainerTest {
             double l0 = r.dictionaries().get(1).heldOut().l0();
             assertTrue(l0 >= 16, "held out, at least k: L0 " + l0);
             assertTrue(Files.readString(r.dictionaries().get(1).dir().resolve(Sidecar.FILE)).contains("\"batchtopk\""));
+        }
+    }
+
+    @Test
+    void auxKMembersResumeToTheSameDictionariesTheirDeadCountsCheckpointed() throws Exception {
+        try (ActivationSet set = chunk()) {
+            // a short dead window, so that AuxK has dead latents before and after the cut
+            TrainOptions opts = small().withAuxK(1.0 / 32, 512);
+            List<SweepMember> sweep = List.of(SweepMember.topK(256, 4), SweepMember.batchTopK(256, 4));
+            Trainer.Result whole = new Trainer(set, opts).train(sweep, tmp.resolve("whole"), tmp.resolve("run1"), e -> { }, Cancellation.none());
+            Cancellation cancel = new Cancellation();
+            assertThrows(CancelledException.class, () -> new Trainer(set, opts).train(sweep, tmp.resolve("resumed"), tmp.resolve("run2"),
+                    e -> { if (e.step() >= 24) cancel.cancel(); }, cancel));
+            Trainer.Result resumed = new Trainer(set, opts).train(sweep, tmp.resolve("resumed"), tmp.resolve("run2"), e -> { }, Cancellation.none());
+            for (int m = 0; m < 2; m++) {
+                float[] a = whole.dictionaries().get(m).dictionary().tensors().get("W_enc").floats();
+                float[] b = resumed.dictionaries().get(m).dictionary().tensors().get("W_enc").floats();
+                assertArrayEquals(a, b, sweep.get(m).name());
+            }
+            Trainer.Result without = new Trainer(set, small()).train(sweep, tmp.resolve("plain"), tmp.resolve("run3"), e -> { }, Cancellation.none());
+            assertTrue(!java.util.Arrays.equals(without.dictionaries().get(0).dictionary().tensors().get("W_enc").floats(),
+                    whole.dictionaries().get(0).dictionary().tensors().get("W_enc").floats()), "AuxK changes what is learned");
         }
     }
 

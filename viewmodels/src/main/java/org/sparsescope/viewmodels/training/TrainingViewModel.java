@@ -40,6 +40,7 @@ public final class TrainingViewModel {
     private final StringProperty kValues = new SimpleStringProperty("");
     private final StringProperty tiedL1Values = new SimpleStringProperty("");
     private final StringProperty batchKValues = new SimpleStringProperty("");
+    private final javafx.beans.property.DoubleProperty auxkAlpha = new javafx.beans.property.SimpleDoubleProperty(0);
     private final StringProperty ratios = new SimpleStringProperty("4");
     private final IntegerProperty epochs = new SimpleIntegerProperty(1);
     private final IntegerProperty batch = new SimpleIntegerProperty(1024);
@@ -102,6 +103,7 @@ public final class TrainingViewModel {
             return;
         }
         int e = epochs.get(), b = batch.get();
+        double alpha = auxkAlpha.get();
         livePair = frontier.shownPairProperty().get() == null ? null : frontier.shownPairProperty().get().key();
         points.clear();
         progress.set(0);
@@ -112,7 +114,7 @@ public final class TrainingViewModel {
             try (ActivationSet s = ActivationSet.open(set)) {
                 List<SweepMember> sweep = sweep(s.d());
                 long heldOut = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 10);
-                TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200);
+                TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200).withAuxK(alpha, TrainOptions.DEAD_TOKENS);
                 return new Trainer(s, opts).train(sweep, outDir, outDir.resolve(".run"), ev -> background.onUi(() -> onEvent(ev, sweep)), c);
             }
         }, r -> {
@@ -167,6 +169,11 @@ public final class TrainingViewModel {
 
     public StringProperty l1ValuesProperty() {
         return l1Values;
+    }
+
+    /** The AuxK coefficient of TopK and BatchTopK members (0: none; sparsify uses 1/32). */
+    public javafx.beans.property.DoubleProperty auxkAlphaProperty() {
+        return auxkAlpha;
     }
 
     /** k values of BatchTopK members (k·B kept over each batch; saved as JumpReLU). */
