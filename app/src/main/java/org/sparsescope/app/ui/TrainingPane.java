@@ -114,8 +114,8 @@ final class TrainingPane extends BorderPane {
                 vm.workspace().fail(new IllegalArgumentException("tokens must be a whole number, not '" + tokens.getText() + "'"));
             }
         });
-        form.add(set, 0, 3, 5, 1);
-        form.addRow(4, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
+        form.add(set, 0, 4, 5, 1);
+        form.addRow(5, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
         form.getChildren().stream().filter(n -> n instanceof Label || n instanceof Button).forEach(n -> ((javafx.scene.control.Control) n)
                 .setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE)); // labels and buttons keep their words
         set.setMinWidth(0);
