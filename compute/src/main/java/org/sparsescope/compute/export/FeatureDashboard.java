@@ -48,21 +48,8 @@ public record FeatureDashboard(int feature, FeatureStats.Row stats, double capac
             int j = features[i];
             List<ExampleContext> top = contexts(set, dictionary, model, report.top().rows()[j], report.top().count(j), j);
             List<ExampleContext> sampled = contexts(set, dictionary, model, report.quantiles().rows()[j], report.quantiles().count(j), j);
-            double max = report.stats().max()[j];
-            List<List<ExampleContext>> by = new ArrayList<>();
-            for (int b = 0; b < bands; b++) {
-                by.add(new ArrayList<>());
-            }
-            for (ExampleContext c : sampled) {
-                float v = c.activations()[c.position()];
-                by.get(max > 0 ? (int) Math.min(bands - 1, Math.floor(v / max * bands)) : 0).add(c);
-            }
-            List<Band> bandList = new ArrayList<>();
-            for (int b = bands - 1; b >= 0; b--) {
-                if (!by.get(b).isEmpty()) {
-                    bandList.add(new Band(b, b * max / bands, (b + 1) * max / bands, List.copyOf(by.get(b))));
-                }
-            }
+            List<Band> bandList = org.sparsescope.compute.stats.QuantileBand.group(sampled, c -> c.activations()[c.position()], report.stats().max()[j], bands)
+                    .stream().map(b -> new Band(b.index(), b.lo(), b.hi(), b.items())).toList();
             List<FeatureNeighbours.Neighbour> nearest = FeatureNeighbours.nearestDecoders(dictionary, j, 8);
             List<FeatureNeighbours.Neighbour> correlated = correlations
                     ? FeatureNeighbours.correlated(dictionary, set, 0, report.stats().rows(), report.stats(), j, 8, cancel)

@@ -15,6 +15,7 @@ import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.ExampleContext;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.stats.Histogram;
+import org.sparsescope.compute.stats.FeatureNeighbours;
 import org.sparsescope.compute.stats.LogitEffects;
 import org.sparsescope.viewmodels.Background;
 
@@ -39,7 +40,6 @@ public final class FeatureDetailViewModel {
     private final Background background;
     private final ReadOnlyIntegerWrapper feature = new ReadOnlyIntegerWrapper(-1);
     private final ObservableList<ExampleLine> topExamples = FXCollections.observableArrayList();
-    private final ObservableList<ExampleLine> rangeExamples = FXCollections.observableArrayList();
     private final ObservableList<LogitEffects.TokenEffect> raised = FXCollections.observableArrayList();
     private final ObservableList<LogitEffects.TokenEffect> lowered = FXCollections.observableArrayList();
     private final ReadOnlyObjectWrapper<Histogram> histogram = new ReadOnlyObjectWrapper<>();
@@ -83,7 +83,6 @@ public final class FeatureDetailViewModel {
         }
         if (j < 0 || source.report() == null) {
             topExamples.clear();
-            rangeExamples.clear();
             raised.clear();
             lowered.clear();
             histogram.set(null);
@@ -107,63 +106,46 @@ public final class FeatureDetailViewModel {
             // without the shared copy, one for this feature: every example, the logits and the neighbours read it
             var onDevice = shared != null ? shared : org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(source.dictionary(), lm);
             try {
-            List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
-            c.check();
-            // the band of each sampled example, from its value: equal-width bands of (0, max] as the statistics drew them
-            int nBands = org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands();
-            double max = st.max()[j];
-            long[] qRows = r.quantiles().rows()[j];
-            float[] qValues = r.quantiles().values()[j];
-            List<ExampleLine> sampled = lines(set, onDevice, lm, qRows, qValues, j, r.quantiles().count(j));
-            List<List<ExampleLine>> byBand = new ArrayList<>();
-            for (int b = 0; b < nBands; b++) {
-                byBand.add(new ArrayList<>());
-            }
-            for (ExampleLine l : sampled) {
-                int b = max > 0 ? (int) Math.min(nBands - 1, Math.floor(l.value() / max * nBands)) : 0;
-                byBand.get(b).add(l);
-            }
-            List<Band> bandList = new ArrayList<>();
-            for (int b = nBands - 1; b >= 0; b--) { // highest band first, as SAEDashboard lists them
-                List<ExampleLine> in = byBand.get(b);
-                in.sort((x, y) -> Float.compare(y.value(), x.value()));
-                if (!in.isEmpty()) {
-                    bandList.add(new Band(b, b * max / nBands, (b + 1) * max / nBands, List.copyOf(in)));
-                }
-            }
-            c.check();
-            LogitEffects.FeatureLogits logits = LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
-            var near = org.sparsescope.compute.stats.FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
-            c.check();
-            var corr = org.sparsescope.compute.stats.FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
-            return new Object[] {top, bandList, logits, near, corr};
+                List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
+                c.check();
+                List<ExampleLine> sampled = lines(set, onDevice, lm, r.quantiles().rows()[j], r.quantiles().values()[j], j, r.quantiles().count(j));
+                // the bands the statistics sampled from, highest first, each band's examples strongest first
+                List<Band> bandList = org.sparsescope.compute.stats.QuantileBand.group(sampled, ExampleLine::value, st.max()[j],
+                        org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands()).stream()
+                        .map(b -> new Band(b.index(), b.lo(), b.hi(), b.items().stream().sorted((x, y) -> Float.compare(y.value(), x.value())).toList()))
+                        .toList();
+                c.check();
+                LogitEffects.FeatureLogits logits = LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
+                var near = FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
+                c.check();
+                var corr = FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
+                return new Shown(top, bandList, logits, near, corr);
             } finally {
                 if (shared == null) {
                     onDevice.close();
                 }
             }
-        }, result -> {
+        }, shown -> {
             if (feature.get() != j) {
                 return;
             }
-            @SuppressWarnings("unchecked")
-            List<ExampleLine> top = (List<ExampleLine>) result[0];
-            @SuppressWarnings("unchecked")
-            List<Band> bandList = (List<Band>) result[1];
-            LogitEffects.FeatureLogits logits = (LogitEffects.FeatureLogits) result[2];
-            @SuppressWarnings("unchecked")
-            List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour> near = (List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour>) result[3];
-            @SuppressWarnings("unchecked")
-            List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour> corr = (List<org.sparsescope.compute.stats.FeatureNeighbours.Neighbour>) result[4];
-            topExamples.setAll(top);
-            bands.setAll(bandList);
-            rangeExamples.setAll(bandList.stream().flatMap(b -> b.examples().stream()).toList());
-            raised.setAll(logits.raised());
-            lowered.setAll(logits.lowered());
-            logitHistogram.set(logits.all());
-            nearest.setAll(near.stream().map(n -> new NeighbourLine(n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : "")).toList());
-            correlated.setAll(corr.stream().map(n -> new NeighbourLine(n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : "")).toList());
+            topExamples.setAll(shown.top());
+            bands.setAll(shown.bands());
+            raised.setAll(shown.logits().raised());
+            lowered.setAll(shown.logits().lowered());
+            logitHistogram.set(shown.logits().all());
+            nearest.setAll(named(shown.nearest(), names));
+            correlated.setAll(named(shown.correlated(), names));
         }, onError);
+    }
+
+    /** What a feature's background work found. */
+    private record Shown(List<ExampleLine> top, List<Band> bands, LogitEffects.FeatureLogits logits, List<FeatureNeighbours.Neighbour> nearest,
+            List<FeatureNeighbours.Neighbour> correlated) {
+    }
+
+    private static List<NeighbourLine> named(List<FeatureNeighbours.Neighbour> ns, List<String> names) {
+        return ns.stream().map(n -> new NeighbourLine(n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : "")).toList();
     }
 
     private static List<ExampleLine> lines(ActivationSet set, org.sparsescope.compute.dictionary.DictionaryOnDevice d, LanguageModel lm, long[] rows,
@@ -186,10 +168,6 @@ public final class FeatureDetailViewModel {
 
     public ObservableList<ExampleLine> topExamples() {
         return topExamples;
-    }
-
-    public ObservableList<ExampleLine> rangeExamples() {
-        return rangeExamples;
     }
 
     public ObservableList<LogitEffects.TokenEffect> raisedTokens() {
