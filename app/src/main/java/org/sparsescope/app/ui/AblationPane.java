@@ -51,17 +51,7 @@ final class AblationPane extends BorderPane {
         });
         ChoiceBox<Intervention.AblationMode> mode = new ChoiceBox<>();
         mode.getItems().addAll(Intervention.AblationMode.values());
-        mode.setConverter(new javafx.util.StringConverter<>() {
-            @Override
-            public String toString(Intervention.AblationMode m) {
-                return m == null ? "" : m == Intervention.AblationMode.KEEP_ERROR ? "keep the SAE error" : "inside the reconstruction";
-            }
-
-            @Override
-            public Intervention.AblationMode fromString(String s) {
-                return null;
-            }
-        });
+        mode.setConverter(Controls.converter(m -> m == Intervention.AblationMode.KEEP_ERROR ? "keep the SAE error" : "inside the reconstruction"));
         mode.valueProperty().bindBidirectional(vm.ablation().modeProperty());
         CheckBox steer = new CheckBox("steer instead, α =");
         steer.selectedProperty().bindBidirectional(vm.ablation().steeringProperty());
@@ -172,17 +162,7 @@ final class AblationPane extends BorderPane {
         outliers.setPlaceholder(new Label("Run to rank the hook's basis dimensions by mean |activation| and ablate them."));
         ChoiceBox<OutlierDimensions.Fill> fill = new ChoiceBox<>();
         fill.getItems().setAll(OutlierDimensions.Fill.values());
-        fill.setConverter(new javafx.util.StringConverter<>() {
-            @Override
-            public String toString(OutlierDimensions.Fill f) {
-                return f == OutlierDimensions.Fill.ZERO ? "set to zero" : "set to its mean";
-            }
-
-            @Override
-            public OutlierDimensions.Fill fromString(String s) {
-                return null;
-            }
-        });
+        fill.setConverter(Controls.converter(f -> f == OutlierDimensions.Fill.ZERO ? "set to zero" : "set to its mean"));
         fill.valueProperty().bindBidirectional(vm.ablation().outlierFillProperty());
         Spinner<Integer> top = new Spinner<>(1, 256, vm.ablation().outlierCountProperty().get());
         top.setPrefWidth(80);
