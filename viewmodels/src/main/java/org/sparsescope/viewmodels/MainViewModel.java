@@ -280,11 +280,8 @@ public final class MainViewModel implements AutoCloseable {
             openDictionary.set(e);
             openSite.set(e.site());
             features.load(r.report(), r.topTokens());
-            // the device copy is the dictionary's one (deviceCopy), made when first needed
-            InspectorViewModel.Column was = inspectorColumns.get(e.id());
-            var onDevice = was != null && was.dictionary() == r.dictionary() ? was.onDevice() : null;
             inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(pl.at().hook()),
-                    r.dictionary(), r.report(), r.topTokens(), onDevice));
+                    r.dictionary(), r.report(), r.topTokens(), null));
             inspector.setSource(inspectorSource(e.id()));
             if (feature >= 0 && feature < r.report().stats().features()) {
                 features.selectedFeatureProperty().set(feature);
@@ -319,19 +316,11 @@ public final class MainViewModel implements AutoCloseable {
                         }
                         out.add(c);
                     }
-                    out.sort(java.util.Comparator.comparingInt(c -> c.hook().isFinal() ? Integer.MAX_VALUE : c.hook().layer() * 8 + c.hook().kind().ordinal()));
+                    out.sort(java.util.Comparator.comparing(InspectorViewModel.Column::hook, org.sparsescope.compute.model.HookPoint.FORWARD));
                 }
-                // each dictionary's weights once on the model's device, not copied on every edit
-                List<InspectorViewModel.Column> onDevice = new ArrayList<>();
-                for (InspectorViewModel.Column c : out) {
-                    if (c.onDevice() == null) {
-                        c = new InspectorViewModel.Column(c.id(), c.name(), c.hook(), c.dictionary(), c.report(), c.topTokens(),
-                                deviceCopy(c.id(), c.dictionary(), lm));
-                        inspectorColumns.put(c.id(), c);
-                    }
-                    onDevice.add(c);
-                }
-                return onDevice;
+                // each dictionary's one device copy (deviceCopy keeps it), not its weights copied on every edit
+                return out.stream().map(c -> new InspectorViewModel.Column(c.id(), c.name(), c.hook(), c.dictionary(), c.report(), c.topTokens(),
+                        deviceCopy(c.id(), c.dictionary(), lm))).toList();
             }
 
             @Override

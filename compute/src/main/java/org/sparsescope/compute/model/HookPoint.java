@@ -20,6 +20,9 @@ public record HookPoint(int layer, Kind kind) {
     }
 
     public static final String FINAL = "ln_final.hook_normalized";
+
+    /** Hooks in the order a forward pass meets them: by block, then by place in the block; the final norm last. */
+    public static final java.util.Comparator<HookPoint> FORWARD = java.util.Comparator.comparingInt(HookPoint::layer).thenComparing(HookPoint::kind);
     private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(hook_\\w+)");
 
     public static HookPoint of(int layer, Kind kind) {

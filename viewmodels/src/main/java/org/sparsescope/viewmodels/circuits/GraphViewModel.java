@@ -109,28 +109,27 @@ public final class GraphViewModel {
         nodesPerColumn.addListener((o, a, b) -> relayout());
     }
 
-    /** Adds or removes a dictionary from the chain, which stays in forward order of the hooks. */
+    /** Adds or removes a dictionary from the chain, which stays in forward order of the hooks (unknown hooks last). */
     public void setInChain(String id, boolean in) {
         List<String> ids = new ArrayList<>(chain);
         ids.remove(id);
         if (in) {
             ids.add(id);
         }
-        ids.sort(Comparator.comparingInt(this::forwardOrder).thenComparing(x -> x));
+        ids.sort(Comparator.comparing(this::hookOf, Comparator.nullsLast(HookPoint.FORWARD)).thenComparing(x -> x));
         chain.setAll(ids);
     }
 
-    /** A sort key for the hook a dictionary reads: block, then place within the block; unknown last. */
-    private int forwardOrder(String id) {
+    /** The hook a dictionary reads, or null when it is unknown or unreadable. */
+    private HookPoint hookOf(String id) {
         DictionaryEntry e = workspace.find(id);
         if (e == null || e.hook() == null) {
-            return Integer.MAX_VALUE;
+            return null;
         }
         try {
-            HookPoint h = HookPoint.parse(e.hook());
-            return h.isFinal() ? Integer.MAX_VALUE - 1 : h.layer() * 8 + h.kind().ordinal();
+            return HookPoint.parse(e.hook());
         } catch (IllegalArgumentException ex) {
-            return Integer.MAX_VALUE;
+            return null;
         }
     }
 
