@@ -262,8 +262,13 @@ public final class Interventions implements AutoCloseable {
         }
         ws.sort((a, b) -> Double.compare(b.delta(), a.delta()));
         List<CostlyToken> tokens = new ArrayList<>();
-        for (TokenChange ch : TokenChange.largest(model.tokenizer(), windows, delta, topTokens, true)) {
-            float[] codes = codesAt(windows[ch.window()], ch.position() - 1);
+        List<TokenChange> costly = TokenChange.largest(model.tokenizer(), windows, delta, topTokens, true);
+        // one pass per window, however many of its tokens are listed; only the listed positions leave the engine
+        java.util.Map<Integer, java.util.Map<Integer, float[]>> codesAt = new java.util.HashMap<>();
+        costly.stream().collect(java.util.stream.Collectors.groupingBy(TokenChange::window)).forEach((w, cs) ->
+                codesAt.put(w, codesAt(windows[w], cs.stream().mapToInt(ch -> ch.position() - 1).distinct().toArray())));
+        for (TokenChange ch : costly) {
+            float[] codes = codesAt.get(ch.window()).get(ch.position() - 1);
             int[] top = java.util.stream.IntStream.range(0, codes.length).boxed().filter(j -> codes[j] > 0)
                     .sorted((a, b) -> Float.compare(codes[b], codes[a])).limit(featuresPerToken).mapToInt(Integer::intValue).toArray();
             float[] acts = new float[top.length];
@@ -276,12 +281,17 @@ public final class Interventions implements AutoCloseable {
         return new SpliceCosts(mean(clean), mean(spliced), tokens, ws.subList(0, Math.min(topWindows, ws.size())));
     }
 
-    /** The dictionary's codes at one position of a window (a clean pass to the hook). */
-    private float[] codesAt(long[] window, int position) {
+    /** The dictionary's codes at some positions of a window, by position (one clean pass to the hook). */
+    private java.util.Map<Integer, float[]> codesAt(long[] window, int[] positions) {
         try (NDManager scope = model.newScope()) {
             NDArray ids = model.idsArray(scope, new long[][] {window});
             NDArray x = model.run(ids, Hooks.builder().capture(hook).build()).captures().get(hook); // [1, T, D]
-            return codec.encode(x.get("0, " + position + ":" + (position + 1) + ", :")).toFloatArray();
+            NDArray codes = codec.encode(x.reshape(window.length, -1)); // [T, n]
+            java.util.Map<Integer, float[]> out = new java.util.HashMap<>();
+            for (int p : positions) {
+                out.put(p, codes.get(p).toFloatArray());
+            }
+            return out;
         }
     }
 
