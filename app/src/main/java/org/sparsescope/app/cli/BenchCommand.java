@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Generate.class, BenchCommand.Stats.class, BenchCommand.Ui.class})
+        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Generate.class, BenchCommand.Stats.class, BenchCommand.TopK.class, BenchCommand.Ui.class})
 public final class BenchCommand {
 
     @Command(name = "ui", mixinStandardHelpOptions = true,
@@ -77,6 +77,93 @@ public final class BenchCommand {
                         r.encoderFlops() / r.matmulSeconds() / 1e9, before);
                 out.printf(java.util.Locale.ROOT, "ratio pass / matmul: %.1f%n", r.ratio());
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "topk", mixinStandardHelpOptions = true,
+            description = {"One TopK training step (forward, backward, Adam) decoding from the k selected rows only, beside the same step "
+                    + "through dense products and a dense ReLU + L1 step of the same size, with the encoder matmul x·W_enc of the same "
+                    + "run as the yardstick. Rows are Gaussian unless --activations gives a set to take the first batch from."})
+    public static final class TopK implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--d", defaultValue = "512", description = "input width, for Gaussian rows (default ${DEFAULT-VALUE})")
+        int d;
+
+        @Option(names = "--n", defaultValue = "16384", description = "features (default ${DEFAULT-VALUE})")
+        int n;
+
+        @Option(names = "--k", defaultValue = "32", description = "features kept per token (default ${DEFAULT-VALUE})")
+        int k;
+
+        @Option(names = "--batch", defaultValue = "4096", description = "rows per step (default ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--rounds", defaultValue = "5", description = "timed rounds; the median is reported (default ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Option(names = "--batch-topk", description = "BatchTopK (the k·B largest across the batch) instead of TopK")
+        boolean batchTopK;
+
+        @Option(names = "--activations", description = "activation set whose first rows are the batch (its d replaces --d)")
+        Path activations;
+
+        @Option(names = "--json", description = "print the result as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            float[] rows;
+            int width = d;
+            if (activations != null) {
+                try (ActivationSet set = ActivationSet.open(activations)) {
+                    width = set.d();
+                    if (set.rows() < batch) {
+                        throw new IllegalArgumentException(activations + " has " + set.rows() + " rows, fewer than the batch of " + batch);
+                    }
+                    rows = set.readRows(0, batch);
+                }
+            } else {
+                java.util.Random rnd = new java.util.Random(1);
+                rows = new float[batch * width];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = (float) rnd.nextGaussian();
+                }
+            }
+            double before = MatmulSpeed.gflopsPerSecond(15);
+            var r = org.sparsescope.compute.train.StepTiming.measure(width, n, k, batchTopK, rows, batch, rounds);
+            double after = MatmulSpeed.gflopsPerSecond(15), matmul = (before + after) / 2;
+            double encoderSeconds = 2.0 * batch * width * n / (matmul * 1e9);
+            var paths = org.sparsescope.compute.train.StepTiming.Path.values();
+            double sparse = r.medianSeconds().get(paths[0]), dense = r.medianSeconds().get(paths[1]);
+            var out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("device", Devices.describe());
+                m.put("d", width);
+                m.put("n", n);
+                m.put("k", k);
+                m.put("batch", batch);
+                m.put("batch_topk", batchTopK);
+                m.put("matmul_gflops", matmul);
+                for (var p : paths) {
+                    m.put(p.name().toLowerCase(java.util.Locale.ROOT) + "_seconds", r.medianSeconds().get(p));
+                }
+                m.put("dense_over_sparse", dense / sparse);
+                out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                return 0;
+            }
+            out.printf(java.util.Locale.ROOT, "device: %s; d %d, n %d, %s k %d, batch %d, median of %d%n", Devices.describe(), width, n,
+                    batchTopK ? "BatchTopK" : "TopK", k, batch, rounds);
+            out.printf(java.util.Locale.ROOT, "float32 matmul %.1f GFLOP/s (before %.1f, after %.1f): the encoder matmul x·W_enc takes %.3f s at that rate%n",
+                    matmul, before, after, encoderSeconds);
+            for (var p : paths) {
+                double s = r.medianSeconds().get(p);
+                out.printf(java.util.Locale.ROOT, "%-22s %7.3f s/step  = %4.1f × the encoder matmul%n", p.label, s, s / encoderSeconds);
+            }
+            out.printf(java.util.Locale.ROOT, "sparse step is %.2f× faster than the dense one%n", dense / sparse);
             return 0;
         }
     }

@@ -129,11 +129,11 @@ abstract class Ensemble {
                 MemberStep s = stepMember(m, x, l1s[m] * l1Scale, batch);
                 if (withStats) {
                     sqErr[m] = s.err().square().sum().getFloat();
-                    l0[m] = s.active().sum().getFloat() / batch;
-                    l1Sum[m] = s.codes().sum().getFloat() / batch;
+                    l0[m] = s.nonZeros() / batch;
+                    l1Sum[m] = s.codeSum() / batch;
                 }
                 if (firings != null) {
-                    firings[m] = s.active().sum(new int[] {0});
+                    firings[m] = s.firings();
                     firings[m].attach(stepScope);
                 }
             }
@@ -156,11 +156,46 @@ abstract class Ensemble {
     }
 
     /**
-     * What one member's step leaves for the statistics: its codes [B, n], the float mask of codes that pass
-     * gradient (1 or 0; multiplying by a boolean mask is three times slower) and its reconstruction error x̂ − x
-     * [B, d], taken before the gradient overwrote it.
+     * What one member's step leaves for the statistics: its codes — dense [B, n] with the float mask of those that
+     * pass gradient (1 or 0; multiplying by a boolean mask is three times slower), or the sparse step's selected
+     * entries — and its reconstruction error x̂ − x [B, d], taken before the gradient overwrote it.
      */
-    record MemberStep(NDArray codes, NDArray active, NDArray err) {
+    static final class MemberStep {
+        private final NDArray codes, active, err;
+        private final SparseCodes sparse;
+
+        MemberStep(NDArray codes, NDArray active, NDArray err) {
+            this.codes = codes;
+            this.active = active;
+            this.err = err;
+            this.sparse = null;
+        }
+
+        MemberStep(SparseCodes codes, NDArray err) {
+            this.codes = null;
+            this.active = null;
+            this.err = err;
+            this.sparse = codes;
+        }
+
+        NDArray err() {
+            return err;
+        }
+
+        /** Non-zero codes over the batch. */
+        float nonZeros() {
+            return sparse != null ? sparse.nonZeros() : active.sum().getFloat();
+        }
+
+        /** Σ of the codes over the batch. */
+        float codeSum() {
+            return (sparse != null ? sparse.values() : codes).sum().getFloat();
+        }
+
+        /** Rows each feature fired in: [n]. */
+        NDArray firings() {
+            return sparse != null ? sparse.firings() : active.sum(new int[] {0});
+        }
     }
 
     /** Member m's forward pass and hand-written gradients, written into its slice of each parameter's grad. */

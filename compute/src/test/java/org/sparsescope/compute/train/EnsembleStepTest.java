@@ -94,9 +94,17 @@ class EnsembleStepTest {
     }
 
     private static void assertSameGradients(List<SweepMember> members, String... names) {
+        assertSameGradients(members, null, names);
+    }
+
+    /** {@code sparse}: the TopK path to force, or null for the one the ensemble chooses. */
+    private static void assertSameGradients(List<SweepMember> members, Boolean sparse, String... names) {
         try (NDManager m = NDManager.newBaseManager()) {
             Random rnd = new Random(7);
             Ensemble ens = ensemble(m, members, rnd);
+            if (sparse != null) {
+                ((UntiedEnsemble) ens).sparse = sparse;
+            }
             NDArray x = batch(m, rnd);
             Map<String, float[]> expected = referenceGradients(ens, x, 0.6f);
             ens.step(x, 0.6f, 1, 0.0, false, false, false); // lr 0: the weights stay, the gradients are kept
@@ -123,6 +131,83 @@ class EnsembleStepTest {
     @Test
     void topKGradientsEqualAutogradsOnTheReferenceLoss() {
         assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
+    }
+
+    @Test
+    void topKChoosesTheSparseStepWhenFewRowsAreSelectedAndBothPathsEqualAutograd() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertTrue(((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(N, 5)), new Random(1))).sparse, "2k < n: sparse");
+            assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(N, 20)), new Random(1))).sparse, "2k = n: dense");
+            assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.l1(N, 1e-3)), new Random(1))).sparse, "L1: dense");
+        }
+        for (boolean sparse : new boolean[] {true, false}) {
+            assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), sparse, "W_enc", "b_enc", "W_dec", "b_dec");
+            assertSameGradients(List.of(SweepMember.batchTopK(N, 5)), sparse, "W_enc", "b_enc", "W_dec", "b_dec");
+        }
+    }
+
+    /**
+     * The sparse and the dense TopK step on twin ensembles (same start, same batches): the same gradients (1e-5 of the
+     * largest) and, after three Adam steps, the same weights (1e-6) — with and without AuxK, for TopK and BatchTopK.
+     */
+    @Test
+    void sparseAndDenseTopKStepsGiveTheSameGradientsAndTheSameWeightsAfterThreeAdamSteps() {
+        int n = 256, k = 8, d = 32, b = 128;
+        for (SweepMember member : List.of(SweepMember.topK(n, k), SweepMember.batchTopK(n, k))) {
+            for (boolean auxK : new boolean[] {false, true}) {
+                try (NDManager m = NDManager.newBaseManager()) {
+                    Ensemble[] twins = new Ensemble[2];
+                    for (int i = 0; i < 2; i++) {
+                        Random init = new Random(21);
+                        float[] mean = new float[d];
+                        for (int j = 0; j < d; j++) {
+                            mean[j] = (float) init.nextGaussian();
+                        }
+                        twins[i] = Ensemble.of(m, List.of(member), d, mean, init);
+                        ((UntiedEnsemble) twins[i]).sparse = i == 0;
+                        if (auxK) {
+                            twins[i].useAuxK(m, 1f / 32, 100); // dead after 100 tokens: some die within the steps
+                            float[] since = new float[n];
+                            for (int j = 0; j < n; j += 2) {
+                                since[j] = 1000;
+                            }
+                            twins[i].buffers().get("tokens_since_fired").set(java.nio.FloatBuffer.wrap(since));
+                        }
+                    }
+                    Random data = new Random(22);
+                    String what = member.kind() + (auxK ? " with AuxK" : "");
+                    for (int t = 1; t <= 3; t++) {
+                        float[] rows = new float[b * d];
+                        for (int i = 0; i < rows.length; i++) {
+                            rows[i] = (float) (data.nextGaussian() + (i % d) * 0.05);
+                        }
+                        NDArray x = m.create(rows, new Shape(b, d));
+                        for (Ensemble ens : twins) {
+                            ens.step(x, 1f, t, 1e-3, false, false, false);
+                        }
+                        for (Parameter dense : twins[1].params) {
+                            Parameter sparse = twins[0].parameter(dense.name);
+                            if (t == 1) {
+                                assertClose(dense.grad.toFloatArray(), sparse.grad.toFloatArray(), 1e-5, what + " gradient of " + dense.name);
+                            }
+                            assertClose(dense.value.toFloatArray(), sparse.value.toFloatArray(), 1e-6, what + " step " + t + " " + dense.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Equal within {@code relative} of the largest magnitude in {@code want} (at least 1 for weights near 0). */
+    private static void assertClose(float[] want, float[] got, double relative, String what) {
+        double scale = 0;
+        for (float v : want) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(scale > 0, what + " is not all zero");
+        for (int j = 0; j < want.length; j++) {
+            assertEquals(want[j], got[j], relative * scale, what + "[" + j + "]");
+        }
     }
 
     @Test
