@@ -3,7 +3,6 @@ package org.sparsescope.compute.dictionary;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,7 +74,8 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray xa = scope.create(x, new Shape(b, d.dIn()));
                     NDArray c = codec.encode(xa);
-                    acc.accept(x, xa, c, codec.decode(c));
+                    NonZeroCodes nz = NonZeroCodes.of(c);
+                    acc.accept(x, codec.decode(c, nz.size()).toFloatArray(), nz);
                 }
             }
         }
@@ -84,8 +84,7 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
 
     /**
      * The sums behind the metrics, fed batch by batch (so another pass over the same codes, such as feature
-     * statistics, can compute them on the way): squared error and active counts on the engine, Σx and Σx² per
-     * dimension in double on the host.
+     * statistics, can compute them on the way), in double on the host.
      */
     public static final class Accumulator {
         private final int dIn, n;
@@ -104,26 +103,43 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
 
         /** A batch: its rows x on the host and as xa [B, d_in], its codes [B, d_sae] and reconstructions. */
         public void accept(float[] x, NDArray xa, NDArray codes, NDArray recon) {
-            int b = (int) xa.getShape().get(0);
-            sqErr += recon.sub(xa).square().toType(DataType.FLOAT64, false).sum().getDouble();
-            NDArray x64 = xa.toType(DataType.FLOAT64, false), r64 = recon.toType(DataType.FLOAT64, false);
-            NDArray xNorm = x64.norm(new int[] {1}), rNorm = r64.norm(new int[] {1}), rowDot = x64.mul(r64).sum(new int[] {1});
-            l1 += codes.abs().toType(DataType.FLOAT64, false).sum().getDouble();
-            cosine += rowDot.div(xNorm.maximum(1e-8).mul(rNorm.maximum(1e-8))).sum().getDouble();
-            l2Ratio += rNorm.div(xNorm.maximum(1e-8)).sum().getDouble();
-            reconNormSq += r64.square().sum().getDouble();
-            dot += rowDot.sum().getDouble();
-            NDArray on = codes.gt(0f);
-            active += on.toType(DataType.FLOAT64, false).sum().getDouble();
-            long[] perFeature = on.toType(DataType.INT64, false).sum(new int[] {0}).toLongArray();
-            for (int j = 0; j < n; j++) {
-                fires[j] += perFeature[j];
-            }
+            accept(x, recon.toFloatArray(), NonZeroCodes.of(codes));
+        }
+
+        /**
+         * A batch on the host: its rows x [B, d_in], their reconstructions [B, d_in] and its non-zero codes. Every sum
+         * is taken in double, row by row (a few passes over [B, d_in] in Java cost less than the engine's float64
+         * conversions of it).
+         */
+        public void accept(float[] x, float[] recon, NonZeroCodes codes) {
+            int b = codes.rows();
             for (int i = 0; i < b; i++) {
+                double err = 0, xx = 0, rr = 0, xr = 0;
+                int base = i * dIn;
                 for (int j = 0; j < dIn; j++) {
-                    double v = x[i * dIn + j];
+                    double v = x[base + j], r = recon[base + j];
+                    float diff = recon[base + j] - x[base + j]; // the float32 error, squared in double
+                    err += (double) diff * diff;
+                    xx += v * v;
+                    rr += r * r;
+                    xr += v * r;
                     sumX[j] += v;
                     sumX2[j] += v * v;
+                }
+                double xNorm = Math.sqrt(xx), rNorm = Math.sqrt(rr);
+                sqErr += err;
+                cosine += xr / (Math.max(xNorm, 1e-8) * Math.max(rNorm, 1e-8));
+                l2Ratio += rNorm / Math.max(xNorm, 1e-8);
+                reconNormSq += rr;
+                dot += xr;
+            }
+            float[] value = codes.value();
+            int[] feature = codes.feature();
+            for (int e = 0; e < value.length; e++) {
+                l1 += Math.abs(value[e]);
+                if (value[e] > 0) {
+                    active++;
+                    fires[feature[e]]++;
                 }
             }
             count += b;

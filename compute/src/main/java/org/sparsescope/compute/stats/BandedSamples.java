@@ -1,6 +1,7 @@
 package org.sparsescope.compute.stats;
 
 import java.util.SplittableRandom;
+import org.sparsescope.compute.dictionary.NonZeroCodes;
 
 /**
  * Second-pass collectors that need each feature's maximum: activation histograms over (0, max] and examples
@@ -30,33 +31,30 @@ final class BandedSamples {
     }
 
     /**
-     * Host codes [b, n] of rows firstRow …; rows marked in {@code skipExamples} are never sampled as examples, and
-     * rows marked in {@code skipHistogram} do not count in the histograms (either may be null).
+     * A batch's non-zero codes, of rows firstRow …; rows marked in {@code skipExamples} are never sampled as examples,
+     * and rows marked in {@code skipHistogram} do not count in the histograms (either may be null). Entries come
+     * row-major, the order the reservoirs draw in.
      */
-    void accept(float[] codes, int b, long firstRow, boolean[] skipExamples, boolean[] skipHistogram) {
-        for (int i = 0; i < b; i++) {
-            int base = i * n;
-            boolean sample = skipExamples == null || !skipExamples[i];
-            if (skipHistogram != null && skipHistogram[i]) {
+    void accept(NonZeroCodes codes, long firstRow, boolean[] skipExamples, boolean[] skipHistogram) {
+        int[] row = codes.row(), feature = codes.feature();
+        float[] value = codes.value();
+        for (int e = 0; e < value.length; e++) {
+            float v = value[e];
+            int i = row[e], j = feature[e];
+            if (v <= 0 || (skipHistogram != null && skipHistogram[i])) {
                 continue;
             }
-            for (int j = 0; j < n; j++) {
-                float v = codes[base + j];
-                if (v <= 0) {
-                    continue;
-                }
-                double frac = v / max[j];
-                histogram[j][Math.min(bins - 1, (int) (frac * bins))]++;
-                if (!sample) {
-                    continue;
-                }
-                int band = Math.min(bands - 1, (int) (frac * bands));
-                long s = ++seen[j][band];
-                int slot = s <= perBand ? (int) (s - 1) : (int) rnd.nextLong(s);
-                if (slot < perBand) {
-                    rows[j][band * perBand + slot] = firstRow + i;
-                    values[j][band * perBand + slot] = v;
-                }
+            double frac = v / max[j];
+            histogram[j][Math.min(bins - 1, (int) (frac * bins))]++;
+            if (skipExamples != null && skipExamples[i]) {
+                continue;
+            }
+            int band = Math.min(bands - 1, (int) (frac * bands));
+            long s = ++seen[j][band];
+            int slot = s <= perBand ? (int) (s - 1) : (int) rnd.nextLong(s);
+            if (slot < perBand) {
+                rows[j][band * perBand + slot] = firstRow + i;
+                values[j][band * perBand + slot] = v;
             }
         }
     }

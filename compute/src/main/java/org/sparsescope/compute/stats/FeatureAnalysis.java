@@ -5,10 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.NonZeroCodes;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.CancelledException;
 import org.sparsescope.compute.work.Progress;
@@ -17,7 +20,9 @@ import org.sparsescope.compute.work.ProgressListener;
 /**
  * Computes a {@link FeatureReport} in two streaming passes over the activations with bounded memory: the first
  * encodes every row for metrics, moments and top examples; the second, knowing each feature's maximum, fills the
- * activation histograms and the banded examples.
+ * activation histograms and the banded examples. Rows are read a batch ahead on another thread while the engine
+ * encodes; only each batch's non-zero codes come to the host, and pass 2 takes them from memory for as many
+ * batches as the cache holds, reading and encoding only the rest again.
  */
 public final class FeatureAnalysis {
     /**
@@ -77,72 +82,81 @@ public final class FeatureAnalysis {
     private static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
             Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         int n = d.dSae(), dIn = d.dIn();
-        // float64 moments of a [B, n] batch need several B·n·8-byte arrays: keep each under ~128 MiB
+        // a [B, n] float32 batch and its non-zeros on the engine: keep each batch under ~64 MiB
         int batchRows = (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
-        opts = new Options(opts.topK(), opts.bands(), opts.perBand(), opts.histogramBins(), batchRows, opts.seed(), opts.excludeSpecialTokens(),
-                opts.statisticsExcludeSpecialTokens());
         boolean skipInExamples = opts.excludeSpecialTokens(), skipInStatistics = opts.statisticsExcludeSpecialTokens();
         MomentAccumulator moments = new MomentAccumulator(n);
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
+        // pass 1's non-zero codes, kept while they fit: pass 2 re-reads and re-encodes only the batches beyond
+        List<NonZeroCodes> kept = new ArrayList<>();
+        long keptBytes = 0, budget = passTwoCacheBytes();
         long t0 = System.nanoTime();
-        try (NDManager weights = NDManager.newBaseManager(device)) {
+        try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows)) {
             Codec codec = d.codec(weights);
-            for (long from = 0; from < count; from += opts.batchRows()) {
+            for (long from = 0; from < count; from += batchRows) {
                 cancel.check();
-                int b = (int) Math.min(opts.batchRows(), count - from);
-                float[] x = rows.read(from, b);
+                RowPrefetcher.Batch batch = reader.next();
+                int b = batch.rows();
+                NonZeroCodes nz;
                 try (NDManager scope = weights.newSubManager()) {
-                    NDArray xa = scope.create(x, new Shape(b, dIn));
-                    NDArray c = codec.encode(xa);
-                    metrics.accept(x, xa, c, codec.decode(c));
-                    boolean[] skip = special == null ? null : special.of(from, b);
-                    moments.accept(skip != null && skipInStatistics ? keptRows(scope, c, skip) : c);
-                    top.accept(skip != null && skipInExamples ? c.mul(scope.create(keepMask(skip), new Shape(b, 1))) : c, firstRow + from);
+                    NDArray c = codec.encode(scope.create(batch.x(), new Shape(b, dIn)));
+                    nz = NonZeroCodes.of(c);
+                    metrics.accept(batch.x(), codec.decode(c, nz.size()).toFloatArray(), nz);
+                }
+                boolean[] skip = batch.special();
+                moments.accept(nz, skip != null && skipInStatistics ? skip : null);
+                top.accept(nz, firstRow + from, skip != null && skipInExamples ? skip : null);
+                if (kept.size() * (long) batchRows == from && keptBytes + nz.bytes() <= budget) {
+                    kept.add(nz);
+                    keptBytes += nz.bytes();
                 }
                 progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 1, " + (from + b) + " / " + count + " rows"));
             }
-            BandedSamples banded = new BandedSamples(moments.max(), opts.histogramBins(), opts.bands(), opts.perBand(), opts.seed());
-            for (long from = 0; from < count; from += opts.batchRows()) {
+        }
+        BandedSamples banded = new BandedSamples(moments.max(), opts.histogramBins(), opts.bands(), opts.perBand(), opts.seed());
+        int inMemory = kept.size();
+        long fromMemory = Math.min(count, inMemory * (long) batchRows);
+        try (NDManager weights = NDManager.newBaseManager(device);
+                RowPrefetcher reader = fromMemory < count ? new RowPrefetcher(shifted(rows, fromMemory), shifted(special, fromMemory),
+                        count - fromMemory, batchRows) : null) {
+            Codec codec = reader == null ? null : d.codec(weights);
+            for (long from = 0; from < count; from += batchRows) {
                 cancel.check();
-                int b = (int) Math.min(opts.batchRows(), count - from);
-                float[] x = rows.read(from, b);
-                try (NDManager scope = weights.newSubManager()) {
-                    boolean[] skip = special == null ? null : special.of(from, b);
-                    banded.accept(codec.encode(scope.create(x, new Shape(b, dIn))).toFloatArray(), b, firstRow + from,
-                            skipInExamples || skipInStatistics ? skip : null, skipInStatistics ? skip : null);
+                int index = (int) (from / batchRows);
+                NonZeroCodes nz;
+                boolean[] skip;
+                if (index < inMemory) {
+                    nz = kept.set(index, null); // handed over: the cache shrinks as pass 2 goes
+                    skip = special == null ? null : special.of(from, nz.rows());
+                } else {
+                    RowPrefetcher.Batch batch = reader.next();
+                    try (NDManager scope = weights.newSubManager()) {
+                        nz = NonZeroCodes.of(codec.encode(scope.create(batch.x(), new Shape(batch.rows(), dIn))));
+                    }
+                    skip = batch.special();
                 }
-                progress.onProgress(Progress.of(count + from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
-                        "feature statistics: pass 2, " + (from + b) + " / " + count + " rows"));
-            }
-            return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples(),
-                    Capacity.perFeature(d, device));
-        }
-    }
-
-    /** 0 for a skipped row, 1 for a kept one: codes times this lose the skipped rows' candidacy as examples. */
-    private static float[] keepMask(boolean[] skip) {
-        float[] m = new float[skip.length];
-        for (int i = 0; i < m.length; i++) {
-            m[i] = skip[i] ? 0f : 1f;
-        }
-        return m;
-    }
-
-    /** The rows of codes [B, n] not marked in {@code skip}, as [kept, n]. */
-    private static NDArray keptRows(NDManager scope, NDArray codes, boolean[] skip) {
-        int kept = 0;
-        for (boolean k : skip) {
-            kept += k ? 0 : 1;
-        }
-        long[] idx = new long[kept];
-        for (int i = 0, j = 0; i < skip.length; i++) {
-            if (!skip[i]) {
-                idx[j++] = i;
+                banded.accept(nz, firstRow + from, skipInExamples || skipInStatistics ? skip : null, skipInStatistics ? skip : null);
+                progress.onProgress(Progress.of(count + from + nz.rows(), 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
+                        "feature statistics: pass 2, " + (from + nz.rows()) + " / " + count + " rows" + (index < inMemory ? " (from memory)" : "")));
             }
         }
-        return codes.get(new ai.djl.ndarray.index.NDIndex("{}", scope.create(idx)));
+        return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples(),
+                Capacity.perFeature(d, device));
+    }
+
+    /** What pass 2 may keep of pass 1's codes in memory: an eighth of the heap, at most 1 GiB. */
+    private static long passTwoCacheBytes() {
+        return Math.min(Runtime.getRuntime().maxMemory() / 8, 1L << 30);
+    }
+
+    private static DictionaryMetrics.RowSource shifted(DictionaryMetrics.RowSource rows, long by) {
+        return (from, n) -> rows.read(by + from, n);
+    }
+
+    private static SpecialRows shifted(SpecialRows special, long by) {
+        return special == null ? null : (from, n) -> special.of(by + from, n);
     }
 
     /** Statistics and top examples of codes fed batch by batch, for callers that encode themselves. */
@@ -163,11 +177,9 @@ public final class FeatureAnalysis {
          * last float32 bit, as the matmul blocks differently; fed the same codes, any split agrees.)
          */
         public void acceptCodes(float[] codes, int b) {
-            try (NDManager scope = scratch.newSubManager()) {
-                NDArray c = scope.create(codes, new Shape(b, codes.length / b));
-                moments.accept(c);
-                top.accept(c, rows);
-            }
+            NonZeroCodes nz = NonZeroCodes.ofHost(codes, b, codes.length / b);
+            moments.accept(nz, null);
+            top.accept(nz, rows, null);
             rows += b;
         }
 

@@ -1,12 +1,11 @@
 package org.sparsescope.compute.stats;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
+import org.sparsescope.compute.dictionary.NonZeroCodes;
 
 /**
  * Exact streaming moments per feature: count, mean and central sums M2, M3, M4 merged batch by batch with
  * Pébay's pairwise formulas (stable, and independent of how the rows are split up to float64 rounding),
- * plus firing counts and maxima. Each batch's own moments are computed on the engine in float64.
+ * plus firing counts and maxima. Each batch's own moments are computed in float64 over its non-zero codes.
  */
 final class MomentAccumulator {
     private final int n;
@@ -25,26 +24,63 @@ final class MomentAccumulator {
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
     }
 
-    /** Adds a batch of codes [B, n]. */
-    void accept(NDArray codes) {
-        long b = codes.getShape().get(0);
+    /**
+     * Adds a batch from its non-zero codes, leaving out the rows marked in {@code skip} (may be null). The batch's own
+     * mean and central sums are taken in double over its non-zeros, each feature's zeros added in closed form
+     * ((B − nnz) copies of −mean): the same sums as over the dense batch, at the cost of its non-zeros alone.
+     */
+    void accept(NonZeroCodes codes, boolean[] skip) {
+        int b = codes.rows();
+        if (skip != null) {
+            for (int i = 0; i < codes.rows(); i++) {
+                b -= skip[i] ? 1 : 0;
+            }
+        }
         if (b == 0) {
             return;
         }
-        NDArray c = codes.toType(DataType.FLOAT64, false);
-        NDArray mu = c.mean(new int[] {0}, true);
-        NDArray dev = c.sub(mu);
-        NDArray dev2 = dev.square();
-        double[] bMean = mu.toDoubleArray();
-        double[] bM2 = dev2.sum(new int[] {0}).toDoubleArray();
-        double[] bM3 = dev2.mul(dev).sum(new int[] {0}).toDoubleArray();
-        double[] bM4 = dev2.square().sum(new int[] {0}).toDoubleArray();
-        double[] bMax = c.max(new int[] {0}).toDoubleArray();
-        long[] bFires = codes.gt(0f).toType(DataType.INT64, false).sum(new int[] {0}).toLongArray();
+        int[] row = codes.row(), feature = codes.feature();
+        float[] value = codes.value();
+        double[] bMean = new double[n], bM2 = new double[n], bM3 = new double[n], bM4 = new double[n], bMax = new double[n];
+        int[] nonZeros = new int[n];
+        java.util.Arrays.fill(bMax, Double.NEGATIVE_INFINITY);
+        for (int e = 0; e < value.length; e++) {
+            if (skip != null && skip[row[e]]) {
+                continue;
+            }
+            int j = feature[e];
+            double v = value[e];
+            bMean[j] += v;
+            nonZeros[j]++;
+            bMax[j] = Math.max(bMax[j], v);
+            fires[j] += v > 0 ? 1 : 0;
+        }
+        for (int j = 0; j < n; j++) {
+            bMean[j] /= b;
+        }
+        for (int e = 0; e < value.length; e++) {
+            if (skip != null && skip[row[e]]) {
+                continue;
+            }
+            int j = feature[e];
+            double dev = value[e] - bMean[j], dev2 = dev * dev;
+            bM2[j] += dev2;
+            bM3[j] += dev2 * dev;
+            bM4[j] += dev2 * dev2;
+        }
+        for (int j = 0; j < n; j++) {
+            long zeros = b - nonZeros[j];
+            if (zeros > 0) {
+                double mu = bMean[j], mu2 = mu * mu;
+                bM2[j] += zeros * mu2;
+                bM3[j] -= zeros * mu2 * mu;
+                bM4[j] += zeros * mu2 * mu2;
+                bMax[j] = Math.max(bMax[j], 0);
+            }
+        }
         merge(b, bMean, bM2, bM3, bM4);
         for (int j = 0; j < n; j++) {
             max[j] = Math.max(max[j], bMax[j]);
-            fires[j] += bFires[j];
         }
     }
 

@@ -1,21 +1,23 @@
 package org.sparsescope.compute.stats;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import java.util.PriorityQueue;
+import org.sparsescope.compute.dictionary.NonZeroCodes;
 
 /**
- * The k largest positive activations of every feature, found in one streaming pass: each batch's own top k per
- * feature comes from the engine, and only those candidates meet the per-feature heaps. Ties order by row.
+ * The k largest positive activations of every feature, found in one streaming pass over the non-zero codes, each
+ * feature's heap holding its k strongest. Ties order by row.
  */
 final class TopExamples {
     private final int k;
     private final PriorityQueue<long[]>[] heaps; // {valueBits-as-sortable, row}; the heap's head is the weakest kept
+    private final float[] floor; // a full heap's weakest value: anything smaller cannot enter
 
     @SuppressWarnings("unchecked")
     TopExamples(int features, int k) {
         this.k = k;
         heaps = new PriorityQueue[features];
+        floor = new float[features];
+        java.util.Arrays.fill(floor, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < features; j++) {
             heaps[j] = new PriorityQueue<>(k + 1, TopExamples::weakerFirst);
         }
@@ -27,24 +29,21 @@ final class TopExamples {
         return byValue != 0 ? byValue : Long.compare(b[1], a[1]);
     }
 
-    /** Codes [B, n] of rows firstRow … firstRow + B − 1. */
-    void accept(NDArray codes, long firstRow) {
-        int b = (int) codes.getShape().get(0);
-        int n = heaps.length;
-        int kk = Math.min(k, b);
-        if (kk == 0) {
-            return;
-        }
-        NDList top = codes.topK(kk, 0, true, true); // values [kk, n], batch row indices [kk, n]
-        float[] values = top.get(0).toFloatArray();
-        long[] idx = top.get(1).toLongArray();
-        for (int i = 0; i < kk; i++) {
-            for (int j = 0; j < n; j++) {
-                float v = values[i * n + j];
-                if (v > 0) {
-                    offer(j, v, firstRow + idx[i * n + j]);
-                }
+    /**
+     * A batch's non-zero codes, of rows firstRow … firstRow + B − 1, leaving out rows marked in {@code skip} (may be
+     * null). A feature whose heap is full rejects anything below its weakest kept value without touching the heap:
+     * most entries stop at that comparison.
+     */
+    void accept(NonZeroCodes codes, long firstRow, boolean[] skip) {
+        int[] row = codes.row(), feature = codes.feature();
+        float[] value = codes.value();
+        for (int e = 0; e < value.length; e++) {
+            float v = value[e];
+            int j = feature[e];
+            if (v <= 0 || v < floor[j] || (skip != null && skip[row[e]])) {
+                continue;
             }
+            offer(j, v, firstRow + row[e]);
         }
     }
 
@@ -56,6 +55,9 @@ final class TopExamples {
         } else if (weakerFirst(e, h.peek()) > 0) {
             h.poll();
             h.add(e);
+        }
+        if (h.size() == k) {
+            floor[j] = Float.intBitsToFloat((int) h.peek()[0]);
         }
     }
 

@@ -127,6 +127,81 @@ class FeatureStatsTest {
         }
     }
 
+    /**
+     * The full pass (non-zeros on the host, pass 2 from memory) against the definitions written plainly over the dense
+     * codes in double: two-pass central moments, counts, maxima, equal-width histograms of (0, max], and the metrics.
+     */
+    @Test
+    void fullPassEqualsThePlainDefinitionsOverTheDenseCodes() throws Exception {
+        float[] codes = codes(); // one batch of 4096, as the pass encodes it
+        FeatureReport r = FeatureAnalysis.run(dict, (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256), 0, 4096,
+                FeatureAnalysis.Options.defaults(), Device.cpu(), ProgressListener.NONE, Cancellation.none());
+        int rows = 4096, n = 1024;
+        FeatureStats s = r.stats();
+        for (int j = 0; j < n; j++) {
+            double sum = 0, max = Double.NEGATIVE_INFINITY;
+            long fires = 0;
+            for (int i = 0; i < rows; i++) {
+                double v = codes[i * n + j];
+                sum += v;
+                max = Math.max(max, v);
+                fires += v > 0 ? 1 : 0;
+            }
+            double mean = sum / rows, m2 = 0, m3 = 0, m4 = 0;
+            for (int i = 0; i < rows; i++) {
+                double dev = codes[i * n + j] - mean;
+                m2 += dev * dev;
+                m3 += dev * dev * dev;
+                m4 += dev * dev * dev * dev;
+            }
+            double var = m2 / rows, std = Math.sqrt(var);
+            assertEquals((double) fires / rows, s.density()[j], 1e-12, "density of " + j);
+            assertEquals(mean, s.mean()[j], 1e-6 * Math.abs(mean) + 1e-300, "mean of " + j);
+            assertEquals(max, s.max()[j], 0, "max of " + j);
+            assertEquals(std, s.std()[j], 1e-6 * std + 1e-300, "std of " + j);
+            if (var > 0) {
+                double skew = m3 / rows / (var * std), kurt = m4 / rows / (var * var);
+                assertEquals(skew, s.skew()[j], 1e-6 * Math.abs(skew), "skew of " + j);
+                assertEquals(kurt, s.kurtosis()[j], 1e-6 * kurt, "kurtosis of " + j);
+            } else {
+                assertTrue(Double.isNaN(s.kurtosis()[j]), "no kurtosis where std is 0");
+            }
+            long[] hist = new long[32];
+            for (int i = 0; i < rows; i++) {
+                float v = codes[i * n + j];
+                if (v > 0) {
+                    hist[Math.min(31, (int) (v / max * 32))]++;
+                }
+            }
+            assertArrayEquals(hist, r.histograms()[j], "histogram of " + j);
+        }
+        double sqErr = 0, total = 0, l1 = 0, active = 0;
+        float[] recon;
+        try (NDManager m = NDManager.newBaseManager()) {
+            var codec = dict.codec(m);
+            recon = codec.decode(m.create(codes, new Shape(rows, n))).toFloatArray();
+        }
+        for (int dim = 0; dim < 256; dim++) {
+            double mu = 0;
+            for (int i = 0; i < rows; i++) {
+                mu += x[i * 256 + dim];
+            }
+            mu /= rows;
+            for (int i = 0; i < rows; i++) {
+                double e = recon[i * 256 + dim] - x[i * 256 + dim], dev = x[i * 256 + dim] - mu;
+                sqErr += e * e;
+                total += dev * dev;
+            }
+        }
+        for (float c : codes) {
+            l1 += Math.abs(c);
+            active += c > 0 ? 1 : 0;
+        }
+        assertEquals(sqErr / total, r.metrics().fvu(), 1e-6 * sqErr / total, "FVU");
+        assertEquals(active / rows, r.metrics().l0(), 1e-12, "L0");
+        assertEquals(l1 / rows, r.metrics().l1(), 1e-6 * l1 / rows, "L1");
+    }
+
     @Test
     void fullReportHasMetricsHistogramsAndBandedExamples() throws Exception {
         FeatureReport r = FeatureAnalysis.run(dict, (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256), 0, 4096,

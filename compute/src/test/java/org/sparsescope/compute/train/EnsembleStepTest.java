@@ -136,8 +136,9 @@ class EnsembleStepTest {
     @Test
     void topKChoosesTheSparseStepWhenFewRowsAreSelectedAndBothPathsEqualAutograd() {
         try (NDManager m = NDManager.newBaseManager()) {
-            assertTrue(((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(N, 5)), new Random(1))).sparse, "2k < n: sparse");
-            assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(N, 20)), new Random(1))).sparse, "2k = n: dense");
+            assertTrue(((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(2048, 16)), new Random(1))).sparse, "128k = n: sparse");
+            assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(2048, 17)), new Random(1))).sparse, "128k > n: dense");
+            assertTrue(((UntiedEnsemble) ensemble(m, List.of(SweepMember.batchTopK(4096, 32)), new Random(1))).sparse, "BatchTopK alike");
             assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.l1(N, 1e-3)), new Random(1))).sparse, "L1: dense");
         }
         for (boolean sparse : new boolean[] {true, false}) {
