@@ -50,6 +50,12 @@ public final class Sparsescope implements Callable<Integer> {
         if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
             System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.Workspace.defaultLocation().getParent().resolve("djl").toString());
         }
+        if (org.sparsescope.compute.Devices.cudaBuild()) { // the CPU build never asks: loading the engine costs a second
+            String notice = org.sparsescope.compute.Devices.fallbackNotice();
+            if (notice != null) {
+                System.err.println("sparsescope: " + notice);
+            }
+        }
         CommandLine cli = new CommandLine(new Sparsescope());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
@@ -67,6 +73,24 @@ public final class Sparsescope implements Callable<Integer> {
         });
         return cli.execute(args);
     }
+
+    /** {@code --device}, before or after any subcommand: every command's compute runs there. */
+    @CommandLine.Option(names = "--device", scope = CommandLine.ScopeType.INHERIT, paramLabel = "cpu|gpu",
+            description = "where compute runs: cpu, or gpu (the first; falls back to the CPU with a notice when there is none). Default: a GPU when there is one")
+    void device(String which) {
+        org.sparsescope.compute.Devices.Choice c = switch (which.toLowerCase(java.util.Locale.ROOT)) {
+            case "cpu" -> org.sparsescope.compute.Devices.Choice.CPU;
+            case "gpu", "cuda" -> org.sparsescope.compute.Devices.Choice.GPU;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--device takes cpu or gpu, not '" + which + "'");
+        };
+        String notice = org.sparsescope.compute.Devices.choose(c);
+        if (notice != null && !noticeShown) {
+            System.err.println("sparsescope: " + notice);
+            noticeShown = true;
+        }
+    }
+
+    private static boolean noticeShown;
 
     @CommandLine.Parameters(arity = "0..*", paramLabel = "PATH", description = "dictionaries to open (any readable layout)")
     java.util.List<java.nio.file.Path> paths = new java.util.ArrayList<>();

@@ -3,16 +3,73 @@ package org.sparsescope.compute;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
-/** Where compute runs: the first GPU when the engine finds one, else the CPU. */
+/**
+ * Where compute runs: the first GPU when the engine finds one, else the CPU; {@link #choose} narrows that for the
+ * whole process ({@code --device cpu|gpu}).
+ */
 public final class Devices {
     private Devices() {
     }
 
-    public static Device preferred() {
-        return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    /** What the user asked for. */
+    public enum Choice {
+        AUTO, CPU, GPU
     }
 
-    /** What computes, in words for an About box: the device, the engine and its version, and its CPU threads. */
+    private static volatile Choice choice = Choice.AUTO;
+
+    /**
+     * Uses {@code c} from now on. Returns the one-line notice to show when it cannot be had — a GPU asked for, or a
+     * CUDA build, on a machine where the engine finds none: it then runs on the CPU — or null.
+     */
+    public static String choose(Choice c) {
+        choice = c;
+        return fallbackNotice();
+    }
+
+    /** The notice of a GPU asked for (or built for) and not found, or null. */
+    public static String fallbackNotice() {
+        if (choice == Choice.CPU || gpuCount() > 0) {
+            return null;
+        }
+        if (choice == Choice.GPU) {
+            return "no GPU found" + (cudaBuild() ? "" : " (this is the CPU build of libtorch; a GPU needs the build made with -Pcuda)")
+                    + ": running on the CPU";
+        }
+        return cudaBuild() ? "CUDA build, but no GPU found: running on the CPU" : null;
+    }
+
+    private static int gpuCount() {
+        return Engine.getInstance().getGpuCount();
+    }
+
+    public static Device preferred() {
+        return choice != Choice.CPU && gpuCount() > 0 ? Device.gpu() : Device.cpu();
+    }
+
+    /** The libtorch this build ships ("cpu", "cu124"), from its native jar's properties; "unknown" without one. */
+    public static String libtorchFlavor() {
+        try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("flavor", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Whether this build ships a CUDA libtorch. */
+    public static boolean cudaBuild() {
+        return libtorchFlavor().startsWith("cu");
+    }
+
+    /**
+     * What computes, in words for the status bar, About and every bench: the device (the GPU with its compute
+     * capability and memory, or the CPU), the engine, its version and libtorch build, and its CPU threads.
+     */
     public static String describe() {
         Engine e = Engine.getInstance();
         String threads;
@@ -21,12 +78,33 @@ public final class Devices {
         } catch (RuntimeException | UnsatisfiedLinkError ex) {
             threads = Runtime.getRuntime().availableProcessors() + " CPUs";
         }
-        return (e.getGpuCount() > 0 ? "GPU (" + e.getGpuCount() + " found), " : "CPU, ") + e.getEngineName() + " " + e.getVersion() + ", " + threads;
+        String device = cudaBuild() && e.getGpuCount() == 0 ? "CPU (CUDA build, no GPU found)" : "CPU";
+        if (preferred().isGpu()) {
+            device = "GPU 0 of " + e.getGpuCount();
+            try {
+                String cc = ai.djl.util.cuda.CudaUtils.getComputeCapability(0);
+                java.lang.management.MemoryUsage mem = ai.djl.util.cuda.CudaUtils.getGpuMemory(Device.gpu());
+                device += " (compute capability " + cc.charAt(0) + "." + cc.substring(1) + ", " + mem.getMax() / (1L << 30) + " GiB)";
+            } catch (RuntimeException | UnsatisfiedLinkError ex) {
+                device += " (no details from CUDA: " + ex.getMessage() + ")";
+            }
+        }
+        return device + ", " + e.getEngineName() + " " + e.getVersion() + " (" + libtorchFlavor() + " build), " + threads;
     }
 
     /** The preferred device's name ("cpu()", "gpu(0)"), for reports outside compute. */
     public static String preferredName() {
         return preferred().toString();
+    }
+
+    /**
+     * Waits until {@code a} is computed (asynchronous devices return before): reads its first element through a view
+     * that is closed at once, since a view left open keeps the whole array's storage alive after it is closed.
+     */
+    public static void awaitCompletion(ai.djl.ndarray.NDArray a) {
+        try (ai.djl.ndarray.NDArray flat = a.reshape(-1); ai.djl.ndarray.NDArray first = flat.get(0)) {
+            first.getFloat();
+        }
     }
 
     /**
