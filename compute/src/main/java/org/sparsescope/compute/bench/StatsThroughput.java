@@ -44,13 +44,13 @@ public final class StatsThroughput {
             NDArray w = m.randomNormal(new Shape(d, n));
             NDArray x = m.randomNormal(new Shape(batch, d));
             try (NDArray warm = x.matMul(w)) {
-                warm.get(0, 0).getFloat();
+                org.sparsescope.compute.Devices.awaitCompletion(warm);
             }
             long t1 = System.nanoTime();
             for (long done = 0; done < count; done += batch) {
                 int b = (int) Math.min(batch, count - done);
                 try (NDArray xb = b == batch ? null : x.get("0:" + b); NDArray c = (xb == null ? x : xb).matMul(w)) {
-                    c.get(0, 0).getFloat();
+                    org.sparsescope.compute.Devices.awaitCompletion(c);
                 }
             }
             matmul = (System.nanoTime() - t1) / 1e9;

@@ -63,7 +63,7 @@ public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor b
     record Loaded(NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec, boolean applyBDecToInput) {
         /** (x − b_dec·[apply_b_dec_to_input]) W_enc + b_enc, before any nonlinearity. */
         NDArray preActivation(NDArray x) {
-            return (applyBDecToInput ? x.sub(bDec) : x).matMul(wEnc).add(bEnc);
+            return (applyBDecToInput ? x.sub(bDec) : x).matMul(wEnc).addi(bEnc); // in place on the fresh product
         }
 
         /** These weights' codec with {@code encoder}, typically relu or another activation of the pre-activation. */

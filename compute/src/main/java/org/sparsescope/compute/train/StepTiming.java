@@ -66,7 +66,7 @@ public final class StepTiming {
                     try (NDManager step = manager.newSubManager()) {
                         step.tempAttachAll(x);
                         ensembles.get(p).step(x, 1f, r + 2, 1e-4, false, false, false);
-                        ensembles.get(p).params[0].value.get(0, 0, 0).getFloat(); // completes asynchronous devices
+                        org.sparsescope.compute.Devices.awaitCompletion(ensembles.get(p).params[0].value);
                     }
                     if (r >= 0) {
                         times.get(p)[r] = (System.nanoTime() - t0) / 1e9;
