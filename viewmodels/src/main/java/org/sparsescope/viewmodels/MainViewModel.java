@@ -468,6 +468,7 @@ public final class MainViewModel implements AutoCloseable {
         }
         Dictionary d = dictionary;
         String hook = placement.at().hook();
+        DictionaryEntry entry = openDictionary.get();
         // taken now, on the UI thread: the work reads them later on its own
         String promptText = inspector.textProperty().get();
         List<long[]> contexts = detail.topExamples().stream().map(org.sparsescope.viewmodels.features.ExampleLine::tokenIds).filter(t -> t.length > 0).toList();
@@ -495,6 +496,12 @@ public final class MainViewModel implements AutoCloseable {
             @Override
             public Dictionary dictionary() {
                 return d;
+            }
+
+            @Override
+            public org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() throws IOException {
+                // the panel's runs share the open dictionary's one device copy, as the inspector's do
+                return entry == null ? null : deviceCopy(entry.id(), d, MainViewModel.this.model());
             }
 
             @Override

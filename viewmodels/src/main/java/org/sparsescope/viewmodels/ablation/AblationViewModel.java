@@ -92,6 +92,17 @@ public final class AblationViewModel {
         default List<long[]> topContexts() {
             return List.of();
         }
+
+        /** The open dictionary's one long-lived copy on the model's device, or null (then each run copies its own). */
+        default org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() throws java.io.IOException {
+            return null;
+        }
+
+        /** Interventions on the model at the dictionary's hook, through its device copy when there is one. */
+        default Interventions interventions(LanguageModel lm) throws java.io.IOException {
+            org.sparsescope.compute.dictionary.DictionaryOnDevice copy = onDevice();
+            return copy != null ? new Interventions(lm, copy, hook()) : new Interventions(lm, dictionary(), hook());
+        }
     }
 
     /** What the panel runs on. */
@@ -132,7 +143,7 @@ public final class AblationViewModel {
             cancellation = c;
             LanguageModel lm = source.model();
             List<long[][]> groups = windowGroups(lm, source, from);
-            try (Interventions iv = new Interventions(lm, source.dictionary(), source.hook())) {
+            try (Interventions iv = source.interventions(lm)) {
                 List<long[]> all = new ArrayList<>();
                 List<float[]> clean = new ArrayList<>(), spliced = new ArrayList<>(), zero = new ArrayList<>(), after = new ArrayList<>();
                 // windows of one length run together; contexts of several lengths run as groups
@@ -279,7 +290,7 @@ public final class AblationViewModel {
         background.submit("Where the dictionary costs", (p, c) -> {
             cancellation = c;
             LanguageModel lm = source.model();
-            try (Interventions iv = new Interventions(lm, source.dictionary(), source.hook())) {
+            try (Interventions iv = source.interventions(lm)) {
                 return iv.spliceCosts(windowsOf(lm, source.text()), topTokens, 5, 6);
             }
         }, r -> {

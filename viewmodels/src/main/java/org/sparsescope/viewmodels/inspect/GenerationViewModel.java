@@ -79,7 +79,7 @@ public final class GenerationViewModel {
             c.check();
             Generator.Result b = null;
             if (how != null) {
-                try (Interventions iv = new Interventions(lm, source.dictionary(), source.hook())) {
+                try (Interventions iv = source.interventions(lm)) {
                     b = Generator.generate(lm, ids, n, sampling, iv.replacing(how), true);
                 }
             }
