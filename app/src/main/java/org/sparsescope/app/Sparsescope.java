@@ -51,6 +51,12 @@ public final class Sparsescope implements Callable<Integer> {
             System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.Workspace.defaultLocation().getParent().resolve("djl").toString());
         }
         if (org.sparsescope.compute.Devices.cudaBuild()) { // the CPU build never asks: loading the engine costs a second
+            try {
+                org.sparsescope.compute.Devices.prepareCudaBuildWithoutGpu();
+            } catch (java.io.IOException e) {
+                System.err.println("sparsescope: the CUDA build's libtorch could not be unpacked for the CPU: " + e.getMessage());
+                return 1;
+            }
             String notice = org.sparsescope.compute.Devices.fallbackNotice();
             if (notice != null) {
                 System.err.println("sparsescope: " + notice);

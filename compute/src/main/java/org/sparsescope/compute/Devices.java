@@ -61,6 +61,45 @@ public final class Devices {
         }
     }
 
+    /**
+     * Lets a CUDA build start where the machine has no GPU. DJL accepts a bundled libtorch only when its flavour matches
+     * the machine's (a CUDA one needs CUDA) and would otherwise download the CPU one, which offline it cannot; so its
+     * libraries are unpacked once into the engine cache — all but libcaffe2_nvrtc, the GPU's runtime compiler, the one
+     * that needs the driver's libcuda — and DJL is pointed at them as an override. libtorch then runs on the CPU. Call
+     * before the engine loads; does nothing in a CPU build, with a GPU, or when PYTORCH_LIBRARY_PATH is set.
+     */
+    public static void prepareCudaBuildWithoutGpu() throws java.io.IOException {
+        if (!cudaBuild() || ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null || ai.djl.util.cuda.CudaUtils.getGpuCount() > 0) {
+            return;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
+            p.load(in);
+        }
+        String version = p.getProperty("version").replaceFirst("-.*", ""), flavor = p.getProperty("flavor"), classifier = p.getProperty("classifier");
+        java.nio.file.Path dir = ai.djl.util.Utils.getEngineCacheDir("pytorch").resolve(version + "-" + flavor + "-" + classifier + "-without-gpu");
+        if (!java.nio.file.Files.exists(dir.resolve("libtorch.so"))) {
+            java.nio.file.Files.createDirectories(dir.getParent());
+            java.nio.file.Path tmp = java.nio.file.Files.createTempDirectory(dir.getParent(), "unpacking");
+            for (String lib : p.getProperty("libraries").split(",")) {
+                if (lib.startsWith("libcaffe2_nvrtc")) {
+                    continue;
+                }
+                String at = "pytorch/" + flavor + "/" + classifier + "/" + lib;
+                try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream(at)) {
+                    if (in == null) {
+                        throw new java.io.IOException("the CUDA build lacks " + at);
+                    }
+                    java.nio.file.Files.copy(in, tmp.resolve(lib));
+                }
+            }
+            java.nio.file.Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        System.setProperty("PYTORCH_LIBRARY_PATH", dir.toString()); // DJL reads the override from the environment or a property
+        System.setProperty("PYTORCH_FLAVOR", flavor);
+        System.setProperty("PYTORCH_VERSION", version);
+    }
+
     /** Whether this build ships a CUDA libtorch. */
     public static boolean cudaBuild() {
         return libtorchFlavor().startsWith("cu");
