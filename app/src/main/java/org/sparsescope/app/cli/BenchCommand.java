@@ -63,6 +63,9 @@ public final class BenchCommand {
         @Option(names = "--rows", defaultValue = "1000000", description = "rows to run over (default ${DEFAULT-VALUE}, or the whole set)")
         long rows;
 
+        @Option(names = "--json", description = "print the result as JSON")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             var d = org.sparsescope.compute.dictionary.DictionaryFiles.read(dict);
@@ -71,6 +74,19 @@ public final class BenchCommand {
                 double before = MatmulSpeed.gflopsPerSecond(15);
                 var r = org.sparsescope.compute.bench.StatsThroughput.measure(d, set, rows, Devices.preferred());
                 var out = spec.commandLine().getOut();
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("device", Devices.describe());
+                    m.put("d", r.d());
+                    m.put("n", r.n());
+                    m.put("rows", r.rows());
+                    m.put("pass_seconds", r.passSeconds());
+                    m.put("matmul_seconds", r.matmulSeconds());
+                    m.put("yardstick_matmul_gflops", before);
+                    m.put("ratio", r.ratio());
+                    out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                    return 0;
+                }
                 out.printf(java.util.Locale.ROOT, "device: %s; %d × %d dictionary over %,d rows%n", Devices.describe(), r.d(), r.n(), r.rows());
                 out.printf(java.util.Locale.ROOT, "statistics pass      %8.2f s%n", r.passSeconds());
                 out.printf(java.util.Locale.ROOT, "bare encoder matmul  %8.2f s  (%.1f GFLOP/s; the yardstick matmul %.1f GFLOP/s)%n", r.matmulSeconds(),
@@ -161,9 +177,9 @@ public final class BenchCommand {
                     matmul, before, after, encoderSeconds);
             for (var p : paths) {
                 double s = r.medianSeconds().get(p);
-                out.printf(java.util.Locale.ROOT, "%-22s %7.3f s/step  = %4.1f × the encoder matmul%n", p.label, s, s / encoderSeconds);
+                out.printf(java.util.Locale.ROOT, "%-25s %7.3f s/step  = %4.1f × the encoder matmul%n", (batchTopK && p != paths[2] ? "Batch" : "") + p.label, s, s / encoderSeconds);
             }
-            out.printf(java.util.Locale.ROOT, "sparse step is %.2f× faster than the dense one%n", dense / sparse);
+            out.printf(java.util.Locale.ROOT, "dense step time / sparse step time: %.2f (above 1: the sparse step is faster)%n", dense / sparse);
             return 0;
         }
     }
