@@ -49,16 +49,25 @@ public final class Devices {
 
     /** The libtorch this build ships ("cpu", "cu124"), from its native jar's properties; "unknown" without one. */
     public static String libtorchFlavor() {
-        try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
-            if (in == null) {
-                return "unknown";
-            }
+        return nativeProperties().getProperty("flavor", "unknown");
+    }
+
+    private static java.util.Properties nativeProperties;
+
+    /** The native jar's native/lib/pytorch.properties (version, flavor, classifier, libraries), read once; empty without one. */
+    private static synchronized java.util.Properties nativeProperties() {
+        if (nativeProperties == null) {
             java.util.Properties p = new java.util.Properties();
-            p.load(in);
-            return p.getProperty("flavor", "unknown");
-        } catch (java.io.IOException e) {
-            return "unknown";
+            try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (java.io.IOException e) {
+                System.getLogger(Devices.class.getName()).log(System.Logger.Level.WARNING, "cannot read the libtorch build's properties", e);
+            }
+            nativeProperties = p;
         }
+        return nativeProperties;
     }
 
     /**
@@ -72,10 +81,7 @@ public final class Devices {
         if (!cudaBuild() || ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null || ai.djl.util.cuda.CudaUtils.getGpuCount() > 0) {
             return;
         }
-        java.util.Properties p = new java.util.Properties();
-        try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
-            p.load(in);
-        }
+        java.util.Properties p = nativeProperties();
         String version = p.getProperty("version").replaceFirst("-.*", ""), flavor = p.getProperty("flavor"), classifier = p.getProperty("classifier");
         java.nio.file.Path dir = ai.djl.util.Utils.getEngineCacheDir("pytorch").resolve(version + "-" + flavor + "-" + classifier + "-without-gpu");
         if (!java.nio.file.Files.exists(dir.resolve("libtorch.so"))) {
