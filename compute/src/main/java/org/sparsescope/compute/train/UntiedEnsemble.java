@@ -115,22 +115,9 @@ final class UntiedEnsemble extends Ensemble {
     private record Forward(int m, NDArray x, int batch, NDArray wEnc, NDArray bDec, NDArray pre, NDArray norms, NDArray wDecUnit) {
     }
 
-    /**
-     * Every product dense. TopK kinds select from the pre-activations and apply the ReLU to what they keep (the same
-     * codes, ReLU being monotone), sparing a pass over [B, n].
-     */
+    /** Every product dense; TopK kinds' selection made dense. */
     private MemberStep stepDense(Forward f, float l1) {
-        NDArray codes = switch (kind) {
-            case TOPK -> {
-                NDList top = f.pre().topK(k, -1, true, false);
-                yield f.pre().zerosLike().scatter(top.get(1), top.get(0).maximum(0f), -1);
-            }
-            case BATCH_TOPK -> {
-                NDList top = batchTopK(f.m(), f.pre());
-                yield f.pre().zerosLike().reshape(-1).scatter(top.get(1), top.get(0), 0).reshape(f.pre().getShape());
-            }
-            default -> Activation.relu(f.pre());
-        };
+        NDArray codes = kind.keepsK() ? select(f).dense() : Activation.relu(f.pre());
         NDArray wDecUnit = f.wDecUnit();
         NDArray err = codes.matMul(wDecUnit).addi(f.bDec()).subi(f.x()); // x̂ − x, [B, d]
         NDArray active = codes.sign();
@@ -163,14 +150,7 @@ final class UntiedEnsemble extends Ensemble {
      */
     private MemberStep stepSparse(Forward f) {
         long b = f.batch();
-        SparseCodes codes;
-        if (kind == SweepMember.Kind.TOPK) {
-            NDList top = f.pre().topK(k, -1, true, false);
-            codes = SparseCodes.ofRows(top.get(1), top.get(0).maximum(0f), n);
-        } else {
-            NDList top = batchTopK(f.m(), f.pre());
-            codes = SparseCodes.ofFlat(top.get(1), top.get(0), b, n);
-        }
+        SparseCodes codes = select(f);
         NDArray wDecUnit = f.wDecUnit();
         NDArray err = codes.times(wDecUnit).addi(f.bDec()).subi(f.x()); // x̂ − x, [B, d]
         NDArray gErr = err.mul(2f / ((float) b * d)); // ∂mse/∂x̂
@@ -193,6 +173,20 @@ final class UntiedEnsemble extends Ensemble {
         }
         writeGradients(f, gWDecUnit, gWEncFromX.transpose(), gShift, gBDecDirect);
         return new MemberStep(codes, err);
+    }
+
+    /**
+     * The codes TopK kinds keep, selected from the pre-activations with the ReLU applied to what is kept (the same
+     * codes as selecting after it, ReLU being monotone, without a pass over [B, n]): each row's k largest, or
+     * BatchTopK's k·B largest across the batch.
+     */
+    private SparseCodes select(Forward f) {
+        if (kind == SweepMember.Kind.TOPK) {
+            NDList top = f.pre().topK(k, -1, true, false);
+            return SparseCodes.ofRows(top.get(1), top.get(0).maximum(0f), n);
+        }
+        NDList top = batchTopK(f.m(), f.pre());
+        return SparseCodes.ofFlat(top.get(1), top.get(0), f.batch(), n);
     }
 
     /** Member m's gradients from those of the unit decoder, of x W_enc, of the encoder's shift and of x̂. */
