@@ -38,7 +38,7 @@ public final class StatsThroughput {
         FeatureAnalysis.run(dictionary, set, 0, count, opts, device, ProgressListener.NONE, Cancellation.none());
         double pass = (System.nanoTime() - t0) / 1e9;
         int d = dictionary.dIn(), n = dictionary.dSae();
-        int batch = (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n)); // the pass's own batch size
+        int batch = FeatureAnalysis.batchRows(opts, n); // the pass's own batch size
         double matmul;
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray w = m.randomNormal(new Shape(d, n));

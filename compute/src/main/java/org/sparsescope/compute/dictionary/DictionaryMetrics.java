@@ -101,11 +101,6 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
             fires = new long[dSae];
         }
 
-        /** A batch: its rows x on the host and as xa [B, d_in], its codes [B, d_sae] and reconstructions. */
-        public void accept(float[] x, NDArray xa, NDArray codes, NDArray recon) {
-            accept(x, recon.toFloatArray(), NonZeroCodes.of(codes));
-        }
-
         /**
          * A batch on the host: its rows x [B, d_in], their reconstructions [B, d_in] and its non-zero codes. Every sum
          * is taken in double, row by row (a few passes over [B, d_in] in Java cost less than the engine's float64

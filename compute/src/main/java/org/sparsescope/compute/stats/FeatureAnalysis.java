@@ -82,14 +82,15 @@ public final class FeatureAnalysis {
     private static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
             Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         int n = d.dSae(), dIn = d.dIn();
-        // a [B, n] float32 batch and its non-zeros on the engine: keep each batch under ~64 MiB
-        int batchRows = (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
+        int batchRows = batchRows(opts, n);
         boolean skipInExamples = opts.excludeSpecialTokens(), skipInStatistics = opts.statisticsExcludeSpecialTokens();
         MomentAccumulator moments = new MomentAccumulator(n);
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
-        // pass 1's non-zero codes, kept while they fit: pass 2 re-reads and re-encodes only the batches beyond
+        // pass 1's non-zero codes and special-token marks, kept while they fit: pass 2 re-reads and re-encodes only
+        // the batches beyond
         List<NonZeroCodes> kept = new ArrayList<>();
+        List<boolean[]> keptSpecial = new ArrayList<>();
         long keptBytes = 0, budget = passTwoCacheBytes();
         long t0 = System.nanoTime();
         try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows)) {
@@ -109,6 +110,7 @@ public final class FeatureAnalysis {
                 top.accept(nz, firstRow + from, skip != null && skipInExamples ? skip : null);
                 if (kept.size() * (long) batchRows == from && keptBytes + nz.bytes() <= budget) {
                     kept.add(nz);
+                    keptSpecial.add(skip);
                     keptBytes += nz.bytes();
                 }
                 progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
@@ -129,7 +131,7 @@ public final class FeatureAnalysis {
                 boolean[] skip;
                 if (index < inMemory) {
                     nz = kept.set(index, null); // handed over: the cache shrinks as pass 2 goes
-                    skip = special == null ? null : special.of(from, nz.rows());
+                    skip = keptSpecial.get(index);
                 } else {
                     RowPrefetcher.Batch batch = reader.next();
                     try (NDManager scope = weights.newSubManager()) {
@@ -146,6 +148,11 @@ public final class FeatureAnalysis {
                 Capacity.perFeature(d, device));
     }
 
+    /** The rows the pass encodes at once for n features: a [B, n] float32 batch kept under ~64 MiB. */
+    public static int batchRows(Options opts, int n) {
+        return (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
+    }
+
     /** What pass 2 may keep of pass 1's codes in memory: an eighth of the heap, at most 1 GiB. */
     private static long passTwoCacheBytes() {
         return Math.min(Runtime.getRuntime().maxMemory() / 8, 1L << 30);
@@ -160,14 +167,12 @@ public final class FeatureAnalysis {
     }
 
     /** Statistics and top examples of codes fed batch by batch, for callers that encode themselves. */
-    public static final class StatsStream implements AutoCloseable {
-        private final NDManager scratch;
+    public static final class StatsStream {
         private final MomentAccumulator moments;
         private final TopExamples top;
         private long rows;
 
-        public StatsStream(int features, int topK, Device device) {
-            scratch = NDManager.newBaseManager(device);
+        public StatsStream(int features, int topK) {
             moments = new MomentAccumulator(features);
             top = new TopExamples(features, topK);
         }
@@ -189,11 +194,6 @@ public final class FeatureAnalysis {
 
         public Examples top() {
             return top.result();
-        }
-
-        @Override
-        public void close() {
-            scratch.close();
         }
     }
 }

@@ -42,15 +42,14 @@ class FeatureStatsTest {
     /** Statistics of the same codes fed in pieces of the given sizes. */
     private static FeatureStats inPieces(int... sizes) {
         float[] codes = codes();
-        try (FeatureAnalysis.StatsStream s = new FeatureAnalysis.StatsStream(1024, 20, Device.cpu())) {
-            int at = 0;
-            for (int size : sizes) {
-                s.acceptCodes(Arrays.copyOfRange(codes, at * 1024, (at + size) * 1024), size);
-                at += size;
-            }
-            assertEquals(4096, at);
-            return s.stats();
+        FeatureAnalysis.StatsStream s = new FeatureAnalysis.StatsStream(1024, 20);
+        int at = 0;
+        for (int size : sizes) {
+            s.acceptCodes(Arrays.copyOfRange(codes, at * 1024, (at + size) * 1024), size);
+            at += size;
         }
+        assertEquals(4096, at);
+        return s.stats();
     }
 
     private static void assertRelative(float[] want, double[] got, double tol, String what) {
@@ -96,13 +95,12 @@ class FeatureStatsTest {
     void topExamplesEqualABruteForceSort() throws Exception {
         float[] codes = codes();
         Examples top;
-        try (FeatureAnalysis.StatsStream s = new FeatureAnalysis.StatsStream(1024, 20, Device.cpu())) {
-            for (int at = 0; at < 4096; at += 1000) {
-                int b = Math.min(1000, 4096 - at);
-                s.acceptCodes(Arrays.copyOfRange(codes, at * 1024, (at + b) * 1024), b);
-            }
-            top = s.top();
+        FeatureAnalysis.StatsStream s = new FeatureAnalysis.StatsStream(1024, 20);
+        for (int at = 0; at < 4096; at += 1000) {
+            int b = Math.min(1000, 4096 - at);
+            s.acceptCodes(Arrays.copyOfRange(codes, at * 1024, (at + b) * 1024), b);
         }
+        top = s.top();
         for (int j = 0; j < 1024; j++) {
             List<long[]> all = new ArrayList<>();
             for (int r = 0; r < 4096; r++) {
