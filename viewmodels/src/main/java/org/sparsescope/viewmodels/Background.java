@@ -39,4 +39,11 @@ public interface Background {
 
     /** Jobs still running, for the status bar. */
     ObservableList<Job> jobs();
+
+    /**
+     * Cancels every job still running and waits up to {@code wait} for all of them to end; no job starts after.
+     * True when none is left running: only then may what jobs compute with (models, device copies of dictionaries)
+     * be freed, as a job still inside a matmul would read freed native memory and bring the process down.
+     */
+    boolean stop(java.time.Duration wait);
 }

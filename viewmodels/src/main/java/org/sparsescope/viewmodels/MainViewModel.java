@@ -41,6 +41,7 @@ import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
  * own hook. Holds the loaded models; close it on exit.
  */
 public final class MainViewModel implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MainViewModel.class);
     private final Background background;
     private final WorkspaceViewModel workspace;
     private final FrontierViewModel frontier;
@@ -511,8 +512,22 @@ public final class MainViewModel implements AutoCloseable {
         };
     }
 
+    /** How long closing waits for cancelled jobs to reach their next check before it gives up freeing memory. */
+    static final java.time.Duration JOBS_STOP_WAIT = java.time.Duration.ofSeconds(30);
+
+    /**
+     * Stops the background jobs, then frees the models, the dictionaries' device copies and the activation set. A
+     * job that does not end in {@link #JOBS_STOP_WAIT} may still be computing with them: then nothing native is
+     * freed (the process's exit frees it), since freeing it under a running matmul would crash the process.
+     */
     @Override
     public synchronized void close() {
+        if (!background.stop(JOBS_STOP_WAIT)) {
+            LOG.warn(
+                    "background jobs still running {} s after they were cancelled; their models and dictionaries are left for the process's exit to free",
+                    JOBS_STOP_WAIT.toSeconds());
+            return;
+        }
         inspectorColumns.clear();
         deviceCopies.values().forEach(org.sparsescope.compute.dictionary.DictionaryOnDevice::close);
         deviceCopies.clear();

@@ -51,4 +51,10 @@ public final class SameThreadBackground implements Background {
     public ObservableList<Job> jobs() {
         return jobs;
     }
+
+    /** Every job has ended before {@link #submit} returned. */
+    @Override
+    public boolean stop(java.time.Duration wait) {
+        return true;
+    }
 }

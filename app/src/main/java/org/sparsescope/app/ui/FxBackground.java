@@ -1,7 +1,11 @@
 package org.sparsescope.app.ui;
 
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javafx.application.Platform;
 import javafx.collections.FXCollections;
@@ -22,6 +26,8 @@ public final class FxBackground implements Background {
         return t;
     });
     private final ObservableList<Job> jobs = FXCollections.observableArrayList();
+    /** Cancellations of the jobs not yet ended, kept off the FX thread so that {@link #stop} can reach them at once. */
+    private final Set<Cancellation> live = ConcurrentHashMap.newKeySet();
 
     @Override
     public <T> Job submit(String title, Work<T> work, Consumer<T> onSuccess, Consumer<Throwable> onFailure) {
@@ -29,11 +35,16 @@ public final class FxBackground implements Background {
         Task<T> task = new Task<>() {
             @Override
             protected T call() throws Exception {
-                updateMessage(title);
-                return work.run(p -> {
-                    updateProgress(p.fraction(), 1.0);
-                    updateMessage(p.message());
-                }, cancellation);
+                try {
+                    cancellation.check(); // stopped before it started
+                    updateMessage(title);
+                    return work.run(p -> {
+                        updateProgress(p.fraction(), 1.0);
+                        updateMessage(p.message());
+                    }, cancellation);
+                } finally {
+                    live.remove(cancellation);
+                }
             }
         };
         Job job = new BackgroundJob(title, task.progressProperty(), task.messageProperty(), task.runningProperty(), cancellation::cancel);
@@ -45,8 +56,14 @@ public final class FxBackground implements Background {
             jobs.remove(job);
             onFailure.accept(task.getException());
         });
+        live.add(cancellation);
         onUi(() -> jobs.add(job));
-        executor.execute(task);
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            live.remove(cancellation);
+            onUi(() -> jobs.remove(job)); // submitted while the window closes: it never runs
+        }
         return job;
     }
 
@@ -62,6 +79,18 @@ public final class FxBackground implements Background {
     @Override
     public ObservableList<Job> jobs() {
         return jobs;
+    }
+
+    @Override
+    public boolean stop(Duration wait) {
+        live.forEach(Cancellation::cancel);
+        executor.shutdownNow(); // interrupts waits on files and queues; a matmul runs to its end
+        try {
+            return executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return executor.isTerminated();
+        }
     }
 
     public void shutdown() {

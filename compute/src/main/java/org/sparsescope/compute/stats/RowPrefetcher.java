@@ -77,8 +77,16 @@ final class RowPrefetcher implements AutoCloseable {
         }
     }
 
+    /** Waits for a read still under way (at most one batch), so that the caller may close the set behind it. */
     @Override
     public void close() {
         reader.shutdownNow();
+        try {
+            if (!reader.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                org.slf4j.LoggerFactory.getLogger(RowPrefetcher.class).warn("a read of {} rows did not end in a minute", batchRows);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
