@@ -14,20 +14,6 @@ public interface Codec {
     /** Codes [B, d_sae] to reconstructions [B, d_in]. */
     NDArray decode(NDArray codes);
 
-    /**
-     * decode(codes) for codes known to hold {@code nonZeros} non-zero entries: an affine decoder multiplies by those
-     * alone when they are few enough for the sparse product to win (measured on this engine's CPU kernel: it does
-     * some 1/40 of the dense matmul's work per second, so below 1/64 of the entries).
-     */
-    default NDArray decode(NDArray codes, long nonZeros) {
-        return decode(codes);
-    }
-
-    /** Whether a product over {@code nonZeros} of {@code size} entries is cheaper sparse. */
-    static boolean sparseWins(long nonZeros, long size) {
-        return nonZeros * 64 < size;
-    }
-
     /** The direction each feature adds to the reconstruction, [d_sae, d_in], in activation space: decode(e_j) − decode(0). */
     NDArray decoderRows();
 
@@ -42,11 +28,6 @@ public interface Codec {
             @Override
             public NDArray decode(NDArray c) {
                 return c.matMul(wDec).add(bDec);
-            }
-
-            @Override
-            public NDArray decode(NDArray c, long nonZeros) {
-                return sparseWins(nonZeros, c.size()) ? c.toSparse(ai.djl.ndarray.types.SparseFormat.COO).matMul(wDec).add(bDec) : decode(c);
             }
 
             @Override

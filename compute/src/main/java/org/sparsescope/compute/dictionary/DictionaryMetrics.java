@@ -68,14 +68,13 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         Accumulator acc = new Accumulator(d.dIn(), d.dSae());
         try (NDManager weights = NDManager.newBaseManager(device)) {
             Codec codec = d.codec(weights);
+            HostDecoder decoder = HostDecoder.of(codec, d.dSae(), d.dIn());
             for (long from = 0; from < count; from += BATCH) {
                 int b = (int) Math.min(BATCH, count - from);
                 float[] x = rows.read(from, b);
                 try (NDManager scope = weights.newSubManager()) {
                     NDArray xa = scope.create(x, new Shape(b, d.dIn()));
-                    NDArray c = codec.encode(xa);
-                    NonZeroCodes nz = NonZeroCodes.of(c);
-                    acc.accept(x, codec.decode(c, nz.size()).toFloatArray(), nz);
+                    acc.accept(x, NonZeroCodes.of(codec.encode(xa)), decoder);
                 }
             }
         }
@@ -107,27 +106,49 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
          * conversions of it).
          */
         public void accept(float[] x, float[] recon, NonZeroCodes codes) {
-            int b = codes.rows();
-            for (int i = 0; i < b; i++) {
-                double err = 0, xx = 0, rr = 0, xr = 0;
-                int base = i * dIn;
-                for (int j = 0; j < dIn; j++) {
-                    double v = x[base + j], r = recon[base + j];
-                    float diff = recon[base + j] - x[base + j]; // the float32 error, squared in double
-                    err += (double) diff * diff;
-                    xx += v * v;
-                    rr += r * r;
-                    xr += v * r;
-                    sumX[j] += v;
-                    sumX2[j] += v * v;
-                }
-                double xNorm = Math.sqrt(xx), rNorm = Math.sqrt(rr);
-                sqErr += err;
-                cosine += xr / (Math.max(xNorm, 1e-8) * Math.max(rNorm, 1e-8));
-                l2Ratio += rNorm / Math.max(xNorm, 1e-8);
-                reconNormSq += rr;
-                dot += xr;
+            for (int i = 0; i < codes.rows(); i++) {
+                addRow(x, i * dIn, recon, i * dIn);
             }
+            addCodes(codes);
+        }
+
+        /** As {@link #accept(float[], float[], NonZeroCodes)}, each row reconstructed here from its non-zero codes. */
+        public void accept(float[] x, NonZeroCodes codes, HostDecoder decoder) {
+            float[] recon = new float[dIn];
+            int[] row = codes.row();
+            int e = 0;
+            for (int i = 0; i < codes.rows(); i++) {
+                int start = e;
+                while (e < row.length && row[e] == i) {
+                    e++;
+                }
+                decoder.decodeRow(codes, start, e, recon);
+                addRow(x, i * dIn, recon, 0);
+            }
+            addCodes(codes);
+        }
+
+        private void addRow(float[] x, int base, float[] recon, int reconBase) {
+            double err = 0, xx = 0, rr = 0, xr = 0;
+            for (int j = 0; j < dIn; j++) {
+                double v = x[base + j], r = recon[reconBase + j];
+                float diff = recon[reconBase + j] - x[base + j]; // the float32 error, squared in double
+                err += (double) diff * diff;
+                xx += v * v;
+                rr += r * r;
+                xr += v * r;
+                sumX[j] += v;
+                sumX2[j] += v * v;
+            }
+            double xNorm = Math.sqrt(xx), rNorm = Math.sqrt(rr);
+            sqErr += err;
+            cosine += xr / (Math.max(xNorm, 1e-8) * Math.max(rNorm, 1e-8));
+            l2Ratio += rNorm / Math.max(xNorm, 1e-8);
+            reconNormSq += rr;
+            dot += xr;
+        }
+
+        private void addCodes(NonZeroCodes codes) {
             float[] value = codes.value();
             int[] feature = codes.feature();
             for (int e = 0; e < value.length; e++) {
@@ -137,7 +158,7 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
                     fires[feature[e]]++;
                 }
             }
-            count += b;
+            count += codes.rows();
         }
 
         public DictionaryMetrics result() {

@@ -1,7 +1,6 @@
 package org.sparsescope.compute.stats;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
@@ -11,6 +10,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.HostDecoder;
 import org.sparsescope.compute.dictionary.NonZeroCodes;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.CancelledException;
@@ -95,16 +95,16 @@ public final class FeatureAnalysis {
         long t0 = System.nanoTime();
         try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows)) {
             Codec codec = d.codec(weights);
+            HostDecoder decoder = HostDecoder.of(codec, n, dIn);
             for (long from = 0; from < count; from += batchRows) {
                 cancel.check();
                 RowPrefetcher.Batch batch = reader.next();
                 int b = batch.rows();
                 NonZeroCodes nz;
                 try (NDManager scope = weights.newSubManager()) {
-                    NDArray c = codec.encode(scope.create(batch.x(), new Shape(b, dIn)));
-                    nz = NonZeroCodes.of(c);
-                    metrics.accept(batch.x(), codec.decode(c, nz.size()).toFloatArray(), nz);
+                    nz = NonZeroCodes.of(codec.encode(scope.create(batch.x(), new Shape(b, dIn))));
                 }
+                metrics.accept(batch.x(), nz, decoder);
                 boolean[] skip = batch.special();
                 moments.accept(nz, skip != null && skipInStatistics ? skip : null);
                 top.accept(nz, firstRow + from, skip != null && skipInExamples ? skip : null);
