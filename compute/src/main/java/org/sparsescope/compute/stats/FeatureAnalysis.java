@@ -91,9 +91,11 @@ public final class FeatureAnalysis {
         // the batches beyond
         List<NonZeroCodes> kept = new ArrayList<>();
         List<boolean[]> keptSpecial = new ArrayList<>();
-        long keptBytes = 0, budget = passTwoCacheBytes();
+        long budget = passTwoCacheBytes();
+        long[] keptBytes = {0};
         long t0 = System.nanoTime();
-        try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows)) {
+        try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows);
+                HostCollector collector = new HostCollector()) {
             Codec codec = d.codec(weights);
             HostDecoder decoder = HostDecoder.of(codec, n, dIn);
             for (long from = 0; from < count; from += batchRows) {
@@ -104,18 +106,22 @@ public final class FeatureAnalysis {
                 try (NDManager scope = weights.newSubManager()) {
                     nz = NonZeroCodes.of(codec.encode(scope.create(batch.x(), new Shape(b, dIn))));
                 }
-                metrics.accept(batch.x(), nz, decoder);
-                boolean[] skip = batch.special();
-                moments.accept(nz, skip != null && skipInStatistics ? skip : null);
-                top.accept(nz, firstRow + from, skip != null && skipInExamples ? skip : null);
-                if (kept.size() * (long) batchRows == from && keptBytes + nz.bytes() <= budget) {
-                    kept.add(nz);
-                    keptSpecial.add(skip);
-                    keptBytes += nz.bytes();
-                }
+                long at = from;
+                collector.submit(() -> {
+                    metrics.accept(batch.x(), nz, decoder);
+                    boolean[] skip = batch.special();
+                    moments.accept(nz, skip != null && skipInStatistics ? skip : null);
+                    top.accept(nz, firstRow + at, skip != null && skipInExamples ? skip : null);
+                    if (kept.size() * (long) batchRows == at && keptBytes[0] + nz.bytes() <= budget) {
+                        kept.add(nz);
+                        keptSpecial.add(skip);
+                        keptBytes[0] += nz.bytes();
+                    }
+                });
                 progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 1, " + (from + b) + " / " + count + " rows"));
             }
+            collector.awaitPending();
         }
         BandedSamples banded = new BandedSamples(moments.max(), opts.histogramBins(), opts.bands(), opts.perBand(), opts.seed());
         int inMemory = kept.size();
