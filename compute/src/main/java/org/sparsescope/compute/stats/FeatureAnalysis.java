@@ -4,8 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
@@ -81,18 +79,23 @@ public final class FeatureAnalysis {
     /** Over {@code count} rows read from {@code rows}; examples name rows as {@code firstRow} + their offset. */
     private static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
             Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+        try (PassOneCodes kept = PassOneCodes.withDefaultBudgets()) {
+            return run(d, rows, special, firstRow, count, opts, device, progress, cancel, kept);
+        }
+    }
+
+    /**
+     * As above, pass 1's non-zero codes kept in {@code kept} (while they fit its budgets) for pass 2, which reads and
+     * encodes again only the batches beyond.
+     */
+    static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
+            Device device, ProgressListener progress, Cancellation cancel, PassOneCodes kept) throws IOException, CancelledException {
         int n = d.dSae(), dIn = d.dIn();
         int batchRows = batchRows(opts, n);
         boolean skipInExamples = opts.excludeSpecialTokens(), skipInStatistics = opts.statisticsExcludeSpecialTokens();
         MomentAccumulator moments = new MomentAccumulator(n);
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
-        // pass 1's non-zero codes and special-token marks, kept while they fit: pass 2 re-reads and re-encodes only
-        // the batches beyond
-        List<NonZeroCodes> kept = new ArrayList<>();
-        List<boolean[]> keptSpecial = new ArrayList<>();
-        long budget = passTwoCacheBytes();
-        long[] keptBytes = {0};
         long t0 = System.nanoTime();
         try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows);
                 HostCollector collector = new HostCollector()) {
@@ -112,11 +115,7 @@ public final class FeatureAnalysis {
                     boolean[] skip = batch.special();
                     moments.accept(nz, skip != null && skipInStatistics ? skip : null);
                     top.accept(nz, firstRow + at, skip != null && skipInExamples ? skip : null);
-                    if (kept.size() * (long) batchRows == at && keptBytes[0] + nz.bytes() <= budget) {
-                        kept.add(nz);
-                        keptSpecial.add(skip);
-                        keptBytes[0] += nz.bytes();
-                    }
+                    kept.add(nz, skip);
                 });
                 progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
                         "feature statistics: pass 1, " + (from + b) + " / " + count + " rows"));
@@ -124,7 +123,7 @@ public final class FeatureAnalysis {
             collector.awaitPending();
         }
         BandedSamples banded = new BandedSamples(moments.max(), opts.histogramBins(), opts.bands(), opts.perBand(), opts.seed());
-        int inMemory = kept.size();
+        int inMemory = kept.batches();
         long fromMemory = Math.min(count, inMemory * (long) batchRows);
         try (NDManager weights = NDManager.newBaseManager(device);
                 RowPrefetcher reader = fromMemory < count ? new RowPrefetcher(shifted(rows, fromMemory), shifted(special, fromMemory),
@@ -136,8 +135,8 @@ public final class FeatureAnalysis {
                 NonZeroCodes nz;
                 boolean[] skip;
                 if (index < inMemory) {
-                    nz = kept.set(index, null); // handed over: the cache shrinks as pass 2 goes
-                    skip = keptSpecial.get(index);
+                    nz = kept.take(index);
+                    skip = kept.special(index);
                 } else {
                     RowPrefetcher.Batch batch = reader.next();
                     try (NDManager scope = weights.newSubManager()) {
@@ -147,7 +146,7 @@ public final class FeatureAnalysis {
                 }
                 banded.accept(nz, firstRow + from, skipInExamples || skipInStatistics ? skip : null, skipInStatistics ? skip : null);
                 progress.onProgress(Progress.of(count + from + nz.rows(), 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
-                        "feature statistics: pass 2, " + (from + nz.rows()) + " / " + count + " rows" + (index < inMemory ? " (from memory)" : "")));
+                        "feature statistics: pass 2, " + (from + nz.rows()) + " / " + count + " rows" + (index < inMemory ? " (kept from pass 1)" : "")));
             }
         }
         return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples(),
@@ -157,11 +156,6 @@ public final class FeatureAnalysis {
     /** The rows the pass encodes at once for n features: a [B, n] float32 batch kept under ~64 MiB. */
     public static int batchRows(Options opts, int n) {
         return (int) Math.max(64, Math.min(opts.batchRows(), (1L << 24) / n));
-    }
-
-    /** What pass 2 may keep of pass 1's codes in memory: an eighth of the heap, at most 1 GiB. */
-    private static long passTwoCacheBytes() {
-        return Math.min(Runtime.getRuntime().maxMemory() / 8, 1L << 30);
     }
 
     private static DictionaryMetrics.RowSource shifted(DictionaryMetrics.RowSource rows, long by) {
