@@ -34,39 +34,28 @@ public record NonZeroCodes(int rows, int features, int[] row, int[] feature, flo
      * (−0 counts as zero, as in {@code v != 0}); mostly all eight are zero, so one branch passes them.
      */
     private static NonZeroCodes scan(java.nio.FloatBuffer values, java.nio.LongBuffer pairs, int b, int n) {
-        long total = (long) b * n;
-        Growing out = new Growing((int) Math.max(16, total / 32));
+        int total = Math.multiplyExact(b, n); // a buffer's index is an int
+        Growing out = new Growing(Math.max(16, total / 32));
         final long mask = 0x7fffffff7fffffffL;
-        int row = 0;
-        long rowEnd = n;
-        long groups = total / 8;
-        for (long g = 0; g < groups; g++) {
-            int p = (int) (g * 4);
-            if (((pairs.get(p) | pairs.get(p + 1) | pairs.get(p + 2) | pairs.get(p + 3)) & mask) == 0) {
-                continue;
-            }
-            for (long at = g * 8; at < g * 8 + 8; at++) {
-                float v = values.get((int) at);
-                if (v != 0) {
-                    while (at >= rowEnd) {
-                        row++;
-                        rowEnd += n;
-                    }
-                    out.add(row, (int) (at - (rowEnd - n)), v);
-                }
+        int groups = total / 8;
+        for (int g = 0; g < groups; g++) {
+            int p = g * 4;
+            if (((pairs.get(p) | pairs.get(p + 1) | pairs.get(p + 2) | pairs.get(p + 3)) & mask) != 0) {
+                scanPlainly(values, g * 8, g * 8 + 8, n, out);
             }
         }
-        for (long at = groups * 8; at < total; at++) {
-            float v = values.get((int) at);
-            if (v != 0) {
-                while (at >= rowEnd) {
-                    row++;
-                    rowEnd += n;
-                }
-                out.add(row, (int) (at - (rowEnd - n)), v);
-            }
-        }
+        scanPlainly(values, groups * 8, total, n, out);
         return out.codes(b, n);
+    }
+
+    /** Adds the non-zeros among flat positions [from, to) of rows n wide. */
+    private static void scanPlainly(java.nio.FloatBuffer values, int from, int to, int n, Growing out) {
+        for (int at = from; at < to; at++) {
+            float v = values.get(at);
+            if (v != 0) {
+                out.add(at / n, at % n, v);
+            }
+        }
     }
 
     /** Entries appended in order, the arrays doubling as they fill. */
