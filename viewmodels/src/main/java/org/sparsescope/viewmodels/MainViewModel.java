@@ -521,13 +521,18 @@ public final class MainViewModel implements AutoCloseable {
      * freed (the process's exit frees it), since freeing it under a running matmul would crash the process.
      */
     @Override
-    public synchronized void close() {
+    public void close() {
+        // waited for outside this object's lock, which a job may need (model(), deviceCopy()) on its way to the end
         if (!background.stop(JOBS_STOP_WAIT)) {
             LOG.warn(
                     "background jobs still running {} s after they were cancelled; their models and dictionaries are left for the process's exit to free",
                     JOBS_STOP_WAIT.toSeconds());
             return;
         }
+        freeNative();
+    }
+
+    private synchronized void freeNative() {
         inspectorColumns.clear();
         deviceCopies.values().forEach(org.sparsescope.compute.dictionary.DictionaryOnDevice::close);
         deviceCopies.clear();
@@ -539,7 +544,7 @@ public final class MainViewModel implements AutoCloseable {
             try {
                 activations.close();
             } catch (IOException e) {
-                // closing a read-only set cannot lose anything
+                LOG.warn("closing the activation set: {}", e.getMessage()); // read-only: nothing is lost
             }
             activations = null;
         }
