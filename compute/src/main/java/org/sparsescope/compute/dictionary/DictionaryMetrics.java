@@ -68,7 +68,7 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         Accumulator acc = new Accumulator(d.dIn(), d.dSae());
         try (NDManager weights = NDManager.newBaseManager(device)) {
             Codec codec = d.codec(weights);
-            HostDecoder decoder = HostDecoder.of(codec, d.dSae(), d.dIn());
+            HostDecoder decoder = HostDecoder.of(codec);
             for (long from = 0; from < count; from += BATCH) {
                 int b = (int) Math.min(BATCH, count - from);
                 float[] x = rows.read(from, b);
@@ -101,18 +101,10 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         }
 
         /**
-         * A batch on the host: its rows x [B, d_in], their reconstructions [B, d_in] and its non-zero codes. Every sum
-         * is taken in double, row by row (a few passes over [B, d_in] in Java cost less than the engine's float64
-         * conversions of it).
+         * A batch on the host: its rows x [B, d_in] and its non-zero codes, each row reconstructed here from its own.
+         * Every sum is taken in double, row by row (a few passes over [B, d_in] in Java cost less than the engine's
+         * float64 conversions of it).
          */
-        public void accept(float[] x, float[] recon, NonZeroCodes codes) {
-            for (int i = 0; i < codes.rows(); i++) {
-                addRow(x, i * dIn, recon, i * dIn);
-            }
-            addCodes(codes);
-        }
-
-        /** As {@link #accept(float[], float[], NonZeroCodes)}, each row reconstructed here from its non-zero codes. */
         public void accept(float[] x, NonZeroCodes codes, HostDecoder decoder) {
             float[] recon = new float[dIn];
             int[] row = codes.row();
@@ -123,16 +115,16 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
                     e++;
                 }
                 decoder.decodeRow(codes, start, e, recon);
-                addRow(x, i * dIn, recon, 0);
+                addRow(x, i * dIn, recon);
             }
             addCodes(codes);
         }
 
-        private void addRow(float[] x, int base, float[] recon, int reconBase) {
+        private void addRow(float[] x, int base, float[] recon) {
             double err = 0, xx = 0, rr = 0, xr = 0;
             for (int j = 0; j < dIn; j++) {
-                double v = x[base + j], r = recon[reconBase + j];
-                float diff = recon[reconBase + j] - x[base + j]; // the float32 error, squared in double
+                double v = x[base + j], r = recon[j];
+                float diff = recon[j] - x[base + j]; // the float32 error, squared in double
                 err += (double) diff * diff;
                 xx += v * v;
                 rr += r * r;

@@ -11,29 +11,25 @@ import ai.djl.ndarray.types.Shape;
  * the zeros too (as much work as the encoder), and its sparse product does about 1/40 of the dense one's work per second.
  */
 public final class HostDecoder {
-    private final int features, dIn;
+    private final int dIn;
     private final float[] rows; // [features, dIn]
     private final float[] bias; // [dIn]
 
-    private HostDecoder(int features, int dIn, float[] rows, float[] bias) {
-        this.features = features;
+    private HostDecoder(int dIn, float[] rows, float[] bias) {
         this.dIn = dIn;
         this.rows = rows;
         this.bias = bias;
     }
 
-    /** The decoder of {@code codec}, whose dictionary has {@code features} features, copied to the host. */
-    public static HostDecoder of(Codec codec, int features, int dIn) {
+    /** The decoder of {@code codec} copied to the host; its size comes from the decoder rows [features, d_in]. */
+    public static HostDecoder of(Codec codec) {
         NDArray rows = codec.decoderRows();
-        NDManager scope = rows.getManager().newSubManager();
-        try (scope) {
+        long features = rows.getShape().get(0);
+        int dIn = (int) rows.getShape().get(1);
+        try (NDManager scope = rows.getManager().newSubManager()) {
             float[] bias = codec.decode(scope.zeros(new Shape(1, features))).toFloatArray();
-            return new HostDecoder(features, dIn, rows.toFloatArray(), bias);
+            return new HostDecoder(dIn, rows.toFloatArray(), bias);
         }
-    }
-
-    public int dIn() {
-        return dIn;
     }
 
     /**
@@ -51,10 +47,5 @@ public final class HostDecoder {
                 out[k] += v * rows[base + k];
             }
         }
-    }
-
-    /** The decoder's size in features. */
-    public int features() {
-        return features;
     }
 }

@@ -100,7 +100,7 @@ public final class FeatureAnalysis {
         try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows);
                 HostCollector collector = new HostCollector()) {
             Codec codec = d.codec(weights);
-            HostDecoder decoder = HostDecoder.of(codec, n, dIn);
+            HostDecoder decoder = HostDecoder.of(codec);
             for (long from = 0; from < count; from += batchRows) {
                 cancel.check();
                 RowPrefetcher.Batch batch = reader.next();

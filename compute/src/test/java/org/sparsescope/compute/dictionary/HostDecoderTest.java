@@ -30,7 +30,7 @@ class HostDecoderTest {
             NDArray codes = codec.encode(m.create(expected.get("input").floats(), new Shape(rows, dIn)));
             engine = codec.decode(codes).toFloatArray();
             NonZeroCodes nz = NonZeroCodes.of(codes);
-            HostDecoder decoder = HostDecoder.of(codec, d.dSae(), dIn);
+            HostDecoder decoder = HostDecoder.of(codec);
             float[] row = new float[dIn];
             int e = 0;
             for (int i = 0; i < rows; i++) {
