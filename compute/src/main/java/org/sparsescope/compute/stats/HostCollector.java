@@ -1,27 +1,23 @@
 package org.sparsescope.compute.stats;
 
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the host's share of a batch (metrics, moments, examples) on a thread of its own while the caller encodes the
  * next batch on the engine: one batch at a time and in order, so every sum is taken as it would be on one thread.
  */
 final class HostCollector implements AutoCloseable {
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "statistics-collector");
-        t.setDaemon(true);
-        return t;
-    });
+    private final PassThread worker = new PassThread("statistics-collector");
     private Future<?> pending;
 
     /** Waits for the batch before, then hands over this one. */
     void submit(Runnable batch) {
         awaitPending();
-        pending = worker.submit(batch);
+        pending = worker.submit(() -> {
+            batch.run();
+            return null;
+        });
     }
 
     /** Waits until every batch handed over is collected; a failure in one is thrown here. */
@@ -46,11 +42,6 @@ final class HostCollector implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.shutdownNow();
-        try {
-            worker.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        worker.close();
     }
 }

@@ -3,8 +3,6 @@ package org.sparsescope.compute.stats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 
@@ -21,11 +19,7 @@ final class RowPrefetcher implements AutoCloseable {
     private final FeatureAnalysis.SpecialRows special;
     private final long count;
     private final int batchRows;
-    private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "statistics-reader");
-        t.setDaemon(true);
-        return t;
-    });
+    private final PassThread reader = new PassThread("statistics-reader");
     private long nextFrom;
     private Future<Batch> ahead;
 
@@ -80,13 +74,6 @@ final class RowPrefetcher implements AutoCloseable {
     /** Waits for a read still under way (at most one batch), so that the caller may close the set behind it. */
     @Override
     public void close() {
-        reader.shutdownNow();
-        try {
-            if (!reader.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
-                org.slf4j.LoggerFactory.getLogger(RowPrefetcher.class).warn("a read of {} rows did not end in a minute", batchRows);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        reader.close();
     }
 }
