@@ -21,7 +21,7 @@ import org.sparsescope.compute.dictionary.NonZeroCodes;
 final class PassOneCodes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassOneCodes.class);
 
-    /** A kept batch: its codes in memory (null once on disk) and its special-token marks (null: none known). */
+    /** A kept batch: its codes in memory (null when on disk, or once taken) and its special-token marks (null: none known). */
     private record Kept(NonZeroCodes inMemory, int rows, int features, int entries, boolean[] special) {
     }
 
@@ -33,6 +33,7 @@ final class PassOneCodes implements AutoCloseable {
     private Path file;
     private FileChannel channel;
     private int nextToTake;
+    private long readAt; // where the next batch on disk starts
 
     /** Up to {@code memoryBudget} bytes in memory, then up to {@code diskBudget} bytes in a file under {@code dir}. */
     PassOneCodes(long memoryBudget, long diskBudget, Path dir) {
@@ -128,8 +129,6 @@ final class PassOneCodes implements AutoCloseable {
         }
         return read(k);
     }
-
-    private long readAt;
 
     private NonZeroCodes read(Kept k) throws IOException {
         try {

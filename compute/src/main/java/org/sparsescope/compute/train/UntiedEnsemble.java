@@ -36,7 +36,7 @@ final class UntiedEnsemble extends Ensemble {
     private long deadTokens;
     /**
      * TopK kinds multiply by the selected entries only ({@link SparseCodes}) when they are few: 128·k ≤ n. Measured at
-     * d 512, n 16384, batch 4096 ({@code bench topk}, one run each): the sparse step is 3.0× faster at k 32, 1.8× at
+     * d 512, n 16384, batch 4096 ({@code bench topk}, one run each): the sparse step is 2.5× faster at k 32, 1.8× at
      * k 128, even at k 256 and 4× slower at k 1024 (PyTorch's CPU sparse product does some 1/40 of the dense matmul's
      * work per second). Package-private so that a test can compare both paths on the same members.
      */
