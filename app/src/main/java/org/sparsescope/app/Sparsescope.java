@@ -60,6 +60,7 @@ public final class Sparsescope implements Callable<Integer> {
             String notice = org.sparsescope.compute.Devices.fallbackNotice();
             if (notice != null) {
                 System.err.println("sparsescope: " + notice);
+                noticeShown = true; // one line, even if --device gpu asks again
             }
         }
         CommandLine cli = new CommandLine(new Sparsescope());
