@@ -195,8 +195,8 @@ final class UntiedEnsemble extends Ensemble {
         NDArray u = f.wDecUnit();
         params[0].grad.set(member, gWEncFromX.subi(f.bDec().transpose().matMul(gShift)));
         params[1].grad.set(member, gShift);
-        params[2].grad.set(member, // through the row normalisation: (g − u (g·u)) / ‖w‖
-                gWDecUnit.sub(u.mul(gWDecUnit.mul(u).sum(new int[] {1}, true))).divi(f.norms()));
+        NDArray along = gWDecUnit.mul(u).sum(new int[] {1}, true); // g·u per row, [n, 1]
+        params[2].grad.set(member, gWDecUnit.subi(u.mul(along)).divi(f.norms())); // through the row normalisation: (g − u (g·u)) / ‖w‖
         params[3].grad.set(member, gBDecDirect.sub(gShift.matMul(f.wEnc().transpose())));
     }
 
