@@ -50,7 +50,6 @@ public final class Sparsescope implements Callable<Integer> {
         if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
             System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.Workspace.defaultLocation().getParent().resolve("djl").toString());
         }
-        org.sparsescope.compute.HugePages.requestForLibtorch(); // before the engine's first allocation, which reads it
         if (org.sparsescope.compute.Devices.cudaBuild()) { // the CPU build never asks: loading the engine costs a second
             try {
                 org.sparsescope.compute.Devices.prepareCudaBuildWithoutGpu();
