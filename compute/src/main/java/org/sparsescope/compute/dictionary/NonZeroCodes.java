@@ -30,46 +30,36 @@ public record NonZeroCodes(int rows, int features, int[] row, int[] feature, flo
     }
 
     /**
-     * Row-major non-zeros of b × n floats. Eight floats are tested at once, as four longs with their sign bits masked
-     * (−0 counts as zero, as in {@code v != 0}); mostly all eight are zero, so one branch passes them.
+     * Row-major non-zeros of b × n floats, row by row, so that no entry needs a division to name its row and feature.
+     * Within a row, eight floats at an aligned position are tested at once, as four longs with their sign bits masked
+     * (−0 counts as zero, as in {@code v != 0}); mostly all eight are zero, so one branch passes them. A row's floats
+     * before its first aligned group and after its last are tested one by one.
      */
     private static NonZeroCodes scan(java.nio.FloatBuffer values, java.nio.LongBuffer pairs, int b, int n) {
         int total = Math.multiplyExact(b, n); // a buffer's index is an int
         Growing out = new Growing(Math.max(16, total / 32));
         final long mask = 0x7fffffff7fffffffL;
-        if (n % 8 == 0) { // row by row, so that no entry needs a division to name its row and feature
-            for (int i = 0, at = 0; i < b; i++) {
-                for (int j = 0; j < n; j += 8, at += 8) {
-                    int p = at >> 1;
-                    if (((pairs.get(p) | pairs.get(p + 1) | pairs.get(p + 2) | pairs.get(p + 3)) & mask) != 0) {
-                        for (int q = 0; q < 8; q++) {
-                            float v = values.get(at + q);
-                            if (v != 0) {
-                                out.add(i, j + q, v);
-                            }
-                        }
-                    }
+        for (int i = 0; i < b; i++) {
+            int start = i * n, end = start + n;
+            int groupsFrom = Math.min(end, (start + 7) & ~7), groupsTo = Math.max(groupsFrom, end & ~7);
+            addOneByOne(values, i, start, start, groupsFrom, out);
+            for (int at = groupsFrom; at < groupsTo; at += 8) {
+                int p = at >> 1;
+                if (((pairs.get(p) | pairs.get(p + 1) | pairs.get(p + 2) | pairs.get(p + 3)) & mask) != 0) {
+                    addOneByOne(values, i, start, at, at + 8, out);
                 }
             }
-            return out.codes(b, n);
+            addOneByOne(values, i, start, groupsTo, end, out);
         }
-        int groups = total / 8;
-        for (int g = 0; g < groups; g++) {
-            int p = g * 4;
-            if (((pairs.get(p) | pairs.get(p + 1) | pairs.get(p + 2) | pairs.get(p + 3)) & mask) != 0) {
-                scanPlainly(values, g * 8, g * 8 + 8, n, out);
-            }
-        }
-        scanPlainly(values, groups * 8, total, n, out);
         return out.codes(b, n);
     }
 
-    /** Adds the non-zeros among flat positions [from, to) of rows n wide. */
-    private static void scanPlainly(java.nio.FloatBuffer values, int from, int to, int n, Growing out) {
+    /** Adds the non-zeros among flat positions [from, to) of row {@code row}, which starts at {@code rowStart}. */
+    private static void addOneByOne(java.nio.FloatBuffer values, int row, int rowStart, int from, int to, Growing out) {
         for (int at = from; at < to; at++) {
             float v = values.get(at);
             if (v != 0) {
-                out.add(at / n, at % n, v);
+                out.add(row, at - rowStart, v);
             }
         }
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class NonZeroCodesTest {
 
     @ParameterizedTest(name = "{0} rows of {1}, density {2}")
-    @CsvSource({"5, 7, 0.3", "3, 1, 0.5", "64, 1024, 0.02", "9, 13, 0.0", "4, 16, 1.0"})
+    @CsvSource({"5, 7, 0.3", "3, 1, 0.5", "64, 1024, 0.02", "9, 13, 0.0", "6, 13, 0.4", "3, 21, 1.0", "4, 16, 1.0"})
     void theEngineScanFindsExactlyTheEntriesThatAreNotZero(int b, int n, double density) {
         Random rnd = new Random(b * 31L + n);
         float[] codes = new float[b * n];
