@@ -81,6 +81,8 @@ public final class FeatureAnalysis {
             Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
         try (PassOneCodes kept = PassOneCodes.withDefaultBudgets()) {
             return run(d, rows, special, firstRow, count, opts, device, progress, cancel, kept);
+        } finally {
+            org.sparsescope.compute.NativeHeap.release(); // the batches' freed blocks, kept for reuse during the pass
         }
     }
 

@@ -158,6 +158,8 @@ public final class Trainer {
             }
             Files.deleteIfExists(runDir.resolve(CHECKPOINT));
             return new Result(out, totalSteps, seconds, stepsThisRun * (double) opts.batchSize() / seconds);
+        } finally {
+            org.sparsescope.compute.NativeHeap.release(); // the steps' freed [B, n] blocks, kept for reuse while training
         }
     }
 
