@@ -238,6 +238,11 @@ public final class MainViewModel implements AutoCloseable {
         return org.sparsescope.compute.Devices.describe();
     }
 
+    /** How the C heap behind the engine's CPU arrays is set up, for the About box. */
+    public String heapDescription() {
+        return org.sparsescope.compute.NativeHeap.describe();
+    }
+
     /** "model @ hook" of the open dictionary, for the feature views' headers. */
     public ReadOnlyObjectProperty<String> openSiteProperty() {
         return openSite.getReadOnlyProperty();

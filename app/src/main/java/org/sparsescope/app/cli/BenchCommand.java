@@ -76,7 +76,7 @@ public final class BenchCommand {
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", Devices.describe());
+                    m.put("device", device());
                     m.put("d", r.d());
                     m.put("n", r.n());
                     m.put("rows", r.rows());
@@ -87,7 +87,7 @@ public final class BenchCommand {
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                     return 0;
                 }
-                out.printf(java.util.Locale.ROOT, "device: %s; %d × %d dictionary over %,d rows%n", Devices.describe(), r.d(), r.n(), r.rows());
+                out.printf(java.util.Locale.ROOT, "device: %s; %d × %d dictionary over %,d rows%n", device(), r.d(), r.n(), r.rows());
                 out.printf(java.util.Locale.ROOT, "statistics pass      %8.2f s%n", r.passSeconds());
                 out.printf(java.util.Locale.ROOT, "bare encoder matmul  %8.2f s  (%.1f GFLOP/s; the yardstick matmul %.1f GFLOP/s)%n", r.matmulSeconds(),
                         r.encoderFlops() / r.matmulSeconds() / 1e9, before);
@@ -157,7 +157,7 @@ public final class BenchCommand {
             var out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("device", Devices.describe());
+                m.put("device", device());
                 m.put("d", width);
                 m.put("n", n);
                 m.put("k", k);
@@ -171,7 +171,7 @@ public final class BenchCommand {
                 out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 return 0;
             }
-            out.printf(java.util.Locale.ROOT, "device: %s; d %d, n %d, %s k %d, batch %d, median of %d%n", Devices.describe(), width, n,
+            out.printf(java.util.Locale.ROOT, "device: %s; d %d, n %d, %s k %d, batch %d, median of %d%n", device(), width, n,
                     batchTopK ? "BatchTopK" : "TopK", k, batch, rounds);
             out.printf(java.util.Locale.ROOT, "float32 matmul %.1f GFLOP/s (before %.1f, after %.1f): the encoder matmul x·W_enc takes %.3f s at that rate%n",
                     matmul, before, after, encoderSeconds);
@@ -225,7 +225,7 @@ public final class BenchCommand {
                 java.util.Arrays.sort(full);
                 double mc = cached[repeats / 2], mf = full[repeats / 2];
                 var out = spec.commandLine().getOut();
-                out.printf(java.util.Locale.ROOT, "device: %s; %s; prompt %d tokens, %d generated, median of %d%n", Devices.describe(), lm.dir(), ids.length, tokens, repeats);
+                out.printf(java.util.Locale.ROOT, "device: %s; %s; prompt %d tokens, %d generated, median of %d%n", device(), lm.dir(), ids.length, tokens, repeats);
                 out.printf(java.util.Locale.ROOT, "key/value cache      %.3f s  %7.1f tokens/s%n", mc, tokens / mc);
                 out.printf(java.util.Locale.ROOT, "full recomputation   %.3f s  %7.1f tokens/s%n", mf, tokens / mf);
                 out.printf(java.util.Locale.ROOT, "speed-up %.2f×; same tokens: %s%n", mf / mc, java.util.Arrays.equals(a, b));
@@ -258,7 +258,7 @@ public final class BenchCommand {
                 passes += s.upstreamFeatures().length;
             }
             var out = spec.commandLine().getOut();
-            out.printf(java.util.Locale.ROOT, "device: %s%n", Devices.describe());
+            out.printf(java.util.Locale.ROOT, "device: %s%n", device());
             out.printf(java.util.Locale.ROOT, "graph: %d stage(s), %d upstream features, %d windows × %d tokens: %.2f s (%.3f s per upstream feature)%n",
                     g.stages().size(), passes, g.windows(), g.windowTokens(), g.seconds(), g.seconds() / passes);
             out.printf(java.util.Locale.ROOT, "graph forward rate      %12.0f token-blocks/s (%d token-blocks)%n", g.tokenBlocksPerSecond(), g.tokenBlocks());
@@ -305,7 +305,7 @@ public final class BenchCommand {
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", Devices.describe());
+                    m.put("device", device());
                     m.put("matmul_gflops", matmul);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
                         Map<String, Object> e = new LinkedHashMap<>();
@@ -317,7 +317,7 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, window %d, batch %d windows%n", Devices.describe(), window, batch);
+                    out.printf("device: %s, window %d, batch %d windows%n", device(), window, batch);
                     out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
                             MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N, matmul, matmulBefore, matmulAfter);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
@@ -376,7 +376,7 @@ public final class BenchCommand {
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("device", Devices.describe());
+                    m.put("device", device());
                     m.put("d", set.d());
                     m.put("n", n);
                     m.put("batch", batch);
@@ -394,7 +394,7 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", Devices.describe(), set.d(), n, batch, epochs, set.rows());
+                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", device(), set.d(), n, batch, epochs, set.rows());
                     out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (mean of %s)%n", MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N,
                             matmul, matmuls.stream().map(v -> String.format("%.1f", v)).toList());
                     for (TrainThroughput.Result r : List.of(one, all)) {
@@ -405,5 +405,10 @@ public final class BenchCommand {
                 return 0;
             }
         }
+    }
+
+    /** The device line of every bench: where compute runs, and the C heap its CPU arrays come from. */
+    private static String device() {
+        return Devices.describe() + "; " + org.sparsescope.compute.NativeHeap.describe();
     }
 }

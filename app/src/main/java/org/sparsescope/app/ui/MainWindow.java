@@ -369,7 +369,7 @@ public final class MainWindow {
         MenuItem about = new MenuItem("About Sparsescope");
         about.setOnAction(e -> new Alert(Alert.AlertType.INFORMATION,
                 "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nCompute: " + vm.computeDescription()
-                        + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get()).show());
+                        + "\n" + vm.heapDescription() + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get()).show());
         return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, csv, html, neuronpedia, quit), new Menu("View", null, theme), new Menu("Help", null, about));
     }
 
