@@ -7,7 +7,7 @@ package org.sparsescope.compute;
  * maps such blocks whatever the settings say. So every [batch, features] array of a training step (256 MiB at 4096 ×
  * 16,384) faults in page by page and is zeroed by the kernel, step after step: some 7 million faults in one
  * {@code bench topk}. With one arena for every thread and no mapping ({@link #TUNABLES}), freed blocks are reused:
- * 1 million faults, the dense ReLU step 13% faster and the sparse TopK step 31%, with the same weights bit for bit.
+ * 0.7–1.0 million, the dense ReLU step 10–19% faster and the sparse TopK step 22–32%, with the same weights bit for bit.
  * glibc reads these settings once, when the program starts, so the launcher and the desktop entry set them; the
  * program can only say whether they are in force. What they cost is memory: freed blocks stay with the process, so
  * {@link #release} hands them back when a training run or a statistics pass ends.
