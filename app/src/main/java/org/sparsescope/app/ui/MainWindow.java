@@ -367,10 +367,18 @@ public final class MainWindow {
         theme.setAccelerator(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN));
         theme.setOnAction(e -> toggleTheme());
         MenuItem about = new MenuItem("About Sparsescope");
-        about.setOnAction(e -> new Alert(Alert.AlertType.INFORMATION,
-                "Sparsescope 0.1.0: what sparse autoencoders learned inside language models.\nCompute: " + vm.computeDescription()
-                        + "\n" + vm.heapDescription() + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get()).show());
+        about.setOnAction(e -> showAbout());
         return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, csv, html, neuronpedia, quit), new Menu("View", null, theme), new Menu("Help", null, about));
+    }
+
+    /** The About box, shown: what computes, the C heap, the workspace. */
+    Alert showAbout() {
+        Alert a = new Alert(Alert.AlertType.INFORMATION, "What sparse autoencoders learned inside language models.\n\nCompute: "
+                + vm.computeDescription() + "\n" + vm.heapDescription() + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get());
+        a.setTitle("About Sparsescope");
+        a.setHeaderText("Sparsescope 0.1.0");
+        a.show();
+        return a;
     }
 
     private ToolBar toolbar() {

@@ -108,6 +108,13 @@ public final class Screenshots {
         waitFor("the comparison of the two", 120, () -> vm.frontier().comparisonProperty().get() != null);
         idle(200);
         Path frontier = shoot("1-frontier");
+        javafx.scene.control.Alert about = onFx(() -> app.window().showAbout());
+        idle(200);
+        Path aboutShot = shootScreen("1b-about");
+        onFx(() -> {
+            about.close();
+            return null;
+        });
         String sparse = onFx(() -> vm.frontier().points().stream().max(java.util.Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow().id());
         onFx(() -> {
             vm.open(sparse);
@@ -182,7 +189,7 @@ public final class Screenshots {
             app.window().tabs.getSelectionModel().select(0);
             return null;
         });
-        return List.of(frontier, features, ablation, training, dark, mcs);
+        return List.of(frontier, aboutShot, features, ablation, training, dark, mcs);
     }
 
     /**
