@@ -26,11 +26,13 @@ class NativeHeapTest {
     }
 
     @Test
-    void theLauncherAndTheDesktopEntryStartTheProgramWithTheseSettings() throws IOException {
+    void theLauncherTheDesktopEntryAndTheTestRunStartWithTheseSettings() throws IOException {
         Path root = Path.of(System.getProperty("sparsescope.resources")).getParent();
         assertTrue(Files.readString(root.resolve("sparsescope")).contains(NativeHeap.TUNABLES), "the checkout's launcher");
         String entry = Files.readString(root.resolve("installer/src/linux/sparsescope.desktop"));
         assertTrue(entry.contains("Exec=env GLIBC_TUNABLES=" + NativeHeap.TUNABLES + " /opt/sparsescope/bin/sparsescope %F"), entry);
+        // surefire's copy: were it to drift, the fault test below would take its default-heap branch unnoticed
+        assertTrue(Files.readString(root.resolve("pom.xml")).contains("<GLIBC_TUNABLES>" + NativeHeap.TUNABLES + "</GLIBC_TUNABLES>"), "the build's test runs");
     }
 
     @Test
