@@ -3,16 +3,19 @@ package org.sparsescope.compute;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The reference world in ../shared/reference, read in place by tests. */
+/**
+ * The reference world the tests read: the repository's own copy in {@code reference/} (the build passes its path as
+ * {@code sparsescope.reference}), so a clone tests itself anywhere.
+ */
 public final class Reference {
     private Reference() {
     }
 
     public static Path dir() {
         String prop = System.getProperty("sparsescope.reference");
-        Path p = prop != null ? Path.of(prop) : Path.of("../../shared/reference");
+        Path p = prop != null ? Path.of(prop) : Path.of("../reference");
         if (!Files.isDirectory(p)) {
-            p = Path.of("../shared/reference");
+            p = Path.of("reference");
         }
         if (!Files.isDirectory(p)) {
             throw new IllegalStateException("reference world not found at " + p.toAbsolutePath() + "; set -Dsparsescope.reference");
