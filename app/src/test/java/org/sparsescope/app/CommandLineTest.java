@@ -201,4 +201,22 @@ class CommandLineTest {
         assertTrue(worst.get(0).getAsJsonObject().get("delta").getAsDouble() >= worst.get(2).getAsJsonObject().get("delta").getAsDouble());
         assertTrue(worst.get(0).getAsJsonObject().getAsJsonArray("features").size() > 0);
     }
+
+    @Test
+    void anAblationInsideTheReconstructionPrintsTheSplicedRunAndTheChangeAgainstIt() {
+        Run r = run("ablate", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--features", "519", "--mode", "reconstruction",
+            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws").toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject got = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("spliced", got.get("delta_against").getAsString());
+        assertEquals(got.get("ce").getAsDouble() - got.get("spliced_ce").getAsDouble(), got.get("delta_ce").getAsDouble(), 1e-9);
+        assertTrue(got.get("spliced_ce").getAsDouble() > got.get("clean_ce").getAsDouble(), "the splice costs this dictionary loss");
+        assertEquals("ablate feature 519 (inside the reconstruction)", got.get("intervention").getAsString());
+        Run keep = run("ablate", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--features", "519",
+            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws").toString(), "--json");
+        JsonObject k = JsonParser.parseString(keep.out()).getAsJsonObject();
+        assertEquals("clean", k.get("delta_against").getAsString());
+        assertEquals(k.get("ce").getAsDouble() - k.get("clean_ce").getAsDouble(), k.get("delta_ce").getAsDouble(), 1e-9);
+        assertTrue(!k.has("spliced_ce"));
+    }
 }

@@ -65,25 +65,38 @@ public final class AblateCommand implements Callable<Integer> {
             Interventions.Effect e = iv.effect(windows, intervention, clean);
             List<Map<String, Object>> tokens = asMaps(TokenChange.largest(lm.tokenizer(), windows, e.tokenLossDelta(), show, false));
             var out = spec.commandLine().getOut();
+            String against = e.againstSpliced() ? "spliced" : "clean";
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("intervention", intervention.toString());
+                m.put("intervention", intervention.describe());
                 m.put("model", target.placement().at().model());
                 m.put("hook", iv.hook().name());
                 m.put("clean_ce", e.cleanCe());
+                if (e.againstSpliced()) {
+                    m.put("spliced_ce", e.splicedCe());
+                }
                 m.put("ce", e.ce());
+                m.put("delta_against", against);
                 m.put("delta_ce", e.deltaCe());
                 m.put("perplexity_clean", e.cleanPerplexity());
+                if (e.againstSpliced()) {
+                    m.put("perplexity_spliced", Math.exp(e.splicedCe()));
+                }
                 m.put("perplexity", e.perplexity());
-                m.put("delta_perplexity", e.perplexity() - e.cleanPerplexity());
+                m.put("delta_perplexity", e.perplexity() - e.baselinePerplexity());
                 m.put("largest_changes", tokens);
                 Json.print(out, m);
             } else {
-                out.printf(Locale.ROOT, "%s at %s over %d windows × %d tokens%n", intervention, iv.hook(), windows.length, windows[0].length);
-                out.printf(Locale.ROOT, "clean      CE %.6f  perplexity %.4f%n", e.cleanCe(), e.cleanPerplexity());
-                out.printf(Locale.ROOT, "intervened CE %.6f  perplexity %.4f%n", e.ce(), e.perplexity());
-                out.printf(Locale.ROOT, "change     CE %+.6f  perplexity %+.4f%n", e.deltaCe(), e.perplexity() - e.cleanPerplexity());
-                out.println("largest per-token loss changes:");
+                out.printf(Locale.ROOT, "%s at %s over %d windows × %d tokens%n", intervention.describe(), iv.hook(), windows.length, windows[0].length);
+                out.printf(Locale.ROOT, "clean      CE %.6f nats  perplexity %.4f%n", e.cleanCe(), e.cleanPerplexity());
+                if (e.againstSpliced()) {
+                    out.printf(Locale.ROOT, "spliced    CE %.6f nats  perplexity %.4f  (the dictionary's reconstruction in place of the hook)%n",
+                            e.splicedCe(), Math.exp(e.splicedCe()));
+                }
+                out.printf(Locale.ROOT, "intervened CE %.6f nats  perplexity %.4f%n", e.ce(), e.perplexity());
+                out.printf(Locale.ROOT, "change     CE %+.6f nats  perplexity %+.4f  (against the %s run%s)%n", e.deltaCe(),
+                        e.perplexity() - e.baselinePerplexity(), against, e.againstSpliced() ? ": the feature's own effect" : "");
+                out.println("largest per-token loss changes (against the " + against + " run):");
                 for (Map<String, Object> t : tokens) {
                     out.printf(Locale.ROOT, "  %+8.4f  window %4d pos %3d  %s%n", (Double) t.get("delta"), t.get("window"), t.get("position"),
                             printable((String) t.get("context")));

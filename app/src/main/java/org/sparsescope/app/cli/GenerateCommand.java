@@ -106,7 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 m.put("clean_tokens_per_second", clean.tokensPerSecond());
                 if (steered != null) {
                     m.put("hook", target.placement().at().hook());
-                    m.put("intervention", how.toString());
+                    m.put("intervention", how.describe());
                     m.put("steered_tokens", steered.tokens());
                     m.put("steered_text", lm.tokenizer().decode(steered.tokens()));
                     m.put("steered_tokens_per_second", steered.tokensPerSecond());
@@ -118,7 +118,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     tokens, ids.length, noCache ? " (recomputed each step)" : " (key/value cache)");
             out.printf(Locale.ROOT, "clean   (%.0f tokens/s): %s%s%n", clean.tokensPerSecond(), prompt, AblateCommand.printable(lm.tokenizer().decode(clean.tokens())));
             if (steered != null) {
-                out.printf(Locale.ROOT, "steered (%.0f tokens/s, %s at %s): %s%s%n", steered.tokensPerSecond(), how, target.placement().at().hook(), prompt,
+                out.printf(Locale.ROOT, "steered (%.0f tokens/s, %s at %s): %s%s%n", steered.tokensPerSecond(), how.describe(), target.placement().at().hook(), prompt,
                         AblateCommand.printable(lm.tokenizer().decode(steered.tokens())));
             }
             return 0;

@@ -28,6 +28,7 @@ import javafx.scene.layout.HBox;
 import javafx.scene.text.TextFlow;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.viewmodels.MainViewModel;
+import org.sparsescope.viewmodels.Numbers;
 import org.sparsescope.viewmodels.ablation.TokenDelta;
 
 /** Remove features or steer along one, on the live model, and see the perplexity change and which tokens it touched. */
@@ -88,26 +89,40 @@ final class AblationPane extends BorderPane {
         windows.disableProperty().bind(source.valueProperty().isNotEqualTo(AblationViewModel.TextSource.CORPUS));
         form.addRow(2, new Label("Text"), source, new Label("windows of 128"), windows);
         form.addRow(3, new Label(""), new HBox(6, run, cancel));
+        var ab = vm.ablation();
         Label clean = new Label(), spliced = new Label(), after = new Label();
-        clean.textProperty().bind(Bindings.createStringBinding(() -> ppl(vm.ablation().cleanPerplexityProperty().get()), vm.ablation().cleanPerplexityProperty()));
-        spliced.textProperty().bind(Bindings.createStringBinding(() -> ppl(vm.ablation().splicedPerplexityProperty().get()), vm.ablation().splicedPerplexityProperty()));
-        after.textProperty().bind(Bindings.createStringBinding(() -> ppl(vm.ablation().perplexityProperty().get()), vm.ablation().perplexityProperty()));
-        delta.textProperty().bind(Bindings.createStringBinding(() -> Double.isNaN(vm.ablation().deltaPerplexityProperty().get()) ? "—"
-                : String.format(Locale.ROOT, "%+.4f", vm.ablation().deltaPerplexityProperty().get()), vm.ablation().deltaPerplexityProperty()));
+        clean.textProperty().bind(Bindings.createStringBinding(() -> Numbers.plain(ab.cleanCeProperty().get(), 4) + " nats  (ppl "
+                + Numbers.plain(ab.cleanPerplexityProperty().get(), 3) + ")", ab.cleanCeProperty(), ab.cleanPerplexityProperty()));
+        spliced.textProperty().bind(Bindings.createStringBinding(() -> Numbers.plain(ab.splicedCeProperty().get(), 4) + " nats  (ppl "
+                + Numbers.plain(ab.splicedPerplexityProperty().get(), 3) + ")", ab.splicedCeProperty(), ab.splicedPerplexityProperty()));
+        after.textProperty().bind(Bindings.createStringBinding(() -> Numbers.plain(ab.ceProperty().get(), 4) + " nats  (ppl "
+                + Numbers.plain(ab.perplexityProperty().get(), 3) + ")", ab.ceProperty(), ab.perplexityProperty()));
+        delta.textProperty().bind(Bindings.createStringBinding(() -> Numbers.signed(ab.deltaCeProperty().get(), 4) + " nats  (ppl "
+                + Numbers.signed(ab.deltaPerplexityProperty().get(), 3) + ")", ab.deltaCeProperty(), ab.deltaPerplexityProperty()));
+        Label deltaName = new Label();
+        deltaName.textProperty().bind(Bindings.when(ab.againstSplicedProperty())
+                .then("ΔCE, the features' own effect (against spliced)").otherwise("ΔCE (against clean)"));
         GridPane results = new GridPane();
         results.setHgap(14);
+        results.setVgap(2);
         results.setPadding(new Insets(8));
         results.getStyleClass().add("results");
         Label recovered = new Label();
-        recovered.textProperty().bind(Bindings.createStringBinding(() -> Double.isNaN(vm.ablation().ceLossRecoveredProperty().get()) ? "—"
-                : String.format(Locale.ROOT, "%.4f", vm.ablation().ceLossRecoveredProperty().get()), vm.ablation().ceLossRecoveredProperty()));
-        results.addRow(0, new Label("perplexity clean"), clean, new Label("spliced"), spliced, new Label("intervened"), after, new Label("change"), delta);
-        results.addRow(1, new Label("CE loss recovered"), recovered);
+        recovered.textProperty().bind(Bindings.createStringBinding(() -> Numbers.plain(ab.ceLossRecoveredProperty().get(), 4),
+                ab.ceLossRecoveredProperty()));
+        results.addRow(0, new Label("CE clean"), clean, new Label("spliced"), spliced, new Label("CE loss recovered"), recovered);
+        results.addRow(1, new Label("intervened"), after, deltaName, delta);
+        GridPane.setColumnSpan(deltaName, 2);
+        GridPane.setColumnIndex(delta, 4);
+        GridPane.setColumnSpan(delta, 2);
         textBox.setFitToWidth(true);
         vm.ablation().tokens().addListener((ListChangeListener<TokenDelta>) c -> showTokens(vm));
         BorderPane top = new BorderPane(results, form, null, null, null);
         setTop(top);
-        Label legend = new Label("Each token tinted by its loss change: red harder, blue easier (hover for the value).");
+        Label legend = new Label();
+        legend.textProperty().bind(Bindings.when(ab.againstSplicedProperty())
+                .then("Each token tinted by its loss change against the spliced run: red harder, blue easier (hover for the value, in nats).")
+                .otherwise("Each token tinted by its loss change against the clean run: red harder, blue easier (hover for the value, in nats)."));
         legend.getStyleClass().add("hint");
         Button previous = new Button("◀"), next = new Button("▶");
         Label page = new Label();
@@ -127,7 +142,7 @@ final class AblationPane extends BorderPane {
             @Override
             protected void updateItem(org.sparsescope.compute.intervene.TokenChange c, boolean empty) {
                 super.updateItem(c, empty);
-                setText(empty || c == null ? null : String.format(Locale.ROOT, "%+.3f  w%d:%d  %s", c.delta(), c.window() + 1, c.position(), printable(c.context())));
+                setText(empty || c == null ? null : String.format(Locale.ROOT, "%s  w%d:%d  %s", Numbers.signed(c.delta(), 3), c.window() + 1, c.position(), printable(c.context())));
                 setOnMouseClicked(e -> {
                     if (c != null) {
                         vm.ablation().pageProperty().set(c.window()); // the window it is in
@@ -244,10 +259,6 @@ final class AblationPane extends BorderPane {
 
     private static String printable(String s) {
         return s.replace("\n", "\\n").replace("\t", "\\t");
-    }
-
-    private static String ppl(double v) {
-        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.4f", v);
     }
 
     private void showTokens(MainViewModel vm) {

@@ -150,8 +150,10 @@ class AppUiTest {
         waitFor("the ablation result", 180, () -> !app.vm().ablation().runningProperty().get()
                 && !Double.isNaN(app.vm().ablation().deltaPerplexityProperty().get()));
         double shown = app.vm().ablation().deltaPerplexityProperty().get();
+        double shownCe = app.vm().ablation().deltaCeProperty().get();
         String label = robot.lookup("#ablationDelta").queryLabeled().getText();
-        assertEquals(String.format(java.util.Locale.ROOT, "%+.4f", shown), label);
+        assertEquals(org.sparsescope.viewmodels.Numbers.signed(shownCe, 4) + " nats  (ppl " + org.sparsescope.viewmodels.Numbers.signed(shown, 3) + ")",
+                label);
 
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -164,8 +166,9 @@ class AppUiTest {
             System.setOut(old);
         }
         assertEquals(0, status);
-        double printed = JsonParser.parseString(buf.toString(StandardCharsets.UTF_8)).getAsJsonObject().get("delta_perplexity").getAsDouble();
-        assertEquals(printed, shown, 1e-9);
+        var printed = JsonParser.parseString(buf.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+        assertEquals(printed.get("delta_perplexity").getAsDouble(), shown, 1e-9);
+        assertEquals(printed.get("delta_ce").getAsDouble(), shownCe, 1e-9);
     }
 
     @Test

@@ -57,6 +57,11 @@ public sealed interface Intervention {
             }
         }
 
+        /** A coefficient as typed: 8 rather than 8.0, 0.25 as it is. */
+        static String number(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        }
+
         /** One feature by α·W_dec[j]. */
         public Steer(int feature, double alpha) {
             this(new int[] {feature}, new double[] {alpha}, SteerUnits.ABSOLUTE);
@@ -148,6 +153,48 @@ public sealed interface Intervention {
     static Clamp clamp(String pairs) {
         double[][] p = parsePairs(pairs);
         return new Clamp(java.util.Arrays.stream(p[0]).mapToInt(d -> (int) d).toArray(), p[1]);
+    }
+
+    /**
+     * What this intervention's effect is measured against: inside the reconstruction, the reconstruction spliced in
+     * (so the change is the feature's own, not what the dictionary costs); otherwise the clean run.
+     */
+    default Intervention baseline() {
+        return this instanceof Ablate a && a.mode() == AblationMode.RECONSTRUCTION ? new Splice() : new Clean();
+    }
+
+    /** The intervention in the researcher's words, e.g. "ablate features 12, 40 (SAE error kept)". */
+    default String describe() {
+        if (this instanceof Ablate a) {
+            return (a.features().length == 1 ? "ablate feature " : "ablate features ") + list(a.features())
+                    + (a.mode() == AblationMode.KEEP_ERROR ? " (SAE error kept)" : " (inside the reconstruction)");
+        }
+        if (this instanceof Steer s) {
+            StringBuilder b = new StringBuilder("steer ");
+            for (int i = 0; i < s.features().length; i++) {
+                b.append(i == 0 ? "" : ", ").append("feature ").append(s.features()[i]).append(" by ")
+                        .append(Steer.number(s.alphas()[i]));
+            }
+            return b.append(s.units() == SteerUnits.NORM_RELATIVE ? " × ‖x‖ along its unit direction" : " × W_dec").toString();
+        }
+        if (this instanceof Clamp c) {
+            StringBuilder b = new StringBuilder("clamp ");
+            for (int i = 0; i < c.features().length; i++) {
+                b.append(i == 0 ? "" : ", ").append("feature ").append(c.features()[i]).append(" to ").append(Steer.number(c.values()[i]));
+            }
+            return b.append(" (SAE error kept)").toString();
+        }
+        if (this instanceof Splice) {
+            return "reconstruction spliced in";
+        }
+        if (this instanceof ZeroAblation) {
+            return "hook zero-ablated";
+        }
+        return "clean run";
+    }
+
+    private static String list(int[] features) {
+        return Arrays.stream(features).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** Whether this intervention needs a dictionary at all. */

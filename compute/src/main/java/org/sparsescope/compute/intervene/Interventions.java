@@ -295,10 +295,25 @@ public final class Interventions implements AutoCloseable {
         }
     }
 
-    /** An intervention's effect: its mean loss beside the clean one, and the per-token loss change (intervened − clean). */
-    public record Effect(Intervention intervention, double cleanCe, double ce, float[][] tokenLossDelta) {
+    /**
+     * An intervention's effect: its mean loss beside the clean one and, where it was run, the spliced one (NaN
+     * otherwise), and the per-token loss change against the intervention's {@link Intervention#baseline() baseline}:
+     * the spliced run for an ablation inside the reconstruction, the clean run for everything else.
+     */
+    public record Effect(Intervention intervention, double cleanCe, double splicedCe, double ce, float[][] tokenLossDelta) {
+        /** Whether the change is measured against the reconstruction spliced in rather than the clean run. */
+        public boolean againstSpliced() {
+            return intervention.baseline() instanceof Intervention.Splice;
+        }
+
+        /** The mean loss the change is measured against. */
+        public double baselineCe() {
+            return againstSpliced() ? splicedCe : cleanCe;
+        }
+
+        /** The intervention's own change of the mean loss, against its baseline. */
         public double deltaCe() {
-            return ce - cleanCe;
+            return ce - baselineCe();
         }
 
         public double perplexity() {
@@ -308,18 +323,40 @@ public final class Interventions implements AutoCloseable {
         public double cleanPerplexity() {
             return Math.exp(cleanCe);
         }
+
+        public double baselinePerplexity() {
+            return Math.exp(baselineCe());
+        }
     }
 
+    /** The effect of an intervention, the clean losses given; the spliced ones are computed when the baseline needs them. */
     public Effect effect(long[][] windows, Intervention intervention, float[][] cleanLosses) {
+        Intervention baseline = intervention.baseline();
+        float[][] spliced = baseline instanceof Intervention.Splice ? tokenLosses(windows, baseline) : null;
+        return effect(windows, intervention, cleanLosses, spliced);
+    }
+
+    /** The effect of an intervention, the clean and (where there are any) spliced losses given. */
+    public Effect effect(long[][] windows, Intervention intervention, float[][] cleanLosses, float[][] splicedLosses) {
+        float[][] base = intervention.baseline() instanceof Intervention.Splice ? splicedLosses : cleanLosses;
+        if (base == null) {
+            throw new IllegalArgumentException(intervention.describe() + " is measured against the spliced run: give its losses");
+        }
         float[][] losses = tokenLosses(windows, intervention);
-        float[][] delta = new float[losses.length][];
-        for (int i = 0; i < losses.length; i++) {
-            delta[i] = new float[losses[i].length];
-            for (int t = 0; t < losses[i].length; t++) {
-                delta[i][t] = losses[i][t] - cleanLosses[i][t];
+        return new Effect(intervention, mean(cleanLosses), splicedLosses == null ? Double.NaN : mean(splicedLosses), mean(losses),
+                difference(losses, base));
+    }
+
+    /** Per-token a − b. */
+    public static float[][] difference(float[][] a, float[][] b) {
+        float[][] delta = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            delta[i] = new float[a[i].length];
+            for (int t = 0; t < a[i].length; t++) {
+                delta[i][t] = a[i][t] - b[i][t];
             }
         }
-        return new Effect(intervention, mean(cleanLosses), mean(losses), delta);
+        return delta;
     }
 
     public static double mean(float[][] losses) {

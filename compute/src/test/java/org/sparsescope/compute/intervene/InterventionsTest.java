@@ -55,9 +55,33 @@ class InterventionsTest {
                     Interventions.Effect inRecon = iv.effect(windows, new Intervention.Ablate(new int[] {f}, Intervention.AblationMode.RECONSTRUCTION), clean);
                     assertEquals(ab.get("ce_ablate_keep_error").getAsDouble(), keep.ce(), 1e-3, "keep-error ablation of " + f);
                     assertEquals(ab.get("ce_ablate_in_reconstruction").getAsDouble(), inRecon.ce(), 1e-3, "in-reconstruction ablation of " + f);
-                    assertEquals(keep.ce() - r.cleanCe(), keep.deltaCe(), 1e-9);
+                    assertEquals(keep.ce() - r.cleanCe(), keep.deltaCe(), 1e-9, "keep-error: against the clean run");
+                    assertEquals(r.splicedCe(), inRecon.splicedCe(), 1e-6);
+                    assertEquals(inRecon.ce() - r.splicedCe(), inRecon.deltaCe(), 1e-6, "inside the reconstruction: against the spliced run");
                 }
             }
+        }
+    }
+
+    @Test
+    void anAblationInsideTheReconstructionTintsTokensByItsChangeAgainstTheSplicedRun() throws Exception {
+        Dictionary d = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
+        try (Interventions iv = new Interventions(model, d, null)) {
+            long[][] few = java.util.Arrays.copyOf(windows, 4);
+            float[][] clean = iv.tokenLosses(few, new Intervention.Clean());
+            float[][] spliced = iv.tokenLosses(few, new Intervention.Splice());
+            Intervention ablate = new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.RECONSTRUCTION);
+            float[][] ablated = iv.tokenLosses(few, ablate);
+            Interventions.Effect e = iv.effect(few, ablate, clean);
+            assertTrue(e.againstSpliced());
+            for (int w = 0; w < few.length; w++) {
+                for (int t = 0; t < ablated[w].length; t++) {
+                    assertEquals(ablated[w][t] - spliced[w][t], e.tokenLossDelta()[w][t], 1e-6, "window " + w + " token " + t);
+                }
+            }
+            // the feature's own effect is small beside what the dictionary costs (spliced − clean)
+            double cost = e.splicedCe() - e.cleanCe();
+            assertTrue(Math.abs(e.deltaCe()) < cost / 5, "feature effect " + e.deltaCe() + " vs dictionary cost " + cost);
         }
     }
 

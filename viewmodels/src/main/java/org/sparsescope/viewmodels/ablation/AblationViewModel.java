@@ -49,6 +49,11 @@ public final class AblationViewModel {
     private final ReadOnlyDoubleWrapper splicedPerplexity = new ReadOnlyDoubleWrapper(Double.NaN);
     private final ReadOnlyDoubleWrapper perplexity = new ReadOnlyDoubleWrapper(Double.NaN);
     private final ReadOnlyDoubleWrapper deltaPerplexity = new ReadOnlyDoubleWrapper(Double.NaN);
+    private final ReadOnlyDoubleWrapper cleanCe = new ReadOnlyDoubleWrapper(Double.NaN);
+    private final ReadOnlyDoubleWrapper splicedCe = new ReadOnlyDoubleWrapper(Double.NaN);
+    private final ReadOnlyDoubleWrapper ce = new ReadOnlyDoubleWrapper(Double.NaN);
+    private final ReadOnlyDoubleWrapper deltaCe = new ReadOnlyDoubleWrapper(Double.NaN);
+    private final ReadOnlyBooleanWrapper againstSpliced = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private final ObservableList<TokenDelta> tokens = FXCollections.observableArrayList();
     private final ObjectProperty<TextSource> textSource = new SimpleObjectProperty<>(TextSource.CORPUS);
@@ -139,7 +144,7 @@ public final class AblationViewModel {
         Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get());
         TextSource from = textSource.get();
         running.set(true);
-        background.submit("Ablate " + Arrays.toString(f), (p, c) -> {
+        background.submit(capitalised(intervention.describe()), (p, c) -> {
             cancellation = c;
             LanguageModel lm = source.model();
             List<long[][]> groups = windowGroups(lm, source, from);
@@ -156,13 +161,9 @@ public final class AblationViewModel {
                     after.addAll(Arrays.asList(iv.tokenLosses(g, intervention)));
                 }
                 long[][] ws = all.toArray(new long[0][]);
-                float[][] delta = new float[ws.length][];
-                for (int i = 0; i < ws.length; i++) {
-                    delta[i] = new float[after.get(i).length];
-                    for (int t = 0; t < delta[i].length; t++) {
-                        delta[i][t] = after.get(i)[t] - clean.get(i)[t];
-                    }
-                }
+                // inside the reconstruction the feature's own effect is against the spliced run, not the clean one
+                List<float[]> base = intervention.baseline() instanceof Intervention.Splice ? spliced : clean;
+                float[][] delta = Interventions.difference(after.toArray(new float[0][]), base.toArray(new float[0][]));
                 List<List<TokenDelta>> perWindow = new ArrayList<>();
                 for (int i = 0; i < ws.length; i++) {
                     List<TokenDelta> d = new ArrayList<>();
@@ -173,13 +174,18 @@ public final class AblationViewModel {
                     perWindow.add(d);
                 }
                 double cleanCe = mean(clean), splicedCe = mean(spliced), zeroCe = mean(zero), ce = mean(after);
-                return new Ran(cleanCe, splicedCe, zeroCe, ce, perWindow, TokenChange.largest(lm.tokenizer(), ws, delta, 15, false));
+                return new Ran(intervention, cleanCe, splicedCe, zeroCe, ce, perWindow, TokenChange.largest(lm.tokenizer(), ws, delta, 15, false));
             }
         }, r -> {
             cleanPerplexity.set(Math.exp(r.cleanCe()));
             splicedPerplexity.set(Math.exp(r.splicedCe()));
             perplexity.set(Math.exp(r.ce()));
-            deltaPerplexity.set(Math.exp(r.ce()) - Math.exp(r.cleanCe()));
+            deltaPerplexity.set(Math.exp(r.ce()) - Math.exp(r.baselineCe()));
+            cleanCe.set(r.cleanCe());
+            splicedCe.set(r.splicedCe());
+            ce.set(r.ce());
+            deltaCe.set(r.ce() - r.baselineCe());
+            againstSpliced.set(r.againstSpliced());
             ceLossRecovered.set((r.zeroCe() - r.splicedCe()) / (r.zeroCe() - r.cleanCe()));
             windowDeltas = r.windows();
             pages.set(windowDeltas.size());
@@ -196,7 +202,19 @@ public final class AblationViewModel {
         });
     }
 
-    private record Ran(double cleanCe, double splicedCe, double zeroCe, double ce, List<List<TokenDelta>> windows, List<TokenChange> largest) {
+    private record Ran(Intervention intervention, double cleanCe, double splicedCe, double zeroCe, double ce, List<List<TokenDelta>> windows,
+            List<TokenChange> largest) {
+        boolean againstSpliced() {
+            return intervention.baseline() instanceof Intervention.Splice;
+        }
+
+        double baselineCe() {
+            return againstSpliced() ? splicedCe : cleanCe;
+        }
+    }
+
+    private static String capitalised(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     /** The mean over every target of windows' per-token losses (windows of several lengths weigh by their targets). */
@@ -407,6 +425,34 @@ public final class AblationViewModel {
 
     public ReadOnlyDoubleProperty deltaPerplexityProperty() {
         return deltaPerplexity.getReadOnlyProperty();
+    }
+
+    /** Mean cross-entropy of the clean run, in nats per token. */
+    public ReadOnlyDoubleProperty cleanCeProperty() {
+        return cleanCe.getReadOnlyProperty();
+    }
+
+    /** Mean cross-entropy with the open dictionary's reconstruction spliced in, in nats per token. */
+    public ReadOnlyDoubleProperty splicedCeProperty() {
+        return splicedCe.getReadOnlyProperty();
+    }
+
+    /** Mean cross-entropy under the intervention, in nats per token. */
+    public ReadOnlyDoubleProperty ceProperty() {
+        return ce.getReadOnlyProperty();
+    }
+
+    /**
+     * The intervention's own change of the mean cross-entropy in nats: against the spliced run for an ablation inside
+     * the reconstruction ({@link #againstSplicedProperty}), against the clean run otherwise; the tokens are tinted
+     * by the same difference.
+     */
+    public ReadOnlyDoubleProperty deltaCeProperty() {
+        return deltaCe.getReadOnlyProperty();
+    }
+
+    public ReadOnlyBooleanProperty againstSplicedProperty() {
+        return againstSpliced.getReadOnlyProperty();
     }
 
     public ReadOnlyBooleanProperty runningProperty() {

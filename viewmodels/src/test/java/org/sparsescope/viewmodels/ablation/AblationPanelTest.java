@@ -110,6 +110,26 @@ class AblationPanelTest {
     }
 
     @Test
+    void insideTheReconstructionTheChangeIsAgainstTheSplicedRun() throws Exception {
+        AblationViewModel vm = new AblationViewModel(new SameThreadBackground());
+        vm.windowsProperty().set(3);
+        vm.featuresProperty().set("519");
+        vm.modeProperty().set(Intervention.AblationMode.RECONSTRUCTION);
+        List<Throwable> errors = new ArrayList<>();
+        vm.run(source(""), errors::add);
+        assertTrue(errors.isEmpty(), errors.toString());
+        assertTrue(vm.againstSplicedProperty().get());
+        assertEquals(vm.ceProperty().get() - vm.splicedCeProperty().get(), vm.deltaCeProperty().get(), 1e-9);
+        assertEquals(Math.exp(vm.ceProperty().get()) - Math.exp(vm.splicedCeProperty().get()), vm.deltaPerplexityProperty().get(), 1e-9);
+        long[][] windows = TokenWindows.consecutive(model.tokenizer().encode(java.nio.file.Files.readString(Reference.path("corpus/test.txt"))), 128, 3);
+        try (Interventions iv = new Interventions(model, dictionary, null)) {
+            float[][] spliced = iv.tokenLosses(windows, new Intervention.Splice());
+            float[][] ablated = iv.tokenLosses(windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.RECONSTRUCTION));
+            assertEquals(ablated[0][9] - spliced[0][9], vm.tokens().get(10).delta(), 1e-6, "token 10 tinted against the spliced run");
+        }
+    }
+
+    @Test
     void theInspectorsPromptIsOneWindow() {
         AblationViewModel vm = new AblationViewModel(new SameThreadBackground());
         vm.textSourceProperty().set(AblationViewModel.TextSource.PROMPT);
