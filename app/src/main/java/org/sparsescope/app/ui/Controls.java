@@ -34,6 +34,14 @@ final class Controls {
         return c;
     }
 
+    /** A column whose header says on hover what its figure means. */
+    static void headerTip(javafx.scene.control.TableColumn<?, ?> c, String tip) {
+        javafx.scene.control.Label l = new javafx.scene.control.Label(c.getText());
+        l.setTooltip(new javafx.scene.control.Tooltip(tip));
+        c.setText(null);
+        c.setGraphic(l);
+    }
+
     /** How a choice box shows its values (in words); nothing is typed back. */
     static <T> StringConverter<T> converter(Function<T, String> f) {
         return new StringConverter<>() {

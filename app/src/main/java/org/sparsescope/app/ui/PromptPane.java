@@ -94,7 +94,7 @@ final class PromptPane extends BorderPane {
         column(atToken, "hook", InspectorViewModel.FeatureLine::hook, 150).visibleProperty().bind(in.allHooksProperty());
         column(atToken, "feature", l -> Integer.toString(l.feature()), 58);
         column(atToken, "activation", l -> fmt("%.3f", l.activation()), 70);
-        column(atToken, "quantile", l -> Double.isNaN(l.quantile()) ? "—" : fmt("%.4f", l.quantile()), 66);
+        quantileAndDensity(atToken);
         column(atToken, "top tokens", InspectorViewModel.FeatureLine::topTokens, 200);
         atToken.setItems(in.tokenFeatures());
         atToken.setPlaceholder(new Label("Click a token to see its features."));
@@ -102,7 +102,7 @@ final class PromptPane extends BorderPane {
         column(ranked, "hook", InspectorViewModel.FeatureLine::hook, 150).visibleProperty().bind(in.allHooksProperty());
         column(ranked, "feature", l -> Integer.toString(l.feature()), 58);
         column(ranked, "max act.", l -> fmt("%.3f", l.activation()), 66);
-        column(ranked, "quantile", l -> Double.isNaN(l.quantile()) ? "—" : fmt("%.4f", l.quantile()), 66);
+        quantileAndDensity(ranked);
         column(ranked, "Δ loss", l -> Double.isNaN(l.lossEffect()) ? "" : fmt("%+.4f", l.lossEffect()), 64).visibleProperty()
                 .bind(in.rankProperty().isEqualTo(InspectorViewModel.Rank.LOSS_EFFECT));
         column(ranked, "top tokens", InspectorViewModel.FeatureLine::topTokens, 200);
@@ -271,6 +271,14 @@ final class PromptPane extends BorderPane {
         }
         table.getColumns().add(c);
         return c;
+    }
+
+    /** The activation's quantile among the feature's non-zero activations, and beside it how often it is active. */
+    private static void quantileAndDensity(TableView<InspectorViewModel.FeatureLine> table) {
+        Controls.headerTip(column(table, "quantile", l -> Double.isNaN(l.quantile()) ? "—" : fmt("%.3f", l.quantile()), 62),
+                "where the activation falls among the feature's non-zero activations over its set (zeros left out)");
+        Controls.headerTip(column(table, "density", l -> Double.isNaN(l.density()) ? "—" : fmt("%.2e", l.density()), 64),
+                "the fraction of the set's tokens on which the feature is active");
     }
 
     private static String fmt(String pattern, double v) {

@@ -54,13 +54,17 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
     }
 
     /**
-     * Where activation {@code a} of feature j falls in its distribution over the set: the fraction of tokens at or
-     * below it, counting the tokens where j is 0 (1 − density) and interpolating within the histogram's bin.
+     * Where activation {@code a} of feature j falls among the feature's non-zero activations over the set: the
+     * fraction of the tokens where j is active whose activation is at or below {@code a}, interpolated within the
+     * histogram's bin. The zeros are left out (counted, every active value would read 0.98–1 for a sparse feature);
+     * the density says how often the feature is active at all. 0 for a ≤ 0, NaN for a feature that never fires.
      */
     public double quantile(int j, double a) {
-        double density = stats.density()[j];
-        if (a <= 0 || density == 0) {
-            return a <= 0 ? (1 - density) : 1.0;
+        if (stats.density()[j] == 0) {
+            return Double.NaN;
+        }
+        if (a <= 0) {
+            return 0;
         }
         long[] h = histograms[j];
         long total = 0;
@@ -77,8 +81,12 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
         for (int b = 0; b < bin; b++) {
             below += h[b];
         }
-        double within = below + h[bin] * (pos - bin);
-        return (1 - density) + density * within / total;
+        return (below + h[bin] * (pos - bin)) / total;
+    }
+
+    /** The fraction of the set's tokens on which feature j is active. */
+    public double density(int j) {
+        return stats.density()[j];
     }
 
     /** The histogram of feature j's positive activations. */

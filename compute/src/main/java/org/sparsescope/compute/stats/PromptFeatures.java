@@ -35,8 +35,11 @@ public final class PromptFeatures {
         }
     }
 
-    /** A feature active at a token. */
-    public record Activation(int feature, float value, double quantile) {
+    /**
+     * A feature active at a token: its activation, where that falls among the feature's non-zero activations over
+     * its set ({@link FeatureReport#quantile}), and the feature's density there (both NaN without statistics).
+     */
+    public record Activation(int feature, float value, double quantile, double density) {
     }
 
     /** How the features of a prompt are ranked. */
@@ -52,7 +55,7 @@ public final class PromptFeatures {
         public List<Activation> at(int position, int limit) {
             float[] c = codes[position];
             return IntStream.range(0, c.length).filter(j -> c[j] > 0).boxed().sorted((a, b) -> Float.compare(c[b], c[a])).limit(limit)
-                    .map(j -> new Activation(j, c[j], quantile(j, c[j]))).toList();
+                    .map(j -> new Activation(j, c[j], quantile(j, c[j]), density(j))).toList();
         }
 
         /** Feature j's activation at every position. */
@@ -68,6 +71,10 @@ public final class PromptFeatures {
             return site.report() == null ? Double.NaN : site.report().quantile(feature, value);
         }
 
+        public double density(int feature) {
+            return site.report() == null ? Double.NaN : site.report().density(feature);
+        }
+
         /** The features active anywhere in the prompt, ranked, at most {@code limit}; each with its strongest activation. */
         public List<Activation> ranked(Rank by, int limit) {
             int n = features();
@@ -80,7 +87,7 @@ public final class PromptFeatures {
             List<Activation> active = new ArrayList<>();
             for (int j = 0; j < n; j++) {
                 if (max[j] > 0) {
-                    active.add(new Activation(j, max[j], quantile(j, max[j])));
+                    active.add(new Activation(j, max[j], quantile(j, max[j]), density(j)));
                 }
             }
             Comparator<Activation> order = by == Rank.MAX_QUANTILE && site.report() != null

@@ -60,10 +60,18 @@ class PromptFeaturesTest {
                 List<PromptFeatures.Activation> top = r.at(5, 10);
                 assertTrue(!top.isEmpty() && top.get(0).value() >= top.get(top.size() - 1).value());
                 PromptFeatures.Activation a = top.get(0);
-                // the quantile counts the set's tokens at or below the value: plainly, over the set's own codes
-                double plain = quantileOverSet(d, s, a.feature(), a.value());
-                assertEquals(plain, a.quantile(), 0.02, "quantile of " + a.value() + " for feature " + a.feature());
-                assertTrue(a.quantile() > 1 - report.stats().density()[a.feature()], "an active value sits above every zero");
+                // the quantile counts the tokens where the feature is active at or below the value, zeros left out:
+                // plainly, over the set's own codes, for every active feature at the token
+                for (PromptFeatures.Activation each : top) {
+                    double plain = quantileAmongActive(d, s, each.feature(), each.value());
+                    // within the value's histogram bin the statistics interpolate: they can miss by that bin's share
+                    long[] h = report.histograms()[each.feature()];
+                    int bin = (int) Math.min(h.length - 1, each.value() / (report.stats().max()[each.feature()] / h.length));
+                    double binShare = (double) h[bin] / java.util.Arrays.stream(h).sum();
+                    assertEquals(plain, each.quantile(), binShare + 1e-9, "quantile of " + each.value() + " for feature " + each.feature());
+                    assertEquals(report.stats().density()[each.feature()], each.density(), 0);
+                }
+                assertTrue(top.stream().anyMatch(x -> x.quantile() < 0.9), "not every active feature reads near 1: " + top);
 
                 List<PromptFeatures.Activation> byMax = r.ranked(PromptFeatures.Rank.MAX_ACTIVATION, 5);
                 float best = 0;
@@ -94,16 +102,20 @@ class PromptFeaturesTest {
     }
 
     /** The fraction of the set's rows where feature j's code is at most v. */
-    private static double quantileOverSet(Dictionary d, ActivationSet s, int j, double v) throws Exception {
+    private static double quantileAmongActive(Dictionary d, ActivationSet s, int j, double v) throws Exception {
         float[] rows = s.readRows(0, (int) s.rows());
         float[] codes;
         try (NDManager m = NDManager.newBaseManager()) {
             codes = d.codec(m).encode(m.create(rows, new Shape(s.rows(), d.dIn()))).toFloatArray();
         }
-        long below = 0;
+        long below = 0, active = 0;
         for (int r = 0; r < s.rows(); r++) {
-            below += codes[r * d.dSae() + j] <= v ? 1 : 0;
+            float c = codes[r * d.dSae() + j];
+            if (c > 0) {
+                active++;
+                below += c <= v ? 1 : 0;
+            }
         }
-        return (double) below / s.rows();
+        return (double) below / active;
     }
 }

@@ -62,8 +62,9 @@ public final class InspectorViewModel {
     }
 
     /** A feature at the selected token, or ranked for the prompt. */
-    public record FeatureLine(int column, String dictionary, String hook, int feature, double activation, double quantile, double lossEffect,
-            String topTokens) {
+    /** {@code quantile}: among the feature's non-zero activations over its set; {@code density}: how often it is active there. */
+    public record FeatureLine(int column, String dictionary, String hook, int feature, double activation, double quantile, double density,
+            double lossEffect, String topTokens) {
     }
 
     /** A token as shown: its text, the highlighted feature's activation there and, once computed, the loss change with it ablated. */
@@ -177,7 +178,7 @@ public final class InspectorViewModel {
             Column col = columns.get(k);
             PromptFeatures.Rank compute = by == Rank.MAX_QUANTILE ? PromptFeatures.Rank.MAX_QUANTILE : PromptFeatures.Rank.MAX_ACTIVATION;
             for (PromptFeatures.Activation a : r.ranked(compute, by == Rank.LOSS_EFFECT ? LOSS_CANDIDATES : 30)) {
-                out.add(new FeatureLine(k, col.name(), col.hook().name(), a.feature(), a.value(), a.quantile(), Double.NaN, col.tokens(a.feature())));
+                out.add(new FeatureLine(k, col.name(), col.hook().name(), a.feature(), a.value(), a.quantile(), a.density(), Double.NaN, col.tokens(a.feature())));
             }
         }
         ranked.setAll(out);
@@ -208,7 +209,7 @@ public final class InspectorViewModel {
                             mean += e / effects[i].length;
                         }
                         FeatureLine f = candidates.stream().filter(x -> x.column() == col).toList().get(i);
-                        out.add(new FeatureLine(f.column(), f.dictionary(), f.hook(), f.feature(), f.activation(), f.quantile(), mean, f.topTokens()));
+                        out.add(new FeatureLine(f.column(), f.dictionary(), f.hook(), f.feature(), f.activation(), f.quantile(), f.density(), mean, f.topTokens()));
                     }
                 }
             }
@@ -229,7 +230,7 @@ public final class InspectorViewModel {
             for (int k = 0; k < in.readings().size(); k++) {
                 Column col = columns.get(k);
                 for (PromptFeatures.Activation a : in.readings().get(k).at(t, 20)) {
-                    out.add(new FeatureLine(k, col.name(), col.hook().name(), a.feature(), a.value(), a.quantile(), Double.NaN, col.tokens(a.feature())));
+                    out.add(new FeatureLine(k, col.name(), col.hook().name(), a.feature(), a.value(), a.quantile(), a.density(), Double.NaN, col.tokens(a.feature())));
                 }
             }
         }
