@@ -46,9 +46,9 @@ public final class Sparsescope implements Callable<Integer> {
         // DJL must never reach for the network: the native library ships in the jar.
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "error"));
-        // DJL unpacks libtorch (~430 MB) once; keep it in the user's data folder rather than ~/.djl.ai
-        if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
-            System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.workspace.Workspace.defaultLocation().getParent().resolve("djl").toString());
+        // DJL unpacks libtorch (~445 MB) once; keep it in the program's data folder (never beside a workspace) rather than ~/.djl.ai
+        if (System.getProperty("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR", org.sparsescope.compute.UserDirs.engine().toString());
         }
         if (org.sparsescope.compute.Devices.cudaBuild()) { // the CPU build never asks: loading the engine costs a second
             try {
@@ -74,11 +74,29 @@ public final class Sparsescope implements Callable<Integer> {
                 err.println("sparsescope: " + e.getMessage());
                 return 3;
             }
-            err.println("sparsescope: " + e);
-            e.printStackTrace(err);
+            err.println("sparsescope: " + failureReport(e));
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * One line for a failure nobody foresaw: what it was, and where its full trace went (the cache folder's
+     * last-error.txt), so no command prints a stack trace at the user.
+     */
+    static String failureReport(Throwable e) {
+        String what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        java.nio.file.Path report = org.sparsescope.compute.UserDirs.cache().resolve("last-error.txt");
+        try {
+            java.nio.file.Files.createDirectories(report.getParent());
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            java.nio.file.Files.writeString(report, trace.toString());
+            return "unexpected failure: " + what + " (the details are in " + report + ")";
+        } catch (java.io.IOException | RuntimeException writeFailed) {
+            org.slf4j.LoggerFactory.getLogger(Sparsescope.class).warn("the failure report could not be written to {}", report, writeFailed);
+            return "unexpected failure: " + what;
+        }
     }
 
     /** {@code --device}, before or after any subcommand: every command's compute runs there. */

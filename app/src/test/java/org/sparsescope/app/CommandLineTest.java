@@ -219,4 +219,50 @@ class CommandLineTest {
         assertEquals(k.get("ce").getAsDouble() - k.get("clean_ce").getAsDouble(), k.get("delta_ce").getAsDouble(), 1e-9);
         assertTrue(!k.has("spliced_ce"));
     }
+
+    @Test
+    void trainingASmallSetAdaptsItsDefaultsAndSaysWhenARunIsTooShort() throws Exception {
+        String set = Reference.path("chunks/0.npy").toString(); // 8,192 rows
+        Run tooMany = run("train", "--activations", set, "--l1", "4e-3", "--ratio", "1", "--held-out", "10000", "--out", tmp.resolve("a").toString());
+        assertEquals(2, tooMany.status());
+        assertTrue(tooMany.err().contains("--held-out 10000") && tooMany.err().contains("(819)"), tooMany.err());
+
+        Run shortRun = run("train", "--activations", set, "--l1", "4e-3", "--ratio", "1", "--epochs", "1", "--batch", "2048", "--out",
+            tmp.resolve("b").toString(), "--json");
+        assertEquals(0, shortRun.status(), shortRun.err());
+        assertEquals(3, JsonParser.parseString(shortRun.out()).getAsJsonObject().get("steps").getAsInt(), "(8,192 − 819) / 2,048 whole batches");
+        assertTrue(shortRun.err().contains("only 3 steps") && shortRun.err().contains("--batch"), shortRun.err());
+
+        Run adapted = run("train", "--activations", set, "--l1", "4e-3", "--ratio", "1", "--epochs", "2", "--out", tmp.resolve("c").toString(), "--json");
+        assertEquals(0, adapted.status(), adapted.err());
+        // a tenth held out (819 rows), and the batch halved from 2,048 until two epochs make 200 steps or more: 64
+        assertEquals(2 * ((8192 - 819) / 64), JsonParser.parseString(adapted.out()).getAsJsonObject().get("steps").getAsInt());
+        assertTrue(!adapted.err().contains("too short"), adapted.err());
+    }
+
+    @Test
+    void aMistypedOrMissingHookIsRefusedByNameBeforeAnyHarvest() throws Exception {
+        Run typo = run("stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--model", Reference.path("model").toString(),
+            "--hook", "blocks.2.hook_resid_postt", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(2, typo.status());
+        assertTrue(typo.err().contains("did you mean blocks.2.hook_resid_post?") && !typo.err().contains("--force"), typo.err());
+
+        Path out = tmp.resolve("deep");
+        Run deep = run("harvest", "--model", Reference.path("model").toString(), "--hook", "blocks.9.hook_resid_post", "--corpus",
+            Reference.path("corpus/val.txt").toString(), "--tokens", "2048", "--out", out.toString());
+        assertEquals(2, deep.status());
+        assertTrue(deep.err().contains("blocks.0 … blocks.5"), deep.err());
+        assertTrue(!Files.exists(out) || Files.list(out).findAny().isEmpty(), "nothing harvested");
+
+        Run pastDepth = run("stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--model", Reference.path("model").toString(),
+            "--hook", "blocks.9.hook_resid_post", "--force", "--workspace", tmp.resolve("ws").toString());
+        assertEquals(2, pastDepth.status());
+        assertTrue(pastDepth.err().contains("has no hook 'blocks.9.hook_resid_post'") && !pastDepth.err().contains("harvesting"), pastDepth.err());
+
+        // a sparsify folder's hookpoint names its hook: only the model is asked for
+        Run sparsify = run("eval", "--dict", Reference.path("formats/sparsify/layers.2").toString(), "--workspace", tmp.resolve("ws").toString());
+        assertEquals(2, sparsify.status());
+        assertTrue(sparsify.err().contains("the hook blocks.2.hook_resid_post") && sparsify.err().contains("--model)")
+            && !sparsify.err().contains("--hook"), sparsify.err());
+    }
 }

@@ -52,6 +52,7 @@ class ProvenanceAcceptanceTest {
         corpus = Reference.path("corpus/test.txt");
         vm = new MainViewModel(new SameThreadBackground(), Workspace.open(ws));
         vm.workspace().setHarvestTokens(20_000);
+        vm.workspace().setSpliceWindows(16);
         vm.workspace().setFallbackCorpus(corpus);
         vm.workspace().provenanceRequestProperty().addListener((o, a, r) -> {
             if (r != null) {
@@ -98,7 +99,7 @@ class ProvenanceAcceptanceTest {
             assertTrue(vm.frontier().points().stream().allMatch(p -> vm.workspace().find(p.id()).pairKey().equals(d.pairKey())),
                     "the frontier shows one pair at a time");
             Run r = CommandLineTest.run("eval", "--dict", e.getKey(), "--workspace", ws.toString(), "--corpus", corpus.toString(),
-                    "--held-out", "16384", "--json");
+                    "--kl-windows", "0", "--json");
             assertEquals(0, r.status(), r.err());
             JsonObject m = JsonParser.parseString(r.out()).getAsJsonObject();
             assertEquals(d.activations().toString(), m.get("activations").getAsString(), "eval finds the set the window measured on");

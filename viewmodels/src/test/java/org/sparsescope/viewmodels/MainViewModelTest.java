@@ -39,6 +39,7 @@ class MainViewModelTest {
         demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
         vm = new MainViewModel(new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
         vm.workspace().setHarvestTokens(40_000);
+        vm.workspace().setSpliceWindows(32);
         vm.workspace().openDemo(demo);
     }
 

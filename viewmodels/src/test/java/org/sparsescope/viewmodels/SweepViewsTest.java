@@ -16,6 +16,7 @@ import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.DictionaryComparison;
@@ -45,6 +46,7 @@ class SweepViewsTest {
         Path demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
         vm = new MainViewModel(new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
         vm.workspace().setHarvestTokens(40_000);
+        vm.workspace().setSpliceWindows(48);
         vm.workspace().openDemo(demo);
         assertNull(vm.workspace().errorProperty().get());
     }
@@ -59,7 +61,8 @@ class SweepViewsTest {
         var b = vm.frontier().baselineProperty().get();
         assertNotNull(b, "computed for the shown pair");
         try (ActivationSet s = ActivationSet.open(vm.workspace().activationsProperty().get())) {
-            long held = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 2);
+            long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
+            assertEquals(4_000, held, "a tenth of the 40,000 rows");
             assertEquals(held, b.heldOutRows());
             PcaBaseline direct = PcaBaseline.compute(s, held, Devices.preferred(), ProgressListener.NONE, Cancellation.none());
             assertEquals(direct.points(), b.points());
@@ -71,19 +74,30 @@ class SweepViewsTest {
     }
 
     @Test
-    void theListsScorecardIsSplicesOnTheHeldOutWindows() throws Exception {
+    void theListsFiguresAreTheSharedEvaluationsHeldOutRowsAndWindowsAcrossTheSet() throws Exception {
         for (DictionaryEntry e : vm.workspace().dictionaries()) {
             DictionaryEntry.Scorecard card = e.scorecard();
             assertNotNull(card, e.name());
             try (ActivationSet s = ActivationSet.open(e.activations()); LanguageModel lm = LanguageModel.load(e.modelFolder())) {
-                long rows = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows());
-                long[][] windows = s.windowsOf(s.rows() - rows, rows, 16);
-                assertEquals(16, windows.length);
                 Dictionary d = DictionaryFiles.read(e.path());
+                // the rows: the set's last tenth, the rows training leaves out
+                long rows = s.rows() / 10;
+                assertEquals(rows, card.heldOutRows(), e.name());
+                DictionaryMetrics plain = DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows);
+                assertEquals(plain.fvu(), e.fvu(), 1e-12, e.name());
+                // the windows: those of rows spread evenly over the whole set, not a run of adjacent ones
+                long[][] windows = s.windowsAcross(48);
+                assertEquals(48, windows.length);
+                assertEquals(48, card.spliceWindows());
+                assertTrue(java.util.Arrays.equals(s.context(s.rows() / 96).get().tokenIds(), windows[0]), "the first from the set's start");
+                assertTrue(java.util.Arrays.equals(s.context(s.rows() * 95 / 96).get().tokenIds(), windows[47]), "the last from its end");
                 try (Interventions iv = new Interventions(lm, d, e.hook())) {
                     Interventions.SpliceReport r = iv.splice(windows);
                     assertEquals(r.ceLossRecovered(), card.ceLossRecovered(), 1e-9, e.name());
                     assertEquals(r.klScore(), card.klScore(), 1e-9, e.name());
+                    assertEquals(r.ceLossRecoveredStandardError(), card.ceLossRecoveredStandardError(), 1e-12, e.name());
+                    assertTrue(card.ceLossRecoveredStandardError() > 0 && card.ceLossRecoveredStandardError() < 0.1, e.name() + " ± "
+                            + card.ceLossRecoveredStandardError());
                 }
             }
             assertTrue(card.cosine() > 0.5 && card.cosine() < 1, e.name() + " cosine " + card.cosine());

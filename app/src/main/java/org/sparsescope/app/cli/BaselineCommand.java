@@ -40,8 +40,9 @@ public final class BaselineCommand implements Runnable {
         @Option(names = "--activations", required = true, description = "activation set folder or file")
         Path activations;
 
-        @Option(names = "--held-out", defaultValue = "65536",
-                description = "rows at the end of the set the FVU is measured on, as `train --held-out` (default ${DEFAULT-VALUE}; at most a tenth of a smaller set)")
+        @Option(names = "--held-out", defaultValue = "0",
+                description = "rows at the end of the set the FVU is measured on (default: the held-out rows `train` and `eval` use, a tenth of "
+                        + "the set, at most 65,536)")
         long heldOut;
 
         @Option(names = "--k", split = ",", description = "further numbers of components to report, e.g. 192")
@@ -56,7 +57,7 @@ public final class BaselineCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (ActivationSet set = ActivationSet.open(activations)) {
-                long held = heldOut * 2 > set.rows() ? set.rows() / 10 : heldOut;
+                long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(set, heldOut, "--held-out");
                 Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
                 long t0 = System.nanoTime();

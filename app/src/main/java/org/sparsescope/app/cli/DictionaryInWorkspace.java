@@ -13,6 +13,7 @@ import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.workspace.ModelHook;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.ProvenanceMismatchException;
 import org.sparsescope.compute.workspace.Workspace;
@@ -78,6 +79,13 @@ final class DictionaryInWorkspace {
     /** Where the dictionary sits, with the explicit options applied and checked. */
     Placement placement() throws IOException {
         if (placement == null) {
+            if (hook != null) {
+                try {
+                    HookPoint.parse(hook); // a mistyped hook is a mistake to name, not a provenance to override with --force
+                } catch (IllegalArgumentException e) {
+                    throw new org.sparsescope.compute.InvalidInputException(dict, "--hook: " + e.getMessage());
+                }
+            }
             Placement p = workspace().place(dict, dictionary());
             if (model != null) {
                 p = workspace().withExplicitModel(p, model, hook, force);
@@ -86,6 +94,10 @@ final class DictionaryInWorkspace {
                     throw new ProvenanceMismatchException(dict, "names no model; give --model as well as --hook");
                 }
                 p = workspace().withExplicitModel(p, p.ready() ? p.at().modelFolder() : workspace().locator().locate(p.provenance().model(), dict), hook, force);
+            }
+            if (hook != null && p.ready()) {
+                // a layer past the model's depth is refused here, before any harvest starts
+                LanguageModel.hook(p.at().modelFolder(), org.sparsescope.compute.model.TransformerConfig.read(p.at().modelFolder()), hook);
             }
             placement = p;
         }

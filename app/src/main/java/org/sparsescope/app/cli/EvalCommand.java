@@ -3,6 +3,7 @@ package org.sparsescope.app.cli;
 import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.workspace.Evaluation;
 import com.google.gson.GsonBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +22,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"FVU, L0, MSE, dead and dense fractions, L1, cosine, L2 ratio and relative reconstruction bias of a dictionary on the held-out "
-                + "rows of an activation set;",
-                "and, run through its model on the windows those rows came from (when the set records its tokens), the KL divergence of the next-token "
-                        + "distribution with the reconstruction spliced in, the KL score and the CE loss recovered, as SAELens and SAEBench report them."})
+                + "rows of an activation set (the rows training leaves out: a tenth of the set, at most 65,536);",
+                "and, run through its model on windows spread across the set (when it records its tokens), the KL divergence of the next-token "
+                        + "distribution with the reconstruction spliced in, the KL score and the CE loss recovered with its standard error, as SAELens and "
+                        + "SAEBench report them. The window's dictionary list uses the same rows and windows."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -31,7 +33,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     DictionaryInWorkspace target = new DictionaryInWorkspace();
 
-    @Option(names = "--held-out", defaultValue = "65536", description = "evaluate the last N rows (0: all rows; default ${DEFAULT-VALUE})")
+    @Option(names = "--held-out", defaultValue = "0", description = "evaluate the last N rows (default: the held-out rows, a tenth of the set, "
+            + "at most 65,536; -1: all rows)")
     long heldOut;
 
     @Option(names = "--save", description = "also save the metrics to this JSON file (a dictionary saved by Sparsescope always records them in its sparsescope.json)")
@@ -40,7 +43,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
 
-    @Option(names = "--kl-windows", defaultValue = "32", description = "held-out windows run through the model for KL and CE (0: skip; default ${DEFAULT-VALUE})")
+    @Option(names = "--kl-windows", defaultValue = "" + Evaluation.SPLICE_WINDOWS, description = "windows spread across the set run through the "
+            + "model for KL and CE (0: skip; default ${DEFAULT-VALUE}, where CE loss recovered's standard error is below 0.01 on the reference world)")
     int klWindows;
 
     @Override
@@ -50,7 +54,7 @@ public final class EvalCommand implements Callable<Integer> {
         Path activations = target.activations(spec.commandLine().getErr());
         try (ActivationSet set = ActivationSet.open(activations)) {
             DictionaryMetrics.requireSameWidth(d, dict, set);
-            long rows = heldOut <= 0 || heldOut > set.rows() ? set.rows() : heldOut;
+            long rows = heldOut < 0 ? set.rows() : Evaluation.heldOutRows(set, heldOut, "--held-out");
             DictionaryMetrics m = DictionaryMetrics.evaluate(d, set, set.rows() - rows, rows);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("dictionary", dict.toString());
@@ -58,7 +62,7 @@ public final class EvalCommand implements Callable<Integer> {
             out.put("hook", target.placement().at().hook());
             out.put("activations", activations.toString());
             out.putAll(m.summary());
-            long[][] windows = klWindows > 0 ? set.windowsOf(set.rows() - rows, rows, klWindows) : new long[0][];
+            long[][] windows = Evaluation.spliceWindows(set, klWindows);
             Interventions.SpliceReport spliced = null;
             if (windows.length > 0) {
                 try (LanguageModel lm = target.loadModel(); Interventions iv = new Interventions(lm, d, target.placement().at().hook())) {
@@ -73,6 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
                 out.put("ce_loss_with_sae", spliced.splicedCe());
                 out.put("ce_loss_with_ablation", spliced.zeroAblationCe());
                 out.put("ce_loss_recovered", spliced.ceLossRecovered());
+                out.put("ce_loss_recovered_standard_error", spliced.ceLossRecoveredStandardError());
             } else if (klWindows > 0) {
                 spec.commandLine().getErr().println("sparsescope: " + activations + " does not record its tokens, so KL and CE (which run the model) are left out");
             }
@@ -92,9 +97,11 @@ public final class EvalCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "L1 %.4f  cosine %.4f  L2 ratio %.4f  relative reconstruction bias %.4f%n", m.l1(), m.cosine(), m.l2Ratio(),
                         m.relativeBias());
                 if (spliced != null) {
-                    o.printf(Locale.ROOT, "on %d held-out windows: KL spliced %.5f  KL zero-ablated %.5f  KL score %.4f  CE clean %.4f  spliced %.4f  "
-                            + "zero-ablated %.4f  CE loss recovered %.4f%n", windows.length, spliced.klSpliced(), spliced.klZeroAblation(), spliced.klScore(),
-                            spliced.cleanCe(), spliced.splicedCe(), spliced.zeroAblationCe(), spliced.ceLossRecovered());
+                    o.printf(Locale.ROOT, "on %d windows across the set: KL spliced %.5f  KL zero-ablated %.5f  KL score %.4f%n", windows.length,
+                            spliced.klSpliced(), spliced.klZeroAblation(), spliced.klScore());
+                    o.printf(Locale.ROOT, "CE clean %.4f  spliced %.4f  zero-ablated %.4f nats  CE loss recovered %.4f ± %.4f (standard error over "
+                            + "the windows)%n", spliced.cleanCe(), spliced.splicedCe(), spliced.zeroAblationCe(), spliced.ceLossRecovered(),
+                            spliced.ceLossRecoveredStandardError());
                 }
                 if (recorded) {
                     o.println("recorded in " + dictDir.resolve(Sidecar.FILE));

@@ -47,6 +47,7 @@ public final class SpliceCommand implements Callable<Integer> {
                 m.put("zero_ablation_ce", r.zeroAblationCe());
                 m.put("spliced_ce", r.splicedCe());
                 m.put("ce_loss_recovered", r.ceLossRecovered());
+                m.put("ce_loss_recovered_standard_error", r.ceLossRecoveredStandardError());
                 m.put("kl_div_with_sae", r.klSpliced());
                 m.put("kl_div_with_ablation", r.klZeroAblation());
                 m.put("kl_div_score", r.klScore());
@@ -62,7 +63,8 @@ public final class SpliceCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "clean CE          %.6f  (perplexity %.4f)%n", r.cleanCe(), Math.exp(r.cleanCe()));
                 out.printf(Locale.ROOT, "zero-ablation CE  %.6f%n", r.zeroAblationCe());
                 out.printf(Locale.ROOT, "spliced CE        %.6f  (perplexity %.4f)%n", r.splicedCe(), Math.exp(r.splicedCe()));
-                out.printf(Locale.ROOT, "CE loss recovered %.6f%n", r.ceLossRecovered());
+                out.printf(Locale.ROOT, "CE loss recovered %.6f ± %.6f (standard error over the %d windows)%n", r.ceLossRecovered(),
+                        r.ceLossRecoveredStandardError(), r.windows());
                 out.printf(Locale.ROOT, "KL spliced %.6f  zero-ablated %.6f  KL score %.6f (mean over every position's next-token distribution)%n",
                         r.klSpliced(), r.klZeroAblation(), r.klScore());
                 if (costs != null) {

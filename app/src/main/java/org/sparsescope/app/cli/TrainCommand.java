@@ -12,6 +12,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.bench.MatmulSpeed;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.workspace.Evaluation;
 import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.train.SweepGrid;
@@ -50,7 +51,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ratio", split = ",", defaultValue = "4", description = "dictionary sizes as multiples of d (default ${DEFAULT-VALUE})")
     List<Double> ratios;
 
-    @Option(names = "--batch", defaultValue = "2048", description = "rows per step (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "0", description = "rows per step (default 2048, smaller on a set too small for "
+            + TrainOptions.MIN_USEFUL_STEPS + " steps: a power of two, at least 64)")
     int batch;
 
     @Option(names = "--epochs", defaultValue = "3", description = "passes over the training rows (default ${DEFAULT-VALUE})")
@@ -59,7 +61,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--held-out", defaultValue = "65536", description = "rows at the end of the set kept for evaluation (default ${DEFAULT-VALUE})")
+    @Option(names = "--held-out", defaultValue = "0", description = "rows at the end of the set kept for evaluation (default: a tenth of the set, "
+            + "at most 65,536, the rows `eval` and the window measure on)")
     long heldOut;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation and batch order (default ${DEFAULT-VALUE})")
@@ -118,9 +121,21 @@ public final class TrainCommand implements Callable<Integer> {
                     ws.requireMatch(ws.place(from, start), set);
                 }
             }
+            long held = Evaluation.heldOutRows(set, heldOut, "--held-out");
+            long trainingRows = set.rows() - held;
+            int rowsPerStep = batch > 0 ? batch : TrainOptions.defaultBatch(trainingRows, epochs);
+            long steps = epochs * (trainingRows / rowsPerStep);
+            if (steps == 0) {
+                throw new org.sparsescope.compute.InvalidInputException(activations, "has " + trainingRows + " training rows, fewer than one batch of "
+                        + rowsPerStep + "; give a smaller --batch (at most " + trainingRows + ")");
+            }
+            if (steps < TrainOptions.MIN_USEFUL_STEPS) {
+                spec.commandLine().getErr().printf(Locale.ROOT, "sparsescope: only %d steps (%,d training rows, batch %d, %d epochs): too short for the "
+                        + "dictionaries to mean much; harvest more rows, or give more --epochs or a smaller --batch%n", steps, trainingRows, rowsPerStep, epochs);
+            }
             SweepGrid grid = new SweepGrid(ratios, l1, topk, tiedL1, batchTopk);
             List<SweepMember> sweep = start == null ? grid.members(set.d()) : grid.fineTuning(start);
-            TrainOptions opts = new TrainOptions(batch, epochs, lr, seed, heldOut, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery)
+            TrainOptions opts = new TrainOptions(rowsPerStep, epochs, lr, seed, held, l1Warmup, lrWarmup, lrDecayStart, resampleEvery, 50, checkpointEvery)
                     .withAuxK(auxkAlpha, deadTokens);
             Cancellation cancel = new Cancellation();
             Thread hook = new Thread(cancel::cancel);

@@ -1,5 +1,7 @@
 package org.sparsescope.app.ui;
 
+import org.sparsescope.compute.workspace.Evaluation;
+
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -227,7 +229,13 @@ public final class MainWindow {
             var column = col(c[0], e -> scoreText(e, c[0]), 64);
             column.setVisible(Boolean.parseBoolean(c[1]));
             dictionaries.getColumns().add(column);
+            if (c[0].equals("CE rec.") || c[0].startsWith("KL")) {
+                Controls.headerTip(column, "run through the dictionary's model on " + Evaluation.SPLICE_WINDOWS + " windows spread across its "
+                        + "activation set (as `eval`); a row's tooltip gives CE loss recovered ± its standard error over those windows");
+            }
         }
+        Controls.headerTip(dictionaries.getColumns().get(2), "FVU on the set's held-out rows: its last tenth, at most "
+                + String.format(Locale.ROOT, "%,d", Evaluation.MAX_HELD_OUT_ROWS) + " (the rows training leaves out; as `eval`)");
         dictionaries.setTableMenuButtonVisible(true);
         dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
@@ -242,6 +250,7 @@ public final class MainWindow {
                 row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nmodel " + b.model() + (b.modelFolder() == null ? "" : " (" + b.modelFolder() + ")")
                         + "\nhook " + b.hook() + "\n" + b.architecture() + ", " + b.dSae() + " features, read as " + b.source()
                         + (b.activations() == null ? "" : "\nmeasured on " + b.activations().getFileName())
+                        + scorecardSample(b)
                         + (b.statusMessage() == null || b.statusMessage().isEmpty() ? "" : "\n" + b.statusMessage())));
                 row.pseudoClassStateChanged(WAITING, b != null && b.status() != DictionaryEntry.Status.MEASURED);
             });
@@ -289,6 +298,17 @@ public final class MainWindow {
             case FAILED -> "failed";
             case MEASURED -> "";
         };
+    }
+
+    /** The sample behind a row's figures, with CE loss recovered's standard error. */
+    private static String scorecardSample(DictionaryEntry e) {
+        DictionaryEntry.Scorecard c = e.scorecard();
+        if (c == null) {
+            return "";
+        }
+        String rows = String.format(Locale.ROOT, "\nFVU %.4f, L0 %.1f on its last %,d rows", e.fvu(), e.l0(), c.heldOutRows());
+        return Double.isNaN(c.ceLossRecovered()) ? rows : rows + String.format(Locale.ROOT, "\nCE loss recovered %.3f ± %.3f, KL score %.3f on %d windows "
+                + "across the set", c.ceLossRecovered(), c.ceLossRecoveredStandardError(), c.klScore(), c.spliceWindows());
     }
 
     /** A scorecard figure as the list shows it: "…" while measuring, "–" where it cannot be had (no tokens, no model). */

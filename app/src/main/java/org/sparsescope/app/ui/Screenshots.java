@@ -407,10 +407,14 @@ public final class Screenshots {
             var e = vm.workspace().find(p.toString());
             return e != null && e.status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING;
         }) || dialog() != null);
-        if (dialog() != null) {
+        // questions come one at a time, each naming its file: every one is shot and answered in turn
+        for (int asked = 1; dialog() != null; asked++) {
             Thread.sleep(500);
-            shots.add(shootScreen("6-provenance-dialog"));
-            onFx(() -> {
+            shots.add(shootScreen("6-provenance-dialog" + (asked == 1 ? "" : "-" + asked)));
+            if (answerModel == null) {
+                break; // nothing to answer with: the rows stay "ask"
+            }
+            javafx.scene.control.DialogPane answered = onFx(() -> {
                 javafx.scene.control.DialogPane pane = dialog();
                 @SuppressWarnings("unchecked")
                 var model = (javafx.scene.control.ComboBox<String>) pane.lookup("#provenanceModel");
@@ -419,8 +423,11 @@ public final class Screenshots {
                 model.getEditor().setText(answerModel);
                 hook.getEditor().setText(answerHook);
                 ((javafx.scene.control.Button) pane.lookupButton(javafx.scene.control.ButtonType.OK)).fire();
-                return null;
+                return pane;
             });
+            // the next question (if any) opens once this one is answered and its dictionary placed
+            waitFor("the answer taken", 600, () -> dialog() != answered);
+            idle(60);
         }
         waitFor("every dictionary measured", 600, () -> opened.stream().allMatch(p -> vm.workspace().find(p.toString()) != null
                 && vm.workspace().find(p.toString()).status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING));
@@ -448,7 +455,12 @@ public final class Screenshots {
             idle(60);
             shots.add(shoot("8-frontier-pair-" + (i + 1)));
         }
-        // open one dictionary of the last pair, then ask to measure it on the first pair's set: refused
+        // open one dictionary of the last pair, then ask to measure it on the first pair's set: refused (with one
+        // pair there is no other pair's set to refuse, so the tour ends at the frontiers)
+        if (n < 2) {
+            System.err.println("screenshots: the dictionaries opened sit on one (model, hook) pair, so there is no other pair's set to refuse");
+            return shots;
+        }
         var last = onFx(() -> vm.frontier().points().get(0).id());
         onFx(() -> {
             vm.open(last);

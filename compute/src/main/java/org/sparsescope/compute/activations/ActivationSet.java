@@ -503,6 +503,25 @@ public final class ActivationSet implements AutoCloseable {
         return seen.values().toArray(new long[0][]);
     }
 
+    /**
+     * Up to {@code count} of the set's windows spread evenly over all its rows (the window of row ⌊(i + ½)·rows /
+     * count⌋ for each i), each once: a sample across the corpus rather than a run of adjacent windows; none when the
+     * set records no tokens.
+     */
+    public long[][] windowsAcross(int count) throws IOException {
+        if (!hasTokens() || count <= 0) {
+            return new long[0][];
+        }
+        java.util.LinkedHashMap<Long, long[]> seen = new java.util.LinkedHashMap<>();
+        long n = rows();
+        for (int i = 0; i < count; i++) {
+            long row = (long) ((i + 0.5) * n / count);
+            Optional<TokenContext> c = context(Math.min(n - 1, row));
+            c.ifPresent(ctx -> seen.putIfAbsent(ctx.windowStart(), ctx.tokenIds()));
+        }
+        return seen.values().toArray(new long[0][]);
+    }
+
     /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */
     public record TokenContext(long row, long windowStart, int position, long[] tokenIds, int[] documents) {
     }

@@ -175,8 +175,11 @@ public final class Interventions implements AutoCloseable {
      * cross-entropy clean, with the hook zero-ablated and with the reconstruction spliced in, and the mean over
      * positions of KL(p_clean ‖ p) of the next-token distribution, spliced and zero-ablated. Every position of a
      * window has a next-token distribution, so KL is over all T positions; CE over the T − 1 that have a target.
+     * {@code ceLossRecoveredStandardError} is the standard error of the CE loss recovered over the windows as a sample
+     * (see {@link #ratioStandardError}); NaN for fewer than two windows.
      */
-    public record SpliceReport(double cleanCe, double zeroAblationCe, double splicedCe, double klSpliced, double klZeroAblation, long klPositions) {
+    public record SpliceReport(double cleanCe, double zeroAblationCe, double splicedCe, double klSpliced, double klZeroAblation, long klPositions,
+            int windows, double ceLossRecoveredStandardError) {
         /** The fraction of the loss the dictionary recovers: (zero − spliced) / (zero − clean). */
         public double ceLossRecovered() {
             return (zeroAblationCe - splicedCe) / (zeroAblationCe - cleanCe);
@@ -186,6 +189,30 @@ public final class Interventions implements AutoCloseable {
         public double klScore() {
             return 1 - klSpliced / klZeroAblation;
         }
+    }
+
+    /**
+     * The standard error of a ratio of means r = mean(a) / mean(b) over n independent units (here windows), by the
+     * delta method: SE(r) = sqrt(Σ (a_i − r·b_i)² / (n (n − 1))) / |mean(b)|. For CE loss recovered, a_i = zero_i −
+     * spliced_i and b_i = zero_i − clean_i are window i's mean losses (windows have equal lengths, so the mean of
+     * window means is the mean over tokens). NaN for fewer than two units.
+     */
+    public static double ratioStandardError(double[] a, double[] b) {
+        int n = a.length;
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double sa = 0, sb = 0;
+        for (int i = 0; i < n; i++) {
+            sa += a[i];
+            sb += b[i];
+        }
+        double r = sa / sb, ss = 0;
+        for (int i = 0; i < n; i++) {
+            double e = a[i] - r * b[i];
+            ss += e * e;
+        }
+        return Math.sqrt(ss / ((double) n * (n - 1))) / Math.abs(sb / n);
     }
 
     public SpliceReport splice(long[][] windows) {
@@ -207,8 +234,22 @@ public final class Interventions implements AutoCloseable {
                 positions += ids.getShape().get(0) * ids.getShape().get(1);
             }
         }
+        double[] recoveredNum = new double[windows.length], recoveredDen = new double[windows.length];
+        for (int w = 0; w < windows.length; w++) {
+            double z = windowMean(lossZero.get(w));
+            recoveredNum[w] = z - windowMean(lossSpliced.get(w));
+            recoveredDen[w] = z - windowMean(lossClean.get(w));
+        }
         return new SpliceReport(mean(lossClean.toArray(new float[0][])), mean(lossZero.toArray(new float[0][])), mean(lossSpliced.toArray(new float[0][])),
-                klS / positions, klZ / positions, positions);
+                klS / positions, klZ / positions, positions, windows.length, ratioStandardError(recoveredNum, recoveredDen));
+    }
+
+    private static double windowMean(float[] losses) {
+        double s = 0;
+        for (float v : losses) {
+            s += v;
+        }
+        return s / losses.length;
     }
 
     /** Σ over positions of KL(p ‖ q) = Σ_v p (log p − log q), from log p (float64) and q's logits. */

@@ -42,8 +42,50 @@ public record HookPoint(int layer, Kind kind) {
                 }
             }
         }
-        throw new IllegalArgumentException("unknown hook '" + name + "'; hooks are named blocks.{layer}.hook_resid_pre, "
-                + "hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post, or ln_final.hook_normalized");
+        String near = nearest(name);
+        throw new IllegalArgumentException("unknown hook '" + name + "'" + (near == null ? "" : "; did you mean " + near + "?")
+                + " Hooks are named blocks.{layer}.hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post, or "
+                + "ln_final.hook_normalized");
+    }
+
+    /** The well-formed hook name a mistyped one most likely meant (a few letters off), or null. */
+    static String nearest(String typed) {
+        Matcher layer = java.util.regex.Pattern.compile("^blocks\\.(\\d+)\\.").matcher(typed);
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(FINAL));
+        String l = layer.find() ? layer.group(1) : null;
+        for (Kind k : Kind.values()) {
+            if (k != Kind.FINAL_NORMALIZED) {
+                names.add("blocks." + (l != null ? l : "0") + "." + k.suffix);
+            }
+        }
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String n : names) {
+            int dist = editDistance(typed, n);
+            if (dist < bestDistance) {
+                best = n;
+                bestDistance = dist;
+            }
+        }
+        return bestDistance <= 3 ? best : null;
+    }
+
+    /** Levenshtein distance: hook names are short, so the plain O(|a|·|b|) table serves. */
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     public boolean isFinal() {

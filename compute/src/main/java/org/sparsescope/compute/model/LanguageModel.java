@@ -106,13 +106,21 @@ public final class LanguageModel implements AutoCloseable {
 
     /** The hook called {@code name}, or an error naming the model folder and the hooks it has. */
     public HookPoint hook(String name) throws InvalidInputException {
+        return hook(dir, config, name);
+    }
+
+    /**
+     * The hook called {@code name} in the model at {@code dir} of this config (read without its weights), or an
+     * error naming the folder and the hooks the model has: checked before anything is harvested or measured.
+     */
+    public static HookPoint hook(Path dir, TransformerConfig config, String name) throws InvalidInputException {
         HookPoint h;
         try {
             h = HookPoint.parse(name);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(dir, e.getMessage());
         }
-        if (!hookPoints().contains(h)) {
+        if (!hookPoints(config).contains(h)) {
             throw new InvalidInputException(dir, "this " + config.architecture() + " model has no hook '" + name + "' (it has "
                     + config.nLayers() + " layers, blocks.0 … blocks." + (config.nLayers() - 1)
                     + (config.parallelResidual() ? ", and no hook_resid_mid as its residual is parallel" : "") + ")");

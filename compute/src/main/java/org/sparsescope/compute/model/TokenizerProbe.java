@@ -39,14 +39,9 @@ public final class TokenizerProbe {
         }
     }
 
-    /** Where loaded-once hashes are kept: {@code -Dsparsescope.cacheDir}, else $XDG_CACHE_HOME/sparsescope, else ~/.cache/sparsescope. */
+    /** Where loaded-once hashes are kept: the program's cache folder ({@link org.sparsescope.compute.UserDirs#cache}). */
     static Path cacheDir() {
-        String prop = System.getProperty("sparsescope.cacheDir");
-        if (prop != null && !prop.isBlank()) {
-            return Path.of(prop);
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("sparsescope");
+        return org.sparsescope.compute.UserDirs.cache();
     }
 
     /** Throws a typed error when loading {@code file} takes a process down; returns when it is safe in-process. */

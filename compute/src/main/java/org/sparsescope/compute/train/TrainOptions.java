@@ -17,6 +17,24 @@ package org.sparsescope.compute.train;
 public record TrainOptions(int batchSize, int epochs, double learningRate, long seed, long heldOutRows, int l1WarmupSteps,
         int lrWarmupSteps, double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery, double auxkAlpha, long deadTokens) {
 
+    /** The reference recipe's rows per step. */
+    public static final int DEFAULT_BATCH = 2048;
+
+    /** Fewer steps than this and a sweep's dictionaries say little: the command line warns, the default batch shrinks. */
+    public static final int MIN_USEFUL_STEPS = 200;
+
+    /**
+     * The batch for a set of {@code trainingRows}: {@link #DEFAULT_BATCH}, halved while the run would take fewer than
+     * {@link #MIN_USEFUL_STEPS} steps, down to 64 (a small set still trains on its rows, in more, smaller steps).
+     */
+    public static int defaultBatch(long trainingRows, int epochs) {
+        int b = DEFAULT_BATCH;
+        while (b > 64 && (long) epochs * (trainingRows / b) < MIN_USEFUL_STEPS) {
+            b /= 2;
+        }
+        return b;
+    }
+
     /** sparsify's dead_feature_threshold. */
     public static final long DEAD_TOKENS = 10_000_000;
 

@@ -358,9 +358,13 @@ public final class Workspace {
     /** Refuses a placement whose model or hook is unknown, or whose model is not on this machine, with the reason. */
     public static void requireReady(Placement p) throws IOException {
         if (p.at() == null) {
-            throw new ProvenanceMismatchException(p.dictionary(), "its files name " + (p.provenance().model() == null ? "no model" : "the model " + p.provenance().model())
-                    + " and " + (p.provenance().hook() == null ? "no hook" : "the hook " + p.provenance().hook())
-                    + "; state them once (in the window when asked; on the command line --model and --hook) and the workspace remembers");
+            boolean noModel = p.provenance().model() == null, noHook = p.provenance().hook() == null;
+            // ask only for what the files leave out: a sparsify hookpoint names its hook, so only --model is wanted
+            String missing = noModel && noHook ? "--model and --hook" : noModel ? "--model" : "--hook";
+            throw new ProvenanceMismatchException(p.dictionary(), "its files name " + (noModel ? "no model" : "the model " + p.provenance().model())
+                    + " and " + (noHook ? "no hook" : "the hook " + p.provenance().hook())
+                    + "; state " + (noModel && noHook ? "them" : "the " + (noModel ? "model" : "hook")) + " once (in the window when asked; on the command line "
+                    + missing + ") and the workspace remembers");
         }
         if (p.missingModel() != null) {
             throw p.missingModel();

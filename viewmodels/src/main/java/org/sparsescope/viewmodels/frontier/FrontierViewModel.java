@@ -95,8 +95,8 @@ public final class FrontierViewModel {
         baselinePending = job;
         background.submit("PCA baseline", (p, c) -> {
             try (ActivationSet s = ActivationSet.open(set)) {
-                // the dictionaries' FVU is measured on the last HELD_OUT_ROWS rows: the baseline holds out the same ones
-                long held = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 2);
+                // the dictionaries' FVU is measured on the set's held-out rows: the baseline holds out the same ones
+                long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
                 PcaBaseline b = workspace.workspace().cache().pcaBaseline(s, held, Devices.preferred(), p, c);
                 return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows());
             }

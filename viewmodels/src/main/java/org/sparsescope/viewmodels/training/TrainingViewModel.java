@@ -51,6 +51,9 @@ public final class TrainingViewModel {
     /** The running job's own flag, taken when the work starts (a same-thread runner returns the job only after it ends). */
     private volatile org.sparsescope.compute.work.Cancellation cancellation;
 
+    /** Why a finished run says little (too few steps), or empty; written by the job, read on the FX thread after it. */
+    private volatile String shortRun = "";
+
     public TrainingViewModel(Background background, WorkspaceViewModel workspace, FrontierViewModel frontier) {
         this.background = background;
         this.workspace = workspace;
@@ -113,14 +116,22 @@ public final class TrainingViewModel {
             cancellation = c;
             try (ActivationSet s = ActivationSet.open(set)) {
                 List<SweepMember> sweep = sweep(s.d());
-                long heldOut = Math.min(WorkspaceViewModel.HELD_OUT_ROWS, s.rows() / 10);
+                long heldOut = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
                 TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200).withAuxK(alpha, TrainOptions.DEAD_TOKENS);
+                long steps = (long) e * ((s.rows() - heldOut) / b);
+                if (steps < TrainOptions.MIN_USEFUL_STEPS) {
+                    shortRun = String.format(java.util.Locale.ROOT, "only %d steps (%,d training rows, batch %d): too short to mean much; "
+                            + "harvest more rows, or raise epochs or lower the batch", steps, s.rows() - heldOut, b);
+                } else {
+                    shortRun = "";
+                }
                 return new Trainer(s, opts).train(sweep, outDir, outDir.resolve(".run"), ev -> background.onUi(() -> onEvent(ev, sweep)), c);
             }
         }, r -> {
             running.set(false);
             progress.set(1);
-            status.set(String.format(java.util.Locale.ROOT, "done: %d dictionaries, %,.0f tokens/s", r.dictionaries().size(), r.tokensPerSecond()));
+            status.set(String.format(java.util.Locale.ROOT, "done: %d dictionaries, %,.0f tokens/s", r.dictionaries().size(), r.tokensPerSecond())
+                    + (shortRun.isEmpty() ? "" : "; " + shortRun));
             frontier.clearLive();
             for (Trainer.Trained t : r.dictionaries()) {
                 workspace.addTrained(t.dir(), t.heldOut(), set);

@@ -25,11 +25,14 @@ public record DictionaryEntry(String id, String name, Path path, String architec
      * reconstruction bias, and, from the windows those rows came from run through the model, the KL score and CE
      * loss recovered (NaN where the set records no tokens).
      */
-    public record Scorecard(double l1, double cosine, double l2Ratio, double relativeBias, double klSpliced, double klScore, double ceLossRecovered) {
-        /** From the held-out metrics and, where the model ran, the splice over the held-out windows (null: NaN). */
+    public record Scorecard(double l1, double cosine, double l2Ratio, double relativeBias, double klSpliced, double klScore, double ceLossRecovered,
+            double ceLossRecoveredStandardError, int spliceWindows, long heldOutRows) {
+        /** From the held-out metrics and, where the model ran, the splice over the evaluation windows (null: NaN). */
         public static Scorecard of(DictionaryMetrics m, Interventions.SpliceReport spliced) {
-            return new Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), spliced == null ? Double.NaN : spliced.klSpliced(),
-                    spliced == null ? Double.NaN : spliced.klScore(), spliced == null ? Double.NaN : spliced.ceLossRecovered());
+            boolean ran = spliced != null;
+            return new Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), ran ? spliced.klSpliced() : Double.NaN,
+                    ran ? spliced.klScore() : Double.NaN, ran ? spliced.ceLossRecovered() : Double.NaN,
+                    ran ? spliced.ceLossRecoveredStandardError() : Double.NaN, ran ? spliced.windows() : 0, m.rows());
         }
     }
 

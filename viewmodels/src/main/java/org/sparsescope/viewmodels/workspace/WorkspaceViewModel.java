@@ -25,6 +25,7 @@ import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.compute.workspace.Placement;
+import org.sparsescope.compute.workspace.Evaluation;
 import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.compute.workspace.WorkspaceFile;
 import org.sparsescope.viewmodels.Background;
@@ -37,7 +38,6 @@ import org.sparsescope.viewmodels.Background;
  */
 public final class WorkspaceViewModel {
     /** Rows at the end of an activation set on which dictionaries are placed on the frontier. */
-    public static final int HELD_OUT_ROWS = 16_384;
     /** Tokens harvested for a pair that has no activation set yet. */
     public static final long DEFAULT_HARVEST_TOKENS = Workspace.DEFAULT_HARVEST_TOKENS;
 
@@ -235,9 +235,29 @@ public final class WorkspaceViewModel {
         }
     }
 
+    /** Questions not yet answered, the one shown first: asked one at a time, never stacked. */
+    private final java.util.ArrayDeque<ProvenanceRequest> questions = new java.util.ArrayDeque<>();
+
     private void ask(ProvenanceRequest r) {
+        if (questions.stream().anyMatch(q -> q.kind() == r.kind() && q.target().equals(r.target()))) {
+            return; // asked already: one question per file
+        }
+        questions.add(r);
+        if (provenanceRequest.get() == null) {
+            provenanceRequest.set(r);
+        }
+    }
+
+    /** Takes {@code r} off the questions; the next one (if any) is asked once the caller is done with it. */
+    private void settle(ProvenanceRequest r) {
+        questions.remove(r);
         provenanceRequest.set(null);
-        provenanceRequest.set(r);
+    }
+
+    private void askNext() {
+        if (provenanceRequest.get() == null && !questions.isEmpty()) {
+            provenanceRequest.set(questions.peek());
+        }
     }
 
     /**
@@ -245,7 +265,15 @@ public final class WorkspaceViewModel {
      * the hook. Remembered by the workspace; the dictionary (or set) is then placed and measured.
      */
     public void answer(ProvenanceRequest r, String model, String hook) {
-        provenanceRequest.set(null);
+        settle(r);
+        try {
+            answered(r, model, hook);
+        } finally {
+            askNext();
+        }
+    }
+
+    private void answered(ProvenanceRequest r, String model, String hook) {
         if (r == null || model == null || model.isBlank()) {
             return;
         }
@@ -275,7 +303,8 @@ public final class WorkspaceViewModel {
 
     /** The user declined to answer: the row stays, saying what it waits for. */
     public void dismiss(ProvenanceRequest r) {
-        provenanceRequest.set(null);
+        settle(r);
+        askNext();
     }
 
     /** A dictionary's name as a researcher calls it: its folder (or hookpoint) rather than a file every dictionary has. */
@@ -344,34 +373,33 @@ public final class WorkspaceViewModel {
         models = source;
     }
 
-    /** Held-out windows run through the model for a dictionary's KL and CE in the list. */
-    static final int SCORE_WINDOWS = 16;
+    private volatile int spliceWindows = Evaluation.SPLICE_WINDOWS;
 
-    /** FVU and L0 on a set's last {@link #HELD_OUT_ROWS} rows, once the set is known to hold the dictionary's own pair. */
+    /** How many windows KL and CE run on ({@link Evaluation#SPLICE_WINDOWS} unless a test asks for fewer). */
+    public void setSpliceWindows(int windows) {
+        spliceWindows = windows;
+    }
+
+    /** FVU and L0 on a set's held-out rows ({@link Evaluation}), once the set is known to hold the dictionary's own pair. */
     private Measured heldOut(Placement pl, Dictionary d, Path dictionary, ActivationSet s) throws IOException {
         workspace.requireMatch(pl, s);
         DictionaryMetrics.requireSameWidth(d, dictionary, s);
-        long rows = Math.min(HELD_OUT_ROWS, s.rows());
-        DictionaryMetrics m = DictionaryMetrics.evaluate(d, s, s.rows() - rows, rows);
+        DictionaryMetrics m = Evaluation.heldOut(d, s);
         return new Measured(s.location(), m, DictionaryEntry.Scorecard.of(m, spliced(pl, d, s)));
     }
 
     /**
-     * The dictionary spliced into its own model on the windows the set's last {@link #HELD_OUT_ROWS} rows came from;
-     * null without a model source, a model, or tokens in the set.
+     * The dictionary spliced into its own model on {@link Evaluation}'s windows across the set, as {@code eval}
+     * runs it; null without a model source, a model, or tokens in the set.
      */
     private Interventions.SpliceReport spliced(Placement pl, Dictionary d, ActivationSet s) throws IOException {
         ModelSource source = models;
-        long rows = Math.min(HELD_OUT_ROWS, s.rows());
-        long[][] windows = source == null || !pl.ready() ? new long[0][] : s.windowsOf(s.rows() - rows, rows, SCORE_WINDOWS);
-        if (windows.length == 0) {
+        if (source == null || !pl.ready() || !s.hasTokens()) {
             return null;
         }
         LanguageModel lm = source.of(pl.at().modelFolder());
         workspace.requireMatch(pl, lm);
-        try (Interventions iv = new Interventions(lm, d, pl.at().hook())) {
-            return iv.splice(windows);
-        }
+        return Evaluation.splice(lm, d, pl.at().hook(), s, spliceWindows);
     }
 
     /** Finds (or harvests) the set of a dictionary's own pair and measures it on the held-out rows. */
