@@ -49,6 +49,9 @@ public final class ActivationSet implements AutoCloseable {
 
         long rows();
 
+        /** The stored array's shape, from its header (nothing read): checked to be [rows, d] before any read. */
+        long[] shape();
+
         /** Rows [start, start+count) of the chunk as stored (F16 or F32). */
         Tensor read(long start, long count) throws IOException;
 
@@ -148,7 +151,7 @@ public final class ActivationSet implements AutoCloseable {
     private static int checkSameWidth(List<ChunkSource> chunks, int expected) throws IOException {
         int d = expected;
         for (ChunkSource c : chunks) {
-            long[] shape = c.read(0, 0).shape();
+            long[] shape = c.shape();
             if (shape.length != 2) {
                 throw new InvalidInputException(c.file(), "activations must be [rows, d], found shape " + Arrays.toString(shape));
             }
@@ -170,7 +173,7 @@ public final class ActivationSet implements AutoCloseable {
             shape = n.shape();
         }
         long rows = shape.length == 0 ? 0 : shape[0];
-        return new FileChunk(f, rows, (start, count) -> {
+        return new FileChunk(f, rows, shape, (start, count) -> {
             try (NpyFile n = NpyFile.open(f)) {
                 return n.readRows(start, count);
             }
@@ -178,7 +181,12 @@ public final class ActivationSet implements AutoCloseable {
     }
 
     /** A chunk read from its file on demand (a mapping outlives the channel, so each read opens and closes it). */
-    private record FileChunk(Path file, long rows, RowReader reader, WindowReader windowReader) implements ChunkSource {
+    private record FileChunk(Path file, long rows, long[] shape, RowReader reader, WindowReader windowReader) implements ChunkSource {
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
         @Override
         public Tensor read(long start, long count) throws IOException {
             return reader.read(start, count);
@@ -204,6 +212,7 @@ public final class ActivationSet implements AutoCloseable {
     private static ChunkSource safetensorsChunk(Path f, String name) throws IOException {
         String tensor;
         long rows;
+        long[] shape;
         boolean hasWindows;
         try (SafetensorsFile s = SafetensorsFile.open(f)) {
             if (name != null) {
@@ -219,10 +228,11 @@ public final class ActivationSet implements AutoCloseable {
                 }
             }
             TensorInfo info = s.info(tensor).orElseThrow(() -> new TensorFileException(f, "has no tensor '" + tensor + "'"));
-            rows = info.shape().length == 0 ? 0 : info.shape()[0];
+            shape = info.shape();
+            rows = shape.length == 0 ? 0 : shape[0];
             hasWindows = s.info(WINDOW_STARTS).isPresent();
         }
-        return new FileChunk(f, rows, (start, count) -> {
+        return new FileChunk(f, rows, shape, (start, count) -> {
             try (SafetensorsFile s = SafetensorsFile.open(f)) {
                 return s.readRows(tensor, start, count);
             }
@@ -260,6 +270,11 @@ public final class ActivationSet implements AutoCloseable {
         @Override
         public long rows() {
             return info.shape().length == 0 ? 0 : info.shape()[0];
+        }
+
+        @Override
+        public long[] shape() {
+            return info.shape();
         }
 
         @Override

@@ -42,6 +42,12 @@ public final class CorpusTokens implements AutoCloseable {
         this.file = file;
         Tensor idTensor = file.read("ids");
         Tensor docTensor = file.read("documents");
+        for (Tensor t : new Tensor[] {idTensor, docTensor}) {
+            if (t.dtype() != org.sparsescope.compute.tensor.DType.I32 || t.rank() != 1) {
+                throw new InvalidInputException(file.location(), "'ids' and 'documents' must be lists of I32, found " + t.dtype() + " "
+                        + java.util.Arrays.toString(t.shape()));
+            }
+        }
         this.size = idTensor.numel();
         if (docTensor.numel() != size) {
             throw new InvalidInputException(file.location(), "ids and documents differ in length");

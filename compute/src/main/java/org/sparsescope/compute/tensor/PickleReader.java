@@ -524,7 +524,7 @@ final class PickleReader {
                 return done.get(o);
             }
             if (open.containsKey(o)) {
-                throw new TensorFileException(file, "malformed pickle: a " + TorchFile.describe(o) + " contains itself");
+                throw new TensorFileException(file, "malformed pickle: " + TorchFile.describe(o) + " contains itself");
             }
             if (depth > MAX_DEPTH) {
                 throw new TensorFileException(file, "malformed pickle: data nested more than " + MAX_DEPTH + " levels deep");
@@ -565,7 +565,7 @@ final class PickleReader {
                 }
                 out = new PickledObject(p.className(), args, state);
             } else {
-                throw new TensorFileException(file, "malformed pickle: it leaves a " + (o == MARK ? "MARK" : o.getClass().getSimpleName())
+                throw new TensorFileException(file, "malformed pickle: it leaves " + (o == MARK ? "a MARK" : TorchFile.describe(o))
                         + " where data should be");
             }
             open.remove(o);

@@ -136,7 +136,18 @@ public final class TorchFile {
         if (o instanceof PickledObject p) {
             return "an instance of " + p.className();
         }
-        return o.getClass().getSimpleName();
+        if (o instanceof Boolean b) {
+            return b ? "True" : "False";
+        }
+        if (o instanceof byte[] b) {
+            return "bytes of length " + b.length;
+        }
+        Class<?> c = o.getClass();
+        // the reader's own callables (whitelisted globals) are lambdas or anonymous classes: no name worth showing
+        if (c.isSynthetic() || c.isAnonymousClass() || c.getSimpleName().isEmpty() || c.getName().contains("$$Lambda")) {
+            return "a callable global";
+        }
+        return "a value of type " + c.getSimpleName();
     }
 
     /** A storage named by a pickle's persistent id: its element type, its entry, and the bytes its pickle declares. */

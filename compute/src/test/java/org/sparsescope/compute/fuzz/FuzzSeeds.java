@@ -93,6 +93,23 @@ public final class FuzzSeeds {
         chunk.put("window_starts", Tensor.ofLongs(new long[] {2}, new long[] {0, 2}));
         seed("activationSet", "one-chunk", frame(Files.readAllBytes(md.resolve(Manifest.FILE)), safetensors(tmp, chunk, Map.of())));
 
+        // the same set with its tokens: two windows of 2 over a 6-token corpus of two documents
+        Manifest mt = new Manifest(Manifest.FORMAT, Manifest.VERSION, "m", "h", "blocks.0.hook_resid_post", 3, "F32", 2, "t", "c", "ch",
+                "consecutive", 0, 4, 4, true, List.of(new Manifest.Chunk("chunk-0.safetensors", 4)), null);
+        Path mtd = Files.createDirectories(tmp.resolve("set-tokens"));
+        mt.write(mtd);
+        Map<String, Tensor> tokens = new LinkedHashMap<>();
+        tokens.put("ids", ints(5, 6, 0, 7, 8, 9));
+        tokens.put("documents", ints(0, 0, 0, 1, 1, 1));
+        seed("activationSetWithTokens", "two-windows", frame(Files.readAllBytes(mtd.resolve(Manifest.FILE)),
+                frame(safetensors(tmp, chunk, Map.of()), safetensors(tmp, tokens, Map.of()))));
+
+        seed("npyActivations", "two-chunks", frame(npy("<f4", "(2, 3)", HostileFiles.floats(1, 2, 3, 4, 5, 6)),
+                npy("<f2", "(1, 3)", new byte[6])));
+        seed("npyActivations", "finding-rank-0-chunk", frame(npy("<f2", "()", new byte[2]), npy("<f4", "(1, 3)", new byte[12])));
+        byte[] ptChunk = stateDictTensor(tmp);
+        seed("ptActivations", "two-chunks", frame(ptChunk, ptChunk));
+
         Path ws = tmp.resolve(WorkspaceFile.NAME);
         new WorkspaceFile(WorkspaceFile.VERSION, "corpus", Map.of("gpt2", "/models/gpt2"),
                 List.of(new WorkspaceFile.DictionaryRecord("/d/sae", "gpt2", "blocks.0.hook_resid_post")),
@@ -187,6 +204,20 @@ public final class FuzzSeeds {
             storages.put(String.valueOf(i), toBytes(small(n)));
         }
         return Files.readAllBytes(HostileFiles.torchZip(Files.createTempFile(tmp, "sd", ".pt"), p.stop(), storages, false));
+    }
+
+    private static Tensor ints(int... values) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : values) {
+            b.putInt(v);
+        }
+        return new Tensor(org.sparsescope.compute.tensor.DType.I32, new long[] {values.length}, b.flip());
+    }
+
+    /** One float tensor [2, 3] saved alone, as the research code's activation chunks are. */
+    private static byte[] stateDictTensor(Path tmp) throws IOException {
+        Pickle p = new Pickle().tensor("FloatStorage", "0", 6, 0, new Long[] {2L, 3L}, new Long[] {3L, 1L});
+        return Files.readAllBytes(HostileFiles.torchZip(Files.createTempFile(tmp, "chunk", ".pt"), p.stop(), Map.of("0", toBytes(small(6))), false));
     }
 
     private static byte[] toBytes(Tensor t) {

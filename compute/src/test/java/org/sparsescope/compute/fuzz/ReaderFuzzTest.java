@@ -175,6 +175,55 @@ class ReaderFuzzTest {
         });
     }
 
+    /**
+     * A native set whose windows trace back to text: manifest.json, then (framed again) its chunk with window starts
+     * and tokens.safetensors, so that the token readers (context, special tokens, windows across the set) run.
+     */
+    @FuzzTest
+    void activationSetWithTokens(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        byte[][] files = split(parts[1]);
+        Path dir = fresh("activations-tokens");
+        Path f = write(dir, "manifest.json", parts[0]);
+        write(dir, "chunk-0.safetensors", files[0]);
+        write(dir, "tokens.safetensors", files[1]);
+        Outcomes.of("activationSetWithTokens", f, () -> readAround(dir));
+    }
+
+    /** A foreign folder of .npy chunks (0.npy, 1.npy), as researchers' own harvests leave them. */
+    @FuzzTest
+    void npyActivations(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("activations-npy");
+        Path f = write(dir, "0.npy", parts[0]);
+        write(dir, "1.npy", parts[1]);
+        Outcomes.of("npyActivations", f, () -> readAround(dir));
+    }
+
+    /** A foreign folder of the research code's torch chunks (0.pt, 1.pt). */
+    @FuzzTest
+    void ptActivations(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("activations-pt");
+        Path f = write(dir, "0.pt", parts[0]);
+        write(dir, "1.pt", parts[1]);
+        Outcomes.of("ptActivations", f, () -> readAround(dir));
+    }
+
+    /** What the views read of a set: its first and last rows, their text, and windows spread across it. */
+    private static void readAround(Path dir) throws IOException {
+        try (ActivationSet set = ActivationSet.open(dir)) {
+            if (set.rows() > 0) {
+                set.readRows(0, (int) Math.min(set.rows(), 4));
+                set.readRows(set.rows() - 1, 1);
+                set.context(0);
+                set.context(set.rows() - 1);
+                set.specialTokenRows(0, (int) Math.min(set.rows(), 4));
+                set.windowsAcross(4);
+            }
+        }
+    }
+
     @FuzzTest
     void workspaceFile(byte[] data) throws Exception {
         Path f = write(fresh("workspace"), WorkspaceFile.NAME, data);

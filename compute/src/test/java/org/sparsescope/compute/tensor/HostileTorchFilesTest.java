@@ -19,7 +19,7 @@ class HostileTorchFilesTest {
 
     /** What each file's error must say. */
     private static final Map<String, String> EXPECTED = Map.ofEntries(
-            Map.entry("list that holds itself", "contains itself"),
+            Map.entry("list that holds itself", "malformed pickle: a list of 1 contains itself"),
             Map.entry("dict that holds itself", "contains itself"),
             Map.entry("lists nested 100000 deep", "nested more than"),
             Map.entry("BINUNICODE of 2 GiB", "runs past the end of the pickle"),
@@ -29,7 +29,7 @@ class HostileTorchFilesTest {
             Map.entry("shape [2^62] over 0 bytes", "than any file can hold"),
             Map.entry("negative dimension", "not a non-negative integer"),
             Map.entry("None in a stride", "not a non-negative integer"),
-            Map.entry("REDUCE on None", "not a callable"),
+            Map.entry("REDUCE on None", "REDUCE on None, which is not a callable"),
             Map.entry("dotted global", "dotted attribute path"),
             Map.entry("a global left as data", "where data should be"),
             Map.entry("a MARK left as data", "MARK"),
@@ -50,6 +50,10 @@ class HostileTorchFilesTest {
                     () -> assertThrows(TensorFileException.class, () -> TorchFile.read(f), c.getKey()), c.getKey());
             assertEquals(f, e.file(), c.getKey());
             assertTrue(e.getMessage().contains(c.getValue()), c.getKey() + ": " + e.getMessage());
+            // and it reads as a sentence: no doubled article, no empty or internal class name
+            for (String bad : new String[] {" a a ", " on , ", "$$Lambda", "$"}) {
+                assertTrue(!e.getMessage().replace(f.toString(), "").contains(bad), c.getKey() + ": " + e.getMessage());
+            }
         }
     }
 
