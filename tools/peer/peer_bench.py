@@ -18,7 +18,7 @@ import torch
 
 
 def read_safetensors(path):
-    """Every tensor of a .safetensors file, as torch tensors (float32 / int64 only: what our files hold)."""
+    """Every tensor of a .safetensors file, as torch tensors; F16 and BF16 (a harvest's default f16) widened to float32."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -27,9 +27,14 @@ def read_safetensors(path):
     for name, t in header.items():
         if name == "__metadata__":
             continue
-        dtype = {"F32": np.float32, "I64": np.int64, "F64": np.float64}[t["dtype"]]
         a, b = t["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype=dtype).reshape(t["shape"]).copy())
+        if t["dtype"] == "BF16":  # numpy has no bfloat16: its 16 bits are a float32's upper half
+            bits = np.frombuffer(data[a:b], dtype=np.uint16).astype(np.uint32) << 16
+            out[name] = torch.from_numpy(bits.view(np.float32).reshape(t["shape"]).copy())
+            continue
+        dtype = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32, "F64": np.float64}[t["dtype"]]
+        x = torch.from_numpy(np.frombuffer(data[a:b], dtype=dtype).reshape(t["shape"]).copy())
+        out[name] = x.float() if t["dtype"] == "F16" else x
     return out
 
 

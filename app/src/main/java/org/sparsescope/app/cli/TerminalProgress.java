@@ -36,7 +36,7 @@ final class TerminalProgress implements ProgressListener {
             }
             lastTenth = tenth;
             lastDraw = now;
-            String rate = Double.isNaN(p.perSecond()) ? "" : String.format(" %,.0f %s", p.perSecond(), p.unit());
+            String rate = rate(p);
             err.printf("%5.1f%%%s  %s%n", 100 * p.fraction(), rate, p.message());
             err.flush();
             return;
@@ -47,7 +47,7 @@ final class TerminalProgress implements ProgressListener {
         lastDraw = now;
         int filled = (int) Math.round(p.fraction() * WIDTH);
         String bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
-        String rate = Double.isNaN(p.perSecond()) ? "" : String.format(" %,.0f %s", p.perSecond(), p.unit());
+        String rate = rate(p);
         String eta = Double.isNaN(p.etaSeconds()) || Double.isInfinite(p.etaSeconds()) ? "" : String.format(" ETA %s", clock(p.etaSeconds()));
         err.printf("\r[%s] %5.1f%%%s%s  %s\u001b[K", bar, 100 * p.fraction(), rate, eta, p.message());
         err.flush();
@@ -64,6 +64,15 @@ final class TerminalProgress implements ProgressListener {
             err.println();
         }
         err.flush();
+    }
+
+    /** " 1,234 tokens/s", " 2.4 passes/s", " 0.31 passes/s"; nothing before the first unit of work is done. */
+    static String rate(Progress p) {
+        double r = p.perSecond();
+        if (Double.isNaN(r) || r <= 0 || p.unit() == null || p.unit().isEmpty()) {
+            return "";
+        }
+        return String.format(java.util.Locale.ROOT, r >= 100 ? " %,.0f %s" : r >= 10 ? " %.1f %s" : " %.2f %s", r, p.unit());
     }
 
     private static String clock(double seconds) {

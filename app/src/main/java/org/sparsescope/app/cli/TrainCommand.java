@@ -109,6 +109,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "fine-tune --from on this set even where its model or hook differs from the dictionary's")
     boolean force;
 
+    /** The set's model as the workspace names it (its id), or null where the set does not say which model it holds. */
+    private String modelName(ActivationSet set) throws java.io.IOException {
+        String folder = set.manifest().model();
+        if (folder == null || org.sparsescope.compute.activations.Manifest.UNKNOWN.equals(folder) || !java.nio.file.Files.isDirectory(Path.of(folder))) {
+            return null;
+        }
+        return DictionaryInWorkspace.openWorkspace(workspace).displayName(Path.of(folder));
+    }
+
     @Override
     public Integer call() throws Exception {
         try (ActivationSet set = ActivationSet.open(activations)) {
@@ -142,7 +151,7 @@ public final class TrainCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C checkpoints before exiting
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
             double matmulBefore = MatmulSpeed.gflopsPerSecond(org.sparsescope.compute.Devices.preferred(), 15);
-            Trainer.Result r = new Trainer(set, opts).train(sweep, out, run != null ? run : out.resolve(".run"), e -> {
+            Trainer.Result r = new Trainer(set, opts).namingModel(modelName(set)).train(sweep, out, run != null ? run : out.resolve(".run"), e -> {
                 String worst = e.members().isEmpty() ? "" : String.format(Locale.ROOT, "  %s loss %.4f L0 %.1f FVU %.3f",
                         e.members().get(0).name(), e.members().get(0).loss(), e.members().get(0).l0(), e.members().get(0).fvu());
                 bar.onProgress(new Progress(e.fraction(), "step " + e.step() + "/" + e.totalSteps() + worst, e.tokensPerSecond(), "tokens/s", e.etaSeconds()));

@@ -52,14 +52,28 @@ public final class WorkspaceCommand implements Callable<Integer> {
                 named.putIfAbsent(p.provenance().model(), p.ready() ? p.at().modelFolder() : null);
             }
         }
+        // one row per model folder: names bound to the same folder are one model, listed once with its other names
         List<Map<String, Object>> models = new ArrayList<>();
+        Map<String, Map<String, Object>> byFolder = new LinkedHashMap<>();
         named.forEach((name, folder) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
             var found = locator.find(name);
+            String where = found.map(p -> p.toAbsolutePath().normalize().toString()).orElse(folder == null ? null : folder.toAbsolutePath().normalize().toString());
+            Map<String, Object> same = where == null ? null : byFolder.get(where);
+            if (same != null) {
+                @SuppressWarnings("unchecked")
+                List<String> aliases = (List<String>) same.get("also_named");
+                aliases.add(name);
+                return;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", name);
-            m.put("folder", found.map(Path::toString).orElse(folder == null ? null : folder.toString()));
+            m.put("folder", where);
             m.put("found", found.isPresent());
+            m.put("also_named", new ArrayList<String>());
             models.add(m);
+            if (where != null) {
+                byFolder.put(where, m);
+            }
         });
         List<Map<String, Object>> sets = new ArrayList<>();
         List<ActivationCatalogue.Entry> catalogue = ws.catalogue().list();
@@ -111,7 +125,9 @@ public final class WorkspaceCommand implements Callable<Integer> {
         out.println("hub caches searched: " + String.join(", ", locator.hubCaches().stream().map(Path::toString).toList()));
         out.println("models:");
         for (Map<String, Object> m : models) {
-            out.printf(Locale.ROOT, "  %-28s %s%s%n", m.get("name"), m.get("folder"), Boolean.TRUE.equals(m.get("found")) ? "" : "  (missing)");
+            List<?> aliases = (List<?>) m.get("also_named");
+            out.printf(Locale.ROOT, "  %-28s %s%s%s%n", m.get("name"), m.get("folder"), Boolean.TRUE.equals(m.get("found")) ? "" : "  (missing)",
+                    aliases.isEmpty() ? "" : "  (also named " + String.join(", ", aliases.stream().map(String::valueOf).toList()) + ")");
         }
         out.println("activation sets:");
         for (Map<String, Object> s : sets) {

@@ -2,6 +2,7 @@ package org.sparsescope.app.plot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -80,18 +81,32 @@ public final class FeatureGraphPlot extends CanvasRegion {
         if (!n.label().isEmpty()) {
             b.append("\ntop tokens: ").append(n.label());
         }
-        appendEdges(b, "from", n, false);
-        appendEdges(b, "to", n, true);
+        boolean any = appendEdges(b, "from", n, false) | appendEdges(b, "to", n, true);
+        if (!any && n.row() >= 0) {
+            b.append(n.silent() ? "\nno edges: it never fired on these windows (removing or restoring it changes nothing)"
+                    : "\nno edges above the threshold (lower it to see this feature's weaker edges)");
+        }
         return b.append("\nclick to open it").toString();
     }
 
-    private void appendEdges(StringBuilder b, String word, GraphLayout.Node n, boolean outgoing) {
-        layout.edges().stream().filter(e -> outgoing ? e.from().equals(n) : e.to().equals(n))
-                .sorted((x, y) -> Float.compare(y.strength(), x.strength())).limit(5).forEach(e -> {
-                    GraphLayout.Node other = outgoing ? e.to() : e.from();
-                    b.append(String.format(Locale.ROOT, "\n%s %s: weight %.4g, effect %+.3g", word, other.name(layout.columns().get(other.column()).hook()),
-                            e.weight(), e.effect()));
-                });
+    /**
+     * The node's strongest visible edges one way, strongest first: by |weight| for an ablation, by |effect| for a
+     * restoration (what restoring the feature adds beyond what is left with every feature removed), as they are drawn.
+     */
+    private boolean appendEdges(StringBuilder b, String word, GraphLayout.Node n, boolean outgoing) {
+        List<GraphLayout.Edge> strongest = layout.edges().stream().filter(e -> outgoing ? e.from().equals(n) : e.to().equals(n))
+                .sorted((x, y) -> Float.compare(y.strength(), x.strength())).limit(5).toList();
+        if (!strongest.isEmpty()) {
+            b.append(layout.restoration() ? "\nstrongest " + word + " (by |effect|):" : "\nstrongest " + word + " (by weight):");
+        }
+        for (GraphLayout.Edge e : strongest) {
+            GraphLayout.Node other = outgoing ? e.to() : e.from();
+            String name = other.name(layout.columns().get(other.column()).hook());
+            b.append(layout.restoration()
+                    ? String.format(Locale.ROOT, "\n  %s: effect %+.3g (weight %.4g)", name, e.effect(), e.weight())
+                    : String.format(Locale.ROOT, "\n  %s: weight %.4g, effect %+.3g", name, e.weight(), e.effect()));
+        }
+        return !strongest.isEmpty();
     }
 
     private GraphPainter.Frame frame() {

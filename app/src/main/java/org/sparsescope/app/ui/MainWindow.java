@@ -190,7 +190,7 @@ public final class MainWindow {
         });
         dictionaries.setItems(vm.workspace().dictionaries());
         dictionaries.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        TableColumn<DictionaryEntry, DictionaryEntry> name = new TableColumn<>("dictionary · model @ hook");
+        TableColumn<DictionaryEntry, DictionaryEntry> name = new TableColumn<>("dictionary · hook · model");
         name.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(cell.getValue()));
         name.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
             private final javafx.scene.control.Label title = new javafx.scene.control.Label();
@@ -199,8 +199,8 @@ public final class MainWindow {
 
             {
                 site.getStyleClass().add("row-site");
-                // a long hub id keeps its start and the hook its end; the tooltip has both whole
-                site.setTextOverrun(javafx.scene.control.OverrunStyle.CENTER_ELLIPSIS);
+                // the hook first, so its layer always reads; a long model id is cut at its end (the tooltip has both whole)
+                site.setTextOverrun(javafx.scene.control.OverrunStyle.ELLIPSIS);
                 site.maxWidthProperty().bind(widthProperty().subtract(10));
                 title.maxWidthProperty().bind(widthProperty().subtract(10));
             }
@@ -212,8 +212,8 @@ public final class MainWindow {
                     setGraphic(null);
                     return;
                 }
-                title.setText(e.name());
-                site.setText(e.model() + " @ " + shortHook(e.hook()));
+                title.setText(vm.workspace().listedName(e));
+                site.setText(e.hook() + " · " + e.model());
                 setGraphic(box);
             }
         });
@@ -449,8 +449,12 @@ public final class MainWindow {
                 return;
             }
             Background.Job first = jobs.get(0);
-            text.bind(Bindings.createStringBinding(() -> (jobs.size() > 1 ? "(" + jobs.size() + " jobs) " : "") + first.title() + ": "
-                    + first.messageProperty().get(), first.messageProperty()));
+            // the message starts as the title: written once, and only when it says more
+            text.bind(Bindings.createStringBinding(() -> {
+                String m = first.messageProperty().get();
+                return (jobs.size() > 1 ? "(" + jobs.size() + " jobs) " : "") + first.title()
+                        + (m == null || m.isBlank() || m.equals(first.title()) ? "" : ": " + m);
+            }, first.messageProperty()));
             progress.bind(first.progressProperty());
         }
     }

@@ -44,6 +44,8 @@ public final class Trainer {
     private final ActivationSet set;
     private final TrainOptions opts;
     private final Device device;
+    /** The model's name as the workspace knows it (its id), written into cfg.json; null: its hub id or folder name. */
+    private String modelName;
 
     public Trainer(ActivationSet set, TrainOptions opts) {
         this(set, opts, Devices.preferred());
@@ -53,6 +55,15 @@ public final class Trainer {
         this.set = set;
         this.opts = opts;
         this.device = device;
+    }
+
+    /**
+     * Names the model in the saved dictionaries' cfg.json as the workspace knows it (e.g. its id rather than a folder
+     * called "model"), so that the dictionary reads the same model wherever it is opened.
+     */
+    public Trainer namingModel(String name) {
+        this.modelName = name;
+        return this;
     }
 
     @FunctionalInterface
@@ -227,7 +238,8 @@ public final class Trainer {
         Manifest harvested = set.manifest();
         // the set's harvest conditions become the dictionary's training conditions, as SAELens records them
         // cfg.json names the model portably (its hub id, else its folder's name); the sidecar keeps this machine's path
-        Provenance provenance = new Provenance(portableModelName(harvested.model()), set.hook(), null, harvested.prependsBos(), harvested.window(),
+        String model = modelName != null ? modelName : portableModelName(harvested.model());
+        Provenance provenance = new Provenance(model, set.hook(), null, harvested.prependsBos(), harvested.window(),
                 portableName(harvested.corpus()), null);
         DictionaryInfo info = new DictionaryInfo(provenance, "Sparsescope trainer", meta);
         Dictionary d = e.dictionary(m, info);

@@ -24,8 +24,12 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
     public record Column(int index, String dictionary, String name, String hook, List<Node> nodes, int notShown) {
     }
 
-    /** A feature of a column's dictionary; {@code row} is its row among its stage's upstream features, or −1. */
-    public record Node(int column, int feature, String label, int row) {
+    /**
+     * A feature of a column's dictionary; {@code row} is its row among its stage's upstream features, or −1;
+     * {@code silent}: an upstream feature every one of whose weights and effects is 0, as a feature that never fired on
+     * the windows leaves it (removing or restoring it changes nothing), so it has no edges.
+     */
+    public record Node(int column, int feature, String label, int row, boolean silent) {
         /** As the seed named nodes: "layer_feature". */
         public String name(String hook) {
             return FeatureGraphJson.nodeName(hook, feature);
@@ -71,7 +75,7 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
         rows.sort(Comparator.comparingDouble((Integer r) -> -outgoing[r]));
         List<Node> nodes0 = new ArrayList<>();
         for (int r : rows.subList(0, Math.min(limit, rows.size()))) {
-            nodes0.add(new Node(0, up[r], label(labels, 0, up[r]), r));
+            nodes0.add(new Node(0, up[r], label(labels, 0, up[r]), r, silent(first, r)));
         }
         columns.add(new Column(0, first.upstream().dictionary(), first.upstream().name(), first.upstream().hook(), nodes0, up.length - nodes0.size()));
 
@@ -105,7 +109,8 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
             picked.sort(byIncoming);
             List<Node> shown = new ArrayList<>();
             for (int j : picked) {
-                shown.add(new Node(k + 1, j, label(labels, k + 1, j), next == null ? -1 : next.rowOf(j)));
+                int row = next == null ? -1 : next.rowOf(j);
+                shown.add(new Node(k + 1, j, label(labels, k + 1, j), row, row >= 0 && silent(next, row)));
             }
             columns.add(new Column(k + 1, s.downstream().dictionary(), s.downstream().name(), s.downstream().hook(), shown, candidates.size() - shown.size()));
             float stageMax = 0;
@@ -133,6 +138,15 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
             hidden += visibleAll - stageEdges.size();
         }
         return new GraphLayout(List.copyOf(columns), List.copyOf(edges), hidden, threshold, g.method() == FeatureGraph.Method.RESTORE);
+    }
+
+    private static boolean silent(FeatureGraph.Stage s, int row) {
+        for (int j = 0; j < s.downstream().features(); j++) {
+            if (s.weight(row, j) != 0 || s.effect(row, j) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String label(Map<Integer, List<String>> labels, int column, int feature) {

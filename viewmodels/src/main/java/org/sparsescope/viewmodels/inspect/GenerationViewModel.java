@@ -92,7 +92,7 @@ public final class GenerationViewModel {
             Generator.Result a = (Generator.Result) r[2], b = (Generator.Result) r[3];
             status.set(String.format(Locale.ROOT, "%d tokens each, %s; clean %.0f tokens/s%s", n,
                     sampling.isGreedy() ? "greedy" : "temperature " + sampling.temperature() + ", seed " + sampling.seed(), a.tokensPerSecond(),
-                    b == null ? "; name features to steer" : String.format(Locale.ROOT, ", steered (%s at %s) %.0f tokens/s", how, source.hook(), b.tokensPerSecond())));
+                    b == null ? "; name features to steer" : String.format(Locale.ROOT, ", steered (%s at %s) %.0f tokens/s", how.describe(), source.hook(), b.tokensPerSecond())));
         }, e -> {
             running.set(false);
             onError.accept(e);

@@ -125,7 +125,9 @@ public final class TrainingViewModel {
                 } else {
                     shortRun = "";
                 }
-                return new Trainer(s, opts).train(sweep, outDir, outDir.resolve(".run"), ev -> background.onUi(() -> onEvent(ev, sweep)), c);
+                String folder = s.manifest().model();
+                String model = java.nio.file.Files.isDirectory(Path.of(folder)) ? workspace.workspace().displayName(Path.of(folder)) : null;
+                return new Trainer(s, opts).namingModel(model).train(sweep, outDir, outDir.resolve(".run"), ev -> background.onUi(() -> onEvent(ev, sweep)), c);
             }
         }, r -> {
             running.set(false);

@@ -327,6 +327,31 @@ public final class WorkspaceViewModel {
     }
 
     /**
+     * A dictionary's name as the list shows it: its {@link DictionaryEntry#name()}, with the folders above it added
+     * until no other listed dictionary reads the same ("run1/l1_4e-3" beside "run2/l1_4e-3").
+     */
+    public String listedName(DictionaryEntry e) {
+        List<DictionaryEntry> namesake = dictionaries.stream().filter(o -> o != e && o.name().equals(e.name())).toList();
+        if (namesake.isEmpty()) {
+            return e.name();
+        }
+        Path mine = e.path().toAbsolutePath().normalize().getParent();
+        for (int up = 1; mine != null && up <= mine.getNameCount(); up++) {
+            String prefix = mine.subpath(mine.getNameCount() - up, mine.getNameCount()).toString();
+            int depth = up;
+            boolean unique = namesake.stream().noneMatch(o -> {
+                Path theirs = o.path().toAbsolutePath().normalize().getParent();
+                return theirs != null && theirs.getNameCount() >= depth
+                        && theirs.subpath(theirs.getNameCount() - depth, theirs.getNameCount()).toString().equals(prefix);
+            });
+            if (unique) {
+                return prefix + "/" + e.name();
+            }
+        }
+        return e.path().toString();
+    }
+
+    /**
      * Uses an existing activation set (any readable layout) for training and as the shown pair's set. A set
      * that does not say its model and hook is used only after the user confirms them.
      */

@@ -48,6 +48,18 @@ class GraphLayoutTest {
     }
 
     @Test
+    void anUpstreamFeatureWhoseEveryWeightIsZeroIsMarkedSilentAndOneWithEdgesIsNot() {
+        float[][] ab = {{0, 1.0f, 0, 0, 0}, {0, 0, 0, 0, 0}};
+        var s1 = new FeatureGraph.Stage(FeatureGraph.Method.ABLATE, A, B, new int[] {0, 3}, ab, ab);
+        var g = new FeatureGraph("m", FeatureGraph.Method.ABLATE, Intervention.AblationMode.KEEP_ERROR, 1, 8, List.of(s1), 1, 1);
+        GraphLayout l = GraphLayout.of(g, Map.of(), 0.0, 12);
+        var byFeature = l.columns().get(0).nodes().stream().collect(java.util.stream.Collectors.toMap(GraphLayout.Node::feature, n -> n));
+        assertTrue(byFeature.get(3).silent(), "feature 3 never fired: no weight, no effect");
+        assertTrue(!byFeature.get(0).silent());
+        assertTrue(l.columns().get(1).nodes().stream().noneMatch(GraphLayout.Node::silent), "downstream nodes have no stage of their own");
+    }
+
+    @Test
     void theNodeLimitKeepsTheStrongestAndCountsTheRest() {
         GraphLayout two = GraphLayout.of(chain(), Map.of(), 0.0, 2);
         assertEquals(List.of(4, 1), two.columns().get(1).nodes().stream().map(GraphLayout.Node::feature).toList());
