@@ -29,6 +29,7 @@ class NativeHeapTest {
     void theLauncherTheDesktopEntryAndTheTestRunStartWithTheseSettings() throws IOException {
         Path root = Path.of(System.getProperty("sparsescope.resources")).getParent();
         assertTrue(Files.readString(root.resolve("sparsescope")).contains(NativeHeap.TUNABLES), "the checkout's launcher");
+        assertTrue(Files.readString(root.resolve("installer/src/linux/postinst")).contains(NativeHeap.TUNABLES), "the package's /usr/bin/sparsescope");
         String entry = Files.readString(root.resolve("installer/src/linux/sparsescope.desktop"));
         assertTrue(entry.contains("Exec=env GLIBC_TUNABLES=" + NativeHeap.TUNABLES + " /opt/sparsescope/bin/sparsescope %F"), entry);
         // surefire's copy: were it to drift, the fault test below would take its default-heap branch unnoticed

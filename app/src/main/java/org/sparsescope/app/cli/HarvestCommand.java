@@ -31,7 +31,8 @@ public final class HarvestCommand implements Callable<Integer> {
     String hook;
 
     @Option(names = "--corpus", required = true,
-            description = "a .txt file (documents separated by the line <|endoftext|>), a .jsonl file with a text field, either .xz, or a folder of them")
+            description = "a .txt file (documents separated by the line <|endoftext|>), a .jsonl file with a text field, either .xz, a Parquet "
+                    + "file with a text column (the Hugging Face hub's dataset format), or a folder of them")
     Path corpus;
 
     @Option(names = "--tokens", required = true, description = "activations to harvest (rounded up to whole windows)")

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a sweep of dictionaries (untied ReLU with L1, TopK, tied ReLU with L1) over the same batches.",
+        description = {"Train a sweep of dictionaries (untied ReLU with L1, TopK, tied ReLU with L1, BatchTopK) over the same batches.",
                 "Re-running the same command resumes from the run folder's checkpoint."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
