@@ -265,4 +265,23 @@ class CommandLineTest {
         assertTrue(sparsify.err().contains("the hook blocks.2.hook_resid_post") && sparsify.err().contains("--model)")
             && !sparsify.err().contains("--hook"), sparsify.err());
     }
+
+    @Test
+    void anUnforeseenFailureIsOneLineNamingWhereItsTraceWent() throws Exception {
+        String before = System.getProperty("sparsescope.cacheDir");
+        System.setProperty("sparsescope.cacheDir", tmp.resolve("cache").toString());
+        try {
+            String line = Sparsescope.failureReport(new IllegalStateException("the engine ran out of luck"));
+            Path report = tmp.resolve("cache/last-error.txt");
+            assertEquals("unexpected failure: the engine ran out of luck (the details are in " + report + ")", line);
+            assertTrue(Files.readString(report).contains("java.lang.IllegalStateException: the engine ran out of luck"));
+            assertTrue(Files.readString(report).contains("\tat "), "the whole trace is kept there");
+        } finally {
+            if (before == null) {
+                System.clearProperty("sparsescope.cacheDir");
+            } else {
+                System.setProperty("sparsescope.cacheDir", before);
+            }
+        }
+    }
 }

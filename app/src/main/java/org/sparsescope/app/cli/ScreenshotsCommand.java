@@ -32,6 +32,10 @@ public final class ScreenshotsCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "1440x900", description = "window size, WIDTHxHEIGHT (default ${DEFAULT-VALUE})")
     String size;
 
+    @Option(names = "--theme", defaultValue = "light", description = "light or dark: the theme of the shots (the demo tour's fifth shot is "
+            + "in the other one; default ${DEFAULT-VALUE})")
+    String theme;
+
     @Option(names = "--only-hooks", description = "skip the demo tour; only the tour across hooks")
     boolean onlyHooks;
 
@@ -60,9 +64,13 @@ public final class ScreenshotsCommand implements Callable<Integer> {
         if (wh.length != 2 || !wh[0].matches("\\d+") || !wh[1].matches("\\d+")) {
             throw new IllegalArgumentException("--size is WIDTHxHEIGHT, e.g. 1366x768, not " + size);
         }
+        if (!theme.equals("light") && !theme.equals("dark")) {
+            throw new IllegalArgumentException("--theme is light or dark, not " + theme);
+        }
         Screenshots s = new Screenshots(out);
         s.start(ws, open);
         s.resize(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]));
+        s.theme(theme.equals("dark"));
         try {
             for (Path p : onlyHooks ? List.<Path>of() : s.tour()) {
                 spec.commandLine().getOut().println("wrote " + p);

@@ -170,6 +170,17 @@ public final class MainWindow {
         applyTheme(root.getScene());
     }
 
+    boolean darkTheme() {
+        return dark;
+    }
+
+    /** The theme chosen outright (the screenshot tours shoot both). */
+    void setDarkTheme(boolean wanted) {
+        if (dark != wanted) {
+            toggleTheme();
+        }
+    }
+
     private Tab tab(String name, String icon, javafx.scene.Node content) {
         Tab t = new Tab(name, content);
         t.setGraphic(new FontIcon(icon));

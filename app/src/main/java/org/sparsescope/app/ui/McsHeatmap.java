@@ -101,11 +101,15 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
                 double v = values[r][c];
                 g.setFill(color(v));
                 g.fillRect(LEFT + c * s, TOP + r * s, s - 1, s - 1);
-                if (s >= 26) { // the value written in where it fits
-                    g.setFont(Font.font(s >= 34 ? 11 : 9.5));
+                if (s >= 17) { // the value written in where it fits; in small cells without its leading zero (".93")
+                    g.setFont(Font.font(s >= 34 ? 11 : s >= 26 ? 9.5 : 8.5));
                     g.setFill(v > 0.6 ? Color.rgb(20, 20, 20) : Color.WHITE);
                     g.setTextAlign(TextAlignment.CENTER);
-                    g.fillText(String.format(Locale.ROOT, "%.2f", v), LEFT + c * s + s / 2, TOP + r * s + s / 2 + 4);
+                    String text = String.format(Locale.ROOT, "%.2f", v);
+                    if (s < 26 && text.startsWith("0.")) {
+                        text = text.substring(1);
+                    }
+                    g.fillText(text, LEFT + c * s + s / 2, TOP + r * s + s / 2 + (s >= 26 ? 4 : 3));
                 }
             }
         }

@@ -137,6 +137,8 @@ public final class Screenshots {
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(3);
             vm.ablation().featuresProperty().set(Integer.toString(top));
+            // on its own top contexts, where the feature fires (the corpus's first windows may never reach it)
+            vm.ablation().textSourceProperty().set(org.sparsescope.viewmodels.ablation.AblationViewModel.TextSource.TOP_CONTEXTS);
             vm.runAblation();
             return null;
         });
@@ -163,7 +165,7 @@ public final class Screenshots {
             app.window().toggleTheme();
             return null;
         });
-        Path dark = shoot("5-frontier-dark-after-training");
+        Path dark = shoot("5-frontier-" + (onFx(() -> app.window().darkTheme()) ? "dark" : "light") + "-after-training");
         onFx(() -> {
             app.window().toggleTheme();
             // the sweep's matrix: every dictionary of the pair selected on the frontier, then its smallest against its largest opened
@@ -487,6 +489,14 @@ public final class Screenshots {
             }
         }
         return null;
+    }
+
+    /** Light or dark theme for the shots that follow. */
+    public void theme(boolean dark) throws Exception {
+        onFx(() -> {
+            app.window().setDarkTheme(dark);
+            return null;
+        });
     }
 
     /** Sizes the window as a screen of {@code width}×{@code height} would fit it. */

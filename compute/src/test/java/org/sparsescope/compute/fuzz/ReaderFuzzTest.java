@@ -193,21 +193,21 @@ class ReaderFuzzTest {
     /** A foreign folder of .npy chunks (0.npy, 1.npy), as researchers' own harvests leave them. */
     @FuzzTest
     void npyActivations(byte[] data) throws Exception {
-        byte[][] parts = split(data);
-        Path dir = fresh("activations-npy");
-        Path f = write(dir, "0.npy", parts[0]);
-        write(dir, "1.npy", parts[1]);
-        Outcomes.of("npyActivations", f, () -> readAround(dir));
+        twoChunkFolder("npyActivations", "npy", data);
     }
 
     /** A foreign folder of the research code's torch chunks (0.pt, 1.pt). */
     @FuzzTest
     void ptActivations(byte[] data) throws Exception {
+        twoChunkFolder("ptActivations", "pt", data);
+    }
+
+    private static void twoChunkFolder(String target, String extension, byte[] data) throws Exception {
         byte[][] parts = split(data);
-        Path dir = fresh("activations-pt");
-        Path f = write(dir, "0.pt", parts[0]);
-        write(dir, "1.pt", parts[1]);
-        Outcomes.of("ptActivations", f, () -> readAround(dir));
+        Path dir = fresh("activations-" + extension);
+        Path f = write(dir, "0." + extension, parts[0]);
+        write(dir, "1." + extension, parts[1]);
+        Outcomes.of(target, f, () -> readAround(dir));
     }
 
     /** What the views read of a set: its first and last rows, their text, and windows spread across it. */
