@@ -77,11 +77,13 @@ public final class MainViewModel implements AutoCloseable {
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
-    private Dictionary dictionary;
-    private Placement placement;
-    private Path openSet;
+    /** The dictionary open in the feature views; jobs capture it, so it is replaced whole, never changed. */
+    private volatile OpenDictionary open;
+    /** Counts open requests (UI thread): only the latest one's statistics are shown when several are under way. */
+    private long openRequests;
     private final Map<Path, LanguageModel> models = new HashMap<>();
-    private ActivationSet activations;
+    /** Activation sets opened for open dictionaries, by folder; kept (a job may still read one) and closed with the window. */
+    private final Map<Path, ActivationSet> sets = new HashMap<>();
 
     public MainViewModel(Background background, Workspace workspaceFiles) {
         this.background = background;
@@ -107,7 +109,7 @@ public final class MainViewModel implements AutoCloseable {
                 features.selectedFeatureProperty().set(line.feature());
             }
         });
-        features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), detailSource(), workspace::fail));
+        features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), open, workspace::fail));
     }
 
     public Background background() {
@@ -168,57 +170,17 @@ public final class MainViewModel implements AutoCloseable {
     }
 
     /** The open dictionary for an export; null (with the reason shown) when none is open. */
-    public org.sparsescope.viewmodels.features.ExportsViewModel.Source exportSource() {
-        DictionaryEntry e = openDictionary.get();
-        if (dictionary == null || e == null || features.reportProperty().get() == null) {
+    public OpenDictionary exportSource() {
+        OpenDictionary o = open;
+        if (o == null) {
             workspace.fail(new IllegalStateException("open a dictionary first"));
-            return null;
         }
-        Dictionary d = dictionary;
-        FeatureReport r = features.reportProperty().get();
-        List<String> tokens = features.topTokens();
-        Placement pl = placement;
-        return new org.sparsescope.viewmodels.features.ExportsViewModel.Source() {
-            @Override
-            public String title() {
-                return e.name();
-            }
+        return o;
+    }
 
-            @Override
-            public Dictionary dictionary() {
-                return d;
-            }
-
-            @Override
-            public FeatureReport report() {
-                return r;
-            }
-
-            @Override
-            public List<String> topTokens() {
-                return tokens;
-            }
-
-            @Override
-            public ActivationSet activations() throws IOException {
-                return MainViewModel.this.activations();
-            }
-
-            @Override
-            public LanguageModel model() throws IOException {
-                return MainViewModel.this.model();
-            }
-
-            @Override
-            public String modelName() {
-                return pl.at().model();
-            }
-
-            @Override
-            public String hook() {
-                return pl.at().hook();
-            }
-        };
+    /** The dictionary open in the feature views, or null. */
+    public OpenDictionary openDictionary() {
+        return open;
     }
 
     public GraphViewModel graph() {
@@ -278,16 +240,18 @@ public final class MainViewModel implements AutoCloseable {
             workspace.fail(new IllegalStateException(e.name() + " (" + e.site() + ") cannot be opened yet: " + e.statusMessage()));
             return;
         }
-        Path set = e.activations();
+        long request = ++openRequests;
         background.submit("Statistics of " + e.name(), (p, c) -> report(e, p, c), r -> {
-            dictionary = r.dictionary();
-            placement = pl;
-            openSet = set;
+            if (request != openRequests) {
+                return; // another dictionary was asked for since: it is the one to show
+            }
+            OpenDictionary o = new OpenDictionary(e, r.dictionary(), pl, r.report(), r.topTokens(), lender);
+            open = o;
+            ablation.reset(); // what the panel showed was the last dictionary's
             openDictionary.set(e);
             openSite.set(e.site());
             features.load(r.report(), r.topTokens());
-            inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(pl.at().hook()),
-                    r.dictionary(), r.report(), r.topTokens(), null));
+            inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), o.hook(), r.dictionary(), r.report(), r.topTokens(), null));
             inspector.setSource(inspectorSource(e.id()));
             if (feature >= 0 && feature < r.report().stats().features()) {
                 features.selectedFeatureProperty().set(feature);
@@ -370,76 +334,59 @@ public final class MainViewModel implements AutoCloseable {
         return lm;
     }
 
-    /** The placement whose model was last checked: a loaded model's weights cannot change, so once is enough. */
-    private volatile Placement checkedModelOf;
+    /** Placements whose model was checked: a loaded model's weights cannot change, so once each is enough. */
+    private final java.util.Set<Placement> checkedModels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** The open dictionary's own model, checked against its provenance (once per opened dictionary, not per call). */
-    public LanguageModel model() throws IOException {
-        Placement pl = placement;
-        if (pl == null) {
-            throw new IllegalStateException("open a dictionary first");
-        }
-        LanguageModel lm = model(pl.at().modelFolder());
-        if (checkedModelOf != pl) {
-            workspace.workspace().requireMatch(pl, lm);
-            checkedModelOf = pl;
-        }
-        return lm;
-    }
-
-    /** The open dictionary's own activation set, opened once (reads are safe from several threads). */
-    public synchronized ActivationSet activations() throws IOException {
-        Path p = openSet;
-        if (p == null) {
-            throw new IllegalStateException("open a dictionary first");
-        }
-        if (activations == null || !activations.location().equals(p)) {
-            if (activations != null) {
-                activations.close();
-            }
-            activations = ActivationSet.open(p);
-        }
-        return activations;
-    }
-
-    private FeatureDetailViewModel.Source detailSource() {
-        return new FeatureDetailViewModel.Source() {
-            @Override
-            public Dictionary dictionary() {
-                return dictionary;
-            }
-
-            @Override
-            public FeatureReport report() {
-                return features.reportProperty().get();
-            }
-
-            @Override
-            public ActivationSet activations() throws IOException {
-                return MainViewModel.this.activations();
-            }
-
-            @Override
-            public LanguageModel model() throws IOException {
-                return MainViewModel.this.model();
-            }
-
-            @Override
-            public List<String> topTokens() {
-                return features.topTokens();
-            }
-
-            @Override
-            public org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() {
-                DictionaryEntry e = openDictionary.get();
-                Dictionary d = dictionary;
+    /** What an open dictionary borrows from the window: the models, sets and device copies it owns. */
+    private final OpenDictionary.Lender lender = new OpenDictionary.Lender() {
+        @Override
+        public LanguageModel model(Placement pl) throws IOException {
+            LanguageModel lm = MainViewModel.this.model(pl.at().modelFolder());
+            if (checkedModels.add(pl)) {
                 try {
-                    return e == null || d == null ? null : deviceCopy(e.id(), d, MainViewModel.this.model());
-                } catch (IOException ex) {
-                    return null; // each piece then copies its own
+                    workspace.workspace().requireMatch(pl, lm);
+                } catch (IOException | RuntimeException e) {
+                    checkedModels.remove(pl);
+                    throw e;
                 }
             }
-        };
+            return lm;
+        }
+
+        @Override
+        public ActivationSet activations(Path set) throws IOException {
+            synchronized (MainViewModel.this) {
+                ActivationSet s = sets.get(set);
+                if (s == null) {
+                    s = ActivationSet.open(set);
+                    sets.put(set, s);
+                }
+                return s;
+            }
+        }
+
+        @Override
+        public org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(String id, Dictionary d, LanguageModel model) {
+            return MainViewModel.this.deviceCopy(id, d, model);
+        }
+    };
+
+    /** The open dictionary's own model, checked against its provenance. */
+    public LanguageModel model() throws IOException {
+        OpenDictionary o = open;
+        if (o == null) {
+            throw new IllegalStateException("open a dictionary first");
+        }
+        return o.model();
+    }
+
+    /** The open dictionary's own activation set (reads are safe from several threads). */
+    public ActivationSet activations() throws IOException {
+        OpenDictionary o = open;
+        if (o == null) {
+            throw new IllegalStateException("open a dictionary first");
+        }
+        return o.activations();
     }
 
     /** Runs the ablation panel on the open dictionary over the workspace's text. */
@@ -466,55 +413,16 @@ public final class MainViewModel implements AutoCloseable {
         }
     }
 
-    /** The open dictionary, its own model and hook, and the workspace's text; null (with the reason shown) when none is open. */
+    /** The open dictionary, its own model and hook, and the texts as they are now; null (with the reason shown) when none is open. */
     private AblationViewModel.Source ablationSource() {
-        if (dictionary == null) {
+        OpenDictionary o = open;
+        if (o == null) {
             workspace.fail(new IllegalStateException("open a dictionary first"));
             return null;
         }
-        Dictionary d = dictionary;
-        String hook = placement.at().hook();
-        DictionaryEntry entry = openDictionary.get();
         // taken now, on the UI thread: the work reads them later on its own
-        String promptText = inspector.textProperty().get();
         List<long[]> contexts = detail.topExamples().stream().map(org.sparsescope.viewmodels.features.ExampleLine::tokenIds).filter(t -> t.length > 0).toList();
-        return new AblationViewModel.Source() {
-            @Override
-            public String prompt() {
-                return promptText;
-            }
-
-            @Override
-            public List<long[]> topContexts() {
-                return contexts;
-            }
-
-            @Override
-            public String hook() {
-                return hook;
-            }
-
-            @Override
-            public LanguageModel model() throws IOException {
-                return MainViewModel.this.model();
-            }
-
-            @Override
-            public Dictionary dictionary() {
-                return d;
-            }
-
-            @Override
-            public org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() throws IOException {
-                // the panel's runs share the open dictionary's one device copy, as the inspector's do
-                return entry == null ? null : deviceCopy(entry.id(), d, MainViewModel.this.model());
-            }
-
-            @Override
-            public Path text() {
-                return workspace.corpusProperty().get();
-            }
-        };
+        return o.ablationSource(workspace.corpusProperty().get(), inspector.textProperty().get(), contexts);
     }
 
     /** How long closing waits for cancelled jobs to reach their next check before it gives up freeing memory. */
@@ -545,13 +453,13 @@ public final class MainViewModel implements AutoCloseable {
         retiredCopies.clear();
         models.values().forEach(LanguageModel::close);
         models.clear();
-        if (activations != null) {
+        for (ActivationSet set : sets.values()) {
             try {
-                activations.close();
+                set.close();
             } catch (IOException e) {
-                LOG.warn("closing the activation set: {}", e.getMessage()); // read-only: nothing is lost
+                LOG.warn("closing the activation set {}: {}", set.location(), e.getMessage()); // read-only: nothing is lost
             }
-            activations = null;
         }
+        sets.clear();
     }
 }

@@ -506,7 +506,7 @@ public final class MainWindow {
             f = c.showDialog(stage);
         } else {
             FileChooser c = new FileChooser();
-            c.setInitialFileName(source.title() + (kind.equals("csv") ? "-features.csv" : "-dashboards.html"));
+            c.setInitialFileName(source.name() + (kind.equals("csv") ? "-features.csv" : "-dashboards.html"));
             f = c.showSaveDialog(stage);
         }
         if (f == null) {

@@ -58,7 +58,8 @@ class BadFileUiTest {
     }
 
     private static void waitForError(String file, String problem) throws Exception {
-        FxWait.waitFor("an error naming " + file + " and saying '" + problem + "'", 60,
+        // the two background threads may first finish the demo's measurements (KL and CE on 128 windows each)
+        FxWait.waitFor("an error naming " + file + " and saying '" + problem + "'", 180,
                 () -> ERRORS.stream().anyMatch(m -> m.contains(file) && m.contains(problem)), () -> String.join("\n", ERRORS));
     }
 

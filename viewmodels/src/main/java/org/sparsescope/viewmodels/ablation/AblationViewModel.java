@@ -68,6 +68,8 @@ public final class AblationViewModel {
     private final IntegerProperty outlierCount = new SimpleIntegerProperty(10);
     private final ReadOnlyStringWrapper outlierSummary = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper costSummary = new ReadOnlyStringWrapper("");
+    /** Counts {@link #reset}s: a run started before the last one shows nothing when it ends (UI thread only). */
+    private long generation;
     /** The running job's own flag, taken when the work starts (a same-thread runner returns the job only after it ends). */
     private volatile org.sparsescope.compute.work.Cancellation cancellation;
 
@@ -143,6 +145,7 @@ public final class AblationViewModel {
         // every feature named is steered, by the same α
         Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get());
         TextSource from = textSource.get();
+        long asked = generation;
         running.set(true);
         background.submit(capitalised(intervention.describe()), (p, c) -> {
             cancellation = c;
@@ -177,6 +180,9 @@ public final class AblationViewModel {
                 return new Ran(intervention, cleanCe, splicedCe, zeroCe, ce, perWindow, TokenChange.largest(lm.tokenizer(), ws, delta, 15, false));
             }
         }, r -> {
+            if (asked != generation) {
+                return; // asked of a dictionary no longer open
+            }
             cleanPerplexity.set(Math.exp(r.cleanCe()));
             splicedPerplexity.set(Math.exp(r.splicedCe()));
             perplexity.set(Math.exp(r.ce()));
@@ -197,8 +203,10 @@ public final class AblationViewModel {
             }
             running.set(false);
         }, t -> {
-            running.set(false);
-            onError.accept(t);
+            if (asked == generation) {
+                running.set(false);
+                onError.accept(t);
+            }
         });
     }
 
@@ -281,12 +289,16 @@ public final class AblationViewModel {
     public void runOutliers(Source source, java.util.function.Consumer<Throwable> onError) {
         int top = outlierCount.get();
         OutlierDimensions.Fill fill = outlierFill.get();
+        long asked = generation;
         running.set(true);
         background.submit("Outlier dimensions", (p, c) -> {
             cancellation = c;
             LanguageModel lm = source.model();
             return OutlierDimensions.run(lm, lm.hook(source.hook()), windowsOf(lm, source.text()), top, fill, p, c);
         }, r -> {
+            if (asked != generation) {
+                return;
+            }
             List<OutlierRow> rows = new ArrayList<>();
             for (int i = 0; i < r.top().size(); i++) {
                 OutlierDimensions.Dimension d = r.top().get(i);
@@ -297,13 +309,16 @@ public final class AblationViewModel {
                     r.hook(), r.windows(), r.windowTokens(), r.cleanCe(), fill == OutlierDimensions.Fill.ZERO ? "zero" : "their mean"));
             running.set(false);
         }, t -> {
-            running.set(false);
-            onError.accept(t);
+            if (asked == generation) {
+                running.set(false);
+                onError.accept(t);
+            }
         });
     }
 
     /** The tokens whose loss splicing the open dictionary in raises most, with the features active there. */
     public void runCosts(Source source, int topTokens, java.util.function.Consumer<Throwable> onError) {
+        long asked = generation;
         running.set(true);
         background.submit("Where the dictionary costs", (p, c) -> {
             cancellation = c;
@@ -312,6 +327,9 @@ public final class AblationViewModel {
                 return iv.spliceCosts(windowsOf(lm, source.text()), topTokens, 5, 6);
             }
         }, r -> {
+            if (asked != generation) {
+                return;
+            }
             List<CostlyTokenRow> rows = new ArrayList<>();
             for (Interventions.CostlyToken t : r.tokens()) {
                 StringBuilder f = new StringBuilder();
@@ -328,9 +346,35 @@ public final class AblationViewModel {
             costSummary.set(w.toString());
             running.set(false);
         }, t -> {
-            running.set(false);
-            onError.accept(t);
+            if (asked == generation) {
+                running.set(false);
+                onError.accept(t);
+            }
         });
+    }
+
+    /**
+     * Another dictionary was opened: what was shown belonged to the last one, so it is cleared, a run still going is
+     * cancelled, and whatever such a run returns is not shown.
+     */
+    public void reset() {
+        generation++;
+        cancel();
+        running.set(false);
+        for (ReadOnlyDoubleWrapper w : List.of(cleanPerplexity, splicedPerplexity, perplexity, deltaPerplexity, cleanCe, splicedCe, ce, deltaCe,
+                ceLossRecovered)) {
+            w.set(Double.NaN);
+        }
+        againstSpliced.set(false);
+        windowDeltas = List.of();
+        pages.set(0);
+        page.set(0);
+        tokens.clear();
+        largestChanges.clear();
+        outliers.clear();
+        costlyTokens.clear();
+        outlierSummary.set("");
+        costSummary.set("");
     }
 
     public ObservableList<OutlierRow> outliers() {

@@ -16,28 +16,10 @@ import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.OpenDictionary;
 
 /** The open dictionary's features written out: the table as CSV, dashboards as HTML, all of it in Neuronpedia's layout; in the background. */
 public final class ExportsViewModel {
-    /** What an export reads, from the main view-model at the moment it is asked for. */
-    public interface Source {
-        String title();
-
-        Dictionary dictionary();
-
-        FeatureReport report();
-
-        List<String> topTokens();
-
-        ActivationSet activations() throws java.io.IOException;
-
-        LanguageModel model() throws java.io.IOException;
-
-        String modelName();
-
-        String hook();
-    }
-
     private final Background background;
     private final ReadOnlyStringWrapper last = new ReadOnlyStringWrapper("");
 
@@ -45,7 +27,7 @@ public final class ExportsViewModel {
         this.background = background;
     }
 
-    public void csv(Source s, Path file, Consumer<Throwable> onError) {
+    public void csv(OpenDictionary s, Path file, Consumer<Throwable> onError) {
         FeatureReport r = s.report();
         List<String> tokens = s.topTokens();
         background.submit("Export the feature table", (p, c) -> {
@@ -54,7 +36,7 @@ public final class ExportsViewModel {
         }, this::done, onError);
     }
 
-    public void html(Source s, Path file, int[] features, Consumer<Throwable> onError) {
+    public void html(OpenDictionary s, Path file, int[] features, Consumer<Throwable> onError) {
         FeatureReport r = s.report();
         List<String> tokens = s.topTokens();
         background.submit("Export " + features.length + " dashboard" + (features.length == 1 ? "" : "s"), (p, c) -> {
@@ -62,20 +44,20 @@ public final class ExportsViewModel {
             try (DictionaryOnDevice d = DictionaryOnDevice.beside(s.dictionary(), lm)) {
                 ActivationSet set = s.activations();
                 List<FeatureDashboard> ds = FeatureDashboard.of(lm, d, set, r, tokens, features, FeatureAnalysis.Options.defaults().bands(), true, p, c);
-                DashboardHtml.write(file, s.title() + ": " + features.length + " feature" + (features.length == 1 ? "" : "s"),
-                        s.modelName() + " @ " + s.hook() + " · statistics over " + r.stats().rows() + " tokens · Sparsescope", ds);
+                DashboardHtml.write(file, s.name() + ": " + features.length + " feature" + (features.length == 1 ? "" : "s"),
+                        s.modelName() + " @ " + s.hook().name() + " · statistics over " + r.stats().rows() + " tokens · Sparsescope", ds);
             }
             return file;
         }, this::done, onError);
     }
 
-    public void neuronpedia(Source s, Path dir, String modelId, Consumer<Throwable> onError) {
+    public void neuronpedia(OpenDictionary s, Path dir, String modelId, Consumer<Throwable> onError) {
         FeatureReport r = s.report();
         List<String> tokens = s.topTokens();
         background.submit("Export for Neuronpedia", (p, c) -> {
             LanguageModel lm = s.model();
             try (DictionaryOnDevice d = DictionaryOnDevice.beside(s.dictionary(), lm)) {
-                return NeuronpediaExport.write(new NeuronpediaExport.Target(dir, modelId, "sparsescope", lm.hook(s.hook())), lm, d, s.activations(), r,
+                return NeuronpediaExport.write(new NeuronpediaExport.Target(dir, modelId, "sparsescope", lm.hook(s.hook().name())), lm, d, s.activations(), r,
                         tokens, p, c);
             }
         }, this::done, onError);

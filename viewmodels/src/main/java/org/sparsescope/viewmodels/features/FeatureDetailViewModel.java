@@ -18,6 +18,7 @@ import org.sparsescope.compute.stats.Histogram;
 import org.sparsescope.compute.stats.FeatureNeighbours;
 import org.sparsescope.compute.stats.LogitEffects;
 import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.OpenDictionary;
 
 /**
  * One feature in depth, as SAEDashboard shows it: its density, the activation histogram, every top example and
@@ -49,39 +50,24 @@ public final class FeatureDetailViewModel {
     private final ObservableList<NeighbourLine> nearest = FXCollections.observableArrayList();
     private final javafx.beans.property.ReadOnlyStringWrapper summary = new javafx.beans.property.ReadOnlyStringWrapper("");
     private Background.Job pending;
+    /** The open dictionary whose feature is shown (read and written on the UI thread). */
+    private OpenDictionary shownOf;
 
     public FeatureDetailViewModel(Background background) {
         this.background = background;
     }
 
-    /** Inputs the detail needs, supplied by the main view-model. */
-    public interface Source {
-        Dictionary dictionary();
-
-        FeatureReport report();
-
-        ActivationSet activations() throws java.io.IOException;
-
-        LanguageModel model() throws java.io.IOException;
-
-        /** Top tokens per feature of the open dictionary, for naming neighbours (empty: none). */
-        default List<String> topTokens() {
-            return List.of();
-        }
-
-        /** The open dictionary's one copy on the model's device (null: each piece copies its own). */
-        default org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice() {
-            return null;
-        }
-    }
-
-    /** Shows feature {@code j}: the histogram at once, examples and logits from a background job. */
-    public void show(int j, Source source, java.util.function.Consumer<Throwable> onError) {
+    /**
+     * Shows feature {@code j} of the open dictionary {@code source} (null: none): the histogram at once, examples and
+     * logits from a background job, whose result is shown only while the same feature of the same open dictionary is.
+     */
+    public void show(int j, OpenDictionary source, java.util.function.Consumer<Throwable> onError) {
         feature.set(j);
+        shownOf = source;
         if (pending != null) {
             pending.cancel();
         }
-        if (j < 0 || source.report() == null) {
+        if (j < 0 || source == null || source.report() == null) {
             topExamples.clear();
             raised.clear();
             lowered.clear();
@@ -102,32 +88,25 @@ public final class FeatureDetailViewModel {
         pending = background.submit("Feature " + j, (p, c) -> {
             LanguageModel lm = source.model();
             ActivationSet set = source.activations();
-            var shared = source.onDevice();
-            // without the shared copy, one for this feature: every example, the logits and the neighbours read it
-            var onDevice = shared != null ? shared : org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(source.dictionary(), lm);
-            try {
-                List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
-                c.check();
-                List<ExampleLine> sampled = lines(set, onDevice, lm, r.quantiles().rows()[j], r.quantiles().values()[j], j, r.quantiles().count(j));
-                // the bands the statistics sampled from, highest first, each band's examples strongest first
-                List<Band> bandList = org.sparsescope.compute.stats.QuantileBand.group(sampled, ExampleLine::value, st.max()[j],
-                        org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands()).stream()
-                        .map(b -> new Band(b.index(), b.lo(), b.hi(), b.items().stream().sorted((x, y) -> Float.compare(y.value(), x.value())).toList()))
-                        .toList();
-                c.check();
-                LogitEffects.FeatureLogits logits = LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
-                var near = FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
-                c.check();
-                var corr = FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
-                return new Shown(top, bandList, logits, near, corr);
-            } finally {
-                if (shared == null) {
-                    onDevice.close();
-                }
-            }
+            // the open dictionary's one device copy: every example, the logits and the neighbours read it
+            var onDevice = source.onDevice();
+            List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
+            c.check();
+            List<ExampleLine> sampled = lines(set, onDevice, lm, r.quantiles().rows()[j], r.quantiles().values()[j], j, r.quantiles().count(j));
+            // the bands the statistics sampled from, highest first, each band's examples strongest first
+            List<Band> bandList = org.sparsescope.compute.stats.QuantileBand.group(sampled, ExampleLine::value, st.max()[j],
+                    org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands()).stream()
+                    .map(b -> new Band(b.index(), b.lo(), b.hi(), b.items().stream().sorted((x, y) -> Float.compare(y.value(), x.value())).toList()))
+                    .toList();
+            c.check();
+            LogitEffects.FeatureLogits logits = LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
+            var near = FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
+            c.check();
+            var corr = FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
+            return new Shown(top, bandList, logits, near, corr);
         }, shown -> {
-            if (feature.get() != j) {
-                return;
+            if (feature.get() != j || shownOf != source) {
+                return; // another feature, or another dictionary, is shown now
             }
             topExamples.setAll(shown.top());
             bands.setAll(shown.bands());
