@@ -94,6 +94,7 @@ final class FeatureDetailPane extends ScrollPane {
     private static Label section(String s) {
         Label l = new Label(s);
         l.getStyleClass().add("section");
+        l.setWrapText(true); // a long heading takes a second line in a narrow pane rather than losing its end
         return l;
     }
 

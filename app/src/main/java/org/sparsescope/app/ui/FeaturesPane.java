@@ -53,8 +53,8 @@ final class FeaturesPane extends BorderPane {
         SortedList<FeatureRow> sorted = new SortedList<>(vm.features().filteredRows());
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
-        // widths that fit "1.23e-04", "kurtosis" and five-digit indices at the default font
-        double[] widths = {56, 80, 64, 58, 56, 72, 72};
+        // widths that fit "1.23e-04", five-digit indices, and each header whole with its sort arrow at the default font
+        double[] widths = {56, 80, 84, 80, 58, 68, 64};
         for (int i = 0; i < widths.length; i++) {
             table.getColumns().get(i).setPrefWidth(widths[i]);
             table.getColumns().get(i).setMinWidth(widths[i]);

@@ -98,7 +98,11 @@ final class FrontierPane extends BorderPane {
         for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, pca, names}) {
             c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the message shrinks, never the buttons
         }
+        // the message wraps onto a second line rather than losing its end (a comparison names both dictionaries)
         info.setMinWidth(0);
+        info.setWrapText(true);
+        info.setMaxWidth(Double.MAX_VALUE);
+        HBox.setHgrow(info, javafx.scene.layout.Priority.ALWAYS);
         bar.getStyleClass().add("bar");
         setCenter(plot);
         setBottom(bar);
