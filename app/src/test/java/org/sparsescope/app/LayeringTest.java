@@ -35,4 +35,18 @@ class LayeringTest {
         noClasses().that().resideInAnyPackage("org.sparsescope.compute..", "org.sparsescope.viewmodels..").should().dependOnClassesThat()
                 .resideInAPackage("org.sparsescope.app..").check(PRODUCT);
     }
+
+    /** The views: what binds and lays out (the launcher, the background service and the tour and bench tools are not views). */
+    private static final com.tngtech.archunit.base.DescribedPredicate<com.tngtech.archunit.core.domain.JavaClass> VIEWS =
+            com.tngtech.archunit.base.DescribedPredicate.describe("views", c -> (c.getPackageName().equals("org.sparsescope.app.ui")
+                    || c.getPackageName().equals("org.sparsescope.app.plot"))
+                    && !java.util.Set.of("SparsescopeApp", "FxBackground", "Screenshots", "SmokeTest", "UiBench")
+                            .contains(c.getName().substring(c.getPackageName().length() + 1).replaceAll("\\$.*", "")));
+
+    @Test
+    void viewsReadOnlyViewModelsAndJavaFx() {
+        noClasses().that(VIEWS).should().dependOnClassesThat().resideInAPackage("org.sparsescope.compute..")
+                .because("views only bind and lay out: the view-models hold state, parse input and turn compute's values into theirs")
+                .check(PRODUCT);
+    }
 }

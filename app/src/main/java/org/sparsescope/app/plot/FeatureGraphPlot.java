@@ -123,6 +123,6 @@ public final class FeatureGraphPlot extends CanvasRegion {
     public void exportSvg(Path file) throws IOException {
         SvgSurface svg = new SvgSurface(getWidth(), getHeight());
         GraphPainter.paint(svg, frame());
-        org.sparsescope.compute.tensor.AtomicFile.writeString(file, svg.document());
+        org.sparsescope.viewmodels.SavedFiles.writeString(file, svg.document());
     }
 }

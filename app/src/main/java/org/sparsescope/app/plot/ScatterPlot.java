@@ -436,6 +436,6 @@ public final class ScatterPlot extends CanvasRegion {
     public void exportSvg(Path file) throws IOException {
         SvgSurface svg = new SvgSurface(getWidth(), getHeight());
         PlotPainter.paint(svg, frame());
-        org.sparsescope.compute.tensor.AtomicFile.writeString(file, svg.document());
+        org.sparsescope.viewmodels.SavedFiles.writeString(file, svg.document());
     }
 }

@@ -19,15 +19,14 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.layout.BorderPane;
-import org.sparsescope.compute.intervene.OutlierDimensions;
 import org.sparsescope.viewmodels.ablation.CostlyTokenRow;
 import org.sparsescope.viewmodels.ablation.OutlierRow;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.text.TextFlow;
-import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.viewmodels.MainViewModel;
+import org.sparsescope.viewmodels.Choices;
 import org.sparsescope.viewmodels.Numbers;
 import org.sparsescope.viewmodels.ablation.TokenDelta;
 
@@ -50,9 +49,9 @@ final class AblationPane extends BorderPane {
                 features.setText(Integer.toString(b.intValue()));
             }
         });
-        ChoiceBox<Intervention.AblationMode> mode = new ChoiceBox<>();
-        mode.getItems().addAll(Intervention.AblationMode.values());
-        mode.setConverter(Controls.converter(m -> m == Intervention.AblationMode.KEEP_ERROR ? "keep the SAE error" : "inside the reconstruction"));
+        ChoiceBox<Choices.AblationMode> mode = new ChoiceBox<>();
+        mode.getItems().addAll(Choices.AblationMode.values());
+        mode.setConverter(Controls.converter(Choices.AblationMode::label));
         mode.valueProperty().bindBidirectional(vm.ablation().modeProperty());
         CheckBox steer = new CheckBox("steer instead, α =");
         steer.selectedProperty().bindBidirectional(vm.ablation().steeringProperty());
@@ -124,6 +123,7 @@ final class AblationPane extends BorderPane {
                 .then("Each token tinted by its loss change against the spliced run: red harder, blue easier (hover for the value, in nats).")
                 .otherwise("Each token tinted by its loss change against the clean run: red harder, blue easier (hover for the value, in nats)."));
         legend.getStyleClass().add("hint");
+        Controls.wrapping(legend);
         Button previous = new Button("◀"), next = new Button("▶");
         Label page = new Label();
         page.textProperty().bind(Bindings.createStringBinding(() -> vm.ablation().pagesProperty().get() == 0 ? "no windows yet"
@@ -136,11 +136,11 @@ final class AblationPane extends BorderPane {
         HBox pager = new HBox(6, previous, page, next);
         pager.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         pager.setPadding(new Insets(4, 8, 4, 8));
-        javafx.scene.control.ListView<org.sparsescope.compute.intervene.TokenChange> largest = new javafx.scene.control.ListView<>(vm.ablation().largestChanges());
+        javafx.scene.control.ListView<org.sparsescope.viewmodels.ablation.ChangedToken> largest = new javafx.scene.control.ListView<>(vm.ablation().largestChanges());
         largest.setId("ablationLargest");
         largest.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
             @Override
-            protected void updateItem(org.sparsescope.compute.intervene.TokenChange c, boolean empty) {
+            protected void updateItem(org.sparsescope.viewmodels.ablation.ChangedToken c, boolean empty) {
                 super.updateItem(c, empty);
                 setText(empty || c == null ? null : String.format(Locale.ROOT, "%s  w%d:%d  %s", Numbers.signed(c.delta(), 3), c.window() + 1, c.position(), printable(c.context())));
                 setOnMouseClicked(e -> {
@@ -175,9 +175,9 @@ final class AblationPane extends BorderPane {
                 column("ΔCE alone", r -> fmt("%+.5f", r.deltaCeAlone())), column("ΔCE top 1…rank", r -> fmt("%+.5f", r.deltaCeCumulative()))));
         outliers.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         outliers.setPlaceholder(new Label("Run to rank the hook's basis dimensions by mean |activation| and ablate them."));
-        ChoiceBox<OutlierDimensions.Fill> fill = new ChoiceBox<>();
-        fill.getItems().setAll(OutlierDimensions.Fill.values());
-        fill.setConverter(Controls.converter(f -> f == OutlierDimensions.Fill.ZERO ? "set to zero" : "set to its mean"));
+        ChoiceBox<Choices.OutlierFill> fill = new ChoiceBox<>();
+        fill.getItems().setAll(Choices.OutlierFill.values());
+        fill.setConverter(Controls.converter(Choices.OutlierFill::label));
         fill.valueProperty().bindBidirectional(vm.ablation().outlierFillProperty());
         Spinner<Integer> top = new Spinner<>(1, 256, vm.ablation().outlierCountProperty().get());
         top.setPrefWidth(80);

@@ -34,6 +34,19 @@ final class Controls {
         return c;
     }
 
+    /**
+     * A message that takes the room left in its row and wraps onto more lines rather than losing its end (it holds
+     * names and numbers).
+     */
+    static javafx.scene.control.Label wrapping(javafx.scene.control.Label l) {
+        l.setWrapText(true);
+        l.setMinWidth(0);
+        l.setMaxWidth(Double.MAX_VALUE);
+        l.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
+        HBox.setHgrow(l, javafx.scene.layout.Priority.ALWAYS);
+        return l;
+    }
+
     /** A column whose header says on hover what its figure means. */
     static void headerTip(javafx.scene.control.TableColumn<?, ?> c, String tip) {
         javafx.scene.control.Label l = new javafx.scene.control.Label(c.getText());

@@ -7,7 +7,7 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
-import org.sparsescope.compute.stats.LogitEffects;
+import org.sparsescope.viewmodels.features.TokenLogit;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.features.ExampleLine;
 
@@ -62,9 +62,9 @@ final class FeatureDetailPane extends ScrollPane {
                 neighbours(correlated, vm.detail().correlated(), "r", vm));
         vm.detail().nearest().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>) c ->
                 neighbours(nearest, vm.detail().nearest(), "cos", vm));
-        vm.detail().raisedTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> raised.getChildren().setAll(
+        vm.detail().raisedTokens().addListener((ListChangeListener<TokenLogit>) c -> raised.getChildren().setAll(
                 vm.detail().raisedTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
-        vm.detail().loweredTokens().addListener((ListChangeListener<LogitEffects.TokenEffect>) c -> lowered.getChildren().setAll(
+        vm.detail().loweredTokens().addListener((ListChangeListener<TokenLogit>) c -> lowered.getChildren().setAll(
                 vm.detail().loweredTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
     }
 
@@ -98,7 +98,7 @@ final class FeatureDetailPane extends ScrollPane {
         return l;
     }
 
-    private static String effect(LogitEffects.TokenEffect e) {
+    private static String effect(TokenLogit e) {
         return String.format(Locale.ROOT, "%+.3f  %s", e.logit(), e.text().replace("\n", "↵"));
     }
 

@@ -114,11 +114,11 @@ final class FeaturesPane extends BorderPane {
         site.setWrapText(true);
         site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null
                 ? "no dictionary open" : vm.openDictionaryProperty().get().name() + "  ·  " + vm.openSiteProperty().get()
-                        + (vm.features().reportProperty().get() == null ? "" : String.format(java.util.Locale.ROOT,
-                                "  ·  %,d activations of its own set  ·  capacity %.1f of d = %d", vm.features().reportProperty().get().stats().rows(),
-                                vm.features().reportProperty().get().totalCapacity(), vm.openDictionaryProperty().get().dIn()))
+                        + (vm.features().setRowsProperty().get() == 0 ? "" : String.format(java.util.Locale.ROOT,
+                                "  ·  %,d activations of its own set  ·  capacity %.1f of d = %d", vm.features().setRowsProperty().get(),
+                                vm.features().totalCapacityProperty().get(), vm.openDictionaryProperty().get().dIn()))
                         + "  ·  examples " + (vm.examplesExcludeSpecialTokens() ? "without BOS/EOT" : "with BOS/EOT"),
-                vm.openDictionaryProperty(), vm.openSiteProperty(), vm.features().reportProperty()));
+                vm.openDictionaryProperty(), vm.openSiteProperty(), vm.features().setRowsProperty(), vm.features().totalCapacityProperty()));
         site.setTooltip(new javafx.scene.control.Tooltip());
         site.getTooltip().textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null ? ""
                 : "measured on " + vm.openDictionaryProperty().get().activations(), vm.openDictionaryProperty()));
@@ -126,7 +126,7 @@ final class FeaturesPane extends BorderPane {
         setCenter(split);
 
         vm.features().filteredRows().addListener((ListChangeListener<FeatureRow>) c -> refreshPlot(vm, false));
-        vm.features().reportProperty().addListener((o, a, b) -> refreshPlot(vm, true));
+        vm.features().loadsProperty().addListener((o, a, b) -> refreshPlot(vm, true));
         table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
             if (!syncing && b != null) {
                 vm.features().selectedFeatureProperty().set(b.index());

@@ -99,10 +99,7 @@ final class FrontierPane extends BorderPane {
             c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the message shrinks, never the buttons
         }
         // the message wraps onto a second line rather than losing its end (a comparison names both dictionaries)
-        info.setMinWidth(0);
-        info.setWrapText(true);
-        info.setMaxWidth(Double.MAX_VALUE);
-        HBox.setHgrow(info, javafx.scene.layout.Priority.ALWAYS);
+        Controls.wrapping(info);
         bar.getStyleClass().add("bar");
         setCenter(plot);
         setBottom(bar);
@@ -147,15 +144,16 @@ final class FrontierPane extends BorderPane {
         List<ScatterPlot.Line> lines = new ArrayList<>();
         var b = vm.frontier().baselineProperty().get();
         if (b != null) {
-            int n = b.points().size();
+            int[] ks = b.components();
+            double[] fvu = b.fvu();
+            int n = ks.length;
             double[] xs = new double[n], ys = new double[n];
             String[] labels = new String[n];
             for (int i = 0; i < n; i++) {
-                var q = b.points().get(i);
-                xs[i] = q.k();
-                ys[i] = q.fvu();
-                labels[i] = String.format(Locale.ROOT, "PCA, top %d components%nL0 %d  FVU %.4f%nfit on %,d rows, measured on the last %,d", q.k(), q.k(),
-                        q.fvu(), b.trainRows(), b.heldOutRows());
+                xs[i] = ks[i];
+                ys[i] = fvu[i];
+                labels[i] = String.format(Locale.ROOT, "PCA, top %d components%nL0 %d  FVU %.4f%nfit on %,d rows, measured on the last %,d", ks[i], ks[i],
+                        fvu[i], b.trainRows(), b.heldOutRows());
             }
             lines.add(new ScatterPlot.Line(PCA, xs, ys, labels, true));
             legend.add(new ScatterPlot.LegendEntry(PCA, "PCA baseline (L0 = k)", ScatterPlot.Swatch.LINE));

@@ -1,5 +1,7 @@
 package org.sparsescope.app.ui;
 
+import org.sparsescope.viewmodels.Choices;
+
 import java.io.File;
 import java.util.HashMap;
 import java.util.Locale;
@@ -27,9 +29,6 @@ import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import javafx.util.StringConverter;
 import org.sparsescope.app.plot.FeatureGraphPlot;
-import org.sparsescope.compute.circuits.FeatureGraph;
-import org.sparsescope.compute.intervene.Intervention;
-import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.circuits.GraphViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
@@ -90,18 +89,18 @@ final class GraphPane extends BorderPane {
         addSelected.setOnAction(e -> g.addFeature(vm.features().selectedFeatureProperty().get()));
         addSelected.disableProperty().bind(vm.features().selectedFeatureProperty().lessThan(0));
         Spinner<Integer> topN = spinner(1, 1024, g.topProperty());
-        ChoiceBox<FeatureReport.Column> by = new ChoiceBox<>();
-        by.getItems().setAll(FeatureReport.Column.values());
-        by.setConverter(Controls.converter(FeatureReport.Column::label));
+        ChoiceBox<Choices.FeatureColumn> by = new ChoiceBox<>();
+        by.getItems().setAll(Choices.FeatureColumn.values());
+        by.setConverter(Controls.converter(Choices.FeatureColumn::label));
         by.valueProperty().bindBidirectional(g.byProperty());
-        ChoiceBox<FeatureGraph.Method> method = new ChoiceBox<>();
+        ChoiceBox<Choices.GraphMethod> method = new ChoiceBox<>();
         method.setId("graphMethod");
-        method.getItems().setAll(FeatureGraph.Method.values());
-        method.setConverter(Controls.converter(m -> m == FeatureGraph.Method.ABLATE ? "ablate each feature" : "remove all, restore each"));
+        method.getItems().setAll(Choices.GraphMethod.values());
+        method.setConverter(Controls.converter(Choices.GraphMethod::label));
         method.valueProperty().bindBidirectional(g.methodProperty());
-        ChoiceBox<Intervention.AblationMode> mode = new ChoiceBox<>();
-        mode.getItems().setAll(Intervention.AblationMode.values());
-        mode.setConverter(Controls.converter(m -> m == Intervention.AblationMode.KEEP_ERROR ? "SAE error kept" : "inside the reconstruction"));
+        ChoiceBox<Choices.AblationMode> mode = new ChoiceBox<>();
+        mode.getItems().setAll(Choices.AblationMode.values());
+        mode.setConverter(Controls.converter(Choices.AblationMode::label));
         mode.valueProperty().bindBidirectional(g.modeProperty());
         Spinner<Integer> windows = spinner(1, 512, g.windowsProperty());
         Spinner<Integer> follow = spinner(0, 256, g.followProperty());
@@ -134,7 +133,7 @@ final class GraphPane extends BorderPane {
         svg.setOnAction(e -> export("svg", vm));
         json.setOnAction(e -> export("json", vm));
         for (Button b : new Button[] {png, svg, json}) {
-            b.disableProperty().bind(g.graphProperty().isNull());
+            b.disableProperty().bind(g.hasGraph().not());
         }
         FlowPane view = new FlowPane(14, 6, Controls.group(new Label("threshold"), threshold, thresholdValue), Controls.group(new Label("nodes per column"), nodes),
                 Controls.group(new Label("export"), png, svg, json));
@@ -150,19 +149,13 @@ final class GraphPane extends BorderPane {
         options.setId("graphOptions");
         options.setAnimated(false);
         // once a graph is computed it gets the room; the options reopen with a click
-        g.graphProperty().addListener((o, a, b) -> options.setExpanded(b == null));
+        g.hasGraph().addListener((o, a, shown) -> options.setExpanded(!shown));
         setTop(new VBox(options, view, status));
 
         plot.setId("graphPlot");
         plot.setOnOpen(g::open);
-        g.layoutProperty().addListener((o, a, b) -> plot.setGraph(b, title(g)));
+        g.layoutProperty().addListener((o, a, b) -> plot.setGraph(b, g.title()));
         setCenter(plot);
-    }
-
-    private static String title(GraphViewModel g) {
-        FeatureGraph graph = g.graphProperty().get();
-        return graph == null ? "" : graph.model() + " · " + GraphViewModel.describe(graph) + String.format(Locale.ROOT,
-                " · %d windows × %d tokens · edges ≥ %.2g%% of the largest into their node", graph.windows(), graph.windowTokens(), 100 * g.thresholdProperty().get());
     }
 
     private void export(String kind, MainViewModel vm) {

@@ -6,7 +6,7 @@ import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 import org.sparsescope.app.plot.Axis;
-import org.sparsescope.compute.stats.Histogram;
+import org.sparsescope.viewmodels.Bins;
 
 /**
  * A histogram as bars over [lo, hi] with both axes: the quantity below (linear ticks), count on a log scale at the
@@ -22,7 +22,7 @@ final class HistogramCanvas extends Canvas {
         draw(null);
     }
 
-    void draw(Histogram h) {
+    void draw(Bins h) {
         GraphicsContext g = getGraphicsContext2D();
         double w = getWidth(), hh = getHeight();
         double left = 42, bottom = 34, top = 6, right = 8;

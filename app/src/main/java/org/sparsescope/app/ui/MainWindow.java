@@ -1,6 +1,5 @@
 package org.sparsescope.app.ui;
 
-import org.sparsescope.compute.workspace.Evaluation;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -41,6 +40,7 @@ import org.sparsescope.app.plot.ScatterPlot;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
+import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
 
 /**
  * The main window: dictionaries on the left, the frontier, features, ablation and training in tabs, the selected
@@ -237,16 +237,16 @@ public final class MainWindow {
         String[][] card = {{"CE rec.", "true"}, {"KL score", "false"}, {"KL", "false"}, {"L1", "false"}, {"cos", "false"}, {"L2 ratio", "false"},
             {"rel. bias", "false"}};
         for (String[] c : card) {
-            var column = col(c[0], e -> scoreText(e, c[0]), 64);
+            var column = col(c[0], e -> scoreText(e, c[0]), 68);
             column.setVisible(Boolean.parseBoolean(c[1]));
             dictionaries.getColumns().add(column);
             if (c[0].equals("CE rec.") || c[0].startsWith("KL")) {
-                Controls.headerTip(column, "run through the dictionary's model on " + Evaluation.SPLICE_WINDOWS + " windows spread across its "
+                Controls.headerTip(column, "run through the dictionary's model on " + WorkspaceViewModel.SPLICE_WINDOWS + " windows spread across its "
                         + "activation set (as `eval`); a row's tooltip gives CE loss recovered ± its standard error over those windows");
             }
         }
         Controls.headerTip(dictionaries.getColumns().get(2), "FVU on the set's held-out rows: its last tenth, at most "
-                + String.format(Locale.ROOT, "%,d", Evaluation.MAX_HELD_OUT_ROWS) + " (the rows training leaves out; as `eval`)");
+                + String.format(Locale.ROOT, "%,d", WorkspaceViewModel.MAX_HELD_OUT_ROWS) + " (the rows training leaves out; as `eval`)");
         dictionaries.setTableMenuButtonVisible(true);
         dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
@@ -344,6 +344,7 @@ public final class MainWindow {
         TableColumn<DictionaryEntry, String> c = new TableColumn<>(name);
         c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(f.apply(cell.getValue())));
         c.setPrefWidth(width);
+        c.setMinWidth(width); // a figure's header and its value stay whole; the name column gives way
         return c;
     }
 

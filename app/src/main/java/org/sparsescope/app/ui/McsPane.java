@@ -57,7 +57,7 @@ final class McsPane extends BorderPane {
         });
         Label status = new Label();
         status.textProperty().bind(mcs.statusProperty());
-        status.setMinWidth(0);
+        Controls.wrapping(status);
         Label showLabel = new Label("show"), thresholdLabel = new Label("threshold");
         HBox bar = new HBox(8, showLabel, byMmcs, byFraction, thresholdLabel, threshold, status);
         for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {showLabel, byMmcs, byFraction, thresholdLabel, threshold}) {
@@ -77,7 +77,7 @@ final class McsPane extends BorderPane {
             m.dictionaries().forEach(e -> names.add(e.name()));
             boolean fraction = byFraction.isSelected();
             double t = mcs.thresholdProperty().get();
-            heatmap.show(names, fraction ? m.values().fractionAtLeast(t) : m.values().mmcs(),
+            heatmap.show(names, fraction ? m.fractionAtLeast(t) : m.mmcs(),
                     fraction ? String.format(Locale.ROOT, "fraction of the row's features with MCS ≥ %.2f in the column", t)
                             : "MMCS, mean over the row's features of the best cosine in the column");
             McsViewModel.PairDetail d = mcs.detailProperty().get();
@@ -149,7 +149,7 @@ final class McsPane extends BorderPane {
                             mcs.thresholdProperty().get()));
             heatmap.setOpen(d == null ? -1 : d.row(), d == null ? -1 : d.column());
         });
-        pairTitle.setWrapText(true);
+        Controls.wrapping(pairTitle);
         HBox buttons = new HBox(8, openRow, openColumn);
         VBox pair = new VBox(6, pairTitle, pairTable, buttons);
         pair.setPadding(new Insets(6));

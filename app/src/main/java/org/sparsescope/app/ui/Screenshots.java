@@ -287,7 +287,7 @@ public final class Screenshots {
         shots.add(shoot("14-circuits-threshold-20pct-hover"));
         onFx(() -> {
             g.thresholdProperty().set(0.01);
-            g.methodProperty().set(org.sparsescope.compute.circuits.FeatureGraph.Method.RESTORE);
+            g.methodProperty().set(org.sparsescope.viewmodels.Choices.GraphMethod.RESTORE);
             g.run();
             return null;
         });

@@ -32,6 +32,7 @@ import org.sparsescope.compute.intervene.TokenChange;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.Choices;
 
 /**
  * Remove features (or steer along them) on the live model over windows of a text, and report clean, spliced and
@@ -40,7 +41,7 @@ import org.sparsescope.viewmodels.Background;
 public final class AblationViewModel {
     private final Background background;
     private final StringProperty features = new SimpleStringProperty("");
-    private final ObjectProperty<Intervention.AblationMode> mode = new SimpleObjectProperty<>(Intervention.AblationMode.KEEP_ERROR);
+    private final ObjectProperty<Choices.AblationMode> mode = new SimpleObjectProperty<>(Choices.AblationMode.KEEP_ERROR);
     private final BooleanProperty steering = new SimpleBooleanProperty(false);
     private final DoubleProperty steeringAlpha = new SimpleDoubleProperty(5.0);
     private final IntegerProperty window = new SimpleIntegerProperty(128);
@@ -60,11 +61,11 @@ public final class AblationViewModel {
     private final IntegerProperty page = new SimpleIntegerProperty(0);
     private final ReadOnlyIntegerWrapper pages = new ReadOnlyIntegerWrapper(0);
     private final ReadOnlyDoubleWrapper ceLossRecovered = new ReadOnlyDoubleWrapper(Double.NaN);
-    private final ObservableList<TokenChange> largestChanges = FXCollections.observableArrayList();
+    private final ObservableList<ChangedToken> largestChanges = FXCollections.observableArrayList();
     private List<List<TokenDelta>> windowDeltas = List.of();
     private final ObservableList<OutlierRow> outliers = FXCollections.observableArrayList();
     private final ObservableList<CostlyTokenRow> costlyTokens = FXCollections.observableArrayList();
-    private final ObjectProperty<OutlierDimensions.Fill> outlierFill = new SimpleObjectProperty<>(OutlierDimensions.Fill.ZERO);
+    private final ObjectProperty<Choices.OutlierFill> outlierFill = new SimpleObjectProperty<>(Choices.OutlierFill.ZERO);
     private final IntegerProperty outlierCount = new SimpleIntegerProperty(10);
     private final ReadOnlyStringWrapper outlierSummary = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper costSummary = new ReadOnlyStringWrapper("");
@@ -143,7 +144,7 @@ public final class AblationViewModel {
         double[] alphas = new double[f.length];
         java.util.Arrays.fill(alphas, steeringAlpha.get());
         // every feature named is steered, by the same α
-        Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get());
+        Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get().compute());
         TextSource from = textSource.get();
         long asked = generation;
         running.set(true);
@@ -195,7 +196,7 @@ public final class AblationViewModel {
             ceLossRecovered.set((r.zeroCe() - r.splicedCe()) / (r.zeroCe() - r.cleanCe()));
             windowDeltas = r.windows();
             pages.set(windowDeltas.size());
-            largestChanges.setAll(r.largest());
+            largestChanges.setAll(r.largest().stream().map(ChangedToken::of).toList());
             if (page.get() == 0) {
                 showPage();
             } else {
@@ -288,7 +289,7 @@ public final class AblationViewModel {
      */
     public void runOutliers(Source source, java.util.function.Consumer<Throwable> onError) {
         int top = outlierCount.get();
-        OutlierDimensions.Fill fill = outlierFill.get();
+        OutlierDimensions.Fill fill = outlierFill.get().compute();
         long asked = generation;
         running.set(true);
         background.submit("Outlier dimensions", (p, c) -> {
@@ -385,7 +386,7 @@ public final class AblationViewModel {
         return costlyTokens;
     }
 
-    public ObjectProperty<OutlierDimensions.Fill> outlierFillProperty() {
+    public ObjectProperty<Choices.OutlierFill> outlierFillProperty() {
         return outlierFill;
     }
 
@@ -427,7 +428,7 @@ public final class AblationViewModel {
     }
 
     /** The tokens whose loss the intervention changed most, over every window, as the CLI lists them. */
-    public ObservableList<TokenChange> largestChanges() {
+    public ObservableList<ChangedToken> largestChanges() {
         return largestChanges;
     }
 
@@ -435,7 +436,7 @@ public final class AblationViewModel {
         return features;
     }
 
-    public ObjectProperty<Intervention.AblationMode> modeProperty() {
+    public ObjectProperty<Choices.AblationMode> modeProperty() {
         return mode;
     }
 

@@ -39,6 +39,7 @@ import org.sparsescope.compute.work.CancelledException;
 import org.sparsescope.compute.work.ProgressListener;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.Choices;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
@@ -83,9 +84,9 @@ public final class GraphViewModel {
     private final StringProperty features = new SimpleStringProperty("");
     private final ObjectProperty<Upstream> upstream = new SimpleObjectProperty<>(Upstream.TOP);
     private final IntegerProperty top = new SimpleIntegerProperty(10);
-    private final ObjectProperty<FeatureReport.Column> by = new SimpleObjectProperty<>(FeatureReport.Column.KURTOSIS);
-    private final ObjectProperty<FeatureGraph.Method> method = new SimpleObjectProperty<>(FeatureGraph.Method.ABLATE);
-    private final ObjectProperty<AblationMode> mode = new SimpleObjectProperty<>(AblationMode.KEEP_ERROR);
+    private final ObjectProperty<Choices.FeatureColumn> by = new SimpleObjectProperty<>(Choices.FeatureColumn.KURTOSIS);
+    private final ObjectProperty<Choices.GraphMethod> method = new SimpleObjectProperty<>(Choices.GraphMethod.ABLATE);
+    private final ObjectProperty<Choices.AblationMode> mode = new SimpleObjectProperty<>(Choices.AblationMode.KEEP_ERROR);
     private final IntegerProperty windows = new SimpleIntegerProperty(32);
     private final IntegerProperty window = new SimpleIntegerProperty(128);
     private final IntegerProperty follow = new SimpleIntegerProperty(0);
@@ -199,8 +200,8 @@ public final class GraphViewModel {
         Path text = workspace.corpusProperty().get();
         int[] chosen = typed;
         int n = windows.get(), w = window.get(), topN = top.get();
-        FeatureReport.Column column = by.get();
-        FeatureGraphs.Options opts = new FeatureGraphs.Options(method.get(), mode.get(), Math.min(32, n), follow.get());
+        FeatureReport.Column column = by.get().compute();
+        FeatureGraphs.Options opts = new FeatureGraphs.Options(method.get().compute(), mode.get().compute(), Math.min(32, n), follow.get());
         running.set(true);
         status.set("computing the " + method.get().name().toLowerCase(Locale.ROOT) + " graph of " + ids.size() + " dictionaries");
         job = background.submit("Feature graph", (p, c) -> {
@@ -311,15 +312,15 @@ public final class GraphViewModel {
         return top;
     }
 
-    public ObjectProperty<FeatureReport.Column> byProperty() {
+    public ObjectProperty<Choices.FeatureColumn> byProperty() {
         return by;
     }
 
-    public ObjectProperty<FeatureGraph.Method> methodProperty() {
+    public ObjectProperty<Choices.GraphMethod> methodProperty() {
         return method;
     }
 
-    public ObjectProperty<AblationMode> modeProperty() {
+    public ObjectProperty<Choices.AblationMode> modeProperty() {
         return mode;
     }
 
@@ -342,6 +343,18 @@ public final class GraphViewModel {
 
     public ReadOnlyObjectProperty<FeatureGraph> graphProperty() {
         return graph.getReadOnlyProperty();
+    }
+
+    /** Whether a graph has been computed (or read from the cache) and is shown. */
+    public javafx.beans.binding.BooleanBinding hasGraph() {
+        return graph.isNotNull();
+    }
+
+    /** The shown graph's heading: model, method, windows and the threshold; empty when none is shown. */
+    public String title() {
+        FeatureGraph g = graph.get();
+        return g == null ? "" : g.model() + " · " + describe(g) + String.format(Locale.ROOT,
+                " · %d windows × %d tokens · edges ≥ %.2g%% of the largest into their node", g.windows(), g.windowTokens(), 100 * threshold.get());
     }
 
     public ReadOnlyObjectProperty<GraphLayout> layoutProperty() {

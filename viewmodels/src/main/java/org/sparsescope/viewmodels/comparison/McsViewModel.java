@@ -37,6 +37,15 @@ public final class McsViewModel {
 
     /** The matrix of these dictionaries, in this order (rows and columns alike). */
     public record Matrix(List<DictionaryEntry> dictionaries, McsMatrix values) {
+        /** Cell (row, column): the mean over the row dictionary's features of the best cosine in the column's. */
+        public double[][] mmcs() {
+            return values.mmcs();
+        }
+
+        /** Cell (row, column): the share of the row's features with MCS ≥ {@code threshold} in the column. */
+        public double[][] fractionAtLeast(double threshold) {
+            return values.fractionAtLeast(threshold);
+        }
     }
 
     /** A feature of the row dictionary and its best match in the column dictionary. */

@@ -14,10 +14,10 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.ExampleContext;
 import org.sparsescope.compute.stats.FeatureReport;
-import org.sparsescope.compute.stats.Histogram;
 import org.sparsescope.compute.stats.FeatureNeighbours;
 import org.sparsescope.compute.stats.LogitEffects;
 import org.sparsescope.viewmodels.Background;
+import org.sparsescope.viewmodels.Bins;
 import org.sparsescope.viewmodels.OpenDictionary;
 
 /**
@@ -41,10 +41,10 @@ public final class FeatureDetailViewModel {
     private final Background background;
     private final ReadOnlyIntegerWrapper feature = new ReadOnlyIntegerWrapper(-1);
     private final ObservableList<ExampleLine> topExamples = FXCollections.observableArrayList();
-    private final ObservableList<LogitEffects.TokenEffect> raised = FXCollections.observableArrayList();
-    private final ObservableList<LogitEffects.TokenEffect> lowered = FXCollections.observableArrayList();
-    private final ReadOnlyObjectWrapper<Histogram> histogram = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyObjectWrapper<Histogram> logitHistogram = new ReadOnlyObjectWrapper<>();
+    private final ObservableList<TokenLogit> raised = FXCollections.observableArrayList();
+    private final ObservableList<TokenLogit> lowered = FXCollections.observableArrayList();
+    private final ReadOnlyObjectWrapper<Bins> histogram = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<Bins> logitHistogram = new ReadOnlyObjectWrapper<>();
     private final ObservableList<Band> bands = FXCollections.observableArrayList();
     private final ObservableList<NeighbourLine> correlated = FXCollections.observableArrayList();
     private final ObservableList<NeighbourLine> nearest = FXCollections.observableArrayList();
@@ -80,7 +80,7 @@ public final class FeatureDetailViewModel {
             return;
         }
         FeatureReport r = source.report();
-        histogram.set(r.histogram(j));
+        histogram.set(Bins.of(r.histogram(j)));
         var st = r.stats();
         summary.set(String.format(java.util.Locale.ROOT, "density %.3g%% of %,d tokens · max %.3f · mean %.4f · kurtosis %.1f", 100 * st.density()[j], st.rows(),
                 st.max()[j], st.mean()[j], st.kurtosis()[j]));
@@ -110,9 +110,9 @@ public final class FeatureDetailViewModel {
             }
             topExamples.setAll(shown.top());
             bands.setAll(shown.bands());
-            raised.setAll(shown.logits().raised());
-            lowered.setAll(shown.logits().lowered());
-            logitHistogram.set(shown.logits().all());
+            raised.setAll(shown.logits().raised().stream().map(TokenLogit::of).toList());
+            lowered.setAll(shown.logits().lowered().stream().map(TokenLogit::of).toList());
+            logitHistogram.set(Bins.of(shown.logits().all()));
             nearest.setAll(named(shown.nearest(), names));
             correlated.setAll(named(shown.correlated(), names));
         }, onError);
@@ -149,11 +149,11 @@ public final class FeatureDetailViewModel {
         return topExamples;
     }
 
-    public ObservableList<LogitEffects.TokenEffect> raisedTokens() {
+    public ObservableList<TokenLogit> raisedTokens() {
         return raised;
     }
 
-    public ObservableList<LogitEffects.TokenEffect> loweredTokens() {
+    public ObservableList<TokenLogit> loweredTokens() {
         return lowered;
     }
 
@@ -173,7 +173,7 @@ public final class FeatureDetailViewModel {
     }
 
     /** The direct logit effect on every token of the vocabulary, binned. */
-    public ReadOnlyObjectProperty<Histogram> logitHistogramProperty() {
+    public ReadOnlyObjectProperty<Bins> logitHistogramProperty() {
         return logitHistogram.getReadOnlyProperty();
     }
 
@@ -182,7 +182,7 @@ public final class FeatureDetailViewModel {
         return summary.getReadOnlyProperty();
     }
 
-    public ReadOnlyObjectProperty<Histogram> histogramProperty() {
+    public ReadOnlyObjectProperty<Bins> histogramProperty() {
         return histogram.getReadOnlyProperty();
     }
 }

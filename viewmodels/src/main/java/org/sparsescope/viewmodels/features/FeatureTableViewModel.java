@@ -29,7 +29,7 @@ public final class FeatureTableViewModel {
     private final StringProperty tokenFilter = new SimpleStringProperty("");
     private final IntegerProperty selectedFeature = new SimpleIntegerProperty(-1);
     private final ReadOnlyObjectWrapper<FeatureReport> report = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyObjectWrapper<org.sparsescope.compute.stats.Histogram> capacityHistogram = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<org.sparsescope.viewmodels.Bins> capacityHistogram = new ReadOnlyObjectWrapper<>();
 
     /** Bins of the capacity histogram over [0, 1]: 0.05 wide, so that 1/2, 1/4 … and 1 fall in bins of their own. */
     public static final int CAPACITY_BINS = 20;
@@ -50,13 +50,35 @@ public final class FeatureTableViewModel {
                     j < topTokens.size() ? topTokens.get(j) : ""));
         }
         rows.setAll(list);
-        capacityHistogram.set(org.sparsescope.compute.stats.Capacity.histogram(r.capacity(), CAPACITY_BINS));
+        capacityHistogram.set(org.sparsescope.viewmodels.Bins.of(org.sparsescope.compute.stats.Capacity.histogram(r.capacity(), CAPACITY_BINS)));
         selectedFeature.set(-1);
+        setRows.set(s.rows());
+        totalCapacity.set(r.totalCapacity());
+        loads.set(loads.get() + 1);
         report.set(r); // last: listeners of the report see the new rows
 
     }
 
     private List<String> topTokens = List.of();
+    private final javafx.beans.property.ReadOnlyLongWrapper setRows = new javafx.beans.property.ReadOnlyLongWrapper(0);
+    private final javafx.beans.property.ReadOnlyDoubleWrapper totalCapacity = new javafx.beans.property.ReadOnlyDoubleWrapper(Double.NaN);
+
+    private final javafx.beans.property.ReadOnlyIntegerWrapper loads = new javafx.beans.property.ReadOnlyIntegerWrapper(0);
+
+    /** Counts the reports loaded: a view that must redraw from scratch for each new dictionary listens to it. */
+    public javafx.beans.property.ReadOnlyIntegerProperty loadsProperty() {
+        return loads.getReadOnlyProperty();
+    }
+
+    /** The rows of the loaded dictionary's set its statistics are over (0 before one is loaded). */
+    public javafx.beans.property.ReadOnlyLongProperty setRowsProperty() {
+        return setRows.getReadOnlyProperty();
+    }
+
+    /** The loaded dictionary's total capacity Σ C_i (at most d). */
+    public javafx.beans.property.ReadOnlyDoubleProperty totalCapacityProperty() {
+        return totalCapacity.getReadOnlyProperty();
+    }
 
     /** The loaded dictionary's top tokens per feature (as the table's column shows them). */
     public List<String> topTokens() {
@@ -99,7 +121,7 @@ public final class FeatureTableViewModel {
     }
 
     /** The open dictionary's capacities C_i, counted in {@link #CAPACITY_BINS} bins over [0, 1]. */
-    public ReadOnlyObjectProperty<org.sparsescope.compute.stats.Histogram> capacityHistogramProperty() {
+    public ReadOnlyObjectProperty<org.sparsescope.viewmodels.Bins> capacityHistogramProperty() {
         return capacityHistogram.getReadOnlyProperty();
     }
 

@@ -49,6 +49,16 @@ public final class FrontierViewModel {
      * dictionaries are measured on) with k components, L0 = k.
      */
     public record Baseline(String pairKey, Path set, List<PcaBaseline.Point> points, long trainRows, long heldOutRows) {
+        /** The number of components k of each vertex (its L0). */
+        public int[] components() {
+            return points.stream().mapToInt(PcaBaseline.Point::k).toArray();
+        }
+
+        /** The held-out FVU of each vertex. */
+        public double[] fvu() {
+            return points.stream().mapToDouble(PcaBaseline.Point::fvu).toArray();
+        }
+
     }
 
     private final ReadOnlyObjectWrapper<Baseline> baseline = new ReadOnlyObjectWrapper<>();

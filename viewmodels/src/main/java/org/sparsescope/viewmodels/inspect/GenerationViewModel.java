@@ -36,7 +36,7 @@ public final class GenerationViewModel {
     private final DoubleProperty temperature = new SimpleDoubleProperty(0);
     private final LongProperty seed = new SimpleLongProperty(0);
     private final StringProperty steering = new SimpleStringProperty("");
-    private final ObjectProperty<Intervention.SteerUnits> units = new SimpleObjectProperty<>(Intervention.SteerUnits.ABSOLUTE);
+    private final ObjectProperty<org.sparsescope.viewmodels.Choices.SteerUnits> units = new SimpleObjectProperty<>(org.sparsescope.viewmodels.Choices.SteerUnits.ABSOLUTE);
     private final BooleanProperty clamp = new SimpleBooleanProperty(false);
     private final ReadOnlyStringWrapper continued = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper clean = new ReadOnlyStringWrapper("");
@@ -50,7 +50,7 @@ public final class GenerationViewModel {
 
     /** The intervention the steering field names: feature:α pairs (or feature:value when clamping). */
     public Intervention intervention() {
-        return clamp.get() ? Intervention.clamp(steering.get()) : Intervention.steer(steering.get(), units.get());
+        return clamp.get() ? Intervention.clamp(steering.get()) : Intervention.steer(steering.get(), units.get().compute());
     }
 
     /** Generates both continuations in the background (the clean one alone when no feature is named). */
@@ -120,7 +120,7 @@ public final class GenerationViewModel {
         return steering;
     }
 
-    public ObjectProperty<Intervention.SteerUnits> unitsProperty() {
+    public ObjectProperty<org.sparsescope.viewmodels.Choices.SteerUnits> unitsProperty() {
         return units;
     }
 

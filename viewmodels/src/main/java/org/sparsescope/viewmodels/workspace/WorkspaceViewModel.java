@@ -398,6 +398,12 @@ public final class WorkspaceViewModel {
         models = source;
     }
 
+    /** The windows KL and CE run on, as {@code eval} runs them (see {@link Evaluation}). */
+    public static final int SPLICE_WINDOWS = Evaluation.SPLICE_WINDOWS;
+
+    /** The most rows held out for FVU (see {@link Evaluation}). */
+    public static final long MAX_HELD_OUT_ROWS = Evaluation.MAX_HELD_OUT_ROWS;
+
     private volatile int spliceWindows = Evaluation.SPLICE_WINDOWS;
 
     /** How many windows KL and CE run on ({@link Evaluation#SPLICE_WINDOWS} unless a test asks for fewer). */

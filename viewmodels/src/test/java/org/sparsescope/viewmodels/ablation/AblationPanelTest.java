@@ -114,7 +114,7 @@ class AblationPanelTest {
         AblationViewModel vm = new AblationViewModel(new SameThreadBackground());
         vm.windowsProperty().set(3);
         vm.featuresProperty().set("519");
-        vm.modeProperty().set(Intervention.AblationMode.RECONSTRUCTION);
+        vm.modeProperty().set(org.sparsescope.viewmodels.Choices.AblationMode.RECONSTRUCTION);
         List<Throwable> errors = new ArrayList<>();
         vm.run(source(""), errors::add);
         assertTrue(errors.isEmpty(), errors.toString());
