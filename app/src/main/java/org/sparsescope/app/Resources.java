@@ -6,12 +6,10 @@ import java.nio.file.Path;
 
 /** Where the app's shipped data lies: -Dsparsescope.resources, or the {@code resources/} folder beside the build. */
 public final class Resources {
-    private Resources() {
-    }
+    private Resources() {}
 
     /** The embedded demo: a model folder and a text corpus. */
-    public record Demo(Path model, Path corpus) {
-    }
+    public record Demo(Path model, Path corpus) {}
 
     public static Path root() {
         String prop = System.getProperty("sparsescope.resources");
@@ -20,7 +18,11 @@ public final class Resources {
         }
         try {
             // app/target/<jar> → the repository's resources/
-            Path jar = Path.of(Resources.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(Resources.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             for (Path p = jar; p != null; p = p.getParent()) {
                 if (Files.isDirectory(p.resolve("resources/demo"))) {
                     return p.resolve("resources");
@@ -33,7 +35,8 @@ public final class Resources {
     }
 
     /** Teaches a workspace the names the demo's dictionaries give its model ({@code demo/model-names.json}). */
-    public static void registerDemoModel(org.sparsescope.compute.workspace.Workspace workspace) throws java.io.IOException {
+    public static void registerDemoModel(org.sparsescope.compute.workspace.Workspace workspace)
+            throws java.io.IOException {
         workspace.learnModelNames(root().resolve("demo").resolve("model-names.json"));
     }
 

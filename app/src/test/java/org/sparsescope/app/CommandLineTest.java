@@ -18,8 +18,7 @@ class CommandLineTest {
     @TempDir
     Path tmp;
 
-    record Run(int status, String out, String err) {
-    }
+    record Run(int status, String out, String err) {}
 
     static Run run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
@@ -37,13 +36,29 @@ class CommandLineTest {
 
     @Test
     void perplexityJsonGivesTheReferenceCleanCrossEntropy() throws Exception {
-        Run r = run("perplexity", "--model", Reference.path("model").toString(), "--text", Reference.path("corpus/test.txt").toString(),
-                "--window", "128", "--windows", "64", "--json");
+        Run r = run(
+                "perplexity",
+                "--model",
+                Reference.path("model").toString(),
+                "--text",
+                Reference.path("corpus/test.txt").toString(),
+                "--window",
+                "128",
+                "--windows",
+                "64",
+                "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject got = JsonParser.parseString(r.out()).getAsJsonObject();
-        JsonObject ref = JsonParser.parseString(Files.readString(Reference.path("reference.json"))).getAsJsonObject();
-        assertEquals(ref.getAsJsonObject("splice").get("clean_ce").getAsDouble(), got.get("mean_cross_entropy").getAsDouble(), 1e-3);
-        assertEquals(Math.exp(got.get("mean_cross_entropy").getAsDouble()), got.get("perplexity").getAsDouble(), 1e-9);
+        JsonObject ref = JsonParser.parseString(Files.readString(Reference.path("reference.json")))
+                .getAsJsonObject();
+        assertEquals(
+                ref.getAsJsonObject("splice").get("clean_ce").getAsDouble(),
+                got.get("mean_cross_entropy").getAsDouble(),
+                1e-3);
+        assertEquals(
+                Math.exp(got.get("mean_cross_entropy").getAsDouble()),
+                got.get("perplexity").getAsDouble(),
+                1e-9);
         assertEquals(64 * 127, got.get("targets").getAsInt());
     }
 
@@ -58,20 +73,37 @@ class CommandLineTest {
         Files.createDirectories(model);
         Files.writeString(model.resolve("config.json"), "{\"model_type\": \"mamba\"}");
         Files.writeString(tmp.resolve("t.txt"), "hello");
-        Run r2 = run("perplexity", "--model", model.toString(), "--text", tmp.resolve("t.txt").toString());
+        Run r2 = run(
+                "perplexity",
+                "--model",
+                model.toString(),
+                "--text",
+                tmp.resolve("t.txt").toString());
         assertEquals(2, r2.status());
         assertTrue(r2.err().contains("config.json") && r2.err().contains("mamba"), r2.err());
     }
 
     @Test
     void statsAreComputedOnceThenReadFromTheWorkspaceCache() throws Exception {
-        String[] unconfirmed = {"stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--activations", Reference.path("chunks/0.npy").toString(),
-            "--workspace", tmp.resolve("ws").toString(), "--json"};
+        String[] unconfirmed = {
+            "stats",
+            "--dict",
+            Reference.path("saes/l1_4.11e-03").toString(),
+            "--activations",
+            Reference.path("chunks/0.npy").toString(),
+            "--workspace",
+            tmp.resolve("ws").toString(),
+            "--json"
+        };
         Run refused = run(unconfirmed);
         assertEquals(2, refused.status(), "a foreign set of unknown model and hook is not used unconfirmed");
-        assertTrue(refused.err().contains("chunks/0.npy") && refused.err().contains("blocks.2.hook_resid_post"), refused.err());
+        assertTrue(
+                refused.err().contains("chunks/0.npy") && refused.err().contains("blocks.2.hook_resid_post"),
+                refused.err());
         // --force confirms the set once; the workspace remembers, so the second run needs no --force
-        Run first = run(java.util.stream.Stream.concat(java.util.Arrays.stream(unconfirmed), java.util.stream.Stream.of("--force")).toArray(String[]::new));
+        Run first = run(java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(unconfirmed), java.util.stream.Stream.of("--force"))
+                .toArray(String[]::new));
         String[] args = unconfirmed;
         assertEquals(0, first.status(), first.err());
         JsonObject a = JsonParser.parseString(first.out()).getAsJsonObject();
@@ -94,7 +126,10 @@ class CommandLineTest {
         assertEquals("sparsescope 0.1.0", version.out().strip());
         Run word = run("halp");
         assertEquals(2, word.status(), "no window is started for it");
-        assertTrue(word.err().contains("'halp' is neither a command nor a file") && word.err().contains("sparsescope help"), word.err());
+        assertTrue(
+                word.err().contains("'halp' is neither a command nor a file")
+                        && word.err().contains("sparsescope help"),
+                word.err());
     }
 
     @Test
@@ -102,13 +137,29 @@ class CommandLineTest {
         String d = Reference.path("saes/l1_5.01e-04").toString();
         Run r = run("compare", "--dict", d, "--dict", d, "--json");
         assertEquals(0, r.status(), r.err());
-        assertEquals(1.0, JsonParser.parseString(r.out()).getAsJsonObject().get("mmcs").getAsDouble(), 1e-5);
+        assertEquals(
+                1.0,
+                JsonParser.parseString(r.out()).getAsJsonObject().get("mmcs").getAsDouble(),
+                1e-5);
     }
 
     @Test
     void compareWithThreeDictionariesGivesTheMcsMatrixRowToColumn() {
-        String a = Reference.path("saes/l1_4.11e-03").toString(), b = Reference.path("saes/l1_5.01e-04").toString();
-        Run r = run("compare", "--dict", a, "--dict", b, "--dict", a, "--threshold", "0.8", "--workspace", tmp.resolve("ws-mcs").toString(), "--json");
+        String a = Reference.path("saes/l1_4.11e-03").toString(),
+                b = Reference.path("saes/l1_5.01e-04").toString();
+        Run r = run(
+                "compare",
+                "--dict",
+                a,
+                "--dict",
+                b,
+                "--dict",
+                a,
+                "--threshold",
+                "0.8",
+                "--workspace",
+                tmp.resolve("ws-mcs").toString(),
+                "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject m = JsonParser.parseString(r.out()).getAsJsonObject();
         var mmcs = m.getAsJsonArray("mmcs");
@@ -118,38 +169,89 @@ class CommandLineTest {
         }
         assertEquals(1.0, mmcs.get(0).getAsJsonArray().get(2).getAsDouble(), 1e-6, "the same dictionary twice");
         double ab = mmcs.get(0).getAsJsonArray().get(1).getAsDouble();
-        Run pair = run("compare", "--dict", a, "--dict", b, "--workspace", tmp.resolve("ws-mcs").toString(), "--json");
-        assertEquals(JsonParser.parseString(pair.out()).getAsJsonObject().get("mmcs").getAsDouble(), ab, 1e-9, "row → column is A → B");
+        Run pair = run(
+                "compare",
+                "--dict",
+                a,
+                "--dict",
+                b,
+                "--workspace",
+                tmp.resolve("ws-mcs").toString(),
+                "--json");
+        assertEquals(
+                JsonParser.parseString(pair.out()).getAsJsonObject().get("mmcs").getAsDouble(),
+                ab,
+                1e-9,
+                "row → column is A → B");
         assertEquals(0.8, m.get("threshold").getAsDouble());
-        assertEquals(1.0, m.getAsJsonArray("fraction_at_least_threshold").get(1).getAsJsonArray().get(1).getAsDouble());
+        assertEquals(
+                1.0,
+                m.getAsJsonArray("fraction_at_least_threshold")
+                        .get(1)
+                        .getAsJsonArray()
+                        .get(1)
+                        .getAsDouble());
     }
 
     @Test
     void thePcaBaselineIsComputedOnceThenReadFromTheWorkspaceCache() {
-        String[] args = {"baseline", "pca", "--activations", Reference.path("chunks/0.npy").toString(), "--held-out", "1024", "--k", "192",
-            "--workspace", tmp.resolve("ws-pca").toString(), "--json"};
+        String[] args = {
+            "baseline",
+            "pca",
+            "--activations",
+            Reference.path("chunks/0.npy").toString(),
+            "--held-out",
+            "1024",
+            "--k",
+            "192",
+            "--workspace",
+            tmp.resolve("ws-pca").toString(),
+            "--json"
+        };
         Run first = run(args), second = run(args);
         assertEquals(0, first.status(), first.err());
-        JsonObject a = JsonParser.parseString(first.out()).getAsJsonObject(), b = JsonParser.parseString(second.out()).getAsJsonObject();
+        JsonObject a = JsonParser.parseString(first.out()).getAsJsonObject(),
+                b = JsonParser.parseString(second.out()).getAsJsonObject();
         assertTrue(!a.get("cached").getAsBoolean() && b.get("cached").getAsBoolean());
         assertEquals(a.getAsJsonArray("points"), b.getAsJsonArray("points"));
         var points = a.getAsJsonArray("points");
         assertEquals(10, points.size(), "1, 2, 4, …, 128, 192 and 256");
-        assertEquals(0.0, points.get(points.size() - 1).getAsJsonObject().get("fvu").getAsDouble(), 1e-6);
+        assertEquals(
+                0.0, points.get(points.size() - 1).getAsJsonObject().get("fvu").getAsDouble(), 1e-6);
         assertEquals(7168, a.get("train_rows").getAsLong());
     }
 
     @Test
     void trainTakesTiedMembersBesideUntiedOnesAndSavesThemMarkedTied() throws Exception {
-        Run r = run("train", "--activations", Reference.path("chunks/0.npy").toString(), "--l1", "1e-3", "--tied-l1", "1e-3", "--ratio", "0.25",
-            "--batch", "512", "--epochs", "1", "--held-out", "1024", "--out", tmp.resolve("sweep").toString(), "--json");
+        Run r = run(
+                "train",
+                "--activations",
+                Reference.path("chunks/0.npy").toString(),
+                "--l1",
+                "1e-3",
+                "--tied-l1",
+                "1e-3",
+                "--ratio",
+                "0.25",
+                "--batch",
+                "512",
+                "--epochs",
+                "1",
+                "--held-out",
+                "1024",
+                "--out",
+                tmp.resolve("sweep").toString(),
+                "--json");
         assertEquals(0, r.status(), r.err());
         var rows = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("dictionaries");
         assertEquals(2, rows.size());
         JsonObject tied = rows.get(1).getAsJsonObject();
         assertEquals("tied_l1_1.00e-03_f64", tied.get("name").getAsString());
-        assertTrue(tied.get("tied").getAsBoolean() && !rows.get(0).getAsJsonObject().get("tied").getAsBoolean());
-        JsonObject sidecar = JsonParser.parseString(Files.readString(tmp.resolve("sweep/tied_l1_1.00e-03_f64/sparsescope.json"))).getAsJsonObject();
+        assertTrue(tied.get("tied").getAsBoolean()
+                && !rows.get(0).getAsJsonObject().get("tied").getAsBoolean());
+        JsonObject sidecar = JsonParser.parseString(
+                        Files.readString(tmp.resolve("sweep/tied_l1_1.00e-03_f64/sparsescope.json")))
+                .getAsJsonObject();
         assertTrue(sidecar.getAsJsonObject("training").get("tied").getAsBoolean());
         assertTrue(sidecar.getAsJsonObject("held_out").has("relative_reconstruction_bias"));
     }
@@ -161,17 +263,52 @@ class CommandLineTest {
         Files.createDirectories(later);
         Path src = Reference.path("saes/l1_5.01e-04");
         Files.copy(src.resolve("sae_weights.safetensors"), later.resolve("sae_weights.safetensors"));
-        Files.writeString(later.resolve("cfg.json"), Files.readString(src.resolve("cfg.json"))
-                .replace("blocks.2.hook_resid_post", "blocks.4.hook_resid_post").replace("\"hook_layer\": 2", "\"hook_layer\": 4"));
-        String[] args = {"graph", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--dict", later.toString(), "--features", "5,9",
-            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws").toString(), "--json"};
+        Files.writeString(
+                later.resolve("cfg.json"),
+                Files.readString(src.resolve("cfg.json"))
+                        .replace("blocks.2.hook_resid_post", "blocks.4.hook_resid_post")
+                        .replace("\"hook_layer\": 2", "\"hook_layer\": 4"));
+        String[] args = {
+            "graph",
+            "--dict",
+            Reference.path("saes/l1_4.11e-03").toString(),
+            "--dict",
+            later.toString(),
+            "--features",
+            "5,9",
+            "--text",
+            Reference.path("corpus/test.txt").toString(),
+            "--windows",
+            "2",
+            "--window",
+            "64",
+            "--workspace",
+            tmp.resolve("ws").toString(),
+            "--json"
+        };
         Run first = run(args);
         assertEquals(0, first.status(), first.err());
         JsonObject g = JsonParser.parseString(first.out()).getAsJsonObject();
         assertEquals("sparsescope.feature_graph/1", g.get("format").getAsString());
-        assertEquals("blocks.4.hook_resid_post", g.getAsJsonArray("layers").get(1).getAsJsonObject().get("hook").getAsString());
-        assertEquals(2, g.getAsJsonArray("stages").get(0).getAsJsonObject().getAsJsonArray("weights").size());
-        assertEquals(1024, g.getAsJsonArray("stages").get(0).getAsJsonObject().getAsJsonArray("weights").get(0).getAsJsonArray().size());
+        assertEquals(
+                "blocks.4.hook_resid_post",
+                g.getAsJsonArray("layers").get(1).getAsJsonObject().get("hook").getAsString());
+        assertEquals(
+                2,
+                g.getAsJsonArray("stages")
+                        .get(0)
+                        .getAsJsonObject()
+                        .getAsJsonArray("weights")
+                        .size());
+        assertEquals(
+                1024,
+                g.getAsJsonArray("stages")
+                        .get(0)
+                        .getAsJsonObject()
+                        .getAsJsonArray("weights")
+                        .get(0)
+                        .getAsJsonArray()
+                        .size());
         assertTrue(!g.get("from_cache").getAsBoolean());
         Run second = run(args);
         assertEquals(0, second.status(), second.err());
@@ -179,91 +316,259 @@ class CommandLineTest {
         assertTrue(g2.get("from_cache").getAsBoolean(), "the same graph again is a file read");
         assertEquals(g.getAsJsonArray("edges"), g2.getAsJsonArray("edges"));
 
-        Run backwards = run("graph", "--dict", later.toString(), "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--features", "5",
-            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "1", "--workspace", tmp.resolve("ws").toString());
+        Run backwards = run(
+                "graph",
+                "--dict",
+                later.toString(),
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--features",
+                "5",
+                "--text",
+                Reference.path("corpus/test.txt").toString(),
+                "--windows",
+                "1",
+                "--workspace",
+                tmp.resolve("ws").toString());
         assertEquals(2, backwards.status());
         assertTrue(backwards.err().contains("does not come after"), backwards.err());
     }
 
     @Test
     void outliersAndTheWorstTokensOfASpliceAreReported() {
-        Run o = run("outliers", "--model", Reference.path("model").toString(), "--hook", "blocks.2.hook_resid_post", "--top", "2", "--fill", "mean",
-            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--json");
+        Run o = run(
+                "outliers",
+                "--model",
+                Reference.path("model").toString(),
+                "--hook",
+                "blocks.2.hook_resid_post",
+                "--top",
+                "2",
+                "--fill",
+                "mean",
+                "--text",
+                Reference.path("corpus/test.txt").toString(),
+                "--windows",
+                "2",
+                "--window",
+                "64",
+                "--json");
         assertEquals(0, o.status(), o.err());
         var dims = JsonParser.parseString(o.out()).getAsJsonObject().getAsJsonArray("dimensions");
         assertEquals(2, dims.size());
-        assertTrue(dims.get(0).getAsJsonObject().get("mean_abs").getAsDouble() >= dims.get(1).getAsJsonObject().get("mean_abs").getAsDouble());
-        Run s = run("splice", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--worst", "3", "--text", Reference.path("corpus/test.txt").toString(),
-            "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws2").toString(), "--json");
+        assertTrue(dims.get(0).getAsJsonObject().get("mean_abs").getAsDouble()
+                >= dims.get(1).getAsJsonObject().get("mean_abs").getAsDouble());
+        Run s = run(
+                "splice",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--worst",
+                "3",
+                "--text",
+                Reference.path("corpus/test.txt").toString(),
+                "--windows",
+                "2",
+                "--window",
+                "64",
+                "--workspace",
+                tmp.resolve("ws2").toString(),
+                "--json");
         assertEquals(0, s.status(), s.err());
         var worst = JsonParser.parseString(s.out()).getAsJsonObject().getAsJsonArray("worst_tokens");
         assertEquals(3, worst.size());
-        assertTrue(worst.get(0).getAsJsonObject().get("delta").getAsDouble() >= worst.get(2).getAsJsonObject().get("delta").getAsDouble());
+        assertTrue(worst.get(0).getAsJsonObject().get("delta").getAsDouble()
+                >= worst.get(2).getAsJsonObject().get("delta").getAsDouble());
         assertTrue(worst.get(0).getAsJsonObject().getAsJsonArray("features").size() > 0);
     }
 
     @Test
     void anAblationInsideTheReconstructionPrintsTheSplicedRunAndTheChangeAgainstIt() {
-        Run r = run("ablate", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--features", "519", "--mode", "reconstruction",
-            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws").toString(), "--json");
+        Run r = run(
+                "ablate",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--features",
+                "519",
+                "--mode",
+                "reconstruction",
+                "--text",
+                Reference.path("corpus/test.txt").toString(),
+                "--windows",
+                "2",
+                "--window",
+                "64",
+                "--workspace",
+                tmp.resolve("ws").toString(),
+                "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject got = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals("spliced", got.get("delta_against").getAsString());
-        assertEquals(got.get("ce").getAsDouble() - got.get("spliced_ce").getAsDouble(), got.get("delta_ce").getAsDouble(), 1e-9);
-        assertTrue(got.get("spliced_ce").getAsDouble() > got.get("clean_ce").getAsDouble(), "the splice costs this dictionary loss");
-        assertEquals("ablate feature 519 (inside the reconstruction)", got.get("intervention").getAsString());
-        Run keep = run("ablate", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--features", "519",
-            "--text", Reference.path("corpus/test.txt").toString(), "--windows", "2", "--window", "64", "--workspace", tmp.resolve("ws").toString(), "--json");
+        assertEquals(
+                got.get("ce").getAsDouble() - got.get("spliced_ce").getAsDouble(),
+                got.get("delta_ce").getAsDouble(),
+                1e-9);
+        assertTrue(
+                got.get("spliced_ce").getAsDouble() > got.get("clean_ce").getAsDouble(),
+                "the splice costs this dictionary loss");
+        assertEquals(
+                "ablate feature 519 (inside the reconstruction)",
+                got.get("intervention").getAsString());
+        Run keep = run(
+                "ablate",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--features",
+                "519",
+                "--text",
+                Reference.path("corpus/test.txt").toString(),
+                "--windows",
+                "2",
+                "--window",
+                "64",
+                "--workspace",
+                tmp.resolve("ws").toString(),
+                "--json");
         JsonObject k = JsonParser.parseString(keep.out()).getAsJsonObject();
         assertEquals("clean", k.get("delta_against").getAsString());
-        assertEquals(k.get("ce").getAsDouble() - k.get("clean_ce").getAsDouble(), k.get("delta_ce").getAsDouble(), 1e-9);
+        assertEquals(
+                k.get("ce").getAsDouble() - k.get("clean_ce").getAsDouble(),
+                k.get("delta_ce").getAsDouble(),
+                1e-9);
         assertTrue(!k.has("spliced_ce"));
     }
 
     @Test
     void trainingASmallSetAdaptsItsDefaultsAndSaysWhenARunIsTooShort() throws Exception {
         String set = Reference.path("chunks/0.npy").toString(); // 8,192 rows
-        Run tooMany = run("train", "--activations", set, "--l1", "4e-3", "--ratio", "1", "--held-out", "10000", "--out", tmp.resolve("a").toString());
+        Run tooMany = run(
+                "train",
+                "--activations",
+                set,
+                "--l1",
+                "4e-3",
+                "--ratio",
+                "1",
+                "--held-out",
+                "10000",
+                "--out",
+                tmp.resolve("a").toString());
         assertEquals(2, tooMany.status());
         assertTrue(tooMany.err().contains("--held-out 10000") && tooMany.err().contains("(819)"), tooMany.err());
 
-        Run shortRun = run("train", "--activations", set, "--l1", "4e-3", "--ratio", "1", "--epochs", "1", "--batch", "2048", "--out",
-            tmp.resolve("b").toString(), "--json");
+        Run shortRun = run(
+                "train",
+                "--activations",
+                set,
+                "--l1",
+                "4e-3",
+                "--ratio",
+                "1",
+                "--epochs",
+                "1",
+                "--batch",
+                "2048",
+                "--out",
+                tmp.resolve("b").toString(),
+                "--json");
         assertEquals(0, shortRun.status(), shortRun.err());
-        assertEquals(3, JsonParser.parseString(shortRun.out()).getAsJsonObject().get("steps").getAsInt(), "(8,192 − 819) / 2,048 whole batches");
+        assertEquals(
+                3,
+                JsonParser.parseString(shortRun.out())
+                        .getAsJsonObject()
+                        .get("steps")
+                        .getAsInt(),
+                "(8,192 − 819) / 2,048 whole batches");
         assertTrue(shortRun.err().contains("only 3 steps") && shortRun.err().contains("--batch"), shortRun.err());
 
-        Run adapted = run("train", "--activations", set, "--l1", "4e-3", "--ratio", "1", "--epochs", "2", "--out", tmp.resolve("c").toString(), "--json");
+        Run adapted = run(
+                "train",
+                "--activations",
+                set,
+                "--l1",
+                "4e-3",
+                "--ratio",
+                "1",
+                "--epochs",
+                "2",
+                "--out",
+                tmp.resolve("c").toString(),
+                "--json");
         assertEquals(0, adapted.status(), adapted.err());
         // a tenth held out (819 rows), and the batch halved from 2,048 until two epochs make 200 steps or more: 64
-        assertEquals(2 * ((8192 - 819) / 64), JsonParser.parseString(adapted.out()).getAsJsonObject().get("steps").getAsInt());
+        assertEquals(
+                2 * ((8192 - 819) / 64),
+                JsonParser.parseString(adapted.out())
+                        .getAsJsonObject()
+                        .get("steps")
+                        .getAsInt());
         assertTrue(!adapted.err().contains("too short"), adapted.err());
     }
 
     @Test
     void aMistypedOrMissingHookIsRefusedByNameBeforeAnyHarvest() throws Exception {
-        Run typo = run("stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--model", Reference.path("model").toString(),
-            "--hook", "blocks.2.hook_resid_postt", "--workspace", tmp.resolve("ws").toString());
+        Run typo = run(
+                "stats",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--model",
+                Reference.path("model").toString(),
+                "--hook",
+                "blocks.2.hook_resid_postt",
+                "--workspace",
+                tmp.resolve("ws").toString());
         assertEquals(2, typo.status());
-        assertTrue(typo.err().contains("did you mean blocks.2.hook_resid_post?") && !typo.err().contains("--force"), typo.err());
+        assertTrue(
+                typo.err().contains("did you mean blocks.2.hook_resid_post?")
+                        && !typo.err().contains("--force"),
+                typo.err());
 
         Path out = tmp.resolve("deep");
-        Run deep = run("harvest", "--model", Reference.path("model").toString(), "--hook", "blocks.9.hook_resid_post", "--corpus",
-            Reference.path("corpus/val.txt").toString(), "--tokens", "2048", "--out", out.toString());
+        Run deep = run(
+                "harvest",
+                "--model",
+                Reference.path("model").toString(),
+                "--hook",
+                "blocks.9.hook_resid_post",
+                "--corpus",
+                Reference.path("corpus/val.txt").toString(),
+                "--tokens",
+                "2048",
+                "--out",
+                out.toString());
         assertEquals(2, deep.status());
         assertTrue(deep.err().contains("blocks.0 … blocks.5"), deep.err());
         assertTrue(!Files.exists(out) || Files.list(out).findAny().isEmpty(), "nothing harvested");
 
-        Run pastDepth = run("stats", "--dict", Reference.path("saes/l1_4.11e-03").toString(), "--model", Reference.path("model").toString(),
-            "--hook", "blocks.9.hook_resid_post", "--force", "--workspace", tmp.resolve("ws").toString());
+        Run pastDepth = run(
+                "stats",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--model",
+                Reference.path("model").toString(),
+                "--hook",
+                "blocks.9.hook_resid_post",
+                "--force",
+                "--workspace",
+                tmp.resolve("ws").toString());
         assertEquals(2, pastDepth.status());
-        assertTrue(pastDepth.err().contains("has no hook 'blocks.9.hook_resid_post'") && !pastDepth.err().contains("harvesting"), pastDepth.err());
+        assertTrue(
+                pastDepth.err().contains("has no hook 'blocks.9.hook_resid_post'")
+                        && !pastDepth.err().contains("harvesting"),
+                pastDepth.err());
 
         // a sparsify folder's hookpoint names its hook: only the model is asked for
-        Run sparsify = run("eval", "--dict", Reference.path("formats/sparsify/layers.2").toString(), "--workspace", tmp.resolve("ws").toString());
+        Run sparsify = run(
+                "eval",
+                "--dict",
+                Reference.path("formats/sparsify/layers.2").toString(),
+                "--workspace",
+                tmp.resolve("ws").toString());
         assertEquals(2, sparsify.status());
-        assertTrue(sparsify.err().contains("the hook blocks.2.hook_resid_post") && sparsify.err().contains("--model)")
-            && !sparsify.err().contains("--hook"), sparsify.err());
+        assertTrue(
+                sparsify.err().contains("the hook blocks.2.hook_resid_post")
+                        && sparsify.err().contains("--model)")
+                        && !sparsify.err().contains("--hook"),
+                sparsify.err());
     }
 
     @Test
@@ -274,7 +579,8 @@ class CommandLineTest {
             String line = Sparsescope.failureReport(new IllegalStateException("the engine ran out of luck"));
             Path report = tmp.resolve("cache/last-error.txt");
             assertEquals("unexpected failure: the engine ran out of luck (the details are in " + report + ")", line);
-            assertTrue(Files.readString(report).contains("java.lang.IllegalStateException: the engine ran out of luck"));
+            assertTrue(
+                    Files.readString(report).contains("java.lang.IllegalStateException: the engine ran out of luck"));
             assertTrue(Files.readString(report).contains("\tat "), "the whole trace is kept there");
         } finally {
             if (before == null) {

@@ -79,8 +79,14 @@ class ProvenanceAcceptanceTest {
         assertNotNull(asked, "learned_dicts.pt names no model or hook: the user is asked");
         assertEquals(world.seed.toString(), asked.target());
         vm.workspace().answer(asked, ResearcherWorld.NEOX_ID, "blocks.2.hook_resid_post");
-        assertEquals(DictionaryEntry.Status.MEASURED, entry(world.seed).status(), entry(world.seed).statusMessage());
-        assertEquals(entry(world.dictionaryLearning).activations(), entry(world.seed).activations(), "one set per hook, shared");
+        assertEquals(
+                DictionaryEntry.Status.MEASURED,
+                entry(world.seed).status(),
+                entry(world.seed).statusMessage());
+        assertEquals(
+                entry(world.dictionaryLearning).activations(),
+                entry(world.seed).activations(),
+                "one set per hook, shared");
     }
 
     @Test
@@ -88,54 +94,124 @@ class ProvenanceAcceptanceTest {
         if (entry(world.seed).status() != DictionaryEntry.Status.MEASURED) {
             aDictionaryNamingNothingIsAskedForOnceThenPlaced();
         }
-        Map<String, String> hookOf = Map.of(world.saeLens.toString(), "blocks.4.hook_mlp_out", world.sparsifyRun.toString(), "blocks.1.hook_resid_post",
-                world.dictionaryLearning.toString(), "blocks.2.hook_resid_post", world.seed.toString(), "blocks.2.hook_resid_post");
+        Map<String, String> hookOf = Map.of(
+                world.saeLens.toString(),
+                "blocks.4.hook_mlp_out",
+                world.sparsifyRun.toString(),
+                "blocks.1.hook_resid_post",
+                world.dictionaryLearning.toString(),
+                "blocks.2.hook_resid_post",
+                world.seed.toString(),
+                "blocks.2.hook_resid_post");
         for (var e : hookOf.entrySet()) {
             DictionaryEntry d = vm.workspace().find(e.getKey());
             assertEquals(DictionaryEntry.Status.MEASURED, d.status(), d.name() + ": " + d.statusMessage());
             assertEquals(e.getValue(), d.hook());
             vm.frontier().showPair(d.pairKey());
-            assertTrue(vm.frontier().points().stream().anyMatch(p -> p.id().equals(d.id())), d.name() + " on its pair's frontier");
-            assertTrue(vm.frontier().points().stream().allMatch(p -> vm.workspace().find(p.id()).pairKey().equals(d.pairKey())),
+            assertTrue(
+                    vm.frontier().points().stream().anyMatch(p -> p.id().equals(d.id())),
+                    d.name() + " on its pair's frontier");
+            assertTrue(
+                    vm.frontier().points().stream()
+                            .allMatch(p -> vm.workspace().find(p.id()).pairKey().equals(d.pairKey())),
                     "the frontier shows one pair at a time");
-            Run r = CommandLineTest.run("eval", "--dict", e.getKey(), "--workspace", ws.toString(), "--corpus", corpus.toString(),
-                    "--kl-windows", "0", "--json");
+            Run r = CommandLineTest.run(
+                    "eval",
+                    "--dict",
+                    e.getKey(),
+                    "--workspace",
+                    ws.toString(),
+                    "--corpus",
+                    corpus.toString(),
+                    "--kl-windows",
+                    "0",
+                    "--json");
             assertEquals(0, r.status(), r.err());
             JsonObject m = JsonParser.parseString(r.out()).getAsJsonObject();
-            assertEquals(d.activations().toString(), m.get("activations").getAsString(), "eval finds the set the window measured on");
+            assertEquals(
+                    d.activations().toString(),
+                    m.get("activations").getAsString(),
+                    "eval finds the set the window measured on");
             assertEquals(e.getValue(), m.get("hook").getAsString());
             assertEquals(m.get("fvu").getAsDouble(), d.fvu(), 1e-6, d.name());
             assertEquals(m.get("l0").getAsDouble(), d.l0(), 1e-6, d.name());
         }
-        Set<String> pairs = vm.workspace().pairs().stream().map(HookPair::display).collect(Collectors.toSet());
-        assertEquals(Set.of(ResearcherWorld.NEOX_ID + " @ blocks.4.hook_mlp_out (1)", ResearcherWorld.GPT2_ID + " @ blocks.1.hook_resid_post (1)",
-                ResearcherWorld.NEOX_ID + " @ blocks.2.hook_resid_post (2)"), pairs);
+        Set<String> pairs =
+                vm.workspace().pairs().stream().map(HookPair::display).collect(Collectors.toSet());
+        assertEquals(
+                Set.of(
+                        ResearcherWorld.NEOX_ID + " @ blocks.4.hook_mlp_out (1)",
+                        ResearcherWorld.GPT2_ID + " @ blocks.1.hook_resid_post (1)",
+                        ResearcherWorld.NEOX_ID + " @ blocks.2.hook_resid_post (2)"),
+                pairs);
     }
 
     @Test
     void theCommandLineRefusesEveryPairingOfAnotherModelOrHook() throws Exception {
         Path gpt2Set = entry(world.sparsifyRun).activations();
         assertNotNull(gpt2Set);
-        Run r = CommandLineTest.run("eval", "--dict", world.saeLens.toString(), "--activations", gpt2Set.toString(), "--workspace", ws.toString());
+        Run r = CommandLineTest.run(
+                "eval",
+                "--dict",
+                world.saeLens.toString(),
+                "--activations",
+                gpt2Set.toString(),
+                "--workspace",
+                ws.toString());
         assertEquals(2, r.status(), r.out());
-        assertTrue(r.err().contains(world.saeLens.toString()) && r.err().contains(gpt2Set.toString()) && r.err().contains("blocks.1.hook_resid_post"),
+        assertTrue(
+                r.err().contains(world.saeLens.toString())
+                        && r.err().contains(gpt2Set.toString())
+                        && r.err().contains("blocks.1.hook_resid_post"),
                 r.err());
-        Run stats = CommandLineTest.run("stats", "--dict", world.sparsifyRun.toString(), "--activations", entry(world.saeLens).activations().toString(),
-                "--workspace", ws.toString());
+        Run stats = CommandLineTest.run(
+                "stats",
+                "--dict",
+                world.sparsifyRun.toString(),
+                "--activations",
+                entry(world.saeLens).activations().toString(),
+                "--workspace",
+                ws.toString());
         assertEquals(2, stats.status(), stats.err());
         // the issue's own example: a NeoX dictionary spliced into the GPT-2
-        Run splice = CommandLineTest.run("splice", "--model", Reference.path("model-gpt2").toString(), "--dict", Reference.path("saes/l1_4.11e-03").toString(),
-                "--text", Reference.path("corpus/val.txt").toString(), "--windows", "2", "--workspace", tmp.resolve("ws-fresh").toString());
+        Run splice = CommandLineTest.run(
+                "splice",
+                "--model",
+                Reference.path("model-gpt2").toString(),
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--text",
+                Reference.path("corpus/val.txt").toString(),
+                "--windows",
+                "2",
+                "--workspace",
+                tmp.resolve("ws-fresh").toString());
         assertEquals(2, splice.status(), splice.out());
         assertTrue(splice.err().contains("reference-neox-6l"), splice.err());
-        Run ablate = CommandLineTest.run("ablate", "--model", world.gpt2Snapshot.toString(), "--dict", world.saeLens.toString(), "--features", "1",
-                "--text", Reference.path("corpus/val.txt").toString(), "--windows", "2", "--workspace", ws.toString());
+        Run ablate = CommandLineTest.run(
+                "ablate",
+                "--model",
+                world.gpt2Snapshot.toString(),
+                "--dict",
+                world.saeLens.toString(),
+                "--features",
+                "1",
+                "--text",
+                Reference.path("corpus/val.txt").toString(),
+                "--windows",
+                "2",
+                "--workspace",
+                ws.toString());
         assertEquals(2, ablate.status(), ablate.out());
         assertTrue(ablate.err().contains("other weights"), ablate.err());
-        Run missing = CommandLineTest.run("eval", "--dict", world.missingModel.toString(), "--workspace", ws.toString());
+        Run missing =
+                CommandLineTest.run("eval", "--dict", world.missingModel.toString(), "--workspace", ws.toString());
         assertEquals(2, missing.status());
-        assertTrue(missing.err().contains("EleutherAI/pythia-not-on-this-machine") && missing.err().contains("models--EleutherAI--pythia-not-on-this-machine")
-                && missing.err().contains("--model"), missing.err());
+        assertTrue(
+                missing.err().contains("EleutherAI/pythia-not-on-this-machine")
+                        && missing.err().contains("models--EleutherAI--pythia-not-on-this-machine")
+                        && missing.err().contains("--model"),
+                missing.err());
     }
 
     @Test
@@ -148,13 +224,30 @@ class ProvenanceAcceptanceTest {
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         JsonArray sets = o.getAsJsonArray("activation_sets");
         assertTrue(sets.size() >= 3, r.out());
-        Set<String> hooks = sets.asList().stream().map(e -> e.getAsJsonObject().get("hook").getAsString()).collect(Collectors.toSet());
-        assertTrue(hooks.containsAll(Set.of("blocks.4.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.2.hook_resid_post")), hooks.toString());
-        JsonObject seed = o.getAsJsonArray("dictionaries").asList().stream().map(JsonElement::getAsJsonObject)
-                .filter(d -> d.get("path").getAsString().equals(world.seed.toString())).findFirst().orElseThrow();
+        Set<String> hooks = sets.asList().stream()
+                .map(e -> e.getAsJsonObject().get("hook").getAsString())
+                .collect(Collectors.toSet());
+        assertTrue(
+                hooks.containsAll(
+                        Set.of("blocks.4.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.2.hook_resid_post")),
+                hooks.toString());
+        JsonObject seed = o.getAsJsonArray("dictionaries").asList().stream()
+                .map(JsonElement::getAsJsonObject)
+                .filter(d -> d.get("path").getAsString().equals(world.seed.toString()))
+                .findFirst()
+                .orElseThrow();
         assertEquals("user", seed.get("stated_by").getAsString());
-        assertEquals(entry(world.seed).activations().toString(), seed.get("activations").getAsString());
-        assertTrue(o.getAsJsonArray("models").asList().stream().anyMatch(m -> m.getAsJsonObject().get("name").getAsString().equals(ResearcherWorld.GPT2_ID)
-                && m.getAsJsonObject().get("folder").getAsString().equals(world.gpt2Snapshot.toString())), r.out());
+        assertEquals(
+                entry(world.seed).activations().toString(),
+                seed.get("activations").getAsString());
+        assertTrue(
+                o.getAsJsonArray("models").asList().stream()
+                        .anyMatch(m ->
+                                m.getAsJsonObject().get("name").getAsString().equals(ResearcherWorld.GPT2_ID)
+                                        && m.getAsJsonObject()
+                                                .get("folder")
+                                                .getAsString()
+                                                .equals(world.gpt2Snapshot.toString())),
+                r.out());
     }
 }

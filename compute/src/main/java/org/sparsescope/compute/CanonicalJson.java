@@ -14,12 +14,12 @@ import java.util.TreeMap;
  * uninterrupted one.
  */
 public final class CanonicalJson {
-    private CanonicalJson() {
-    }
+    private CanonicalJson() {}
 
     public static Object ordered(Object value) {
         if (value instanceof Map<?, ?> m) {
-            Map<String, Object> out = m instanceof LinkedHashMap || m instanceof SortedMap ? new LinkedHashMap<>() : new TreeMap<>();
+            Map<String, Object> out =
+                    m instanceof LinkedHashMap || m instanceof SortedMap ? new LinkedHashMap<>() : new TreeMap<>();
             m.forEach((k, v) -> out.put(String.valueOf(k), ordered(v)));
             return out;
         }

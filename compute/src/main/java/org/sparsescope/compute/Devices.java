@@ -8,12 +8,13 @@ import ai.djl.engine.Engine;
  * whole process ({@code --device cpu|gpu}).
  */
 public final class Devices {
-    private Devices() {
-    }
+    private Devices() {}
 
     /** What the user asked for. */
     public enum Choice {
-        AUTO, CPU, GPU
+        AUTO,
+        CPU,
+        GPU
     }
 
     private static volatile Choice choice = Choice.AUTO;
@@ -33,7 +34,10 @@ public final class Devices {
             return null;
         }
         if (choice == Choice.GPU) {
-            return "no GPU found" + (cudaBuild() ? "" : " (this is the CPU build of libtorch; a GPU needs the build made with -Pcuda)")
+            return "no GPU found"
+                    + (cudaBuild()
+                            ? ""
+                            : " (this is the CPU build of libtorch; a GPU needs the build made with -Pcuda)")
                     + ": running on the CPU";
         }
         return cudaBuild() ? "CUDA build, but no GPU found: running on the CPU" : null;
@@ -58,12 +62,14 @@ public final class Devices {
     private static synchronized java.util.Properties nativeProperties() {
         if (nativeProperties == null) {
             java.util.Properties p = new java.util.Properties();
-            try (java.io.InputStream in = Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
+            try (java.io.InputStream in =
+                    Devices.class.getClassLoader().getResourceAsStream("native/lib/pytorch.properties")) {
                 if (in != null) {
                     p.load(in);
                 }
             } catch (java.io.IOException e) {
-                System.getLogger(Devices.class.getName()).log(System.Logger.Level.WARNING, "cannot read the libtorch build's properties", e);
+                System.getLogger(Devices.class.getName())
+                        .log(System.Logger.Level.WARNING, "cannot read the libtorch build's properties", e);
             }
             nativeProperties = p;
         }
@@ -78,12 +84,17 @@ public final class Devices {
      * before the engine loads; does nothing in a CPU build, with a GPU, or when PYTORCH_LIBRARY_PATH is set.
      */
     public static void prepareCudaBuildWithoutGpu() throws java.io.IOException {
-        if (!cudaBuild() || ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null || ai.djl.util.cuda.CudaUtils.getGpuCount() > 0) {
+        if (!cudaBuild()
+                || ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null
+                || ai.djl.util.cuda.CudaUtils.getGpuCount() > 0) {
             return;
         }
         java.util.Properties p = nativeProperties();
-        String version = p.getProperty("version").replaceFirst("-.*", ""), flavor = p.getProperty("flavor"), classifier = p.getProperty("classifier");
-        java.nio.file.Path dir = ai.djl.util.Utils.getEngineCacheDir("pytorch").resolve(version + "-" + flavor + "-" + classifier + "-without-gpu");
+        String version = p.getProperty("version").replaceFirst("-.*", ""),
+                flavor = p.getProperty("flavor"),
+                classifier = p.getProperty("classifier");
+        java.nio.file.Path dir = ai.djl.util.Utils.getEngineCacheDir("pytorch")
+                .resolve(version + "-" + flavor + "-" + classifier + "-without-gpu");
         if (!java.nio.file.Files.exists(dir.resolve("libtorch.so"))) {
             java.nio.file.Files.createDirectories(dir.getParent());
             java.nio.file.Path tmp = java.nio.file.Files.createTempDirectory(dir.getParent(), "unpacking");
@@ -101,7 +112,8 @@ public final class Devices {
             }
             java.nio.file.Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
-        System.setProperty("PYTORCH_LIBRARY_PATH", dir.toString()); // DJL reads the override from the environment or a property
+        System.setProperty(
+                "PYTORCH_LIBRARY_PATH", dir.toString()); // DJL reads the override from the environment or a property
         System.setProperty("PYTORCH_FLAVOR", flavor);
         System.setProperty("PYTORCH_VERSION", version);
     }
@@ -129,12 +141,14 @@ public final class Devices {
             try {
                 String cc = ai.djl.util.cuda.CudaUtils.getComputeCapability(0);
                 java.lang.management.MemoryUsage mem = ai.djl.util.cuda.CudaUtils.getGpuMemory(Device.gpu());
-                device += " (compute capability " + cc.charAt(0) + "." + cc.substring(1) + ", " + mem.getMax() / (1L << 30) + " GiB)";
+                device += " (compute capability " + cc.charAt(0) + "." + cc.substring(1) + ", "
+                        + mem.getMax() / (1L << 30) + " GiB)";
             } catch (RuntimeException | UnsatisfiedLinkError ex) {
                 device += " (no details from CUDA: " + ex.getMessage() + ")";
             }
         }
-        return device + ", " + e.getEngineName() + " " + e.getVersion() + " (" + libtorchFlavor() + " build), " + threads;
+        return device + ", " + e.getEngineName() + " " + e.getVersion() + " (" + libtorchFlavor() + " build), "
+                + threads;
     }
 
     /** The preferred device's name ("cpu()", "gpu(0)"), for reports outside compute. */
@@ -147,7 +161,8 @@ public final class Devices {
      * that is closed at once, since a view left open keeps the whole array's storage alive after it is closed.
      */
     public static void awaitCompletion(ai.djl.ndarray.NDArray a) {
-        try (ai.djl.ndarray.NDArray flat = a.reshape(-1); ai.djl.ndarray.NDArray first = flat.get(0)) {
+        try (ai.djl.ndarray.NDArray flat = a.reshape(-1);
+                ai.djl.ndarray.NDArray first = flat.get(0)) {
             first.getFloat();
         }
     }

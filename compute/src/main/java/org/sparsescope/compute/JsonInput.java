@@ -80,8 +80,12 @@ public final class JsonInput {
             throw error("missing");
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw error("not UTF-8 text");
         }
@@ -113,7 +117,10 @@ public final class JsonInput {
             return e;
         } catch (JsonParseException | IOException | IllegalStateException e) {
             String m = String.valueOf(e.getMessage());
-            throw error((m.contains("Nesting limit") ? "nested more than " + MAX_NESTING + " levels deep" : "not valid JSON") + where(m));
+            throw error((m.contains("Nesting limit")
+                            ? "nested more than " + MAX_NESTING + " levels deep"
+                            : "not valid JSON")
+                    + where(m));
         }
     }
 
@@ -125,7 +132,8 @@ public final class JsonInput {
         } catch (RuntimeException ex) {
             // Gson's own errors for a field of the wrong type, and its wrapper around a record's constructor refusing
             // what it was given: both are about this file's content
-            throw error("a field has the wrong type or a value is not allowed: " + abbreviate(String.valueOf(ex.getMessage())));
+            throw error("a field has the wrong type or a value is not allowed: "
+                    + abbreviate(String.valueOf(ex.getMessage())));
         }
     }
 
@@ -261,13 +269,19 @@ public final class JsonInput {
             if (e.getValue().isJsonObject()) {
                 flatten(key + ".", e.getValue().getAsJsonObject(), out);
             } else if (!e.getValue().isJsonNull()) {
-                out.put(key, e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString());
+                out.put(
+                        key,
+                        e.getValue().isJsonPrimitive()
+                                ? e.getValue().getAsString()
+                                : e.getValue().toString());
             }
         }
     }
 
     private static String kind(JsonElement e) {
-        return e.isJsonArray() ? "a list" : e.isJsonNull() ? "null" : e.isJsonPrimitive() ? abbreviate(e.toString()) : "an object";
+        return e.isJsonArray()
+                ? "a list"
+                : e.isJsonNull() ? "null" : e.isJsonPrimitive() ? abbreviate(e.toString()) : "an object";
     }
 
     static String abbreviate(String s) {

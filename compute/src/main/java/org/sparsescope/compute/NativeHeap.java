@@ -14,12 +14,12 @@ package org.sparsescope.compute;
  */
 public final class NativeHeap {
     /** What the launcher and the desktop entry put in GLIBC_TUNABLES (a test holds both to this text). */
-    public static final String TUNABLES = "glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736";
+    public static final String TUNABLES =
+            "glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736";
 
     private static final System.Logger LOG = System.getLogger(NativeHeap.class.getName());
 
-    private NativeHeap() {
-    }
+    private NativeHeap() {}
 
     /** Whether this process started with the launcher's heap settings. */
     public static boolean reusesLargeBlocks() {
@@ -48,7 +48,8 @@ public final class NativeHeap {
 
     /** The heap in words, for About and every bench. */
     public static String describe() {
-        return reusesLargeBlocks() ? "C heap: freed large arrays reused (glibc, one arena, no mmap)"
+        return reusesLargeBlocks()
+                ? "C heap: freed large arrays reused (glibc, one arena, no mmap)"
                 : "C heap: glibc's default (each large array mapped afresh)";
     }
 
@@ -62,7 +63,8 @@ public final class NativeHeap {
             return;
         }
         try {
-            com.sun.jna.Function.getFunction("c", "malloc_trim").invokeInt(new Object[] {new com.sun.jna.NativeLong(0)});
+            com.sun.jna.Function.getFunction("c", "malloc_trim")
+                    .invokeInt(new Object[] {new com.sun.jna.NativeLong(0)});
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             LOG.log(System.Logger.Level.WARNING, "could not hand the C heap's free memory back (malloc_trim)", e);
         }

@@ -14,8 +14,7 @@ import java.nio.file.Path;
  * The workspace ({@code $SPARSESCOPE_WORKSPACE}) holds only the user's sets, dictionaries and their statistics.
  */
 public final class UserDirs {
-    private UserDirs() {
-    }
+    private UserDirs() {}
 
     public static Path engine() {
         String env = System.getenv("DJL_CACHE_DIR");
@@ -39,6 +38,8 @@ public final class UserDirs {
 
     private static Path xdg(String variable, String underHome) {
         String v = System.getenv(variable);
-        return v != null && !v.isBlank() ? Path.of(v) : Path.of(System.getProperty("user.home")).resolve(underHome);
+        return v != null && !v.isBlank()
+                ? Path.of(v)
+                : Path.of(System.getProperty("user.home")).resolve(underHome);
     }
 }

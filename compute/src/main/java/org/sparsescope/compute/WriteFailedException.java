@@ -26,8 +26,11 @@ public final class WriteFailedException extends IOException {
         if (e instanceof WriteFailedException || e instanceof InvalidInputException) {
             return e;
         }
-        String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : String.valueOf(e.getMessage());
+        String reason = e instanceof java.nio.file.AccessDeniedException
+                ? "permission denied"
+                : e instanceof FileSystemException fse && fse.getReason() != null
+                        ? fse.getReason()
+                        : String.valueOf(e.getMessage());
         return new WriteFailedException(file, reason, e);
     }
 }

@@ -20,7 +20,9 @@ class NativeHeapTest {
     void theLaunchersSettingsAreRecognisedUnlessOverriddenLater() {
         assertTrue(NativeHeap.reusesLargeBlocks(NativeHeap.TUNABLES));
         assertTrue(NativeHeap.reusesLargeBlocks(NativeHeap.TUNABLES + ":glibc.malloc.tcache_count=0"));
-        assertFalse(NativeHeap.reusesLargeBlocks(NativeHeap.TUNABLES + ":glibc.malloc.arena_max=4"), "glibc takes the later value");
+        assertFalse(
+                NativeHeap.reusesLargeBlocks(NativeHeap.TUNABLES + ":glibc.malloc.arena_max=4"),
+                "glibc takes the later value");
         assertFalse(NativeHeap.reusesLargeBlocks("glibc.malloc.arena_max=1"));
         assertFalse(NativeHeap.reusesLargeBlocks(null));
     }
@@ -28,12 +30,21 @@ class NativeHeapTest {
     @Test
     void theLauncherTheDesktopEntryAndTheTestRunStartWithTheseSettings() throws IOException {
         Path root = Path.of(System.getProperty("sparsescope.resources")).getParent();
-        assertTrue(Files.readString(root.resolve("sparsescope")).contains(NativeHeap.TUNABLES), "the checkout's launcher");
-        assertTrue(Files.readString(root.resolve("installer/src/linux/postinst")).contains(NativeHeap.TUNABLES), "the package's /usr/bin/sparsescope");
+        assertTrue(
+                Files.readString(root.resolve("sparsescope")).contains(NativeHeap.TUNABLES), "the checkout's launcher");
+        assertTrue(
+                Files.readString(root.resolve("installer/src/linux/postinst")).contains(NativeHeap.TUNABLES),
+                "the package's /usr/bin/sparsescope");
         String entry = Files.readString(root.resolve("installer/src/linux/sparsescope.desktop"));
-        assertTrue(entry.contains("Exec=env GLIBC_TUNABLES=" + NativeHeap.TUNABLES + " /opt/sparsescope/bin/sparsescope %F"), entry);
+        assertTrue(
+                entry.contains(
+                        "Exec=env GLIBC_TUNABLES=" + NativeHeap.TUNABLES + " /opt/sparsescope/bin/sparsescope %F"),
+                entry);
         // surefire's copy: were it to drift, the fault test below would take its default-heap branch unnoticed
-        assertTrue(Files.readString(root.resolve("pom.xml")).contains("<GLIBC_TUNABLES>" + NativeHeap.TUNABLES + "</GLIBC_TUNABLES>"), "the build's test runs");
+        assertTrue(
+                Files.readString(root.resolve("pom.xml"))
+                        .contains("<GLIBC_TUNABLES>" + NativeHeap.TUNABLES + "</GLIBC_TUNABLES>"),
+                "the build's test runs");
     }
 
     @Test
@@ -45,7 +56,8 @@ class NativeHeapTest {
             NDArray x = manager.randomNormal(new Shape(rows, d)), w = manager.randomNormal(new Shape(d, n));
             for (int step = 0; step < 10; step++) {
                 long before = minorFaults();
-                try (NDManager scope = manager.newSubManager()) { // the shape of a ReLU step: pre-activation, codes, mask, gradient
+                try (NDManager scope =
+                        manager.newSubManager()) { // the shape of a ReLU step: pre-activation, codes, mask, gradient
                     scope.tempAttachAll(x, w);
                     NDArray pre = x.matMul(w), codes = ai.djl.nn.Activation.relu(pre), mask = codes.sign();
                     mask.mul(pre).matMul(w.transpose());
@@ -56,21 +68,28 @@ class NativeHeapTest {
             }
         }
         if (NativeHeap.reusesLargeBlocks()) { // as every test run has it: the build sets what the launcher sets
-            assertTrue(lastFour < pagesPerStep, lastFour + " page faults over 4 steps of " + pagesPerStep + " pages, once the heap has grown");
+            assertTrue(
+                    lastFour < pagesPerStep,
+                    lastFour + " page faults over 4 steps of " + pagesPerStep + " pages, once the heap has grown");
         } else { // glibc's default: each array mapped afresh, each of its pages faulted in
-            assertTrue(lastFour > 4 * pagesPerStep * 9 / 10, lastFour + " page faults over 4 steps of " + pagesPerStep + " fresh pages");
+            assertTrue(
+                    lastFour > 4 * pagesPerStep * 9 / 10,
+                    lastFour + " page faults over 4 steps of " + pagesPerStep + " fresh pages");
         }
     }
 
     @Test
     void releaseHandsAFreedLargeArraysMemoryBackToTheSystem() throws IOException {
         long held;
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu()); NDArray a = manager.zeros(new Shape(FLOATS))) {
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+                NDArray a = manager.zeros(new Shape(FLOATS))) {
             held = residentBytes(); // zeros has written every page
         }
         NativeHeap.release();
         long after = residentBytes();
-        assertTrue(held - after > FLOATS * 4 * 3 / 4, "resident " + (held >> 20) + " MiB with the array, " + (after >> 20) + " MiB after");
+        assertTrue(
+                held - after > FLOATS * 4 * 3 / 4,
+                "resident " + (held >> 20) + " MiB with the array, " + (after >> 20) + " MiB after");
     }
 
     /** Minor page faults of this process so far: field 10 of /proc/self/stat (after the command name's parenthesis). */

@@ -8,8 +8,7 @@ import java.nio.file.Path;
  * {@code sparsescope.reference}), so a clone tests itself anywhere.
  */
 public final class Reference {
-    private Reference() {
-    }
+    private Reference() {}
 
     public static Path dir() {
         String prop = System.getProperty("sparsescope.reference");
@@ -18,7 +17,8 @@ public final class Reference {
             p = Path.of("reference");
         }
         if (!Files.isDirectory(p)) {
-            throw new IllegalStateException("reference world not found at " + p.toAbsolutePath() + "; set -Dsparsescope.reference");
+            throw new IllegalStateException(
+                    "reference world not found at " + p.toAbsolutePath() + "; set -Dsparsescope.reference");
         }
         return p.toAbsolutePath().normalize();
     }

@@ -10,8 +10,7 @@ import org.sparsescope.compute.stats.FeatureReport;
  * views choose among these and never name a compute type (LayeringTest holds them to it).
  */
 public final class Choices {
-    private Choices() {
-    }
+    private Choices() {}
 
     /** Where a removed feature's contribution is taken from. */
     public enum AblationMode {

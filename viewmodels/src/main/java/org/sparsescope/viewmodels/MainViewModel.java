@@ -3,8 +3,9 @@ package org.sparsescope.viewmodels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import org.sparsescope.compute.activations.ActivationSet;
@@ -19,16 +20,14 @@ import org.sparsescope.compute.work.ProgressListener;
 import org.sparsescope.compute.workspace.AnalysisCache;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.Workspace;
-import java.util.HashMap;
-import java.util.Map;
 import org.sparsescope.viewmodels.ablation.AblationViewModel;
+import org.sparsescope.viewmodels.circuits.GraphViewModel;
+import org.sparsescope.viewmodels.comparison.McsViewModel;
 import org.sparsescope.viewmodels.features.FeatureDetailViewModel;
 import org.sparsescope.viewmodels.features.FeatureTableViewModel;
-import org.sparsescope.viewmodels.circuits.GraphViewModel;
+import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.inspect.GenerationViewModel;
 import org.sparsescope.viewmodels.inspect.InspectorViewModel;
-import org.sparsescope.viewmodels.comparison.McsViewModel;
-import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.training.TrainingViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
@@ -54,15 +53,18 @@ public final class MainViewModel implements AutoCloseable {
     private final InspectorViewModel inspector;
     private final GenerationViewModel generation;
     private final org.sparsescope.viewmodels.features.ExportsViewModel exports;
-    private final Map<String, InspectorViewModel.Column> inspectorColumns = new java.util.concurrent.ConcurrentHashMap<>();
-    private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, InspectorViewModel.Column> inspectorColumns =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, org.sparsescope.compute.dictionary.DictionaryOnDevice> deviceCopies = new HashMap<>();
 
     /**
      * The one device copy of a workspace dictionary, made on first use and kept while its files are unchanged (the
      * same dictionary object); a replaced copy is retired, closed with the window, as a job may still be reading it.
      */
-    private synchronized org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(String id, Dictionary d, LanguageModel model) {
+    private synchronized org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(
+            String id, Dictionary d, LanguageModel model) {
         var copy = deviceCopies.get(id);
         if (copy != null && copy.dictionary() == d) {
             return copy;
@@ -74,6 +76,7 @@ public final class MainViewModel implements AutoCloseable {
         deviceCopies.put(id, copy);
         return copy;
     }
+
     private final AnalysisCache cache;
     private final ReadOnlyObjectWrapper<DictionaryEntry> openDictionary = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<String> openSite = new ReadOnlyObjectWrapper<>();
@@ -81,6 +84,7 @@ public final class MainViewModel implements AutoCloseable {
     private volatile OpenDictionary open;
     /** Counts open requests (UI thread): only the latest one's statistics are shown when several are under way. */
     private long openRequests;
+
     private final Map<Path, LanguageModel> models = new HashMap<>();
     /** Activation sets opened for open dictionaries, by folder; kept (a job may still read one) and closed with the window. */
     private final Map<Path, ActivationSet> sets = new HashMap<>();
@@ -94,11 +98,17 @@ public final class MainViewModel implements AutoCloseable {
         this.training = new TrainingViewModel(background, workspace, frontier);
         this.cache = workspaceFiles.cache();
         workspace.setModels(this::model); // the list's KL and CE run on the models the window keeps
-        this.mcs = new McsViewModel(background, workspace, frontier, (e, p, c) -> report(e, p, c).topTokens());
-        this.graph = new GraphViewModel(background, workspace, this::model, (e, p, c) -> {
-            Report r = report(e, p, c);
-            return new GraphViewModel.Labelled(r.report(), r.topTokens());
-        }, this::open);
+        this.mcs = new McsViewModel(
+                background, workspace, frontier, (e, p, c) -> report(e, p, c).topTokens());
+        this.graph = new GraphViewModel(
+                background,
+                workspace,
+                this::model,
+                (e, p, c) -> {
+                    Report r = report(e, p, c);
+                    return new GraphViewModel.Labelled(r.report(), r.topTokens());
+                },
+                this::open);
         this.inspector = new InspectorViewModel(background);
         this.generation = new GenerationViewModel(background);
         this.exports = new org.sparsescope.viewmodels.features.ExportsViewModel(background);
@@ -151,10 +161,15 @@ public final class MainViewModel implements AutoCloseable {
     /** Puts an example's text (its tokens decoded) into the prompt inspector. */
     public void inspectExample(org.sparsescope.viewmodels.features.ExampleLine example) {
         if (example.tokenIds().length == 0) {
-            workspace.fail(new IllegalStateException("this example's set records no tokens, so it has no text to inspect"));
+            workspace.fail(
+                    new IllegalStateException("this example's set records no tokens, so it has no text to inspect"));
             return;
         }
-        background.submit("Inspect an example", (p, c) -> model().tokenizer().decode(example.tokenIds()), inspector.textProperty()::set, workspace::fail);
+        background.submit(
+                "Inspect an example",
+                (p, c) -> model().tokenizer().decode(example.tokenIds()),
+                inspector.textProperty()::set,
+                workspace::fail);
     }
 
     /** Continues the generation panel's prompt with the open dictionary's model, clean and steered. */
@@ -215,8 +230,7 @@ public final class MainViewModel implements AutoCloseable {
         return FeatureAnalysis.Options.defaults().excludeSpecialTokens();
     }
 
-    private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens) {
-    }
+    private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens) {}
 
     /**
      * Opens a workspace dictionary in the feature views: its pair is shown on the frontier, and its report on
@@ -237,26 +251,34 @@ public final class MainViewModel implements AutoCloseable {
         }
         Placement pl = workspace.placement(id);
         if (!hasStatistics(e, pl)) {
-            workspace.fail(new IllegalStateException(e.name() + " (" + e.site() + ") cannot be opened yet: " + e.statusMessage()));
+            workspace.fail(new IllegalStateException(
+                    e.name() + " (" + e.site() + ") cannot be opened yet: " + e.statusMessage()));
             return;
         }
         long request = ++openRequests;
-        background.submit("Statistics of " + e.name(), (p, c) -> report(e, p, c), r -> {
-            if (request != openRequests) {
-                return; // another dictionary was asked for since: it is the one to show
-            }
-            OpenDictionary o = new OpenDictionary(e, r.dictionary(), pl, r.report(), r.topTokens(), lender);
-            open = o;
-            ablation.reset(); // what the panel showed was the last dictionary's
-            openDictionary.set(e);
-            openSite.set(e.site());
-            features.load(r.report(), r.topTokens());
-            inspectorColumns.put(e.id(), new InspectorViewModel.Column(e.id(), e.name(), o.hook(), r.dictionary(), r.report(), r.topTokens(), null));
-            inspector.setSource(inspectorSource(e.id()));
-            if (feature >= 0 && feature < r.report().stats().features()) {
-                features.selectedFeatureProperty().set(feature);
-            }
-        }, workspace::fail);
+        background.submit(
+                "Statistics of " + e.name(),
+                (p, c) -> report(e, p, c),
+                r -> {
+                    if (request != openRequests) {
+                        return; // another dictionary was asked for since: it is the one to show
+                    }
+                    OpenDictionary o = new OpenDictionary(e, r.dictionary(), pl, r.report(), r.topTokens(), lender);
+                    open = o;
+                    ablation.reset(); // what the panel showed was the last dictionary's
+                    openDictionary.set(e);
+                    openSite.set(e.site());
+                    features.load(r.report(), r.topTokens());
+                    inspectorColumns.put(
+                            e.id(),
+                            new InspectorViewModel.Column(
+                                    e.id(), e.name(), o.hook(), r.dictionary(), r.report(), r.topTokens(), null));
+                    inspector.setSource(inspectorSource(e.id()));
+                    if (feature >= 0 && feature < r.report().stats().features()) {
+                        features.selectedFeatureProperty().set(feature);
+                    }
+                },
+                workspace::fail);
     }
 
     /** The inspector reads the open dictionary and, when asked, every other measured one of its model. */
@@ -269,16 +291,29 @@ public final class MainViewModel implements AutoCloseable {
                 LanguageModel lm = model();
                 if (allHooks) {
                     Placement open = workspace.placement(openId);
-                    List<DictionaryEntry> others = workspace.dictionaries().stream().filter(e -> !e.id().equals(openId) && e.measured()
-                            && workspace.placement(e.id()) != null && workspace.placement(e.id()).ready()
-                            && java.util.Objects.equals(workspace.placement(e.id()).at().modelHash(), open.at().modelHash())).toList();
+                    List<DictionaryEntry> others = workspace.dictionaries().stream()
+                            .filter(e -> !e.id().equals(openId)
+                                    && e.measured()
+                                    && workspace.placement(e.id()) != null
+                                    && workspace.placement(e.id()).ready()
+                                    && java.util.Objects.equals(
+                                            workspace.placement(e.id()).at().modelHash(),
+                                            open.at().modelHash()))
+                            .toList();
                     for (DictionaryEntry e : others) {
                         InspectorViewModel.Column c = inspectorColumns.get(e.id());
                         if (c == null) {
                             try {
                                 Report r = report(e, ProgressListener.NONE, new Cancellation());
-                                c = new InspectorViewModel.Column(e.id(), e.name(), org.sparsescope.compute.model.HookPoint.parse(workspace.placement(e.id()).at().hook()),
-                                        r.dictionary(), r.report(), r.topTokens(), null);
+                                c = new InspectorViewModel.Column(
+                                        e.id(),
+                                        e.name(),
+                                        org.sparsescope.compute.model.HookPoint.parse(
+                                                workspace.placement(e.id()).at().hook()),
+                                        r.dictionary(),
+                                        r.report(),
+                                        r.topTokens(),
+                                        null);
                                 inspectorColumns.put(e.id(), c);
                             } catch (CancelledException ex) {
                                 continue;
@@ -286,11 +321,20 @@ public final class MainViewModel implements AutoCloseable {
                         }
                         out.add(c);
                     }
-                    out.sort(java.util.Comparator.comparing(InspectorViewModel.Column::hook, org.sparsescope.compute.model.HookPoint.FORWARD));
+                    out.sort(java.util.Comparator.comparing(
+                            InspectorViewModel.Column::hook, org.sparsescope.compute.model.HookPoint.FORWARD));
                 }
                 // each dictionary's one device copy (deviceCopy keeps it), not its weights copied on every edit
-                return out.stream().map(c -> new InspectorViewModel.Column(c.id(), c.name(), c.hook(), c.dictionary(), c.report(), c.topTokens(),
-                        deviceCopy(c.id(), c.dictionary(), lm))).toList();
+                return out.stream()
+                        .map(c -> new InspectorViewModel.Column(
+                                c.id(),
+                                c.name(),
+                                c.hook(),
+                                c.dictionary(),
+                                c.report(),
+                                c.topTokens(),
+                                deviceCopy(c.id(), c.dictionary(), lm)))
+                        .toList();
             }
 
             @Override
@@ -306,10 +350,12 @@ public final class MainViewModel implements AutoCloseable {
     }
 
     /** A measured dictionary's report on its own pair's set (cached or computed) and its features' top tokens. */
-    private Report report(DictionaryEntry e, ProgressListener p, Cancellation c) throws IOException, CancelledException {
+    private Report report(DictionaryEntry e, ProgressListener p, Cancellation c)
+            throws IOException, CancelledException {
         Placement pl = workspace.placement(e.id());
         if (!hasStatistics(e, pl)) {
-            throw new IllegalStateException(e.name() + " (" + e.site() + ") has no statistics yet: " + e.statusMessage());
+            throw new IllegalStateException(
+                    e.name() + " (" + e.site() + ") has no statistics yet: " + e.statusMessage());
         }
         Dictionary d = workspace.readDictionary(e.path());
         try (ActivationSet s = ActivationSet.open(e.activations())) {
@@ -321,7 +367,8 @@ public final class MainViewModel implements AutoCloseable {
     }
 
     private List<String> topTokens(ActivationSet set, FeatureReport r, Path modelFolder) throws IOException {
-        return org.sparsescope.compute.stats.TopTokens.ofAll(set, set.hasTokens() ? model(modelFolder).tokenizer() : null, r);
+        return org.sparsescope.compute.stats.TopTokens.ofAll(
+                set, set.hasTokens() ? model(modelFolder).tokenizer() : null, r);
     }
 
     /** A model folder's model, loaded once and kept while the window is open. */
@@ -366,7 +413,8 @@ public final class MainViewModel implements AutoCloseable {
         }
 
         @Override
-        public org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(String id, Dictionary d, LanguageModel model) {
+        public org.sparsescope.compute.dictionary.DictionaryOnDevice deviceCopy(
+                String id, Dictionary d, LanguageModel model) {
             return MainViewModel.this.deviceCopy(id, d, model);
         }
     };
@@ -421,8 +469,12 @@ public final class MainViewModel implements AutoCloseable {
             return null;
         }
         // taken now, on the UI thread: the work reads them later on its own
-        List<long[]> contexts = detail.topExamples().stream().map(org.sparsescope.viewmodels.features.ExampleLine::tokenIds).filter(t -> t.length > 0).toList();
-        return o.ablationSource(workspace.corpusProperty().get(), inspector.textProperty().get(), contexts);
+        List<long[]> contexts = detail.topExamples().stream()
+                .map(org.sparsescope.viewmodels.features.ExampleLine::tokenIds)
+                .filter(t -> t.length > 0)
+                .toList();
+        return o.ablationSource(
+                workspace.corpusProperty().get(), inspector.textProperty().get(), contexts);
     }
 
     /** How long closing waits for cancelled jobs to reach their next check before it gives up freeing memory. */
@@ -457,7 +509,10 @@ public final class MainViewModel implements AutoCloseable {
             try {
                 set.close();
             } catch (IOException e) {
-                LOG.warn("closing the activation set {}: {}", set.location(), e.getMessage()); // read-only: nothing is lost
+                LOG.warn(
+                        "closing the activation set {}: {}",
+                        set.location(),
+                        e.getMessage()); // read-only: nothing is lost
             }
         }
         sets.clear();

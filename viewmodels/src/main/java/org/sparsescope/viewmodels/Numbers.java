@@ -4,8 +4,7 @@ import java.util.Locale;
 
 /** How the views write numbers, so that one figure reads the same everywhere. */
 public final class Numbers {
-    private Numbers() {
-    }
+    private Numbers() {}
 
     /**
      * A signed figure with {@code decimals} places: "+0.0140", "−0.2310"; a value that rounds to zero is "0.0000"

@@ -39,7 +39,13 @@ public final class OpenDictionary {
     private final List<String> topTokens;
     private final Lender lender;
 
-    OpenDictionary(DictionaryEntry entry, Dictionary dictionary, Placement placement, FeatureReport report, List<String> topTokens, Lender lender) {
+    OpenDictionary(
+            DictionaryEntry entry,
+            Dictionary dictionary,
+            Placement placement,
+            FeatureReport report,
+            List<String> topTokens,
+            Lender lender) {
         this.entry = entry;
         this.dictionary = dictionary;
         this.placement = placement;

@@ -19,14 +19,20 @@ public final class SameThreadBackground implements Background {
         ReadOnlyStringWrapper message = new ReadOnlyStringWrapper("");
         ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(true);
         Cancellation cancel = new Cancellation();
-        Job job = new BackgroundJob(title, progress.getReadOnlyProperty(), message.getReadOnlyProperty(), running.getReadOnlyProperty(),
+        Job job = new BackgroundJob(
+                title,
+                progress.getReadOnlyProperty(),
+                message.getReadOnlyProperty(),
+                running.getReadOnlyProperty(),
                 cancel::cancel);
         jobs.add(job);
         try {
-            T result = work.run(p -> {
-                progress.set(p.fraction());
-                message.set(p.message());
-            }, cancel);
+            T result = work.run(
+                    p -> {
+                        progress.set(p.fraction());
+                        message.set(p.message());
+                    },
+                    cancel);
             jobs.remove(job);
             running.set(false);
             onSuccess.accept(result);

@@ -50,7 +50,8 @@ class ClosingTest {
 
     @Test
     void aJobStillRunningKeepsTheModelAliveAndOnceJobsHaveEndedClosingFreesIt() throws Exception {
-        Path model = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo/model");
+        Path model = Path.of(System.getProperty("sparsescope.resources", "../resources"))
+                .resolve("demo/model");
         StoppableBackground background = new StoppableBackground();
         MainViewModel vm = new MainViewModel(background, Workspace.open(workspace, List.of()));
         LanguageModel lm = vm.model(model);
@@ -60,7 +61,8 @@ class ClosingTest {
         background.jobsEnd = false; // a job ignores its cancellation, still inside a forward pass
         vm.close();
         assertEquals(List.of(MainViewModel.JOBS_STOP_WAIT), background.stops);
-        assertEquals(3L * vocabulary, lm.logits(window).doubles().length, "the model a running job uses is still there");
+        assertEquals(
+                3L * vocabulary, lm.logits(window).doubles().length, "the model a running job uses is still there");
         assertSame(lm, vm.model(model));
 
         background.jobsEnd = true;

@@ -36,8 +36,10 @@ class MainViewModelTest {
 
     @BeforeAll
     void openDemo() throws java.io.IOException {
-        demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
-        vm = new MainViewModel(new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
+        demo = Path.of(System.getProperty("sparsescope.resources", "../resources"))
+                .resolve("demo");
+        vm = new MainViewModel(
+                new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
         vm.workspace().setHarvestTokens(40_000);
         vm.workspace().setSpliceWindows(32);
         vm.workspace().openDemo(demo);
@@ -56,8 +58,12 @@ class MainViewModelTest {
         assertTrue(Files.exists(vm.workspace().activationsProperty().get().resolve("manifest.json")));
         assertEquals(2, vm.workspace().dictionaries().size());
         assertEquals(2, vm.frontier().points().size());
-        FrontierPoint sparse = vm.frontier().points().stream().max(Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow();
-        FrontierPoint dense = vm.frontier().points().stream().min(Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow();
+        FrontierPoint sparse = vm.frontier().points().stream()
+                .max(Comparator.comparingDouble(FrontierPoint::fvu))
+                .orElseThrow();
+        FrontierPoint dense = vm.frontier().points().stream()
+                .min(Comparator.comparingDouble(FrontierPoint::fvu))
+                .orElseThrow();
         assertTrue(sparse.l0() < dense.l0(), "the sparser dictionary explains less variance");
         assertTrue(sparse.id().contains("4.11e-03"));
     }
@@ -84,37 +90,55 @@ class MainViewModelTest {
         assertNotNull(r);
         var a = vm.workspace().find(vm.frontier().selection().get(0));
         var b = vm.workspace().find(vm.frontier().selection().get(1));
-        double expected = org.sparsescope.compute.stats.DictionaryComparison.of(DictionaryFiles.read(a.path()), DictionaryFiles.read(b.path()),
-                org.sparsescope.compute.Devices.preferred()).meanMaxCosine();
+        double expected = org.sparsescope.compute.stats.DictionaryComparison.of(
+                        DictionaryFiles.read(a.path()),
+                        DictionaryFiles.read(b.path()),
+                        org.sparsescope.compute.Devices.preferred())
+                .meanMaxCosine();
         assertEquals(expected, r.meanMaxCosine(), 1e-12);
         assertTrue(r.meanMaxCosine() > 0 && r.meanMaxCosine() < 1, "two different dictionaries: " + r.meanMaxCosine());
         assertEquals(a.name(), r.a());
-        assertTrue(vm.workspace().readDictionary(a.path()) == vm.workspace().readDictionary(a.path()), "read once, then kept");
+        assertTrue(
+                vm.workspace().readDictionary(a.path()) == vm.workspace().readDictionary(a.path()),
+                "read once, then kept");
     }
 
     private String sparseId() {
-        return vm.workspace().dictionaries().stream().map(DictionaryEntry::id).filter(id -> id.contains("4.11e-03")).findFirst().orElseThrow();
+        return vm.workspace().dictionaries().stream()
+                .map(DictionaryEntry::id)
+                .filter(id -> id.contains("4.11e-03"))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
     @org.junit.jupiter.api.Order(3)
     void openingADictionaryFillsTheFeatureTableAndFiltersWork() {
         vm.open(sparseId());
-        assertNull(vm.workspace().errorProperty().get(), () -> vm.workspace().errorProperty().get());
+        assertNull(
+                vm.workspace().errorProperty().get(),
+                () -> vm.workspace().errorProperty().get());
         assertEquals(1024, vm.features().rows().size());
-        FeatureRow maxKurtosis = vm.features().rows().stream().filter(r -> !Double.isNaN(r.kurtosis()))
-                .max(Comparator.comparingDouble(FeatureRow::kurtosis)).orElseThrow();
+        FeatureRow maxKurtosis = vm.features().rows().stream()
+                .filter(r -> !Double.isNaN(r.kurtosis()))
+                .max(Comparator.comparingDouble(FeatureRow::kurtosis))
+                .orElseThrow();
         assertTrue(maxKurtosis.kurtosis() > 100);
         vm.features().minLog10DensityProperty().set(-1);
         assertTrue(vm.features().filteredRows().stream().allMatch(r -> r.density() >= 0.1));
         assertTrue(vm.features().filteredRows().size() < 1024);
         vm.features().minLog10DensityProperty().set(-8);
         assertEquals(1024, vm.features().filteredRows().size());
-        String token = vm.features().rows().stream().map(FeatureRow::topTokens).filter(t -> !t.isBlank()).findFirst().orElseThrow();
+        String token = vm.features().rows().stream()
+                .map(FeatureRow::topTokens)
+                .filter(t -> !t.isBlank())
+                .findFirst()
+                .orElseThrow();
         String word = token.split(" · ")[0].strip();
         vm.features().tokenFilterProperty().set(word);
         assertFalse(vm.features().filteredRows().isEmpty());
-        assertTrue(vm.features().filteredRows().stream().allMatch(r -> r.topTokens().toLowerCase().contains(word.toLowerCase())));
+        assertTrue(vm.features().filteredRows().stream()
+                .allMatch(r -> r.topTokens().toLowerCase().contains(word.toLowerCase())));
         vm.features().tokenFilterProperty().set("");
 
         vm.features().selectedFeatureProperty().set(maxKurtosis.index());
@@ -132,12 +156,16 @@ class MainViewModelTest {
         vm.ablation().featuresProperty().set("519");
         vm.ablation().windowsProperty().set(4);
         vm.runAblation();
-        assertNull(vm.workspace().errorProperty().get(), () -> vm.workspace().errorProperty().get());
+        assertNull(
+                vm.workspace().errorProperty().get(),
+                () -> vm.workspace().errorProperty().get());
         double shown = vm.ablation().deltaPerplexityProperty().get();
-        long[][] windows = TokenWindows.consecutive(vm.model().tokenizer().encode(Files.readString(demo.resolve("corpus/test.txt"))), 128, 4);
+        long[][] windows = TokenWindows.consecutive(
+                vm.model().tokenizer().encode(Files.readString(demo.resolve("corpus/test.txt"))), 128, 4);
         try (Interventions iv = new Interventions(vm.model(), DictionaryFiles.read(Path.of(sparseId())), null)) {
             float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
-            Interventions.Effect e = iv.effect(windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.KEEP_ERROR), clean);
+            Interventions.Effect e = iv.effect(
+                    windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.KEEP_ERROR), clean);
             assertEquals(e.perplexity() - e.cleanPerplexity(), shown, 1e-9);
         }
         assertEquals(4, vm.ablation().pagesProperty().get(), "every window it ran on can be read");
@@ -153,18 +181,23 @@ class MainViewModelTest {
         vm.training().batchProperty().set(1024);
         Path out = workspace.resolve("trained");
         int before = vm.workspace().dictionaries().size();
-        javafx.collections.ListChangeListener<Object> cancelAtFirstEvent = c -> vm.training().cancel();
+        javafx.collections.ListChangeListener<Object> cancelAtFirstEvent =
+                c -> vm.training().cancel();
         vm.training().points().addListener(cancelAtFirstEvent);
         vm.training().start(out);
         vm.training().points().removeListener(cancelAtFirstEvent);
         assertFalse(vm.training().runningProperty().get());
-        assertTrue(vm.training().statusProperty().get().startsWith("cancelled"), vm.training().statusProperty().get());
+        assertTrue(
+                vm.training().statusProperty().get().startsWith("cancelled"),
+                vm.training().statusProperty().get());
         assertTrue(Files.exists(out.resolve(".run/checkpoint.safetensors")), "a checkpoint to resume from");
         assertEquals(before, vm.workspace().dictionaries().size());
 
         vm.training().start(out);
         assertFalse(vm.training().runningProperty().get());
-        assertTrue(vm.training().statusProperty().get().startsWith("done"), vm.training().statusProperty().get());
+        assertTrue(
+                vm.training().statusProperty().get().startsWith("done"),
+                vm.training().statusProperty().get());
         assertEquals(before + 1, vm.workspace().dictionaries().size());
         assertFalse(vm.training().points().isEmpty(), "live points were reported");
         assertTrue(vm.frontier().points().stream().noneMatch(FrontierPoint::live));
@@ -174,13 +207,18 @@ class MainViewModelTest {
     @org.junit.jupiter.api.Order(6)
     void harvestingFromAModelHookAndCorpusGivesTheWorkspaceANewActivationSet() throws Exception {
         vm.workspace().harvest(demo.resolve("model"), "blocks.0.hook_mlp_out", demo.resolve("corpus/test.txt"), 4096);
-        assertNull(vm.workspace().errorProperty().get(), () -> vm.workspace().errorProperty().get());
+        assertNull(
+                vm.workspace().errorProperty().get(),
+                () -> vm.workspace().errorProperty().get());
         Path set = vm.workspace().activationsProperty().get();
         try (var s = org.sparsescope.compute.activations.ActivationSet.open(set)) {
             assertEquals("blocks.0.hook_mlp_out", s.hook());
             assertEquals(4096, s.rows());
         }
-        assertTrue(vm.workspace().workspace().catalogue().list().stream().anyMatch(e -> e.folder().equals(set)), "the catalogue lists it");
+        assertTrue(
+                vm.workspace().workspace().catalogue().list().stream()
+                        .anyMatch(e -> e.folder().equals(set)),
+                "the catalogue lists it");
         assertTrue(set.startsWith(workspace.resolve("activations")), "harvested into the workspace's catalogue");
     }
 }

@@ -16,8 +16,7 @@ final class ManualBackground implements Background {
     private boolean holding;
 
     /** A job waiting to run. */
-    record Queued(String title, Runnable run) {
-    }
+    record Queued(String title, Runnable run) {}
 
     /** From now on jobs wait in {@link #queued()} until run. */
     void hold() {
@@ -30,8 +29,11 @@ final class ManualBackground implements Background {
 
     /** Runs the waiting job whose title starts with {@code prefix} (the first such). */
     void run(String prefix) {
-        Queued q = queued.stream().filter(j -> j.title().startsWith(prefix)).findFirst()
-                .orElseThrow(() -> new AssertionError("no job '" + prefix + "…' waits; waiting: " + queued.stream().map(Queued::title).toList()));
+        Queued q = queued.stream()
+                .filter(j -> j.title().startsWith(prefix))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no job '" + prefix + "…' waits; waiting: "
+                        + queued.stream().map(Queued::title).toList()));
         queued.remove(q);
         q.run().run();
     }

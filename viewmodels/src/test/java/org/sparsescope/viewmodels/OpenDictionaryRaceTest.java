@@ -25,20 +25,25 @@ class OpenDictionaryRaceTest {
         ManualBackground bg = new ManualBackground();
         MainViewModel vm = new MainViewModel(bg, Workspace.open(tmp.resolve("ws"), List.of()));
         try {
-            Path demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
+            Path demo = Path.of(System.getProperty("sparsescope.resources", "../resources"))
+                    .resolve("demo");
             vm.workspace().setHarvestTokens(20_000);
             vm.workspace().setSpliceWindows(4);
             vm.workspace().openDemo(demo);
-            List<DictionaryEntry> both = vm.workspace().dictionaries().stream().sorted(Comparator.comparing(DictionaryEntry::name)).toList();
+            List<DictionaryEntry> both = vm.workspace().dictionaries().stream()
+                    .sorted(Comparator.comparing(DictionaryEntry::name))
+                    .toList();
             DictionaryEntry a = both.get(0), b = both.get(1);
             int j = 5;
 
             // B opened and measured alone first: what its views must show
             vm.open(b.id());
             vm.features().selectedFeatureProperty().set(j);
-            long[] bTop = vm.detail().topExamples().stream().mapToLong(e -> e.row()).toArray();
+            long[] bTop =
+                    vm.detail().topExamples().stream().mapToLong(e -> e.row()).toArray();
             double bKurtosis = vm.features().reportProperty().get().stats().kurtosis()[j];
-            double aFvu = vm.workspace().find(a.id()).fvu(), bFvu = vm.workspace().find(b.id()).fvu();
+            double aFvu = vm.workspace().find(a.id()).fvu(),
+                    bFvu = vm.workspace().find(b.id()).fvu();
 
             vm.open(a.id());
             assertEquals(a.id(), vm.openDictionaryProperty().get().id());
@@ -59,9 +64,17 @@ class OpenDictionaryRaceTest {
             assertTrue(bg.queued().isEmpty(), bg.queued().toString());
 
             assertEquals(b.id(), vm.openDictionaryProperty().get().id(), "the last dictionary asked for stays open");
-            assertEquals(bKurtosis, vm.features().reportProperty().get().stats().kurtosis()[j], 0, "B's statistics in the table");
+            assertEquals(
+                    bKurtosis,
+                    vm.features().reportProperty().get().stats().kurtosis()[j],
+                    0,
+                    "B's statistics in the table");
             assertEquals(j, vm.detail().featureProperty().get());
-            assertEquals(java.util.Arrays.toString(bTop), java.util.Arrays.toString(vm.detail().topExamples().stream().mapToLong(e -> e.row()).toArray()),
+            assertEquals(
+                    java.util.Arrays.toString(bTop),
+                    java.util.Arrays.toString(vm.detail().topExamples().stream()
+                            .mapToLong(e -> e.row())
+                            .toArray()),
                     "B's examples in the detail, not A's");
             assertTrue(Double.isNaN(vm.ablation().ceProperty().get()), "A's ablation result is not shown under B");
             assertFalse(vm.ablation().runningProperty().get(), "and the panel does not wait for it");

@@ -27,7 +27,6 @@ import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.ProgressListener;
 import org.sparsescope.viewmodels.comparison.McsViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
-import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
 
 /**
  * The sweep's views on the demo workspace, every job on the calling thread: the frontier's PCA line, the list's
@@ -43,8 +42,10 @@ class SweepViewsTest {
 
     @BeforeAll
     void openDemo() throws java.io.IOException {
-        Path demo = Path.of(System.getProperty("sparsescope.resources", "../resources")).resolve("demo");
-        vm = new MainViewModel(new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
+        Path demo = Path.of(System.getProperty("sparsescope.resources", "../resources"))
+                .resolve("demo");
+        vm = new MainViewModel(
+                new SameThreadBackground(), org.sparsescope.compute.workspace.Workspace.open(workspace, List.of()));
         vm.workspace().setHarvestTokens(40_000);
         vm.workspace().setSpliceWindows(48);
         vm.workspace().openDemo(demo);
@@ -60,11 +61,13 @@ class SweepViewsTest {
     void theFrontierDrawsThePcaBaselineOfTheShownPairsSetOnItsHeldOutRows() throws Exception {
         var b = vm.frontier().baselineProperty().get();
         assertNotNull(b, "computed for the shown pair");
-        try (ActivationSet s = ActivationSet.open(vm.workspace().activationsProperty().get())) {
+        try (ActivationSet s =
+                ActivationSet.open(vm.workspace().activationsProperty().get())) {
             long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
             assertEquals(s.rows() / 10, held, "a tenth of the set's rows (40,000 tokens harvested in whole windows)");
             assertEquals(held, b.heldOutRows());
-            PcaBaseline direct = PcaBaseline.compute(s, held, Devices.preferred(), ProgressListener.NONE, Cancellation.none());
+            PcaBaseline direct =
+                    PcaBaseline.compute(s, held, Devices.preferred(), ProgressListener.NONE, Cancellation.none());
             assertEquals(direct.points(), b.points());
         }
         vm.frontier().showBaselineProperty().set(false);
@@ -78,7 +81,8 @@ class SweepViewsTest {
         for (DictionaryEntry e : vm.workspace().dictionaries()) {
             DictionaryEntry.Scorecard card = e.scorecard();
             assertNotNull(card, e.name());
-            try (ActivationSet s = ActivationSet.open(e.activations()); LanguageModel lm = LanguageModel.load(e.modelFolder())) {
+            try (ActivationSet s = ActivationSet.open(e.activations());
+                    LanguageModel lm = LanguageModel.load(e.modelFolder())) {
                 Dictionary d = DictionaryFiles.read(e.path());
                 // the rows: the set's last tenth, the rows training leaves out
                 long rows = s.rows() / 10;
@@ -89,15 +93,22 @@ class SweepViewsTest {
                 long[][] windows = s.windowsAcross(48);
                 assertEquals(48, windows.length);
                 assertEquals(48, card.spliceWindows());
-                assertTrue(java.util.Arrays.equals(s.context(s.rows() / 96).get().tokenIds(), windows[0]), "the first from the set's start");
-                assertTrue(java.util.Arrays.equals(s.context(s.rows() * 95 / 96).get().tokenIds(), windows[47]), "the last from its end");
+                assertTrue(
+                        java.util.Arrays.equals(s.context(s.rows() / 96).get().tokenIds(), windows[0]),
+                        "the first from the set's start");
+                assertTrue(
+                        java.util.Arrays.equals(
+                                s.context(s.rows() * 95 / 96).get().tokenIds(), windows[47]),
+                        "the last from its end");
                 try (Interventions iv = new Interventions(lm, d, e.hook())) {
                     Interventions.SpliceReport r = iv.splice(windows);
                     assertEquals(r.ceLossRecovered(), card.ceLossRecovered(), 1e-9, e.name());
                     assertEquals(r.klScore(), card.klScore(), 1e-9, e.name());
-                    assertEquals(r.ceLossRecoveredStandardError(), card.ceLossRecoveredStandardError(), 1e-12, e.name());
-                    assertTrue(card.ceLossRecoveredStandardError() > 0 && card.ceLossRecoveredStandardError() < 0.1, e.name() + " ± "
-                            + card.ceLossRecoveredStandardError());
+                    assertEquals(
+                            r.ceLossRecoveredStandardError(), card.ceLossRecoveredStandardError(), 1e-12, e.name());
+                    assertTrue(
+                            card.ceLossRecoveredStandardError() > 0 && card.ceLossRecoveredStandardError() < 0.1,
+                            e.name() + " ± " + card.ceLossRecoveredStandardError());
                 }
             }
             assertTrue(card.cosine() > 0.5 && card.cosine() < 1, e.name() + " cosine " + card.cosine());
@@ -111,8 +122,11 @@ class SweepViewsTest {
         McsViewModel.Matrix m = vm.mcs().matrixProperty().get();
         assertNotNull(m);
         assertEquals(2, m.dictionaries().size());
-        assertTrue(m.dictionaries().get(0).l0() > m.dictionaries().get(1).l0(), "denser first, as the seed's l1 values ascend");
-        Dictionary a = DictionaryFiles.read(m.dictionaries().get(0).path()), b = DictionaryFiles.read(m.dictionaries().get(1).path());
+        assertTrue(
+                m.dictionaries().get(0).l0() > m.dictionaries().get(1).l0(),
+                "denser first, as the seed's l1 values ascend");
+        Dictionary a = DictionaryFiles.read(m.dictionaries().get(0).path()),
+                b = DictionaryFiles.read(m.dictionaries().get(1).path());
         assertEquals(1.0, m.values().mmcs(0, 0), 1e-6);
         assertEquals(DictionaryComparison.of(a, b).meanMaxCosine(), m.values().mmcs(0, 1), 1e-6);
         assertEquals(DictionaryComparison.of(b, a).meanMaxCosine(), m.values().mmcs(1, 0), 1e-6);
@@ -130,7 +144,10 @@ class SweepViewsTest {
         assertEquals(c.maxCosine()[best.feature()], best.mcs(), 1e-9);
         assertTrue(!best.tokens().isEmpty() && !best.matchTokens().isEmpty(), "both sides' top tokens");
         vm.mcs().thresholdProperty().set(0.5);
-        assertEquals(m.values().fractionAtLeast(0, 1, 0.5), vm.mcs().detailProperty().get().fractionAtLeast(), 0.0);
+        assertEquals(
+                m.values().fractionAtLeast(0, 1, 0.5),
+                vm.mcs().detailProperty().get().fractionAtLeast(),
+                0.0);
     }
 
     @Test
@@ -140,7 +157,8 @@ class SweepViewsTest {
         vm.training().kValuesProperty().set("8");
         vm.training().tiedL1ValuesProperty().set("2e-3, 4e-3");
         List<SweepMember> sweep = vm.training().sweep(256);
-        assertEquals(new SweepGrid(List.of(1.0, 2.0), List.of(1e-3), List.of(8), List.of(2e-3, 4e-3)).members(256), sweep);
+        assertEquals(
+                new SweepGrid(List.of(1.0, 2.0), List.of(1e-3), List.of(8), List.of(2e-3, 4e-3)).members(256), sweep);
         assertEquals(8, sweep.size());
         assertEquals(SweepMember.Kind.TIED_L1, sweep.get(2).kind());
         assertEquals("tied_l1_2.00e-03_f256", sweep.get(2).name());

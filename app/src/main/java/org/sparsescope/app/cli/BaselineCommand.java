@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Baselines a dictionary's frontier is read against. */
-@Command(name = "baseline", mixinStandardHelpOptions = true, subcommands = BaselineCommand.Pca.class,
+@Command(
+        name = "baseline",
+        mixinStandardHelpOptions = true,
+        subcommands = BaselineCommand.Pca.class,
         description = "Baselines for the L0–FVU frontier.")
 public final class BaselineCommand implements Runnable {
     @Spec
@@ -29,10 +32,14 @@ public final class BaselineCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a baseline: pca");
     }
 
-    @Command(name = "pca", mixinStandardHelpOptions = true,
-            description = {"PCA of an activation set's training rows (mean and covariance in float64) and the FVU on its held-out rows of keeping "
-                    + "k = 1, 2, 4, …, d components (L0 = k): the line a dictionary must beat at equal L0.",
-                    "Cached in the workspace per set, so a second run is a file read."})
+    @Command(
+            name = "pca",
+            mixinStandardHelpOptions = true,
+            description = {
+                "PCA of an activation set's training rows (mean and covariance in float64) and the FVU on its held-out rows of keeping "
+                        + "k = 1, 2, 4, …, d components (L0 = k): the line a dictionary must beat at equal L0.",
+                "Cached in the workspace per set, so a second run is a file read."
+            })
     public static final class Pca implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -40,15 +47,21 @@ public final class BaselineCommand implements Runnable {
         @Option(names = "--activations", required = true, description = "activation set folder or file")
         Path activations;
 
-        @Option(names = "--held-out", defaultValue = "0",
-                description = "rows at the end of the set the FVU is measured on (default: the held-out rows `train` and `eval` use, a tenth of "
-                        + "the set, at most 65,536)")
+        @Option(
+                names = "--held-out",
+                defaultValue = "0",
+                description =
+                        "rows at the end of the set the FVU is measured on (default: the held-out rows `train` and `eval` use, a tenth of "
+                                + "the set, at most 65,536)")
         long heldOut;
 
         @Option(names = "--k", split = ",", description = "further numbers of components to report, e.g. 192")
         List<Integer> extraK = new ArrayList<>();
 
-        @Option(names = "--workspace", description = "workspace whose cache keeps the result (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+        @Option(
+                names = "--workspace",
+                description =
+                        "workspace whose cache keeps the result (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
         Path workspace;
 
         @Option(names = "--json", description = "print the result as JSON")
@@ -96,13 +109,22 @@ public final class BaselineCommand implements Runnable {
                     all.put("seconds", seconds);
                     Json.print(out, all);
                 } else {
-                    out.printf(Locale.ROOT, "PCA baseline of %s (%s): mean and covariance of %,d training rows, FVU on the last %,d%n",
-                            set.location().getFileName(), set.hook(), b.trainRows(), b.heldOutRows());
+                    out.printf(
+                            Locale.ROOT,
+                            "PCA baseline of %s (%s): mean and covariance of %,d training rows, FVU on the last %,d%n",
+                            set.location().getFileName(),
+                            set.hook(),
+                            b.trainRows(),
+                            b.heldOutRows());
                     out.printf(Locale.ROOT, "%8s %10s%n", "k = L0", "FVU");
                     for (int k : ks) {
                         out.printf(Locale.ROOT, "%8d %10.6f%n", k, b.fvu(k));
                     }
-                    out.printf(Locale.ROOT, "%s in %.1f s%n", computed ? "computed" : "read from the workspace cache", seconds);
+                    out.printf(
+                            Locale.ROOT,
+                            "%s in %.1f s%n",
+                            computed ? "computed" : "read from the workspace cache",
+                            seconds);
                 }
                 return 0;
             }

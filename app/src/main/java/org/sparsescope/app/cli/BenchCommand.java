@@ -19,21 +19,42 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, each beside the matmul rate of the same run.",
-        subcommands = {BenchCommand.Lm.class, BenchCommand.Train.class, BenchCommand.Graph.class, BenchCommand.Generate.class, BenchCommand.Stats.class, BenchCommand.TopK.class, BenchCommand.Ui.class})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Throughput benchmarks, each beside the matmul rate of the same run.",
+        subcommands = {
+            BenchCommand.Lm.class,
+            BenchCommand.Train.class,
+            BenchCommand.Graph.class,
+            BenchCommand.Generate.class,
+            BenchCommand.Stats.class,
+            BenchCommand.TopK.class,
+            BenchCommand.Ui.class
+        })
 public final class BenchCommand {
 
-    @Command(name = "ui", mixinStandardHelpOptions = true,
-            description = {"The window with a large dictionary: open with a warm cache, sort the feature table, pan the density plot.",
-                "Needs a display: xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope bench ui"})
+    @Command(
+            name = "ui",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The window with a large dictionary: open with a warm cache, sort the feature table, pan the density plot.",
+                "Needs a display: xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope bench ui"
+            })
     public static final class Ui implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--features", defaultValue = "16384", description = "dictionary size (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--features",
+                defaultValue = "16384",
+                description = "dictionary size (default ${DEFAULT-VALUE})")
         int features;
 
-        @Option(names = "--tokens", defaultValue = "40000", description = "activations harvested for the workspace (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--tokens",
+                defaultValue = "40000",
+                description = "activations harvested for the workspace (default ${DEFAULT-VALUE})")
         long tokens;
 
         @Option(names = "--dir", description = "working folder (default: a new temporary one)")
@@ -42,14 +63,18 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             Path work = dir != null ? dir : java.nio.file.Files.createTempDirectory("sparsescope-bench-ui");
-            org.sparsescope.app.ui.UiBench.run(work, features, tokens, spec.commandLine().getOut());
+            org.sparsescope.app.ui.UiBench.run(
+                    work, features, tokens, spec.commandLine().getOut());
             return 0;
         }
     }
 
-    @Command(name = "stats", mixinStandardHelpOptions = true,
-            description = "The statistics pass (both passes, every collector, computed afresh) over a set's rows beside the bare encoder matmul "
-                    + "x·W_enc over as many rows, measured in the same run, with their ratio.")
+    @Command(
+            name = "stats",
+            mixinStandardHelpOptions = true,
+            description =
+                    "The statistics pass (both passes, every collector, computed afresh) over a set's rows beside the bare encoder matmul "
+                            + "x·W_enc over as many rows, measured in the same run, with their ratio.")
     public static final class Stats implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -60,7 +85,10 @@ public final class BenchCommand {
         @Option(names = "--activations", required = true, description = "activation set folder or file")
         Path activations;
 
-        @Option(names = "--rows", defaultValue = "1000000", description = "rows to run over (default ${DEFAULT-VALUE}, or the whole set)")
+        @Option(
+                names = "--rows",
+                defaultValue = "1000000",
+                description = "rows to run over (default ${DEFAULT-VALUE}, or the whole set)")
         long rows;
 
         @Option(names = "--json", description = "print the result as JSON")
@@ -87,25 +115,42 @@ public final class BenchCommand {
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                     return 0;
                 }
-                out.printf(java.util.Locale.ROOT, "device: %s; %d × %d dictionary over %,d rows%n", device(), r.d(), r.n(), r.rows());
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "device: %s; %d × %d dictionary over %,d rows%n",
+                        device(),
+                        r.d(),
+                        r.n(),
+                        r.rows());
                 out.printf(java.util.Locale.ROOT, "statistics pass      %8.2f s%n", r.passSeconds());
-                out.printf(java.util.Locale.ROOT, "bare encoder matmul  %8.2f s  (%.1f GFLOP/s; the yardstick matmul %.1f GFLOP/s)%n", r.matmulSeconds(),
-                        r.encoderFlops() / r.matmulSeconds() / 1e9, before);
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "bare encoder matmul  %8.2f s  (%.1f GFLOP/s; the yardstick matmul %.1f GFLOP/s)%n",
+                        r.matmulSeconds(),
+                        r.encoderFlops() / r.matmulSeconds() / 1e9,
+                        before);
                 out.printf(java.util.Locale.ROOT, "ratio pass / matmul: %.1f%n", r.ratio());
             }
             return 0;
         }
     }
 
-    @Command(name = "topk", mixinStandardHelpOptions = true,
-            description = {"One TopK training step (forward, backward, Adam) decoding from the k selected rows only, beside the same step "
-                    + "through dense products and a dense ReLU + L1 step of the same size, with the encoder matmul x·W_enc of the same "
-                    + "run as the yardstick. Rows are Gaussian unless --activations gives a set to take the first batch from."})
+    @Command(
+            name = "topk",
+            mixinStandardHelpOptions = true,
+            description = {
+                "One TopK training step (forward, backward, Adam) decoding from the k selected rows only, beside the same step "
+                        + "through dense products and a dense ReLU + L1 step of the same size, with the encoder matmul x·W_enc of the same "
+                        + "run as the yardstick. Rows are Gaussian unless --activations gives a set to take the first batch from."
+            })
     public static final class TopK implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--d", defaultValue = "512", description = "input width, for Gaussian rows (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--d",
+                defaultValue = "512",
+                description = "input width, for Gaussian rows (default ${DEFAULT-VALUE})")
         int d;
 
         @Option(names = "--n", defaultValue = "16384", description = "features (default ${DEFAULT-VALUE})")
@@ -117,13 +162,18 @@ public final class BenchCommand {
         @Option(names = "--batch", defaultValue = "4096", description = "rows per step (default ${DEFAULT-VALUE})")
         int batch;
 
-        @Option(names = "--rounds", defaultValue = "5", description = "timed rounds; the median is reported (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--rounds",
+                defaultValue = "5",
+                description = "timed rounds; the median is reported (default ${DEFAULT-VALUE})")
         int rounds;
 
         @Option(names = "--batch-topk", description = "BatchTopK (the k·B largest across the batch) instead of TopK")
         boolean batchTopK;
 
-        @Option(names = "--activations", description = "activation set whose first rows are the batch (its d replaces --d)")
+        @Option(
+                names = "--activations",
+                description = "activation set whose first rows are the batch (its d replaces --d)")
         Path activations;
 
         @Option(names = "--json", description = "print the result as JSON")
@@ -137,7 +187,8 @@ public final class BenchCommand {
                 try (ActivationSet set = ActivationSet.open(activations)) {
                     width = set.d();
                     if (set.rows() < batch) {
-                        throw new IllegalArgumentException(activations + " has " + set.rows() + " rows, fewer than the batch of " + batch);
+                        throw new IllegalArgumentException(
+                                activations + " has " + set.rows() + " rows, fewer than the batch of " + batch);
                     }
                     rows = set.readRows(0, batch);
                 }
@@ -153,7 +204,8 @@ public final class BenchCommand {
             double after = MatmulSpeed.gflopsPerSecond(15), matmul = (before + after) / 2;
             double encoderSeconds = 2.0 * batch * width * n / (matmul * 1e9);
             var paths = org.sparsescope.compute.train.StepTiming.Path.values();
-            double sparse = r.medianSeconds().get(paths[0]), dense = r.medianSeconds().get(paths[1]);
+            double sparse = r.medianSeconds().get(paths[0]),
+                    dense = r.medianSeconds().get(paths[1]);
             var out = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -165,28 +217,54 @@ public final class BenchCommand {
                 m.put("batch_topk", batchTopK);
                 m.put("matmul_gflops", matmul);
                 for (var p : paths) {
-                    m.put(p.name().toLowerCase(java.util.Locale.ROOT) + "_seconds", r.medianSeconds().get(p));
+                    m.put(
+                            p.name().toLowerCase(java.util.Locale.ROOT) + "_seconds",
+                            r.medianSeconds().get(p));
                 }
                 m.put("dense_over_sparse", dense / sparse);
                 out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 return 0;
             }
-            out.printf(java.util.Locale.ROOT, "device: %s; d %d, n %d, %s k %d, batch %d, median of %d%n", device(), width, n,
-                    batchTopK ? "BatchTopK" : "TopK", k, batch, rounds);
-            out.printf(java.util.Locale.ROOT, "float32 matmul %.1f GFLOP/s (before %.1f, after %.1f): the encoder matmul x·W_enc takes %.3f s at that rate%n",
-                    matmul, before, after, encoderSeconds);
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "device: %s; d %d, n %d, %s k %d, batch %d, median of %d%n",
+                    device(),
+                    width,
+                    n,
+                    batchTopK ? "BatchTopK" : "TopK",
+                    k,
+                    batch,
+                    rounds);
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "float32 matmul %.1f GFLOP/s (before %.1f, after %.1f): the encoder matmul x·W_enc takes %.3f s at that rate%n",
+                    matmul,
+                    before,
+                    after,
+                    encoderSeconds);
             for (var p : paths) {
                 double s = r.medianSeconds().get(p);
-                out.printf(java.util.Locale.ROOT, "%-25s %7.3f s/step  = %4.1f × the encoder matmul%n", (batchTopK && p != paths[2] ? "Batch" : "") + p.label, s, s / encoderSeconds);
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "%-25s %7.3f s/step  = %4.1f × the encoder matmul%n",
+                        (batchTopK && p != paths[2] ? "Batch" : "") + p.label,
+                        s,
+                        s / encoderSeconds);
             }
-            out.printf(java.util.Locale.ROOT, "dense step time / sparse step time: %.2f (above 1: the sparse step is faster)%n", dense / sparse);
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "dense step time / sparse step time: %.2f (above 1: the sparse step is faster)%n",
+                    dense / sparse);
             return 0;
         }
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = "Greedy generation after a prompt: tokens/s with the key/value cache and by full recomputation at every step, in one run, "
-                    + "checking that both give the same tokens.")
+    @Command(
+            name = "generate",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Greedy generation after a prompt: tokens/s with the key/value cache and by full recomputation at every step, in one run, "
+                            + "checking that both give the same tokens.")
     public static final class Generate implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -194,14 +272,20 @@ public final class BenchCommand {
         @Option(names = "--model", required = true, description = "Hugging Face model folder")
         Path model;
 
-        @Option(names = "--prompt", defaultValue = "The activities will focus on promoting and strengthening cooperation with the United Nations system",
+        @Option(
+                names = "--prompt",
+                defaultValue =
+                        "The activities will focus on promoting and strengthening cooperation with the United Nations system",
                 description = "prompt (default: a sentence of the reference corpus)")
         String prompt;
 
         @Option(names = "--tokens", defaultValue = "40", description = "tokens to generate (default ${DEFAULT-VALUE})")
         int tokens;
 
-        @Option(names = "--repeats", defaultValue = "5", description = "runs of each; the median is reported (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--repeats",
+                defaultValue = "5",
+                description = "runs of each; the median is reported (default ${DEFAULT-VALUE})")
         int repeats;
 
         @Override
@@ -225,21 +309,39 @@ public final class BenchCommand {
                 java.util.Arrays.sort(full);
                 double mc = cached[repeats / 2], mf = full[repeats / 2];
                 var out = spec.commandLine().getOut();
-                out.printf(java.util.Locale.ROOT, "device: %s; %s; prompt %d tokens, %d generated, median of %d%n", device(), lm.dir(), ids.length, tokens, repeats);
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "device: %s; %s; prompt %d tokens, %d generated, median of %d%n",
+                        device(),
+                        lm.dir(),
+                        ids.length,
+                        tokens,
+                        repeats);
                 out.printf(java.util.Locale.ROOT, "key/value cache      %.3f s  %7.1f tokens/s%n", mc, tokens / mc);
                 out.printf(java.util.Locale.ROOT, "full recomputation   %.3f s  %7.1f tokens/s%n", mf, tokens / mf);
-                out.printf(java.util.Locale.ROOT, "speed-up %.2f×; same tokens: %s%n", mf / mc, java.util.Arrays.equals(a, b));
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "speed-up %.2f×; same tokens: %s%n",
+                        mf / mc,
+                        java.util.Arrays.equals(a, b));
                 return 0;
             }
         }
     }
 
-    @Command(name = "graph", mixinStandardHelpOptions = true,
-            description = {"Time of a feature graph (the graph command's options; computed afresh, not from the cache), its forward rate in "
-                    + "token-blocks/s, and, in the same run, bench lm's harvest path to the last dictionary's layer (window 128, 16 windows per pass) "
-                    + "with the ratio of the two."})
+    @Command(
+            name = "graph",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Time of a feature graph (the graph command's options; computed afresh, not from the cache), its forward rate in "
+                        + "token-blocks/s, and, in the same run, bench lm's harvest path to the last dictionary's layer (window 128, 16 windows per pass) "
+                        + "with the ratio of the two."
+            })
     public static final class Graph extends GraphCommand {
-        @Option(names = "--seconds", defaultValue = "5", description = "time of the harvest-path measurement (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--seconds",
+                defaultValue = "5",
+                description = "time of the harvest-path measurement (default ${DEFAULT-VALUE})")
         double seconds;
 
         @Override
@@ -248,8 +350,12 @@ public final class BenchCommand {
         }
 
         @Override
-        void report(LanguageModel lm, org.sparsescope.compute.circuits.FeatureGraph g, List<org.sparsescope.compute.circuits.FeatureGraphs.Link> chain) {
-            org.sparsescope.compute.model.HookPoint last = chain.get(chain.size() - 1).hook();
+        void report(
+                LanguageModel lm,
+                org.sparsescope.compute.circuits.FeatureGraph g,
+                List<org.sparsescope.compute.circuits.FeatureGraphs.Link> chain) {
+            org.sparsescope.compute.model.HookPoint last =
+                    chain.get(chain.size() - 1).hook();
             int layer = last.isFinal() ? lm.config().nLayers() - 1 : last.layer();
             LmThroughput.Result harvest = LmThroughput.upToLayer(lm, layer, 128, 16, seconds);
             double harvestBlocks = harvest.tokensPerSecond() * (layer + 1);
@@ -259,17 +365,39 @@ public final class BenchCommand {
             }
             var out = spec.commandLine().getOut();
             out.printf(java.util.Locale.ROOT, "device: %s%n", device());
-            out.printf(java.util.Locale.ROOT, "graph: %d stage(s), %d upstream features, %d windows × %d tokens: %.2f s (%.3f s per upstream feature)%n",
-                    g.stages().size(), passes, g.windows(), g.windowTokens(), g.seconds(), g.seconds() / passes);
-            out.printf(java.util.Locale.ROOT, "graph forward rate      %12.0f token-blocks/s (%d token-blocks)%n", g.tokenBlocksPerSecond(), g.tokenBlocks());
-            out.printf(java.util.Locale.ROOT, "harvest path to layer %d %12.0f token-blocks/s (%.0f tokens/s × %d blocks)%n", layer, harvestBlocks,
-                    harvest.tokensPerSecond(), layer + 1);
-            out.printf(java.util.Locale.ROOT, "ratio graph / harvest path: %.2f%n", g.tokenBlocksPerSecond() / harvestBlocks);
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "graph: %d stage(s), %d upstream features, %d windows × %d tokens: %.2f s (%.3f s per upstream feature)%n",
+                    g.stages().size(),
+                    passes,
+                    g.windows(),
+                    g.windowTokens(),
+                    g.seconds(),
+                    g.seconds() / passes);
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "graph forward rate      %12.0f token-blocks/s (%d token-blocks)%n",
+                    g.tokenBlocksPerSecond(),
+                    g.tokenBlocks());
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "harvest path to layer %d %12.0f token-blocks/s (%.0f tokens/s × %d blocks)%n",
+                    layer,
+                    harvestBlocks,
+                    harvest.tokensPerSecond(),
+                    layer + 1);
+            out.printf(
+                    java.util.Locale.ROOT,
+                    "ratio graph / harvest path: %.2f%n",
+                    g.tokenBlocksPerSecond() / harvestBlocks);
         }
     }
 
-    @Command(name = "lm", mixinStandardHelpOptions = true,
-            description = "Forward throughput (tokens/s) of a model, full and up to one layer, with the float32 matmul GFLOP/s of the same run.")
+    @Command(
+            name = "lm",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Forward throughput (tokens/s) of a model, full and up to one layer, with the float32 matmul GFLOP/s of the same run.")
     public static final class Lm implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -280,13 +408,22 @@ public final class BenchCommand {
         @Option(names = "--window", defaultValue = "128", description = "tokens per window (default ${DEFAULT-VALUE})")
         int window;
 
-        @Option(names = "--batch", defaultValue = "16", description = "windows per forward pass (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--batch",
+                defaultValue = "16",
+                description = "windows per forward pass (default ${DEFAULT-VALUE})")
         int batch;
 
-        @Option(names = "--layer", defaultValue = "2", description = "last layer of the harvest path (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--layer",
+                defaultValue = "2",
+                description = "last layer of the harvest path (default ${DEFAULT-VALUE})")
         int layer;
 
-        @Option(names = "--seconds", defaultValue = "5", description = "time per measurement (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--seconds",
+                defaultValue = "5",
+                description = "time per measurement (default ${DEFAULT-VALUE})")
         double seconds;
 
         @Option(names = "--json", description = "print the result as JSON")
@@ -318,11 +455,19 @@ public final class BenchCommand {
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
                     out.printf("device: %s, window %d, batch %d windows%n", device(), window, batch);
-                    out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
-                            MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N, matmul, matmulBefore, matmulAfter);
+                    out.printf(
+                            "float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
+                            MatmulSpeed.M,
+                            MatmulSpeed.K,
+                            MatmulSpeed.K,
+                            MatmulSpeed.N,
+                            matmul,
+                            matmulBefore,
+                            matmulAfter);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
-                        out.printf("%-44s %10.0f tokens/s  %7.1f GFLOP/s  = %.2f × matmul%n", r.what(), r.tokensPerSecond(),
-                                r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
+                        out.printf(
+                                "%-44s %10.0f tokens/s  %7.1f GFLOP/s  = %.2f × matmul%n",
+                                r.what(), r.tokensPerSecond(), r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
                     }
                 }
                 return 0;
@@ -330,11 +475,15 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Training throughput (tokens/s) of one dictionary and of a sweep trained together, with the float32 "
-                    + "matmul GFLOP/s of the same run. FLOPs are counted as 6·d·n per token per dictionary.",
+    @Command(
+            name = "train",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Training throughput (tokens/s) of one dictionary and of a sweep trained together, with the float32 "
+                        + "matmul GFLOP/s of the same run. FLOPs are counted as 6·d·n per token per dictionary.",
                 "An activation set comes from e.g.: sparsescope harvest --model M --hook blocks.2.hook_resid_post "
-                        + "--corpus C --tokens 500000 --shuffle --out DIR"})
+                        + "--corpus C --tokens 500000 --shuffle --out DIR"
+            })
     public static final class Train implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -342,17 +491,27 @@ public final class BenchCommand {
         @Option(names = "--activations", required = true, description = "activation set folder or file")
         Path activations;
 
-        @Option(names = "--l1", split = ",", defaultValue = "5.012e-4,8.483e-4,1.436e-3,2.430e-3,4.114e-3,6.964e-3,1.179e-2,1.995e-2",
-                description = "the sweep's L1 coefficients; the first alone is the one-dictionary run (default: logspace(-3.3, -1.7, 8))")
+        @Option(
+                names = "--l1",
+                split = ",",
+                defaultValue = "5.012e-4,8.483e-4,1.436e-3,2.430e-3,4.114e-3,6.964e-3,1.179e-2,1.995e-2",
+                description =
+                        "the sweep's L1 coefficients; the first alone is the one-dictionary run (default: logspace(-3.3, -1.7, 8))")
         List<Double> l1;
 
-        @Option(names = "--ratio", defaultValue = "4", description = "dictionary size as a multiple of d (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--ratio",
+                defaultValue = "4",
+                description = "dictionary size as a multiple of d (default ${DEFAULT-VALUE})")
         int ratio;
 
         @Option(names = "--batch", defaultValue = "2048", description = "rows per step (default ${DEFAULT-VALUE})")
         int batch;
 
-        @Option(names = "--epochs", defaultValue = "1", description = "passes over the set for each run (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--epochs",
+                defaultValue = "1",
+                description = "passes over the set for each run (default ${DEFAULT-VALUE})")
         int epochs;
 
         @Option(names = "--json", description = "print the result as JSON")
@@ -362,17 +521,23 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             try (ActivationSet set = ActivationSet.open(activations)) {
                 int n = ratio * set.d();
-                List<SweepMember> sweep = l1.stream().map(c -> SweepMember.l1(n, c)).toList();
+                List<SweepMember> sweep =
+                        l1.stream().map(c -> SweepMember.l1(n, c)).toList();
                 TrainOptions opts = TrainOptions.reference(0).withBatch(batch).withEpochs(epochs);
                 Path work = Path.of(System.getProperty("java.io.tmpdir"));
                 // The matmul rate is taken before, between and after the runs; their mean is the yardstick.
                 List<Double> matmuls = new ArrayList<>();
                 matmuls.add(MatmulSpeed.gflopsPerSecond(15));
-                TrainThroughput.Result one = TrainThroughput.measure("one dictionary (l1 " + l1.get(0) + ")", set, sweep.subList(0, 1), opts, work);
+                TrainThroughput.Result one = TrainThroughput.measure(
+                        "one dictionary (l1 " + l1.get(0) + ")", set, sweep.subList(0, 1), opts, work);
                 matmuls.add(MatmulSpeed.gflopsPerSecond(15));
-                TrainThroughput.Result all = TrainThroughput.measure(sweep.size() + "-dictionary sweep", set, sweep, opts, work);
+                TrainThroughput.Result all =
+                        TrainThroughput.measure(sweep.size() + "-dictionary sweep", set, sweep, opts, work);
                 matmuls.add(MatmulSpeed.gflopsPerSecond(15));
-                double matmul = matmuls.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+                double matmul = matmuls.stream()
+                        .mapToDouble(Double::doubleValue)
+                        .average()
+                        .orElseThrow();
                 var out = spec.commandLine().getOut();
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
@@ -394,12 +559,21 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n", device(), set.d(), n, batch, epochs, set.rows());
-                    out.printf("float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (mean of %s)%n", MatmulSpeed.M, MatmulSpeed.K, MatmulSpeed.K, MatmulSpeed.N,
-                            matmul, matmuls.stream().map(v -> String.format("%.1f", v)).toList());
+                    out.printf(
+                            "device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n",
+                            device(), set.d(), n, batch, epochs, set.rows());
+                    out.printf(
+                            "float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (mean of %s)%n",
+                            MatmulSpeed.M,
+                            MatmulSpeed.K,
+                            MatmulSpeed.K,
+                            MatmulSpeed.N,
+                            matmul,
+                            matmuls.stream().map(v -> String.format("%.1f", v)).toList());
                     for (TrainThroughput.Result r : List.of(one, all)) {
-                        out.printf("%-36s %9.0f tokens/s  %7.1f GFLOP/s (6·d·n)  = %.2f × matmul%n", r.what(), r.tokensPerSecond(),
-                                r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
+                        out.printf(
+                                "%-36s %9.0f tokens/s  %7.1f GFLOP/s (6·d·n)  = %.2f × matmul%n",
+                                r.what(), r.tokensPerSecond(), r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
                     }
                 }
                 return 0;

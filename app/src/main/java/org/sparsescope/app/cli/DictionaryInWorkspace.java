@@ -10,10 +10,10 @@ import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.activations.HarvestOptions;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.workspace.ModelHook;
-import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.ProvenanceMismatchException;
 import org.sparsescope.compute.workspace.Workspace;
@@ -27,28 +27,51 @@ import picocli.CommandLine.Option;
  * {@code --force}.
  */
 final class DictionaryInWorkspace {
-    @Option(names = "--dict", required = true, description = "dictionary folder or file (SAELens, sparsify, dictionary_learning, learned_dicts.pt#i)")
+    @Option(
+            names = "--dict",
+            required = true,
+            description = "dictionary folder or file (SAELens, sparsify, dictionary_learning, learned_dicts.pt#i)")
     Path dict;
 
-    @Option(names = "--model", description = "model folder (default: the model the dictionary names, found offline in the workspace or the Hugging Face cache)")
+    @Option(
+            names = "--model",
+            description =
+                    "model folder (default: the model the dictionary names, found offline in the workspace or the Hugging Face cache)")
     Path model;
 
-    @Option(names = "--hook", description = "hook the dictionary reads (default: its own); for files that name none, stated once and remembered")
+    @Option(
+            names = "--hook",
+            description =
+                    "hook the dictionary reads (default: its own); for files that name none, stated once and remembered")
     String hook;
 
-    @Option(names = "--activations", description = "activation set to use (default: the workspace's set for the dictionary's model and hook, harvested if missing)")
+    @Option(
+            names = "--activations",
+            description =
+                    "activation set to use (default: the workspace's set for the dictionary's model and hook, harvested if missing)")
     Path activations;
 
-    @Option(names = "--corpus", description = "text to harvest a missing set from (default: the dataset the dictionary names, when the Hugging Face cache holds it; else the workspace's corpus; else the demo corpus)")
+    @Option(
+            names = "--corpus",
+            description =
+                    "text to harvest a missing set from (default: the dataset the dictionary names, when the Hugging Face cache holds it; else the workspace's corpus; else the demo corpus)")
     Path corpus;
 
-    @Option(names = "--tokens", defaultValue = "200000", description = "tokens to harvest for a missing set (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--tokens",
+            defaultValue = "200000",
+            description = "tokens to harvest for a missing set (default ${DEFAULT-VALUE})")
     long tokens;
 
-    @Option(names = "--workspace", description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+    @Option(
+            names = "--workspace",
+            description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
     Path workspaceDir;
 
-    @Option(names = "--force", description = "use --model/--hook/--activations even where they contradict the dictionary's provenance, or confirm a foreign set's")
+    @Option(
+            names = "--force",
+            description =
+                    "use --model/--hook/--activations even where they contradict the dictionary's provenance, or confirm a foreign set's")
     boolean force;
 
     private Workspace workspace;
@@ -81,7 +104,8 @@ final class DictionaryInWorkspace {
         if (placement == null) {
             if (hook != null) {
                 try {
-                    HookPoint.parse(hook); // a mistyped hook is a mistake to name, not a provenance to override with --force
+                    HookPoint.parse(
+                            hook); // a mistyped hook is a mistake to name, not a provenance to override with --force
                 } catch (IllegalArgumentException e) {
                     throw new org.sparsescope.compute.InvalidInputException(dict, "--hook: " + e.getMessage());
                 }
@@ -93,11 +117,23 @@ final class DictionaryInWorkspace {
                 if (p.provenance().hook() == null && p.provenance().model() == null) {
                     throw new ProvenanceMismatchException(dict, "names no model; give --model as well as --hook");
                 }
-                p = workspace().withExplicitModel(p, p.ready() ? p.at().modelFolder() : workspace().locator().locate(p.provenance().model(), dict), hook, force);
+                p = workspace()
+                        .withExplicitModel(
+                                p,
+                                p.ready()
+                                        ? p.at().modelFolder()
+                                        : workspace()
+                                                .locator()
+                                                .locate(p.provenance().model(), dict),
+                                hook,
+                                force);
             }
             if (hook != null && p.ready()) {
                 // a layer past the model's depth is refused here, before any harvest starts
-                LanguageModel.hook(p.at().modelFolder(), org.sparsescope.compute.model.TransformerConfig.read(p.at().modelFolder()), hook);
+                LanguageModel.hook(
+                        p.at().modelFolder(),
+                        org.sparsescope.compute.model.TransformerConfig.read(p.at().modelFolder()),
+                        hook);
             }
             placement = p;
         }
@@ -128,13 +164,15 @@ final class DictionaryInWorkspace {
         if (!p.ready()) {
             Workspace.requireReady(p);
         }
-        Corpus text = Corpus.open(workspace().corpusFor(p, corpus, Resources.demo().corpus()));
+        Corpus text =
+                Corpus.open(workspace().corpusFor(p, corpus, Resources.demo().corpus()));
         HarvestOptions opts = Workspace.harvestOptions(p, tokens);
         Optional<Path> existing = workspace().existingActivations(p, text, opts);
         if (existing.isPresent()) {
             return existing.get();
         }
-        err.println("sparsescope: harvesting " + tokens + " tokens of " + p.at().label() + " from " + text.path() + " into " + workspace().catalogue().dir());
+        err.println("sparsescope: harvesting " + tokens + " tokens of " + p.at().label() + " from " + text.path()
+                + " into " + workspace().catalogue().dir());
         TerminalProgress bar = new TerminalProgress(err);
         Path out = workspace().activationsFor(p, text, opts, bar, new Cancellation());
         bar.done();

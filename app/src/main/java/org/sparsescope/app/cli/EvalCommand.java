@@ -1,9 +1,5 @@
 package org.sparsescope.app.cli;
 
-import org.sparsescope.compute.dictionary.format.Sidecar;
-import org.sparsescope.compute.intervene.Interventions;
-import org.sparsescope.compute.model.LanguageModel;
-import org.sparsescope.compute.workspace.Evaluation;
 import com.google.gson.GsonBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,18 +10,26 @@ import java.util.concurrent.Callable;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.tensor.AtomicFile;
+import org.sparsescope.compute.workspace.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"FVU, L0, MSE, dead and dense fractions, L1, cosine, L2 ratio and relative reconstruction bias of a dictionary on the held-out "
-                + "rows of an activation set (the rows training leaves out: a tenth of the set, at most 65,536);",
-                "and, run through its model on windows spread across the set (when it records its tokens), the KL divergence of the next-token "
-                        + "distribution with the reconstruction spliced in, the KL score and the CE loss recovered with its standard error, as SAELens and "
-                        + "SAEBench report them. The window's dictionary list uses the same rows and windows."})
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "FVU, L0, MSE, dead and dense fractions, L1, cosine, L2 ratio and relative reconstruction bias of a dictionary on the held-out "
+                    + "rows of an activation set (the rows training leaves out: a tenth of the set, at most 65,536);",
+            "and, run through its model on windows spread across the set (when it records its tokens), the KL divergence of the next-token "
+                    + "distribution with the reconstruction spliced in, the KL score and the CE loss recovered with its standard error, as SAELens and "
+                    + "SAEBench report them. The window's dictionary list uses the same rows and windows."
+        })
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -33,18 +37,28 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     DictionaryInWorkspace target = new DictionaryInWorkspace();
 
-    @Option(names = "--held-out", defaultValue = "0", description = "evaluate the last N rows (default: the held-out rows, a tenth of the set, "
-            + "at most 65,536; -1: all rows)")
+    @Option(
+            names = "--held-out",
+            defaultValue = "0",
+            description = "evaluate the last N rows (default: the held-out rows, a tenth of the set, "
+                    + "at most 65,536; -1: all rows)")
     long heldOut;
 
-    @Option(names = "--save", description = "also save the metrics to this JSON file (a dictionary saved by Sparsescope always records them in its sparsescope.json)")
+    @Option(
+            names = "--save",
+            description =
+                    "also save the metrics to this JSON file (a dictionary saved by Sparsescope always records them in its sparsescope.json)")
     Path save;
 
     @Option(names = "--json", description = "print the metrics as JSON")
     boolean json;
 
-    @Option(names = "--kl-windows", defaultValue = "" + Evaluation.SPLICE_WINDOWS, description = "windows spread across the set run through the "
-            + "model for KL and CE (0: skip; default ${DEFAULT-VALUE}, where CE loss recovered's standard error is below 0.01 on the reference world)")
+    @Option(
+            names = "--kl-windows",
+            defaultValue = "" + Evaluation.SPLICE_WINDOWS,
+            description =
+                    "windows spread across the set run through the "
+                            + "model for KL and CE (0: skip; default ${DEFAULT-VALUE}, where CE loss recovered's standard error is below 0.01 on the reference world)")
     int klWindows;
 
     @Override
@@ -65,7 +79,9 @@ public final class EvalCommand implements Callable<Integer> {
             long[][] windows = Evaluation.spliceWindows(set, klWindows);
             Interventions.SpliceReport spliced = null;
             if (windows.length > 0) {
-                try (LanguageModel lm = target.loadModel(); Interventions iv = new Interventions(lm, d, target.placement().at().hook())) {
+                try (LanguageModel lm = target.loadModel();
+                        Interventions iv =
+                                new Interventions(lm, d, target.placement().at().hook())) {
                     spliced = iv.splice(windows);
                 }
                 out.put("kl_windows", windows.length);
@@ -79,12 +95,21 @@ public final class EvalCommand implements Callable<Integer> {
                 out.put("ce_loss_recovered", spliced.ceLossRecovered());
                 out.put("ce_loss_recovered_standard_error", spliced.ceLossRecoveredStandardError());
             } else if (klWindows > 0) {
-                spec.commandLine().getErr().println("sparsescope: " + activations + " does not record its tokens, so KL and CE (which run the model) are left out");
+                spec.commandLine()
+                        .getErr()
+                        .println("sparsescope: " + activations
+                                + " does not record its tokens, so KL and CE (which run the model) are left out");
             }
-            String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(out);
+            String text = new GsonBuilder()
+                    .setPrettyPrinting()
+                    .serializeSpecialFloatingPointValues()
+                    .create()
+                    .toJson(out);
             // a foreign dictionary's folder is the user's: nothing is written there
-            Path dictDir = Files.isDirectory(dict) ? dict : dict.toAbsolutePath().getParent();
-            boolean recorded = Sidecar.recordEvaluation(dictDir, activations.toAbsolutePath().toString(), out);
+            Path dictDir =
+                    Files.isDirectory(dict) ? dict : dict.toAbsolutePath().getParent();
+            boolean recorded = Sidecar.recordEvaluation(
+                    dictDir, activations.toAbsolutePath().toString(), out);
             if (save != null) {
                 AtomicFile.writeString(save, text);
             }
@@ -92,15 +117,39 @@ public final class EvalCommand implements Callable<Integer> {
             if (json) {
                 o.println(text);
             } else {
-                o.printf(Locale.ROOT, "%s (%s) on the last %d rows of %s%n", dict, target.site(), m.rows(), activations);
-                o.printf(Locale.ROOT, "FVU %.6f  MSE %.6g  L0 %.3f  dead %.4f  dense %.4f%n", m.fvu(), m.mse(), m.l0(), m.deadFraction(), m.denseFraction());
-                o.printf(Locale.ROOT, "L1 %.4f  cosine %.4f  L2 ratio %.4f  relative reconstruction bias %.4f%n", m.l1(), m.cosine(), m.l2Ratio(),
+                o.printf(
+                        Locale.ROOT, "%s (%s) on the last %d rows of %s%n", dict, target.site(), m.rows(), activations);
+                o.printf(
+                        Locale.ROOT,
+                        "FVU %.6f  MSE %.6g  L0 %.3f  dead %.4f  dense %.4f%n",
+                        m.fvu(),
+                        m.mse(),
+                        m.l0(),
+                        m.deadFraction(),
+                        m.denseFraction());
+                o.printf(
+                        Locale.ROOT,
+                        "L1 %.4f  cosine %.4f  L2 ratio %.4f  relative reconstruction bias %.4f%n",
+                        m.l1(),
+                        m.cosine(),
+                        m.l2Ratio(),
                         m.relativeBias());
                 if (spliced != null) {
-                    o.printf(Locale.ROOT, "on %d windows across the set: KL spliced %.5f  KL zero-ablated %.5f  KL score %.4f%n", windows.length,
-                            spliced.klSpliced(), spliced.klZeroAblation(), spliced.klScore());
-                    o.printf(Locale.ROOT, "CE clean %.4f  spliced %.4f  zero-ablated %.4f nats  CE loss recovered %.4f ± %.4f (standard error over "
-                            + "the windows)%n", spliced.cleanCe(), spliced.splicedCe(), spliced.zeroAblationCe(), spliced.ceLossRecovered(),
+                    o.printf(
+                            Locale.ROOT,
+                            "on %d windows across the set: KL spliced %.5f  KL zero-ablated %.5f  KL score %.4f%n",
+                            windows.length,
+                            spliced.klSpliced(),
+                            spliced.klZeroAblation(),
+                            spliced.klScore());
+                    o.printf(
+                            Locale.ROOT,
+                            "CE clean %.4f  spliced %.4f  zero-ablated %.4f nats  CE loss recovered %.4f ± %.4f (standard error over "
+                                    + "the windows)%n",
+                            spliced.cleanCe(),
+                            spliced.splicedCe(),
+                            spliced.zeroAblationCe(),
+                            spliced.ceLossRecovered(),
                             spliced.ceLossRecoveredStandardError());
                 }
                 if (recorded) {

@@ -20,10 +20,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"What the window shows, as files: the feature table as CSV, features' dashboards as one self-contained HTML file, or every "
-                + "feature in Neuronpedia's export layout (features, activations, explanations as jsonl.gz). Statistics come from the workspace "
-                + "cache (computed once)."},
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        description = {
+            "What the window shows, as files: the feature table as CSV, features' dashboards as one self-contained HTML file, or every "
+                    + "feature in Neuronpedia's export layout (features, activations, explanations as jsonl.gz). Statistics come from the workspace "
+                    + "cache (computed once)."
+        },
         subcommands = {ExportCommand.Csv.class, ExportCommand.Html.class, ExportCommand.Neuronpedia.class})
 public final class ExportCommand {
 
@@ -38,15 +42,26 @@ public final class ExportCommand {
         @Option(names = "--out", required = true, description = "file (csv, html) or folder (neuronpedia) to write")
         Path out;
 
-        abstract void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens) throws Exception;
+        abstract void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens)
+                throws Exception;
 
         @Override
         public Integer call() throws Exception {
-            try (ActivationSet set = ActivationSet.open(target.activations(spec.commandLine().getErr()))) {
+            try (ActivationSet set =
+                    ActivationSet.open(target.activations(spec.commandLine().getErr()))) {
                 DictionaryMetrics.requireSameWidth(target.dictionary(), target.dict, set);
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-                FeatureReport report = target.workspace().cache().report(target.dict, target.dictionary(), set, 0, set.rows(),
-                        FeatureAnalysis.Options.defaults(), bar, new Cancellation());
+                FeatureReport report = target.workspace()
+                        .cache()
+                        .report(
+                                target.dict,
+                                target.dictionary(),
+                                set,
+                                0,
+                                set.rows(),
+                                FeatureAnalysis.Options.defaults(),
+                                bar,
+                                new Cancellation());
                 bar.done();
                 try (LanguageModel lm = target.loadModel()) {
                     export(lm, set, report, TopTokens.ofAll(set, lm.tokenizer(), report));
@@ -57,52 +72,87 @@ public final class ExportCommand {
         }
     }
 
-    @Command(name = "csv", mixinStandardHelpOptions = true, description = "The feature table: feature, density, mean, max, std, skew, kurtosis, capacity, top tokens.")
+    @Command(
+            name = "csv",
+            mixinStandardHelpOptions = true,
+            description = "The feature table: feature, density, mean, max, std, skew, kurtosis, capacity, top tokens.")
     public static final class Csv extends Exporting {
         @Override
-        void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens) throws Exception {
+        void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens)
+                throws Exception {
             FeatureTableCsv.write(out, report, topTokens);
         }
     }
 
-    @Command(name = "html", mixinStandardHelpOptions = true, description = "The dashboards of the features named, in one self-contained HTML file.")
+    @Command(
+            name = "html",
+            mixinStandardHelpOptions = true,
+            description = "The dashboards of the features named, in one self-contained HTML file.")
     public static final class Html extends Exporting {
         @Option(names = "--features", required = true, split = ",", description = "features, e.g. 12,40")
         int[] features;
 
-        @Option(names = "--correlations", description = "also the most correlated features (a pass over the set per feature)")
+        @Option(
+                names = "--correlations",
+                description = "also the most correlated features (a pass over the set per feature)")
         boolean correlations;
 
         @Override
-        void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens) throws Exception {
+        void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens)
+                throws Exception {
             for (int f : features) {
                 if (f < 0 || f >= report.stats().features()) {
-                    throw new IllegalArgumentException("feature " + f + " is outside 0 … " + (report.stats().features() - 1));
+                    throw new IllegalArgumentException("feature " + f + " is outside 0 … "
+                            + (report.stats().features() - 1));
                 }
             }
             try (DictionaryOnDevice d = new DictionaryOnDevice(target.dictionary(), lm.device())) {
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-                List<FeatureDashboard> ds = FeatureDashboard.of(lm, d, set, report, topTokens, features, FeatureAnalysis.Options.defaults().bands(), correlations,
-                        bar, new Cancellation());
+                List<FeatureDashboard> ds = FeatureDashboard.of(
+                        lm,
+                        d,
+                        set,
+                        report,
+                        topTokens,
+                        features,
+                        FeatureAnalysis.Options.defaults().bands(),
+                        correlations,
+                        bar,
+                        new Cancellation());
                 bar.done();
-                DashboardHtml.write(out, target.dict.getFileName() + ": " + features.length + " feature" + (features.length == 1 ? "" : "s"),
-                        target.site() + " · statistics over " + report.stats().rows() + " tokens of " + set.location().getFileName() + " · Sparsescope", ds);
+                DashboardHtml.write(
+                        out,
+                        target.dict.getFileName() + ": " + features.length + " feature"
+                                + (features.length == 1 ? "" : "s"),
+                        target.site() + " · statistics over " + report.stats().rows() + " tokens of "
+                                + set.location().getFileName() + " · Sparsescope",
+                        ds);
             }
         }
     }
 
-    @Command(name = "neuronpedia", mixinStandardHelpOptions = true,
-            description = "Every feature in Neuronpedia's export layout: OUT/<model-id>/<layer>-<source-set>/{features,activations,explanations}/batch-K.jsonl.gz.")
+    @Command(
+            name = "neuronpedia",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Every feature in Neuronpedia's export layout: OUT/<model-id>/<layer>-<source-set>/{features,activations,explanations}/batch-K.jsonl.gz.")
     public static final class Neuronpedia extends Exporting {
         @Option(names = "--model-id", description = "Neuronpedia's model id (default: the model's name)")
         String modelId;
 
-        @Option(names = "--source-set", defaultValue = "sparsescope", description = "the source set's name (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--source-set",
+                defaultValue = "sparsescope",
+                description = "the source set's name (default ${DEFAULT-VALUE})")
         String sourceSet;
 
         @Override
-        void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens) throws Exception {
-            NeuronpediaExport.Target t = new NeuronpediaExport.Target(out, modelId != null ? modelId : target.placement().at().model(), sourceSet,
+        void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens)
+                throws Exception {
+            NeuronpediaExport.Target t = new NeuronpediaExport.Target(
+                    out,
+                    modelId != null ? modelId : target.placement().at().model(),
+                    sourceSet,
                     lm.hook(target.placement().at().hook()));
             try (DictionaryOnDevice d = new DictionaryOnDevice(target.dictionary(), lm.device())) {
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());

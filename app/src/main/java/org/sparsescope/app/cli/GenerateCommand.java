@@ -14,12 +14,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Continue a prompt, greedily or sampled at a temperature from a seed; with --dict and --steer or --clamp, the steered "
-                + "continuation beside the unsteered one from the same seed. Incremental decoding with a key/value cache.",
-                "--steer 12:4.0,40:-2.0 adds 4.0·W_dec[12] − 2.0·W_dec[40] at every position of the dictionary's hook (SAELens's steering; with "
-                        + "--steer-relative each α multiplies ‖x‖ at the position and the unit decoder direction); --clamp 12:5.0 sets feature 12's "
-                        + "code to 5.0 at every position, the SAE error kept."})
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Continue a prompt, greedily or sampled at a temperature from a seed; with --dict and --steer or --clamp, the steered "
+                    + "continuation beside the unsteered one from the same seed. Incremental decoding with a key/value cache.",
+            "--steer 12:4.0,40:-2.0 adds 4.0·W_dec[12] − 2.0·W_dec[40] at every position of the dictionary's hook (SAELens's steering; with "
+                    + "--steer-relative each α multiplies ‖x‖ at the position and the unit decoder direction); --clamp 12:5.0 sets feature 12's "
+                    + "code to 5.0 at every position, the SAE error kept."
+        })
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -33,28 +37,42 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "40", description = "tokens to generate (default ${DEFAULT-VALUE})")
     int tokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0: greedy (default); else sample from softmax(logits / T)")
+    @Option(
+            names = "--temperature",
+            defaultValue = "0",
+            description = "0: greedy (default); else sample from softmax(logits / T)")
     double temperature;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the sampling (default ${DEFAULT-VALUE}); both continuations use it")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "seed of the sampling (default ${DEFAULT-VALUE}); both continuations use it")
     long seed;
 
-    @Option(names = "--dict", description = "dictionary whose features --steer or --clamp name (at its own hook of its own model)")
+    @Option(
+            names = "--dict",
+            description = "dictionary whose features --steer or --clamp name (at its own hook of its own model)")
     Path dict;
 
     @Option(names = "--steer", description = "feature:α pairs, e.g. 12:4.0,40:-2.0")
     String steer;
 
-    @Option(names = "--steer-relative", description = "α multiplies ‖x‖ at each position and the unit decoder direction")
+    @Option(
+            names = "--steer-relative",
+            description = "α multiplies ‖x‖ at each position and the unit decoder direction")
     boolean steerRelative;
 
     @Option(names = "--clamp", description = "feature:value pairs, e.g. 12:5.0")
     String clamp;
 
-    @Option(names = "--no-cache", description = "recompute the whole sequence at every step (the check of the cache; slower)")
+    @Option(
+            names = "--no-cache",
+            description = "recompute the whole sequence at every step (the check of the cache; slower)")
     boolean noCache;
 
-    @Option(names = "--workspace", description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+    @Option(
+            names = "--workspace",
+            description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
     Path workspaceDir;
 
     @Option(names = "--json", description = "print the result as JSON")
@@ -82,13 +100,20 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         try (LanguageModel lm = target != null ? target.loadModel() : LanguageModel.load(model)) {
             long[] ids = lm.tokenizer().encode(prompt);
-            Generator.Result clean = Generator.generate(lm, ids, tokens, sampling, Hooks.builder().build(), !noCache);
+            Generator.Result clean = Generator.generate(
+                    lm, ids, tokens, sampling, Hooks.builder().build(), !noCache);
             Generator.Result steered = null;
             Intervention how = null;
             if (target != null && (steer != null || clamp != null)) {
-                how = steer != null ? Intervention.steer(steer, steerRelative ? Intervention.SteerUnits.NORM_RELATIVE : Intervention.SteerUnits.ABSOLUTE)
+                how = steer != null
+                        ? Intervention.steer(
+                                steer,
+                                steerRelative
+                                        ? Intervention.SteerUnits.NORM_RELATIVE
+                                        : Intervention.SteerUnits.ABSOLUTE)
                         : Intervention.clamp(clamp);
-                try (Interventions iv = new Interventions(lm, target.dictionary(), target.placement().at().hook())) {
+                try (Interventions iv = new Interventions(
+                        lm, target.dictionary(), target.placement().at().hook())) {
                     steered = Generator.generate(lm, ids, tokens, sampling, iv.replacing(how), !noCache);
                 }
             }
@@ -114,11 +139,28 @@ public final class GenerateCommand implements Callable<Integer> {
                 Json.print(out, m);
                 return 0;
             }
-            out.printf(Locale.ROOT, "%s, %s, %d tokens after a prompt of %d%s%n", lm.dir(), sampling.isGreedy() ? "greedy" : "temperature " + temperature + ", seed " + seed,
-                    tokens, ids.length, noCache ? " (recomputed each step)" : " (key/value cache)");
-            out.printf(Locale.ROOT, "clean   (%.0f tokens/s): %s%s%n", clean.tokensPerSecond(), prompt, AblateCommand.printable(lm.tokenizer().decode(clean.tokens())));
+            out.printf(
+                    Locale.ROOT,
+                    "%s, %s, %d tokens after a prompt of %d%s%n",
+                    lm.dir(),
+                    sampling.isGreedy() ? "greedy" : "temperature " + temperature + ", seed " + seed,
+                    tokens,
+                    ids.length,
+                    noCache ? " (recomputed each step)" : " (key/value cache)");
+            out.printf(
+                    Locale.ROOT,
+                    "clean   (%.0f tokens/s): %s%s%n",
+                    clean.tokensPerSecond(),
+                    prompt,
+                    AblateCommand.printable(lm.tokenizer().decode(clean.tokens())));
             if (steered != null) {
-                out.printf(Locale.ROOT, "steered (%.0f tokens/s, %s at %s): %s%s%n", steered.tokensPerSecond(), how.describe(), target.placement().at().hook(), prompt,
+                out.printf(
+                        Locale.ROOT,
+                        "steered (%.0f tokens/s, %s at %s): %s%s%n",
+                        steered.tokensPerSecond(),
+                        how.describe(),
+                        target.placement().at().hook(),
+                        prompt,
                         AblateCommand.printable(lm.tokenizer().decode(steered.tokens())));
             }
             return 0;

@@ -17,9 +17,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "harvest", mixinStandardHelpOptions = true,
-        description = {"Run a model over a corpus as far as one hook and store the activations there as a chunked activation set.",
-                "Re-running the same command on an unfinished set resumes it."})
+@Command(
+        name = "harvest",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a model over a corpus as far as one hook and store the activations there as a chunked activation set.",
+            "Re-running the same command on an unfinished set resumes it."
+        })
 public final class HarvestCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -30,24 +34,36 @@ public final class HarvestCommand implements Callable<Integer> {
     @Option(names = "--hook", required = true, description = "TransformerLens hook name, e.g. blocks.2.hook_resid_post")
     String hook;
 
-    @Option(names = "--corpus", required = true,
-            description = "a .txt file (documents separated by the line <|endoftext|>), a .jsonl file with a text field, either .xz, a Parquet "
-                    + "file with a text column (the Hugging Face hub's dataset format), or a folder of them")
+    @Option(
+            names = "--corpus",
+            required = true,
+            description =
+                    "a .txt file (documents separated by the line <|endoftext|>), a .jsonl file with a text field, either .xz, a Parquet "
+                            + "file with a text column (the Hugging Face hub's dataset format), or a folder of them")
     Path corpus;
 
     @Option(names = "--tokens", required = true, description = "activations to harvest (rounded up to whole windows)")
     long tokens;
 
-    @Option(names = "--out", required = true, description = "folder of the activation set (new, empty, or an unfinished set to resume)")
+    @Option(
+            names = "--out",
+            required = true,
+            description = "folder of the activation set (new, empty, or an unfinished set to resume)")
     Path out;
 
     @Option(names = "--window", defaultValue = "128", description = "tokens per window (default ${DEFAULT-VALUE})")
     int window;
 
-    @Option(names = "--dtype", defaultValue = "f16", description = "storage type, f16 or f32 (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--dtype",
+            defaultValue = "f16",
+            description = "storage type, f16 or f32 (default ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--rows-per-chunk", defaultValue = "0", description = "rows per chunk file, a multiple of the window (default: about 64 MiB)")
+    @Option(
+            names = "--rows-per-chunk",
+            defaultValue = "0",
+            description = "rows per chunk file, a multiple of the window (default: about 64 MiB)")
     int rowsPerChunk;
 
     @Option(names = "--batch", defaultValue = "16", description = "windows per forward pass (default ${DEFAULT-VALUE})")
@@ -59,10 +75,14 @@ public final class HarvestCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of --shuffle (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--document-starts", description = "one window at the start of each long-enough document instead of packing")
+    @Option(
+            names = "--document-starts",
+            description = "one window at the start of each long-enough document instead of packing")
     boolean documentStarts;
 
-    @Option(names = "--prepend-bos", description = "each window is the model's BOS token, then window - 1 corpus tokens (SAELens's prepend_bos)")
+    @Option(
+            names = "--prepend-bos",
+            description = "each window is the model's BOS token, then window - 1 corpus tokens (SAELens's prepend_bos)")
     boolean prependBos;
 
     @Option(names = "--json", description = "print the result as JSON")
@@ -75,7 +95,10 @@ public final class HarvestCommand implements Callable<Integer> {
             case "f32", "float32", "fp32" -> DType.F32;
             default -> throw new IllegalArgumentException("--dtype must be f16 or f32, not " + dtype);
         };
-        HarvestOptions opts = HarvestOptions.of(tokens, window).withDtype(storage).withRowsPerChunk(rowsPerChunk).withBatchWindows(batch);
+        HarvestOptions opts = HarvestOptions.of(tokens, window)
+                .withDtype(storage)
+                .withRowsPerChunk(rowsPerChunk)
+                .withBatchWindows(batch);
         if (shuffle) {
             opts = opts.shuffled(seed);
         }
@@ -97,7 +120,8 @@ public final class HarvestCommand implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hookThread);
             // the yardstick: the mean of the matmul rate just before and just after the harvest
             double matmul = (matmulBefore + MatmulSpeed.gflopsPerSecond(15)) / 2;
-            double flopsPerToken = 2.0 * (lm.hook(hook).layer() + 1) * lm.config().blockParams();
+            double flopsPerToken =
+                    2.0 * (lm.hook(hook).layer() + 1) * lm.config().blockParams();
             try (ActivationSet set = ActivationSet.open(out)) {
                 var o = spec.commandLine().getOut();
                 if (json) {
@@ -113,12 +137,19 @@ public final class HarvestCommand implements Callable<Integer> {
                     m.put("matmul_gflops", matmul);
                     o.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    o.printf("activation set %s: %d rows × d=%d in %d chunks (%s)%n", out, set.rows(), set.d(), set.chunkCount(), set.dtype());
+                    o.printf(
+                            "activation set %s: %d rows × d=%d in %d chunks (%s)%n",
+                            out, set.rows(), set.d(), set.chunkCount(), set.dtype());
                     if (r.rowsWritten() == 0) {
                         o.println("already complete: nothing was harvested");
                     } else {
-                        o.printf("harvested %d tokens in %.1f s: %,.0f tokens/s = %.1f GFLOP/s; matmul %.1f GFLOP/s (ratio %.2f)%n",
-                                r.rowsWritten(), r.seconds(), r.tokensPerSecond(), r.tokensPerSecond() * flopsPerToken / 1e9, matmul,
+                        o.printf(
+                                "harvested %d tokens in %.1f s: %,.0f tokens/s = %.1f GFLOP/s; matmul %.1f GFLOP/s (ratio %.2f)%n",
+                                r.rowsWritten(),
+                                r.seconds(),
+                                r.tokensPerSecond(),
+                                r.tokensPerSecond() * flopsPerToken / 1e9,
+                                matmul,
                                 r.tokensPerSecond() * flopsPerToken / 1e9 / matmul);
                     }
                 }

@@ -18,10 +18,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"The prompt inspector on the command line: the text's tokens as the model sees them and, at each, the dictionary's most "
-                + "active features with their activation and its quantile in the feature's distribution over the dictionary's own set "
-                + "(statistics cached in the workspace, computed once), and the text's features ranked by max activation."})
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The prompt inspector on the command line: the text's tokens as the model sees them and, at each, the dictionary's most "
+                    + "active features with their activation and its quantile in the feature's distribution over the dictionary's own set "
+                    + "(statistics cached in the workspace, computed once), and the text's features ranked by max activation."
+        })
 public final class InspectCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -32,7 +36,10 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--text", required = true, description = "the text to inspect")
     String text;
 
-    @Option(names = "--top", defaultValue = "10", description = "features per token, and of the text (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--top",
+            defaultValue = "10",
+            description = "features per token, and of the text (default ${DEFAULT-VALUE})")
     int top;
 
     @Option(names = "--no-quantiles", description = "skip the statistics (no harvest, no quantiles)")
@@ -45,19 +52,32 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FeatureReport report = null;
         if (!noQuantiles) {
-            try (ActivationSet s = ActivationSet.open(target.activations(spec.commandLine().getErr()))) {
+            try (ActivationSet s =
+                    ActivationSet.open(target.activations(spec.commandLine().getErr()))) {
                 DictionaryMetrics.requireSameWidth(target.dictionary(), target.dict, s);
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-                report = target.workspace().cache().report(target.dict, target.dictionary(), s, 0, s.rows(), FeatureAnalysis.Options.defaults(), bar,
-                        new Cancellation());
+                report = target.workspace()
+                        .cache()
+                        .report(
+                                target.dict,
+                                target.dictionary(),
+                                s,
+                                0,
+                                s.rows(),
+                                FeatureAnalysis.Options.defaults(),
+                                bar,
+                                new Cancellation());
                 bar.done();
             }
         }
         try (LanguageModel lm = target.loadModel()) {
             long[] ids = lm.tokenizer().encode(text);
             long t0 = System.nanoTime();
-            PromptFeatures.Inspection in = PromptFeatures.inspect(lm, ids,
-                    List.of(new PromptFeatures.Site(target.dictionary(), lm.hook(target.placement().at().hook()), report)));
+            PromptFeatures.Inspection in = PromptFeatures.inspect(
+                    lm,
+                    ids,
+                    List.of(new PromptFeatures.Site(
+                            target.dictionary(), lm.hook(target.placement().at().hook()), report)));
             double ms = (System.nanoTime() - t0) / 1e6;
             PromptFeatures.Reading r = in.readings().get(0);
             var out = spec.commandLine().getOut();
@@ -80,7 +100,13 @@ public final class InspectCommand implements Callable<Integer> {
                 Json.print(out, m);
                 return 0;
             }
-            out.printf(Locale.ROOT, "%s (%s), %d tokens, inspected in %.0f ms%s%n", target.dict, target.site(), ids.length, ms,
+            out.printf(
+                    Locale.ROOT,
+                    "%s (%s), %d tokens, inspected in %.0f ms%s%n",
+                    target.dict,
+                    target.site(),
+                    ids.length,
+                    ms,
                     report == null ? " (no quantiles)" : "; q = quantile of the activation over the dictionary's set");
             for (int t = 0; t < ids.length; t++) {
                 StringBuilder b = new StringBuilder();
@@ -94,7 +120,12 @@ public final class InspectCommand implements Callable<Integer> {
             }
             out.println("features of the text, by max activation:");
             for (PromptFeatures.Activation a : r.ranked(PromptFeatures.Rank.MAX_ACTIVATION, top)) {
-                out.printf(Locale.ROOT, "  %6d  %8.3f%s%n", a.feature(), a.value(), Double.isNaN(a.quantile()) ? "" : String.format(Locale.ROOT, "  q %.4f", a.quantile()));
+                out.printf(
+                        Locale.ROOT,
+                        "  %6d  %8.3f%s%n",
+                        a.feature(),
+                        a.value(),
+                        Double.isNaN(a.quantile()) ? "" : String.format(Locale.ROOT, "  q %.4f", a.quantile()));
             }
             return 0;
         }

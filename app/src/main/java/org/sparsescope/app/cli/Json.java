@@ -6,10 +6,12 @@ import java.io.PrintWriter;
 
 /** How every command prints --json: pretty, with NaN and infinities written out (kurtosis of a dead feature is NaN). */
 final class Json {
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create();
 
-    private Json() {
-    }
+    private Json() {}
 
     static void print(PrintWriter out, Object value) {
         out.println(GSON.toJson(value));

@@ -15,9 +15,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "outliers", mixinStandardHelpOptions = true,
-        description = {"The seed's outlier-dimension experiment: the basis dimensions of a hook with the largest mean |activation| over the "
-                + "text's tokens, each ablated alone and the top 1 … N together (set to zero, or to its mean), with the change of cross-entropy."})
+@Command(
+        name = "outliers",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The seed's outlier-dimension experiment: the basis dimensions of a hook with the largest mean |activation| over the "
+                    + "text's tokens, each ablated alone and the top 1 … N together (set to zero, or to its mean), with the change of cross-entropy."
+        })
 public final class OutliersCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -25,13 +29,19 @@ public final class OutliersCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder")
     Path model;
 
-    @Option(names = "--hook", required = true, description = "hook whose dimensions to rank, e.g. blocks.2.hook_resid_post")
+    @Option(
+            names = "--hook",
+            required = true,
+            description = "hook whose dimensions to rank, e.g. blocks.2.hook_resid_post")
     String hook;
 
     @Option(names = "--top", defaultValue = "10", description = "dimensions to ablate (default ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--fill", defaultValue = "zero", description = "zero or mean: what an ablated dimension is set to (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--fill",
+            defaultValue = "zero",
+            description = "zero or mean: what an ablated dimension is set to (default ${DEFAULT-VALUE})")
     String fill;
 
     @Mixin
@@ -50,7 +60,8 @@ public final class OutliersCommand implements Callable<Integer> {
         try (LanguageModel lm = LanguageModel.load(model)) {
             long[][] windows = text.cut(lm);
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-            OutlierDimensions.Report r = OutlierDimensions.run(lm, lm.hook(hook), windows, top, f, bar, new Cancellation());
+            OutlierDimensions.Report r =
+                    OutlierDimensions.run(lm, lm.hook(hook), windows, top, f, bar, new Cancellation());
             bar.done();
             var out = spec.commandLine().getOut();
             if (json) {
@@ -79,12 +90,34 @@ public final class OutliersCommand implements Callable<Integer> {
                 Json.print(out, m);
                 return 0;
             }
-            out.printf(Locale.ROOT, "%s at %s, %d windows × %d tokens; clean CE %.6f; ablated dimensions set to %s%n", model, r.hook(), r.windows(),
-                    r.windowTokens(), r.cleanCe(), f == OutlierDimensions.Fill.ZERO ? "zero" : "their mean");
-            out.printf(Locale.ROOT, "%4s %9s %11s %11s %12s %14s%n", "rank", "dimension", "mean |x|", "mean x", "ΔCE alone", "ΔCE top 1…rank");
+            out.printf(
+                    Locale.ROOT,
+                    "%s at %s, %d windows × %d tokens; clean CE %.6f; ablated dimensions set to %s%n",
+                    model,
+                    r.hook(),
+                    r.windows(),
+                    r.windowTokens(),
+                    r.cleanCe(),
+                    f == OutlierDimensions.Fill.ZERO ? "zero" : "their mean");
+            out.printf(
+                    Locale.ROOT,
+                    "%4s %9s %11s %11s %12s %14s%n",
+                    "rank",
+                    "dimension",
+                    "mean |x|",
+                    "mean x",
+                    "ΔCE alone",
+                    "ΔCE top 1…rank");
             for (int i = 0; i < r.top().size(); i++) {
                 OutlierDimensions.Dimension d = r.top().get(i);
-                out.printf(Locale.ROOT, "%4d %9d %11.4f %+11.4f %+12.6f %+14.6f%n", i + 1, d.index(), d.meanAbs(), d.mean(), r.alone().get(i).deltaCe(),
+                out.printf(
+                        Locale.ROOT,
+                        "%4d %9d %11.4f %+11.4f %+12.6f %+14.6f%n",
+                        i + 1,
+                        d.index(),
+                        d.meanAbs(),
+                        d.mean(),
+                        r.alone().get(i).deltaCe(),
                         r.cumulative().get(i).deltaCe());
             }
             return 0;

@@ -11,13 +11,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "perplexity", mixinStandardHelpOptions = true,
+@Command(
+        name = "perplexity",
+        mixinStandardHelpOptions = true,
         description = "Mean next-token cross-entropy and perplexity of a model over consecutive windows of a text.")
 public final class PerplexityCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json)")
+    @Option(
+            names = "--model",
+            required = true,
+            description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json)")
     Path model;
 
     @picocli.CommandLine.Mixin
@@ -31,7 +36,8 @@ public final class PerplexityCommand implements Callable<Integer> {
         try (LanguageModel lm = LanguageModel.load(model)) {
             long t0 = System.nanoTime();
             long[][] windows = text.cut(lm);
-            Perplexity p = Perplexity.of(lm.tokenLosses(windows, org.sparsescope.compute.model.Hooks.logitsOnly(), Perplexity.BATCH_WINDOWS),
+            Perplexity p = Perplexity.of(
+                    lm.tokenLosses(windows, org.sparsescope.compute.model.Hooks.logitsOnly(), Perplexity.BATCH_WINDOWS),
                     text.window);
             double seconds = (System.nanoTime() - t0) / 1e9;
             var out = spec.commandLine().getOut();
@@ -45,7 +51,11 @@ public final class PerplexityCommand implements Callable<Integer> {
                 m.put("mean_cross_entropy", p.meanCrossEntropy());
                 m.put("perplexity", p.perplexity());
                 m.put("seconds", seconds);
-                out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(m));
+                out.println(new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
+                        .toJson(m));
             } else {
                 out.printf("windows            %d × %d tokens (%d targets)%n", p.windows(), p.window(), p.targets());
                 out.printf("mean cross-entropy %.6f nats/token%n", p.meanCrossEntropy());

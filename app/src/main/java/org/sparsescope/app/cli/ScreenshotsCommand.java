@@ -9,9 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "screenshots", mixinStandardHelpOptions = true,
-        description = {"Start the app on the embedded demo, go through every main view, and write a screenshot of each.",
-                "Needs a display: run under Xvfb, e.g. xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope screenshots --out shots"})
+@Command(
+        name = "screenshots",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start the app on the embedded demo, go through every main view, and write a screenshot of each.",
+            "Needs a display: run under Xvfb, e.g. xvfb-run -a -s \"-screen 0 1600x1000x24\" ./sparsescope screenshots --out shots"
+        })
 public final class ScreenshotsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -22,38 +26,66 @@ public final class ScreenshotsCommand implements Callable<Integer> {
     @Option(names = "--workspace", description = "workspace to use (default: a fresh one inside OUT)")
     Path workspace;
 
-    @Option(names = "--open", description = "also open these dictionaries and shoot the tour across hooks (the pair selector, each pair's frontier, a refusal)")
+    @Option(
+            names = "--open",
+            description =
+                    "also open these dictionaries and shoot the tour across hooks (the pair selector, each pair's frontier, a refusal)")
     List<Path> open = new java.util.ArrayList<>();
 
-    @Option(names = "--answer", arity = "2", paramLabel = "MODEL HOOK",
-            description = "the model and hook to state for an opened dictionary whose files name none (the dialog is shot first)")
+    @Option(
+            names = "--answer",
+            arity = "2",
+            paramLabel = "MODEL HOOK",
+            description =
+                    "the model and hook to state for an opened dictionary whose files name none (the dialog is shot first)")
     List<String> answer = new java.util.ArrayList<>();
 
-    @Option(names = "--size", defaultValue = "1440x900", description = "window size, WIDTHxHEIGHT (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--size",
+            defaultValue = "1440x900",
+            description = "window size, WIDTHxHEIGHT (default ${DEFAULT-VALUE})")
     String size;
 
-    @Option(names = "--theme", defaultValue = "light", description = "light or dark: the theme of the shots (the demo tour's fifth shot is "
-            + "in the other one; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--theme",
+            defaultValue = "light",
+            description = "light or dark: the theme of the shots (the demo tour's fifth shot is "
+                    + "in the other one; default ${DEFAULT-VALUE})")
     String theme;
 
     @Option(names = "--only-hooks", description = "skip the demo tour; only the tour across hooks")
     boolean onlyHooks;
 
-    @Option(names = "--sweep", description = "with --open, instead of the tour across hooks: the opened sweep's frontier with its PCA line, "
-            + "the MCS matrix of its members (those named --sweep-prefix…) with the smallest against the largest opened, and the first one's features by capacity")
+    @Option(
+            names = "--sweep",
+            description =
+                    "with --open, instead of the tour across hooks: the opened sweep's frontier with its PCA line, "
+                            + "the MCS matrix of its members (those named --sweep-prefix…) with the smallest against the largest opened, and the first one's features by capacity")
     boolean sweep;
 
-    @Option(names = "--circuits", description = "with --open (dictionaries at hooks of one model, in forward order), instead of the tour across hooks: "
-            + "their feature graph as a chain, with the threshold moved and a node hovered, restoration, and the first one's outlier dimensions and costliest tokens")
+    @Option(
+            names = "--circuits",
+            description =
+                    "with --open (dictionaries at hooks of one model, in forward order), instead of the tour across hooks: "
+                            + "their feature graph as a chain, with the threshold moved and a node hovered, restoration, and the first one's outlier dimensions and costliest tokens")
     boolean circuits;
 
-    @Option(names = "--prompt", description = "with --open: the prompt tour on the first opened dictionary, with this text in the inspector")
+    @Option(
+            names = "--prompt",
+            description =
+                    "with --open: the prompt tour on the first opened dictionary, with this text in the inspector")
     String prompt;
 
-    @Option(names = "--steer", defaultValue = "519:12", description = "with --prompt: the steering of the generation shot (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--steer",
+            defaultValue = "519:12",
+            description = "with --prompt: the steering of the generation shot (default ${DEFAULT-VALUE})")
     String steer;
 
-    @Option(names = "--sweep-prefix", defaultValue = "", description = "with --sweep: the MCS matrix of the members whose names start so (default: all)")
+    @Option(
+            names = "--sweep-prefix",
+            defaultValue = "",
+            description = "with --sweep: the MCS matrix of the members whose names start so (default: all)")
     String sweepPrefix;
 
     @Override
@@ -88,7 +120,8 @@ public final class ScreenshotsCommand implements Callable<Integer> {
                     spec.commandLine().getOut().println("wrote " + p);
                 }
             } else if (!open.isEmpty()) {
-                for (Path p : s.hooksTour(open, answer.size() == 2 ? answer.get(0) : null, answer.size() == 2 ? answer.get(1) : null)) {
+                for (Path p : s.hooksTour(
+                        open, answer.size() == 2 ? answer.get(0) : null, answer.size() == 2 ? answer.get(1) : null)) {
                     spec.commandLine().getOut().println("wrote " + p);
                 }
             }

@@ -24,9 +24,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Per-feature statistics (density, mean, max, std, skew, kurtosis, capacity), metrics and examples of a "
-                + "dictionary on an activation set; cached in the workspace, so a second run is a file read."})
+@Command(
+        name = "stats",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Per-feature statistics (density, mean, max, std, skew, kurtosis, capacity), metrics and examples of a "
+                    + "dictionary on an activation set; cached in the workspace, so a second run is a file read."
+        })
 public final class StatsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -34,25 +38,42 @@ public final class StatsCommand implements Callable<Integer> {
     @Mixin
     DictionaryInWorkspace target = new DictionaryInWorkspace();
 
-    @Option(names = "--rows", defaultValue = "0", description = "use the last N rows (0: all; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rows",
+            defaultValue = "0",
+            description = "use the last N rows (0: all; default ${DEFAULT-VALUE})")
     long rows;
 
-    @Option(names = "--top", defaultValue = "20", description = "top examples kept per feature (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--top",
+            defaultValue = "20",
+            description = "top examples kept per feature (default ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--sort", defaultValue = "kurtosis", description = "column for the feature table: kurtosis, density, max, mean, std, skew, capacity")
+    @Option(
+            names = "--sort",
+            defaultValue = "kurtosis",
+            description = "column for the feature table: kurtosis, density, max, mean, std, skew, capacity")
     String sort;
 
-    @Option(names = "--limit", defaultValue = "15", description = "feature table rows to print (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--limit",
+            defaultValue = "15",
+            description = "feature table rows to print (default ${DEFAULT-VALUE})")
     int limit;
 
     @Option(names = "--examples", split = ",", description = "features whose examples to print in context, e.g. 12,40")
     int[] examples = new int[0];
 
-    @Option(names = "--include-special-tokens", description = "keep BOS/EOT/padding positions among the examples (default: excluded, as SAEDashboard does)")
+    @Option(
+            names = "--include-special-tokens",
+            description = "keep BOS/EOT/padding positions among the examples (default: excluded, as SAEDashboard does)")
     boolean includeSpecialTokens;
 
-    @Option(names = "--exclude-special-tokens-from-stats", description = "also leave BOS/EOT/padding positions out of density, moments and histograms (default: every token counts)")
+    @Option(
+            names = "--exclude-special-tokens-from-stats",
+            description =
+                    "also leave BOS/EOT/padding positions out of density, moments and histograms (default: every token counts)")
     boolean statsExcludeSpecialTokens;
 
     @Option(names = "--json", description = "print everything as JSON")
@@ -67,8 +88,8 @@ public final class StatsCommand implements Callable<Integer> {
             DictionaryMetrics.requireSameWidth(d, dict, set);
             long count = rows <= 0 || rows > set.rows() ? set.rows() : rows;
             AnalysisCache cache = target.workspace().cache();
-            FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0).withSpecialTokens(!includeSpecialTokens,
-                    statsExcludeSpecialTokens);
+            FeatureAnalysis.Options opts = new FeatureAnalysis.Options(top, 10, 5, 32, 4096, 0)
+                    .withSpecialTokens(!includeSpecialTokens, statsExcludeSpecialTokens);
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
             long t0 = System.nanoTime();
             FeatureReport r = cache.report(dict, d, set, set.rows() - count, count, opts, bar, new Cancellation());
@@ -91,8 +112,19 @@ public final class StatsCommand implements Callable<Integer> {
                     m.put("rows", s.rows());
                     m.put("seconds", seconds);
                     m.put("from_cache", !computed);
-                    m.put("metrics", Map.of("fvu", r.metrics().fvu(), "mse", r.metrics().mse(), "l0", r.metrics().l0(),
-                            "dead_fraction", r.metrics().deadFraction(), "dense_fraction", r.metrics().denseFraction()));
+                    m.put(
+                            "metrics",
+                            Map.of(
+                                    "fvu",
+                                    r.metrics().fvu(),
+                                    "mse",
+                                    r.metrics().mse(),
+                                    "l0",
+                                    r.metrics().l0(),
+                                    "dead_fraction",
+                                    r.metrics().deadFraction(),
+                                    "dense_fraction",
+                                    r.metrics().denseFraction()));
                     m.put("density", s.density());
                     m.put("mean", s.mean());
                     m.put("max", s.max());
@@ -103,36 +135,94 @@ public final class StatsCommand implements Callable<Integer> {
                     m.put("total_capacity", r.totalCapacity());
                     List<Object> ex = new ArrayList<>();
                     for (int f : examples) {
-                        ex.add(Map.of("feature", f, "top_rows", r.top().rows()[f], "top_values", r.top().values()[f],
-                                "quantile_rows", r.quantiles().rows()[f], "quantile_values", r.quantiles().values()[f]));
+                        ex.add(Map.of(
+                                "feature",
+                                f,
+                                "top_rows",
+                                r.top().rows()[f],
+                                "top_values",
+                                r.top().values()[f],
+                                "quantile_rows",
+                                r.quantiles().rows()[f],
+                                "quantile_values",
+                                r.quantiles().values()[f]));
                     }
                     m.put("examples", ex);
                     Json.print(out, m);
                     return 0;
                 }
-                out.printf(Locale.ROOT, "%s (%s) on %d rows of %s: %s in %.2f s%n", dict, target.site(), s.rows(), activations,
-                        computed ? "computed" : "read from the cache", seconds);
-                out.printf(Locale.ROOT, "examples %s BOS/EOT/padding positions; statistics %s them%n", opts.excludeSpecialTokens() ? "exclude" : "include",
+                out.printf(
+                        Locale.ROOT,
+                        "%s (%s) on %d rows of %s: %s in %.2f s%n",
+                        dict,
+                        target.site(),
+                        s.rows(),
+                        activations,
+                        computed ? "computed" : "read from the cache",
+                        seconds);
+                out.printf(
+                        Locale.ROOT,
+                        "examples %s BOS/EOT/padding positions; statistics %s them%n",
+                        opts.excludeSpecialTokens() ? "exclude" : "include",
                         opts.statisticsExcludeSpecialTokens() ? "exclude" : "include");
-                out.printf(Locale.ROOT, "FVU %.5f  MSE %.5g  L0 %.2f  dead %.4f  dense %.4f%n", r.metrics().fvu(), r.metrics().mse(),
-                        r.metrics().l0(), r.metrics().deadFraction(), r.metrics().denseFraction());
-                out.printf(Locale.ROOT, "capacity %.2f of d = %d (Σ over features of C_i = (W_i·W_i)² / Σ_j (W_i·W_j)², decoder rows)%n",
-                        r.totalCapacity(), d.dIn());
-                out.printf(Locale.ROOT, "%7s %10s %10s %10s %10s %10s %10s %9s  %s%n", "feature", "density", "mean", "max", "std", "skew", "kurtosis",
-                        "capacity", "top tokens");
+                out.printf(
+                        Locale.ROOT,
+                        "FVU %.5f  MSE %.5g  L0 %.2f  dead %.4f  dense %.4f%n",
+                        r.metrics().fvu(),
+                        r.metrics().mse(),
+                        r.metrics().l0(),
+                        r.metrics().deadFraction(),
+                        r.metrics().denseFraction());
+                out.printf(
+                        Locale.ROOT,
+                        "capacity %.2f of d = %d (Σ over features of C_i = (W_i·W_i)² / Σ_j (W_i·W_j)², decoder rows)%n",
+                        r.totalCapacity(),
+                        d.dIn());
+                out.printf(
+                        Locale.ROOT,
+                        "%7s %10s %10s %10s %10s %10s %10s %9s  %s%n",
+                        "feature",
+                        "density",
+                        "mean",
+                        "max",
+                        "std",
+                        "skew",
+                        "kurtosis",
+                        "capacity",
+                        "top tokens");
                 for (int i = 0; i < Math.min(limit, order.length); i++) {
                     int j = order[i];
-                    out.printf(Locale.ROOT, "%7d %10.3e %10.4f %10.4f %10.4f %10.3f %10.3f %9.4f  %s%n", j, s.density()[j], s.mean()[j], s.max()[j],
-                            s.std()[j], s.skew()[j], s.kurtosis()[j], r.capacity()[j], topTokens(set, tokenizer, r, j));
+                    out.printf(
+                            Locale.ROOT,
+                            "%7d %10.3e %10.4f %10.4f %10.4f %10.3f %10.3f %9.4f  %s%n",
+                            j,
+                            s.density()[j],
+                            s.mean()[j],
+                            s.max()[j],
+                            s.std()[j],
+                            s.skew()[j],
+                            s.kurtosis()[j],
+                            r.capacity()[j],
+                            topTokens(set, tokenizer, r, j));
                 }
                 for (int f : examples) {
                     out.printf(Locale.ROOT, "%nfeature %d, top examples:%n", f);
                     for (int i = 0; i < Math.min(8, r.top().count(f)); i++) {
-                        out.printf(Locale.ROOT, "  %8.4f  %s%n", r.top().values()[f][i], context(set, d, tokenizer, r.top().rows()[f][i], f));
+                        out.printf(
+                                Locale.ROOT,
+                                "  %8.4f  %s%n",
+                                r.top().values()[f][i],
+                                context(set, d, tokenizer, r.top().rows()[f][i], f));
                     }
                     out.printf(Locale.ROOT, "feature %d, examples across its range:%n", f);
-                    for (int i = 0; i < r.quantiles().count(f); i += Math.max(1, r.quantiles().count(f) / 8)) {
-                        out.printf(Locale.ROOT, "  %8.4f  %s%n", r.quantiles().values()[f][i], context(set, d, tokenizer, r.quantiles().rows()[f][i], f));
+                    for (int i = 0;
+                            i < r.quantiles().count(f);
+                            i += Math.max(1, r.quantiles().count(f) / 8)) {
+                        out.printf(
+                                Locale.ROOT,
+                                "  %8.4f  %s%n",
+                                r.quantiles().values()[f][i],
+                                context(set, d, tokenizer, r.quantiles().rows()[f][i], f));
                     }
                 }
                 return 0;
@@ -145,7 +235,9 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     private Integer[] order(org.sparsescope.compute.stats.FeatureReport r) {
-        return java.util.Arrays.stream(r.ranked(FeatureReport.Column.parse(sort), Integer.MAX_VALUE)).boxed().toArray(Integer[]::new);
+        return java.util.Arrays.stream(r.ranked(FeatureReport.Column.parse(sort), Integer.MAX_VALUE))
+                .boxed()
+                .toArray(Integer[]::new);
     }
 
     private Tokenizer tokenizer(ActivationSet set) throws java.io.IOException {
@@ -153,11 +245,13 @@ public final class StatsCommand implements Callable<Integer> {
         return dir != null && Files.isRegularFile(dir.resolve(Tokenizer.FILE)) ? Tokenizer.load(dir) : null;
     }
 
-    private static String topTokens(ActivationSet set, Tokenizer tokenizer, FeatureReport r, int feature) throws java.io.IOException {
+    private static String topTokens(ActivationSet set, Tokenizer tokenizer, FeatureReport r, int feature)
+            throws java.io.IOException {
         return org.sparsescope.compute.stats.TopTokens.of(set, tokenizer, r, feature);
     }
 
-    private static String context(ActivationSet set, Dictionary d, Tokenizer tokenizer, long row, int feature) throws java.io.IOException {
+    private static String context(ActivationSet set, Dictionary d, Tokenizer tokenizer, long row, int feature)
+            throws java.io.IOException {
         if (tokenizer == null) {
             return "row " + row;
         }

@@ -31,7 +31,8 @@ final class TerminalProgress implements ProgressListener {
         long now = System.nanoTime();
         if (!terminal) {
             int tenth = (int) Math.floor(p.fraction() * 10);
-            if (tenth == lastTenth || (now - lastDraw < 5_000_000_000L && p.fraction() < 1.0 && lastTenth >= 0 && tenth < 10)) {
+            if (tenth == lastTenth
+                    || (now - lastDraw < 5_000_000_000L && p.fraction() < 1.0 && lastTenth >= 0 && tenth < 10)) {
                 return;
             }
             lastTenth = tenth;
@@ -48,7 +49,9 @@ final class TerminalProgress implements ProgressListener {
         int filled = (int) Math.round(p.fraction() * WIDTH);
         String bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
         String rate = rate(p);
-        String eta = Double.isNaN(p.etaSeconds()) || Double.isInfinite(p.etaSeconds()) ? "" : String.format(" ETA %s", clock(p.etaSeconds()));
+        String eta = Double.isNaN(p.etaSeconds()) || Double.isInfinite(p.etaSeconds())
+                ? ""
+                : String.format(" ETA %s", clock(p.etaSeconds()));
         err.printf("\r[%s] %5.1f%%%s%s  %s\u001b[K", bar, 100 * p.fraction(), rate, eta, p.message());
         err.flush();
     }
@@ -72,11 +75,14 @@ final class TerminalProgress implements ProgressListener {
         if (Double.isNaN(r) || r <= 0 || p.unit() == null || p.unit().isEmpty()) {
             return "";
         }
-        return String.format(java.util.Locale.ROOT, r >= 100 ? " %,.0f %s" : r >= 10 ? " %.1f %s" : " %.2f %s", r, p.unit());
+        return String.format(
+                java.util.Locale.ROOT, r >= 100 ? " %,.0f %s" : r >= 10 ? " %.1f %s" : " %.2f %s", r, p.unit());
     }
 
     private static String clock(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
+        return s >= 3600
+                ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format("%d:%02d", s / 60, s % 60);
     }
 }

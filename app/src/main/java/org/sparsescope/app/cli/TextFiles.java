@@ -10,8 +10,7 @@ import org.sparsescope.compute.InvalidInputException;
 
 /** Reading a user's text file with errors that name it. */
 final class TextFiles {
-    private TextFiles() {
-    }
+    private TextFiles() {}
 
     static String read(Path file) throws IOException {
         try {

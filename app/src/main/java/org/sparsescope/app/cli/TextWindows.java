@@ -14,7 +14,10 @@ final class TextWindows {
     @Option(names = "--window", defaultValue = "128", description = "tokens per window (default ${DEFAULT-VALUE})")
     int window;
 
-    @Option(names = "--windows", defaultValue = "64", description = "number of windows from the start of the text (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--windows",
+            defaultValue = "64",
+            description = "number of windows from the start of the text (default ${DEFAULT-VALUE})")
     int windows;
 
     long[][] cut(LanguageModel model) throws IOException {

@@ -18,14 +18,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "workspace", mixinStandardHelpOptions = true,
-        description = {"What a workspace holds: models (where found), activation sets (model, hook, rows, corpus) and "
-                + "dictionaries with their model, hook and set."})
+@Command(
+        name = "workspace",
+        mixinStandardHelpOptions = true,
+        description = {
+            "What a workspace holds: models (where found), activation sets (model, hook, rows, corpus) and "
+                    + "dictionaries with their model, hook and set."
+        })
 public final class WorkspaceCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--workspace", description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
+    @Option(
+            names = "--workspace",
+            description = "workspace (default: $SPARSESCOPE_WORKSPACE, else the user data directory)")
     Path workspace;
 
     @Option(names = "--json", description = "print it as JSON")
@@ -57,7 +63,11 @@ public final class WorkspaceCommand implements Callable<Integer> {
         Map<String, Map<String, Object>> byFolder = new LinkedHashMap<>();
         named.forEach((name, folder) -> {
             var found = locator.find(name);
-            String where = found.map(p -> p.toAbsolutePath().normalize().toString()).orElse(folder == null ? null : folder.toAbsolutePath().normalize().toString());
+            String where = found.map(p -> p.toAbsolutePath().normalize().toString())
+                    .orElse(
+                            folder == null
+                                    ? null
+                                    : folder.toAbsolutePath().normalize().toString());
             Map<String, Object> same = where == null ? null : byFolder.get(where);
             if (same != null) {
                 @SuppressWarnings("unchecked")
@@ -103,9 +113,20 @@ public final class WorkspaceCommand implements Callable<Integer> {
                 d.put("hook", p.provenance().hook());
                 d.put("stated_by", p.provenance().statedBy().name().toLowerCase(Locale.ROOT));
                 d.put("model_folder", p.ready() ? p.at().modelFolder().toString() : null);
-                d.put("activations", p.ready() ? catalogue.stream().filter(e -> e.holds(p.at().modelHash(), p.at().hook()))
-                        .map(e -> e.folder().toString()).findFirst().orElse(null) : null);
-                d.put("problem", p.missingModel() != null ? p.missingModel().getMessage() : p.at() == null ? "model or hook unknown: state them once" : null);
+                d.put(
+                        "activations",
+                        p.ready()
+                                ? catalogue.stream()
+                                        .filter(e -> e.holds(p.at().modelHash(), p.at().hook()))
+                                        .map(e -> e.folder().toString())
+                                        .findFirst()
+                                        .orElse(null)
+                                : null);
+                d.put(
+                        "problem",
+                        p.missingModel() != null
+                                ? p.missingModel().getMessage()
+                                : p.at() == null ? "model or hook unknown: state them once" : null);
             }
             dictionaries.add(d);
         }
@@ -122,24 +143,55 @@ public final class WorkspaceCommand implements Callable<Integer> {
             return 0;
         }
         out.println("workspace " + ws.dir());
-        out.println("hub caches searched: " + String.join(", ", locator.hubCaches().stream().map(Path::toString).toList()));
+        out.println("hub caches searched: "
+                + String.join(
+                        ", ", locator.hubCaches().stream().map(Path::toString).toList()));
         out.println("models:");
         for (Map<String, Object> m : models) {
             List<?> aliases = (List<?>) m.get("also_named");
-            out.printf(Locale.ROOT, "  %-28s %s%s%s%n", m.get("name"), m.get("folder"), Boolean.TRUE.equals(m.get("found")) ? "" : "  (missing)",
-                    aliases.isEmpty() ? "" : "  (also named " + String.join(", ", aliases.stream().map(String::valueOf).toList()) + ")");
+            out.printf(
+                    Locale.ROOT,
+                    "  %-28s %s%s%s%n",
+                    m.get("name"),
+                    m.get("folder"),
+                    Boolean.TRUE.equals(m.get("found")) ? "" : "  (missing)",
+                    aliases.isEmpty()
+                            ? ""
+                            : "  (also named "
+                                    + String.join(
+                                            ", ",
+                                            aliases.stream()
+                                                    .map(String::valueOf)
+                                                    .toList()) + ")");
         }
         out.println("activation sets:");
         for (Map<String, Object> s : sets) {
-            out.printf(Locale.ROOT, "  %s @ %s  %,d rows%s  window %s, %s  from %s%n    %s%n", s.get("model"), s.get("hook"), (Long) s.get("rows"),
-                    Boolean.TRUE.equals(s.get("complete")) ? "" : " (unfinished)", s.get("window"), "bos".equals(s.get("bos")) ? "BOS prepended" : "no BOS",
-                    s.get("corpus"), s.get("folder"));
+            out.printf(
+                    Locale.ROOT,
+                    "  %s @ %s  %,d rows%s  window %s, %s  from %s%n    %s%n",
+                    s.get("model"),
+                    s.get("hook"),
+                    (Long) s.get("rows"),
+                    Boolean.TRUE.equals(s.get("complete")) ? "" : " (unfinished)",
+                    s.get("window"),
+                    "bos".equals(s.get("bos")) ? "BOS prepended" : "no BOS",
+                    s.get("corpus"),
+                    s.get("folder"));
         }
         out.println("dictionaries:");
         for (Map<String, Object> d : dictionaries) {
-            out.printf(Locale.ROOT, "  %s%n    %s @ %s%s%n    %s%n", d.get("path"), d.get("model"), d.get("hook"),
+            out.printf(
+                    Locale.ROOT,
+                    "  %s%n    %s @ %s%s%n    %s%n",
+                    d.get("path"),
+                    d.get("model"),
+                    d.get("hook"),
                     "user".equals(d.get("stated_by")) ? " (stated by the user)" : "",
-                    d.get("problem") != null ? d.get("problem") : d.get("activations") != null ? "measured on " + d.get("activations") : "no set harvested yet");
+                    d.get("problem") != null
+                            ? d.get("problem")
+                            : d.get("activations") != null
+                                    ? "measured on " + d.get("activations")
+                                    : "no set harvested yet");
         }
         return 0;
     }

@@ -12,8 +12,7 @@ import java.util.Locale;
 public record Axis(double lo, double hi, boolean log) {
 
     /** A tick at plot coordinate {@code at}, with its label; {@code major} ticks are labelled, minor ones only gridded. */
-    public record Tick(double at, String label, boolean major) {
-    }
+    public record Tick(double at, String label, boolean major) {}
 
     /** The value a plot coordinate stands for. */
     public double value(double at) {
@@ -36,7 +35,8 @@ public record Axis(double lo, double hi, boolean log) {
         List<Tick> out = new ArrayList<>();
         for (long i = (long) Math.ceil(lo / step - 1e-9); i * step <= hi + 1e-9 * step; i++) {
             double t = i * step;
-            String label = scientific ? String.format(Locale.ROOT, "%.1e", t)
+            String label = scientific
+                    ? String.format(Locale.ROOT, "%.1e", t)
                     : String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(t) < step / 2 ? 0.0 : t);
             out.add(new Tick(t, label, true));
         }
@@ -63,7 +63,11 @@ public record Axis(double lo, double hi, boolean log) {
             }
             if (out.stream().filter(Tick::major).count() < 2) {
                 // a range inside one decade: label its 2 and 5 ticks after all
-                out.replaceAll(t -> new Tick(t.at(), logLabel(Math.round(Math.pow(10, t.at() - Math.floor(t.at() + 1e-9))), (int) Math.floor(t.at() + 1e-9)), true));
+                out.replaceAll(t -> new Tick(
+                        t.at(),
+                        logLabel(Math.round(Math.pow(10, t.at() - Math.floor(t.at() + 1e-9))), (int)
+                                Math.floor(t.at() + 1e-9)),
+                        true));
             }
             return out;
         }

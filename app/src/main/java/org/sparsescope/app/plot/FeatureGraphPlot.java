@@ -22,16 +22,18 @@ public final class FeatureGraphPlot extends CanvasRegion {
     private String title = "";
     private GraphLayout.Node hovered;
     private Set<GraphLayout.Edge> highlighted = Set.of();
-    private Consumer<GraphLayout.Node> onOpen = n -> { };
+    private Consumer<GraphLayout.Node> onOpen = n -> {};
     private Color background = Color.WHITE, foreground = Color.rgb(40, 40, 40);
 
     public FeatureGraphPlot() {
         getStyleClass().add("feature-graph");
         tooltip.setShowDelay(Duration.millis(100));
-        canvas.setOnMouseMoved(e -> hover(GraphPainter.geometry(getWidth(), getHeight(), layout).at(e.getX(), e.getY())));
+        canvas.setOnMouseMoved(e ->
+                hover(GraphPainter.geometry(getWidth(), getHeight(), layout).at(e.getX(), e.getY())));
         canvas.setOnMouseExited(e -> hover(null));
         canvas.setOnMouseClicked(e -> {
-            GraphLayout.Node n = GraphPainter.geometry(getWidth(), getHeight(), layout).at(e.getX(), e.getY());
+            GraphLayout.Node n =
+                    GraphPainter.geometry(getWidth(), getHeight(), layout).at(e.getX(), e.getY());
             if (n != null && e.getButton() == MouseButton.PRIMARY) {
                 onOpen.accept(n);
             }
@@ -83,8 +85,10 @@ public final class FeatureGraphPlot extends CanvasRegion {
         }
         boolean any = appendEdges(b, "from", n, false) | appendEdges(b, "to", n, true);
         if (!any && n.row() >= 0) {
-            b.append(n.silent() ? "\nno edges: it never fired on these windows (removing or restoring it changes nothing)"
-                    : "\nno edges above the threshold (lower it to see this feature's weaker edges)");
+            b.append(
+                    n.silent()
+                            ? "\nno edges: it never fired on these windows (removing or restoring it changes nothing)"
+                            : "\nno edges above the threshold (lower it to see this feature's weaker edges)");
         }
         return b.append("\nclick to open it").toString();
     }
@@ -94,30 +98,39 @@ public final class FeatureGraphPlot extends CanvasRegion {
      * restoration (what restoring the feature adds beyond what is left with every feature removed), as they are drawn.
      */
     private boolean appendEdges(StringBuilder b, String word, GraphLayout.Node n, boolean outgoing) {
-        List<GraphLayout.Edge> strongest = layout.edges().stream().filter(e -> outgoing ? e.from().equals(n) : e.to().equals(n))
-                .sorted((x, y) -> Float.compare(y.strength(), x.strength())).limit(5).toList();
+        List<GraphLayout.Edge> strongest = layout.edges().stream()
+                .filter(e -> outgoing ? e.from().equals(n) : e.to().equals(n))
+                .sorted((x, y) -> Float.compare(y.strength(), x.strength()))
+                .limit(5)
+                .toList();
         if (!strongest.isEmpty()) {
-            b.append(layout.restoration() ? "\nstrongest " + word + " (by |effect|):" : "\nstrongest " + word + " (by weight):");
+            b.append(
+                    layout.restoration()
+                            ? "\nstrongest " + word + " (by |effect|):"
+                            : "\nstrongest " + word + " (by weight):");
         }
         for (GraphLayout.Edge e : strongest) {
             GraphLayout.Node other = outgoing ? e.to() : e.from();
             String name = other.name(layout.columns().get(other.column()).hook());
-            b.append(layout.restoration()
-                    ? String.format(Locale.ROOT, "\n  %s: effect %+.3g (weight %.4g)", name, e.effect(), e.weight())
-                    : String.format(Locale.ROOT, "\n  %s: weight %.4g, effect %+.3g", name, e.weight(), e.effect()));
+            b.append(
+                    layout.restoration()
+                            ? String.format(
+                                    Locale.ROOT, "\n  %s: effect %+.3g (weight %.4g)", name, e.effect(), e.weight())
+                            : String.format(
+                                    Locale.ROOT, "\n  %s: weight %.4g, effect %+.3g", name, e.weight(), e.effect()));
         }
         return !strongest.isEmpty();
     }
 
     private GraphPainter.Frame frame() {
-        return new GraphPainter.Frame(getWidth(), getHeight(), layout, title, highlighted, hovered, background, foreground);
+        return new GraphPainter.Frame(
+                getWidth(), getHeight(), layout, title, highlighted, hovered, background, foreground);
     }
 
     @Override
     public void redraw() {
         GraphPainter.paint(new FxSurface(canvas.getGraphicsContext2D()), frame());
     }
-
 
     /** The graph as SVG: painted by the same painter as the window, shape for shape. */
     public void exportSvg(Path file) throws IOException {

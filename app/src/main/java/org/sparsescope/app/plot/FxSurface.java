@@ -35,7 +35,17 @@ final class FxSurface implements PlotSurface {
     }
 
     @Override
-    public void curve(Color c, double width, double x1, double y1, double cx1, double cy1, double cx2, double cy2, double x2, double y2) {
+    public void curve(
+            Color c,
+            double width,
+            double x1,
+            double y1,
+            double cx1,
+            double cy1,
+            double cx2,
+            double cy2,
+            double x2,
+            double y2) {
         g.setStroke(c);
         g.setLineWidth(width);
         g.beginPath();
@@ -67,11 +77,12 @@ final class FxSurface implements PlotSurface {
     public void text(Color c, double size, double x, double y, String s, Align align) {
         g.setFill(c);
         g.setFont(Font.font(size));
-        g.setTextAlign(switch (align) {
-            case LEFT -> TextAlignment.LEFT;
-            case CENTER -> TextAlignment.CENTER;
-            case RIGHT -> TextAlignment.RIGHT;
-        });
+        g.setTextAlign(
+                switch (align) {
+                    case LEFT -> TextAlignment.LEFT;
+                    case CENTER -> TextAlignment.CENTER;
+                    case RIGHT -> TextAlignment.RIGHT;
+                });
         g.fillText(s, x, y);
         g.setTextAlign(TextAlignment.LEFT);
     }

@@ -19,9 +19,15 @@ final class GraphPainter {
     private static final double TOP = 58, BOTTOM = 40, SIDE = 14, BOX_H = 18;
 
     /** Everything one frame shows; {@code highlighted} is empty when nothing is hovered. */
-    record Frame(double width, double height, GraphLayout layout, String title, Set<GraphLayout.Edge> highlighted, GraphLayout.Node hovered,
-            Color background, Color foreground) {
-    }
+    record Frame(
+            double width,
+            double height,
+            GraphLayout layout,
+            String title,
+            Set<GraphLayout.Edge> highlighted,
+            GraphLayout.Node hovered,
+            Color background,
+            Color foreground) {}
 
     /** Where each node's box sits, shared by painting and hit-testing. */
     record Geometry(Map<GraphLayout.Node, double[]> boxes, double[] columnX, double boxW) {
@@ -36,8 +42,7 @@ final class GraphPainter {
         }
     }
 
-    private GraphPainter() {
-    }
+    private GraphPainter() {}
 
     static Geometry geometry(double width, double height, GraphLayout layout) {
         List<GraphLayout.Column> cols = layout.columns();
@@ -68,7 +73,13 @@ final class GraphPainter {
         s.fillRect(f.background(), 0, 0, f.width(), f.height());
         GraphLayout layout = f.layout();
         if (layout.columns().isEmpty()) {
-            s.text(f.foreground(), 13, f.width() / 2, f.height() / 2, "No graph yet: tick dictionaries at two or more hooks and press Compute.", PlotSurface.Align.CENTER);
+            s.text(
+                    f.foreground(),
+                    13,
+                    f.width() / 2,
+                    f.height() / 2,
+                    "No graph yet: tick dictionaries at two or more hooks and press Compute.",
+                    PlotSurface.Align.CENTER);
             return;
         }
         Geometry g = geometry(f.width(), f.height(), layout);
@@ -79,12 +90,19 @@ final class GraphPainter {
             boolean right = c.index() == last && last > 0;
             double x = right ? g.columnX()[c.index()] + g.boxW() : g.columnX()[c.index()];
             PlotSurface.Align align = right ? PlotSurface.Align.RIGHT : PlotSurface.Align.LEFT;
-            double room = Math.max(g.boxW(), (f.width() - 2 * SIDE) / layout.columns().size() - 8);
+            double room =
+                    Math.max(g.boxW(), (f.width() - 2 * SIDE) / layout.columns().size() - 8);
             Color dim = f.foreground().deriveColor(0, 1, 1, 0.7);
             s.text(f.foreground(), 12.5, x, 36, fit(s, c.hook(), 12.5, room), align);
             s.text(dim, 11, x, 51, fit(s, c.name() + " · " + c.nodes().size() + " shown", 11, room), align);
             if (c.notShown() > 0) {
-                s.text(dim, 11, x, f.height() - BOTTOM + 12, fit(s, "+" + c.notShown() + " more not shown", 11, room), align);
+                s.text(
+                        dim,
+                        11,
+                        x,
+                        f.height() - BOTTOM + 12,
+                        fit(s, "+" + c.notShown() + " more not shown", 11, room),
+                        align);
             }
         }
         boolean focus = f.hovered() != null;
@@ -103,11 +121,21 @@ final class GraphPainter {
                 boolean on = !focus || lit.contains(n);
                 Color fill = on ? f.foreground().interpolate(f.background(), 0.9) : f.background();
                 s.fillRect(fill, b[0], b[1], b[2], b[3]);
-                s.strokeRect(n.equals(f.hovered()) ? RAISES : f.foreground().deriveColor(0, 1, 1, on ? 0.6 : 0.2), n.equals(f.hovered()) ? 2 : 1,
-                        b[0], b[1], b[2], b[3]);
+                s.strokeRect(
+                        n.equals(f.hovered()) ? RAISES : f.foreground().deriveColor(0, 1, 1, on ? 0.6 : 0.2),
+                        n.equals(f.hovered()) ? 2 : 1,
+                        b[0],
+                        b[1],
+                        b[2],
+                        b[3]);
                 double size = Math.min(11.5, b[3] - 5);
                 String text = n.feature() + (n.label().isEmpty() ? "" : "  " + n.label());
-                s.text(f.foreground().deriveColor(0, 1, 1, on ? 1 : 0.35), size, b[0] + 4, b[1] + b[3] / 2 + size * 0.36, fit(s, text, size, b[2] - 8),
+                s.text(
+                        f.foreground().deriveColor(0, 1, 1, on ? 1 : 0.35),
+                        size,
+                        b[0] + 4,
+                        b[1] + b[3] / 2 + size * 0.36,
+                        fit(s, text, size, b[2] - 8),
                         PlotSurface.Align.LEFT);
             }
         }
@@ -122,9 +150,19 @@ final class GraphPainter {
         s.line(LOWERS, 3, x, y - 4, x + 22, y - 4);
         s.text(f.foreground(), 11, x + 27, y, "lowers it", PlotSurface.Align.LEFT);
         x += 27 + s.textWidth("lowers it", 11) + 14;
-        String rest = String.format(Locale.ROOT, "width ∝ %s, per stage · %d edges shown%s · hover a node for its paths, click to open its feature",
-                layout.restoration() ? "what restoring adds (weight − all-removed level)" : "weight", layout.edges().size(), layout.hiddenEdges() > 0 ? ", " + layout.hiddenEdges() + " more to nodes not shown" : "");
-        s.text(f.foreground().deriveColor(0, 1, 1, 0.8), 11, x, y, fit(s, rest, 11, f.width() - x - SIDE), PlotSurface.Align.LEFT);
+        String rest = String.format(
+                Locale.ROOT,
+                "width ∝ %s, per stage · %d edges shown%s · hover a node for its paths, click to open its feature",
+                layout.restoration() ? "what restoring adds (weight − all-removed level)" : "weight",
+                layout.edges().size(),
+                layout.hiddenEdges() > 0 ? ", " + layout.hiddenEdges() + " more to nodes not shown" : "");
+        s.text(
+                f.foreground().deriveColor(0, 1, 1, 0.8),
+                11,
+                x,
+                y,
+                fit(s, rest, 11, f.width() - x - SIDE),
+                PlotSurface.Align.LEFT);
     }
 
     /** {@code text} cut with an ellipsis to fit {@code width}. */

@@ -16,9 +16,31 @@ final class PlotPainter {
      * @param yCap        points above this y (data units) are drawn as triangles at the top edge; NaN for none
      * @param beyondCap   the words for those points, shown with their count
      */
-    record Frame(double width, double height, double left, double right, double top, double bottom, double x0, double x1, boolean logX,
-            double y0, double y1, boolean logY, String xLabel, String yLabel, List<ScatterPlot.Point> points, List<ScatterPlot.Line> lines,
-            Set<String> selected, List<ScatterPlot.LegendEntry> legend, boolean showNames, double yCap, String beyondCap, Color background, Color foreground, Color grid) {
+    record Frame(
+            double width,
+            double height,
+            double left,
+            double right,
+            double top,
+            double bottom,
+            double x0,
+            double x1,
+            boolean logX,
+            double y0,
+            double y1,
+            boolean logY,
+            String xLabel,
+            String yLabel,
+            List<ScatterPlot.Point> points,
+            List<ScatterPlot.Line> lines,
+            Set<String> selected,
+            List<ScatterPlot.LegendEntry> legend,
+            boolean showNames,
+            double yCap,
+            String beyondCap,
+            Color background,
+            Color foreground,
+            Color grid) {
 
         double plotW() {
             return Math.max(1, width - left - right);
@@ -53,8 +75,7 @@ final class PlotPainter {
         }
     }
 
-    private PlotPainter() {
-    }
+    private PlotPainter() {}
 
     static void paint(PlotSurface s, Frame f) {
         s.fillRect(f.background(), 0, 0, f.width(), f.height());
@@ -100,7 +121,13 @@ final class PlotPainter {
         }
         s.unclip();
         if (beyond > 0) {
-            s.text(f.foreground(), 11, f.left() + 8, f.top() + 2 * r + 16, "▲ " + beyond + " " + f.beyondCap(), PlotSurface.Align.LEFT);
+            s.text(
+                    f.foreground(),
+                    11,
+                    f.left() + 8,
+                    f.top() + 2 * r + 16,
+                    "▲ " + beyond + " " + f.beyondCap(),
+                    PlotSurface.Align.LEFT);
         }
         legend(s, f);
     }
@@ -119,7 +146,13 @@ final class PlotPainter {
                     double len = Math.hypot(px - prevX, py - prevY);
                     for (double t = 0; t < len; t += 9) {
                         double a = t / len, b = Math.min(t + 5, len) / len;
-                        s.line(l.color(), 2, prevX + (px - prevX) * a, prevY + (py - prevY) * a, prevX + (px - prevX) * b, prevY + (py - prevY) * b);
+                        s.line(
+                                l.color(),
+                                2,
+                                prevX + (px - prevX) * a,
+                                prevY + (py - prevY) * a,
+                                prevX + (px - prevX) * b,
+                                prevY + (py - prevY) * b);
                     }
                 } else {
                     s.line(l.color(), 2, prevX, prevY, px, py);

@@ -20,7 +20,17 @@ interface PlotSurface {
     void line(Color c, double width, double x1, double y1, double x2, double y2);
 
     /** A cubic Bézier from (x1, y1) to (x2, y2) with control points (cx1, cy1) and (cx2, cy2): a graph's edge. */
-    void curve(Color c, double width, double x1, double y1, double cx1, double cy1, double cx2, double cy2, double x2, double y2);
+    void curve(
+            Color c,
+            double width,
+            double x1,
+            double y1,
+            double cx1,
+            double cy1,
+            double cx2,
+            double cy2,
+            double x2,
+            double y2);
 
     /** A filled circle; {@code title} is its hover text where the surface has one (SVG). */
     void dot(Color c, double cx, double cy, double r, String title);

@@ -15,7 +15,6 @@ import javafx.scene.control.Tooltip;
 import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.paint.Color;
-import javafx.scene.text.Font;
 import javafx.util.Duration;
 
 /**
@@ -40,18 +39,21 @@ public final class ScatterPlot extends CanvasRegion {
     }
 
     /** What a legend row shows beside its text. */
-    public enum Swatch { DOT, RING, TRIANGLE, LINE }
+    public enum Swatch {
+        DOT,
+        RING,
+        TRIANGLE,
+        LINE
+    }
 
     /** A legend row for the colours the caller chose. */
-    public record LegendEntry(Color color, String text, Swatch swatch) {
-    }
+    public record LegendEntry(Color color, String text, Swatch swatch) {}
 
     /**
      * A line through points in data units (a baseline, not selectable), dashed or solid, with a small marker at
      * each vertex whose tooltip is the vertex's label.
      */
-    public record Line(Color color, double[] xs, double[] ys, String[] labels, boolean dashed) {
-    }
+    public record Line(Color color, double[] xs, double[] ys, String[] labels, boolean dashed) {}
 
     private static final double LEFT = 76, RIGHT = 16, TOP = 16, BOTTOM = 44;
     private final Tooltip tooltip = new Tooltip();
@@ -62,9 +64,9 @@ public final class ScatterPlot extends CanvasRegion {
     private double x0 = 0, x1 = 1, y0 = 0, y1 = 1; // visible range, in transformed units
     private Point2D dragStart, dragNow;
     private boolean panning;
-    private Consumer<List<String>> onSelect = ids -> { };
-    private Consumer<String> onClick = id -> { };
-    private Consumer<String> onOpen = id -> { };
+    private Consumer<List<String>> onSelect = ids -> {};
+    private Consumer<String> onClick = id -> {};
+    private Consumer<String> onOpen = id -> {};
     private Color background = Color.WHITE, foreground = Color.rgb(40, 40, 40), grid = Color.rgb(225, 225, 225);
     private long lastDrawNanos;
     private List<LegendEntry> legend = List.of();
@@ -172,7 +174,10 @@ public final class ScatterPlot extends CanvasRegion {
 
     /** Frames every point with a margin. */
     public void fit() {
-        double minX = Double.POSITIVE_INFINITY, maxX = Double.NEGATIVE_INFINITY, minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
+        double minX = Double.POSITIVE_INFINITY,
+                maxX = Double.NEGATIVE_INFINITY,
+                minY = Double.POSITIVE_INFINITY,
+                maxY = Double.NEGATIVE_INFINITY;
         for (Point p : points) {
             if (!Double.isNaN(yCap) && p.y() > yCap) {
                 continue; // drawn at the top edge; the axis keeps to the rest
@@ -205,7 +210,8 @@ public final class ScatterPlot extends CanvasRegion {
         if (yFromZero && !logY && minY != Double.POSITIVE_INFINITY) {
             minY = Math.min(minY, 0);
         }
-        double mx = Math.max((maxX - minX) * 0.04, logX ? 0.05 : 1e-3), my = Math.max((maxY - minY) * 0.04, logY ? 0.05 : 1e-3);
+        double mx = Math.max((maxX - minX) * 0.04, logX ? 0.05 : 1e-3),
+                my = Math.max((maxY - minY) * 0.04, logY ? 0.05 : 1e-3);
         // out to the next round values, so that both ends of the data have a labelled tick beyond them
         x0 = roundDown(minX - mx, logX, maxX - minX);
         x1 = roundUp(maxX + mx, logX, maxX - minX);
@@ -376,8 +382,18 @@ public final class ScatterPlot extends CanvasRegion {
     private void moved(MouseEvent e) {
         Point p = nearest(e.getX(), e.getY(), 8);
         String vertex = p == null ? lineVertexLabel(e.getX(), e.getY(), 8) : null;
-        tooltip.setText(p != null ? p.label() : vertex != null ? vertex
-                : String.format(Locale.ROOT, "%s %.4g, %s %.4g", xLabel, dataX(e.getX()), yLabel, dataY(e.getY())));
+        tooltip.setText(
+                p != null
+                        ? p.label()
+                        : vertex != null
+                                ? vertex
+                                : String.format(
+                                        Locale.ROOT,
+                                        "%s %.4g, %s %.4g",
+                                        xLabel,
+                                        dataX(e.getX()),
+                                        yLabel,
+                                        dataY(e.getY())));
     }
 
     /** The label of the line vertex nearest (x, y) within {@code within} pixels, else null. */
@@ -407,7 +423,6 @@ public final class ScatterPlot extends CanvasRegion {
 
     // ---------------------------------------------------------------- drawing
 
-
     @Override
     public void redraw() {
         long t0 = System.nanoTime();
@@ -416,17 +431,42 @@ public final class ScatterPlot extends CanvasRegion {
         if (dragStart != null && !panning && dragNow != null) {
             double xa = Math.min(dragStart.getX(), dragNow.getX()), ya = Math.min(dragStart.getY(), dragNow.getY());
             g.setFill(Color.rgb(60, 120, 220, 0.15));
-            g.fillRect(xa, ya, Math.abs(dragNow.getX() - dragStart.getX()), Math.abs(dragNow.getY() - dragStart.getY()));
+            g.fillRect(
+                    xa, ya, Math.abs(dragNow.getX() - dragStart.getX()), Math.abs(dragNow.getY() - dragStart.getY()));
             g.setStroke(Color.rgb(60, 120, 220));
             g.setLineWidth(1);
-            g.strokeRect(xa, ya, Math.abs(dragNow.getX() - dragStart.getX()), Math.abs(dragNow.getY() - dragStart.getY()));
+            g.strokeRect(
+                    xa, ya, Math.abs(dragNow.getX() - dragStart.getX()), Math.abs(dragNow.getY() - dragStart.getY()));
         }
         lastDrawNanos = System.nanoTime() - t0;
     }
 
     private PlotPainter.Frame frame() {
-        return new PlotPainter.Frame(getWidth(), getHeight(), LEFT, RIGHT, TOP, BOTTOM, x0, x1, logX, y0, y1, logY, xLabel, yLabel, points, lines, selected,
-                legend, showNames, yCap, beyondCap, background, foreground, grid);
+        return new PlotPainter.Frame(
+                getWidth(),
+                getHeight(),
+                LEFT,
+                RIGHT,
+                TOP,
+                BOTTOM,
+                x0,
+                x1,
+                logX,
+                y0,
+                y1,
+                logY,
+                xLabel,
+                yLabel,
+                points,
+                lines,
+                selected,
+                legend,
+                showNames,
+                yCap,
+                beyondCap,
+                background,
+                foreground,
+                grid);
     }
 
     // ---------------------------------------------------------------- export

@@ -8,8 +8,7 @@ import javafx.util.StringConverter;
 
 /** Small pieces the panes' control rows share. */
 final class Controls {
-    private Controls() {
-    }
+    private Controls() {}
 
     /** Controls that wrap as one unit in a flow pane, centred on a line. */
     static HBox group(Node... nodes) {

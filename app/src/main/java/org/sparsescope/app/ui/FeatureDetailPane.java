@@ -3,13 +3,12 @@ package org.sparsescope.app.ui;
 import java.util.Locale;
 import javafx.collections.ListChangeListener;
 import javafx.scene.control.Label;
-import javafx.scene.control.ListView;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
-import org.sparsescope.viewmodels.features.TokenLogit;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.features.ExampleLine;
+import org.sparsescope.viewmodels.features.TokenLogit;
 
 /** One feature: its activation histogram, top examples and examples across its range as highlighted text, and logit effects. */
 final class FeatureDetailPane extends ScrollPane {
@@ -37,41 +36,76 @@ final class FeatureDetailPane extends ScrollPane {
         site.setId("detailSite");
         site.getStyleClass().add("site");
         site.setWrapText(true);
-        site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null ? ""
-                : vm.openDictionaryProperty().get().name() + " · " + vm.openSiteProperty().get(), vm.openDictionaryProperty(), vm.openSiteProperty()));
+        site.textProperty()
+                .bind(javafx.beans.binding.Bindings.createStringBinding(
+                        () -> vm.openDictionaryProperty().get() == null
+                                ? ""
+                                : vm.openDictionaryProperty().get().name() + " · "
+                                        + vm.openSiteProperty().get(),
+                        vm.openDictionaryProperty(),
+                        vm.openSiteProperty()));
         summary.setId("detailSummary");
         summary.getStyleClass().add("site");
         summary.setWrapText(true);
         summary.textProperty().bind(vm.detail().summaryProperty());
         bands.setId("detailBands");
-        VBox box = new VBox(8, title, site, summary, histogram, section("Top activations"), topExamples,
-                section("Quantile bands (equal-width bands of (0, max], sampled)"), bands,
-                section("Logit effects (direct)"), new HBox(6, new VBox(2, new Label("raises"), raised), new VBox(2, new Label("lowers"), lowered)),
-                logitHistogram, section("Most correlated features (Pearson over the set)"), correlated,
-                section("Nearest decoder directions (cosine)"), nearest);
+        VBox box = new VBox(
+                8,
+                title,
+                site,
+                summary,
+                histogram,
+                section("Top activations"),
+                topExamples,
+                section("Quantile bands (equal-width bands of (0, max], sampled)"),
+                bands,
+                section("Logit effects (direct)"),
+                new HBox(6, new VBox(2, new Label("raises"), raised), new VBox(2, new Label("lowers"), lowered)),
+                logitHistogram,
+                section("Most correlated features (Pearson over the set)"),
+                correlated,
+                section("Nearest decoder directions (cosine)"),
+                nearest);
         box.setPrefWidth(350);
         box.getStyleClass().add("detail-box");
         setContent(box);
         setFitToWidth(true);
-        vm.detail().featureProperty().addListener((o, a, b) -> title.setText(b.intValue() < 0 ? "No feature selected" : "Feature " + b));
+        vm.detail()
+                .featureProperty()
+                .addListener((o, a, b) -> title.setText(b.intValue() < 0 ? "No feature selected" : "Feature " + b));
         vm.detail().histogramProperty().addListener((o, a, b) -> histogram.draw(b));
-        vm.detail().topExamples().addListener((ListChangeListener<ExampleLine>) c -> fill(topExamples, vm.detail().topExamples()));
-        vm.detail().bands().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.Band>) c -> showBands(vm));
+        vm.detail().topExamples().addListener((ListChangeListener<ExampleLine>)
+                c -> fill(topExamples, vm.detail().topExamples()));
+        vm.detail().bands().addListener((ListChangeListener<
+                        org.sparsescope.viewmodels.features.FeatureDetailViewModel.Band>)
+                c -> showBands(vm));
         vm.detail().logitHistogramProperty().addListener((o, a, b) -> logitHistogram.draw(b));
-        vm.detail().correlated().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>) c ->
-                neighbours(correlated, vm.detail().correlated(), "r", vm));
-        vm.detail().nearest().addListener((ListChangeListener<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>) c ->
-                neighbours(nearest, vm.detail().nearest(), "cos", vm));
-        vm.detail().raisedTokens().addListener((ListChangeListener<TokenLogit>) c -> raised.getChildren().setAll(
-                vm.detail().raisedTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
-        vm.detail().loweredTokens().addListener((ListChangeListener<TokenLogit>) c -> lowered.getChildren().setAll(
-                vm.detail().loweredTokens().stream().map(e -> (javafx.scene.Node) new Label(effect(e))).toList()));
+        vm.detail().correlated().addListener((ListChangeListener<
+                        org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>)
+                c -> neighbours(correlated, vm.detail().correlated(), "r", vm));
+        vm.detail().nearest().addListener((ListChangeListener<
+                        org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine>)
+                c -> neighbours(nearest, vm.detail().nearest(), "cos", vm));
+        vm.detail().raisedTokens().addListener((ListChangeListener<TokenLogit>) c -> raised.getChildren()
+                .setAll(vm.detail().raisedTokens().stream()
+                        .map(e -> (javafx.scene.Node) new Label(effect(e)))
+                        .toList()));
+        vm.detail().loweredTokens().addListener((ListChangeListener<TokenLogit>) c -> lowered.getChildren()
+                .setAll(vm.detail().loweredTokens().stream()
+                        .map(e -> (javafx.scene.Node) new Label(effect(e)))
+                        .toList()));
     }
 
     private void showBands(MainViewModel vm) {
         bands.getChildren().clear();
         for (var b : vm.detail().bands()) {
-            Label head = new Label(String.format(Locale.ROOT, "band %d: %.3f – %.3f  (%d example%s)", b.index() + 1, b.lo(), b.hi(), b.examples().size(),
+            Label head = new Label(String.format(
+                    Locale.ROOT,
+                    "band %d: %.3f – %.3f  (%d example%s)",
+                    b.index() + 1,
+                    b.lo(),
+                    b.hi(),
+                    b.examples().size(),
                     b.examples().size() == 1 ? "" : "s"));
             head.getStyleClass().add("band-head");
             VBox examples = new VBox(4);
@@ -81,14 +115,21 @@ final class FeatureDetailPane extends ScrollPane {
     }
 
     /** Neighbours as links: a click shows that feature here and selects it in the table. */
-    private static void neighbours(VBox box, java.util.List<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine> lines, String what,
+    private static void neighbours(
+            VBox box,
+            java.util.List<org.sparsescope.viewmodels.features.FeatureDetailViewModel.NeighbourLine> lines,
+            String what,
             MainViewModel vm) {
-        box.getChildren().setAll(lines.stream().map(n -> {
-            javafx.scene.control.Hyperlink link = new javafx.scene.control.Hyperlink(String.format(Locale.ROOT, "%d  %s %.3f  %s", n.feature(), what, n.value(),
-                    n.topTokens()));
-            link.setOnAction(e -> vm.features().selectedFeatureProperty().set(n.feature()));
-            return (javafx.scene.Node) link;
-        }).toList());
+        box.getChildren()
+                .setAll(lines.stream()
+                        .map(n -> {
+                            javafx.scene.control.Hyperlink link = new javafx.scene.control.Hyperlink(String.format(
+                                    Locale.ROOT, "%d  %s %.3f  %s", n.feature(), what, n.value(), n.topTokens()));
+                            link.setOnAction(
+                                    e -> vm.features().selectedFeatureProperty().set(n.feature()));
+                            return (javafx.scene.Node) link;
+                        })
+                        .toList());
     }
 
     private static Label section(String s) {
@@ -103,7 +144,7 @@ final class FeatureDetailPane extends ScrollPane {
     }
 
     private MainViewModel owner;
-    private Runnable showPrompt = () -> { };
+    private Runnable showPrompt = () -> {};
 
     /** What a double-clicked example does: its text goes to the prompt inspector, which the window then shows. */
     void onInspect(MainViewModel vm, Runnable show) {
@@ -132,9 +173,9 @@ final class FeatureDetailPane extends ScrollPane {
                     showPrompt.run();
                 }
             });
-            javafx.scene.control.Tooltip.install(v, new javafx.scene.control.Tooltip("double-click: inspect this text in the Prompt tab"));
+            javafx.scene.control.Tooltip.install(
+                    v, new javafx.scene.control.Tooltip("double-click: inspect this text in the Prompt tab"));
             box.getChildren().add(row);
         }
     }
-
 }

@@ -39,7 +39,11 @@ final class FeaturesPane extends BorderPane {
         table.setId("featureTable");
         plot.setId("featurePlot");
         table.getColumns().add(column("#", r -> (double) r.index(), "%.0f"));
-        table.getColumns().add(column("density", FeatureRow::density, "%.2e")); // a fixed two-digit exponent: 1e-3 and 1e-4 never look alike
+        table.getColumns()
+                .add(column(
+                        "density",
+                        FeatureRow::density,
+                        "%.2e")); // a fixed two-digit exponent: 1e-3 and 1e-4 never look alike
         // the columns a sweep is read by (density, kurtosis, capacity) first, so that they show on a 1366-pixel screen
         table.getColumns().add(column("kurtosis", FeatureRow::kurtosis, "%.1f"));
         table.getColumns().add(column("capacity", FeatureRow::capacity, "%.3f"));
@@ -112,16 +116,41 @@ final class FeaturesPane extends BorderPane {
         site.setId("featuresSite");
         site.getStyleClass().add("site");
         site.setWrapText(true);
-        site.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null
-                ? "no dictionary open" : vm.openDictionaryProperty().get().name() + "  ·  " + vm.openSiteProperty().get()
-                        + (vm.features().setRowsProperty().get() == 0 ? "" : String.format(java.util.Locale.ROOT,
-                                "  ·  %,d activations of its own set  ·  capacity %.1f of d = %d", vm.features().setRowsProperty().get(),
-                                vm.features().totalCapacityProperty().get(), vm.openDictionaryProperty().get().dIn()))
-                        + "  ·  examples " + (vm.examplesExcludeSpecialTokens() ? "without BOS/EOT" : "with BOS/EOT"),
-                vm.openDictionaryProperty(), vm.openSiteProperty(), vm.features().setRowsProperty(), vm.features().totalCapacityProperty()));
+        site.textProperty()
+                .bind(javafx.beans.binding.Bindings.createStringBinding(
+                        () -> vm.openDictionaryProperty().get() == null
+                                ? "no dictionary open"
+                                : vm.openDictionaryProperty().get().name() + "  ·  "
+                                        + vm.openSiteProperty().get()
+                                        + (vm.features().setRowsProperty().get() == 0
+                                                ? ""
+                                                : String.format(
+                                                        java.util.Locale.ROOT,
+                                                        "  ·  %,d activations of its own set  ·  capacity %.1f of d = %d",
+                                                        vm.features()
+                                                                .setRowsProperty()
+                                                                .get(),
+                                                        vm.features()
+                                                                .totalCapacityProperty()
+                                                                .get(),
+                                                        vm.openDictionaryProperty()
+                                                                .get()
+                                                                .dIn()))
+                                        + "  ·  examples "
+                                        + (vm.examplesExcludeSpecialTokens() ? "without BOS/EOT" : "with BOS/EOT"),
+                        vm.openDictionaryProperty(),
+                        vm.openSiteProperty(),
+                        vm.features().setRowsProperty(),
+                        vm.features().totalCapacityProperty()));
         site.setTooltip(new javafx.scene.control.Tooltip());
-        site.getTooltip().textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.openDictionaryProperty().get() == null ? ""
-                : "measured on " + vm.openDictionaryProperty().get().activations(), vm.openDictionaryProperty()));
+        site.getTooltip()
+                .textProperty()
+                .bind(javafx.beans.binding.Bindings.createStringBinding(
+                        () -> vm.openDictionaryProperty().get() == null
+                                ? ""
+                                : "measured on "
+                                        + vm.openDictionaryProperty().get().activations(),
+                        vm.openDictionaryProperty()));
         setTop(new VBox(site, filters));
         setCenter(split);
 
@@ -138,10 +167,13 @@ final class FeaturesPane extends BorderPane {
             FeatureRow sel = table.getSelectionModel().getSelectedItem();
             if (j >= 0 && (sel == null || sel.index() != j)) {
                 syncing = true;
-                table.getItems().stream().filter(r -> r.index() == j).findFirst().ifPresent(r -> {
-                    table.getSelectionModel().select(r);
-                    table.scrollTo(r);
-                });
+                table.getItems().stream()
+                        .filter(r -> r.index() == j)
+                        .findFirst()
+                        .ifPresent(r -> {
+                            table.getSelectionModel().select(r);
+                            table.scrollTo(r);
+                        });
                 syncing = false;
             }
         });
@@ -150,20 +182,37 @@ final class FeaturesPane extends BorderPane {
     private void refreshPlot(MainViewModel vm, boolean fit) {
         boolean kurt = "kurtosis".equals(yAxis.getValue());
         boolean capacity = "capacity".equals(yAxis.getValue());
-        plot.setAxes("feature density (log scale)", true, kurt ? "kurtosis (log scale)" : capacity ? "capacity C_i" : "max activation", kurt);
-        List<ScatterPlot.Point> pts = new ArrayList<>(vm.features().filteredRows().size());
+        plot.setAxes(
+                "feature density (log scale)",
+                true,
+                kurt ? "kurtosis (log scale)" : capacity ? "capacity C_i" : "max activation",
+                kurt);
+        List<ScatterPlot.Point> pts =
+                new ArrayList<>(vm.features().filteredRows().size());
         for (FeatureRow r : vm.features().filteredRows()) {
             double y = kurt ? r.kurtosis() : capacity ? r.capacity() : r.max();
             if (r.density() > 0 && Double.isFinite(y)) {
-                pts.add(new ScatterPlot.Point(Integer.toString(r.index()), r.density(), y, Color.rgb(70, 110, 200, 0.7),
-                        String.format(Locale.ROOT, "feature %d%ndensity %.3e%nkurtosis %.1f  max %.3f  capacity %.3f%n%s", r.index(), r.density(), r.kurtosis(), r.max(), r.capacity(),
+                pts.add(new ScatterPlot.Point(
+                        Integer.toString(r.index()),
+                        r.density(),
+                        y,
+                        Color.rgb(70, 110, 200, 0.7),
+                        String.format(
+                                Locale.ROOT,
+                                "feature %d%ndensity %.3e%nkurtosis %.1f  max %.3f  capacity %.3f%n%s",
+                                r.index(),
+                                r.density(),
+                                r.kurtosis(),
+                                r.max(),
+                                r.capacity(),
                                 r.topTokens())));
             }
         }
         plot.setPoints(pts, fit);
     }
 
-    private static TableColumn<FeatureRow, Double> column(String name, Function<FeatureRow, Double> value, String format) {
+    private static TableColumn<FeatureRow, Double> column(
+            String name, Function<FeatureRow, Double> value, String format) {
         TableColumn<FeatureRow, Double> c = new TableColumn<>(name);
         c.setId("column-" + name);
         c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(value.apply(cell.getValue())));
@@ -175,7 +224,8 @@ final class FeaturesPane extends BorderPane {
             }
         });
         // NaN (features that never fire) sorts below every number
-        c.setComparator((a, b) -> Double.compare(Double.isNaN(a) ? Double.NEGATIVE_INFINITY : a, Double.isNaN(b) ? Double.NEGATIVE_INFINITY : b));
+        c.setComparator((a, b) -> Double.compare(
+                Double.isNaN(a) ? Double.NEGATIVE_INFINITY : a, Double.isNaN(b) ? Double.NEGATIVE_INFINITY : b));
         return c;
     }
 }

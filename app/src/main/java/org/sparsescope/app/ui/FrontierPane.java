@@ -41,11 +41,21 @@ final class FrontierPane extends BorderPane {
         plot.setOnOpen(vm::open);
         Button compare = new Button("Compare selected");
         compare.setId("compareSelected");
-        compare.disableProperty().bind(javafx.beans.binding.Bindings.size(vm.frontier().selection()).isNotEqualTo(2));
+        compare.disableProperty()
+                .bind(javafx.beans.binding.Bindings.size(vm.frontier().selection())
+                        .isNotEqualTo(2));
         compare.setOnAction(e -> vm.frontier().compareSelected());
-        vm.frontier().comparisonProperty().addListener((o, was, r) -> info.setText(String.format(Locale.ROOT,
-                "MMCS %s → %s: %.4f (mean over %s's features of the best match in %s; %d ≥ 0.9)", r.a(), r.b(), r.meanMaxCosine(), r.a(), r.b(),
-                r.matchedAbove09())));
+        vm.frontier()
+                .comparisonProperty()
+                .addListener((o, was, r) -> info.setText(String.format(
+                        Locale.ROOT,
+                        "MMCS %s → %s: %.4f (mean over %s's features of the best match in %s; %d ≥ 0.9)",
+                        r.a(),
+                        r.b(),
+                        r.meanMaxCosine(),
+                        r.a(),
+                        r.b(),
+                        r.matchedAbove09())));
         ComboBox<HookPair> pair = new ComboBox<>(vm.frontier().pairs());
         pair.setId("pairSelector");
         pair.setPromptText("no dictionaries placed yet");
@@ -68,7 +78,13 @@ final class FrontierPane extends BorderPane {
             }
         });
         pair.valueProperty().addListener((o, a, b) -> {
-            if (b != null && (vm.frontier().shownPairProperty().get() == null || !b.key().equals(vm.frontier().shownPairProperty().get().key()))) {
+            if (b != null
+                    && (vm.frontier().shownPairProperty().get() == null
+                            || !b.key()
+                                    .equals(vm.frontier()
+                                            .shownPairProperty()
+                                            .get()
+                                            .key()))) {
                 vm.frontier().showPair(b.key());
             }
         });
@@ -120,14 +136,29 @@ final class FrontierPane extends BorderPane {
             if (!p.live() && !p.architecture().equals("topk")) {
                 sizes.add(p.dSae());
             }
-            pts.add(new ScatterPlot.Point(p.id(), p.l0(), p.fvu(), c,
-                    String.format(Locale.ROOT, "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s", p.label(), p.live() ? " (training)" : "",
-                            p.site(), p.architecture(), p.dSae(), p.l0(), p.fvu(), p.fvu() > 1 ? "\nworse than predicting the mean" : ""), p.label(),
+            pts.add(new ScatterPlot.Point(
+                    p.id(),
+                    p.l0(),
+                    p.fvu(),
+                    c,
+                    String.format(
+                            Locale.ROOT,
+                            "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s",
+                            p.label(),
+                            p.live() ? " (training)" : "",
+                            p.site(),
+                            p.architecture(),
+                            p.dSae(),
+                            p.l0(),
+                            p.fvu(),
+                            p.fvu() > 1 ? "\nworse than predicting the mean" : ""),
+                    p.label(),
                     isTied));
         }
         List<ScatterPlot.LegendEntry> legend = new ArrayList<>();
         for (int n : sizes) {
-            legend.add(new ScatterPlot.LegendEntry(sizeColor(n), String.format(Locale.ROOT, "%,d features", n), ScatterPlot.Swatch.DOT));
+            legend.add(new ScatterPlot.LegendEntry(
+                    sizeColor(n), String.format(Locale.ROOT, "%,d features", n), ScatterPlot.Swatch.DOT));
         }
         if (tied) {
             legend.add(new ScatterPlot.LegendEntry(Color.GRAY, "tied (hollow)", ScatterPlot.Swatch.RING));
@@ -152,8 +183,14 @@ final class FrontierPane extends BorderPane {
             for (int i = 0; i < n; i++) {
                 xs[i] = ks[i];
                 ys[i] = fvu[i];
-                labels[i] = String.format(Locale.ROOT, "PCA, top %d components%nL0 %d  FVU %.4f%nfit on %,d rows, measured on the last %,d", ks[i], ks[i],
-                        fvu[i], b.trainRows(), b.heldOutRows());
+                labels[i] = String.format(
+                        Locale.ROOT,
+                        "PCA, top %d components%nL0 %d  FVU %.4f%nfit on %,d rows, measured on the last %,d",
+                        ks[i],
+                        ks[i],
+                        fvu[i],
+                        b.trainRows(),
+                        b.heldOutRows());
             }
             lines.add(new ScatterPlot.Line(PCA, xs, ys, labels, true));
             legend.add(new ScatterPlot.LegendEntry(PCA, "PCA baseline (L0 = k)", ScatterPlot.Swatch.LINE));
@@ -164,7 +201,9 @@ final class FrontierPane extends BorderPane {
         plot.setSelected(vm.frontier().selection());
     }
 
-    private static final Color LIVE = Color.rgb(230, 80, 60), TOPK = Color.rgb(60, 160, 90), PCA = Color.rgb(120, 120, 120);
+    private static final Color LIVE = Color.rgb(230, 80, 60),
+            TOPK = Color.rgb(60, 160, 90),
+            PCA = Color.rgb(120, 120, 120);
 
     /** Colour by dictionary size: one hue per power of two. */
     private static Color sizeColor(int dSae) {

@@ -18,10 +18,12 @@ import org.sparsescope.viewmodels.BackgroundJob;
 /** Background work on javafx.concurrent tasks: progress and results come back on the FX thread, which never waits. */
 public final class FxBackground implements Background {
     private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(() -> {
-            org.sparsescope.compute.Devices.noGradOnThisThread(); // inference only on these threads
-            r.run();
-        }, "sparsescope-background");
+        Thread t = new Thread(
+                () -> {
+                    org.sparsescope.compute.Devices.noGradOnThisThread(); // inference only on these threads
+                    r.run();
+                },
+                "sparsescope-background");
         t.setDaemon(true);
         return t;
     });
@@ -38,16 +40,19 @@ public final class FxBackground implements Background {
                 try {
                     cancellation.check(); // stopped before it started
                     updateMessage(title);
-                    return work.run(p -> {
-                        updateProgress(p.fraction(), 1.0);
-                        updateMessage(p.message());
-                    }, cancellation);
+                    return work.run(
+                            p -> {
+                                updateProgress(p.fraction(), 1.0);
+                                updateMessage(p.message());
+                            },
+                            cancellation);
                 } finally {
                     live.remove(cancellation);
                 }
             }
         };
-        Job job = new BackgroundJob(title, task.progressProperty(), task.messageProperty(), task.runningProperty(), cancellation::cancel);
+        Job job = new BackgroundJob(
+                title, task.progressProperty(), task.messageProperty(), task.runningProperty(), cancellation::cancel);
         task.setOnSucceeded(e -> {
             jobs.remove(job);
             onSuccess.accept(task.getValue());

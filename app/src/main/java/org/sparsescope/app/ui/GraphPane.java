@@ -1,7 +1,5 @@
 package org.sparsescope.app.ui;
 
-import org.sparsescope.viewmodels.Choices;
-
 import java.io.File;
 import java.util.HashMap;
 import java.util.Locale;
@@ -24,11 +22,11 @@ import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.cell.CheckBoxListCell;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.FlowPane;
-import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import javafx.util.StringConverter;
 import org.sparsescope.app.plot.FeatureGraphPlot;
+import org.sparsescope.viewmodels.Choices;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.circuits.GraphViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
@@ -48,27 +46,32 @@ final class GraphPane extends BorderPane {
     GraphPane(MainViewModel vm) {
         getStyleClass().add("pane");
         GraphViewModel g = vm.graph();
-        FilteredList<DictionaryEntry> placed = new FilteredList<>(vm.workspace().dictionaries(), e -> e.hook() != null && e.modelFolder() != null);
+        FilteredList<DictionaryEntry> placed =
+                new FilteredList<>(vm.workspace().dictionaries(), e -> e.hook() != null && e.modelFolder() != null);
         chain = new ListView<>(placed);
         chain.setId("graphChain");
         chain.setPrefSize(330, 118);
-        chain.setCellFactory(CheckBoxListCell.forListView(e -> ticked.computeIfAbsent(e.id(), id -> {
-            BooleanProperty p = new SimpleBooleanProperty(g.chain().contains(id));
-            p.addListener((o, a, b) -> g.setInChain(id, b));
-            return p;
-        }), new StringConverter<>() {
-            @Override
-            public String toString(DictionaryEntry e) {
-                return e.name() + "  —  " + e.hook() + " (" + e.dSae() + ")";
-            }
+        chain.setCellFactory(CheckBoxListCell.forListView(
+                e -> ticked.computeIfAbsent(e.id(), id -> {
+                    BooleanProperty p = new SimpleBooleanProperty(g.chain().contains(id));
+                    p.addListener((o, a, b) -> g.setInChain(id, b));
+                    return p;
+                }),
+                new StringConverter<>() {
+                    @Override
+                    public String toString(DictionaryEntry e) {
+                        return e.name() + "  —  " + e.hook() + " (" + e.dSae() + ")";
+                    }
 
-            @Override
-            public DictionaryEntry fromString(String s) {
-                return null;
-            }
-        }));
-        g.chain().addListener((ListChangeListener<String>) c -> ticked.forEach((id, p) -> p.set(g.chain().contains(id))));
-        Label chainHint = new Label("Chain: tick dictionaries at two or more hooks of one model (forward order is kept).");
+                    @Override
+                    public DictionaryEntry fromString(String s) {
+                        return null;
+                    }
+                }));
+        g.chain().addListener((ListChangeListener<String>)
+                c -> ticked.forEach((id, p) -> p.set(g.chain().contains(id))));
+        Label chainHint =
+                new Label("Chain: tick dictionaries at two or more hooks of one model (forward order is kept).");
         chainHint.getStyleClass().add("hint");
 
         ToggleGroup source = new ToggleGroup();
@@ -76,18 +79,24 @@ final class GraphPane extends BorderPane {
         RadioButton top = new RadioButton("top");
         typed.setToggleGroup(source);
         top.setToggleGroup(source);
-        Runnable showSource = () -> source.selectToggle(g.upstreamProperty().get() == GraphViewModel.Upstream.FEATURES ? typed : top);
+        Runnable showSource =
+                () -> source.selectToggle(g.upstreamProperty().get() == GraphViewModel.Upstream.FEATURES ? typed : top);
         showSource.run();
         g.upstreamProperty().addListener((o, a, b) -> showSource.run());
-        source.selectedToggleProperty().addListener((o, a, b) -> g.upstreamProperty().set(b == typed ? GraphViewModel.Upstream.FEATURES : GraphViewModel.Upstream.TOP));
+        source.selectedToggleProperty()
+                .addListener((o, a, b) -> g.upstreamProperty()
+                        .set(b == typed ? GraphViewModel.Upstream.FEATURES : GraphViewModel.Upstream.TOP));
         TextField features = new TextField();
         features.setId("graphFeatures");
         features.setPromptText("e.g. 12, 40");
         features.setPrefColumnCount(10);
         features.textProperty().bindBidirectional(g.featuresProperty());
         Button addSelected = new Button("+ selected");
-        addSelected.setOnAction(e -> g.addFeature(vm.features().selectedFeatureProperty().get()));
-        addSelected.disableProperty().bind(vm.features().selectedFeatureProperty().lessThan(0));
+        addSelected.setOnAction(
+                e -> g.addFeature(vm.features().selectedFeatureProperty().get()));
+        addSelected
+                .disableProperty()
+                .bind(vm.features().selectedFeatureProperty().lessThan(0));
         Spinner<Integer> topN = spinner(1, 1024, g.topProperty());
         ChoiceBox<Choices.FeatureColumn> by = new ChoiceBox<>();
         by.getItems().setAll(Choices.FeatureColumn.values());
@@ -104,7 +113,9 @@ final class GraphPane extends BorderPane {
         mode.valueProperty().bindBidirectional(g.modeProperty());
         Spinner<Integer> windows = spinner(1, 512, g.windowsProperty());
         Spinner<Integer> follow = spinner(0, 256, g.followProperty());
-        follow.setTooltip(new javafx.scene.control.Tooltip("upstream features of each later stage: the ones the previous stage reached most (0: as many as the first)"));
+        follow.setTooltip(
+                new javafx.scene.control.Tooltip(
+                        "upstream features of each later stage: the ones the previous stage reached most (0: as many as the first)"));
         compute.setId("graphCompute");
         compute.disableProperty().bind(g.runningProperty());
         compute.setOnAction(e -> g.run());
@@ -113,8 +124,14 @@ final class GraphPane extends BorderPane {
         cancel.setOnAction(e -> g.cancel());
 
         // groups wrap as units, so that the controls stay whole in a narrow middle pane (1366×768)
-        FlowPane form = new FlowPane(14, 6, Controls.group(new Label("upstream"), typed, features, addSelected), Controls.group(top, topN, new Label("by"), by),
-                Controls.group(new Label("edge"), method, mode), Controls.group(new Label("windows"), windows, new Label("follow"), follow), Controls.group(compute, cancel));
+        FlowPane form = new FlowPane(
+                14,
+                6,
+                Controls.group(new Label("upstream"), typed, features, addSelected),
+                Controls.group(top, topN, new Label("by"), by),
+                Controls.group(new Label("edge"), method, mode),
+                Controls.group(new Label("windows"), windows, new Label("follow"), follow),
+                Controls.group(compute, cancel));
         form.setAlignment(Pos.CENTER_LEFT);
         chain.setPrefHeight(96);
         VBox controls = new VBox(5, chainHint, chain, form);
@@ -126,7 +143,9 @@ final class GraphPane extends BorderPane {
         g.thresholdProperty().addListener((o, a, b) -> threshold.setValue(Math.log10(b.doubleValue())));
         threshold.setValue(Math.log10(g.thresholdProperty().get()));
         Label thresholdValue = new Label();
-        thresholdValue.textProperty().bind(g.thresholdProperty().multiply(100).asString(Locale.ROOT, "%.2g%% of the largest into a node"));
+        thresholdValue
+                .textProperty()
+                .bind(g.thresholdProperty().multiply(100).asString(Locale.ROOT, "%.2g%% of the largest into a node"));
         Spinner<Integer> nodes = spinner(2, 100, g.nodesPerColumnProperty());
         Button png = new Button("PNG…"), svg = new Button("SVG…"), json = new Button("JSON…");
         png.setOnAction(e -> export("png", vm));
@@ -135,7 +154,11 @@ final class GraphPane extends BorderPane {
         for (Button b : new Button[] {png, svg, json}) {
             b.disableProperty().bind(g.hasGraph().not());
         }
-        FlowPane view = new FlowPane(14, 6, Controls.group(new Label("threshold"), threshold, thresholdValue), Controls.group(new Label("nodes per column"), nodes),
+        FlowPane view = new FlowPane(
+                14,
+                6,
+                Controls.group(new Label("threshold"), threshold, thresholdValue),
+                Controls.group(new Label("nodes per column"), nodes),
                 Controls.group(new Label("export"), png, svg, json));
         view.setAlignment(Pos.CENTER_LEFT);
         view.setPadding(new Insets(0, 8, 4, 8));
@@ -184,5 +207,4 @@ final class GraphPane extends BorderPane {
         p.addListener((o, a, b) -> s.getValueFactory().setValue(b.intValue()));
         return s;
     }
-
 }

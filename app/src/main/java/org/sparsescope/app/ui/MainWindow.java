@@ -1,6 +1,5 @@
 package org.sparsescope.app.ui;
 
-
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,20 +77,32 @@ public final class MainWindow {
         graph = new GraphPane(vm);
         prompt = new PromptPane(vm);
         detail.onInspect(vm, () -> {
-            tabs.getSelectionModel().select(tabs.getTabs().stream().filter(t -> t.getContent() == prompt).findFirst().orElseThrow());
+            tabs.getSelectionModel()
+                    .select(tabs.getTabs().stream()
+                            .filter(t -> t.getContent() == prompt)
+                            .findFirst()
+                            .orElseThrow());
             prompt.views.getSelectionModel().select(0);
         });
         buildDictionaryTable();
-        tabs.getTabs().addAll(tab("Frontier", "mdi2c-chart-scatter-plot", frontier), tab("Features", "mdi2t-table", features),
-                tab("MCS", "mdi2g-grid", mcs), tab("Ablation", "mdi2c-content-cut", ablation), tab("Training", "mdi2s-school", training),
-                tab("Circuits", "mdi2s-sitemap", graph), tab("Prompt", "mdi2c-card-text-outline", prompt));
+        tabs.getTabs()
+                .addAll(
+                        tab("Frontier", "mdi2c-chart-scatter-plot", frontier),
+                        tab("Features", "mdi2t-table", features),
+                        tab("MCS", "mdi2g-grid", mcs),
+                        tab("Ablation", "mdi2c-content-cut", ablation),
+                        tab("Training", "mdi2s-school", training),
+                        tab("Circuits", "mdi2s-sitemap", graph),
+                        tab("Prompt", "mdi2c-card-text-outline", prompt));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("tabs");
         SplitPane split = new SplitPane(dictionaries, tabs, detail);
         split.setOrientation(Orientation.HORIZONTAL);
         split.setDividerPositions(prefs.getDouble("divider0", 0.25), prefs.getDouble("divider1", 0.75));
-        split.getDividers().forEach(d -> d.positionProperty().addListener((o, a, b) ->
-                prefs.putDouble("divider" + split.getDividers().indexOf(d), b.doubleValue())));
+        split.getDividers()
+                .forEach(d -> d.positionProperty()
+                        .addListener((o, a, b) ->
+                                prefs.putDouble("divider" + split.getDividers().indexOf(d), b.doubleValue())));
         root.setTop(new VBox(menus(), toolbar()));
         root.setCenter(split);
         root.setBottom(statusBar());
@@ -105,7 +116,8 @@ public final class MainWindow {
         });
         vm.workspace().provenanceRequestProperty().addListener((o, a, r) -> {
             if (r != null) {
-                javafx.application.Platform.runLater(() -> new ProvenanceDialog(vm.workspace(), r, stage).showAndAnswer());
+                javafx.application.Platform.runLater(
+                        () -> new ProvenanceDialog(vm.workspace(), r, stage).showAndAnswer());
             }
         });
         vm.openDictionaryProperty().addListener((o, a, b) -> {
@@ -129,22 +141,34 @@ public final class MainWindow {
     public Scene scene() {
         java.util.List<javafx.geometry.Rectangle2D> screens = new java.util.ArrayList<>();
         screens.add(javafx.stage.Screen.getPrimary().getVisualBounds());
-        javafx.stage.Screen.getScreens().stream().map(javafx.stage.Screen::getVisualBounds).filter(b -> !b.equals(screens.get(0))).forEach(screens::add);
-        javafx.geometry.Rectangle2D at = WindowPlacement.place(prefs.getDouble("width", 1400), prefs.getDouble("height", 860), prefs.getDouble("x", Double.NaN),
-                prefs.getDouble("y", Double.NaN), screens);
+        javafx.stage.Screen.getScreens().stream()
+                .map(javafx.stage.Screen::getVisualBounds)
+                .filter(b -> !b.equals(screens.get(0)))
+                .forEach(screens::add);
+        javafx.geometry.Rectangle2D at = WindowPlacement.place(
+                prefs.getDouble("width", 1400),
+                prefs.getDouble("height", 860),
+                prefs.getDouble("x", Double.NaN),
+                prefs.getDouble("y", Double.NaN),
+                screens);
         stage.setX(at.getMinX());
         stage.setY(at.getMinY());
         Scene scene = new Scene(root, at.getWidth(), at.getHeight());
         dark = prefs.getBoolean("dark", false);
         applyTheme(scene);
-        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN), this::openDictionaryDialog);
-        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN), () -> exportPlot("png"));
+        scene.getAccelerators()
+                .put(new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN), this::openDictionaryDialog);
+        scene.getAccelerators()
+                .put(new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN), () -> exportPlot("png"));
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN), vm::runAblation);
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN), this::toggleTheme);
         for (int i = 0; i < tabs.getTabs().size(); i++) {
             int tab = i;
-            scene.getAccelerators().put(new KeyCodeCombination(KeyCode.getKeyCode(Integer.toString(i + 1)), KeyCombination.SHORTCUT_DOWN),
-                    () -> tabs.getSelectionModel().select(tab));
+            scene.getAccelerators()
+                    .put(
+                            new KeyCodeCombination(
+                                    KeyCode.getKeyCode(Integer.toString(i + 1)), KeyCombination.SHORTCUT_DOWN),
+                            () -> tabs.getSelectionModel().select(tab));
         }
         stage.widthProperty().addListener((o, a, b) -> prefs.putDouble("width", b.doubleValue()));
         stage.heightProperty().addListener((o, a, b) -> prefs.putDouble("height", b.doubleValue()));
@@ -154,10 +178,15 @@ public final class MainWindow {
     }
 
     private void applyTheme(Scene scene) {
-        scene.getStylesheets().setAll(MainWindow.class.getResource(dark ? "dark.css" : "light.css").toExternalForm());
+        scene.getStylesheets()
+                .setAll(MainWindow.class
+                        .getResource(dark ? "dark.css" : "light.css")
+                        .toExternalForm());
         javafx.scene.paint.Color bg = dark ? javafx.scene.paint.Color.rgb(34, 36, 40) : javafx.scene.paint.Color.WHITE;
-        javafx.scene.paint.Color fg = dark ? javafx.scene.paint.Color.rgb(220, 220, 220) : javafx.scene.paint.Color.rgb(40, 40, 40);
-        javafx.scene.paint.Color grid = dark ? javafx.scene.paint.Color.rgb(60, 62, 68) : javafx.scene.paint.Color.rgb(228, 228, 228);
+        javafx.scene.paint.Color fg =
+                dark ? javafx.scene.paint.Color.rgb(220, 220, 220) : javafx.scene.paint.Color.rgb(40, 40, 40);
+        javafx.scene.paint.Color grid =
+                dark ? javafx.scene.paint.Color.rgb(60, 62, 68) : javafx.scene.paint.Color.rgb(228, 228, 228);
         frontier.plot.setColors(bg, fg, grid);
         features.plot.setColors(bg, fg, grid);
         mcs.heatmap.setForeground(fg);
@@ -210,7 +239,8 @@ public final class MainWindow {
 
             {
                 site.getStyleClass().add("row-site");
-                // the hook first, so its layer always reads; a long model id is cut at its end (the tooltip has both whole)
+                // the hook first, so its layer always reads; a long model id is cut at its end (the tooltip has both
+                // whole)
                 site.setTextOverrun(javafx.scene.control.OverrunStyle.ELLIPSIS);
                 site.maxWidthProperty().bind(widthProperty().subtract(10));
                 title.maxWidthProperty().bind(widthProperty().subtract(10));
@@ -230,23 +260,44 @@ public final class MainWindow {
         });
         name.setPrefWidth(230);
         dictionaries.getColumns().add(name);
-        dictionaries.getColumns().add(col("L0", e -> Double.isNaN(e.l0()) ? pending(e) : String.format(Locale.ROOT, "%.1f", e.l0()), 50));
-        dictionaries.getColumns().add(col("FVU", e -> Double.isNaN(e.fvu()) ? pending(e) : String.format(Locale.ROOT, "%.4f", e.fvu()), 58));
+        dictionaries
+                .getColumns()
+                .add(col(
+                        "L0", e -> Double.isNaN(e.l0()) ? pending(e) : String.format(Locale.ROOT, "%.1f", e.l0()), 50));
+        dictionaries
+                .getColumns()
+                .add(col(
+                        "FVU",
+                        e -> Double.isNaN(e.fvu()) ? pending(e) : String.format(Locale.ROOT, "%.4f", e.fvu()),
+                        58));
         // the rest of the scorecard (SAELens's, SAEBench's), on the same held-out rows; CE recovered shown, the rest
         // chosen in the table's column menu (+ at the header's right)
-        String[][] card = {{"CE rec.", "true"}, {"KL score", "false"}, {"KL", "false"}, {"L1", "false"}, {"cos", "false"}, {"L2 ratio", "false"},
-            {"rel. bias", "false"}};
+        String[][] card = {
+            {"CE rec.", "true"},
+            {"KL score", "false"},
+            {"KL", "false"},
+            {"L1", "false"},
+            {"cos", "false"},
+            {"L2 ratio", "false"},
+            {"rel. bias", "false"}
+        };
         for (String[] c : card) {
             var column = col(c[0], e -> scoreText(e, c[0]), 68);
             column.setVisible(Boolean.parseBoolean(c[1]));
             dictionaries.getColumns().add(column);
             if (c[0].equals("CE rec.") || c[0].startsWith("KL")) {
-                Controls.headerTip(column, "run through the dictionary's model on " + WorkspaceViewModel.SPLICE_WINDOWS + " windows spread across its "
-                        + "activation set (as `eval`); a row's tooltip gives CE loss recovered ± its standard error over those windows");
+                Controls.headerTip(
+                        column,
+                        "run through the dictionary's model on " + WorkspaceViewModel.SPLICE_WINDOWS
+                                + " windows spread across its "
+                                + "activation set (as `eval`); a row's tooltip gives CE loss recovered ± its standard error over those windows");
             }
         }
-        Controls.headerTip(dictionaries.getColumns().get(2), "FVU on the set's held-out rows: its last tenth, at most "
-                + String.format(Locale.ROOT, "%,d", WorkspaceViewModel.MAX_HELD_OUT_ROWS) + " (the rows training leaves out; as `eval`)");
+        Controls.headerTip(
+                dictionaries.getColumns().get(2),
+                "FVU on the set's held-out rows: its last tenth, at most "
+                        + String.format(Locale.ROOT, "%,d", WorkspaceViewModel.MAX_HELD_OUT_ROWS)
+                        + " (the rows training leaves out; as `eval`)");
         dictionaries.setTableMenuButtonVisible(true);
         dictionaries.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY);
         dictionaries.setPlaceholder(new javafx.scene.control.Label("Open a dictionary (Ctrl+O) or drop one here"));
@@ -258,11 +309,22 @@ public final class MainWindow {
                 }
             });
             row.itemProperty().addListener((o, a, b) -> {
-                row.setTooltip(b == null ? null : new Tooltip(b.path() + "\nmodel " + b.model() + (b.modelFolder() == null ? "" : " (" + b.modelFolder() + ")")
-                        + "\nhook " + b.hook() + "\n" + b.architecture() + ", " + b.dSae() + " features, read as " + b.source()
-                        + (b.activations() == null ? "" : "\nmeasured on " + b.activations().getFileName())
-                        + scorecardSample(b)
-                        + (b.statusMessage() == null || b.statusMessage().isEmpty() ? "" : "\n" + b.statusMessage())));
+                row.setTooltip(
+                        b == null
+                                ? null
+                                : new Tooltip(b.path() + "\nmodel " + b.model()
+                                        + (b.modelFolder() == null ? "" : " (" + b.modelFolder() + ")")
+                                        + "\nhook " + b.hook() + "\n" + b.architecture() + ", " + b.dSae()
+                                        + " features, read as " + b.source()
+                                        + (b.activations() == null
+                                                ? ""
+                                                : "\nmeasured on "
+                                                        + b.activations().getFileName())
+                                        + scorecardSample(b)
+                                        + (b.statusMessage() == null
+                                                        || b.statusMessage().isEmpty()
+                                                ? ""
+                                                : "\n" + b.statusMessage())));
                 row.pseudoClassStateChanged(WAITING, b != null && b.status() != DictionaryEntry.Status.MEASURED);
             });
             return row;
@@ -270,7 +332,10 @@ public final class MainWindow {
         dictionaries.getSelectionModel().getSelectedItems().addListener((ListChangeListener<DictionaryEntry>) c -> {
             if (!syncingSelection && !rowsChanging) {
                 syncingSelection = true;
-                vm.frontier().select(dictionaries.getSelectionModel().getSelectedItems().stream().map(DictionaryEntry::id).toList());
+                vm.frontier()
+                        .select(dictionaries.getSelectionModel().getSelectedItems().stream()
+                                .map(DictionaryEntry::id)
+                                .toList());
                 syncingSelection = false;
             }
         });
@@ -286,7 +351,9 @@ public final class MainWindow {
         syncingSelection = true;
         dictionaries.getSelectionModel().clearSelection();
         for (int i = 0; i < dictionaries.getItems().size(); i++) {
-            if (vm.frontier().selection().contains(dictionaries.getItems().get(i).id())) {
+            if (vm.frontier()
+                    .selection()
+                    .contains(dictionaries.getItems().get(i).id())) {
                 dictionaries.getSelectionModel().select(i);
             }
         }
@@ -317,9 +384,18 @@ public final class MainWindow {
         if (c == null) {
             return "";
         }
-        String rows = String.format(Locale.ROOT, "\nFVU %.4f, L0 %.1f on its last %,d rows", e.fvu(), e.l0(), c.heldOutRows());
-        return Double.isNaN(c.ceLossRecovered()) ? rows : rows + String.format(Locale.ROOT, "\nCE loss recovered %.3f ± %.3f, KL score %.3f on %d windows "
-                + "across the set", c.ceLossRecovered(), c.ceLossRecoveredStandardError(), c.klScore(), c.spliceWindows());
+        String rows = String.format(
+                Locale.ROOT, "\nFVU %.4f, L0 %.1f on its last %,d rows", e.fvu(), e.l0(), c.heldOutRows());
+        return Double.isNaN(c.ceLossRecovered())
+                ? rows
+                : rows
+                        + String.format(
+                                Locale.ROOT,
+                                "\nCE loss recovered %.3f ± %.3f, KL score %.3f on %d windows " + "across the set",
+                                c.ceLossRecovered(),
+                                c.ceLossRecoveredStandardError(),
+                                c.klScore(),
+                                c.spliceWindows());
     }
 
     /** A scorecard figure as the list shows it: "…" while measuring, "–" where it cannot be had (no tokens, no model). */
@@ -340,7 +416,8 @@ public final class MainWindow {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, column.equals("L1") ? "%.1f" : "%.3f", v);
     }
 
-    private static TableColumn<DictionaryEntry, String> col(String name, java.util.function.Function<DictionaryEntry, String> f, double width) {
+    private static TableColumn<DictionaryEntry, String> col(
+            String name, java.util.function.Function<DictionaryEntry, String> f, double width) {
         TableColumn<DictionaryEntry, String> c = new TableColumn<>(name);
         c.setCellValueFactory(cell -> new ReadOnlyObjectWrapper<>(f.apply(cell.getValue())));
         c.setPrefWidth(width);
@@ -374,11 +451,14 @@ public final class MainWindow {
         });
         Menu recent = new Menu("Open recent");
         recentMenu = recent;
-        Runnable fillRecent = () -> recent.getItems().setAll(vm.workspace().recentFiles().stream().map(p -> {
-            MenuItem m = new MenuItem(p.toString());
-            m.setOnAction(e -> vm.workspace().openDictionary(p));
-            return m;
-        }).toList());
+        Runnable fillRecent = () -> recent.getItems()
+                .setAll(vm.workspace().recentFiles().stream()
+                        .map(p -> {
+                            MenuItem m = new MenuItem(p.toString());
+                            m.setOnAction(e -> vm.workspace().openDictionary(p));
+                            return m;
+                        })
+                        .toList());
         vm.workspace().recentFiles().addListener((ListChangeListener<Path>) c -> fillRecent.run());
         fillRecent.run();
         MenuItem png = new MenuItem("Export plot as PNG…");
@@ -400,13 +480,19 @@ public final class MainWindow {
         theme.setOnAction(e -> toggleTheme());
         MenuItem about = new MenuItem("About Sparsescope");
         about.setOnAction(e -> showAbout());
-        return new MenuBar(new Menu("File", null, open, openSet, measureOn, recent, png, svg, csv, html, neuronpedia, quit), new Menu("View", null, theme), new Menu("Help", null, about));
+        return new MenuBar(
+                new Menu("File", null, open, openSet, measureOn, recent, png, svg, csv, html, neuronpedia, quit),
+                new Menu("View", null, theme),
+                new Menu("Help", null, about));
     }
 
     /** The About box, shown: what computes, the C heap, the workspace. */
     Alert showAbout() {
-        Alert a = new Alert(Alert.AlertType.INFORMATION, "What sparse autoencoders learned inside language models.\n\nCompute: "
-                + vm.computeDescription() + "\n" + vm.heapDescription() + "\nWorkspace: " + vm.workspace().workspaceDirProperty().get());
+        Alert a = new Alert(
+                Alert.AlertType.INFORMATION,
+                "What sparse autoencoders learned inside language models.\n\nCompute: " + vm.computeDescription() + "\n"
+                        + vm.heapDescription() + "\nWorkspace: "
+                        + vm.workspace().workspaceDirProperty().get());
         a.setTitle("About Sparsescope");
         a.setHeaderText("Sparsescope 0.1.0");
         a.show();
@@ -429,12 +515,16 @@ public final class MainWindow {
         ObservableJobs jobs = new ObservableJobs(vm.background());
         bar.textProperty().bind(jobs.text);
         bar.progressProperty().bind(jobs.progress);
-        Label device = new Label(); // where compute runs, always in sight; asking the engine may load it, so not on this thread
+        Label device =
+                new Label(); // where compute runs, always in sight; asking the engine may load it, so not on this
+        // thread
         device.setId("statusDevice");
-        Thread probe = new Thread(() -> {
-            String d = vm.computeDescription();
-            javafx.application.Platform.runLater(() -> device.setText(d));
-        }, "compute-device");
+        Thread probe = new Thread(
+                () -> {
+                    String d = vm.computeDescription();
+                    javafx.application.Platform.runLater(() -> device.setText(d));
+                },
+                "compute-device");
         probe.setDaemon(true);
         probe.start();
         device.getStyleClass().add("hint");
@@ -462,11 +552,14 @@ public final class MainWindow {
             }
             Background.Job first = jobs.get(0);
             // the message starts as the title: written once, and only when it says more
-            text.bind(Bindings.createStringBinding(() -> {
-                String m = first.messageProperty().get();
-                return (jobs.size() > 1 ? "(" + jobs.size() + " jobs) " : "") + first.title()
-                        + (m == null || m.isBlank() || m.equals(first.title()) ? "" : ": " + m);
-            }, first.messageProperty()));
+            text.bind(Bindings.createStringBinding(
+                    () -> {
+                        String m = first.messageProperty().get();
+                        return (jobs.size() > 1 ? "(" + jobs.size() + " jobs) " : "")
+                                + first.title()
+                                + (m == null || m.isBlank() || m.equals(first.title()) ? "" : ": " + m);
+                    },
+                    first.messageProperty()));
             progress.bind(first.progressProperty());
         }
     }
@@ -517,8 +610,12 @@ public final class MainWindow {
             case "csv" -> vm.exports().csv(source, f.toPath(), vm.workspace()::fail);
             case "html" -> {
                 int selected = vm.features().selectedFeatureProperty().get();
-                int[] shown = selected >= 0 ? new int[] {selected}
-                        : features.table.getItems().stream().limit(20).mapToInt(org.sparsescope.viewmodels.features.FeatureRow::index).toArray();
+                int[] shown = selected >= 0
+                        ? new int[] {selected}
+                        : features.table.getItems().stream()
+                                .limit(20)
+                                .mapToInt(org.sparsescope.viewmodels.features.FeatureRow::index)
+                                .toArray();
                 vm.exports().html(source, f.toPath(), shown, vm.workspace()::fail);
             }
             default -> vm.exports().neuronpedia(source, f.toPath(), source.modelName(), vm.workspace()::fail);

@@ -18,7 +18,7 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
     private double[][] values = new double[0][0];
     private String caption = "";
     private int openRow = -1, openColumn = -1;
-    private BiConsumer<Integer, Integer> onCell = (r, c) -> { };
+    private BiConsumer<Integer, Integer> onCell = (r, c) -> {};
     private Color foreground = Color.rgb(40, 40, 40);
     private static final double LEFT = 170, TOP = 28, RIGHT = 70, BOTTOM = 120;
 
@@ -34,8 +34,16 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
         javafx.scene.control.Tooltip.install(canvas, tip);
         canvas.setOnMouseMoved(e -> {
             int[] cell = cellAt(e.getX(), e.getY());
-            tip.setText(cell == null ? caption : String.format(Locale.ROOT, "%s → %s%n%s %.4f%nclick to see the features matched", names.get(cell[0]),
-                    names.get(cell[1]), caption, values[cell[0]][cell[1]]));
+            tip.setText(
+                    cell == null
+                            ? caption
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%s → %s%n%s %.4f%nclick to see the features matched",
+                                    names.get(cell[0]),
+                                    names.get(cell[1]),
+                                    caption,
+                                    values[cell[0]][cell[1]]));
         });
     }
 
@@ -69,7 +77,9 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
     private int[] cellAt(double x, double y) {
         double s = cellSize();
         int c = (int) Math.floor((x - LEFT) / s), r = (int) Math.floor((y - TOP) / s);
-        return x >= LEFT && y >= TOP && r >= 0 && c >= 0 && r < names.size() && c < names.size() ? new int[] {r, c} : null;
+        return x >= LEFT && y >= TOP && r >= 0 && c >= 0 && r < names.size() && c < names.size()
+                ? new int[] {r, c}
+                : null;
     }
 
     /** Viridis-like ramp from dark blue (0) through teal to yellow (1), readable in both themes. */
@@ -79,7 +89,9 @@ final class McsHeatmap extends org.sparsescope.app.plot.CanvasRegion {
         double at = t * (stops.length - 1);
         int i = Math.min(stops.length - 2, (int) Math.floor(at));
         double f = at - i;
-        return Color.rgb((int) (stops[i][0] + f * (stops[i + 1][0] - stops[i][0])), (int) (stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
+        return Color.rgb(
+                (int) (stops[i][0] + f * (stops[i + 1][0] - stops[i][0])),
+                (int) (stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
                 (int) (stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
     }
 

@@ -28,7 +28,8 @@ import org.sparsescope.viewmodels.comparison.McsViewModel;
 final class McsPane extends BorderPane {
     final McsHeatmap heatmap = new McsHeatmap();
     final TableView<McsViewModel.MatchedFeature> pairTable = new TableView<>();
-    private final Label pairTitle = new Label("Click a cell to see the features of its row dictionary matched in its column dictionary.");
+    private final Label pairTitle =
+            new Label("Click a cell to see the features of its row dictionary matched in its column dictionary.");
 
     McsPane(MainViewModel vm) {
         getStyleClass().add("pane");
@@ -51,7 +52,9 @@ final class McsPane extends BorderPane {
                 }
                 mcs.thresholdProperty().set(t);
             } catch (NumberFormatException ex) {
-                vm.workspace().fail(new IllegalArgumentException("the threshold is a cosine in [−1, 1], not '" + threshold.getText() + "'"));
+                vm.workspace()
+                        .fail(new IllegalArgumentException(
+                                "the threshold is a cosine in [−1, 1], not '" + threshold.getText() + "'"));
                 threshold.setText(Double.toString(mcs.thresholdProperty().get()));
             }
         });
@@ -60,7 +63,8 @@ final class McsPane extends BorderPane {
         Controls.wrapping(status);
         Label showLabel = new Label("show"), thresholdLabel = new Label("threshold");
         HBox bar = new HBox(8, showLabel, byMmcs, byFraction, thresholdLabel, threshold, status);
-        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {showLabel, byMmcs, byFraction, thresholdLabel, threshold}) {
+        for (javafx.scene.control.Control c :
+                new javafx.scene.control.Control[] {showLabel, byMmcs, byFraction, thresholdLabel, threshold}) {
             c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the status shrinks, never the controls
         }
         bar.setAlignment(Pos.CENTER_LEFT);
@@ -77,8 +81,12 @@ final class McsPane extends BorderPane {
             m.dictionaries().forEach(e -> names.add(e.name()));
             boolean fraction = byFraction.isSelected();
             double t = mcs.thresholdProperty().get();
-            heatmap.show(names, fraction ? m.fractionAtLeast(t) : m.mmcs(),
-                    fraction ? String.format(Locale.ROOT, "fraction of the row's features with MCS ≥ %.2f in the column", t)
+            heatmap.show(
+                    names,
+                    fraction ? m.fractionAtLeast(t) : m.mmcs(),
+                    fraction
+                            ? String.format(
+                                    Locale.ROOT, "fraction of the row's features with MCS ≥ %.2f in the column", t)
                             : "MMCS, mean over the row's features of the best cosine in the column");
             McsViewModel.PairDetail d = mcs.detailProperty().get();
             heatmap.setOpen(d == null ? -1 : d.row(), d == null ? -1 : d.column());
@@ -104,7 +112,8 @@ final class McsPane extends BorderPane {
         TableColumn<McsViewModel.MatchedFeature, Number> match = new TableColumn<>("best match");
         match.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue().match()));
         TableColumn<McsViewModel.MatchedFeature, String> matchTokens = new TableColumn<>("its top tokens");
-        matchTokens.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue().matchTokens()));
+        matchTokens.setCellValueFactory(
+                c -> new SimpleObjectProperty<>(c.getValue().matchTokens()));
         pairTable.getColumns().setAll(List.of(feature, tokens, cos, match, matchTokens));
         feature.setPrefWidth(70);
         tokens.setPrefWidth(190);
@@ -116,8 +125,11 @@ final class McsPane extends BorderPane {
         Button openColumn = new Button("Open its match in column dictionary");
         openRow.setId("mcsOpenRow");
         openColumn.setId("mcsOpenColumn");
-        openRow.disableProperty().bind(pairTable.getSelectionModel().selectedItemProperty().isNull());
-        openColumn.disableProperty().bind(pairTable.getSelectionModel().selectedItemProperty().isNull());
+        openRow.disableProperty()
+                .bind(pairTable.getSelectionModel().selectedItemProperty().isNull());
+        openColumn
+                .disableProperty()
+                .bind(pairTable.getSelectionModel().selectedItemProperty().isNull());
         openRow.setOnAction(e -> {
             var d = mcs.detailProperty().get();
             var f = pairTable.getSelectionModel().getSelectedItem();
@@ -143,10 +155,18 @@ final class McsPane extends BorderPane {
         });
         mcs.detailProperty().addListener((o, a, d) -> {
             pairTable.getItems().setAll(d == null ? List.of() : d.features());
-            pairTitle.setText(d == null ? "Click a cell to see the features of its row dictionary matched in its column dictionary."
-                    : String.format(Locale.ROOT, "%s → %s: MMCS %.3f, %.1f%% of its %d features with MCS ≥ %.2f (double-click a row to open it)",
-                            d.rowDictionary().name(), d.columnDictionary().name(), d.mmcs(), 100 * d.fractionAtLeast(), d.features().size(),
-                            mcs.thresholdProperty().get()));
+            pairTitle.setText(
+                    d == null
+                            ? "Click a cell to see the features of its row dictionary matched in its column dictionary."
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%s → %s: MMCS %.3f, %.1f%% of its %d features with MCS ≥ %.2f (double-click a row to open it)",
+                                    d.rowDictionary().name(),
+                                    d.columnDictionary().name(),
+                                    d.mmcs(),
+                                    100 * d.fractionAtLeast(),
+                                    d.features().size(),
+                                    mcs.thresholdProperty().get()));
             heatmap.setOpen(d == null ? -1 : d.row(), d == null ? -1 : d.column());
         });
         Controls.wrapping(pairTitle);

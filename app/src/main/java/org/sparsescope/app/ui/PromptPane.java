@@ -26,7 +26,6 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 import javafx.scene.text.TextFlow;
-import javafx.util.StringConverter;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.inspect.GenerationViewModel;
 import org.sparsescope.viewmodels.inspect.InspectorViewModel;
@@ -81,16 +80,26 @@ final class PromptPane extends BorderPane {
         effectBox.setPrefViewportHeight(50);
         Label highlighted = new Label();
         highlighted.getStyleClass().add("hint");
-        in.highlightProperty().addListener((o, a, h) -> highlighted.setText(h == null ? "Pick a feature below to draw it over the text."
-                : String.format(Locale.ROOT, "Feature %d of %s (%s): its activation on each token; below, the change of each token's loss with it "
-                        + "ablated (error kept; red: the token got harder, so the feature helped).", h.feature(), h.dictionary(), h.hook())));
+        in.highlightProperty()
+                .addListener((o, a, h) -> highlighted.setText(
+                        h == null
+                                ? "Pick a feature below to draw it over the text."
+                                : String.format(
+                                        Locale.ROOT,
+                                        "Feature %d of %s (%s): its activation on each token; below, the change of each token's loss with it "
+                                                + "ablated (error kept; red: the token got harder, so the feature helped).",
+                                        h.feature(),
+                                        h.dictionary(),
+                                        h.hook())));
         highlighted.setText("Pick a feature below to draw it over the text.");
         highlighted.setWrapText(true);
         in.tokens().addListener((ListChangeListener<InspectorViewModel.TokenLine>) c -> showTokens(vm));
         in.selectedTokenProperty().addListener((o, a, b) -> showTokens(vm));
 
         // the hook column shows only when several dictionaries are read
-        column(atToken, "hook", InspectorViewModel.FeatureLine::hook, 150).visibleProperty().bind(in.allHooksProperty());
+        column(atToken, "hook", InspectorViewModel.FeatureLine::hook, 150)
+                .visibleProperty()
+                .bind(in.allHooksProperty());
         column(atToken, "feature", l -> Integer.toString(l.feature()), 58);
         column(atToken, "activation", l -> fmt("%.3f", l.activation()), 70);
         quantileAndDensity(atToken);
@@ -98,11 +107,14 @@ final class PromptPane extends BorderPane {
         atToken.setItems(in.tokenFeatures());
         atToken.setPlaceholder(new Label("Click a token to see its features."));
         atToken.setId("inspectorTokenFeatures");
-        column(ranked, "hook", InspectorViewModel.FeatureLine::hook, 150).visibleProperty().bind(in.allHooksProperty());
+        column(ranked, "hook", InspectorViewModel.FeatureLine::hook, 150)
+                .visibleProperty()
+                .bind(in.allHooksProperty());
         column(ranked, "feature", l -> Integer.toString(l.feature()), 58);
         column(ranked, "max act.", l -> fmt("%.3f", l.activation()), 66);
         quantileAndDensity(ranked);
-        column(ranked, "Δ loss", l -> Double.isNaN(l.lossEffect()) ? "" : fmt("%+.4f", l.lossEffect()), 64).visibleProperty()
+        column(ranked, "Δ loss", l -> Double.isNaN(l.lossEffect()) ? "" : fmt("%+.4f", l.lossEffect()), 64)
+                .visibleProperty()
                 .bind(in.rankProperty().isEqualTo(InspectorViewModel.Rank.LOSS_EFFECT));
         column(ranked, "top tokens", InspectorViewModel.FeatureLine::topTokens, 200);
         ranked.setItems(in.ranked());
@@ -125,7 +137,8 @@ final class PromptPane extends BorderPane {
             });
         }
         ListView<InspectorViewModel.LogitLine> up = logits(in.raised()), down = logits(in.lowered());
-        VBox logits = new VBox(4, new Label("at the token: activation × direct effect; raises"), up, new Label("lowers"), down);
+        VBox logits = new VBox(
+                4, new Label("at the token: activation × direct effect; raises"), up, new Label("lowers"), down);
         logits.setPadding(new Insets(0, 0, 0, 6));
         logits.setPrefWidth(170);
         ((Label) logits.getChildren().get(0)).setWrapText(true);
@@ -160,8 +173,16 @@ final class PromptPane extends BorderPane {
             if (!Float.isNaN(effect[i])) {
                 maxEffect = Math.max(maxEffect, Math.abs(effect[i]));
             }
-            tips[i] = String.format(Locale.ROOT, "%s  (token %d)%nactivation %.4f%s%nclick for its features", t.text().replace("\n", "\\n"), i, t.activation(),
-                    Float.isNaN(t.lossEffect()) ? "" : String.format(Locale.ROOT, "%nloss change with the feature ablated %+.4f nats", t.lossEffect()));
+            tips[i] = String.format(
+                    Locale.ROOT,
+                    "%s  (token %d)%nactivation %.4f%s%nclick for its features",
+                    t.text().replace("\n", "\\n"),
+                    i,
+                    t.activation(),
+                    Float.isNaN(t.lossEffect())
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT, "%nloss change with the feature ablated %+.4f nats", t.lossEffect()));
         }
         int selected = in.selectedTokenProperty().get();
         TextFlow a = TokenText.of(tokens, act, maxAct, false, selected, tips, in.selectedTokenProperty()::set);
@@ -183,11 +204,15 @@ final class PromptPane extends BorderPane {
         tokens.setEditable(true);
         tokens.setPrefWidth(80);
         tokens.valueProperty().addListener((o, a, b) -> g.tokensProperty().set(b));
-        Spinner<Double> temperature = new Spinner<>(0.0, 5.0, g.temperatureProperty().get(), 0.1);
+        Spinner<Double> temperature =
+                new Spinner<>(0.0, 5.0, g.temperatureProperty().get(), 0.1);
         temperature.setEditable(true);
         temperature.setPrefWidth(80);
-        temperature.valueProperty().addListener((o, a, b) -> g.temperatureProperty().set(b));
-        Spinner<Integer> seed = new Spinner<>(0, Integer.MAX_VALUE, (int) g.seedProperty().get());
+        temperature
+                .valueProperty()
+                .addListener((o, a, b) -> g.temperatureProperty().set(b));
+        Spinner<Integer> seed =
+                new Spinner<>(0, Integer.MAX_VALUE, (int) g.seedProperty().get());
         seed.setEditable(true);
         seed.setPrefWidth(90);
         seed.valueProperty().addListener((o, a, b) -> g.seedProperty().set(b));
@@ -207,13 +232,21 @@ final class PromptPane extends BorderPane {
         run.setId("generationRun");
         run.disableProperty().bind(g.runningProperty());
         run.setOnAction(e -> vm.runGeneration());
-        FlowPane controls = new FlowPane(12, 6, Controls.group(new Label("tokens"), tokens), Controls.group(new Label("temperature"), temperature, new Label("seed"), seed),
-                Controls.group(new Label("steer"), steer, units), clamp, run);
+        FlowPane controls = new FlowPane(
+                12,
+                6,
+                Controls.group(new Label("tokens"), tokens),
+                Controls.group(new Label("temperature"), temperature, new Label("seed"), seed),
+                Controls.group(new Label("steer"), steer, units),
+                clamp,
+                run);
         controls.setAlignment(Pos.CENTER_LEFT);
-        ScrollPane clean = output(g.continuedProperty(), g.cleanProperty()), steered = output(g.continuedProperty(), g.steeredProperty());
+        ScrollPane clean = output(g.continuedProperty(), g.cleanProperty()),
+                steered = output(g.continuedProperty(), g.steeredProperty());
         clean.setId("generationClean");
         steered.setId("generationSteered");
-        VBox left = new VBox(4, new Label("Clean continuation"), clean), right = new VBox(4, new Label("Steered continuation (same seed)"), steered);
+        VBox left = new VBox(4, new Label("Clean continuation"), clean),
+                right = new VBox(4, new Label("Steered continuation (same seed)"), steered);
         VBox.setVgrow(clean, Priority.ALWAYS);
         VBox.setVgrow(steered, Priority.ALWAYS);
         SplitPane both = new SplitPane(left, right);
@@ -221,8 +254,9 @@ final class PromptPane extends BorderPane {
         status.getStyleClass().add("hint");
         status.setWrapText(true);
         status.textProperty().bind(g.statusProperty());
-        Label units1 = new Label("α is in units of the decoder row as saved (SAELens's steering: x + α·W_dec[j] at every position of the hook), "
-                + "or, relative, α·‖x‖ at each position along the unit decoder direction (Neuronpedia-style strength).");
+        Label units1 = new Label(
+                "α is in units of the decoder row as saved (SAELens's steering: x + α·W_dec[j] at every position of the hook), "
+                        + "or, relative, α·‖x‖ at each position along the unit decoder direction (Neuronpedia-style strength).");
         units1.getStyleClass().add("hint");
         units1.setWrapText(true);
         VBox top = new VBox(6, new HBox(6, new Label("prompt"), text), controls, units1, status);
@@ -233,7 +267,9 @@ final class PromptPane extends BorderPane {
     }
 
     /** The prompt in grey, then the continuation, wrapped; selectable as text is not, but readable whole. */
-    private static ScrollPane output(javafx.beans.value.ObservableValue<String> prompt, javafx.beans.value.ObservableValue<String> continuation) {
+    private static ScrollPane output(
+            javafx.beans.value.ObservableValue<String> prompt,
+            javafx.beans.value.ObservableValue<String> continuation) {
         javafx.scene.text.Text before = new javafx.scene.text.Text(), after = new javafx.scene.text.Text();
         before.getStyleClass().add("prompt-text");
         before.setOpacity(0.55);
@@ -248,13 +284,21 @@ final class PromptPane extends BorderPane {
         return s;
     }
 
-    private static ListView<InspectorViewModel.LogitLine> logits(javafx.collections.ObservableList<InspectorViewModel.LogitLine> items) {
+    private static ListView<InspectorViewModel.LogitLine> logits(
+            javafx.collections.ObservableList<InspectorViewModel.LogitLine> items) {
         ListView<InspectorViewModel.LogitLine> l = new ListView<>(items);
         l.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
             @Override
             protected void updateItem(InspectorViewModel.LogitLine item, boolean empty) {
                 super.updateItem(item, empty);
-                setText(empty || item == null ? null : String.format(Locale.ROOT, "%+.3f  %s", item.logit(), item.token().replace("\n", "\\n")));
+                setText(
+                        empty || item == null
+                                ? null
+                                : String.format(
+                                        Locale.ROOT,
+                                        "%+.3f  %s",
+                                        item.logit(),
+                                        item.token().replace("\n", "\\n")));
             }
         });
         l.setPrefHeight(120);
@@ -262,7 +306,8 @@ final class PromptPane extends BorderPane {
     }
 
     /** A column; all but the top tokens keep their width whole, the top tokens take the rest (cut ones read whole on hover). */
-    private static <R> TableColumn<R, String> column(TableView<R> table, String name, java.util.function.Function<R, String> f, double width) {
+    private static <R> TableColumn<R, String> column(
+            TableView<R> table, String name, java.util.function.Function<R, String> f, double width) {
         TableColumn<R, String> c = Controls.textColumn(name, f);
         c.setPrefWidth(width);
         if (!name.equals("top tokens")) {
@@ -274,14 +319,15 @@ final class PromptPane extends BorderPane {
 
     /** The activation's quantile among the feature's non-zero activations, and beside it how often it is active. */
     private static void quantileAndDensity(TableView<InspectorViewModel.FeatureLine> table) {
-        Controls.headerTip(column(table, "quantile", l -> Double.isNaN(l.quantile()) ? "—" : fmt("%.3f", l.quantile()), 62),
+        Controls.headerTip(
+                column(table, "quantile", l -> Double.isNaN(l.quantile()) ? "—" : fmt("%.3f", l.quantile()), 62),
                 "where the activation falls among the feature's non-zero activations over its set (zeros left out)");
-        Controls.headerTip(column(table, "density", l -> Double.isNaN(l.density()) ? "—" : fmt("%.2e", l.density()), 64),
+        Controls.headerTip(
+                column(table, "density", l -> Double.isNaN(l.density()) ? "—" : fmt("%.2e", l.density()), 64),
                 "the fraction of the set's tokens on which the feature is active");
     }
 
     private static String fmt(String pattern, double v) {
         return String.format(Locale.ROOT, pattern, v);
     }
-
 }

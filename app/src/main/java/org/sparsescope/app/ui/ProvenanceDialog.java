@@ -40,7 +40,10 @@ final class ProvenanceDialog {
         model.setId("provenanceModel");
         model.getItems().setAll(request.knownModels());
         model.setPrefWidth(360);
-        model.setPromptText(request.wantedModel() != null ? "folder of " + request.wantedModel() : "a model folder or a known name");
+        model.setPromptText(
+                request.wantedModel() != null
+                        ? "folder of " + request.wantedModel()
+                        : "a model folder or a known name");
         hook.setEditable(true);
         hook.setId("provenanceHook");
         hook.setPrefWidth(360);
@@ -85,7 +88,8 @@ final class ProvenanceDialog {
     }
 
     void showAndAnswer() {
-        dialog.showAndWait().filter(b -> b == ButtonType.OK)
+        dialog.showAndWait()
+                .filter(b -> b == ButtonType.OK)
                 .ifPresentOrElse(b -> vm.answer(request, value(model), value(hook)), () -> vm.dismiss(request));
     }
 

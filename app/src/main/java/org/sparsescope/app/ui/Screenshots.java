@@ -80,7 +80,10 @@ public final class Screenshots {
     }
 
     public void idle(double seconds) throws Exception {
-        waitFor("background jobs to finish", seconds, () -> app.background().jobs().isEmpty());
+        waitFor(
+                "background jobs to finish",
+                seconds,
+                () -> app.background().jobs().isEmpty());
     }
 
     public Path shoot(String name) throws Exception {
@@ -98,14 +101,21 @@ public final class Screenshots {
     /** The demo tour: frontier with both dictionaries selected and compared, features sorted by kurtosis with the top feature's detail, an ablation, a training run, the dark theme, and the sweep's MCS matrix with a pair opened. */
     public List<Path> tour() throws Exception {
         var vm = app.vm();
-        waitFor("the demo's dictionaries on the frontier", 300, () -> vm.frontier().points().size() >= 2);
+        waitFor(
+                "the demo's dictionaries on the frontier",
+                300,
+                () -> vm.frontier().points().size() >= 2);
         idle(300);
         onFx(() -> {
             vm.frontier().selectRectangle(0.1, 1e5, 0, 1);
-            ((javafx.scene.control.Button) stage.getScene().lookup("#compareSelected")).fire(); // the label shows their MMCS
+            ((javafx.scene.control.Button) stage.getScene().lookup("#compareSelected"))
+                    .fire(); // the label shows their MMCS
             return null;
         });
-        waitFor("the comparison of the two", 120, () -> vm.frontier().comparisonProperty().get() != null);
+        waitFor(
+                "the comparison of the two",
+                120,
+                () -> vm.frontier().comparisonProperty().get() != null);
         idle(200);
         Path frontier = shoot("1-frontier");
         javafx.scene.control.Alert about = onFx(() -> app.window().showAbout());
@@ -115,7 +125,10 @@ public final class Screenshots {
             about.close();
             return null;
         });
-        String sparse = onFx(() -> vm.frontier().points().stream().max(java.util.Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow().id());
+        String sparse = onFx(() -> vm.frontier().points().stream()
+                .max(java.util.Comparator.comparingDouble(FrontierPoint::fvu))
+                .orElseThrow()
+                .id());
         onFx(() -> {
             vm.open(sparse);
             return null;
@@ -123,7 +136,10 @@ public final class Screenshots {
         waitFor("the feature table", 300, () -> !vm.features().rows().isEmpty());
         int top = onFx(() -> {
             var table = app.window().features.table;
-            var kurt = table.getColumns().stream().filter(c -> "kurtosis".equals(c.getText())).findFirst().orElseThrow();
+            var kurt = table.getColumns().stream()
+                    .filter(c -> "kurtosis".equals(c.getText()))
+                    .findFirst()
+                    .orElseThrow();
             kurt.setSortType(javafx.scene.control.TableColumn.SortType.DESCENDING);
             table.getSortOrder().setAll(List.of(kurt));
             table.sort();
@@ -131,18 +147,27 @@ public final class Screenshots {
             vm.features().selectedFeatureProperty().set(first.index());
             return first.index();
         });
-        waitFor("examples of feature " + top, 120, () -> !vm.detail().topExamples().isEmpty());
+        waitFor(
+                "examples of feature " + top,
+                120,
+                () -> !vm.detail().topExamples().isEmpty());
         idle(60);
         Path features = shoot("2-features-and-detail");
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(3);
             vm.ablation().featuresProperty().set(Integer.toString(top));
             // on its own top contexts, where the feature fires (the corpus's first windows may never reach it)
-            vm.ablation().textSourceProperty().set(org.sparsescope.viewmodels.ablation.AblationViewModel.TextSource.TOP_CONTEXTS);
+            vm.ablation()
+                    .textSourceProperty()
+                    .set(org.sparsescope.viewmodels.ablation.AblationViewModel.TextSource.TOP_CONTEXTS);
             vm.runAblation();
             return null;
         });
-        waitFor("the ablation result", 300, () -> !Double.isNaN(vm.ablation().deltaPerplexityProperty().get()) && !vm.ablation().runningProperty().get());
+        waitFor(
+                "the ablation result",
+                300,
+                () -> !Double.isNaN(vm.ablation().deltaPerplexityProperty().get())
+                        && !vm.ablation().runningProperty().get());
         Path ablation = shoot("3-ablation");
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(4);
@@ -156,8 +181,9 @@ public final class Screenshots {
         });
         waitFor("the sweep to end", 600, () -> !vm.training().runningProperty().get());
         if (!onFx(() -> vm.training().statusProperty().get().startsWith("done"))) {
-            throw new IllegalStateException("the sweep did not finish: " + onFx(() -> vm.training().statusProperty().get() + "; "
-                    + vm.workspace().errorProperty().get()));
+            throw new IllegalStateException("the sweep did not finish: "
+                    + onFx(() -> vm.training().statusProperty().get() + "; "
+                            + vm.workspace().errorProperty().get()));
         }
         Path training = shoot("4-training");
         onFx(() -> {
@@ -165,16 +191,22 @@ public final class Screenshots {
             app.window().toggleTheme();
             return null;
         });
-        Path dark = shoot("5-frontier-" + (onFx(() -> app.window().darkTheme()) ? "dark" : "light") + "-after-training");
+        Path dark =
+                shoot("5-frontier-" + (onFx(() -> app.window().darkTheme()) ? "dark" : "light") + "-after-training");
         onFx(() -> {
             app.window().toggleTheme();
-            // the sweep's matrix: every dictionary of the pair selected on the frontier, then its smallest against its largest opened
+            // the sweep's matrix: every dictionary of the pair selected on the frontier, then its smallest against its
+            // largest opened
             vm.frontier().selectRectangle(0.1, 1e5, 0, 10);
             app.window().tabs.getSelectionModel().select(2);
             return null;
         });
-        waitFor("the MCS matrix", 300, () -> vm.mcs().matrixProperty().get() != null
-                && vm.mcs().matrixProperty().get().dictionaries().size() == vm.frontier().points().size());
+        waitFor(
+                "the MCS matrix",
+                300,
+                () -> vm.mcs().matrixProperty().get() != null
+                        && vm.mcs().matrixProperty().get().dictionaries().size()
+                                == vm.frontier().points().size());
         onFx(() -> {
             int n = vm.mcs().matrixProperty().get().dictionaries().size();
             vm.mcs().openCell(0, n - 1);
@@ -202,10 +234,13 @@ public final class Screenshots {
     public List<Path> sweepTour(List<Path> opened, String prefix) throws Exception {
         var vm = app.vm();
         List<Path> shots = new java.util.ArrayList<>();
-        waitFor("every opened dictionary measured", 1800, () -> opened.stream().allMatch(p -> {
-            var e = vm.workspace().find(p.toString());
-            return e != null && e.measured();
-        }));
+        waitFor(
+                "every opened dictionary measured",
+                1800,
+                () -> opened.stream().allMatch(p -> {
+                    var e = vm.workspace().find(p.toString());
+                    return e != null && e.measured();
+                }));
         waitFor("the PCA baseline", 600, () -> vm.frontier().baselineProperty().get() != null);
         idle(600);
         onFx(() -> {
@@ -213,14 +248,20 @@ public final class Screenshots {
             return null;
         });
         shots.add(shoot("10-sweep-frontier-with-pca"));
-        List<String> members = onFx(() -> vm.frontier().points().stream().filter(p -> p.label().startsWith(prefix)).map(FrontierPoint::id).toList());
+        List<String> members = onFx(() -> vm.frontier().points().stream()
+                .filter(p -> p.label().startsWith(prefix))
+                .map(FrontierPoint::id)
+                .toList());
         onFx(() -> {
             vm.frontier().select(members);
             app.window().tabs.getSelectionModel().select(2);
             return null;
         });
-        waitFor("the MCS matrix", 600, () -> vm.mcs().matrixProperty().get() != null
-                && vm.mcs().matrixProperty().get().dictionaries().size() == members.size());
+        waitFor(
+                "the MCS matrix",
+                600,
+                () -> vm.mcs().matrixProperty().get() != null
+                        && vm.mcs().matrixProperty().get().dictionaries().size() == members.size());
         onFx(() -> {
             vm.mcs().openCell(0, members.size() - 1);
             return null;
@@ -236,14 +277,20 @@ public final class Screenshots {
         openAndWait(first);
         onFx(() -> {
             var table = app.window().features.table;
-            var capacity = table.getColumns().stream().filter(c -> "capacity".equals(c.getText())).findFirst().orElseThrow();
+            var capacity = table.getColumns().stream()
+                    .filter(c -> "capacity".equals(c.getText()))
+                    .findFirst()
+                    .orElseThrow();
             capacity.setSortType(javafx.scene.control.TableColumn.SortType.DESCENDING);
             table.getSortOrder().setAll(List.of(capacity));
             table.sort();
             vm.features().selectedFeatureProperty().set(table.getItems().get(0).index());
             return null;
         });
-        waitFor("examples of the first feature", 300, () -> !vm.detail().topExamples().isEmpty());
+        waitFor(
+                "examples of the first feature",
+                300,
+                () -> !vm.detail().topExamples().isEmpty());
         idle(120);
         shots.add(shoot("12-sweep-features-by-capacity"));
         return shots;
@@ -257,10 +304,13 @@ public final class Screenshots {
     public List<Path> circuitsTour(List<Path> opened) throws Exception {
         var vm = app.vm();
         List<Path> shots = new java.util.ArrayList<>();
-        waitFor("every opened dictionary measured", 1800, () -> opened.stream().allMatch(p -> {
-            var e = vm.workspace().find(p.toString());
-            return e != null && e.measured();
-        }));
+        waitFor(
+                "every opened dictionary measured",
+                1800,
+                () -> opened.stream().allMatch(p -> {
+                    var e = vm.workspace().find(p.toString());
+                    return e != null && e.measured();
+                }));
         idle(600);
         var g = vm.graph();
         onFx(() -> {
@@ -275,7 +325,10 @@ public final class Screenshots {
             g.run();
             return null;
         });
-        waitFor("the ablation graph", 1800, () -> !g.runningProperty().get() && g.graphProperty().get() != null);
+        waitFor(
+                "the ablation graph",
+                1800,
+                () -> !g.runningProperty().get() && g.graphProperty().get() != null);
         idle(600);
         shots.add(shoot("13-circuits-chain"));
         onFx(() -> {
@@ -291,8 +344,12 @@ public final class Screenshots {
             g.run();
             return null;
         });
-        waitFor("the restoration graph", 1800, () -> !g.runningProperty().get()
-                && g.graphProperty().get().method() == org.sparsescope.compute.circuits.FeatureGraph.Method.RESTORE);
+        waitFor(
+                "the restoration graph",
+                1800,
+                () -> !g.runningProperty().get()
+                        && g.graphProperty().get().method()
+                                == org.sparsescope.compute.circuits.FeatureGraph.Method.RESTORE);
         idle(600);
         shots.add(shoot("15-circuits-restoration"));
         String first = opened.get(0).toString();
@@ -303,14 +360,22 @@ public final class Screenshots {
             vm.runOutliers();
             return null;
         });
-        waitFor("the outlier dimensions", 600, () -> !vm.ablation().runningProperty().get() && !vm.ablation().outliers().isEmpty());
+        waitFor(
+                "the outlier dimensions",
+                600,
+                () -> !vm.ablation().runningProperty().get()
+                        && !vm.ablation().outliers().isEmpty());
         shots.add(shoot("16-outlier-dimensions"));
         onFx(() -> {
             app.window().ablation.views.getSelectionModel().select(2);
             vm.runSpliceCosts(25);
             return null;
         });
-        waitFor("the costliest tokens", 600, () -> !vm.ablation().runningProperty().get() && !vm.ablation().costlyTokens().isEmpty());
+        waitFor(
+                "the costliest tokens",
+                600,
+                () -> !vm.ablation().runningProperty().get()
+                        && !vm.ablation().costlyTokens().isEmpty());
         shots.add(shoot("17-where-the-dictionary-costs"));
         return shots;
     }
@@ -322,7 +387,11 @@ public final class Screenshots {
     public List<Path> promptTour(String dictionary, String text, String steering) throws Exception {
         var vm = app.vm();
         List<Path> shots = new java.util.ArrayList<>();
-        waitFor("the dictionary measured", 1800, () -> vm.workspace().find(dictionary) != null && vm.workspace().find(dictionary).measured());
+        waitFor(
+                "the dictionary measured",
+                1800,
+                () -> vm.workspace().find(dictionary) != null
+                        && vm.workspace().find(dictionary).measured());
         idle(600);
         openAndWait(dictionary);
         var in = vm.inspector();
@@ -332,11 +401,15 @@ public final class Screenshots {
             in.textProperty().set(text);
             return null;
         });
-        waitFor("the inspection", 300, () -> in.inspectionProperty().get() != null && !in.ranked().isEmpty());
+        waitFor(
+                "the inspection",
+                300,
+                () -> in.inspectionProperty().get() != null && !in.ranked().isEmpty());
         onFx(() -> {
             app.window().prompt.ranked.getSelectionModel().select(0); // highlights the prompt's strongest feature
             var top = in.ranked().get(0);
-            float[] act = in.inspectionProperty().get().readings().get(top.column()).of(top.feature());
+            float[] act =
+                    in.inspectionProperty().get().readings().get(top.column()).of(top.feature());
             int t = 0;
             for (int i = 1; i < act.length; i++) {
                 t = act[i] > act[t] ? i : t;
@@ -344,18 +417,28 @@ public final class Screenshots {
             in.selectedTokenProperty().set(t); // where it fires most
             return null;
         });
-        waitFor("the highlighted feature's loss effect", 300, () -> in.tokens().stream().anyMatch(l -> !Float.isNaN(l.lossEffect())));
+        waitFor(
+                "the highlighted feature's loss effect",
+                300,
+                () -> in.tokens().stream().anyMatch(l -> !Float.isNaN(l.lossEffect())));
         idle(120);
         shots.add(shoot("18-prompt-inspector"));
         var g = vm.generation();
         onFx(() -> {
             app.window().prompt.views.getSelectionModel().select(1);
-            g.promptProperty().set(text.length() > 60 && text.lastIndexOf(' ', 60) > 0 ? text.substring(0, text.lastIndexOf(' ', 60)) : text);
+            g.promptProperty()
+                    .set(
+                            text.length() > 60 && text.lastIndexOf(' ', 60) > 0
+                                    ? text.substring(0, text.lastIndexOf(' ', 60))
+                                    : text);
             g.steeringProperty().set(steering);
             vm.runGeneration();
             return null;
         });
-        waitFor("the continuations", 300, () -> !g.runningProperty().get() && !g.steeredProperty().get().isEmpty());
+        waitFor(
+                "the continuations",
+                300,
+                () -> !g.runningProperty().get() && !g.steeredProperty().get().isEmpty());
         shots.add(shoot("19-steered-generation"));
         // the completed feature detail, top to bottom, for the prompt's strongest feature
         int feature = onFx(() -> in.ranked().get(0).feature());
@@ -363,8 +446,12 @@ public final class Screenshots {
             vm.features().selectedFeatureProperty().set(feature);
             return null;
         });
-        waitFor("the feature's detail", 300, () -> vm.detail().featureProperty().get() == feature && !vm.detail().bands().isEmpty()
-                && !vm.detail().correlated().isEmpty());
+        waitFor(
+                "the feature's detail",
+                300,
+                () -> vm.detail().featureProperty().get() == feature
+                        && !vm.detail().bands().isEmpty()
+                        && !vm.detail().correlated().isEmpty());
         idle(120);
         for (double[] at : new double[][] {{0, 'a'}, {0.45, 'b'}, {1, 'c'}}) {
             onFx(() -> {
@@ -384,15 +471,20 @@ public final class Screenshots {
             vm.open(id);
             return null;
         });
-        waitFor("the features of " + id, 600, () -> vm.openDictionaryProperty().get() != null
-                && vm.openDictionaryProperty().get().id().equals(id) && !vm.features().rows().isEmpty());
+        waitFor(
+                "the features of " + id,
+                600,
+                () -> vm.openDictionaryProperty().get() != null
+                        && vm.openDictionaryProperty().get().id().equals(id)
+                        && !vm.features().rows().isEmpty());
     }
 
     /** The whole X screen, dialogs and popups included (the scene snapshot holds only the main window). */
     public Path shootScreen(String name) throws Exception {
         Files.createDirectories(out);
         Path file = out.resolve(name + ".png");
-        java.awt.Rectangle screen = new java.awt.Rectangle(java.awt.Toolkit.getDefaultToolkit().getScreenSize());
+        java.awt.Rectangle screen =
+                new java.awt.Rectangle(java.awt.Toolkit.getDefaultToolkit().getScreenSize());
         ImageIO.write(new java.awt.Robot().createScreenCapture(screen), "png", file.toFile());
         return file;
     }
@@ -405,10 +497,16 @@ public final class Screenshots {
     public List<Path> hooksTour(List<Path> opened, String answerModel, String answerHook) throws Exception {
         var vm = app.vm();
         List<Path> shots = new java.util.ArrayList<>();
-        waitFor("every dictionary placed or asked about", 600, () -> opened.stream().allMatch(p -> {
-            var e = vm.workspace().find(p.toString());
-            return e != null && e.status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING;
-        }) || dialog() != null);
+        waitFor(
+                "every dictionary placed or asked about",
+                600,
+                () -> opened.stream().allMatch(p -> {
+                            var e = vm.workspace().find(p.toString());
+                            return e != null
+                                    && e.status()
+                                            != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING;
+                        })
+                        || dialog() != null);
         // questions come one at a time, each naming its file: every one is shot and answered in turn
         for (int asked = 1; dialog() != null; asked++) {
             Thread.sleep(500);
@@ -431,11 +529,17 @@ public final class Screenshots {
             waitFor("the answer taken", 600, () -> dialog() != answered);
             idle(60);
         }
-        waitFor("every dictionary measured", 600, () -> opened.stream().allMatch(p -> vm.workspace().find(p.toString()) != null
-                && vm.workspace().find(p.toString()).status() != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING));
+        waitFor(
+                "every dictionary measured",
+                600,
+                () -> opened.stream()
+                        .allMatch(p -> vm.workspace().find(p.toString()) != null
+                                && vm.workspace().find(p.toString()).status()
+                                        != org.sparsescope.viewmodels.workspace.DictionaryEntry.Status.PREPARING));
         idle(300);
         @SuppressWarnings("unchecked")
-        var selector = (javafx.scene.control.ComboBox<org.sparsescope.viewmodels.workspace.HookPair>) stage.getScene().lookup("#pairSelector");
+        var selector = (javafx.scene.control.ComboBox<org.sparsescope.viewmodels.workspace.HookPair>)
+                stage.getScene().lookup("#pairSelector");
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(0);
             selector.show();
@@ -460,7 +564,8 @@ public final class Screenshots {
         // open one dictionary of the last pair, then ask to measure it on the first pair's set: refused (with one
         // pair there is no other pair's set to refuse, so the tour ends at the frontiers)
         if (n < 2) {
-            System.err.println("screenshots: the dictionaries opened sit on one (model, hook) pair, so there is no other pair's set to refuse");
+            System.err.println(
+                    "screenshots: the dictionaries opened sit on one (model, hook) pair, so there is no other pair's set to refuse");
             return shots;
         }
         var last = onFx(() -> vm.frontier().points().get(0).id());
@@ -468,10 +573,18 @@ public final class Screenshots {
             vm.open(last);
             return null;
         });
-        waitFor("the features of " + last, 300, () -> vm.openDictionaryProperty().get() != null && vm.openDictionaryProperty().get().id().equals(last)
-                && !vm.features().rows().isEmpty());
-        Path other = onFx(() -> vm.workspace().dictionaries().stream().filter(e -> e.activations() != null
-                && !e.pairKey().equals(vm.workspace().find(last).pairKey())).findFirst().orElseThrow().activations());
+        waitFor(
+                "the features of " + last,
+                300,
+                () -> vm.openDictionaryProperty().get() != null
+                        && vm.openDictionaryProperty().get().id().equals(last)
+                        && !vm.features().rows().isEmpty());
+        Path other = onFx(() -> vm.workspace().dictionaries().stream()
+                .filter(e -> e.activations() != null
+                        && !e.pairKey().equals(vm.workspace().find(last).pairKey()))
+                .findFirst()
+                .orElseThrow()
+                .activations());
         onFx(() -> {
             vm.workspace().measureOn(last, other);
             return null;
@@ -484,7 +597,9 @@ public final class Screenshots {
 
     private static javafx.scene.control.DialogPane dialog() {
         for (javafx.stage.Window w : javafx.stage.Window.getWindows()) {
-            if (w.getScene() != null && w.getScene().getRoot() instanceof javafx.scene.control.DialogPane p && "provenanceDialog".equals(p.getId())) {
+            if (w.getScene() != null
+                    && w.getScene().getRoot() instanceof javafx.scene.control.DialogPane p
+                    && "provenanceDialog".equals(p.getId())) {
                 return p;
             }
         }
@@ -519,5 +634,4 @@ public final class Screenshots {
         });
         Platform.exit();
     }
-
 }

@@ -10,14 +10,14 @@ import java.util.List;
  * once, writes a screenshot and exits 0; any failure exits 1 with the reason.
  */
 public final class SmokeTest {
-    private SmokeTest() {
-    }
+    private SmokeTest() {}
 
     private static void deleteTree(Path dir) {
         try {
             org.sparsescope.compute.tensor.AtomicFile.deleteTree(dir);
         } catch (java.io.IOException e) {
-            org.slf4j.LoggerFactory.getLogger(SmokeTest.class).warn("smoke-test workspace {} not removed: {}", dir, e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(SmokeTest.class)
+                    .warn("smoke-test workspace {} not removed: {}", dir, e.getMessage());
         }
     }
 
@@ -30,7 +30,11 @@ public final class SmokeTest {
             s.start(ws, List.of(dictionary));
             var vm = s.app().vm();
             String id = dictionary.toString();
-            Screenshots.waitFor("the dictionary to open", 300, () -> vm.workspace().find(id) != null || vm.workspace().errorProperty().get() != null);
+            Screenshots.waitFor(
+                    "the dictionary to open",
+                    300,
+                    () -> vm.workspace().find(id) != null
+                            || vm.workspace().errorProperty().get() != null);
             String error = Screenshots.onFx(() -> vm.workspace().errorProperty().get());
             if (error != null) {
                 throw new IllegalStateException(error);
@@ -48,7 +52,11 @@ public final class SmokeTest {
                 vm.open(id);
                 return null;
             });
-            Screenshots.waitFor("the feature table", 300, () -> !vm.features().rows().isEmpty() || vm.workspace().errorProperty().get() != null);
+            Screenshots.waitFor(
+                    "the feature table",
+                    300,
+                    () -> !vm.features().rows().isEmpty()
+                            || vm.workspace().errorProperty().get() != null);
             error = Screenshots.onFx(() -> vm.workspace().errorProperty().get());
             if (error != null) {
                 throw new IllegalStateException(error);
@@ -56,7 +64,8 @@ public final class SmokeTest {
             s.idle(120);
             Path shot = s.shoot(name);
             out.println("smoke test passed: " + dictionary + " (" + entry.site() + ") opened, FVU "
-                    + String.format(java.util.Locale.ROOT, "%.4f L0 %.2f", entry.fvu(), entry.l0()) + " on " + entry.activations().getFileName() + ", "
+                    + String.format(java.util.Locale.ROOT, "%.4f L0 %.2f", entry.fvu(), entry.l0()) + " on "
+                    + entry.activations().getFileName() + ", "
                     + Screenshots.onFx(() -> vm.features().rows().size()) + " features shown; screenshot " + shot);
             return 0;
         } catch (Exception e) {

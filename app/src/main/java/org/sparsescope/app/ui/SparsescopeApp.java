@@ -30,24 +30,32 @@ public final class SparsescopeApp extends Application {
     private FxBackground background;
 
     /** The window and its view-model, built on the FX thread: the same for the app, the tests and the screenshots. */
-    public record Opened(MainWindow window, MainViewModel vm, FxBackground background) {
-    }
+    public record Opened(MainWindow window, MainViewModel vm, FxBackground background) {}
 
     public static Opened open(Stage stage, Path workspace, List<Path> paths) {
-        return open(stage, workspace, paths, org.sparsescope.viewmodels.workspace.WorkspaceViewModel.DEFAULT_HARVEST_TOKENS);
+        return open(
+                stage,
+                workspace,
+                paths,
+                org.sparsescope.viewmodels.workspace.WorkspaceViewModel.DEFAULT_HARVEST_TOKENS);
     }
 
     /** As {@link #open(Stage, Path, List)}, harvesting {@code harvestTokens} for a workspace without activations. */
     public static Opened open(Stage stage, Path workspace, List<Path> paths, long harvestTokens) {
-        Path workspaceFile = paths.stream().filter(p -> p.getFileName().toString().endsWith(".sparsescope")).findFirst().orElse(null);
+        Path workspaceFile = paths.stream()
+                .filter(p -> p.getFileName().toString().endsWith(".sparsescope"))
+                .findFirst()
+                .orElse(null);
         Path ws = workspaceFile != null ? workspaceFile.toAbsolutePath().getParent() : workspace;
         FxBackground background = new FxBackground();
         Workspace files;
         try {
-            files = Workspace.open(ws); // the demo's model names are learned by openDemo, and kept in the workspace file
+            files = Workspace.open(
+                    ws); // the demo's model names are learned by openDemo, and kept in the workspace file
         } catch (java.io.IOException e) {
             // a damaged workspace file: start on an empty one beside it, leaving the file as it is
-            org.slf4j.LoggerFactory.getLogger(SparsescopeApp.class).warn("workspace {} unreadable: {}", ws, e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(SparsescopeApp.class)
+                    .warn("workspace {} unreadable: {}", ws, e.getMessage());
             files = openFresh(ws);
         }
         MainViewModel vm = new MainViewModel(background, files);
@@ -93,24 +101,28 @@ public final class SparsescopeApp extends Application {
             }
         }
         Stage splash = splash();
-        Thread engine = new Thread(() -> {
-            org.sparsescope.compute.Devices.preferred(); // loads (and on the first run unpacks) libtorch
-            Platform.runLater(() -> {
-                Opened o = open(stage, org.sparsescope.compute.workspace.Workspace.defaultLocation(), paths);
-                vm = o.vm();
-                background = o.background();
-                splash.close();
-                stage.show();
-                long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-                reportPlacement(o.vm(), paths, jvmStart);
-                Platform.runLater(() -> {
-                    System.err.printf("sparsescope: first frame %d ms after start%n", System.currentTimeMillis() - jvmStart);
-                    if (Boolean.getBoolean("sparsescope.exitAfterFirstFrame")) { // for start-up measurements
-                        Platform.exit();
-                    }
-                });
-            });
-        }, "engine-start");
+        Thread engine = new Thread(
+                () -> {
+                    org.sparsescope.compute.Devices.preferred(); // loads (and on the first run unpacks) libtorch
+                    Platform.runLater(() -> {
+                        Opened o = open(stage, org.sparsescope.compute.workspace.Workspace.defaultLocation(), paths);
+                        vm = o.vm();
+                        background = o.background();
+                        splash.close();
+                        stage.show();
+                        long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+                        reportPlacement(o.vm(), paths, jvmStart);
+                        Platform.runLater(() -> {
+                            System.err.printf(
+                                    "sparsescope: first frame %d ms after start%n",
+                                    System.currentTimeMillis() - jvmStart);
+                            if (Boolean.getBoolean("sparsescope.exitAfterFirstFrame")) { // for start-up measurements
+                                Platform.exit();
+                            }
+                        });
+                    });
+                },
+                "engine-start");
         engine.setDaemon(true);
         engine.start();
     }
@@ -119,17 +131,21 @@ public final class SparsescopeApp extends Application {
     private static void reportPlacement(MainViewModel vm, List<Path> paths, long jvmStart) {
         java.util.Set<String> waiting = new java.util.HashSet<>();
         paths.forEach(p -> waiting.add(p.toString()));
-        vm.workspace().dictionaries().addListener((javafx.collections.ListChangeListener<org.sparsescope.viewmodels.workspace.DictionaryEntry>) c -> {
-            for (var e : vm.workspace().dictionaries()) {
-                if (e.measured() && waiting.remove(e.id())) {
-                    System.err.printf("sparsescope: %s placed on the frontier of %s %d ms after start%n", e.name(), e.site(),
-                            System.currentTimeMillis() - jvmStart);
-                    if (waiting.isEmpty() && Boolean.getBoolean("sparsescope.exitAfterPlaced")) { // for start-up measurements
-                        Platform.exit();
+        vm.workspace().dictionaries().addListener((javafx.collections.ListChangeListener<
+                        org.sparsescope.viewmodels.workspace.DictionaryEntry>)
+                c -> {
+                    for (var e : vm.workspace().dictionaries()) {
+                        if (e.measured() && waiting.remove(e.id())) {
+                            System.err.printf(
+                                    "sparsescope: %s placed on the frontier of %s %d ms after start%n",
+                                    e.name(), e.site(), System.currentTimeMillis() - jvmStart);
+                            if (waiting.isEmpty()
+                                    && Boolean.getBoolean("sparsescope.exitAfterPlaced")) { // for start-up measurements
+                                Platform.exit();
+                            }
+                        }
                     }
-                }
-            }
-        });
+                });
     }
 
     private static Stage splash() {
@@ -161,5 +177,4 @@ public final class SparsescopeApp extends Application {
             background.shutdown();
         }
     }
-
 }

@@ -12,8 +12,7 @@ import javafx.util.Duration;
 
 /** Token-highlighted text: each token a label whose background colour grows with its value; hover shows token and value. */
 final class TokenText {
-    private TokenText() {
-    }
+    private TokenText() {}
 
     /**
      * @param scale     the value of full colour (values are clipped to ±scale)
@@ -28,7 +27,14 @@ final class TokenText {
      * @param tips    each token's hover text (null: the token and its value)
      * @param onClick called with a clicked token's index (null: none)
      */
-    static TextFlow of(String[] tokens, float[] values, double scale, boolean signed, int emphasise, String[] tips, java.util.function.IntConsumer onClick) {
+    static TextFlow of(
+            String[] tokens,
+            float[] values,
+            double scale,
+            boolean signed,
+            int emphasise,
+            String[] tips,
+            java.util.function.IntConsumer onClick) {
         TextFlow flow = new TextFlow();
         flow.getStyleClass().add("token-text");
         // with hover texts given, one tooltip for the whole text whose words follow the mouse: a tooltip per token
@@ -45,7 +51,9 @@ final class TokenText {
             javafx.scene.control.Label l = new javafx.scene.control.Label(shown);
             l.getStyleClass().add("token");
             double f = scale > 0 && !Float.isNaN(values[i]) ? Math.max(-1, Math.min(1, values[i] / scale)) : 0;
-            Color c = !signed || f >= 0 ? Color.rgb(255, 120, 40, Math.abs(f) * 0.85) : Color.rgb(50, 110, 230, Math.abs(f) * 0.85);
+            Color c = !signed || f >= 0
+                    ? Color.rgb(255, 120, 40, Math.abs(f) * 0.85)
+                    : Color.rgb(50, 110, 230, Math.abs(f) * 0.85);
             l.setBackground(new Background(new BackgroundFill(c, new CornerRadii(2), Insets.EMPTY)));
             if (i == emphasise) {
                 l.getStyleClass().add("token-focus");
@@ -54,7 +62,8 @@ final class TokenText {
                 String tip = tips[i];
                 l.setOnMouseEntered(e -> shared.setText(tip));
             } else {
-                Tooltip t = new Tooltip(String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
+                Tooltip t =
+                        new Tooltip(String.format(Locale.ROOT, "%s  %+.4f", tokens[i].replace("\n", "\\n"), values[i]));
                 t.setShowDelay(Duration.millis(80));
                 l.setTooltip(t);
             }
@@ -62,8 +71,11 @@ final class TokenText {
                 int at = i;
                 l.setOnMouseClicked(e -> onClick.accept(at));
             }
-            boolean startsWord = word == null || tokens[i].isEmpty() || Character.isWhitespace(tokens[i].charAt(0))
-                    || Character.isWhitespace(tokens[i - 1].isEmpty() ? ' ' : tokens[i - 1].charAt(tokens[i - 1].length() - 1));
+            boolean startsWord = word == null
+                    || tokens[i].isEmpty()
+                    || Character.isWhitespace(tokens[i].charAt(0))
+                    || Character.isWhitespace(
+                            tokens[i - 1].isEmpty() ? ' ' : tokens[i - 1].charAt(tokens[i - 1].length() - 1));
             if (startsWord) {
                 word = new javafx.scene.layout.HBox();
                 flow.getChildren().add(word);

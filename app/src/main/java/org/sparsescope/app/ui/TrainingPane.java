@@ -51,15 +51,28 @@ final class TrainingPane extends BorderPane {
         batchK.textProperty().bindBidirectional(vm.training().batchKValuesProperty());
         TextField ratios = new TextField();
         ratios.textProperty().bindBidirectional(vm.training().ratiosProperty());
-        Spinner<Integer> epochs = new Spinner<>(1, 50, vm.training().epochsProperty().get());
-        epochs.valueProperty().addListener((o, a, b) -> vm.training().epochsProperty().set(b));
-        vm.training().epochsProperty().addListener((o, a, b) -> epochs.getValueFactory().setValue(b.intValue()));
-        Spinner<Integer> batch = new Spinner<>(64, 65536, vm.training().batchProperty().get(), 256);
-        batch.valueProperty().addListener((o, a, b) -> vm.training().batchProperty().set(b));
-        vm.training().batchProperty().addListener((o, a, b) -> batch.getValueFactory().setValue(b.intValue()));
+        Spinner<Integer> epochs =
+                new Spinner<>(1, 50, vm.training().epochsProperty().get());
+        epochs.valueProperty()
+                .addListener((o, a, b) -> vm.training().epochsProperty().set(b));
+        vm.training()
+                .epochsProperty()
+                .addListener((o, a, b) -> epochs.getValueFactory().setValue(b.intValue()));
+        Spinner<Integer> batch =
+                new Spinner<>(64, 65536, vm.training().batchProperty().get(), 256);
+        batch.valueProperty()
+                .addListener((o, a, b) -> vm.training().batchProperty().set(b));
+        vm.training()
+                .batchProperty()
+                .addListener((o, a, b) -> batch.getValueFactory().setValue(b.intValue()));
         start.disableProperty().bind(vm.training().runningProperty());
         cancel.disableProperty().bind(vm.training().runningProperty().not());
-        start.setOnAction(e -> vm.training().start(vm.workspace().workspaceDirProperty().get().resolve("dictionaries").resolve("sweep")));
+        start.setOnAction(e -> vm.training()
+                .start(vm.workspace()
+                        .workspaceDirProperty()
+                        .get()
+                        .resolve("dictionaries")
+                        .resolve("sweep")));
         cancel.setOnAction(e -> vm.training().cancel());
         GridPane form = new GridPane();
         form.setHgap(8);
@@ -68,17 +81,33 @@ final class TrainingPane extends BorderPane {
         form.addRow(0, new Label("untied l1 values"), l1, new Label("TopK k values"), k);
         form.addRow(1, new Label("sizes (× d)"), ratios, new Label("epochs"), epochs);
         form.addRow(2, new Label("batch"), batch, new Label("tied l1 values"), tied);
-        Spinner<Double> auxk = new Spinner<>(0.0, 1.0, vm.training().auxkAlphaProperty().get(), 0.03125);
+        Spinner<Double> auxk =
+                new Spinner<>(0.0, 1.0, vm.training().auxkAlphaProperty().get(), 0.03125);
         auxk.setEditable(true);
-        auxk.setTooltip(new javafx.scene.control.Tooltip("TopK and BatchTopK members: sparsify's AuxK loss on latents dead for 10M tokens (0: none; sparsify uses 1/32)"));
-        auxk.valueProperty().addListener((o, a, b) -> vm.training().auxkAlphaProperty().set(b));
+        auxk.setTooltip(
+                new javafx.scene.control.Tooltip(
+                        "TopK and BatchTopK members: sparsify's AuxK loss on latents dead for 10M tokens (0: none; sparsify uses 1/32)"));
+        auxk.valueProperty()
+                .addListener((o, a, b) -> vm.training().auxkAlphaProperty().set(b));
         form.addRow(3, new Label("AuxK α"), auxk, new Label("BatchTopK k values"), batchK);
         // where the activations come from: the shown pair's set, or a new harvest from a model, a hook and a corpus
         Label set = new Label();
         set.setWrapText(true);
-        set.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> vm.workspace().activationsProperty().get() == null
-                ? "no activation set yet" : "trains on " + vm.frontier().shownPairProperty().get().label() + ": "
-                        + vm.workspace().activationsProperty().get().getFileName(), vm.workspace().activationsProperty(), vm.frontier().shownPairProperty()));
+        set.textProperty()
+                .bind(javafx.beans.binding.Bindings.createStringBinding(
+                        () -> vm.workspace().activationsProperty().get() == null
+                                ? "no activation set yet"
+                                : "trains on "
+                                        + vm.frontier()
+                                                .shownPairProperty()
+                                                .get()
+                                                .label() + ": "
+                                        + vm.workspace()
+                                                .activationsProperty()
+                                                .get()
+                                                .getFileName(),
+                        vm.workspace().activationsProperty(),
+                        vm.frontier().shownPairProperty()));
         TextField hook = new TextField("blocks.2.hook_resid_post");
         hook.setPrefColumnCount(16);
         TextField tokens = new TextField("200000");
@@ -109,15 +138,24 @@ final class TrainingPane extends BorderPane {
                 return;
             }
             try {
-                vm.workspace().harvest(modelDir.toPath(), hook.getText().strip(), corpusFile.toPath(), Long.parseLong(tokens.getText().strip()));
+                vm.workspace()
+                        .harvest(
+                                modelDir.toPath(),
+                                hook.getText().strip(),
+                                corpusFile.toPath(),
+                                Long.parseLong(tokens.getText().strip()));
             } catch (NumberFormatException ex) {
-                vm.workspace().fail(new IllegalArgumentException("tokens must be a whole number, not '" + tokens.getText() + "'"));
+                vm.workspace()
+                        .fail(new IllegalArgumentException(
+                                "tokens must be a whole number, not '" + tokens.getText() + "'"));
             }
         });
         form.add(set, 0, 4, 5, 1);
         form.addRow(5, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
-        form.getChildren().stream().filter(n -> n instanceof Label || n instanceof Button).forEach(n -> ((javafx.scene.control.Control) n)
-                .setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE)); // labels and buttons keep their words
+        form.getChildren().stream()
+                .filter(n -> n instanceof Label || n instanceof Button)
+                .forEach(n -> ((javafx.scene.control.Control) n)
+                        .setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE)); // labels and buttons keep their words
         set.setMinWidth(0);
         ProgressBar bar = new ProgressBar();
         bar.setId("trainProgress");
@@ -141,10 +179,12 @@ final class TrainingPane extends BorderPane {
         Label empty = new Label("Start a sweep: the loss, L0 and FVU of every member are drawn here as it trains.");
         empty.getStyleClass().add("hint");
         javafx.scene.layout.StackPane center = new javafx.scene.layout.StackPane(charts, empty);
-        charts.visibleProperty().bind(javafx.beans.binding.Bindings.isNotEmpty(vm.training().points()));
+        charts.visibleProperty()
+                .bind(javafx.beans.binding.Bindings.isNotEmpty(vm.training().points()));
         empty.visibleProperty().bind(charts.visibleProperty().not());
         setCenter(center);
-        Label hint = new Label("Sweep members also appear live, in red, on the frontier. Cancel keeps a checkpoint: start the same sweep to resume.");
+        Label hint = new Label(
+                "Sweep members also appear live, in red, on the frontier. Cancel keeps a checkpoint: start the same sweep to resume.");
         hint.getStyleClass().add("hint");
         setBottom(hint);
         vm.training().points().addListener((ListChangeListener<TrainPoint>) c -> {
@@ -208,5 +248,4 @@ final class TrainingPane extends BorderPane {
         c.setLegendVisible(y.equals("loss"));
         return c;
     }
-
 }

@@ -9,8 +9,7 @@ import javafx.geometry.Rectangle2D;
  * centred on the primary one. A pure function of the screens, so it is tested without a display.
  */
 final class WindowPlacement {
-    private WindowPlacement() {
-    }
+    private WindowPlacement() {}
 
     /**
      * @param x, y     the remembered top-left corner, NaN when there is none
@@ -30,6 +29,10 @@ final class WindowPlacement {
             }
         }
         double w = Math.min(width, primary.getWidth()), h = Math.min(height, primary.getHeight());
-        return new Rectangle2D(primary.getMinX() + (primary.getWidth() - w) / 2, primary.getMinY() + (primary.getHeight() - h) / 2, w, h);
+        return new Rectangle2D(
+                primary.getMinX() + (primary.getWidth() - w) / 2,
+                primary.getMinY() + (primary.getHeight() - h) / 2,
+                w,
+                h);
     }
 }

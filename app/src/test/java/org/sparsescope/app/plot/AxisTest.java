@@ -17,8 +17,12 @@ class AxisTest {
         assertEquals(List.of("20", "50", "100", "200"), labels(a));
         Axis wider = new Axis(Math.log10(3), Math.log10(2000), true);
         assertEquals(List.of("10", "100", "1000"), labels(wider), "decades labelled over more than two decades");
-        assertEquals(List.of("5", "10", "20", "50", "100", "200", "500", "1000", "2000"),
-                wider.ticks().stream().map(t -> String.valueOf(Math.round(wider.value(t.at())))).toList(), "1-2-5 grid lines throughout");
+        assertEquals(
+                List.of("5", "10", "20", "50", "100", "200", "500", "1000", "2000"),
+                wider.ticks().stream()
+                        .map(t -> String.valueOf(Math.round(wider.value(t.at()))))
+                        .toList(),
+                "1-2-5 grid lines throughout");
     }
 
     @Test
@@ -37,7 +41,8 @@ class AxisTest {
 
     @Test
     void linearTicksStepByOneTwoOrFiveWithOnePrecisionAlongTheAxis() {
-        assertEquals(List.of("0.00", "0.05", "0.10", "0.15", "0.20", "0.25", "0.30"), labels(new Axis(-0.01, 0.31, false)));
+        assertEquals(
+                List.of("0.00", "0.05", "0.10", "0.15", "0.20", "0.25", "0.30"), labels(new Axis(-0.01, 0.31, false)));
         assertEquals(List.of("0.0", "0.2", "0.4", "0.6", "0.8", "1.0"), labels(new Axis(0, 1.05, false)));
         assertEquals(List.of("0", "50", "100", "150", "200", "250", "300"), labels(new Axis(0, 320, false)));
         assertEquals(List.of("-1.0", "-0.5", "0.0", "0.5", "1.0"), labels(new Axis(-1.2, 1.2, false)));

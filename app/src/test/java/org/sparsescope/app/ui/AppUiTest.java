@@ -57,12 +57,20 @@ class AppUiTest {
         }
     }
 
-    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        FxWait.waitFor(what, seconds, condition, () -> app.vm().workspace().errorProperty().get());
+    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        FxWait.waitFor(
+                what,
+                seconds,
+                condition,
+                () -> app.vm().workspace().errorProperty().get());
     }
 
     private void openDemoAndWait() throws Exception {
-        waitFor("both demo dictionaries on the frontier", 180, () -> app.vm().frontier().points().size() >= 2);
+        waitFor(
+                "both demo dictionaries on the frontier",
+                180,
+                () -> app.vm().frontier().points().size() >= 2);
     }
 
     @Test
@@ -89,11 +97,17 @@ class AppUiTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(2, app.vm().frontier().selection().size());
         TableView<?> table = robot.lookup("#dictionaryTable").queryAs(TableView.class);
-        assertEquals(2, table.getSelectionModel().getSelectedItems().size(), "the dictionary table shows the same selection");
+        assertEquals(
+                2,
+                table.getSelectionModel().getSelectedItems().size(),
+                "the dictionary table shows the same selection");
     }
 
     private String sparseId() {
-        return app.vm().frontier().points().stream().max(Comparator.comparingDouble(FrontierPoint::fvu)).orElseThrow().id();
+        return app.vm().frontier().points().stream()
+                .max(Comparator.comparingDouble(FrontierPoint::fvu))
+                .orElseThrow()
+                .id();
     }
 
     @Test
@@ -103,14 +117,22 @@ class AppUiTest {
         robot.interact(() -> app.vm().open(sparseId()));
         waitFor("the feature table", 180, () -> app.vm().features().rows().size() == 1024);
         // the header as it is on screen: a header the table has just rebuilt can still match the id without a scene
-        javafx.scene.Node header = robot.lookup("#column-kurtosis").match(n -> n.getScene() != null && n.isVisible()
-                && n.getScene().getWindow() != null && n.getScene().getWindow().isShowing()).query();
+        javafx.scene.Node header = robot.lookup("#column-kurtosis")
+                .match(n -> n.getScene() != null
+                        && n.isVisible()
+                        && n.getScene().getWindow() != null
+                        && n.getScene().getWindow().isShowing())
+                .query();
         robot.clickOn(header);
         robot.clickOn(header); // the second click sorts descending
         WaitForAsyncUtils.waitForFxEvents();
         @SuppressWarnings("unchecked")
         TableView<FeatureRow> table = robot.lookup("#featureTable").queryAs(TableView.class);
-        double max = app.vm().features().rows().stream().mapToDouble(FeatureRow::kurtosis).filter(v -> !Double.isNaN(v)).max().orElseThrow();
+        double max = app.vm().features().rows().stream()
+                .mapToDouble(FeatureRow::kurtosis)
+                .filter(v -> !Double.isNaN(v))
+                .max()
+                .orElseThrow();
         assertEquals(max, table.getItems().get(0).kurtosis());
     }
 
@@ -123,15 +145,26 @@ class AppUiTest {
         // the row that shows the first item: the virtual flow keeps spare cells, and the first cell in the scene graph
         // may be one of them, off screen or empty, where a click selects nothing
         WaitForAsyncUtils.waitForFxEvents();
-        javafx.scene.Node row = robot.lookup("#featureTable .table-row-cell").match(n -> n instanceof javafx.scene.control.TableRow<?> r
-                && r.getIndex() == 0 && r.getItem() != null && r.isVisible() && r.localToScene(r.getBoundsInLocal()).getMinY() >= 0).query();
+        javafx.scene.Node row = robot.lookup("#featureTable .table-row-cell")
+                .match(n -> n instanceof javafx.scene.control.TableRow<?> r
+                        && r.getIndex() == 0
+                        && r.getItem() != null
+                        && r.isVisible()
+                        && r.localToScene(r.getBoundsInLocal()).getMinY() >= 0)
+                .query();
         robot.clickOn(row);
         try {
-            waitFor("examples of the clicked feature", 120, () -> !app.vm().detail().topExamples().isEmpty());
+            waitFor(
+                    "examples of the clicked feature",
+                    120,
+                    () -> !app.vm().detail().topExamples().isEmpty());
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; DIAG feature " + app.vm().features().selectedFeatureProperty().get() + " detail "
-                    + app.vm().detail().featureProperty().get() + " jobs " + app.background().jobs().stream().map(j -> j.title()).toList()
-                    + " first " + first.index() + " tab " + app.window().tabs.getSelectionModel().getSelectedIndex());
+            throw new AssertionError(e.getMessage() + "; DIAG feature "
+                    + app.vm().features().selectedFeatureProperty().get() + " detail "
+                    + app.vm().detail().featureProperty().get() + " jobs "
+                    + app.background().jobs().stream().map(j -> j.title()).toList()
+                    + " first " + first.index() + " tab "
+                    + app.window().tabs.getSelectionModel().getSelectedIndex());
         }
         assertEquals(first.index(), app.vm().detail().featureProperty().get());
         javafx.scene.layout.VBox examples = robot.lookup("#topExamples").queryAs(javafx.scene.layout.VBox.class);
@@ -147,12 +180,18 @@ class AppUiTest {
         robot.interact(() -> app.vm().ablation().windowsProperty().set(4));
         robot.doubleClickOn("#ablationFeatures").eraseText(8).write("519");
         robot.clickOn("#ablationRun");
-        waitFor("the ablation result", 180, () -> !app.vm().ablation().runningProperty().get()
-                && !Double.isNaN(app.vm().ablation().deltaPerplexityProperty().get()));
+        waitFor(
+                "the ablation result",
+                180,
+                () -> !app.vm().ablation().runningProperty().get()
+                        && !Double.isNaN(
+                                app.vm().ablation().deltaPerplexityProperty().get()));
         double shown = app.vm().ablation().deltaPerplexityProperty().get();
         double shownCe = app.vm().ablation().deltaCeProperty().get();
         String label = robot.lookup("#ablationDelta").queryLabeled().getText();
-        assertEquals(org.sparsescope.viewmodels.Numbers.signed(shownCe, 4) + " nats  (ppl " + org.sparsescope.viewmodels.Numbers.signed(shown, 3) + ")",
+        assertEquals(
+                org.sparsescope.viewmodels.Numbers.signed(shownCe, 4) + " nats  (ppl "
+                        + org.sparsescope.viewmodels.Numbers.signed(shown, 3) + ")",
                 label);
 
         PrintStream old = System.out;
@@ -160,13 +199,27 @@ class AppUiTest {
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         int status;
         try {
-            status = Sparsescope.run("ablate", "--workspace", workspace.toString(), "--model", Resources.demo().model().toString(), "--dict", sparseId(), "--features", "519",
-                    "--text", Resources.demo().corpus().toString(), "--windows", "4", "--json");
+            status = Sparsescope.run(
+                    "ablate",
+                    "--workspace",
+                    workspace.toString(),
+                    "--model",
+                    Resources.demo().model().toString(),
+                    "--dict",
+                    sparseId(),
+                    "--features",
+                    "519",
+                    "--text",
+                    Resources.demo().corpus().toString(),
+                    "--windows",
+                    "4",
+                    "--json");
         } finally {
             System.setOut(old);
         }
         assertEquals(0, status);
-        var printed = JsonParser.parseString(buf.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+        var printed =
+                JsonParser.parseString(buf.toString(StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals(printed.get("delta_perplexity").getAsDouble(), shown, 1e-9);
         assertEquals(printed.get("delta_ce").getAsDouble(), shownCe, 1e-9);
     }
@@ -181,10 +234,20 @@ class AppUiTest {
             app.vm().training().epochsProperty().set(20);
         });
         robot.clickOn("#trainStart");
-        waitFor("training to run", 60, () -> app.vm().training().runningProperty().get() && !app.vm().training().points().isEmpty());
+        waitFor(
+                "training to run",
+                60,
+                () -> app.vm().training().runningProperty().get()
+                        && !app.vm().training().points().isEmpty());
         robot.clickOn("#trainCancel");
-        waitFor("training to stop", 60, () -> !app.vm().training().runningProperty().get());
-        assertTrue(app.vm().training().statusProperty().get().startsWith("cancelled"), app.vm().training().statusProperty().get());
-        assertTrue(app.vm().frontier().points().stream().noneMatch(FrontierPoint::live), "live points leave with the run");
+        waitFor(
+                "training to stop",
+                60,
+                () -> !app.vm().training().runningProperty().get());
+        assertTrue(
+                app.vm().training().statusProperty().get().startsWith("cancelled"),
+                app.vm().training().statusProperty().get());
+        assertTrue(
+                app.vm().frontier().points().stream().noneMatch(FrontierPoint::live), "live points leave with the run");
     }
 }

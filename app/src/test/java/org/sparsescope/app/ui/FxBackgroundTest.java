@@ -20,14 +20,18 @@ class FxBackgroundTest {
         FxBackground background = new FxBackground();
         CountDownLatch started = new CountDownLatch(1);
         AtomicBoolean sawCancellation = new AtomicBoolean();
-        background.submit("until cancelled", (progress, cancel) -> {
-            started.countDown();
-            while (!cancel.isCancelled()) {
-                Thread.onSpinWait();
-            }
-            sawCancellation.set(true);
-            return null;
-        }, r -> { }, e -> { });
+        background.submit(
+                "until cancelled",
+                (progress, cancel) -> {
+                    started.countDown();
+                    while (!cancel.isCancelled()) {
+                        Thread.onSpinWait();
+                    }
+                    sawCancellation.set(true);
+                    return null;
+                },
+                r -> {},
+                e -> {});
         assertTrue(started.await(10, TimeUnit.SECONDS), "the job started");
         assertTrue(background.stop(Duration.ofSeconds(10)), "the cancelled job ended within the wait");
         assertTrue(sawCancellation.get());
@@ -37,17 +41,21 @@ class FxBackgroundTest {
     void aJobThatIgnoresItsCancellationIsReportedStillRunning() throws Exception {
         FxBackground background = new FxBackground();
         CountDownLatch started = new CountDownLatch(1), release = new CountDownLatch(1);
-        background.submit("deaf", (progress, cancel) -> {
-            started.countDown();
-            while (release.getCount() > 0) {
-                try {
-                    release.await();
-                } catch (InterruptedException ignored) {
-                    // deaf to interrupts too: a matmul in native code is
-                }
-            }
-            return null;
-        }, r -> { }, e -> { });
+        background.submit(
+                "deaf",
+                (progress, cancel) -> {
+                    started.countDown();
+                    while (release.getCount() > 0) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException ignored) {
+                            // deaf to interrupts too: a matmul in native code is
+                        }
+                    }
+                    return null;
+                },
+                r -> {},
+                e -> {});
         assertTrue(started.await(10, TimeUnit.SECONDS), "the job started");
         assertFalse(background.stop(Duration.ofMillis(300)), "still running after the wait");
         release.countDown();

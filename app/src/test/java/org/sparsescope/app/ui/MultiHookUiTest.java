@@ -42,7 +42,8 @@ class MultiHookUiTest {
         Path root = Files.createTempDirectory("sparsescope-multihook");
         world = new ResearcherWorld(root);
         System.setProperty("sparsescope.hubCache", world.hub.toString());
-        app = SparsescopeApp.open(stage, root.resolve("ws"), List.of(world.saeLens, world.dictionaryLearning, world.sparsifyRun), 20_000);
+        app = SparsescopeApp.open(
+                stage, root.resolve("ws"), List.of(world.saeLens, world.dictionaryLearning, world.sparsifyRun), 20_000);
         stage.setWidth(1400);
         stage.setHeight(880);
         stage.show();
@@ -53,54 +54,96 @@ class MultiHookUiTest {
         System.clearProperty("sparsescope.hubCache");
         if (app != null) {
             // no window of this class stays behind for the next class's lookups
-            WaitForAsyncUtils.asyncFx(() -> app.window().root.getScene().getWindow().hide()).get();
+            WaitForAsyncUtils.asyncFx(
+                            () -> app.window().root.getScene().getWindow().hide())
+                    .get();
             app.vm().close();
             app.background().shutdown();
         }
     }
 
-    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        FxWait.waitFor(what, seconds, condition, () -> app.vm().workspace().errorProperty().get());
+    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        FxWait.waitFor(
+                what,
+                seconds,
+                condition,
+                () -> app.vm().workspace().errorProperty().get());
     }
 
     private static DictionaryEntry entry(Path p) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> app.vm().workspace().find(p.toString())).get();
+        return WaitForAsyncUtils.asyncFx(() -> app.vm().workspace().find(p.toString()))
+                .get();
     }
 
     @Test
     void theSelectorSwitchesPairsAndEachDictionarysExamplesComeFromItsOwnSet(FxRobot robot) throws Exception {
         List<Path> mine = List.of(world.saeLens, world.dictionaryLearning, world.sparsifyRun);
-        waitFor("the three dictionaries measured on their own sets", 300, () -> mine.stream()
-                .allMatch(p -> app.vm().workspace().find(p.toString()) != null && app.vm().workspace().find(p.toString()).measured()));
-        assertEquals(3, app.vm().frontier().pairs().size(), "NeoX mlp 4, NeoX resid 2 (with the demo's two), GPT-2 resid 1");
+        waitFor(
+                "the three dictionaries measured on their own sets",
+                300,
+                () -> mine.stream()
+                        .allMatch(p -> app.vm().workspace().find(p.toString()) != null
+                                && app.vm().workspace().find(p.toString()).measured()));
+        assertEquals(
+                3, app.vm().frontier().pairs().size(), "NeoX mlp 4, NeoX resid 2 (with the demo's two), GPT-2 resid 1");
         for (Path p : mine) {
             DictionaryEntry e = entry(p);
-            HookPair pair = app.vm().frontier().pairs().stream().filter(x -> x.key().equals(e.pairKey())).findFirst().orElseThrow();
+            HookPair pair = app.vm().frontier().pairs().stream()
+                    .filter(x -> x.key().equals(e.pairKey()))
+                    .findFirst()
+                    .orElseThrow();
             @SuppressWarnings("unchecked")
             ComboBox<HookPair> selector = robot.lookup("#pairSelector").queryAs(ComboBox.class);
             assertTrue(selector.getItems().contains(pair), "the selector lists " + pair.display());
             robot.interact(() -> selector.getSelectionModel().select(pair)); // as picking it from the list does
             WaitForAsyncUtils.waitForFxEvents();
-            assertEquals(pair.key(), app.vm().frontier().shownPairProperty().get().key());
-            assertEquals(pair.dictionaries(), app.vm().frontier().points().size(), "only " + pair.label() + "'s dictionaries on the frontier");
+            assertEquals(
+                    pair.key(), app.vm().frontier().shownPairProperty().get().key());
+            assertEquals(
+                    pair.dictionaries(),
+                    app.vm().frontier().points().size(),
+                    "only " + pair.label() + "'s dictionaries on the frontier");
             assertTrue(app.vm().frontier().points().stream().anyMatch(x -> x.id().equals(e.id())));
 
             robot.interact(() -> app.vm().open(e.id()));
-            waitFor("the features of " + e.name(), 180, () -> app.vm().openDictionaryProperty().get() != null
-                    && app.vm().openDictionaryProperty().get().id().equals(e.id()) && app.vm().features().rows().size() == e.dSae());
+            waitFor(
+                    "the features of " + e.name(),
+                    180,
+                    () -> app.vm().openDictionaryProperty().get() != null
+                            && app.vm().openDictionaryProperty().get().id().equals(e.id())
+                            && app.vm().features().rows().size() == e.dSae());
             assertEquals(e.site(), app.vm().openSiteProperty().get());
-            assertEquals(e.activations(), app.vm().activations().location(), "the feature views read the dictionary's own set");
-            FeatureRow live = app.vm().features().rows().stream().filter(r -> r.density() > 0).findFirst().orElseThrow();
+            assertEquals(
+                    e.activations(),
+                    app.vm().activations().location(),
+                    "the feature views read the dictionary's own set");
+            FeatureRow live = app.vm().features().rows().stream()
+                    .filter(r -> r.density() > 0)
+                    .findFirst()
+                    .orElseThrow();
             robot.interact(() -> app.vm().features().selectedFeatureProperty().set(live.index()));
-            waitFor("examples of feature " + live.index(), 120, () -> app.vm().detail().featureProperty().get() == live.index()
-                    && !app.vm().detail().topExamples().isEmpty());
-            ExampleLine top = WaitForAsyncUtils.asyncFx(() -> app.vm().detail().topExamples().get(0)).get();
+            waitFor(
+                    "examples of feature " + live.index(),
+                    120,
+                    () -> app.vm().detail().featureProperty().get() == live.index()
+                            && !app.vm().detail().topExamples().isEmpty());
+            ExampleLine top = WaitForAsyncUtils.asyncFx(
+                            () -> app.vm().detail().topExamples().get(0))
+                    .get();
             // the example's row, read from the dictionary's own set and encoded, gives the activation shown
             Dictionary d = DictionaryFiles.read(p);
-            try (ActivationSet set = ActivationSet.open(e.activations()); NDManager m = NDManager.newBaseManager()) {
+            try (ActivationSet set = ActivationSet.open(e.activations());
+                    NDManager m = NDManager.newBaseManager()) {
                 float[] x = set.readRows(top.row(), 1);
-                float code = d.codec(m).encode(m.create(x, new ai.djl.ndarray.types.Shape(1, d.dIn()))).toFloatArray()[live.index()];
-                assertEquals(code, top.value(), 1e-4 * (1 + Math.abs(code)), e.name() + " feature " + live.index() + " row " + top.row());
+                float code = d.codec(m)
+                        .encode(m.create(x, new ai.djl.ndarray.types.Shape(1, d.dIn())))
+                        .toFloatArray()[live.index()];
+                assertEquals(
+                        code,
+                        top.value(),
+                        1e-4 * (1 + Math.abs(code)),
+                        e.name() + " feature " + live.index() + " row " + top.row());
                 assertEquals(top.value(), top.activations()[top.position()], 1e-4 * (1 + Math.abs(top.value())));
             }
             TableView<?> table = robot.lookup("#dictionaryTable").queryAs(TableView.class);

@@ -33,7 +33,8 @@ public final class ActivationSet implements AutoCloseable {
 
     private static final Pattern SEED_CHUNK = Pattern.compile("\\d+\\.pt");
 
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ActivationSet.class.getName());
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(ActivationSet.class.getName());
 
     private final Path location;
     private final Manifest manifest;
@@ -41,7 +42,8 @@ public final class ActivationSet implements AutoCloseable {
     private final long[] firstRow;
     private final CorpusTokens tokens;
     /** Each chunk's window starts, read once: tracing thousands of examples to text must not reopen files. */
-    private final java.util.Map<Integer, Optional<long[]>> windowStarts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, Optional<long[]>> windowStarts =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One chunk's rows, read on demand. */
     interface ChunkSource {
@@ -89,9 +91,15 @@ public final class ActivationSet implements AutoCloseable {
             try (Stream<Path> s = Files.list(path)) {
                 files = s.filter(Files::isRegularFile).toList();
             }
-            List<Path> seed = files.stream().filter(f -> SEED_CHUNK.matcher(f.getFileName().toString()).matches())
-                    .sorted(Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replace(".pt", "")))).toList();
-            List<Path> npy = files.stream().filter(f -> f.getFileName().toString().endsWith(".npy")).sorted().toList();
+            List<Path> seed = files.stream()
+                    .filter(f -> SEED_CHUNK.matcher(f.getFileName().toString()).matches())
+                    .sorted(Comparator.comparingLong(
+                            f -> Long.parseLong(f.getFileName().toString().replace(".pt", ""))))
+                    .toList();
+            List<Path> npy = files.stream()
+                    .filter(f -> f.getFileName().toString().endsWith(".npy"))
+                    .sorted()
+                    .toList();
             if (!seed.isEmpty()) {
                 for (Path f : seed) {
                     chunks.add(new PtChunk(f, TorchFile.readTensorInfo(f)));
@@ -103,7 +111,8 @@ public final class ActivationSet implements AutoCloseable {
                 }
                 source = ".npy files";
             } else {
-                throw new InvalidInputException(path, "not an activation set: no manifest.json, no 0.pt, 1.pt, … chunks and no .npy files");
+                throw new InvalidInputException(
+                        path, "not an activation set: no manifest.json, no 0.pt, 1.pt, … chunks and no .npy files");
             }
         } else if (Files.isRegularFile(path)) {
             String name = path.getFileName().toString();
@@ -114,7 +123,8 @@ public final class ActivationSet implements AutoCloseable {
             } else if (name.endsWith(".pt")) {
                 chunks.add(new PtChunk(path, TorchFile.readTensorInfo(path)));
             } else {
-                throw new InvalidInputException(path, "unknown activation file type (expected .npy, .safetensors or .pt)");
+                throw new InvalidInputException(
+                        path, "unknown activation file type (expected .npy, .safetensors or .pt)");
             }
             source = name;
         } else {
@@ -122,9 +132,28 @@ public final class ActivationSet implements AutoCloseable {
         }
         int d = checkSameWidth(chunks, -1);
         String dtype = chunks.get(0).read(0, 0).dtype().safetensorsName();
-        List<Manifest.Chunk> entries = chunks.stream().map(c -> new Manifest.Chunk(c.file().getFileName().toString(), c.rows())).toList();
-        Manifest m = new Manifest(Manifest.FORMAT, Manifest.VERSION, model, Manifest.UNKNOWN, hook, d, dtype, 0, Manifest.UNKNOWN,
-                source, Manifest.UNKNOWN, Manifest.UNKNOWN, 0, 0, 0, true, entries, null);
+        List<Manifest.Chunk> entries = chunks.stream()
+                .map(c -> new Manifest.Chunk(c.file().getFileName().toString(), c.rows()))
+                .toList();
+        Manifest m = new Manifest(
+                Manifest.FORMAT,
+                Manifest.VERSION,
+                model,
+                Manifest.UNKNOWN,
+                hook,
+                d,
+                dtype,
+                0,
+                Manifest.UNKNOWN,
+                source,
+                Manifest.UNKNOWN,
+                Manifest.UNKNOWN,
+                0,
+                0,
+                0,
+                true,
+                entries,
+                null);
         return new ActivationSet(path, m, chunks, null);
     }
 
@@ -134,11 +163,13 @@ public final class ActivationSet implements AutoCloseable {
         for (Manifest.Chunk c : m.chunks()) {
             Path f = dir.resolve(c.file()).normalize();
             if (!f.startsWith(dir.normalize()) || !Files.isRegularFile(f)) {
-                throw new InvalidInputException(dir.resolve(Manifest.FILE), "lists chunk '" + c.file() + "', which is missing");
+                throw new InvalidInputException(
+                        dir.resolve(Manifest.FILE), "lists chunk '" + c.file() + "', which is missing");
             }
             ChunkSource chunk = safetensorsChunk(f, ACTIVATIONS);
             if (chunk.rows() != c.rows()) {
-                throw new InvalidInputException(f, "holds " + chunk.rows() + " rows, but the manifest says " + c.rows());
+                throw new InvalidInputException(
+                        f, "holds " + chunk.rows() + " rows, but the manifest says " + c.rows());
             }
             chunks.add(chunk);
         }
@@ -153,10 +184,12 @@ public final class ActivationSet implements AutoCloseable {
         for (ChunkSource c : chunks) {
             long[] shape = c.shape();
             if (shape.length != 2) {
-                throw new InvalidInputException(c.file(), "activations must be [rows, d], found shape " + Arrays.toString(shape));
+                throw new InvalidInputException(
+                        c.file(), "activations must be [rows, d], found shape " + Arrays.toString(shape));
             }
             if (shape[1] <= 0 || shape[1] > 1 << 20) {
-                throw new InvalidInputException(c.file(), "activations of width " + shape[1] + " (expected 1 to " + (1 << 20) + ")");
+                throw new InvalidInputException(
+                        c.file(), "activations of width " + shape[1] + " (expected 1 to " + (1 << 20) + ")");
             }
             if (d < 0) {
                 d = (int) shape[1];
@@ -173,15 +206,21 @@ public final class ActivationSet implements AutoCloseable {
             shape = n.shape();
         }
         long rows = shape.length == 0 ? 0 : shape[0];
-        return new FileChunk(f, rows, shape, (start, count) -> {
-            try (NpyFile n = NpyFile.open(f)) {
-                return n.readRows(start, count);
-            }
-        }, Optional::empty);
+        return new FileChunk(
+                f,
+                rows,
+                shape,
+                (start, count) -> {
+                    try (NpyFile n = NpyFile.open(f)) {
+                        return n.readRows(start, count);
+                    }
+                },
+                Optional::empty);
     }
 
     /** A chunk read from its file on demand (a mapping outlives the channel, so each read opens and closes it). */
-    private record FileChunk(Path file, long rows, long[] shape, RowReader reader, WindowReader windowReader) implements ChunkSource {
+    private record FileChunk(Path file, long rows, long[] shape, RowReader reader, WindowReader windowReader)
+            implements ChunkSource {
         @Override
         public long[] shape() {
             return shape.clone();
@@ -218,37 +257,49 @@ public final class ActivationSet implements AutoCloseable {
             if (name != null) {
                 tensor = name;
             } else {
-                List<String> matrices = s.tensors().values().stream().filter(t -> t.shape().length == 2).map(TensorInfo::name).toList();
+                List<String> matrices = s.tensors().values().stream()
+                        .filter(t -> t.shape().length == 2)
+                        .map(TensorInfo::name)
+                        .toList();
                 if (s.info(ACTIVATIONS).isPresent()) {
                     tensor = ACTIVATIONS;
                 } else if (matrices.size() == 1) {
                     tensor = matrices.get(0);
                 } else {
-                    throw new InvalidInputException(f, "holds " + matrices.size() + " matrices and none is named 'activations'");
+                    throw new InvalidInputException(
+                            f, "holds " + matrices.size() + " matrices and none is named 'activations'");
                 }
             }
-            TensorInfo info = s.info(tensor).orElseThrow(() -> new TensorFileException(f, "has no tensor '" + tensor + "'"));
+            TensorInfo info =
+                    s.info(tensor).orElseThrow(() -> new TensorFileException(f, "has no tensor '" + tensor + "'"));
             shape = info.shape();
             rows = shape.length == 0 ? 0 : shape[0];
             hasWindows = s.info(WINDOW_STARTS).isPresent();
         }
-        return new FileChunk(f, rows, shape, (start, count) -> {
-            try (SafetensorsFile s = SafetensorsFile.open(f)) {
-                return s.readRows(tensor, start, count);
-            }
-        }, () -> {
-            if (!hasWindows) {
-                return Optional.empty();
-            }
-            try (SafetensorsFile s = SafetensorsFile.open(f)) {
-                Tensor starts = s.read(WINDOW_STARTS);
-                if (!starts.dtype().isInteger() || starts.rank() != 1) {
-                    throw new InvalidInputException(f, "'" + WINDOW_STARTS + "' should be a list of integers, found " + starts.dtype()
-                            + " " + Arrays.toString(starts.shape()));
-                }
-                return Optional.of(starts.longs());
-            }
-        });
+        return new FileChunk(
+                f,
+                rows,
+                shape,
+                (start, count) -> {
+                    try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                        return s.readRows(tensor, start, count);
+                    }
+                },
+                () -> {
+                    if (!hasWindows) {
+                        return Optional.empty();
+                    }
+                    try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                        Tensor starts = s.read(WINDOW_STARTS);
+                        if (!starts.dtype().isInteger() || starts.rank() != 1) {
+                            throw new InvalidInputException(
+                                    f,
+                                    "'" + WINDOW_STARTS + "' should be a list of integers, found " + starts.dtype()
+                                            + " " + Arrays.toString(starts.shape()));
+                        }
+                        return Optional.of(starts.longs());
+                    }
+                });
     }
 
     /** A seed-style torch chunk; read whole on first use (zip storages are not sliceable), the last one kept. */
@@ -288,8 +339,12 @@ public final class ActivationSet implements AutoCloseable {
             if (cached == null) {
                 cached = TorchFile.readTensor(file);
             }
-            long rowBytes = cached.numel() / Math.max(1, shape[0]) * info.dtype().byteSize();
-            var b = cached.data().position((int) (start * rowBytes)).limit((int) ((start + count) * rowBytes)).slice();
+            long rowBytes =
+                    cached.numel() / Math.max(1, shape[0]) * info.dtype().byteSize();
+            var b = cached.data()
+                    .position((int) (start * rowBytes))
+                    .limit((int) ((start + count) * rowBytes))
+                    .slice();
             long[] s = shape.clone();
             s[0] = count;
             return new Tensor(info.dtype(), s, b);
@@ -349,7 +404,8 @@ public final class ActivationSet implements AutoCloseable {
     /** Rows [start, start+count) of the whole set as float32 values, crossing chunk boundaries as needed. */
     public float[] readRows(long start, int count) throws IOException {
         if (start < 0 || count < 0 || start + count > rows()) {
-            throw new IllegalArgumentException("rows [" + start + ", " + (start + count) + ") outside a set of " + rows());
+            throw new IllegalArgumentException(
+                    "rows [" + start + ", " + (start + count) + ") outside a set of " + rows());
         }
         float[] out = new float[Math.multiplyExact(count, d())];
         int filled = 0;
@@ -401,12 +457,14 @@ public final class ActivationSet implements AutoCloseable {
         long needed = (chunks.get(chunk).rows() + window - 1) / window;
         Path f = chunks.get(chunk).file();
         if (starts.length < needed) {
-            throw new InvalidInputException(f, "records " + starts.length + " window starts for " + needed + " windows of rows");
+            throw new InvalidInputException(
+                    f, "records " + starts.length + " window starts for " + needed + " windows of rows");
         }
         long corpusTokens = window - (manifest.prependsBos() ? 1 : 0);
         for (long s : starts) {
             if (s < 0 || s > tokens.size() - corpusTokens) {
-                throw new InvalidInputException(f, "a window starts at token " + s + ", outside the corpus's " + tokens.size() + " tokens");
+                throw new InvalidInputException(
+                        f, "a window starts at token " + s + ", outside the corpus's " + tokens.size() + " tokens");
             }
         }
     }
@@ -429,7 +487,9 @@ public final class ActivationSet implements AutoCloseable {
         long first = windows.get()[(int) (inChunk / window)];
         int position = (int) (inChunk % window);
         long[] ids = Harvester.windowIds(tokens, first, window, manifest.bosTokenId());
-        int offset = manifest.prependsBos() ? 1 : 0; // the prepended BOS reads no corpus token: it takes its successor's document
+        int offset = manifest.prependsBos()
+                ? 1
+                : 0; // the prepended BOS reads no corpus token: it takes its successor's document
         int[] docs = new int[window];
         for (int i = 0; i < window; i++) {
             docs[i] = tokens.document(first + Math.max(0, i - offset));
@@ -486,7 +546,8 @@ public final class ActivationSet implements AutoCloseable {
             try {
                 return Long.parseLong(recorded);
             } catch (NumberFormatException e) {
-                LOG.warning(tokens + ": end_of_text_id '" + recorded + "' is not a number; finding it from the documents instead");
+                LOG.warning(tokens + ": end_of_text_id '" + recorded
+                        + "' is not a number; finding it from the documents instead");
             }
         }
         for (long p = 0; p + 1 < tokens.size(); p++) {
@@ -538,8 +599,7 @@ public final class ActivationSet implements AutoCloseable {
     }
 
     /** A row's window of token ids (starting at corpus token {@code windowStart}), the row's position in it, and each token's document. */
-    public record TokenContext(long row, long windowStart, int position, long[] tokenIds, int[] documents) {
-    }
+    public record TokenContext(long row, long windowStart, int position, long[] tokenIds, int[] documents) {}
 
     @Override
     public void close() throws IOException {

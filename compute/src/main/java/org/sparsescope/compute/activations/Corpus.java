@@ -40,10 +40,14 @@ public final class Corpus {
             List<Path> files;
             // a hub dataset keeps its shards in subfolders (data/train-00000-of-00002.parquet)
             try (Stream<Path> s = Files.walk(path, 4)) {
-                files = s.filter(Files::isRegularFile).filter(Corpus::isTextName).sorted().toList();
+                files = s.filter(Files::isRegularFile)
+                        .filter(Corpus::isTextName)
+                        .sorted()
+                        .toList();
             }
             if (files.isEmpty()) {
-                throw new InvalidInputException(path, "empty corpus: the folder holds no .txt, .jsonl, .parquet or .xz files");
+                throw new InvalidInputException(
+                        path, "empty corpus: the folder holds no .txt, .jsonl, .parquet or .xz files");
             }
             return new Corpus(path, files);
         }
@@ -55,7 +59,11 @@ public final class Corpus {
 
     private static boolean isTextName(Path p) {
         String n = p.getFileName().toString();
-        return n.endsWith(".txt") || n.endsWith(".jsonl") || n.endsWith(".txt.xz") || n.endsWith(".jsonl.xz") || n.endsWith(".parquet");
+        return n.endsWith(".txt")
+                || n.endsWith(".jsonl")
+                || n.endsWith(".txt.xz")
+                || n.endsWith(".jsonl.xz")
+                || n.endsWith(".parquet");
     }
 
     public Path path() {
@@ -143,7 +151,8 @@ public final class Corpus {
             } catch (java.nio.charset.CharacterCodingException e) {
                 throw new InvalidInputException(current, "not UTF-8 text near line " + lineNumber);
             } catch (IOException e) {
-                throw new InvalidInputException(current, "unreadable near line " + lineNumber + " (truncated?): " + e.getMessage(), e);
+                throw new InvalidInputException(
+                        current, "unreadable near line " + lineNumber + " (truncated?): " + e.getMessage(), e);
             }
         }
 
@@ -176,12 +185,15 @@ public final class Corpus {
                 }
                 try {
                     JsonElement e = JsonParser.parseString(line);
-                    if (e.isJsonObject() && e.getAsJsonObject().has("text") && e.getAsJsonObject().get("text").isJsonPrimitive()) {
+                    if (e.isJsonObject()
+                            && e.getAsJsonObject().has("text")
+                            && e.getAsJsonObject().get("text").isJsonPrimitive()) {
                         return e.getAsJsonObject().get("text").getAsString();
                     }
                     throw new InvalidInputException(current, "line " + lineNumber + " has no string field \"text\"");
                 } catch (JsonParseException ex) {
-                    throw new InvalidInputException(current, "line " + lineNumber + " is not JSON: " + ex.getMessage(), ex);
+                    throw new InvalidInputException(
+                            current, "line " + lineNumber + " is not JSON: " + ex.getMessage(), ex);
                 }
             }
             return null;

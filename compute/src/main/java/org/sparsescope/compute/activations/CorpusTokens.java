@@ -44,8 +44,10 @@ public final class CorpusTokens implements AutoCloseable {
         Tensor docTensor = file.read("documents");
         for (Tensor t : new Tensor[] {idTensor, docTensor}) {
             if (t.dtype() != org.sparsescope.compute.tensor.DType.I32 || t.rank() != 1) {
-                throw new InvalidInputException(file.location(), "'ids' and 'documents' must be lists of I32, found " + t.dtype() + " "
-                        + java.util.Arrays.toString(t.shape()));
+                throw new InvalidInputException(
+                        file.location(),
+                        "'ids' and 'documents' must be lists of I32, found " + t.dtype() + " "
+                                + java.util.Arrays.toString(t.shape()));
             }
         }
         this.size = idTensor.numel();
@@ -131,11 +133,20 @@ public final class CorpusTokens implements AutoCloseable {
      * Encodes the corpus document by document into {@code out}, stopping once {@code maxTokens} are written
      * (all of it when maxTokens ≤ 0). Bounded memory: one document at a time, streamed through temporary files.
      */
-    public static long write(Corpus corpus, Tokenizer tokenizer, long maxTokens, Path out, Map<String, String> metadata,
-            ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    public static long write(
+            Corpus corpus,
+            Tokenizer tokenizer,
+            long maxTokens,
+            Path out,
+            Map<String, String> metadata,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         long eot = tokenizer.endOfTextId();
         if (eot < 0) {
-            throw new InvalidInputException(tokenizer.file(), "the vocabulary has no " + Tokenizer.END_OF_TEXT + " token to join documents with");
+            throw new InvalidInputException(
+                    tokenizer.file(),
+                    "the vocabulary has no " + Tokenizer.END_OF_TEXT + " token to join documents with");
         }
         Path idsTmp = null;
         Path docsTmp = null;
@@ -146,9 +157,12 @@ public final class CorpusTokens implements AutoCloseable {
             idsTmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".ids", ".tmp");
             docsTmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".docs", ".tmp");
             try (var idOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(idsTmp), 1 << 20));
-                    var docOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(docsTmp), 1 << 20));
+                    var docOut =
+                            new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(docsTmp), 1 << 20));
                     Corpus.Documents docs = corpus.documents()) {
-                for (String doc = docs.next(); doc != null && (maxTokens <= 0 || count < maxTokens); doc = docs.next()) {
+                for (String doc = docs.next();
+                        doc != null && (maxTokens <= 0 || count < maxTokens);
+                        doc = docs.next()) {
                     long[] enc = tokenizer.encode(doc);
                     for (long id : enc) {
                         writeIntLE(idOut, (int) id);
@@ -160,8 +174,12 @@ public final class CorpusTokens implements AutoCloseable {
                     docIndex++;
                     if (docIndex % 64 == 0) {
                         cancel.check();
-                        progress.onProgress(Progress.of(count, maxTokens > 0 ? maxTokens : count, (System.nanoTime() - t0) / 1e9,
-                                "tokens", "encoding the corpus: " + docIndex + " documents"));
+                        progress.onProgress(Progress.of(
+                                count,
+                                maxTokens > 0 ? maxTokens : count,
+                                (System.nanoTime() - t0) / 1e9,
+                                "tokens",
+                                "encoding the corpus: " + docIndex + " documents"));
                     }
                 }
             }
@@ -196,15 +214,20 @@ public final class CorpusTokens implements AutoCloseable {
     }
 
     /** Assembles the safetensors header and the two raw int32 streams into one file, atomically. */
-    private static void writeSafetensors(Path out, Path ids, Path docs, long count, Map<String, String> metadata) throws IOException {
+    private static void writeSafetensors(Path out, Path ids, Path docs, long count, Map<String, String> metadata)
+            throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("__metadata__", new java.util.TreeMap<>(metadata));
         header.put("ids", entry(count, 0L));
         header.put("documents", entry(count, 4 * count));
-        // fixed key order: the same corpus gives the same bytes in any JVM (a resumed harvest equals an uninterrupted one)
+        // fixed key order: the same corpus gives the same bytes in any JVM (a resumed harvest equals an uninterrupted
+        // one)
         byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
+        ByteBuffer head = ByteBuffer.allocate(8 + padded)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(padded)
+                .put(json);
         while (head.hasRemaining()) {
             head.put((byte) ' ');
         }
@@ -223,5 +246,4 @@ public final class CorpusTokens implements AutoCloseable {
             }
         });
     }
-
 }

@@ -12,8 +12,16 @@ import org.sparsescope.compute.tensor.DType;
  * @param prependBos     each window is the model's BOS token followed by window − 1 corpus tokens, as SAELens
  *                       harvests for a dictionary trained with {@code prepend_bos}
  */
-public record HarvestOptions(long tokens, int window, DType dtype, int rowsPerChunk, int batchWindows, boolean shuffle, long seed,
-        boolean documentStarts, boolean prependBos) {
+public record HarvestOptions(
+        long tokens,
+        int window,
+        DType dtype,
+        int rowsPerChunk,
+        int batchWindows,
+        boolean shuffle,
+        long seed,
+        boolean documentStarts,
+        boolean prependBos) {
 
     public HarvestOptions {
         if (tokens <= 0) {
@@ -26,7 +34,8 @@ public record HarvestOptions(long tokens, int window, DType dtype, int rowsPerCh
             throw new IllegalArgumentException("activations are stored as F16 or F32, not " + dtype);
         }
         if (rowsPerChunk < 0 || (rowsPerChunk > 0 && rowsPerChunk % window != 0)) {
-            throw new IllegalArgumentException("rows per chunk must be a positive multiple of the window (" + window + "), got " + rowsPerChunk);
+            throw new IllegalArgumentException(
+                    "rows per chunk must be a positive multiple of the window (" + window + "), got " + rowsPerChunk);
         }
         if (prependBos && window < 2) {
             throw new IllegalArgumentException("a window with a prepended BOS needs at least 2 tokens");
@@ -41,7 +50,8 @@ public record HarvestOptions(long tokens, int window, DType dtype, int rowsPerCh
     }
 
     public HarvestOptions withDtype(DType t) {
-        return new HarvestOptions(tokens, window, t, rowsPerChunk, batchWindows, shuffle, seed, documentStarts, prependBos);
+        return new HarvestOptions(
+                tokens, window, t, rowsPerChunk, batchWindows, shuffle, seed, documentStarts, prependBos);
     }
 
     public HarvestOptions withRowsPerChunk(int rows) {
@@ -53,7 +63,8 @@ public record HarvestOptions(long tokens, int window, DType dtype, int rowsPerCh
     }
 
     public HarvestOptions shuffled(long s) {
-        return new HarvestOptions(tokens, window, dtype, rowsPerChunk, batchWindows, true, s, documentStarts, prependBos);
+        return new HarvestOptions(
+                tokens, window, dtype, rowsPerChunk, batchWindows, true, s, documentStarts, prependBos);
     }
 
     public HarvestOptions atDocumentStarts() {
@@ -61,7 +72,8 @@ public record HarvestOptions(long tokens, int window, DType dtype, int rowsPerCh
     }
 
     public HarvestOptions withPrependBos(boolean bos) {
-        return new HarvestOptions(tokens, window, dtype, rowsPerChunk, batchWindows, shuffle, seed, documentStarts, bos);
+        return new HarvestOptions(
+                tokens, window, dtype, rowsPerChunk, batchWindows, shuffle, seed, documentStarts, bos);
     }
 
     /** Corpus tokens each window reads: the window, less the prepended BOS. */

@@ -56,10 +56,15 @@ public final class Harvester {
     }
 
     /** What a harvest did: rows now in the set, rows written by this call, and its model throughput. */
-    public record Result(Path set, long rows, long rowsWritten, double seconds, double tokensPerSecond) {
-    }
+    public record Result(Path set, long rows, long rowsWritten, double seconds, double tokensPerSecond) {}
 
-    public Result harvest(String hookName, Corpus corpus, Path out, HarvestOptions opts, ProgressListener progress, Cancellation cancel)
+    public Result harvest(
+            String hookName,
+            Corpus corpus,
+            Path out,
+            HarvestOptions opts,
+            ProgressListener progress,
+            Cancellation cancel)
             throws IOException, CancelledException {
         HookPoint hook = model.hook(hookName);
         int d = model.config().dModel();
@@ -71,9 +76,25 @@ public final class Harvester {
         long windowsWanted = (opts.tokens() + window - 1) / window;
         int stride = opts.corpusTokensPerWindow();
         Long bos = opts.prependBos() ? bosTokenId(model) : null;
-        Manifest fresh = new Manifest(Manifest.FORMAT, Manifest.VERSION, model.dir().toAbsolutePath().normalize().toString(), modelHash, hook.name(), d,
-                opts.dtype().safetensorsName(), window, tokenizerHash, corpus.path().toAbsolutePath().normalize().toString(), corpusHash,
-                (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""), opts.seed(), windowsWanted * window, rowsPerChunk, false, List.of(), bos);
+        Manifest fresh = new Manifest(
+                Manifest.FORMAT,
+                Manifest.VERSION,
+                model.dir().toAbsolutePath().normalize().toString(),
+                modelHash,
+                hook.name(),
+                d,
+                opts.dtype().safetensorsName(),
+                window,
+                tokenizerHash,
+                corpus.path().toAbsolutePath().normalize().toString(),
+                corpusHash,
+                (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""),
+                opts.seed(),
+                windowsWanted * window,
+                rowsPerChunk,
+                false,
+                List.of(),
+                bos);
         Manifest manifest = prepareFolder(out, fresh);
 
         Path tokenFile = out.resolve(CorpusTokens.FILE);
@@ -91,18 +112,36 @@ public final class Harvester {
         long rowsWritten = 0;
         try (CorpusTokens tokens = CorpusTokens.open(tokenFile)) {
             if (!corpusHash.equals(tokens.metadata().get("corpus_sha256"))) {
-                throw new InvalidInputException(tokenFile, "was encoded from another corpus; remove it or harvest into a new folder");
+                throw new InvalidInputException(
+                        tokenFile, "was encoded from another corpus; remove it or harvest into a new folder");
             }
-            long[] starts = opts.documentStarts() ? tokens.documentWindowStarts(stride) : tokens.packedWindowStarts(stride);
+            long[] starts =
+                    opts.documentStarts() ? tokens.documentWindowStarts(stride) : tokens.packedWindowStarts(stride);
             long[] order = windowOrder(starts, windowsWanted, opts);
             long totalRows = (long) order.length * window;
             if (order.length == 0) {
                 throw new InvalidInputException(corpus.path(), "too short: not one window of " + window + " tokens");
             }
             if (manifest.targetRows() != totalRows) {
-                manifest = new Manifest(manifest.format(), manifest.version(), manifest.model(), manifest.modelHash(), manifest.hook(), d,
-                        manifest.dtype(), window, tokenizerHash, manifest.corpus(), corpusHash, manifest.order(), manifest.seed(), totalRows,
-                        rowsPerChunk, false, manifest.chunks(), manifest.bosTokenId());
+                manifest = new Manifest(
+                        manifest.format(),
+                        manifest.version(),
+                        manifest.model(),
+                        manifest.modelHash(),
+                        manifest.hook(),
+                        d,
+                        manifest.dtype(),
+                        window,
+                        tokenizerHash,
+                        manifest.corpus(),
+                        corpusHash,
+                        manifest.order(),
+                        manifest.seed(),
+                        totalRows,
+                        rowsPerChunk,
+                        false,
+                        manifest.chunks(),
+                        manifest.bosTokenId());
             }
             int windowsPerChunk = rowsPerChunk / window;
             int chunkCount = (int) ((order.length + windowsPerChunk - 1) / windowsPerChunk);
@@ -118,8 +157,18 @@ public final class Harvester {
                     int from = c * windowsPerChunk;
                     int to = Math.min(order.length, from + windowsPerChunk);
                     long[] chunkWindows = java.util.Arrays.copyOfRange(order, from, to);
-                    ByteBuffer rows = harvestChunk(hook, tokens, chunkWindows, opts, bos, progress, cancel,
-                            (long) from * window, totalRows, t0, rowsWritten);
+                    ByteBuffer rows = harvestChunk(
+                            hook,
+                            tokens,
+                            chunkWindows,
+                            opts,
+                            bos,
+                            progress,
+                            cancel,
+                            (long) from * window,
+                            totalRows,
+                            t0,
+                            rowsWritten);
                     rowsWritten += (long) chunkWindows.length * window;
                     await(pending);
                     final int index = c;
@@ -127,8 +176,12 @@ public final class Harvester {
                     pending = writer.submit(() -> {
                         String name = String.format("chunk-%05d.safetensors", index);
                         Map<String, Tensor> tensors = new LinkedHashMap<>();
-                        tensors.put(ActivationSet.ACTIVATIONS, new Tensor(opts.dtype(), new long[] {(long) chunkWindows.length * window, d}, rows));
-                        tensors.put(ActivationSet.WINDOW_STARTS, Tensor.ofLongs(new long[] {chunkWindows.length}, chunkWindows));
+                        tensors.put(
+                                ActivationSet.ACTIVATIONS,
+                                new Tensor(opts.dtype(), new long[] {(long) chunkWindows.length * window, d}, rows));
+                        tensors.put(
+                                ActivationSet.WINDOW_STARTS,
+                                Tensor.ofLongs(new long[] {chunkWindows.length}, chunkWindows));
                         Safetensors.write(out.resolve(name), tensors, Map.of("hook", hook.name()));
                         synchronized (done) {
                             done.add(new Manifest.Chunk(name, (long) chunkWindows.length * window));
@@ -142,7 +195,8 @@ public final class Harvester {
                 writer.shutdown();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            progress.onProgress(new Progress(1.0, "harvested " + totalRows + " rows", rowsWritten / seconds, "tokens/s", 0));
+            progress.onProgress(
+                    new Progress(1.0, "harvested " + totalRows + " rows", rowsWritten / seconds, "tokens/s", 0));
             return new Result(out, manifest.withChunks(done, true).rows(), rowsWritten, seconds, rowsWritten / seconds);
         }
     }
@@ -156,11 +210,23 @@ public final class Harvester {
     }
 
     /** Runs the model over one chunk's windows in batches and returns its rows in the storage dtype. */
-    private ByteBuffer harvestChunk(HookPoint hook, CorpusTokens tokens, long[] windows, HarvestOptions opts, Long bos, ProgressListener progress,
-            Cancellation cancel, long rowsBefore, long totalRows, long t0, long rowsWrittenBefore) throws CancelledException {
+    private ByteBuffer harvestChunk(
+            HookPoint hook,
+            CorpusTokens tokens,
+            long[] windows,
+            HarvestOptions opts,
+            Long bos,
+            ProgressListener progress,
+            Cancellation cancel,
+            long rowsBefore,
+            long totalRows,
+            long t0,
+            long rowsWrittenBefore)
+            throws CancelledException {
         int window = opts.window();
         int d = model.config().dModel();
-        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(windows.length * window * d, opts.dtype().byteSize()))
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(
+                        windows.length * window * d, opts.dtype().byteSize()))
                 .order(ByteOrder.LITTLE_ENDIAN);
         Hooks hooks = Hooks.builder().capture(hook).build();
         DataType storage = opts.dtype().engineType();
@@ -172,14 +238,19 @@ public final class Harvester {
                 ids[i] = windowIds(tokens, windows[b + i], window, bos);
             }
             try (NDManager scope = model.newScope()) {
-                NDArray acts = model.run(model.idsArray(scope, ids), hooks).captures().get(hook); // [n, T, D]
+                NDArray acts =
+                        model.run(model.idsArray(scope, ids), hooks).captures().get(hook); // [n, T, D]
                 NDArray stored = acts.getDataType() == storage ? acts : acts.toType(storage, false);
                 out.put(stored.toByteBuffer());
             }
             long setRows = rowsBefore + (long) (b + n) * window;
             double rate = (rowsWrittenBefore + (long) (b + n) * window) / ((System.nanoTime() - t0) / 1e9);
-            progress.onProgress(new Progress((double) setRows / totalRows, "harvesting " + hook + ": " + setRows + " / " + totalRows + " tokens",
-                    rate, "tokens/s", (totalRows - setRows) / rate));
+            progress.onProgress(new Progress(
+                    (double) setRows / totalRows,
+                    "harvesting " + hook + ": " + setRows + " / " + totalRows + " tokens",
+                    rate,
+                    "tokens/s",
+                    (totalRows - setRows) / rate));
         }
         return out.flip();
     }
@@ -197,7 +268,8 @@ public final class Harvester {
 
     /** The model's BOS id: config.json's bos_token_id, else the tokenizer's end-of-text (GPT-2 and Pythia use one token for both). */
     static long bosTokenId(LanguageModel model) throws IOException {
-        org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(model.dir().resolve(org.sparsescope.compute.model.TransformerConfig.FILE));
+        org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(
+                model.dir().resolve(org.sparsescope.compute.model.TransformerConfig.FILE));
         Long bos = in.longValue(in.readObject(), "bos_token_id");
         if (bos != null) {
             return bos;
@@ -246,11 +318,15 @@ public final class Harvester {
             Manifest old = Manifest.read(out);
             String clash = clash(old, fresh);
             if (clash != null) {
-                throw new InvalidInputException(manifestFile, "holds another harvest (" + clash
-                        + "); nothing was changed. Harvest into a new folder, or remove this one first");
+                throw new InvalidInputException(
+                        manifestFile,
+                        "holds another harvest (" + clash
+                                + "); nothing was changed. Harvest into a new folder, or remove this one first");
             }
             try (Stream<Path> s = Files.list(out)) {
-                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().contains(".tmp")).toList()) {
+                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".")
+                                && p.getFileName().toString().contains(".tmp"))
+                        .toList()) {
                     Files.deleteIfExists(p); // a write that a kill interrupted; never listed in the manifest
                 }
             }
@@ -259,7 +335,9 @@ public final class Harvester {
         if (Files.isDirectory(out)) {
             try (Stream<Path> s = Files.list(out)) {
                 if (s.findAny().isPresent()) {
-                    throw new InvalidInputException(out, "exists and is not an activation set; nothing was written. Choose an empty or new folder");
+                    throw new InvalidInputException(
+                            out,
+                            "exists and is not an activation set; nothing was written. Choose an empty or new folder");
                 }
             }
         } else if (Files.exists(out)) {

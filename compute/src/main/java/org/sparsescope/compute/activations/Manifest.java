@@ -46,8 +46,7 @@ public record Manifest(
     public static final int VERSION = 1;
     public static final String UNKNOWN = "unknown";
 
-    public record Chunk(String file, long rows) {
-    }
+    public record Chunk(String file, long rows) {}
 
     public Manifest {
         // kept as given (a null entry included) so that read() can name what is wrong, rather than fail inside Gson
@@ -69,12 +68,31 @@ public record Manifest(
     }
 
     public Manifest withChunks(List<Chunk> newChunks, boolean isComplete) {
-        return new Manifest(format, version, model, modelHash, hook, d, dtype, window, tokenizerHash, corpus, corpusHash, order, seed,
-                targetRows, rowsPerChunk, isComplete, newChunks, bosTokenId);
+        return new Manifest(
+                format,
+                version,
+                model,
+                modelHash,
+                hook,
+                d,
+                dtype,
+                window,
+                tokenizerHash,
+                corpus,
+                corpusHash,
+                order,
+                seed,
+                targetRows,
+                rowsPerChunk,
+                isComplete,
+                newChunks,
+                bosTokenId);
     }
 
-    static final Gson GSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
-            .setPrettyPrinting().create();
+    static final Gson GSON = new GsonBuilder()
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .setPrettyPrinting()
+            .create();
 
     public static Manifest read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
@@ -86,14 +104,21 @@ public record Manifest(
             throw new InvalidInputException(file, "not a " + FORMAT + " manifest");
         }
         if (m.version() > VERSION) {
-            throw new InvalidInputException(file, "written by a newer Sparsescope (format version " + m.version() + ")");
+            throw new InvalidInputException(
+                    file, "written by a newer Sparsescope (format version " + m.version() + ")");
         }
-        if (m.d() > 1 << 20 || m.window() < 0 || m.dtype() == null || org.sparsescope.compute.tensor.DType.fromSafetensors(m.dtype()).isEmpty()) {
-            throw new InvalidInputException(file, "d " + m.d() + ", window " + m.window() + " or dtype " + m.dtype() + " is out of range");
+        if (m.d() > 1 << 20
+                || m.window() < 0
+                || m.dtype() == null
+                || org.sparsescope.compute.tensor.DType.fromSafetensors(m.dtype())
+                        .isEmpty()) {
+            throw new InvalidInputException(
+                    file, "d " + m.d() + ", window " + m.window() + " or dtype " + m.dtype() + " is out of range");
         }
         for (Chunk c : m.chunks()) {
             if (c == null || c.file() == null || c.file().isEmpty() || c.file().indexOf('\0') >= 0 || c.rows() < 0) {
-                throw new InvalidInputException(file, "a chunk entry lacks its file name or has a negative row count: " + c);
+                throw new InvalidInputException(
+                        file, "a chunk entry lacks its file name or has a negative row count: " + c);
             }
         }
         return m;

@@ -30,7 +30,9 @@ final class ParquetTexts implements AutoCloseable {
         HydratorSupplier<String[], String> text = columns -> {
             if (columns.stream().map(ColumnDescriptor::getPath).noneMatch(p -> p.length == 1 && p[0].equals(COLUMN))) {
                 throw new IllegalArgumentException("has no column \"" + COLUMN + "\" (it has "
-                        + columns.stream().map(c -> String.join(".", c.getPath())).toList() + ")");
+                        + columns.stream()
+                                .map(c -> String.join(".", c.getPath()))
+                                .toList() + ")");
             }
             return new Hydrator<>() {
                 @Override
@@ -41,7 +43,9 @@ final class ParquetTexts implements AutoCloseable {
                 @Override
                 public String[] add(String[] target, String heading, Object value) {
                     if (COLUMN.equals(heading)) {
-                        target[0] = value instanceof Binary b ? b.toStringUsingUTF8() : value == null ? null : value.toString();
+                        target[0] = value instanceof Binary b
+                                ? b.toStringUsingUTF8()
+                                : value == null ? null : value.toString();
                     }
                     return target;
                 }

@@ -11,8 +11,7 @@ import org.sparsescope.compute.model.TransformerConfig;
 
 /** Forward-pass throughput of a model: the full pass with logits, and the harvest path that stops after a layer. */
 public final class LmThroughput {
-    private LmThroughput() {
-    }
+    private LmThroughput() {}
 
     /**
      * @param flopsPerToken 2 × the parameters of the layers run (blocks, plus the unembedding for a full pass)
@@ -27,7 +26,10 @@ public final class LmThroughput {
     public static Result fullForward(LanguageModel model, int window, int batch, double seconds) {
         TransformerConfig c = model.config();
         double flops = 2.0 * (c.nLayers() * c.blockParams() + (long) c.vocabSize() * c.dModel());
-        return new Result("full forward to per-token loss", measure(model, window, batch, seconds, Hooks.logitsOnly(), null), flops);
+        return new Result(
+                "full forward to per-token loss",
+                measure(model, window, batch, seconds, Hooks.logitsOnly(), null),
+                flops);
     }
 
     /** The harvest path: run up to {@code layer} and read its hook_resid_post back to the host. */
@@ -35,11 +37,20 @@ public final class LmThroughput {
         TransformerConfig c = model.config();
         HookPoint hook = HookPoint.of(layer, HookPoint.Kind.RESID_POST);
         double flops = 2.0 * (layer + 1) * c.blockParams();
-        return new Result("forward to " + hook + " (harvest path)",
-                measure(model, window, batch, seconds, Hooks.builder().capture(hook).build(), hook), flops);
+        return new Result(
+                "forward to " + hook + " (harvest path)",
+                measure(
+                        model,
+                        window,
+                        batch,
+                        seconds,
+                        Hooks.builder().capture(hook).build(),
+                        hook),
+                flops);
     }
 
-    private static double measure(LanguageModel model, int window, int batch, double seconds, Hooks hooks, HookPoint readBack) {
+    private static double measure(
+            LanguageModel model, int window, int batch, double seconds, Hooks hooks, HookPoint readBack) {
         Random rnd = new Random(0);
         long[][] ids = new long[batch][window];
         for (long[] row : ids) {
@@ -62,8 +73,11 @@ public final class LmThroughput {
         try (NDManager scope = model.newScope()) {
             NDArray ids = model.idsArray(scope, windows);
             ForwardPass pass = model.run(ids, hooks);
-            // What reaches the host is what real use reads: per-token losses (perplexity, ablation) or the hook (harvest).
-            NDArray out = readBack == null ? LanguageModel.tokenLoss(pass.logits(), ids) : pass.captures().get(readBack);
+            // What reaches the host is what real use reads: per-token losses (perplexity, ablation) or the hook
+            // (harvest).
+            NDArray out = readBack == null
+                    ? LanguageModel.tokenLoss(pass.logits(), ids)
+                    : pass.captures().get(readBack);
             out.toFloatArray();
         }
     }

@@ -10,8 +10,7 @@ import ai.djl.ndarray.types.Shape;
  * set beside: these machines are shared and noisy, so a ratio measured in the same run is what we report.
  */
 public final class MatmulSpeed {
-    private MatmulSpeed() {
-    }
+    private MatmulSpeed() {}
 
     public static final int M = 4096, K = 512, N = 2048;
 

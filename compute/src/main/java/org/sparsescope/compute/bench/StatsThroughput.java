@@ -17,8 +17,7 @@ import org.sparsescope.compute.work.ProgressListener;
  * encoder matmul x·W_enc over as many rows (in memory, in the same batch size), measured in the same run.
  */
 public final class StatsThroughput {
-    private StatsThroughput() {
-    }
+    private StatsThroughput() {}
 
     /** Seconds of each, and the FLOPs of one encoder matmul over the rows (2·rows·d·n). */
     public record Result(long rows, int d, int n, double passSeconds, double matmulSeconds) {
@@ -31,7 +30,8 @@ public final class StatsThroughput {
         }
     }
 
-    public static Result measure(Dictionary dictionary, ActivationSet set, long rows, Device device) throws IOException, CancelledException {
+    public static Result measure(Dictionary dictionary, ActivationSet set, long rows, Device device)
+            throws IOException, CancelledException {
         long count = Math.min(rows, set.rows());
         FeatureAnalysis.Options opts = FeatureAnalysis.Options.defaults();
         long t0 = System.nanoTime();
@@ -49,7 +49,8 @@ public final class StatsThroughput {
             long t1 = System.nanoTime();
             for (long done = 0; done < count; done += batch) {
                 int b = (int) Math.min(batch, count - done);
-                try (NDArray xb = b == batch ? null : x.get("0:" + b); NDArray c = (xb == null ? x : xb).matMul(w)) {
+                try (NDArray xb = b == batch ? null : x.get("0:" + b);
+                        NDArray c = (xb == null ? x : xb).matMul(w)) {
                     org.sparsescope.compute.Devices.awaitCompletion(c);
                 }
             }

@@ -17,8 +17,7 @@ import org.sparsescope.compute.work.CancelledException;
  * encoder and decoder). The true work of a step is 10·d·n: five matmuls of 2·d·n each.
  */
 public final class TrainThroughput {
-    private TrainThroughput() {
-    }
+    private TrainThroughput() {}
 
     public record Result(String what, int dictionaries, long steps, double tokensPerSecond, double flopsPerToken) {
         public double gflopsPerSecond() {
@@ -31,7 +30,8 @@ public final class TrainThroughput {
             throws IOException, CancelledException {
         Path dir = Files.createTempDirectory(Files.createDirectories(work), "train-bench");
         try {
-            Trainer.Result r = new Trainer(set, opts).train(sweep, dir.resolve("out"), dir.resolve("run"), e -> { }, Cancellation.none());
+            Trainer.Result r = new Trainer(set, opts)
+                    .train(sweep, dir.resolve("out"), dir.resolve("run"), e -> {}, Cancellation.none());
             double flops = 0;
             for (SweepMember m : sweep) {
                 flops += 6.0 * set.d() * m.dSae();

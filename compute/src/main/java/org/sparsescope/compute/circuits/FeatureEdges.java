@@ -32,18 +32,25 @@ public final class FeatureEdges implements AutoCloseable {
     private final int downstreamFeatures;
     private long tokenBlocks;
 
-    public FeatureEdges(LanguageModel model, Dictionary a, HookPoint hookA, Dictionary b, HookPoint hookB) throws InvalidInputException {
+    public FeatureEdges(LanguageModel model, Dictionary a, HookPoint hookA, Dictionary b, HookPoint hookB)
+            throws InvalidInputException {
         this.model = model;
         List<HookPoint> order = model.hookPoints();
         if (!order.contains(hookA) || !order.contains(hookB)) {
-            throw new InvalidInputException(model.dir(), "this model has no hook " + (order.contains(hookA) ? hookB : hookA));
+            throw new InvalidInputException(
+                    model.dir(), "this model has no hook " + (order.contains(hookA) ? hookB : hookA));
         }
         if (order.indexOf(hookB) <= order.indexOf(hookA)) {
-            throw new InvalidInputException(model.dir(), "a graph runs downstream: " + hookB + " does not come after " + hookA + " in the forward pass");
+            throw new InvalidInputException(
+                    model.dir(),
+                    "a graph runs downstream: " + hookB + " does not come after " + hookA + " in the forward pass");
         }
         for (Dictionary d : new Dictionary[] {a, b}) {
             if (d.dIn() != model.config().dModel()) {
-                throw new InvalidInputException(model.dir(), "a dictionary reads d_in=" + d.dIn() + " but this model's hooks have d=" + model.config().dModel());
+                throw new InvalidInputException(
+                        model.dir(),
+                        "a dictionary reads d_in=" + d.dIn() + " but this model's hooks have d="
+                                + model.config().dModel());
             }
         }
         this.upstreamHook = hookA;
@@ -57,10 +64,10 @@ public final class FeatureEdges implements AutoCloseable {
 
     /** The sums a graph's weights are ratios of, for each unit and downstream feature; added over chunks of windows. */
     public static final class Sums {
-        final double[][] primary;   // ABLATE: Σ_windows ‖Δa_j‖; RESTORE: Σ_{active} a_j(restored)
-        final double[][] signed;    // ABLATE: Σ_tokens Δa_j
+        final double[][] primary; // ABLATE: Σ_windows ‖Δa_j‖; RESTORE: Σ_{active} a_j(restored)
+        final double[][] signed; // ABLATE: Σ_tokens Δa_j
         final double[] denominator; // RESTORE: Σ_{active} a_j(reference)
-        final double[] baseline;    // RESTORE: Σ_{active} a_j(every feature removed)
+        final double[] baseline; // RESTORE: Σ_{active} a_j(every feature removed)
         long windows;
         long tokens;
 
@@ -76,8 +83,10 @@ public final class FeatureEdges implements AutoCloseable {
             float[][] out = new float[primary.length][primary.length == 0 ? 0 : primary[0].length];
             for (int u = 0; u < primary.length; u++) {
                 for (int j = 0; j < out[u].length; j++) {
-                    out[u][j] = (float) (method == FeatureGraph.Method.ABLATE ? primary[u][j] / windows
-                            : denominator[j] > 0 ? primary[u][j] / denominator[j] : 0);
+                    out[u][j] = (float)
+                            (method == FeatureGraph.Method.ABLATE
+                                    ? primary[u][j] / windows
+                                    : denominator[j] > 0 ? primary[u][j] / denominator[j] : 0);
                 }
             }
             return out;
@@ -88,8 +97,10 @@ public final class FeatureEdges implements AutoCloseable {
             float[][] out = new float[primary.length][primary.length == 0 ? 0 : primary[0].length];
             for (int u = 0; u < primary.length; u++) {
                 for (int j = 0; j < out[u].length; j++) {
-                    out[u][j] = (float) (method == FeatureGraph.Method.ABLATE ? signed[u][j] / tokens
-                            : denominator[j] > 0 ? (primary[u][j] - baseline[j]) / denominator[j] : 0);
+                    out[u][j] = (float)
+                            (method == FeatureGraph.Method.ABLATE
+                                    ? signed[u][j] / tokens
+                                    : denominator[j] > 0 ? (primary[u][j] - baseline[j]) / denominator[j] : 0);
                 }
             }
             return out;
@@ -111,12 +122,20 @@ public final class FeatureEdges implements AutoCloseable {
      * @param units upstream feature sets: a feature alone for a graph's edge, or several removed or restored together
      * @param afterUnit called after each unit's pass, for progress
      */
-    public void add(long[][] chunk, List<int[]> units, FeatureGraph.Method method, AblationMode mode, Sums sums, Runnable afterUnit,
-            Cancellation cancel) throws CancelledException {
+    public void add(
+            long[][] chunk,
+            List<int[]> units,
+            FeatureGraph.Method method,
+            AblationMode mode,
+            Sums sums,
+            Runnable afterUnit,
+            Cancellation cancel)
+            throws CancelledException {
         for (int[] unit : units) {
             for (int f : unit) {
                 if (f < 0 || f >= upstreamFeatures) {
-                    throw new IllegalArgumentException("upstream feature " + f + " is outside 0 … " + (upstreamFeatures - 1));
+                    throw new IllegalArgumentException(
+                            "upstream feature " + f + " is outside 0 … " + (upstreamFeatures - 1));
                 }
             }
         }
@@ -125,34 +144,46 @@ public final class FeatureEdges implements AutoCloseable {
             NDArray ids = model.idsArray(scope, chunk);
             int first = upstreamHook.layer();
             NDArray resid = model.residualBefore(ids, first);
-            NDArray x3 = model.runFrom(first, resid, Hooks.builder().capture(upstreamHook).build()).captures().get(upstreamHook);
+            NDArray x3 = model.runFrom(
+                            first, resid, Hooks.builder().capture(upstreamHook).build())
+                    .captures()
+                    .get(upstreamHook);
             tokenBlocks += (long) b * t * (first + 1);
             Shape s3 = x3.getShape();
             NDArray x = x3.reshape(-1, s3.get(2)); // [B·T, D]
-            NDArray codes = upstream.encode(x);    // [B·T, n_A]
+            NDArray codes = upstream.encode(x); // [B·T, n_A]
             NDArray rows = upstream.decoderRows(); // [n_A, D]
             NDArray decodedZero = upstream.decode(scope.zeros(new Shape(1, upstreamFeatures)));
             NDArray spliced = upstream.decode(codes);
             // what every feature of A writes, and the activation with every feature removed, in the chosen mode
             NDArray keep = mode == AblationMode.KEEP_ERROR ? x : spliced;
-            NDArray removedAll = mode == AblationMode.KEEP_ERROR ? x.sub(spliced.sub(decodedZero)) : decodedZero.broadcast(x.getShape());
+            NDArray removedAll = mode == AblationMode.KEEP_ERROR
+                    ? x.sub(spliced.sub(decodedZero))
+                    : decodedZero.broadcast(x.getShape());
             NDArray reference = downstreamCodes(resid, keep, s3); // [B·T, n_B]
             NDArray active = reference.gt(0f).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
             if (method == FeatureGraph.Method.RESTORE) {
                 add(sums.denominator, reference.mul(active).sum(new int[] {0}));
-                add(sums.baseline, downstreamCodes(resid, removedAll, s3).mul(active).sum(new int[] {0}));
+                add(
+                        sums.baseline,
+                        downstreamCodes(resid, removedAll, s3).mul(active).sum(new int[] {0}));
             }
             for (int u = 0; u < units.size(); u++) {
                 cancel.check();
                 try (NDManager unitScope = scope.newSubManager()) {
-                    // results of ops land with their first operand: borrow the chunk's arrays so that this unit's stay here
-                    unitScope.tempAttachAll(distinct(x, codes, rows, keep, removedAll, reference, active, resid, spliced, decodedZero));
+                    // results of ops land with their first operand: borrow the chunk's arrays so that this unit's stay
+                    // here
+                    unitScope.tempAttachAll(
+                            distinct(x, codes, rows, keep, removedAll, reference, active, resid, spliced, decodedZero));
                     NDArray write = write(codes, rows, units.get(u), spliced, decodedZero);
                     NDArray patched = method == FeatureGraph.Method.ABLATE ? keep.sub(write) : removedAll.add(write);
                     NDArray after = downstreamCodes(resid, patched, s3);
                     if (method == FeatureGraph.Method.ABLATE) {
                         NDArray delta = reference.sub(after); // [B·T, n_B]
-                        NDArray perWindow = delta.reshape(b, t, downstreamFeatures).square().sum(new int[] {1}).sqrt(); // [B, n_B]
+                        NDArray perWindow = delta.reshape(b, t, downstreamFeatures)
+                                .square()
+                                .sum(new int[] {1})
+                                .sqrt(); // [B, n_B]
                         add(sums.primary[u], perWindow.sum(new int[] {0}));
                         add(sums.signed[u], delta.sum(new int[] {0}));
                     } else {
@@ -196,14 +227,17 @@ public final class FeatureEdges implements AutoCloseable {
         int l = upstreamHook.layer();
         NDArray out;
         long tokens = s3.get(0) * s3.get(1);
-        if (upstreamHook.kind() == HookPoint.Kind.RESID_POST && l + 1 < model.config().nLayers()) {
+        if (upstreamHook.kind() == HookPoint.Kind.RESID_POST
+                && l + 1 < model.config().nLayers()) {
             out = model.runFrom(l + 1, a3, hooks.build()).captures().get(downstreamHook);
             tokenBlocks += tokens * (lastLayer() - l);
         } else if (upstreamHook.kind() == HookPoint.Kind.RESID_PRE) {
             out = model.runFrom(l, a3, hooks.build()).captures().get(downstreamHook);
             tokenBlocks += tokens * (lastLayer() - l + 1);
         } else {
-            out = model.runFrom(l, resid, hooks.replace(upstreamHook, x -> a3).build()).captures().get(downstreamHook);
+            out = model.runFrom(l, resid, hooks.replace(upstreamHook, x -> a3).build())
+                    .captures()
+                    .get(downstreamHook);
             tokenBlocks += tokens * (lastLayer() - l + 1);
         }
         return downstream.encode(out.reshape(-1, s3.get(2)));

@@ -14,8 +14,15 @@ import org.sparsescope.compute.intervene.Intervention;
  * @param seconds        wall time of the computation (0 for a graph read back from the cache: see {@code cached})
  * @param tokenBlocks    tokens × transformer blocks run while computing, for the forward rate
  */
-public record FeatureGraph(String model, Method method, Intervention.AblationMode mode, int windows, int windowTokens, List<Stage> stages,
-        double seconds, long tokenBlocks) {
+public record FeatureGraph(
+        String model,
+        Method method,
+        Intervention.AblationMode mode,
+        int windows,
+        int windowTokens,
+        List<Stage> stages,
+        double seconds,
+        long tokenBlocks) {
 
     /**
      * How an edge is measured.
@@ -28,7 +35,10 @@ public record FeatureGraph(String model, Method method, Intervention.AblationMod
      * The reference run is the clean one when the SAE error is kept, and A's reconstruction spliced in when the
      * ablation happens inside it, so that a feature that never fires has no effect in either mode.
      */
-    public enum Method { ABLATE, RESTORE }
+    public enum Method {
+        ABLATE,
+        RESTORE
+    }
 
     public FeatureGraph {
         stages = List.copyOf(stages);
@@ -40,8 +50,7 @@ public record FeatureGraph(String model, Method method, Intervention.AblationMod
     }
 
     /** One dictionary in the chain: where it is (its workspace id or path), its hook and width. */
-    public record Layer(String dictionary, String name, String hook, int features) {
-    }
+    public record Layer(String dictionary, String name, String hook, int features) {}
 
     /**
      * Edges from {@code upstreamFeatures} of {@code upstream} to every feature of {@code downstream}.
@@ -50,7 +59,13 @@ public record FeatureGraph(String model, Method method, Intervention.AblationMod
      * @param effects  the sign-bearing companion: ABLATE, the mean over tokens of a_j(reference) − a_j(ablated);
      *                 RESTORE, the weight minus the fraction left with every feature removed; &gt; 0 where i raises j
      */
-    public record Stage(Method method, Layer upstream, Layer downstream, int[] upstreamFeatures, float[][] weights, float[][] effects) {
+    public record Stage(
+            Method method,
+            Layer upstream,
+            Layer downstream,
+            int[] upstreamFeatures,
+            float[][] weights,
+            float[][] effects) {
         public Stage {
             upstreamFeatures = upstreamFeatures.clone();
             if (weights.length != upstreamFeatures.length || effects.length != upstreamFeatures.length) {
@@ -115,13 +130,19 @@ public record FeatureGraph(String model, Method method, Intervention.AblationMod
             for (int j = 0; j < n; j++) {
                 max[j] = maxInto(j);
             }
-            return java.util.stream.IntStream.range(0, n).boxed().filter(j -> max[j] > 0)
-                    .sorted((a, b) -> Float.compare(max[b], max[a])).limit(limit).mapToInt(Integer::intValue).toArray();
+            return java.util.stream.IntStream.range(0, n)
+                    .boxed()
+                    .filter(j -> max[j] > 0)
+                    .sorted((a, b) -> Float.compare(max[b], max[a]))
+                    .limit(limit)
+                    .mapToInt(Integer::intValue)
+                    .toArray();
         }
 
         @Override
         public String toString() {
-            return "Stage[" + upstream.hook() + " → " + downstream.hook() + ", " + Arrays.toString(upstreamFeatures) + "]";
+            return "Stage[" + upstream.hook() + " → " + downstream.hook() + ", " + Arrays.toString(upstreamFeatures)
+                    + "]";
         }
     }
 }

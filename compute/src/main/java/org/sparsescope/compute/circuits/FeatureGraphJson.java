@@ -22,10 +22,10 @@ import org.sparsescope.compute.tensor.AtomicFile;
  */
 public final class FeatureGraphJson {
     public static final String FORMAT = "sparsescope.feature_graph/1";
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
-    private FeatureGraphJson() {
-    }
+    private FeatureGraphJson() {}
 
     /** The graph as a JSON-ready map; {@code threshold} (a fraction of the largest edge into each node) marks the edges listed. */
     public static Map<String, Object> toMap(FeatureGraph g, double threshold) {
@@ -103,15 +103,22 @@ public final class FeatureGraphJson {
         return out;
     }
 
-    private record LayerFile(String dictionary, String name, String hook, Integer features) {
-    }
+    private record LayerFile(String dictionary, String name, String hook, Integer features) {}
 
-    private record StageFile(Integer upstream, Integer downstream, int[] upstream_features, float[][] weights, float[][] effects) {
-    }
+    private record StageFile(
+            Integer upstream, Integer downstream, int[] upstream_features, float[][] weights, float[][] effects) {}
 
-    private record GraphFile(String format, String model, String method, String mode, Integer windows, Integer window_tokens, Double seconds,
-            Long token_blocks, List<LayerFile> layers, List<StageFile> stages) {
-    }
+    private record GraphFile(
+            String format,
+            String model,
+            String method,
+            String mode,
+            Integer windows,
+            Integer window_tokens,
+            Double seconds,
+            Long token_blocks,
+            List<LayerFile> layers,
+            List<StageFile> stages) {}
 
     /** Reads a graph back, every field checked; a file that is not one is an {@link InvalidInputException} naming it. */
     public static FeatureGraph read(Path file) throws IOException {
@@ -120,9 +127,16 @@ public final class FeatureGraphJson {
         if (f == null || !FORMAT.equals(f.format())) {
             throw in.error("not a feature graph (format should be " + FORMAT + ")");
         }
-        if (f.layers() == null || f.stages() == null || f.layers().size() != f.stages().size() + 1 || f.stages().isEmpty()
-                || f.windows() == null || f.window_tokens() == null || f.method() == null || f.mode() == null) {
-            throw in.error("a feature graph needs method, mode, windows, window_tokens, layers and one stage fewer than layers");
+        if (f.layers() == null
+                || f.stages() == null
+                || f.layers().size() != f.stages().size() + 1
+                || f.stages().isEmpty()
+                || f.windows() == null
+                || f.window_tokens() == null
+                || f.method() == null
+                || f.mode() == null) {
+            throw in.error(
+                    "a feature graph needs method, mode, windows, window_tokens, layers and one stage fewer than layers");
         }
         List<FeatureGraph.Layer> layers = new ArrayList<>();
         for (LayerFile l : f.layers()) {
@@ -142,7 +156,8 @@ public final class FeatureGraphJson {
             method = FeatureGraph.Method.valueOf(f.method().toUpperCase(Locale.ROOT));
             mode = AblationMode.valueOf(f.mode().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(file, "method must be ablate or restore and mode keep_error or reconstruction");
+            throw new InvalidInputException(
+                    file, "method must be ablate or restore and mode keep_error or reconstruction");
         }
         List<FeatureGraph.Stage> stages = new ArrayList<>();
         for (int k = 0; k < f.stages().size(); k++) {
@@ -153,20 +168,33 @@ public final class FeatureGraphJson {
             }
             int rows = s.upstream_features().length;
             if (s.weights().length != rows || s.effects().length != rows) {
-                throw in.error("stage " + k + " has " + rows + " upstream features but " + s.weights().length + " rows of weights");
+                throw in.error("stage " + k + " has " + rows + " upstream features but " + s.weights().length
+                        + " rows of weights");
             }
             for (int r = 0; r < rows; r++) {
                 int feature = s.upstream_features()[r];
                 if (feature < 0 || feature >= up.features()) {
-                    throw in.error("stage " + k + " names upstream feature " + feature + " of a dictionary of " + up.features());
+                    throw in.error("stage " + k + " names upstream feature " + feature + " of a dictionary of "
+                            + up.features());
                 }
-                if (s.weights()[r] == null || s.effects()[r] == null || s.weights()[r].length != down.features() || s.effects()[r].length != down.features()) {
-                    throw in.error("stage " + k + " row " + r + " should have " + down.features() + " weights and effects");
+                if (s.weights()[r] == null
+                        || s.effects()[r] == null
+                        || s.weights()[r].length != down.features()
+                        || s.effects()[r].length != down.features()) {
+                    throw in.error(
+                            "stage " + k + " row " + r + " should have " + down.features() + " weights and effects");
                 }
             }
             stages.add(new FeatureGraph.Stage(method, up, down, s.upstream_features(), s.weights(), s.effects()));
         }
-        return new FeatureGraph(f.model(), method, mode, f.windows(), f.window_tokens(), stages, f.seconds() == null ? 0 : f.seconds(),
+        return new FeatureGraph(
+                f.model(),
+                method,
+                mode,
+                f.windows(),
+                f.window_tokens(),
+                stages,
+                f.seconds() == null ? 0 : f.seconds(),
                 f.token_blocks() == null ? 0 : f.token_blocks());
     }
 }

@@ -20,8 +20,7 @@ import org.sparsescope.compute.work.ProgressListener;
  * told otherwise), so that a chain follows paths rather than unrelated features.
  */
 public final class FeatureGraphs {
-    private FeatureGraphs() {
-    }
+    private FeatureGraphs() {}
 
     /** A dictionary in the chain, at the hook it reads. */
     public record Link(Dictionary dictionary, HookPoint hook, String id, String name) {
@@ -46,8 +45,16 @@ public final class FeatureGraphs {
         }
     }
 
-    public static FeatureGraph compute(LanguageModel model, String modelLabel, List<Link> chain, int[] firstUpstream, long[][] windows,
-            Options opts, ProgressListener progress, Cancellation cancel) throws InvalidInputException, CancelledException {
+    public static FeatureGraph compute(
+            LanguageModel model,
+            String modelLabel,
+            List<Link> chain,
+            int[] firstUpstream,
+            long[][] windows,
+            Options opts,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws InvalidInputException, CancelledException {
         if (chain.size() < 2) {
             throw new IllegalArgumentException("a graph needs dictionaries at two or more hooks");
         }
@@ -75,24 +82,57 @@ public final class FeatureGraphs {
             try (FeatureEdges edges = new FeatureEdges(model, a.dictionary(), a.hook(), b.dictionary(), b.hook())) {
                 FeatureEdges.Sums sums = edges.newSums(units.size());
                 for (int start = 0; start < windows.length; start += opts.windowsPerPass()) {
-                    long[][] chunk = Arrays.copyOfRange(windows, start, Math.min(windows.length, start + opts.windowsPerPass()));
-                    edges.add(chunk, units, opts.method(), opts.mode(), sums, () -> {
-                        passes[0]++;
-                        Progress at = Progress.of(passes[0], totalPasses, (System.nanoTime() - t0) / 1e9, "passes/s", "");
-                        progress.onProgress(new Progress(at.fraction(), what + ": " + passes[0] + " of " + totalPasses + " passes"
-                                + (Double.isNaN(at.etaSeconds()) ? "" : String.format(java.util.Locale.ROOT, ", about %.0f s left", at.etaSeconds())),
-                                at.perSecond(), at.unit(), at.etaSeconds()));
-                    }, cancel);
+                    long[][] chunk =
+                            Arrays.copyOfRange(windows, start, Math.min(windows.length, start + opts.windowsPerPass()));
+                    edges.add(
+                            chunk,
+                            units,
+                            opts.method(),
+                            opts.mode(),
+                            sums,
+                            () -> {
+                                passes[0]++;
+                                Progress at = Progress.of(
+                                        passes[0], totalPasses, (System.nanoTime() - t0) / 1e9, "passes/s", "");
+                                progress.onProgress(new Progress(
+                                        at.fraction(),
+                                        what + ": " + passes[0] + " of " + totalPasses + " passes"
+                                                + (Double.isNaN(at.etaSeconds())
+                                                        ? ""
+                                                        : String.format(
+                                                                java.util.Locale.ROOT,
+                                                                ", about %.0f s left",
+                                                                at.etaSeconds())),
+                                        at.perSecond(),
+                                        at.unit(),
+                                        at.etaSeconds()));
+                            },
+                            cancel);
                 }
                 tokenBlocks += edges.tokenBlocks();
-                FeatureGraph.Stage stage = new FeatureGraph.Stage(opts.method(), a.layer(), b.layer(), upstream, sums.weights(opts.method()), sums.effects(opts.method()));
+                FeatureGraph.Stage stage = new FeatureGraph.Stage(
+                        opts.method(),
+                        a.layer(),
+                        b.layer(),
+                        upstream,
+                        sums.weights(opts.method()),
+                        sums.effects(opts.method()));
                 stages.add(stage);
                 upstream = stage.strongestDownstream(follow);
                 if (upstream.length == 0 && k + 2 < chain.size()) {
-                    throw new IllegalArgumentException("no feature of " + b.name() + " at " + b.hook() + " responds to the chosen features, so the chain stops there");
+                    throw new IllegalArgumentException("no feature of " + b.name() + " at " + b.hook()
+                            + " responds to the chosen features, so the chain stops there");
                 }
             }
         }
-        return new FeatureGraph(modelLabel, opts.method(), opts.mode(), windows.length, windows[0].length, stages, (System.nanoTime() - t0) / 1e9, tokenBlocks);
+        return new FeatureGraph(
+                modelLabel,
+                opts.method(),
+                opts.mode(),
+                windows.length,
+                windows[0].length,
+                stages,
+                (System.nanoTime() - t0) / 1e9,
+                tokenBlocks);
     }
 }

@@ -9,7 +9,8 @@ import org.sparsescope.compute.tensor.Tensor;
  * {@link #codec} puts them on a device to run. Weights use SAELens orientation: W_enc [d_in, d_sae],
  * W_dec [d_sae, d_in].
  */
-public sealed interface Dictionary permits StandardDictionary, TopKDictionary, JumpReluDictionary, GatedDictionary, TiedDictionary {
+public sealed interface Dictionary
+        permits StandardDictionary, TopKDictionary, JumpReluDictionary, GatedDictionary, TiedDictionary {
     int dIn();
 
     int dSae();

@@ -16,8 +16,7 @@ import org.sparsescope.compute.dictionary.format.SparsifyFormat;
  * {@code file#i} for one entry of a file holding several) resolved to the format that recognises it.
  */
 public final class DictionaryFiles {
-    private DictionaryFiles() {
-    }
+    private DictionaryFiles() {}
 
     /** Where a dictionary is: a file or folder, and which entry of a file holding several ({@code path#i}; -1 for none). */
     public record Location(Path path, int entry) {
@@ -32,8 +31,7 @@ public final class DictionaryFiles {
     }
 
     /** A file a dictionary is read from, named relative to the dictionary's folder (or by its own name). */
-    public record SourceFile(String name, Path file) {
-    }
+    public record SourceFile(String name, Path file) {}
 
     /**
      * The files a dictionary at {@code path} (a {@link Location}'s path) is read from, sorted: a folder's files two
@@ -42,15 +40,21 @@ public final class DictionaryFiles {
     public static List<SourceFile> sourceFiles(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             try (Stream<Path> files = Files.walk(path, 2)) {
-                return files.filter(Files::isRegularFile).filter(f -> {
-                    String name = f.getFileName().toString();
-                    return !name.equals(Sidecar.FILE) && !name.startsWith(".");
-                }).sorted().map(f -> new SourceFile(path.relativize(f).toString(), f)).toList();
+                return files.filter(Files::isRegularFile)
+                        .filter(f -> {
+                            String name = f.getFileName().toString();
+                            return !name.equals(Sidecar.FILE) && !name.startsWith(".");
+                        })
+                        .sorted()
+                        .map(f -> new SourceFile(path.relativize(f).toString(), f))
+                        .toList();
             }
         }
         Path cfg = path.resolveSibling("config.json");
         SourceFile self = new SourceFile(path.getFileName().toString(), path);
-        return Files.isRegularFile(cfg) && !cfg.equals(path) ? List.of(self, new SourceFile("config.json", cfg)) : List.of(self);
+        return Files.isRegularFile(cfg) && !cfg.equals(path)
+                ? List.of(self, new SourceFile("config.json", cfg))
+                : List.of(self);
     }
 
     /** The one dictionary at {@code path}; a file holding several (learned_dicts.pt) must be read with {@link #readAll}. */
@@ -65,7 +69,8 @@ public final class DictionaryFiles {
 
     private static <T> T one(Path path, List<T> all) throws DictionaryFormatException {
         if (all.size() != 1) {
-            throw new DictionaryFormatException(path, "holds " + all.size() + " dictionaries; pick one (e.g. " + path + "#0)");
+            throw new DictionaryFormatException(
+                    path, "holds " + all.size() + " dictionaries; pick one (e.g. " + path + "#0)");
         }
         return all.get(0);
     }
@@ -95,8 +100,10 @@ public final class DictionaryFiles {
         String s = path.toString();
         int hash = s.lastIndexOf('#');
         if (at.entry() < 0 && hash > 0 && !Files.exists(path) && Files.exists(Path.of(s.substring(0, hash)))) {
-            throw new DictionaryFormatException(Path.of(s.substring(0, hash)), "entry '#" + s.substring(hash + 1)
-                    + "' is not a number; entries are picked as " + s.substring(0, hash) + "#0, #1, …");
+            throw new DictionaryFormatException(
+                    Path.of(s.substring(0, hash)),
+                    "entry '#" + s.substring(hash + 1) + "' is not a number; entries are picked as "
+                            + s.substring(0, hash) + "#0, #1, …");
         }
         return at;
     }
@@ -123,14 +130,21 @@ public final class DictionaryFiles {
             }
         }
         if (Files.isDirectory(p) && Files.isRegularFile(p.resolve(SaeLensFormat.CFG))) {
-            throw new DictionaryFormatException(p.resolve(SaeLensFormat.WEIGHTS), "missing: cfg.json is there but not its weights");
+            throw new DictionaryFormatException(
+                    p.resolve(SaeLensFormat.WEIGHTS), "missing: cfg.json is there but not its weights");
         }
         if (Files.isRegularFile(p)) {
-            throw new DictionaryFormatException(p, "is " + whatItIs(p) + ", not a dictionary (expected a SAELens folder with cfg.json and "
-                    + SaeLensFormat.WEIGHTS + ", a sparsify folder, dictionary_learning's ae.pt, learned_dicts.pt or a torch state dict of W_enc/W_dec)");
+            throw new DictionaryFormatException(
+                    p,
+                    "is " + whatItIs(p) + ", not a dictionary (expected a SAELens folder with cfg.json and "
+                            + SaeLensFormat.WEIGHTS
+                            + ", a sparsify folder, dictionary_learning's ae.pt, learned_dicts.pt or a torch state dict of W_enc/W_dec)");
         }
-        throw new DictionaryFormatException(p, "no dictionary here: expected cfg.json with " + SaeLensFormat.WEIGHTS + " (SAELens), "
-                + SparsifyFormat.WEIGHTS + " (sparsify), " + DictionaryLearningFormat.WEIGHTS + " (dictionary_learning) or learned_dicts.pt");
+        throw new DictionaryFormatException(
+                p,
+                "no dictionary here: expected cfg.json with " + SaeLensFormat.WEIGHTS + " (SAELens), "
+                        + SparsifyFormat.WEIGHTS + " (sparsify), " + DictionaryLearningFormat.WEIGHTS
+                        + " (dictionary_learning) or learned_dicts.pt");
     }
 
     /** What a file that no dictionary reader takes seems to be, so the message says more than "unknown". */
@@ -141,17 +155,22 @@ public final class DictionaryFiles {
             if (Files.isRegularFile(cfg)) {
                 try {
                     String text = Files.readString(cfg);
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"model_type\"\\s*:\\s*\"([^\"]+)\"").matcher(text);
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"model_type\"\\s*:\\s*\"([^\"]+)\"")
+                            .matcher(text);
                     if (m.find()) {
-                        return "a " + m.group(1) + " model's weights (config.json beside it; open it as a model to harvest from, not as a dictionary)";
+                        return "a " + m.group(1)
+                                + " model's weights (config.json beside it; open it as a model to harvest from, not as a dictionary)";
                     }
                 } catch (IOException e) {
                     // fall through to the tensors it holds
                 }
             }
-            try (org.sparsescope.compute.tensor.SafetensorsFile st = org.sparsescope.compute.tensor.SafetensorsFile.open(file)) {
-                java.util.List<String> names = st.tensors().keySet().stream().sorted().limit(6).toList();
-                return "a safetensors file of " + st.tensors().size() + " tensors (" + String.join(", ", names) + (st.tensors().size() > 6 ? ", …" : "") + ")";
+            try (org.sparsescope.compute.tensor.SafetensorsFile st =
+                    org.sparsescope.compute.tensor.SafetensorsFile.open(file)) {
+                java.util.List<String> names =
+                        st.tensors().keySet().stream().sorted().limit(6).toList();
+                return "a safetensors file of " + st.tensors().size() + " tensors (" + String.join(", ", names)
+                        + (st.tensors().size() > 6 ? ", …" : "") + ")";
             } catch (IOException | RuntimeException e) {
                 return "a file that does not read as safetensors (" + e.getMessage() + ")";
             }
@@ -166,8 +185,11 @@ public final class DictionaryFiles {
     private static Path folderOrFile(Path path) {
         if (Files.isRegularFile(path)) {
             String name = path.getFileName().toString();
-            if (name.equals(SaeLensFormat.CFG) || name.equals(SaeLensFormat.WEIGHTS) || name.equals(SparsifyFormat.WEIGHTS)
-                    || name.equals("config.json") || name.equals(Sidecar.FILE)) {
+            if (name.equals(SaeLensFormat.CFG)
+                    || name.equals(SaeLensFormat.WEIGHTS)
+                    || name.equals(SparsifyFormat.WEIGHTS)
+                    || name.equals("config.json")
+                    || name.equals(Sidecar.FILE)) {
                 return path.toAbsolutePath().getParent();
             }
         }

@@ -18,8 +18,18 @@ import org.sparsescope.compute.activations.ActivationSet;
  * E‖x̂‖² / E[x·x̂] (the Gated SAE paper's γ, eq. 10; 1 is unbiased). Norms are floored at 1e-8, as PyTorch's
  * cosine_similarity does.
  */
-public record DictionaryMetrics(long rows, double fvu, double mse, double l0, double deadFraction, double denseFraction, double[] density,
-        double l1, double cosine, double l2Ratio, double relativeBias) {
+public record DictionaryMetrics(
+        long rows,
+        double fvu,
+        double mse,
+        double l0,
+        double deadFraction,
+        double denseFraction,
+        double[] density,
+        double l1,
+        double cosine,
+        double l2Ratio,
+        double relativeBias) {
 
     public static final double DENSE_THRESHOLD = 0.1;
 
@@ -38,23 +48,29 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         m.put("relative_reconstruction_bias", relativeBias);
         return m;
     }
+
     private static final int BATCH = 4096;
 
     /** Refuses a dictionary whose d_in differs from the activations', naming both. */
-    public static void requireSameWidth(Dictionary d, Path dictionaryPath, ActivationSet set) throws InvalidInputException {
+    public static void requireSameWidth(Dictionary d, Path dictionaryPath, ActivationSet set)
+            throws InvalidInputException {
         if (d.dIn() != set.d()) {
-            throw new InvalidInputException(dictionaryPath, "reads d_in=" + d.dIn() + " but the activations in " + set.location()
-                    + " have d=" + set.d() + (set.hook().equals("unknown") ? "" : " (hook " + set.hook() + ")"));
+            throw new InvalidInputException(
+                    dictionaryPath,
+                    "reads d_in=" + d.dIn() + " but the activations in " + set.location() + " have d=" + set.d()
+                            + (set.hook().equals("unknown") ? "" : " (hook " + set.hook() + ")"));
         }
     }
 
     /** Metrics over rows [start, start + count) of a set. */
     /** On the engine's preferred device (a GPU when there is one). */
-    public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count) throws IOException {
+    public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count)
+            throws IOException {
         return evaluate(d, set, start, count, org.sparsescope.compute.Devices.preferred());
     }
 
-    public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count, Device device) throws IOException {
+    public static DictionaryMetrics evaluate(Dictionary d, ActivationSet set, long start, long count, Device device)
+            throws IOException {
         return evaluate(d, (from, n) -> set.readRows(start + from, n), count, device);
     }
 
@@ -64,7 +80,8 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
         float[] read(long from, int n) throws IOException;
     }
 
-    public static DictionaryMetrics evaluate(Dictionary d, RowSource rows, long count, Device device) throws IOException {
+    public static DictionaryMetrics evaluate(Dictionary d, RowSource rows, long count, Device device)
+            throws IOException {
         Accumulator acc = new Accumulator(d.dIn(), d.dSae());
         try (NDManager weights = NDManager.newBaseManager(device)) {
             Codec codec = d.codec(weights);
@@ -165,8 +182,18 @@ public record DictionaryMetrics(long rows, double fvu, double mse, double l0, do
                 dead += fires[j] == 0 ? 1 : 0;
                 dense += density[j] > DENSE_THRESHOLD ? 1 : 0;
             }
-            return new DictionaryMetrics(count, sqErr / total, sqErr / ((double) count * dIn), active / count, (double) dead / n,
-                    (double) dense / n, density, l1 / count, cosine / count, l2Ratio / count, reconNormSq / dot);
+            return new DictionaryMetrics(
+                    count,
+                    sqErr / total,
+                    sqErr / ((double) count * dIn),
+                    active / count,
+                    (double) dead / n,
+                    (double) dense / n,
+                    density,
+                    l1 / count,
+                    cosine / count,
+                    l2Ratio / count,
+                    reconNormSq / dot);
         }
     }
 }

@@ -10,8 +10,16 @@ import org.sparsescope.compute.tensor.Tensor;
  * SAELens gated dictionary: with x' = x − b_dec, the gate [x' W_enc + b_gate > 0] selects features whose
  * magnitude is relu(x' (W_enc ⊙ exp(r_mag)) + b_mag).
  */
-public record GatedDictionary(Tensor wEnc, Tensor bGate, Tensor rMag, Tensor bMag, Tensor wDec, Tensor bDec, boolean applyBDecToInput,
-        DictionaryInfo info) implements Dictionary {
+public record GatedDictionary(
+        Tensor wEnc,
+        Tensor bGate,
+        Tensor rMag,
+        Tensor bMag,
+        Tensor wDec,
+        Tensor bDec,
+        boolean applyBDecToInput,
+        DictionaryInfo info)
+        implements Dictionary {
 
     public GatedDictionary {
         Params.requireMatrix("W_enc", wEnc);
@@ -60,10 +68,13 @@ public record GatedDictionary(Tensor wEnc, Tensor bGate, Tensor rMag, Tensor bMa
         NDArray we = Params.put(manager, wEnc), bg = Params.put(manager, bGate), bm = Params.put(manager, bMag);
         NDArray wd = Params.put(manager, wDec), bd = Params.put(manager, bDec);
         NDArray wMag = we.mul(Params.put(manager, rMag).exp()); // W_enc ⊙ exp(r_mag), per feature column
-        return Codec.withAffineDecoder(x -> {
-            NDArray in = applyBDecToInput ? x.sub(bd) : x;
-            NDArray gate = in.matMul(we).add(bg).gt(0f).toType(DataType.FLOAT32, false);
-            return in.matMul(wMag).add(bm).maximum(0f).mul(gate);
-        }, wd, bd);
+        return Codec.withAffineDecoder(
+                x -> {
+                    NDArray in = applyBDecToInput ? x.sub(bd) : x;
+                    NDArray gate = in.matMul(we).add(bg).gt(0f).toType(DataType.FLOAT32, false);
+                    return in.matMul(wMag).add(bm).maximum(0f).mul(gate);
+                },
+                wd,
+                bd);
     }
 }

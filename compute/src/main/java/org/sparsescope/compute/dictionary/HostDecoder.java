@@ -19,6 +19,7 @@ public final class HostDecoder {
      * 1024 × 256, four rows per sweep).
      */
     private final float[][] rows;
+
     private final float[] bias; // [dIn]
 
     private HostDecoder(int dIn, float[][] rows, float[] bias) {
@@ -52,10 +53,14 @@ public final class HostDecoder {
         int[] feature = codes.feature();
         float[] value = codes.value();
         int e = from;
-        // four rows per sweep over out, added left to right: the same float32 sums, in the same order, as one row at a time
+        // four rows per sweep over out, added left to right: the same float32 sums, in the same order, as one row at a
+        // time
         for (; e + 4 <= to; e += 4) {
             float v0 = value[e], v1 = value[e + 1], v2 = value[e + 2], v3 = value[e + 3];
-            float[] r0 = rows[feature[e]], r1 = rows[feature[e + 1]], r2 = rows[feature[e + 2]], r3 = rows[feature[e + 3]];
+            float[] r0 = rows[feature[e]],
+                    r1 = rows[feature[e + 1]],
+                    r2 = rows[feature[e + 2]],
+                    r3 = rows[feature[e + 3]];
             for (int k = 0; k < dIn; k++) {
                 out[k] = out[k] + v0 * r0[k] + v1 * r1[k] + v2 * r2[k] + v3 * r3[k];
             }

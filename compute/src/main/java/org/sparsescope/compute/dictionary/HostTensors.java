@@ -6,8 +6,7 @@ import org.sparsescope.compute.tensor.Tensor;
 
 /** Host-side tensor helpers the format readers need to bring foreign layouts to SAELens orientation. */
 public final class HostTensors {
-    private HostTensors() {
-    }
+    private HostTensors() {}
 
     public static Tensor zeros(long n) {
         return Tensor.ofFloats(new long[] {n}, new float[Math.toIntExact(n)]);

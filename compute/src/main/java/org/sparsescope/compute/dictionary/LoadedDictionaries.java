@@ -13,8 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * its size and modification time. Entries are softly held: under memory pressure they are dropped and read again.
  */
 public final class LoadedDictionaries {
-    private record Entry(String stamp, SoftReference<Dictionary> dictionary) {
-    }
+    private record Entry(String stamp, SoftReference<Dictionary> dictionary) {}
 
     private final Map<Path, Entry> entries = new ConcurrentHashMap<>();
 
@@ -23,7 +22,9 @@ public final class LoadedDictionaries {
         Path key = path.toAbsolutePath().normalize();
         String stamp = stamp(path); // taken before reading, so a file changed meanwhile shows as changed next time
         Entry e = entries.get(key);
-        Dictionary d = stamp != null && e != null && e.stamp().equals(stamp) ? e.dictionary().get() : null;
+        Dictionary d = stamp != null && e != null && e.stamp().equals(stamp)
+                ? e.dictionary().get()
+                : null;
         if (d == null) {
             d = DictionaryFiles.read(path); // also where a missing or unreadable dictionary gets its clear error
             if (stamp != null) {
@@ -37,8 +38,14 @@ public final class LoadedDictionaries {
     private static String stamp(Path path) {
         StringBuilder s = new StringBuilder();
         try {
-            for (DictionaryFiles.SourceFile f : DictionaryFiles.sourceFiles(DictionaryFiles.Location.of(path).path())) {
-                s.append(f.name()).append(':').append(Files.size(f.file())).append(':').append(Files.getLastModifiedTime(f.file()).toInstant()).append(';');
+            for (DictionaryFiles.SourceFile f : DictionaryFiles.sourceFiles(
+                    DictionaryFiles.Location.of(path).path())) {
+                s.append(f.name())
+                        .append(':')
+                        .append(Files.size(f.file()))
+                        .append(':')
+                        .append(Files.getLastModifiedTime(f.file()).toInstant())
+                        .append(';');
             }
         } catch (IOException e) {
             return null;

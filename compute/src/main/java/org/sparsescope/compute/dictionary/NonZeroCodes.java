@@ -89,7 +89,11 @@ public record NonZeroCodes(int rows, int features, int[] row, int[] feature, flo
         }
 
         NonZeroCodes codes(int b, int n) {
-            return new NonZeroCodes(b, n, java.util.Arrays.copyOf(row, size), java.util.Arrays.copyOf(feature, size),
+            return new NonZeroCodes(
+                    b,
+                    n,
+                    java.util.Arrays.copyOf(row, size),
+                    java.util.Arrays.copyOf(feature, size),
                     java.util.Arrays.copyOf(value, size));
         }
     }

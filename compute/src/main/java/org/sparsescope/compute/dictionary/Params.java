@@ -7,15 +7,15 @@ import org.sparsescope.compute.tensor.Tensor;
 
 /** Shape checks for parameter records, and moving parameters onto the engine. */
 final class Params {
-    private Params() {
-    }
+    private Params() {}
 
     static void requireShape(String name, Tensor t, long... shape) {
         if (t == null) {
             throw new IllegalArgumentException("missing parameter " + name);
         }
         if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
         }
     }
 
@@ -25,7 +25,8 @@ final class Params {
             throw new IllegalArgumentException("missing parameter " + name);
         }
         if (t.rank() != 2 || t.shape()[0] <= 0 || t.shape()[1] <= 0) {
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected a non-empty matrix");
+            throw new IllegalArgumentException(
+                    name + " has shape " + Arrays.toString(t.shape()) + ", expected a non-empty matrix");
         }
     }
 

@@ -13,7 +13,13 @@ package org.sparsescope.compute.dictionary;
  * @param datasetPath   the training dataset as named (a hub id or a path); null when not stated
  * @param statedBy      who said so
  */
-public record Provenance(String model, String hook, Integer hookHeadIndex, boolean prependBos, int contextSize, String datasetPath,
+public record Provenance(
+        String model,
+        String hook,
+        Integer hookHeadIndex,
+        boolean prependBos,
+        int contextSize,
+        String datasetPath,
         StatedBy statedBy) {
 
     /** Where model and hook came from. */
@@ -55,7 +61,8 @@ public record Provenance(String model, String hook, Integer hookHeadIndex, boole
 
     /** "model @ hook", with "unknown" for what is not known. */
     public String describe() {
-        return (model == null ? DictionaryInfo.UNKNOWN : model) + " @ " + (hook == null ? DictionaryInfo.UNKNOWN : hook);
+        return (model == null ? DictionaryInfo.UNKNOWN : model) + " @ "
+                + (hook == null ? DictionaryInfo.UNKNOWN : hook);
     }
 
     private static String blankToNull(String s) {

@@ -11,7 +11,8 @@ import org.sparsescope.compute.tensor.Tensor;
  * SAELens's "standard" ReLU dictionary: c = relu((x − b_dec·[apply_b_dec_to_input]) W_enc + b_enc),
  * x̂ = c W_dec + b_dec.
  */
-public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec, boolean applyBDecToInput, DictionaryInfo info)
+public record StandardDictionary(
+        Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec, boolean applyBDecToInput, DictionaryInfo info)
         implements Dictionary {
 
     public StandardDictionary {
@@ -73,7 +74,11 @@ public record StandardDictionary(Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor b
     }
 
     Loaded load(NDManager manager) {
-        return new Loaded(Params.put(manager, wEnc), Params.put(manager, bEnc), Params.put(manager, wDec), Params.put(manager, bDec),
+        return new Loaded(
+                Params.put(manager, wEnc),
+                Params.put(manager, bEnc),
+                Params.put(manager, wDec),
+                Params.put(manager, bDec),
                 applyBDecToInput);
     }
 }

@@ -10,8 +10,15 @@ import org.sparsescope.compute.tensor.Tensor;
  * The original research code's TiedSAE: the decoder is the (row-normalised) encoder, with an optional centering
  * center(x) = ((x − trans) rotᵀ)·scale. c = relu(center(x) Eᵀ + bias), x̂ = ((c E) / scale) rot + trans, E = rownorm(encoder).
  */
-public record TiedDictionary(Tensor encoder, Tensor bias, Tensor centerTrans, Tensor centerRot, float centerScale, boolean normEncoder,
-        DictionaryInfo info) implements Dictionary {
+public record TiedDictionary(
+        Tensor encoder,
+        Tensor bias,
+        Tensor centerTrans,
+        Tensor centerRot,
+        float centerScale,
+        boolean normEncoder,
+        DictionaryInfo info)
+        implements Dictionary {
 
     public TiedDictionary {
         Params.requireMatrix("encoder", encoder);
@@ -56,7 +63,9 @@ public record TiedDictionary(Tensor encoder, Tensor bias, Tensor centerTrans, Te
     public Codec codec(NDManager manager) {
         NDArray enc = Params.put(manager, encoder);
         NDArray e = normEncoder ? Params.rowNormalized(enc) : enc; // [n, d]
-        NDArray b = Params.put(manager, bias), trans = Params.put(manager, centerTrans), rot = Params.put(manager, centerRot);
+        NDArray b = Params.put(manager, bias),
+                trans = Params.put(manager, centerTrans),
+                rot = Params.put(manager, centerRot);
         NDArray eT = e.transpose();
         NDArray writes = e.matMul(rot).div(centerScale); // what feature j adds to x̂, in activation space
         return new Codec() {

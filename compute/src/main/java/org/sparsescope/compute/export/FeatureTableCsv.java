@@ -12,10 +12,11 @@ import org.sparsescope.compute.tensor.AtomicFile;
 
 /** The feature table as CSV (RFC 4180, via commons-csv): one row per feature, the table's columns, full precision. */
 public final class FeatureTableCsv {
-    public static final String[] HEADER = {"feature", "density", "mean", "max", "std", "skew", "kurtosis", "capacity", "top_tokens"};
+    public static final String[] HEADER = {
+        "feature", "density", "mean", "max", "std", "skew", "kurtosis", "capacity", "top_tokens"
+    };
 
-    private FeatureTableCsv() {
-    }
+    private FeatureTableCsv() {}
 
     public static void write(Path file, FeatureReport report, List<String> topTokens) throws IOException {
         AtomicFile.writeString(file, csv(report, topTokens));
@@ -24,9 +25,18 @@ public final class FeatureTableCsv {
     public static String csv(FeatureReport report, List<String> topTokens) throws IOException {
         FeatureStats s = report.stats();
         StringWriter out = new StringWriter();
-        try (CSVPrinter p = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(HEADER).get())) {
+        try (CSVPrinter p = new CSVPrinter(
+                out, CSVFormat.RFC4180.builder().setHeader(HEADER).get())) {
             for (int j = 0; j < s.features(); j++) {
-                p.printRecord(j, s.density()[j], s.mean()[j], s.max()[j], s.std()[j], s.skew()[j], s.kurtosis()[j], report.capacity()[j],
+                p.printRecord(
+                        j,
+                        s.density()[j],
+                        s.mean()[j],
+                        s.max()[j],
+                        s.std()[j],
+                        s.skew()[j],
+                        s.kurtosis()[j],
+                        report.capacity()[j],
                         j < topTokens.size() ? topTokens.get(j) : "");
             }
         }

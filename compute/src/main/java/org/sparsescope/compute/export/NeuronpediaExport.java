@@ -37,10 +37,10 @@ import org.sparsescope.compute.work.ProgressListener;
 public final class NeuronpediaExport {
     /** Features per batch file. */
     public static final int BATCH = 1024;
+
     private static final Gson GSON = new GsonBuilder().serializeNulls().create();
 
-    private NeuronpediaExport() {
-    }
+    private NeuronpediaExport() {}
 
     /** Where the files go and what they are called. */
     public record Target(Path out, String modelId, String sourceSet, HookPoint hook) {
@@ -54,14 +54,26 @@ public final class NeuronpediaExport {
     }
 
     /** Writes every feature of the dictionary; returns the source's folder. */
-    public static Path write(Target target, LanguageModel model, DictionaryOnDevice dictionary, ActivationSet set, FeatureReport report,
-            List<String> topTokens, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    public static Path write(
+            Target target,
+            LanguageModel model,
+            DictionaryOnDevice dictionary,
+            ActivationSet set,
+            FeatureReport report,
+            List<String> topTokens,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         int n = dictionary.dictionary().dSae();
-        int bands = org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands();
+        int bands =
+                org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands();
         for (int start = 0, batch = 0; start < n; start += BATCH, batch++) {
             int[] features = IntStream.range(start, Math.min(n, start + BATCH)).toArray();
-            List<FeatureDashboard> ds = FeatureDashboard.of(model, dictionary, set, report, topTokens, features, bands, false, progress, cancel);
-            List<Object> featureRows = new ArrayList<>(), activationRows = new ArrayList<>(), explanationRows = new ArrayList<>();
+            List<FeatureDashboard> ds = FeatureDashboard.of(
+                    model, dictionary, set, report, topTokens, features, bands, false, progress, cancel);
+            List<Object> featureRows = new ArrayList<>(),
+                    activationRows = new ArrayList<>(),
+                    explanationRows = new ArrayList<>();
             for (FeatureDashboard d : ds) {
                 featureRows.add(feature(target, d));
                 int k = 0;
@@ -106,14 +118,26 @@ public final class NeuronpediaExport {
         LogitEffects.FeatureLogits l = d.logits();
         f.put("pos_str", l.raised().stream().map(LogitEffects.TokenEffect::text).toList());
         f.put("pos_values", l.raised().stream().map(e -> (double) e.logit()).toList());
-        f.put("neg_str", l.lowered().stream().map(LogitEffects.TokenEffect::text).toList());
+        f.put(
+                "neg_str",
+                l.lowered().stream().map(LogitEffects.TokenEffect::text).toList());
         f.put("neg_values", l.lowered().stream().map(e -> (double) e.logit()).toList());
         putHistogram(f, "freq_hist_data", d.activations());
         putHistogram(f, "logits_hist_data", l.all());
-        f.put("topkCosSimIndices", d.nearest().stream().map(FeatureNeighbours.Neighbour::feature).toList());
-        f.put("topkCosSimValues", d.nearest().stream().map(FeatureNeighbours.Neighbour::value).toList());
-        f.put("correlated_features_indices", d.correlated().stream().map(FeatureNeighbours.Neighbour::feature).toList());
-        f.put("correlated_features_pearson", d.correlated().stream().map(FeatureNeighbours.Neighbour::value).toList());
+        f.put(
+                "topkCosSimIndices",
+                d.nearest().stream().map(FeatureNeighbours.Neighbour::feature).toList());
+        f.put(
+                "topkCosSimValues",
+                d.nearest().stream().map(FeatureNeighbours.Neighbour::value).toList());
+        f.put(
+                "correlated_features_indices",
+                d.correlated().stream()
+                        .map(FeatureNeighbours.Neighbour::feature)
+                        .toList());
+        f.put(
+                "correlated_features_pearson",
+                d.correlated().stream().map(FeatureNeighbours.Neighbour::value).toList());
         return f;
     }
 

@@ -14,16 +14,16 @@ import java.util.Arrays;
  * </ul>
  */
 public sealed interface Intervention {
-    record Clean() implements Intervention {
-    }
+    record Clean() implements Intervention {}
 
-    record ZeroAblation() implements Intervention {
-    }
+    record ZeroAblation() implements Intervention {}
 
-    record Splice() implements Intervention {
-    }
+    record Splice() implements Intervention {}
 
-    enum AblationMode { KEEP_ERROR, RECONSTRUCTION }
+    enum AblationMode {
+        KEEP_ERROR,
+        RECONSTRUCTION
+    }
 
     record Ablate(int[] features, AblationMode mode) implements Intervention {
         public Ablate {
@@ -45,7 +45,10 @@ public sealed interface Intervention {
     }
 
     /** What a steering coefficient multiplies: the decoder row as it is, or ‖x‖ at the position times the unit direction. */
-    enum SteerUnits { ABSOLUTE, NORM_RELATIVE }
+    enum SteerUnits {
+        ABSOLUTE,
+        NORM_RELATIVE
+    }
 
     /** Several features steered at once, each with its own coefficient, in one unit. */
     record Steer(int[] features, double[] alphas, SteerUnits units) implements Intervention {
@@ -53,7 +56,8 @@ public sealed interface Intervention {
             features = features.clone();
             alphas = alphas.clone();
             if (features.length == 0 || features.length != alphas.length) {
-                throw new IllegalArgumentException("steering needs one coefficient per feature, and at least one feature");
+                throw new IllegalArgumentException(
+                        "steering needs one coefficient per feature, and at least one feature");
             }
         }
 
@@ -166,21 +170,30 @@ public sealed interface Intervention {
     /** The intervention in the researcher's words, e.g. "ablate features 12, 40 (SAE error kept)". */
     default String describe() {
         if (this instanceof Ablate a) {
-            return (a.features().length == 1 ? "ablate feature " : "ablate features ") + list(a.features())
+            return (a.features().length == 1 ? "ablate feature " : "ablate features ")
+                    + list(a.features())
                     + (a.mode() == AblationMode.KEEP_ERROR ? " (SAE error kept)" : " (inside the reconstruction)");
         }
         if (this instanceof Steer s) {
             StringBuilder b = new StringBuilder("steer ");
             for (int i = 0; i < s.features().length; i++) {
-                b.append(i == 0 ? "" : ", ").append("feature ").append(s.features()[i]).append(" by ")
+                b.append(i == 0 ? "" : ", ")
+                        .append("feature ")
+                        .append(s.features()[i])
+                        .append(" by ")
                         .append(Steer.number(s.alphas()[i]));
             }
-            return b.append(s.units() == SteerUnits.NORM_RELATIVE ? " × ‖x‖ along its unit direction" : " × W_dec").toString();
+            return b.append(s.units() == SteerUnits.NORM_RELATIVE ? " × ‖x‖ along its unit direction" : " × W_dec")
+                    .toString();
         }
         if (this instanceof Clamp c) {
             StringBuilder b = new StringBuilder("clamp ");
             for (int i = 0; i < c.features().length; i++) {
-                b.append(i == 0 ? "" : ", ").append("feature ").append(c.features()[i]).append(" to ").append(Steer.number(c.values()[i]));
+                b.append(i == 0 ? "" : ", ")
+                        .append("feature ")
+                        .append(c.features()[i])
+                        .append(" to ")
+                        .append(Steer.number(c.values()[i]));
             }
             return b.append(" (SAE error kept)").toString();
         }

@@ -34,11 +34,17 @@ public final class Interventions implements AutoCloseable {
     }
 
     /** On a dictionary already on the model's device: nothing is copied, and closing this leaves the copy to its owner. */
-    public Interventions(LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, String hookName) throws InvalidInputException {
+    public Interventions(
+            LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, String hookName)
+            throws InvalidInputException {
         this(model, onDevice.dictionary(), hookName, onDevice);
     }
 
-    private Interventions(LanguageModel model, Dictionary dictionary, String hookName, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice)
+    private Interventions(
+            LanguageModel model,
+            Dictionary dictionary,
+            String hookName,
+            org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice)
             throws InvalidInputException {
         this.model = model;
         this.dictionary = dictionary;
@@ -48,8 +54,10 @@ public final class Interventions implements AutoCloseable {
         }
         this.hook = model.hook(name);
         if (dictionary.dIn() != model.config().dModel()) {
-            throw new InvalidInputException(model.dir(), "the dictionary reads d_in=" + dictionary.dIn() + " but " + hook + " has d="
-                    + model.config().dModel());
+            throw new InvalidInputException(
+                    model.dir(),
+                    "the dictionary reads d_in=" + dictionary.dIn() + " but " + hook + " has d="
+                            + model.config().dModel());
         }
         if (onDevice != null) {
             this.weights = null;
@@ -146,7 +154,8 @@ public final class Interventions implements AutoCloseable {
                 int[] fs = cl.features();
                 double[] values = cl.values();
                 for (int i = 0; i < fs.length; i++) {
-                    NDArray shift = c.get(":, " + fs[i] + ":" + (fs[i] + 1)).neg().add(values[i]); // v − c_j, [B·T, 1]
+                    NDArray shift =
+                            c.get(":, " + fs[i] + ":" + (fs[i] + 1)).neg().add(values[i]); // v − c_j, [B·T, 1]
                     out = out.add(shift.mul(write(flat.getManager(), fs[i])));
                 }
             } else {
@@ -178,8 +187,15 @@ public final class Interventions implements AutoCloseable {
      * {@code ceLossRecoveredStandardError} is the standard error of the CE loss recovered over the windows as a sample
      * (see {@link #ratioStandardError}); NaN for fewer than two windows.
      */
-    public record SpliceReport(double cleanCe, double zeroAblationCe, double splicedCe, double klSpliced, double klZeroAblation, long klPositions,
-            int windows, double ceLossRecoveredStandardError) {
+    public record SpliceReport(
+            double cleanCe,
+            double zeroAblationCe,
+            double splicedCe,
+            double klSpliced,
+            double klZeroAblation,
+            long klPositions,
+            int windows,
+            double ceLossRecoveredStandardError) {
         /** The fraction of the loss the dictionary recovers: (zero − spliced) / (zero − clean). */
         public double ceLossRecovered() {
             return (zeroAblationCe - splicedCe) / (zeroAblationCe - cleanCe);
@@ -216,15 +232,20 @@ public final class Interventions implements AutoCloseable {
     }
 
     public SpliceReport splice(long[][] windows) {
-        Hooks clean = hooksFor(new Intervention.Clean()), spliced = hooksFor(new Intervention.Splice()), zero = hooksFor(new Intervention.ZeroAblation());
+        Hooks clean = hooksFor(new Intervention.Clean()),
+                spliced = hooksFor(new Intervention.Splice()),
+                zero = hooksFor(new Intervention.ZeroAblation());
         List<float[]> lossClean = new ArrayList<>(), lossSpliced = new ArrayList<>(), lossZero = new ArrayList<>();
         double klS = 0, klZ = 0;
         long positions = 0;
         for (int start = 0; start < windows.length; start += Perplexity.BATCH_WINDOWS) {
-            long[][] batch = java.util.Arrays.copyOfRange(windows, start, Math.min(windows.length, start + Perplexity.BATCH_WINDOWS));
+            long[][] batch = java.util.Arrays.copyOfRange(
+                    windows, start, Math.min(windows.length, start + Perplexity.BATCH_WINDOWS));
             try (NDManager scope = model.newScope()) {
                 NDArray ids = model.idsArray(scope, batch);
-                NDArray lc = model.run(ids, clean).logits(), ls = model.run(ids, spliced).logits(), lz = model.run(ids, zero).logits();
+                NDArray lc = model.run(ids, clean).logits(),
+                        ls = model.run(ids, spliced).logits(),
+                        lz = model.run(ids, zero).logits();
                 addRows(lossClean, LanguageModel.tokenLoss(lc, ids));
                 addRows(lossSpliced, LanguageModel.tokenLoss(ls, ids));
                 addRows(lossZero, LanguageModel.tokenLoss(lz, ids));
@@ -240,8 +261,15 @@ public final class Interventions implements AutoCloseable {
             recoveredNum[w] = z - windowMean(lossSpliced.get(w));
             recoveredDen[w] = z - windowMean(lossClean.get(w));
         }
-        return new SpliceReport(mean(lossClean.toArray(new float[0][])), mean(lossZero.toArray(new float[0][])), mean(lossSpliced.toArray(new float[0][])),
-                klS / positions, klZ / positions, positions, windows.length, ratioStandardError(recoveredNum, recoveredDen));
+        return new SpliceReport(
+                mean(lossClean.toArray(new float[0][])),
+                mean(lossZero.toArray(new float[0][])),
+                mean(lossSpliced.toArray(new float[0][])),
+                klS / positions,
+                klZ / positions,
+                positions,
+                windows.length,
+                ratioStandardError(recoveredNum, recoveredDen));
     }
 
     private static double windowMean(float[] losses) {
@@ -267,8 +295,8 @@ public final class Interventions implements AutoCloseable {
     }
 
     /** A predicted token whose loss the splice raised, with the features most active where the prediction is made. */
-    public record CostlyToken(TokenChange change, double cleanLoss, double splicedLoss, int[] features, float[] activations) {
-    }
+    public record CostlyToken(
+            TokenChange change, double cleanLoss, double splicedLoss, int[] features, float[] activations) {}
 
     /** A window and the mean rise of its per-token loss with the reconstruction spliced in. */
     public record CostlyWindow(int window, double cleanCe, double splicedCe, String text) {
@@ -278,8 +306,7 @@ public final class Interventions implements AutoCloseable {
     }
 
     /** Where splicing the dictionary in costs the model most: the tokens and the windows whose loss rises most. */
-    public record SpliceCosts(double cleanCe, double splicedCe, List<CostlyToken> tokens, List<CostlyWindow> windows) {
-    }
+    public record SpliceCosts(double cleanCe, double splicedCe, List<CostlyToken> tokens, List<CostlyWindow> windows) {}
 
     /**
      * The seed's "datapoints with the greatest perplexity difference": per-token loss spliced − clean over the
@@ -299,19 +326,36 @@ public final class Interventions implements AutoCloseable {
                 c += clean[w][t];
                 s += spliced[w][t];
             }
-            ws.add(new CostlyWindow(w, c / delta[w].length, s / delta[w].length, model.tokenizer().decode(windows[w])));
+            ws.add(new CostlyWindow(
+                    w,
+                    c / delta[w].length,
+                    s / delta[w].length,
+                    model.tokenizer().decode(windows[w])));
         }
         ws.sort((a, b) -> Double.compare(b.delta(), a.delta()));
         List<CostlyToken> tokens = new ArrayList<>();
         List<TokenChange> costly = TokenChange.largest(model.tokenizer(), windows, delta, topTokens, true);
         // one pass per window, however many of its tokens are listed; only the listed positions leave the engine
         java.util.Map<Integer, java.util.Map<Integer, float[]>> codesAt = new java.util.HashMap<>();
-        costly.stream().collect(java.util.stream.Collectors.groupingBy(TokenChange::window)).forEach((w, cs) ->
-                codesAt.put(w, codesAt(windows[w], cs.stream().mapToInt(ch -> ch.position() - 1).distinct().toArray())));
+        costly.stream()
+                .collect(java.util.stream.Collectors.groupingBy(TokenChange::window))
+                .forEach((w, cs) -> codesAt.put(
+                        w,
+                        codesAt(
+                                windows[w],
+                                cs.stream()
+                                        .mapToInt(ch -> ch.position() - 1)
+                                        .distinct()
+                                        .toArray())));
         for (TokenChange ch : costly) {
             float[] codes = codesAt.get(ch.window()).get(ch.position() - 1);
-            int[] top = java.util.stream.IntStream.range(0, codes.length).boxed().filter(j -> codes[j] > 0)
-                    .sorted((a, b) -> Float.compare(codes[b], codes[a])).limit(featuresPerToken).mapToInt(Integer::intValue).toArray();
+            int[] top = java.util.stream.IntStream.range(0, codes.length)
+                    .boxed()
+                    .filter(j -> codes[j] > 0)
+                    .sorted((a, b) -> Float.compare(codes[b], codes[a]))
+                    .limit(featuresPerToken)
+                    .mapToInt(Integer::intValue)
+                    .toArray();
             float[] acts = new float[top.length];
             for (int i = 0; i < top.length; i++) {
                 acts[i] = codes[top[i]];
@@ -326,7 +370,9 @@ public final class Interventions implements AutoCloseable {
     private java.util.Map<Integer, float[]> codesAt(long[] window, int[] positions) {
         try (NDManager scope = model.newScope()) {
             NDArray ids = model.idsArray(scope, new long[][] {window});
-            NDArray x = model.run(ids, Hooks.builder().capture(hook).build()).captures().get(hook); // [1, T, D]
+            NDArray x = model.run(ids, Hooks.builder().capture(hook).build())
+                    .captures()
+                    .get(hook); // [1, T, D]
             NDArray codes = codec.encode(x.reshape(window.length, -1)); // [T, n]
             java.util.Map<Integer, float[]> out = new java.util.HashMap<>();
             for (int p : positions) {
@@ -341,7 +387,8 @@ public final class Interventions implements AutoCloseable {
      * otherwise), and the per-token loss change against the intervention's {@link Intervention#baseline() baseline}:
      * the spliced run for an ablation inside the reconstruction, the clean run for everything else.
      */
-    public record Effect(Intervention intervention, double cleanCe, double splicedCe, double ce, float[][] tokenLossDelta) {
+    public record Effect(
+            Intervention intervention, double cleanCe, double splicedCe, double ce, float[][] tokenLossDelta) {
         /** Whether the change is measured against the reconstruction spliced in rather than the clean run. */
         public boolean againstSpliced() {
             return intervention.baseline() instanceof Intervention.Splice;
@@ -381,10 +428,15 @@ public final class Interventions implements AutoCloseable {
     public Effect effect(long[][] windows, Intervention intervention, float[][] cleanLosses, float[][] splicedLosses) {
         float[][] base = intervention.baseline() instanceof Intervention.Splice ? splicedLosses : cleanLosses;
         if (base == null) {
-            throw new IllegalArgumentException(intervention.describe() + " is measured against the spliced run: give its losses");
+            throw new IllegalArgumentException(
+                    intervention.describe() + " is measured against the spliced run: give its losses");
         }
         float[][] losses = tokenLosses(windows, intervention);
-        return new Effect(intervention, mean(cleanLosses), splicedLosses == null ? Double.NaN : mean(splicedLosses), mean(losses),
+        return new Effect(
+                intervention,
+                mean(cleanLosses),
+                splicedLosses == null ? Double.NaN : mean(splicedLosses),
+                mean(losses),
                 difference(losses, base));
     }
 
@@ -401,7 +453,8 @@ public final class Interventions implements AutoCloseable {
     }
 
     public static double mean(float[][] losses) {
-        return Perplexity.of(losses, losses.length == 0 ? 0 : losses[0].length + 1).meanCrossEntropy();
+        return Perplexity.of(losses, losses.length == 0 ? 0 : losses[0].length + 1)
+                .meanCrossEntropy();
     }
 
     @Override

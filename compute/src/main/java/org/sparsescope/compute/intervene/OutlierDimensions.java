@@ -20,14 +20,15 @@ import org.sparsescope.compute.work.ProgressListener;
  * or to its mean over the same tokens, with the change of the next-token cross-entropy each causes.
  */
 public final class OutlierDimensions {
-    private OutlierDimensions() {
-    }
+    private OutlierDimensions() {}
 
-    public enum Fill { ZERO, MEAN }
+    public enum Fill {
+        ZERO,
+        MEAN
+    }
 
     /** A dimension with its mean |x_d| and mean x_d over the windows' tokens. */
-    public record Dimension(int index, double meanAbs, double mean) {
-    }
+    public record Dimension(int index, double meanAbs, double mean) {}
 
     /** CE with some dimensions ablated: {@code dimensions} are the ones set, in rank order. */
     public record Ablation(int[] dimensions, double ce, double deltaCe) {
@@ -45,9 +46,15 @@ public final class OutlierDimensions {
      * @param alone      each top dimension ablated by itself, in rank order
      * @param cumulative the top 1, 2, … k ablated together
      */
-    public record Report(String hook, Fill fill, int windows, int windowTokens, double cleanCe, List<Dimension> top, List<Ablation> alone,
-            List<Ablation> cumulative) {
-    }
+    public record Report(
+            String hook,
+            Fill fill,
+            int windows,
+            int windowTokens,
+            double cleanCe,
+            List<Dimension> top,
+            List<Ablation> alone,
+            List<Ablation> cumulative) {}
 
     /** Every dimension's mean |x_d| and mean x_d at {@code hook} over the windows' tokens, by dimension. */
     public static Dimension[] dimensions(LanguageModel model, HookPoint hook, long[][] windows) {
@@ -56,10 +63,15 @@ public final class OutlierDimensions {
         long tokens = 0;
         Hooks capture = Hooks.builder().capture(hook).build();
         for (int start = 0; start < windows.length; start += Perplexity.BATCH_WINDOWS) {
-            long[][] batch = Arrays.copyOfRange(windows, start, Math.min(windows.length, start + Perplexity.BATCH_WINDOWS));
+            long[][] batch =
+                    Arrays.copyOfRange(windows, start, Math.min(windows.length, start + Perplexity.BATCH_WINDOWS));
             try (NDManager scope = model.newScope()) {
-                NDArray x = model.run(model.idsArray(scope, batch), capture).captures().get(hook).reshape(-1, d);
-                float[] a = x.abs().sum(new int[] {0}).toFloatArray(), s = x.sum(new int[] {0}).toFloatArray();
+                NDArray x = model.run(model.idsArray(scope, batch), capture)
+                        .captures()
+                        .get(hook)
+                        .reshape(-1, d);
+                float[] a = x.abs().sum(new int[] {0}).toFloatArray(),
+                        s = x.sum(new int[] {0}).toFloatArray();
                 for (int j = 0; j < d; j++) {
                     abs[j] += a[j];
                     sum[j] += s[j];
@@ -74,7 +86,14 @@ public final class OutlierDimensions {
         return out;
     }
 
-    public static Report run(LanguageModel model, HookPoint hook, long[][] windows, int top, Fill fill, ProgressListener progress, Cancellation cancel)
+    public static Report run(
+            LanguageModel model,
+            HookPoint hook,
+            long[][] windows,
+            int top,
+            Fill fill,
+            ProgressListener progress,
+            Cancellation cancel)
             throws CancelledException {
         if (windows.length == 0) {
             throw new IllegalArgumentException("no windows of text to run on");
@@ -93,16 +112,26 @@ public final class OutlierDimensions {
             cancel.check();
             int[] one = {ranked.get(i).index()};
             alone.add(ablation(model, hook, windows, one, all, fill, clean));
-            progress.onProgress(Progress.of(++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "dimension " + one[0] + " alone"));
+            progress.onProgress(Progress.of(
+                    ++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "dimension " + one[0] + " alone"));
             cancel.check();
-            int[] firstI = ranked.subList(0, i + 1).stream().mapToInt(Dimension::index).toArray();
+            int[] firstI =
+                    ranked.subList(0, i + 1).stream().mapToInt(Dimension::index).toArray();
             cumulative.add(ablation(model, hook, windows, firstI, all, fill, clean));
-            progress.onProgress(Progress.of(++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "top " + (i + 1) + " together"));
+            progress.onProgress(Progress.of(
+                    ++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "top " + (i + 1) + " together"));
         }
         return new Report(hook.name(), fill, windows.length, windows[0].length, clean, ranked, alone, cumulative);
     }
 
-    private static Ablation ablation(LanguageModel model, HookPoint hook, long[][] windows, int[] dims, Dimension[] all, Fill fill, double clean) {
+    private static Ablation ablation(
+            LanguageModel model,
+            HookPoint hook,
+            long[][] windows,
+            int[] dims,
+            Dimension[] all,
+            Fill fill,
+            double clean) {
         int d = model.config().dModel();
         float[] keep = new float[d], fillValues = new float[d];
         Arrays.fill(keep, 1f);
@@ -110,7 +139,13 @@ public final class OutlierDimensions {
             keep[j] = 0f;
             fillValues[j] = fill == Fill.MEAN ? (float) all[j].mean() : 0f;
         }
-        Hooks hooks = Hooks.builder().logits().replace(hook, x -> x.mul(x.getManager().create(keep)).add(x.getManager().create(fillValues))).build();
+        Hooks hooks = Hooks.builder()
+                .logits()
+                .replace(
+                        hook,
+                        x -> x.mul(x.getManager().create(keep))
+                                .add(x.getManager().create(fillValues)))
+                .build();
         double ce = Interventions.mean(model.tokenLosses(windows, hooks, Perplexity.BATCH_WINDOWS));
         return new Ablation(dims, ce, ce - clean);
     }

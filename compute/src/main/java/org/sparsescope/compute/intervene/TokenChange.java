@@ -17,14 +17,16 @@ public record TokenChange(int window, int position, double delta, String context
      * The {@code n} largest changes of {@code delta} ([window][T − 1], index t predicting token t + 1), by size, or
      * by value (largest rise first) when {@code risesOnly}.
      */
-    public static List<TokenChange> largest(Tokenizer tokenizer, long[][] windows, float[][] delta, int n, boolean risesOnly) {
+    public static List<TokenChange> largest(
+            Tokenizer tokenizer, long[][] windows, float[][] delta, int n, boolean risesOnly) {
         List<int[]> all = new ArrayList<>();
         for (int w = 0; w < delta.length; w++) {
             for (int t = 0; t < delta[w].length; t++) {
                 all.add(new int[] {w, t});
             }
         }
-        all.sort((a, b) -> risesOnly ? Float.compare(delta[b[0]][b[1]], delta[a[0]][a[1]])
+        all.sort((a, b) -> risesOnly
+                ? Float.compare(delta[b[0]][b[1]], delta[a[0]][a[1]])
                 : Float.compare(Math.abs(delta[b[0]][b[1]]), Math.abs(delta[a[0]][a[1]])));
         List<TokenChange> out = new ArrayList<>();
         for (int[] wt : all.subList(0, Math.min(Math.max(0, n), all.size()))) {

@@ -28,8 +28,7 @@ final class ByteLevel {
         }
     }
 
-    private ByteLevel() {
-    }
+    private ByteLevel() {}
 
     /** The piece as text when its bytes are whole UTF-8, else its bytes in hex: "‹e2 80›" (a leading space kept as " "). */
     static String readable(String piece) {
@@ -42,8 +41,12 @@ final class ByteLevel {
             bytes[i] = (byte) (int) b;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             StringBuilder s = new StringBuilder();
             int start = 0;
@@ -66,7 +69,8 @@ final class ByteLevel {
         JsonObject vocab = in.object(in.object(root, "model"), "vocab");
         Map<Long, String> out = new HashMap<>();
         for (Map.Entry<String, JsonElement> e : vocab.entrySet()) {
-            if (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber()) {
+            if (e.getValue().isJsonPrimitive()
+                    && e.getValue().getAsJsonPrimitive().isNumber()) {
                 out.put(e.getValue().getAsLong(), e.getKey());
             }
         }

@@ -11,8 +11,7 @@ import java.util.SplittableRandom;
  * token's pass one position long; full recomputation of the whole sequence at every step is kept as the check.
  */
 public final class Generator {
-    private Generator() {
-    }
+    private Generator() {}
 
     /** Greedy when {@code temperature} is 0; else sampled from softmax(logits / temperature) with a generator seeded by {@code seed}. */
     public record Sampling(double temperature, long seed) {
@@ -42,7 +41,8 @@ public final class Generator {
      * @param hooks replacements applied to every pass (steering, clamping); the logits are always computed
      * @param cached incremental decoding with a key/value cache; false recomputes the whole sequence each step
      */
-    public static Result generate(LanguageModel model, long[] prompt, int tokens, Sampling sampling, Hooks hooks, boolean cached) {
+    public static Result generate(
+            LanguageModel model, long[] prompt, int tokens, Sampling sampling, Hooks hooks, boolean cached) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
@@ -63,11 +63,17 @@ public final class Generator {
                     if (cached) {
                         long[] fresh = i == 0 ? prompt : new long[] {out[i - 1]};
                         NDArray ids = model.idsArray(step, new long[][] {fresh});
-                        last = model.runCached(ids, withLogits, cache).logits().get("0, -1, :").toFloatArray(); // of [1, T, V]
+                        last = model.runCached(ids, withLogits, cache)
+                                .logits()
+                                .get("0, -1, :")
+                                .toFloatArray(); // of [1, T, V]
                         cache.keepIn(scope); // the step's arrays go; the keys and values stay for the next
                     } else {
                         NDArray ids = model.idsArray(step, new long[][] {Arrays.copyOf(sequence, length)});
-                        last = model.run(ids, withLogits).logits().get("0, -1, :").toFloatArray();
+                        last = model.run(ids, withLogits)
+                                .logits()
+                                .get("0, -1, :")
+                                .toFloatArray();
                     }
                     out[i] = pick(last, sampling, rnd);
                     sequence[length] = out[i];

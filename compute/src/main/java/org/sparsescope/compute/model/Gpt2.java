@@ -9,9 +9,19 @@ import org.sparsescope.compute.model.HookPoint.Kind;
 
 /** GPT-2: learned positions, sequential residual, Conv1D weights stored [in, out], unembedding tied to wte. */
 final class Gpt2 implements TransformerFamily {
-    private record Layer(NDArray ln1Gain, NDArray ln1Bias, NDArray ln2Gain, NDArray ln2Bias, NDArray qkvWeight, NDArray qkvBias,
-            NDArray projWeight, NDArray projBias, NDArray fcWeight, NDArray fcBias, NDArray mlpProjWeight, NDArray mlpProjBias) {
-    }
+    private record Layer(
+            NDArray ln1Gain,
+            NDArray ln1Bias,
+            NDArray ln2Gain,
+            NDArray ln2Bias,
+            NDArray qkvWeight,
+            NDArray qkvBias,
+            NDArray projWeight,
+            NDArray projBias,
+            NDArray fcWeight,
+            NDArray fcBias,
+            NDArray mlpProjWeight,
+            NDArray mlpProjBias) {}
 
     private final TransformerConfig cfg;
     private final Nn.Constants constants;
@@ -48,7 +58,8 @@ final class Gpt2 implements TransformerFamily {
     public NDArray embed(NDArray ids, int offset) {
         long t = ids.getShape().get(1);
         if (offset + t > cfg.maxPositions()) {
-            throw new IllegalArgumentException("sequence of " + (offset + t) + " tokens exceeds GPT-2's " + cfg.maxPositions() + " positions");
+            throw new IllegalArgumentException(
+                    "sequence of " + (offset + t) + " tokens exceeds GPT-2's " + cfg.maxPositions() + " positions");
         }
         NDArray tokens = Embedding.embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow(); // [B, T, D]
         // + [T, D] of positions offset …, made in the pass's scope
@@ -58,7 +69,8 @@ final class Gpt2 implements TransformerFamily {
     @Override
     public NDArray block(int l, NDArray x, HookSite hooks, KvCache cache) {
         Layer w = layers[l];
-        NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
+        NDArray attnOut = hooks.at(
+                Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
         NDArray mid = hooks.at(Kind.RESID_MID, l, x.add(attnOut));
         NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(mid, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
         return mid.add(mlpOut);

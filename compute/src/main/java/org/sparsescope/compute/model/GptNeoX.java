@@ -9,9 +9,19 @@ import org.sparsescope.compute.model.HookPoint.Kind;
 
 /** GPT-NeoX (Pythia): partial rotary embeddings (rotate-half), parallel or sequential residual, untied embed_out. */
 final class GptNeoX implements TransformerFamily {
-    private record Layer(NDArray ln1Gain, NDArray ln1Bias, NDArray ln2Gain, NDArray ln2Bias, NDArray qkvWeight, NDArray qkvBias,
-            NDArray denseWeight, NDArray denseBias, NDArray upWeight, NDArray upBias, NDArray downWeight, NDArray downBias) {
-    }
+    private record Layer(
+            NDArray ln1Gain,
+            NDArray ln1Bias,
+            NDArray ln2Gain,
+            NDArray ln2Bias,
+            NDArray qkvWeight,
+            NDArray qkvBias,
+            NDArray denseWeight,
+            NDArray denseBias,
+            NDArray upWeight,
+            NDArray upBias,
+            NDArray downWeight,
+            NDArray downBias) {}
 
     private final TransformerConfig cfg;
     private final Nn.Constants constants;
@@ -32,7 +42,8 @@ final class GptNeoX implements TransformerFamily {
             layers[l] = new Layer(
                     w.take(p + "input_layernorm.weight", d), w.take(p + "input_layernorm.bias", d),
                     w.take(p + "post_attention_layernorm.weight", d), w.take(p + "post_attention_layernorm.bias", d),
-                    w.take(p + "attention.query_key_value.weight", 3 * d, d), w.take(p + "attention.query_key_value.bias", 3 * d),
+                    w.take(p + "attention.query_key_value.weight", 3 * d, d),
+                            w.take(p + "attention.query_key_value.bias", 3 * d),
                     w.take(p + "attention.dense.weight", d, d), w.take(p + "attention.dense.bias", d),
                     w.take(p + "mlp.dense_h_to_4h.weight", f, d), w.take(p + "mlp.dense_h_to_4h.bias", f),
                     w.take(p + "mlp.dense_4h_to_h.weight", d, f), w.take(p + "mlp.dense_4h_to_h.bias", d));
@@ -45,16 +56,19 @@ final class GptNeoX implements TransformerFamily {
 
     @Override
     public NDArray embed(NDArray ids, int offset) {
-        return Embedding.embedding(ids, embedIn, SparseFormat.DENSE).singletonOrThrow(); // positions enter through the rotary angles
+        return Embedding.embedding(ids, embedIn, SparseFormat.DENSE)
+                .singletonOrThrow(); // positions enter through the rotary angles
     }
 
     @Override
     public NDArray block(int l, NDArray x, HookSite hooks, KvCache cache) {
         Layer w = layers[l];
-        NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
+        NDArray attnOut = hooks.at(
+                Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
         if (cfg.parallelResidual()) {
             // x + attn(ln1(x)) + mlp(ln2(x)): both sublayers read resid_pre
-            NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(x, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
+            NDArray mlpOut =
+                    hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(x, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
             return mlpOut.add(attnOut).add(x);
         }
         NDArray mid = hooks.at(Kind.RESID_MID, l, x.add(attnOut));
@@ -68,7 +82,8 @@ final class GptNeoX implements TransformerFamily {
         int past = cache == null ? 0 : cache.length();
         long b = s.get(0), nh = cfg.nHeads(), hs = cfg.headSize();
         NDArray qkv = Nn.linear(x, w.qkvWeight, w.qkvBias) // [B, T, 3D]
-                .reshape(b, t, nh, 3 * hs).transpose(0, 2, 1, 3); // [B, nh, T, 3·hs], per head q|k|v
+                .reshape(b, t, nh, 3 * hs)
+                .transpose(0, 2, 1, 3); // [B, nh, T, 3·hs], per head q|k|v
         NDArray q = rotary(qkv.get(":, :, :, 0:" + hs), t, past);
         NDArray k = rotary(qkv.get(":, :, :, " + hs + ":" + 2 * hs), t, past);
         NDArray v = qkv.get(":, :, :, " + 2 * hs + ":");

@@ -8,13 +8,15 @@ import java.util.regex.Pattern;
  * decide whether two hooks read the same activations.
  */
 public final class HookNames {
-    private static final Pattern TRANSFORMER_LENS = Pattern.compile("blocks\\.\\d+\\.hook_[a-z_]+|ln_final\\.hook_normalized|hook_embed|hook_pos_embed");
-    // sparsify and dictionary_learning name Hugging Face modules: GPT-NeoX "layers.N" (or gpt_neox.layers.N), GPT-2 "h.N"
-    private static final Pattern MODULE = Pattern.compile("(?:(?:gpt_neox|transformer|model)\\.)?(?:layers|h)\\.(\\d+)(?:\\.(mlp|attention|attn|self_attn))?");
+    private static final Pattern TRANSFORMER_LENS =
+            Pattern.compile("blocks\\.\\d+\\.hook_[a-z_]+|ln_final\\.hook_normalized|hook_embed|hook_pos_embed");
+    // sparsify and dictionary_learning name Hugging Face modules: GPT-NeoX "layers.N" (or gpt_neox.layers.N), GPT-2
+    // "h.N"
+    private static final Pattern MODULE = Pattern.compile(
+            "(?:(?:gpt_neox|transformer|model)\\.)?(?:layers|h)\\.(\\d+)(?:\\.(mlp|attention|attn|self_attn))?");
     private static final Pattern RESID_PRE = Pattern.compile("blocks\\.(\\d+)\\.hook_resid_pre");
 
-    private HookNames() {
-    }
+    private HookNames() {}
 
     public static boolean isTransformerLens(String name) {
         return name != null && TRANSFORMER_LENS.matcher(name).matches();

@@ -9,8 +9,12 @@ import java.util.regex.Pattern;
  */
 public record HookPoint(int layer, Kind kind) {
     public enum Kind {
-        RESID_PRE("hook_resid_pre"), ATTN_OUT("hook_attn_out"), RESID_MID("hook_resid_mid"),
-        MLP_OUT("hook_mlp_out"), RESID_POST("hook_resid_post"), FINAL_NORMALIZED("hook_normalized");
+        RESID_PRE("hook_resid_pre"),
+        ATTN_OUT("hook_attn_out"),
+        RESID_MID("hook_resid_mid"),
+        MLP_OUT("hook_mlp_out"),
+        RESID_POST("hook_resid_post"),
+        FINAL_NORMALIZED("hook_normalized");
 
         final String suffix;
 
@@ -22,7 +26,9 @@ public record HookPoint(int layer, Kind kind) {
     public static final String FINAL = "ln_final.hook_normalized";
 
     /** Hooks in the order a forward pass meets them: by block, then by place in the block; the final norm last. */
-    public static final java.util.Comparator<HookPoint> FORWARD = java.util.Comparator.comparingInt(HookPoint::layer).thenComparing(HookPoint::kind);
+    public static final java.util.Comparator<HookPoint> FORWARD =
+            java.util.Comparator.comparingInt(HookPoint::layer).thenComparing(HookPoint::kind);
+
     private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(hook_\\w+)");
 
     public static HookPoint of(int layer, Kind kind) {
@@ -43,9 +49,10 @@ public record HookPoint(int layer, Kind kind) {
             }
         }
         String near = nearest(name);
-        throw new IllegalArgumentException("unknown hook '" + name + "'" + (near == null ? "" : "; did you mean " + near + "?")
-                + " Hooks are named blocks.{layer}.hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post, or "
-                + "ln_final.hook_normalized");
+        throw new IllegalArgumentException(
+                "unknown hook '" + name + "'" + (near == null ? "" : "; did you mean " + near + "?")
+                        + " Hooks are named blocks.{layer}.hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post, or "
+                        + "ln_final.hook_normalized");
     }
 
     /** The well-formed hook name a mistyped one most likely meant (a few letters off), or null. */
@@ -79,7 +86,8 @@ public record HookPoint(int layer, Kind kind) {
         for (int i = 1; i <= a.length(); i++) {
             cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                cur[j] = Math.min(
+                        Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
             }
             int[] t = prev;
             prev = cur;

@@ -26,7 +26,8 @@ public final class LanguageModel implements AutoCloseable {
     private final NDManager manager;
     private final TransformerFamily family;
 
-    private LanguageModel(Path dir, TransformerConfig config, Tokenizer tokenizer, NDManager manager, TransformerFamily family) {
+    private LanguageModel(
+            Path dir, TransformerConfig config, Tokenizer tokenizer, NDManager manager, TransformerFamily family) {
         this.dir = dir;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -121,9 +122,12 @@ public final class LanguageModel implements AutoCloseable {
             throw new InvalidInputException(dir, e.getMessage());
         }
         if (!hookPoints(config).contains(h)) {
-            throw new InvalidInputException(dir, "this " + config.architecture() + " model has no hook '" + name + "' (it has "
-                    + config.nLayers() + " layers, blocks.0 … blocks." + (config.nLayers() - 1)
-                    + (config.parallelResidual() ? ", and no hook_resid_mid as its residual is parallel" : "") + ")");
+            throw new InvalidInputException(
+                    dir,
+                    "this " + config.architecture() + " model has no hook '" + name + "' (it has "
+                            + config.nLayers() + " layers, blocks.0 … blocks." + (config.nLayers() - 1)
+                            + (config.parallelResidual() ? ", and no hook_resid_mid as its residual is parallel" : "")
+                            + ")");
         }
         return h;
     }
@@ -173,9 +177,14 @@ public final class LanguageModel implements AutoCloseable {
     public ForwardPass runCached(NDArray ids, Hooks hooks, KvCache cache) {
         int t = (int) ids.getShape().get(1);
         if (cache.length() + t > config.maxPositions()) {
-            throw new IllegalArgumentException("model " + dir + " has " + config.maxPositions() + " positions; this sequence would reach " + (cache.length() + t));
+            throw new IllegalArgumentException("model " + dir + " has " + config.maxPositions()
+                    + " positions; this sequence would reach " + (cache.length() + t));
         }
-        ForwardPass pass = runFrom(0, family.embed(ids, cache.length()), Hooks.builder().logits().copyOf(hooks).build(), cache);
+        ForwardPass pass = runFrom(
+                0,
+                family.embed(ids, cache.length()),
+                Hooks.builder().logits().copyOf(hooks).build(),
+                cache);
         cache.advance(t);
         return pass;
     }
@@ -226,7 +235,8 @@ public final class LanguageModel implements AutoCloseable {
         if (fn != null) {
             out = fn.apply(x);
             if (!out.getShape().equals(x.getShape())) {
-                throw new IllegalStateException("hook " + hook + " replacement changed the shape from " + x.getShape() + " to " + out.getShape());
+                throw new IllegalStateException("hook " + hook + " replacement changed the shape from " + x.getShape()
+                        + " to " + out.getShape());
             }
         }
         if (hooks.captures().contains(hook)) {
@@ -241,7 +251,8 @@ public final class LanguageModel implements AutoCloseable {
      */
     public float[][] directLogitEffects(float[] directions, int k) {
         try (NDManager scope = newScope()) {
-            float[] flat = family.directLogits(scope.create(directions, new Shape(k, config.dModel()))).toFloatArray();
+            float[] flat = family.directLogits(scope.create(directions, new Shape(k, config.dModel())))
+                    .toFloatArray();
             float[][] out = new float[k][];
             for (int i = 0; i < k; i++) {
                 out[i] = java.util.Arrays.copyOfRange(flat, i * config.vocabSize(), (i + 1) * config.vocabSize());
@@ -321,7 +332,9 @@ public final class LanguageModel implements AutoCloseable {
 
     /** An engine array copied to a float32 host tensor. */
     public static Tensor toHost(NDArray a) {
-        NDArray f = a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        NDArray f = a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32
+                ? a
+                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
         return Tensor.ofFloats(f.getShape().getShape(), f.toFloatArray());
     }
 

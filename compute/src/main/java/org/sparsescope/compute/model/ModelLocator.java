@@ -110,7 +110,8 @@ public final class ModelLocator {
         if (asPath != null) {
             out.add("the folder " + asPath.toAbsolutePath().normalize());
         }
-        out.add("the models this workspace knows (" + (known.isEmpty() ? "none" : String.join(", ", known.keySet())) + ")");
+        out.add("the models this workspace knows (" + (known.isEmpty() ? "none" : String.join(", ", known.keySet()))
+                + ")");
         for (String id : hubIds(name)) {
             if (id.contains("/") || !id.contains(java.io.File.separator)) {
                 for (Path cache : hubCaches) {
@@ -130,11 +131,15 @@ public final class ModelLocator {
     public static Optional<String> hubIdOf(Path folder) {
         Path abs = folder.toAbsolutePath().normalize();
         Path snapshots = abs.getParent();
-        if (snapshots == null || !snapshots.getFileName().toString().equals("snapshots") || snapshots.getParent() == null) {
+        if (snapshots == null
+                || !snapshots.getFileName().toString().equals("snapshots")
+                || snapshots.getParent() == null) {
             return Optional.empty();
         }
         String repo = snapshots.getParent().getFileName().toString();
-        return repo.startsWith("models--") ? Optional.of(repo.substring("models--".length()).replace("--", "/")) : Optional.empty();
+        return repo.startsWith("models--")
+                ? Optional.of(repo.substring("models--".length()).replace("--", "/"))
+                : Optional.empty();
     }
 
     private static Optional<Path> snapshot(Path cache, String id) {
@@ -159,13 +164,15 @@ public final class ModelLocator {
                 }
             }
             try (Stream<Path> all = Files.list(snapshots)) {
-                return all.filter(holds).max(Comparator.comparing(p -> {
-                    try {
-                        return Files.getLastModifiedTime(p).toMillis();
-                    } catch (IOException e) {
-                        return 0L;
-                    }
-                })).map(p -> p.toAbsolutePath().normalize());
+                return all.filter(holds)
+                        .max(Comparator.comparing(p -> {
+                            try {
+                                return Files.getLastModifiedTime(p).toMillis();
+                            } catch (IOException e) {
+                                return 0L;
+                            }
+                        }))
+                        .map(p -> p.toAbsolutePath().normalize());
             }
         } catch (IOException | java.nio.file.InvalidPathException e) {
             return Optional.empty();
@@ -181,7 +188,8 @@ public final class ModelLocator {
             return Optional.empty();
         }
         for (Path cache : hubCaches) {
-            Optional<Path> s = snapshot(cache.resolve("datasets--" + datasetId.replace("/", "--")), ModelLocator::holdsParquet);
+            Optional<Path> s =
+                    snapshot(cache.resolve("datasets--" + datasetId.replace("/", "--")), ModelLocator::holdsParquet);
             if (s.isPresent()) {
                 return s;
             }

@@ -11,8 +11,11 @@ public final class ModelNotFoundException extends InvalidInputException {
     private final transient List<String> searched;
 
     public ModelNotFoundException(Path wantedBy, String model, List<String> searched) {
-        super(wantedBy, "needs the model '" + model + "', which is not on this machine (nothing is downloaded). Searched: "
-                + String.join("; ", searched) + ". Pass its folder with --model FOLDER (in the window: choose the folder when asked)");
+        super(
+                wantedBy,
+                "needs the model '" + model + "', which is not on this machine (nothing is downloaded). Searched: "
+                        + String.join("; ", searched)
+                        + ". Pass its folder with --model FOLDER (in the window: choose the folder when asked)");
         this.model = model;
         this.searched = List.copyOf(searched);
     }

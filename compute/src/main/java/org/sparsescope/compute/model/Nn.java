@@ -12,8 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Nn {
     private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
-    private Nn() {
-    }
+    private Nn() {}
 
     /** x @ weightᵀ + bias with weight [out, in], the Hugging Face orientation. */
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -22,14 +21,20 @@ final class Nn {
 
     static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps) {
         Shape s = x.getShape();
-        return LayerNorm.layerNorm(x, new Shape(s.get(s.dimension() - 1)), gamma, beta, (float) eps).singletonOrThrow();
+        return LayerNorm.layerNorm(x, new Shape(s.get(s.dimension() - 1)), gamma, beta, (float) eps)
+                .singletonOrThrow();
     }
 
     static NDArray gelu(NDArray x, TransformerConfig.Activation kind) {
         return switch (kind) {
             case GELU -> ai.djl.nn.Activation.gelu(x);
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-2's gelu_new
-            case GELU_TANH -> x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
+            case GELU_TANH ->
+                x.mul(0.5)
+                        .mul(x.add(x.pow(3).mul(0.044715))
+                                .mul(SQRT_2_OVER_PI)
+                                .tanh()
+                                .add(1));
         };
     }
 
@@ -43,7 +48,8 @@ final class Nn {
         long b = s.get(0), nh = s.get(1), t = s.get(2), hs = s.get(3);
         // Scaled after the product, as transformers' eager attention does: scaling q first is cheaper but rounds
         // differently, enough to move GPT-2's final norm by 3e-4.
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalMask); // [B, nh, T, T′]
+        NDArray scores =
+                q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalMask); // [B, nh, T, T′]
         NDArray out = scores.softmax(-1).matMul(v); // [B, nh, T, hs]
         return out.transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
     }
@@ -54,12 +60,18 @@ final class Nn {
      */
     static NDArray cachedAttention(NDArray q, NDArray k, NDArray v, int past, Constants constants) {
         int t = (int) q.getShape().get(2);
-        NDArray mask = past == 0 ? constants.causalMask(t) : t == 1 ? null
-                : constants.causalMask(past + t).get(q.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
+        NDArray mask = past == 0
+                ? constants.causalMask(t)
+                : t == 1
+                        ? null
+                        : constants
+                                .causalMask(past + t)
+                                .get(q.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
         if (mask == null) {
             Shape s = q.getShape();
             long b = s.get(0), nh = s.get(1), hs = s.get(3);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)); // one position sees everything before it
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
+                    .mul(1.0 / Math.sqrt(hs)); // one position sees everything before it
             return scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
         }
         return causalAttention(q, k, v, mask);

@@ -2,8 +2,7 @@ package org.sparsescope.compute.model;
 
 /** Cutting a token stream into the fixed-length windows that a model reads. */
 public final class TokenWindows {
-    private TokenWindows() {
-    }
+    private TokenWindows() {}
 
     /**
      * Consecutive, non-overlapping windows of {@code window} tokens from the start of the stream, at most

@@ -45,9 +45,19 @@ public final class Tokenizer implements AutoCloseable {
     /** The native load itself, for a file already checked (or inside the probe's child process). */
     static Tokenizer loadInProcess(Path file) throws IOException {
         try {
-            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, Map.of(
-                    "addSpecialTokens", "false", "truncation", "false", "padding", "false",
-                    "maxLength", String.valueOf(Integer.MAX_VALUE), "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(
+                    file,
+                    Map.of(
+                            "addSpecialTokens",
+                            "false",
+                            "truncation",
+                            "false",
+                            "padding",
+                            "false",
+                            "maxLength",
+                            String.valueOf(Integer.MAX_VALUE),
+                            "modelMaxLength",
+                            String.valueOf(Integer.MAX_VALUE)));
             return new Tokenizer(file, hf);
         } catch (RuntimeException e) {
             throw new InvalidInputException(file, "not a readable tokenizer: " + e.getMessage(), e);

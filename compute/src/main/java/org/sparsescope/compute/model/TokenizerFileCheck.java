@@ -19,18 +19,20 @@ import org.sparsescope.compute.JsonInput;
 final class TokenizerFileCheck {
     /** Real added tokens are a few characters; a 49,000-character one makes loading take a minute. */
     static final int MAX_ADDED_TOKEN_CHARS = 512;
+
     static final int MAX_ADDED_TOKENS = 1 << 20;
 
-    private TokenizerFileCheck() {
-    }
+    private TokenizerFileCheck() {}
 
     static void validate(Path file) throws IOException {
-        JsonInput in = JsonInput.of(file); // bounded size, strict UTF-8, nesting ≤ 64 (the decoder recursion panic needs 200)
+        JsonInput in =
+                JsonInput.of(file); // bounded size, strict UTF-8, nesting ≤ 64 (the decoder recursion panic needs 200)
         JsonObject root = in.readObject();
         JsonObject model = in.object(root, "model");
         String type = in.str(model, "type", "BPE");
         if (!Set.of("BPE", "WordPiece", "WordLevel", "Unigram").contains(type)) {
-            throw in.error("model type '" + type + "' is not one the tokenizer library knows (BPE, WordPiece, WordLevel, Unigram)");
+            throw in.error("model type '" + type
+                    + "' is not one the tokenizer library knows (BPE, WordPiece, WordLevel, Unigram)");
         }
         JsonElement added = root.get("added_tokens");
         if (added != null && !added.isJsonNull()) {
@@ -47,7 +49,8 @@ final class TokenizerFileCheck {
                 }
                 String content = in.str(e.getAsJsonObject(), "content", "");
                 if (content.length() > MAX_ADDED_TOKEN_CHARS) {
-                    throw in.error("an added token of " + content.length() + " characters (at most " + MAX_ADDED_TOKEN_CHARS + ")");
+                    throw in.error("an added token of " + content.length() + " characters (at most "
+                            + MAX_ADDED_TOKEN_CHARS + ")");
                 }
             }
         }
@@ -82,16 +85,22 @@ final class TokenizerFileCheck {
                 }
                 a = parts[0];
                 b = parts[1];
-            } else if (m.isJsonArray() && m.getAsJsonArray().size() == 2 && m.getAsJsonArray().get(0).isJsonPrimitive()
+            } else if (m.isJsonArray()
+                    && m.getAsJsonArray().size() == 2
+                    && m.getAsJsonArray().get(0).isJsonPrimitive()
                     && m.getAsJsonArray().get(1).isJsonPrimitive()) {
                 a = m.getAsJsonArray().get(0).getAsString();
                 b = m.getAsJsonArray().get(1).getAsString();
             } else {
                 throw in.error("a merge " + m + " is not two tokens");
             }
-            if (!b.startsWith(prefix) || !tokens.contains(a) || !tokens.contains(b) || !tokens.contains(a + b.substring(prefix.length()))) {
-                throw in.error("with continuing_subword_prefix '" + prefix + "', the merge '" + a + " " + b
-                        + "' does not join two vocabulary tokens the prefix continues; the tokenizer library would abort on it");
+            if (!b.startsWith(prefix)
+                    || !tokens.contains(a)
+                    || !tokens.contains(b)
+                    || !tokens.contains(a + b.substring(prefix.length()))) {
+                throw in.error(
+                        "with continuing_subword_prefix '" + prefix + "', the merge '" + a + " " + b
+                                + "' does not join two vocabulary tokens the prefix continues; the tokenizer library would abort on it");
             }
         }
     }

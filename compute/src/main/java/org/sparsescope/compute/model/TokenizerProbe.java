@@ -23,10 +23,10 @@ public final class TokenizerProbe {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerProbe.class);
     /** Loading a real tokenizer takes well under a second; a child still running after this is hung. */
     private static final long TIMEOUT_SECONDS = 60;
+
     private static final Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
 
-    private TokenizerProbe() {
-    }
+    private TokenizerProbe() {}
 
     /** In the child: load the file and encode a little text; exit 0 when that worked. */
     public static void main(String[] args) {
@@ -54,26 +54,39 @@ public final class TokenizerProbe {
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         if (!Files.isExecutable(java)) {
-            // an installed app's trimmed runtime has no java launcher: the checks in TokenizerFileCheck are all there is
-            LOG.warn("{}: no java launcher in {} to test-load the tokenizer in a child process; loading it in-process", file,
+            // an installed app's trimmed runtime has no java launcher: the checks in TokenizerFileCheck are all there
+            // is
+            LOG.warn(
+                    "{}: no java launcher in {} to test-load the tokenizer in a child process; loading it in-process",
+                    file,
                     System.getProperty("java.home"));
             return;
         }
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path")));
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("ai.djl") || k.startsWith("DJL") || k.startsWith("sparsescope"))
+        List<String> cmd =
+                new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path")));
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("ai.djl") || k.startsWith("DJL") || k.startsWith("sparsescope"))
                 .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
         cmd.add(TokenizerProbe.class.getName());
         cmd.add(file.toAbsolutePath().toString());
         Path log = Files.createTempFile("sparsescope-tokenizer-probe", ".log");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new InvalidInputException(file, "loading this tokenizer took over " + TIMEOUT_SECONDS + " s in a test process; not loaded");
+                throw new InvalidInputException(
+                        file,
+                        "loading this tokenizer took over " + TIMEOUT_SECONDS + " s in a test process; not loaded");
             }
             if (p.exitValue() != 0) {
-                throw new InvalidInputException(file, "the tokenizer library " + (p.exitValue() == 3 ? "refused" : "crashed on (exit " + p.exitValue() + ")")
-                        + " this file in a test process, so it is not loaded here: " + lastLines(log));
+                throw new InvalidInputException(
+                        file,
+                        "the tokenizer library "
+                                + (p.exitValue() == 3 ? "refused" : "crashed on (exit " + p.exitValue() + ")")
+                                + " this file in a test process, so it is not loaded here: " + lastLines(log));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -93,8 +106,12 @@ public final class TokenizerProbe {
     /** The child's own words: a panic's first line, or the typed error it printed. */
     private static String lastLines(Path log) throws IOException {
         List<String> lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1).stream()
-                .filter(l -> !l.isBlank() && !l.startsWith("SLF4J") && !l.contains(" WARN ")).toList();
-        String panic = lines.stream().filter(l -> l.contains("panicked at")).findFirst().orElse(null);
+                .filter(l -> !l.isBlank() && !l.startsWith("SLF4J") && !l.contains(" WARN "))
+                .toList();
+        String panic = lines.stream()
+                .filter(l -> l.contains("panicked at"))
+                .findFirst()
+                .orElse(null);
         if (panic != null) {
             return panic.strip();
         }

@@ -29,10 +29,16 @@ public record TransformerConfig(
         int maxPositions,
         boolean tiedEmbeddings) {
 
-    public enum Architecture { GPT_NEOX, GPT2 }
+    public enum Architecture {
+        GPT_NEOX,
+        GPT2
+    }
 
     /** The MLP nonlinearity: exact erf GELU, or the tanh approximation GPT-2 calls gelu_new. */
-    public enum Activation { GELU, GELU_TANH }
+    public enum Activation {
+        GELU,
+        GELU_TANH
+    }
 
     public int headSize() {
         return dModel / nHeads;
@@ -50,13 +56,15 @@ public record TransformerConfig(
 
     /** Bounds on sizes read from a config, checked before anything is allocated from them. */
     private static final int MAX_WIDTH = 1 << 16;
+
     private static final int MAX_LAYERS = 1 << 10;
     private static final int MAX_VOCAB = 1 << 22;
 
     public static TransformerConfig read(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException(file, "missing: a model folder needs config.json, model.safetensors and tokenizer.json");
+            throw new InvalidInputException(
+                    file, "missing: a model folder needs config.json, model.safetensors and tokenizer.json");
         }
         JsonInput in = JsonInput.of(file);
         JsonObject c = in.readObject();
@@ -64,11 +72,15 @@ public record TransformerConfig(
         TransformerConfig t = switch (type) {
             case "gpt_neox" -> neox(in, c);
             case "gpt2" -> gpt2(in, c);
-            default -> throw new UnsupportedModelException(file, "model_type '" + type
-                    + "' is not supported (supported: gpt_neox — the Pythia family — and gpt2)");
+            default ->
+                throw new UnsupportedModelException(
+                        file,
+                        "model_type '" + type
+                                + "' is not supported (supported: gpt_neox — the Pythia family — and gpt2)");
         };
         if (t.dModel % t.nHeads != 0) {
-            throw new InvalidInputException(file, "the width " + t.dModel + " is not a multiple of the " + t.nHeads + " attention heads");
+            throw new InvalidInputException(
+                    file, "the width " + t.dModel + " is not a multiple of the " + t.nHeads + " attention heads");
         }
         return t;
     }
@@ -79,19 +91,35 @@ public record TransformerConfig(
         int heads = in.positiveInt(c, "num_attention_heads", MAX_WIDTH);
         // Older checkpoints say rotary_pct / rotary_emb_base; transformers 5 writes rope_parameters.
         JsonObject rope = in.object(c, "rope_parameters");
-        double pct = in.number(rope, "partial_rotary_factor", in.number(c, "partial_rotary_factor", in.number(c, "rotary_pct", 1.0)));
-        double base = in.number(rope, "rope_theta", in.number(c, "rope_theta", in.number(c, "rotary_emb_base", 10000.0)));
+        double pct = in.number(
+                rope, "partial_rotary_factor", in.number(c, "partial_rotary_factor", in.number(c, "rotary_pct", 1.0)));
+        double base =
+                in.number(rope, "rope_theta", in.number(c, "rope_theta", in.number(c, "rotary_emb_base", 10000.0)));
         if (!(pct >= 0 && pct <= 1) || !(base > 0)) {
-            throw new InvalidInputException(file, "rotary settings out of range (fraction " + pct + ", base " + base + ")");
+            throw new InvalidInputException(
+                    file, "rotary settings out of range (fraction " + pct + ", base " + base + ")");
         }
-        String ropeType = in.str(rope, "rope_type", c.has("rope_scaling") && c.get("rope_scaling").isJsonObject() ? "scaled" : "default");
+        String ropeType = in.str(
+                rope,
+                "rope_type",
+                c.has("rope_scaling") && c.get("rope_scaling").isJsonObject() ? "scaled" : "default");
         if (!ropeType.equals("default")) {
-            throw new UnsupportedModelException(file, "rope_type '" + ropeType + "' is not supported (only default rotary embeddings)");
+            throw new UnsupportedModelException(
+                    file, "rope_type '" + ropeType + "' is not supported (only default rotary embeddings)");
         }
-        return new TransformerConfig(Architecture.GPT_NEOX, d, in.positiveInt(c, "num_hidden_layers", MAX_LAYERS), heads,
-                in.positiveInt(c, "intermediate_size", MAX_WIDTH * 8), in.positiveInt(c, "vocab_size", MAX_VOCAB),
-                in.number(c, "layer_norm_eps", 1e-5), activation(file, in.str(c, "hidden_act", "gelu")), (int) ((d / heads) * pct), base,
-                in.bool(c, "use_parallel_residual", true), positions(in, c, "max_position_embeddings", 2048),
+        return new TransformerConfig(
+                Architecture.GPT_NEOX,
+                d,
+                in.positiveInt(c, "num_hidden_layers", MAX_LAYERS),
+                heads,
+                in.positiveInt(c, "intermediate_size", MAX_WIDTH * 8),
+                in.positiveInt(c, "vocab_size", MAX_VOCAB),
+                in.number(c, "layer_norm_eps", 1e-5),
+                activation(file, in.str(c, "hidden_act", "gelu")),
+                (int) ((d / heads) * pct),
+                base,
+                in.bool(c, "use_parallel_residual", true),
+                positions(in, c, "max_position_embeddings", 2048),
                 in.bool(c, "tie_word_embeddings", false));
     }
 
@@ -104,11 +132,23 @@ public record TransformerConfig(
         if (!in.bool(c, "scale_attn_weights", true)) {
             throw new UnsupportedModelException(file, "scale_attn_weights=false is not supported");
         }
-        int inner = c.has("n_inner") && !c.get("n_inner").isJsonNull() ? in.positiveInt(c, "n_inner", MAX_WIDTH * 8) : 4 * d;
-        return new TransformerConfig(Architecture.GPT2, d, in.positiveInt(c, "n_layer", MAX_LAYERS), in.positiveInt(c, "n_head", MAX_WIDTH), inner,
-                in.positiveInt(c, "vocab_size", MAX_VOCAB), in.number(c, "layer_norm_epsilon", 1e-5),
-                activation(file, in.str(c, "activation_function", "gelu_new")), 0, 0, false,
-                positions(in, c, "n_positions", 1024), true);
+        int inner = c.has("n_inner") && !c.get("n_inner").isJsonNull()
+                ? in.positiveInt(c, "n_inner", MAX_WIDTH * 8)
+                : 4 * d;
+        return new TransformerConfig(
+                Architecture.GPT2,
+                d,
+                in.positiveInt(c, "n_layer", MAX_LAYERS),
+                in.positiveInt(c, "n_head", MAX_WIDTH),
+                inner,
+                in.positiveInt(c, "vocab_size", MAX_VOCAB),
+                in.number(c, "layer_norm_epsilon", 1e-5),
+                activation(file, in.str(c, "activation_function", "gelu_new")),
+                0,
+                0,
+                false,
+                positions(in, c, "n_positions", 1024),
+                true);
     }
 
     private static int positions(JsonInput in, JsonObject c, String key, int fallback) throws InvalidInputException {
@@ -119,8 +159,9 @@ public record TransformerConfig(
         return switch (name) {
             case "gelu" -> Activation.GELU;
             case "gelu_new", "gelu_fast", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
-            default -> throw new UnsupportedModelException(file, "activation '" + name + "' is not supported (gelu, gelu_new)");
+            default ->
+                throw new UnsupportedModelException(
+                        file, "activation '" + name + "' is not supported (gelu, gelu_new)");
         };
     }
-
 }

@@ -28,8 +28,11 @@ final class WeightLoader {
             Optional<TensorInfo> info = checkpoint.info(name);
             if (info.isPresent()) {
                 if (!Arrays.equals(info.get().shape(), shape)) {
-                    throw new InvalidInputException(checkpoint.location(), "tensor '" + name + "' has shape "
-                            + Arrays.toString(info.get().shape()) + ", but config.json implies " + Arrays.toString(shape));
+                    throw new InvalidInputException(
+                            checkpoint.location(),
+                            "tensor '" + name + "' has shape "
+                                    + Arrays.toString(info.get().shape()) + ", but config.json implies "
+                                    + Arrays.toString(shape));
                 }
                 NDArray a = checkpoint.read(name).toFloat32(manager);
                 if (!device.equals(a.getDevice())) {
@@ -41,8 +44,12 @@ final class WeightLoader {
                 return a;
             }
         }
-        throw new InvalidInputException(checkpoint.location(), "missing tensor '" + names[0] + "'"
-                + (names.length > 1 ? " (or " + String.join(", ", Arrays.copyOfRange(names, 1, names.length)) + ")" : ""));
+        throw new InvalidInputException(
+                checkpoint.location(),
+                "missing tensor '" + names[0] + "'"
+                        + (names.length > 1
+                                ? " (or " + String.join(", ", Arrays.copyOfRange(names, 1, names.length)) + ")"
+                                : ""));
     }
 
     NDArray take(String name, long... shape) throws IOException {

@@ -18,8 +18,7 @@ public final class Capacity {
     /** Rows of the Gram matrix formed at once: [block, n] floats stay under ~64 MiB. */
     private static final long GRAM_FLOATS = 1L << 24;
 
-    private Capacity() {
-    }
+    private Capacity() {}
 
     /** The decoder rows [d_sae, d_in] a dictionary reconstructs with (a tied one's exact standard equivalent). */
     static Tensor decoder(Dictionary d) {

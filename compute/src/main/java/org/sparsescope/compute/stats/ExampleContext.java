@@ -15,22 +15,32 @@ import org.sparsescope.compute.model.Tokenizer;
  *
  * @param position index in {@code tokens} of the example's own token
  */
-public record ExampleContext(long row, int feature, String[] tokens, long[] tokenIds, float[] activations, int position) {
+public record ExampleContext(
+        long row, int feature, String[] tokens, long[] tokenIds, float[] activations, int position) {
 
     /**
      * The context of {@code row} for {@code feature}: up to {@code before} tokens before and {@code after} after,
      * within the row's window and document. Empty when the set cannot trace rows back to text.
      */
-    public static Optional<ExampleContext> of(ActivationSet set, Dictionary dictionary, Tokenizer tokenizer, long row, int feature,
-            int before, int after) throws IOException {
-        try (org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice = new org.sparsescope.compute.dictionary.DictionaryOnDevice(dictionary, Device.cpu())) {
+    public static Optional<ExampleContext> of(
+            ActivationSet set, Dictionary dictionary, Tokenizer tokenizer, long row, int feature, int before, int after)
+            throws IOException {
+        try (org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice =
+                new org.sparsescope.compute.dictionary.DictionaryOnDevice(dictionary, Device.cpu())) {
             return of(set, onDevice, tokenizer, row, feature, before, after);
         }
     }
 
     /** As {@link #of(ActivationSet, Dictionary, Tokenizer, long, int, int, int)}, encoding with weights already on a device. */
-    public static Optional<ExampleContext> of(ActivationSet set, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, Tokenizer tokenizer,
-            long row, int feature, int before, int after) throws IOException {
+    public static Optional<ExampleContext> of(
+            ActivationSet set,
+            org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice,
+            Tokenizer tokenizer,
+            long row,
+            int feature,
+            int before,
+            int after)
+            throws IOException {
         Dictionary dictionary = onDevice.dictionary();
         Optional<ActivationSet.TokenContext> ctx = set.context(row);
         if (ctx.isEmpty()) {
@@ -50,7 +60,9 @@ public record ExampleContext(long row, int feature, String[] tokens, long[] toke
         float[] x = set.readRows(row - pos + from, len); // the window's rows are contiguous in the set
         float[] acts = new float[len];
         try (NDManager m = NDManager.newBaseManager(onDevice.device())) {
-            float[] codes = onDevice.codec().encode(m.create(x, new Shape(len, dictionary.dIn()))).toFloatArray();
+            float[] codes = onDevice.codec()
+                    .encode(m.create(x, new Shape(len, dictionary.dIn())))
+                    .toFloatArray();
             for (int i = 0; i < len; i++) {
                 acts[i] = codes[i * dictionary.dSae() + feature];
             }

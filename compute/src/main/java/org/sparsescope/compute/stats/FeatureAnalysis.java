@@ -34,7 +34,14 @@ public final class FeatureAnalysis {
      * @param statisticsExcludeSpecialTokens the per-feature statistics (density, moments, histograms) skip them
      *                       too; off by default, so the statistics are over every token as the reference defines them
      */
-    public record Options(int topK, int bands, int perBand, int histogramBins, int batchRows, long seed, boolean excludeSpecialTokens,
+    public record Options(
+            int topK,
+            int bands,
+            int perBand,
+            int histogramBins,
+            int batchRows,
+            long seed,
+            boolean excludeSpecialTokens,
             boolean statisticsExcludeSpecialTokens) {
         public static Options defaults() {
             return new Options(20, 10, 5, 32, 4096, 0, true, false);
@@ -45,7 +52,8 @@ public final class FeatureAnalysis {
         }
 
         public Options withSpecialTokens(boolean excludeFromExamples, boolean excludeFromStatistics) {
-            return new Options(topK, bands, perBand, histogramBins, batchRows, seed, excludeFromExamples, excludeFromStatistics);
+            return new Options(
+                    topK, bands, perBand, histogramBins, batchRows, seed, excludeFromExamples, excludeFromStatistics);
         }
     }
 
@@ -55,30 +63,63 @@ public final class FeatureAnalysis {
         boolean[] of(long from, int n) throws IOException;
     }
 
-    public static FeatureReport run(Dictionary d, ActivationSet set, long start, long count, Options opts, ProgressListener progress,
-            Cancellation cancel) throws IOException, CancelledException {
+    public static FeatureReport run(
+            Dictionary d,
+            ActivationSet set,
+            long start,
+            long count,
+            Options opts,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         return run(d, set, start, count, opts, org.sparsescope.compute.Devices.preferred(), progress, cancel);
     }
 
-    private FeatureAnalysis() {
-    }
+    private FeatureAnalysis() {}
 
-    public static FeatureReport run(Dictionary d, ActivationSet set, long start, long count, Options opts, Device device,
-            ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    public static FeatureReport run(
+            Dictionary d,
+            ActivationSet set,
+            long start,
+            long count,
+            Options opts,
+            Device device,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         DictionaryMetrics.requireSameWidth(d, set.location(), set);
         SpecialRows special = (opts.excludeSpecialTokens() || opts.statisticsExcludeSpecialTokens()) && set.hasTokens()
-                ? (from, n) -> set.specialTokenRows(start + from, n) : null;
-        return run(d, (from, n) -> set.readRows(start + from, n), special, start, count, opts, device, progress, cancel);
+                ? (from, n) -> set.specialTokenRows(start + from, n)
+                : null;
+        return run(
+                d, (from, n) -> set.readRows(start + from, n), special, start, count, opts, device, progress, cancel);
     }
 
-    public static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, long firstRow, long count, Options opts, Device device,
-            ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    public static FeatureReport run(
+            Dictionary d,
+            DictionaryMetrics.RowSource rows,
+            long firstRow,
+            long count,
+            Options opts,
+            Device device,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         return run(d, rows, null, firstRow, count, opts, device, progress, cancel);
     }
 
     /** Over {@code count} rows read from {@code rows}; examples name rows as {@code firstRow} + their offset. */
-    private static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
-            Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    private static FeatureReport run(
+            Dictionary d,
+            DictionaryMetrics.RowSource rows,
+            SpecialRows special,
+            long firstRow,
+            long count,
+            Options opts,
+            Device device,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         try (PassOneCodes kept = PassOneCodes.withDefaultBudgets()) {
             return run(d, rows, special, firstRow, count, opts, device, progress, cancel, kept);
         } finally {
@@ -90,8 +131,18 @@ public final class FeatureAnalysis {
      * As above, pass 1's non-zero codes kept in {@code kept} (while they fit its budgets) for pass 2, which reads and
      * encodes again only the batches beyond.
      */
-    static FeatureReport run(Dictionary d, DictionaryMetrics.RowSource rows, SpecialRows special, long firstRow, long count, Options opts,
-            Device device, ProgressListener progress, Cancellation cancel, PassOneCodes kept) throws IOException, CancelledException {
+    static FeatureReport run(
+            Dictionary d,
+            DictionaryMetrics.RowSource rows,
+            SpecialRows special,
+            long firstRow,
+            long count,
+            Options opts,
+            Device device,
+            ProgressListener progress,
+            Cancellation cancel,
+            PassOneCodes kept)
+            throws IOException, CancelledException {
         int n = d.dSae(), dIn = d.dIn();
         int batchRows = batchRows(opts, n);
         boolean skipInExamples = opts.excludeSpecialTokens(), skipInStatistics = opts.statisticsExcludeSpecialTokens();
@@ -99,7 +150,8 @@ public final class FeatureAnalysis {
         TopExamples top = new TopExamples(n, opts.topK());
         DictionaryMetrics.Accumulator metrics = new DictionaryMetrics.Accumulator(dIn, n);
         long t0 = System.nanoTime();
-        try (NDManager weights = NDManager.newBaseManager(device); RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows);
+        try (NDManager weights = NDManager.newBaseManager(device);
+                RowPrefetcher reader = new RowPrefetcher(rows, special, count, batchRows);
                 HostCollector collector = new HostCollector()) {
             Codec codec = d.codec(weights);
             HostDecoder decoder = HostDecoder.of(codec);
@@ -119,17 +171,24 @@ public final class FeatureAnalysis {
                     top.accept(nz, firstRow + at, skip != null && skipInExamples ? skip : null);
                     kept.add(nz, skip);
                 });
-                progress.onProgress(Progress.of(from + b, 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
+                progress.onProgress(Progress.of(
+                        from + b,
+                        2 * count,
+                        (System.nanoTime() - t0) / 1e9,
+                        "rows/s",
                         "feature statistics: pass 1, " + (from + b) + " / " + count + " rows"));
             }
             collector.awaitPending();
         }
-        BandedSamples banded = new BandedSamples(moments.max(), opts.histogramBins(), opts.bands(), opts.perBand(), opts.seed());
+        BandedSamples banded =
+                new BandedSamples(moments.max(), opts.histogramBins(), opts.bands(), opts.perBand(), opts.seed());
         int inMemory = kept.batches();
         long fromMemory = Math.min(count, inMemory * (long) batchRows);
         try (NDManager weights = NDManager.newBaseManager(device);
-                RowPrefetcher reader = fromMemory < count ? new RowPrefetcher(shifted(rows, fromMemory), shifted(special, fromMemory),
-                        count - fromMemory, batchRows) : null) {
+                RowPrefetcher reader = fromMemory < count
+                        ? new RowPrefetcher(
+                                shifted(rows, fromMemory), shifted(special, fromMemory), count - fromMemory, batchRows)
+                        : null) {
             Codec codec = reader == null ? null : d.codec(weights);
             for (long from = 0; from < count; from += batchRows) {
                 cancel.check();
@@ -146,12 +205,26 @@ public final class FeatureAnalysis {
                     }
                     skip = batch.special();
                 }
-                banded.accept(nz, firstRow + from, skipInExamples || skipInStatistics ? skip : null, skipInStatistics ? skip : null);
-                progress.onProgress(Progress.of(count + from + nz.rows(), 2 * count, (System.nanoTime() - t0) / 1e9, "rows/s",
-                        "feature statistics: pass 2, " + (from + nz.rows()) + " / " + count + " rows" + (index < inMemory ? " (kept from pass 1)" : "")));
+                banded.accept(
+                        nz,
+                        firstRow + from,
+                        skipInExamples || skipInStatistics ? skip : null,
+                        skipInStatistics ? skip : null);
+                progress.onProgress(Progress.of(
+                        count + from + nz.rows(),
+                        2 * count,
+                        (System.nanoTime() - t0) / 1e9,
+                        "rows/s",
+                        "feature statistics: pass 2, " + (from + nz.rows()) + " / " + count + " rows"
+                                + (index < inMemory ? " (kept from pass 1)" : "")));
             }
         }
-        return new FeatureReport(metrics.result(), moments.result(), banded.histograms(), top.result(), banded.examples(),
+        return new FeatureReport(
+                metrics.result(),
+                moments.result(),
+                banded.histograms(),
+                top.result(),
+                banded.examples(),
                 Capacity.perFeature(d, device));
     }
 

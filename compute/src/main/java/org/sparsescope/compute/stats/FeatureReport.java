@@ -6,7 +6,12 @@ import org.sparsescope.compute.dictionary.DictionaryMetrics;
  * Everything the views show about a dictionary on a set of activations: its metrics, per-feature statistics,
  * per-feature activation histograms (bins over (0, max]), top examples and examples across the activation range.
  */
-public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[][] histograms, Examples top, Examples quantiles,
+public record FeatureReport(
+        DictionaryMetrics metrics,
+        FeatureStats stats,
+        long[][] histograms,
+        Examples top,
+        Examples quantiles,
         double[] capacity) {
 
     /** The dictionary's total capacity Σ C_i (at most d; see {@link Capacity}). */
@@ -16,7 +21,13 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
 
     /** A per-feature column of the feature table, by which features can be ranked. */
     public enum Column {
-        KURTOSIS, DENSITY, MAX, MEAN, STD, SKEW, CAPACITY;
+        KURTOSIS,
+        DENSITY,
+        MAX,
+        MEAN,
+        STD,
+        SKEW,
+        CAPACITY;
 
         /** "kurtosis", "density", …; an IllegalArgumentException naming the choices otherwise. */
         public static Column parse(String name) {
@@ -25,7 +36,8 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
                     return c;
                 }
             }
-            throw new IllegalArgumentException("the column must be kurtosis, density, max, mean, std, skew or capacity, not " + name);
+            throw new IllegalArgumentException(
+                    "the column must be kurtosis, density, max, mean, std, skew or capacity, not " + name);
         }
 
         public String label() {
@@ -48,9 +60,14 @@ public record FeatureReport(DictionaryMetrics metrics, FeatureStats stats, long[
     /** The features by {@code c}, largest first, NaN (dead features) last; at most {@code limit}. */
     public int[] ranked(Column c, int limit) {
         double[] key = column(c);
-        return java.util.stream.IntStream.range(0, key.length).boxed()
-                .sorted(java.util.Comparator.comparingDouble((Integer i) -> Double.isNaN(key[i]) ? Double.NEGATIVE_INFINITY : key[i]).reversed())
-                .limit(limit).mapToInt(Integer::intValue).toArray();
+        return java.util.stream.IntStream.range(0, key.length)
+                .boxed()
+                .sorted(java.util.Comparator.comparingDouble(
+                                (Integer i) -> Double.isNaN(key[i]) ? Double.NEGATIVE_INFINITY : key[i])
+                        .reversed())
+                .limit(limit)
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     /**

@@ -5,15 +5,15 @@ package org.sparsescope.compute.stats;
  * definitions: over all rows, zeros included; std is the population std; skew = E[z³] and kurtosis = E[z⁴]
  * (not excess) with z = (c − mean) / std; NaN where std is 0.
  */
-public record FeatureStats(long rows, double[] density, double[] mean, double[] max, double[] std, double[] skew, double[] kurtosis) {
+public record FeatureStats(
+        long rows, double[] density, double[] mean, double[] max, double[] std, double[] skew, double[] kurtosis) {
 
     public int features() {
         return density.length;
     }
 
     /** A feature's row, for tables. */
-    public record Row(int feature, double density, double mean, double max, double std, double skew, double kurtosis) {
-    }
+    public record Row(int feature, double density, double mean, double max, double std, double skew, double kurtosis) {}
 
     public Row row(int j) {
         return new Row(j, density[j], mean[j], max[j], std[j], skew[j], kurtosis[j]);

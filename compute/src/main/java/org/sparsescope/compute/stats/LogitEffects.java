@@ -11,15 +11,12 @@ import org.sparsescope.compute.model.LanguageModel;
  * norm's gain and the unembedding.
  */
 public final class LogitEffects {
-    private LogitEffects() {
-    }
+    private LogitEffects() {}
 
-    public record TokenEffect(long token, String text, float logit) {
-    }
+    public record TokenEffect(long token, String text, float logit) {}
 
     /** The most raised and lowered tokens, and the histogram of the direct effect on every token of the vocabulary (40 bins). */
-    public record FeatureLogits(int feature, List<TokenEffect> raised, List<TokenEffect> lowered, Histogram all) {
-    }
+    public record FeatureLogits(int feature, List<TokenEffect> raised, List<TokenEffect> lowered, Histogram all) {}
 
     public static List<FeatureLogits> of(LanguageModel model, Dictionary dictionary, int[] features, int topN) {
         try (NDManager m = NDManager.newBaseManager(model.device())) {
@@ -28,17 +25,23 @@ public final class LogitEffects {
     }
 
     /** On a dictionary kept on the device: only the rows asked for leave it. */
-    public static List<FeatureLogits> of(LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, int[] features, int topN) {
+    public static List<FeatureLogits> of(
+            LanguageModel model,
+            org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice,
+            int[] features,
+            int topN) {
         return of(model, onDevice.codec(), onDevice.dictionary().dIn(), features, topN);
     }
 
-    private static List<FeatureLogits> of(LanguageModel model, org.sparsescope.compute.dictionary.Codec codec, int d, int[] features, int topN) {
+    private static List<FeatureLogits> of(
+            LanguageModel model, org.sparsescope.compute.dictionary.Codec codec, int d, int[] features, int topN) {
         float[] directions = new float[features.length * d];
         try (NDManager scope = NDManager.newBaseManager(model.device())) {
             ai.djl.ndarray.NDArray rows = codec.decoderRows();
             for (int i = 0; i < features.length; i++) {
                 // the row copied out through this scope, so that nothing stays with the weights
-                float[] row = rows.get(scope, new ai.djl.ndarray.index.NDIndex(Integer.toString(features[i]))).toFloatArray();
+                float[] row = rows.get(scope, new ai.djl.ndarray.index.NDIndex(Integer.toString(features[i])))
+                        .toFloatArray();
                 System.arraycopy(row, 0, directions, i * d, d);
             }
         }

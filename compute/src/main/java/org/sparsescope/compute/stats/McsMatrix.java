@@ -68,11 +68,14 @@ public record McsMatrix(float[][][] maxCosine) {
      * Computes the matrix, each dictionary's unit decoder rows put on the engine once for all its pairs. The
      * diagonal is computed like any cell (1 but for a feature whose decoder row is zero).
      */
-    public static McsMatrix of(List<Dictionary> dictionaries, Device device, ProgressListener progress, Cancellation cancel) throws CancelledException {
+    public static McsMatrix of(
+            List<Dictionary> dictionaries, Device device, ProgressListener progress, Cancellation cancel)
+            throws CancelledException {
         int n = dictionaries.size();
         for (Dictionary d : dictionaries) {
             if (d.dIn() != dictionaries.get(0).dIn()) {
-                throw new IllegalArgumentException("dictionaries of different width: d_in " + dictionaries.get(0).dIn() + " and " + d.dIn());
+                throw new IllegalArgumentException("dictionaries of different width: d_in "
+                        + dictionaries.get(0).dIn() + " and " + d.dIn());
             }
         }
         float[][][] best = new float[n][n][];
@@ -101,7 +104,8 @@ public record McsMatrix(float[][][] maxCosine) {
                         best[i][j][f] = (float) mcs[f];
                     }
                     done++;
-                    progress.onProgress(Progress.of(done, (long) n * n, (System.nanoTime() - t0) / 1e9, "pairs/s", "MCS matrix"));
+                    progress.onProgress(
+                            Progress.of(done, (long) n * n, (System.nanoTime() - t0) / 1e9, "pairs/s", "MCS matrix"));
                 }
             }
         }

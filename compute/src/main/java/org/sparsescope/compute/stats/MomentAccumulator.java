@@ -41,7 +41,11 @@ final class MomentAccumulator {
         }
         int[] row = codes.row(), feature = codes.feature();
         float[] value = codes.value();
-        double[] bMean = new double[n], bM2 = new double[n], bM3 = new double[n], bM4 = new double[n], bMax = new double[n];
+        double[] bMean = new double[n],
+                bM2 = new double[n],
+                bM3 = new double[n],
+                bM4 = new double[n],
+                bMax = new double[n];
         int[] nonZeros = new int[n];
         java.util.Arrays.fill(bMax, Double.NEGATIVE_INFINITY);
         for (int e = 0; e < value.length; e++) {
@@ -90,11 +94,19 @@ final class MomentAccumulator {
             double delta = meanB[j] - mean[j];
             double d2 = delta * delta;
             double ma2 = m2[j], ma3 = m3[j];
-            m4[j] = m4[j] + m4B[j]
-                    + d2 * d2 * na * nb * ((double) na * na - (double) na * nb + (double) nb * nb) / ((double) nn * nn * nn)
+            m4[j] = m4[j]
+                    + m4B[j]
+                    + d2
+                            * d2
+                            * na
+                            * nb
+                            * ((double) na * na - (double) na * nb + (double) nb * nb)
+                            / ((double) nn * nn * nn)
                     + 6.0 * d2 * ((double) na * na * m2B[j] + (double) nb * nb * ma2) / ((double) nn * nn)
                     + 4.0 * delta * (na * m3B[j] - nb * ma3) / nn;
-            m3[j] = ma3 + m3B[j] + d2 * delta * na * nb * (na - nb) / ((double) nn * nn)
+            m3[j] = ma3
+                    + m3B[j]
+                    + d2 * delta * na * nb * (na - nb) / ((double) nn * nn)
                     + 3.0 * delta * (na * m2B[j] - nb * ma2) / nn;
             m2[j] = ma2 + m2B[j] + d2 * na * nb / nn;
             mean[j] += delta * nb / nn;

@@ -22,8 +22,7 @@ final class PassOneCodes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassOneCodes.class);
 
     /** A kept batch: its codes in memory (null when on disk, or once taken) and its special-token marks (null: none known). */
-    private record Kept(NonZeroCodes inMemory, int rows, int features, int entries, boolean[] special) {
-    }
+    private record Kept(NonZeroCodes inMemory, int rows, int features, int entries, boolean[] special) {}
 
     private final long memoryBudget, diskBudget;
     private final Path dir;
@@ -52,7 +51,8 @@ final class PassOneCodes implements AutoCloseable {
             LOG.warn("free space of {} unknown ({}); pass 2 keeps codes in memory only", tmp, e.getMessage());
             free = 0;
         }
-        return new PassOneCodes(Math.min(Runtime.getRuntime().maxMemory() / 8, 1L << 30), Math.min(free / 2, 64L << 30), tmp);
+        return new PassOneCodes(
+                Math.min(Runtime.getRuntime().maxMemory() / 8, 1L << 30), Math.min(free / 2, 64L << 30), tmp);
     }
 
     /** Keeps the next batch if it fits; once one does not, no later one is kept. */
@@ -94,7 +94,10 @@ final class PassOneCodes implements AutoCloseable {
             return true;
         } catch (IOException e) {
             // a full disk, say: the batches already written stay usable, pass 2 encodes the rest again
-            LOG.warn("pass 1's codes no longer spill to {} ({}); pass 2 encodes the later rows again", file, e.getMessage());
+            LOG.warn(
+                    "pass 1's codes no longer spill to {} ({}); pass 2 encodes the later rows again",
+                    file,
+                    e.getMessage());
             try {
                 if (channel != null) {
                     channel.truncate(diskBytes);

@@ -32,12 +32,16 @@ import org.sparsescope.compute.work.ProgressListener;
  * @param residualAtZero tr(S): the squared error of the mean alone
  * @param heldOutVariance Σ‖x − x̄‖² over held-out rows: the FVU's denominator
  */
-public record PcaBaseline(long trainRows, long heldOutRows, double[] eigenvalues, double[] captured, double residualAtZero,
+public record PcaBaseline(
+        long trainRows,
+        long heldOutRows,
+        double[] eigenvalues,
+        double[] captured,
+        double residualAtZero,
         double heldOutVariance) {
 
     /** One point of the baseline: k components, L0 = k. */
-    public record Point(int k, double fvu) {
-    }
+    public record Point(int k, double fvu) {}
 
     public int d() {
         return eigenvalues.length;
@@ -74,13 +78,17 @@ public record PcaBaseline(long trainRows, long heldOutRows, double[] eigenvalues
      * Computes the baseline of {@code set}, its last {@code heldOutRows} held out, in one pass over the set: sums
      * about a provisional centre (the first rows' mean), so that the float64 covariance loses nothing to a large mean.
      */
-    public static PcaBaseline compute(ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
+    public static PcaBaseline compute(
+            ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
             throws IOException, CancelledException {
         int d = set.d();
         long trainRows = set.rows() - heldOutRows;
         if (heldOutRows < 2 || trainRows < 2) {
-            throw new InvalidInputException(set.location(), "has " + set.rows() + " rows: a PCA baseline needs at least 2 training and 2 held-out rows (held out: "
-                    + heldOutRows + ")");
+            throw new InvalidInputException(
+                    set.location(),
+                    "has " + set.rows()
+                            + " rows: a PCA baseline needs at least 2 training and 2 held-out rows (held out: "
+                            + heldOutRows + ")");
         }
         double[] shift = provisionalCentre(set, Math.min(trainRows, 4096));
         Sums train = new Sums(d), held = new Sums(d);
@@ -98,7 +106,9 @@ public record PcaBaseline(long trainRows, long heldOutRows, double[] eigenvalues
                     float[] x = set.readChunkRows(c, at, count).floats();
                     try (NDManager scope = m.newSubManager()) {
                         scope.tempAttachAll(centre);
-                        NDArray block = scope.create(x, new Shape(count, d)).toType(DataType.FLOAT64, false).subi(centre);
+                        NDArray block = scope.create(x, new Shape(count, d))
+                                .toType(DataType.FLOAT64, false)
+                                .subi(centre);
                         if (inTrain > 0) {
                             train.add(block.get("0:" + inTrain));
                         }
@@ -107,7 +117,8 @@ public record PcaBaseline(long trainRows, long heldOutRows, double[] eigenvalues
                         }
                     }
                     done += count;
-                    progress.onProgress(Progress.of(done, set.rows(), (System.nanoTime() - t0) / 1e9, "rows/s", "PCA of " + set.hook()));
+                    progress.onProgress(Progress.of(
+                            done, set.rows(), (System.nanoTime() - t0) / 1e9, "rows/s", "PCA of " + set.hook()));
                 }
             }
         }
@@ -169,7 +180,8 @@ public record PcaBaseline(long trainRows, long heldOutRows, double[] eigenvalues
         for (int i = 0; i < d; i++) {
             for (int j = 0; j < d; j++) {
                 cov.set(i, j, (train.outer[i * d + j] - train.rows * a[i] * a[j]) / train.rows);
-                s[i * d + j] = held.outer[i * d + j] - a[i] * held.sum[j] - held.sum[i] * a[j] + held.rows * a[i] * a[j];
+                s[i * d + j] =
+                        held.outer[i * d + j] - a[i] * held.sum[j] - held.sum[i] * a[j] + held.rows * a[i] * a[j];
             }
         }
         double traceS = 0, heldVariance = 0;

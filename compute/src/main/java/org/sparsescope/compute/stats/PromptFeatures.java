@@ -22,8 +22,7 @@ import org.sparsescope.compute.model.LanguageModel;
  * of that activation in the feature's distribution. One pass to the deepest hook reads every dictionary's.
  */
 public final class PromptFeatures {
-    private PromptFeatures() {
-    }
+    private PromptFeatures() {}
 
     /**
      * A dictionary at its hook, with its statistics (null: no quantiles) and, for repeated inspections, its weights
@@ -39,11 +38,13 @@ public final class PromptFeatures {
      * A feature active at a token: its activation, where that falls among the feature's non-zero activations over
      * its set ({@link FeatureReport#quantile}), and the feature's density there (both NaN without statistics).
      */
-    public record Activation(int feature, float value, double quantile, double density) {
-    }
+    public record Activation(int feature, float value, double quantile, double density) {}
 
     /** How the features of a prompt are ranked. */
-    public enum Rank { MAX_ACTIVATION, MAX_QUANTILE }
+    public enum Rank {
+        MAX_ACTIVATION,
+        MAX_QUANTILE
+    }
 
     /** One dictionary's codes over the prompt, [T][n]. */
     public record Reading(Site site, float[][] codes) {
@@ -54,8 +55,13 @@ public final class PromptFeatures {
         /** The features active at {@code position}, strongest first, at most {@code limit}. */
         public List<Activation> at(int position, int limit) {
             float[] c = codes[position];
-            return IntStream.range(0, c.length).filter(j -> c[j] > 0).boxed().sorted((a, b) -> Float.compare(c[b], c[a])).limit(limit)
-                    .map(j -> new Activation(j, c[j], quantile(j, c[j]), density(j))).toList();
+            return IntStream.range(0, c.length)
+                    .filter(j -> c[j] > 0)
+                    .boxed()
+                    .sorted((a, b) -> Float.compare(c[b], c[a]))
+                    .limit(limit)
+                    .map(j -> new Activation(j, c[j], quantile(j, c[j]), density(j)))
+                    .toList();
         }
 
         /** Feature j's activation at every position. */
@@ -99,8 +105,7 @@ public final class PromptFeatures {
     }
 
     /** The tokens, their text, and one reading per site, in the order given. */
-    public record Inspection(long[] tokenIds, String[] tokens, List<Reading> readings) {
-    }
+    public record Inspection(long[] tokenIds, String[] tokens, List<Reading> readings) {}
 
     /**
      * SAEDashboard's per-token loss effect: the change of each next-token loss of the text (index t predicts token
@@ -116,7 +121,11 @@ public final class PromptFeatures {
         float[][] clean = iv.tokenLosses(w, new Intervention.Clean());
         float[][] out = new float[features.length][];
         for (int i = 0; i < features.length; i++) {
-            out[i] = iv.effect(w, new Intervention.Ablate(new int[] {features[i]}, Intervention.AblationMode.KEEP_ERROR), clean).tokenLossDelta()[0];
+            out[i] = iv.effect(
+                            w,
+                            new Intervention.Ablate(new int[] {features[i]}, Intervention.AblationMode.KEEP_ERROR),
+                            clean)
+                    .tokenLossDelta()[0];
         }
         return out;
     }
@@ -126,12 +135,15 @@ public final class PromptFeatures {
             throw new IllegalArgumentException("the text has no tokens");
         }
         if (ids.length > model.config().maxPositions()) {
-            throw new IllegalArgumentException("the text has " + ids.length + " tokens; this model reads at most " + model.config().maxPositions());
+            throw new IllegalArgumentException("the text has " + ids.length + " tokens; this model reads at most "
+                    + model.config().maxPositions());
         }
         Hooks.Builder b = Hooks.builder();
         for (Site s : sites) {
             if (s.dictionary().dIn() != model.config().dModel()) {
-                throw new IllegalArgumentException("a dictionary reads d_in=" + s.dictionary().dIn() + " but the model's hooks have d=" + model.config().dModel());
+                throw new IllegalArgumentException(
+                        "a dictionary reads d_in=" + s.dictionary().dIn() + " but the model's hooks have d="
+                                + model.config().dModel());
             }
             b.capture(s.hook());
         }
@@ -140,7 +152,9 @@ public final class PromptFeatures {
             var pass = model.run(model.idsArray(scope, new long[][] {ids}), b.build());
             for (Site s : sites) {
                 try (NDManager weights = scope.newSubManager()) {
-                    Codec codec = s.onDevice() != null ? s.onDevice().codec() : s.dictionary().codec(weights);
+                    Codec codec = s.onDevice() != null
+                            ? s.onDevice().codec()
+                            : s.dictionary().codec(weights);
                     NDArray x = pass.captures().get(s.hook()).reshape(ids.length, -1);
                     weights.tempAttachAll(x);
                     float[] flat = codec.encode(x).toFloatArray();

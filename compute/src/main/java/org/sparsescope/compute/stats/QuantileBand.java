@@ -17,7 +17,8 @@ public record QuantileBand<T>(int index, double lo, double hi, List<T> items) {
             by.add(new ArrayList<>());
         }
         for (T item : items) {
-            by.get(max > 0 ? (int) Math.min(bands - 1, Math.floor(value.applyAsDouble(item) / max * bands)) : 0).add(item);
+            by.get(max > 0 ? (int) Math.min(bands - 1, Math.floor(value.applyAsDouble(item) / max * bands)) : 0)
+                    .add(item);
         }
         List<QuantileBand<T>> out = new ArrayList<>();
         for (int b = bands - 1; b >= 0; b--) {

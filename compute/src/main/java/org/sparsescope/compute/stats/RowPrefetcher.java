@@ -12,8 +12,7 @@ import org.sparsescope.compute.dictionary.DictionaryMetrics;
  */
 final class RowPrefetcher implements AutoCloseable {
     /** One batch: rows x [rows, d] on the host, and which sit on special tokens (null: none known). */
-    record Batch(float[] x, int rows, boolean[] special) {
-    }
+    record Batch(float[] x, int rows, boolean[] special) {}
 
     private final DictionaryMetrics.RowSource source;
     private final FeatureAnalysis.SpecialRows special;

@@ -10,15 +10,18 @@ import java.util.stream.Collectors;
  * it occurs ("the ×5 · a ×2 · of"), most frequent first, ties in order of first appearance.
  */
 public final class TopTokens {
-    private TopTokens() {
-    }
+    private TopTokens() {}
 
     /**
      * Feature j's summary from its first 10 top examples in a report (newlines shown as \n), or "" where the set
      * records no tokens: what the feature table, the graph and the exports name features by.
      */
-    public static String of(org.sparsescope.compute.activations.ActivationSet set, org.sparsescope.compute.model.Tokenizer tokenizer, FeatureReport r,
-            int feature) throws java.io.IOException {
+    public static String of(
+            org.sparsescope.compute.activations.ActivationSet set,
+            org.sparsescope.compute.model.Tokenizer tokenizer,
+            FeatureReport r,
+            int feature)
+            throws java.io.IOException {
         if (tokenizer == null || !set.hasTokens()) {
             return "";
         }
@@ -26,15 +29,21 @@ public final class TopTokens {
         for (int i = 0; i < Math.min(10, r.top().count(feature)); i++) {
             var c = set.context(r.top().rows()[feature][i]);
             if (c.isPresent()) {
-                tokens.add(tokenizer.tokenText(c.get().tokenIds()[c.get().position()]).replace("\n", "\\n").replace("\t", "\\t"));
+                tokens.add(tokenizer
+                        .tokenText(c.get().tokenIds()[c.get().position()])
+                        .replace("\n", "\\n")
+                        .replace("\t", "\\t"));
             }
         }
         return summarize(tokens, 4);
     }
 
     /** {@link #of} for every feature of the report. */
-    public static List<String> ofAll(org.sparsescope.compute.activations.ActivationSet set, org.sparsescope.compute.model.Tokenizer tokenizer,
-            FeatureReport r) throws java.io.IOException {
+    public static List<String> ofAll(
+            org.sparsescope.compute.activations.ActivationSet set,
+            org.sparsescope.compute.model.Tokenizer tokenizer,
+            FeatureReport r)
+            throws java.io.IOException {
         List<String> out = new java.util.ArrayList<>();
         for (int j = 0; j < r.stats().features(); j++) {
             out.add(of(set, tokenizer, r, j));
@@ -49,7 +58,9 @@ public final class TopTokens {
         }
         List<Map.Entry<String, Integer>> order = new java.util.ArrayList<>(counts.entrySet());
         order.sort((a, b) -> Integer.compare(b.getValue(), a.getValue())); // stable: ties keep first appearance
-        return order.stream().limit(distinct).map(e -> e.getValue() > 1 ? e.getKey() + " ×" + e.getValue() : e.getKey())
+        return order.stream()
+                .limit(distinct)
+                .map(e -> e.getValue() > 1 ? e.getKey() + " ×" + e.getValue() : e.getKey())
                 .collect(Collectors.joining(" · "));
     }
 }

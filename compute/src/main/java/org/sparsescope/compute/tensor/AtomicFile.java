@@ -12,8 +12,7 @@ import org.sparsescope.compute.WriteFailedException;
 
 /** Writes a file under a temporary name beside it and renames it into place, so a crash never leaves a half-written file that looks whole. */
 public final class AtomicFile {
-    private AtomicFile() {
-    }
+    private AtomicFile() {}
 
     @FunctionalInterface
     public interface Writer {
@@ -32,7 +31,8 @@ public final class AtomicFile {
     private static void writeAtomically(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Path temp = dir.resolve("." + target.getFileName() + ".tmp-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writer.writeTo(ch);

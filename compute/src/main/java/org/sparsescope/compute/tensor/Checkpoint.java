@@ -36,7 +36,8 @@ public final class Checkpoint implements TensorSource {
         Map<String, SafetensorsFile> shardOf = new LinkedHashMap<>();
         try {
             if (Files.isRegularFile(index)) {
-                org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(index, TensorFileException::new);
+                org.sparsescope.compute.JsonInput in =
+                        org.sparsescope.compute.JsonInput.of(index, TensorFileException::new);
                 JsonObject weightMap = in.object(in.readObject(), "weight_map");
                 if (weightMap.isEmpty()) {
                     throw new TensorFileException(index, "has no \"weight_map\" object naming each tensor's shard");
@@ -44,7 +45,8 @@ public final class Checkpoint implements TensorSource {
                 for (Map.Entry<String, JsonElement> e : weightMap.entrySet()) {
                     String shardName = in.str(weightMap, e.getKey(), null);
                     if (shardName == null || shardName.indexOf('\0') >= 0) {
-                        throw new TensorFileException(index, "\"weight_map." + e.getKey() + "\" should name a shard file");
+                        throw new TensorFileException(
+                                index, "\"weight_map." + e.getKey() + "\" should name a shard file");
                     }
                     Path shard;
                     try {
@@ -56,7 +58,10 @@ public final class Checkpoint implements TensorSource {
                         throw new TensorFileException(index, "shard '" + shardName + "' lies outside the model folder");
                     }
                     if (!Files.isRegularFile(shard)) {
-                        throw new TensorFileException(index, "names shard '" + shard.getFileName() + "' for tensor '" + e.getKey() + "', which is missing");
+                        throw new TensorFileException(
+                                index,
+                                "names shard '" + shard.getFileName() + "' for tensor '" + e.getKey()
+                                        + "', which is missing");
                     }
                     SafetensorsFile f = shards.get(shard);
                     if (f == null) {
@@ -64,7 +69,8 @@ public final class Checkpoint implements TensorSource {
                         shards.put(shard, f);
                     }
                     if (f.info(e.getKey()).isEmpty()) {
-                        throw new TensorFileException(shard, "index names tensor '" + e.getKey() + "' in this shard, but it is not there");
+                        throw new TensorFileException(
+                                shard, "index names tensor '" + e.getKey() + "' in this shard, but it is not there");
                     }
                     shardOf.put(e.getKey(), f);
                 }
@@ -73,7 +79,8 @@ public final class Checkpoint implements TensorSource {
                 shards.put(single, f);
                 f.names().forEach(n -> shardOf.put(n, f));
             } else {
-                throw new TensorFileException(dir, "no " + SINGLE + " or " + INDEX + " (only safetensors checkpoints are read)");
+                throw new TensorFileException(
+                        dir, "no " + SINGLE + " or " + INDEX + " (only safetensors checkpoints are read)");
             }
         } catch (IOException | RuntimeException e) {
             for (SafetensorsFile f : shards.values()) {

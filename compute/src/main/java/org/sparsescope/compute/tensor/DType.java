@@ -81,18 +81,19 @@ public enum DType {
 
     /** The safetensors dtype of a PyTorch storage class such as {@code HalfStorage}. */
     public static Optional<DType> fromTorchStorage(String storageClass) {
-        return Optional.ofNullable(switch (storageClass) {
-            case "DoubleStorage" -> F64;
-            case "FloatStorage" -> F32;
-            case "HalfStorage" -> F16;
-            case "BFloat16Storage" -> BF16;
-            case "LongStorage" -> I64;
-            case "IntStorage" -> I32;
-            case "ShortStorage" -> I16;
-            case "CharStorage" -> I8;
-            case "ByteStorage" -> U8;
-            case "BoolStorage" -> BOOL;
-            default -> null;
-        });
+        return Optional.ofNullable(
+                switch (storageClass) {
+                    case "DoubleStorage" -> F64;
+                    case "FloatStorage" -> F32;
+                    case "HalfStorage" -> F16;
+                    case "BFloat16Storage" -> BF16;
+                    case "LongStorage" -> I64;
+                    case "IntStorage" -> I32;
+                    case "ShortStorage" -> I16;
+                    case "CharStorage" -> I8;
+                    case "ByteStorage" -> U8;
+                    case "BoolStorage" -> BOOL;
+                    default -> null;
+                });
     }
 }

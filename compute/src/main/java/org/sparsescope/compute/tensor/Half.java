@@ -5,8 +5,7 @@ package org.sparsescope.compute.tensor;
  * chunks are converted element by element outside the engine; round-to-nearest-even as numpy and PyTorch do.
  */
 public final class Half {
-    private Half() {
-    }
+    private Half() {}
 
     /** Every binary16 value as float, indexed by its bits: a lookup is several times faster than decoding. */
     private static final float[] FLOATS = new float[1 << 16];

@@ -7,9 +7,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -52,8 +52,10 @@ public final class NpyFile implements AutoCloseable {
             });
             long need = Sizes.bytes(path, "the array", h.shape, h.dtype);
             if (size - h.dataStart < need) {
-                throw new TensorFileException(path, "truncated: shape " + java.util.Arrays.toString(h.shape) + " of " + h.dtype
-                        + " needs " + need + " data bytes, the file has " + (size - h.dataStart));
+                throw new TensorFileException(
+                        path,
+                        "truncated: shape " + java.util.Arrays.toString(h.shape) + " of " + h.dtype + " needs " + need
+                                + " data bytes, the file has " + (size - h.dataStart));
             }
             return new NpyFile(path, ch, h.dtype, h.shape, h.dataStart);
         } catch (IOException | RuntimeException e) {
@@ -62,8 +64,7 @@ public final class NpyFile implements AutoCloseable {
         }
     }
 
-    private record Header(DType dtype, long[] shape, long dataStart) {
-    }
+    private record Header(DType dtype, long[] shape, long dataStart) {}
 
     private interface HeaderText {
         String read(int[] offsetAndLength) throws IOException;
@@ -95,10 +96,13 @@ public final class NpyFile implements AutoCloseable {
             throw new TensorFileException(path, "unsupported .npy format version " + major);
         }
         if (headerLen < 0 || headerLen > MAX_HEADER) {
-            throw new TensorFileException(path, "header length " + Integer.toUnsignedString(headerLen) + " is implausibly large; not a .npy file");
+            throw new TensorFileException(
+                    path,
+                    "header length " + Integer.toUnsignedString(headerLen) + " is implausibly large; not a .npy file");
         }
         if (headerStart + (long) headerLen > size) {
-            throw new TensorFileException(path, "header length " + headerLen + " runs past the end of the file (" + size + " bytes)");
+            throw new TensorFileException(
+                    path, "header length " + headerLen + " runs past the end of the file (" + size + " bytes)");
         }
         String header = text.read(new int[] {headerStart, headerLen});
         Matcher d = DESCR.matcher(header);
@@ -107,10 +111,14 @@ public final class NpyFile implements AutoCloseable {
         if (!d.find() || !f.find() || !s.find()) {
             throw new TensorFileException(path, "malformed .npy header: " + header.strip());
         }
-        DType dtype = DType.fromNumpy(d.group(1)).orElseThrow(() -> new TensorFileException(path,
-                "unsupported numpy dtype '" + d.group(1) + "' (expected little-endian f8, f4, f2, i8, i4, i2, i1, u1 or b1)"));
+        DType dtype = DType.fromNumpy(d.group(1))
+                .orElseThrow(() -> new TensorFileException(
+                        path,
+                        "unsupported numpy dtype '" + d.group(1)
+                                + "' (expected little-endian f8, f4, f2, i8, i4, i2, i1, u1 or b1)"));
         if (f.group(1).equals("True")) {
-            throw new TensorFileException(path, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
+            throw new TensorFileException(
+                    path, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
         }
         List<Long> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
@@ -176,21 +184,33 @@ public final class NpyFile implements AutoCloseable {
                 ByteBuffer pre = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
                 Header h;
                 try {
-                    h = parsePreamble(path, pre, head.length, off -> new String(head, off[0], off[1], StandardCharsets.ISO_8859_1));
+                    h = parsePreamble(
+                            path,
+                            pre,
+                            head.length,
+                            off -> new String(head, off[0], off[1], StandardCharsets.ISO_8859_1));
                 } catch (TensorFileException ex) {
-                    throw new TensorFileException(path, entry + ": " + ex.getMessage().substring(path.toString().length() + 2), ex);
+                    throw new TensorFileException(
+                            path,
+                            entry + ": "
+                                    + ex.getMessage().substring(path.toString().length() + 2),
+                            ex);
                 }
                 long need = Sizes.bytes(path, entry, h.shape, h.dtype);
                 byte[] bytes = zip.read(e, h.dataStart + need, entry);
                 if (bytes.length - h.dataStart < need) {
-                    throw new TensorFileException(path, entry + " is truncated: shape " + java.util.Arrays.toString(h.shape) + " needs " + need
-                            + " data bytes, it has " + (bytes.length - h.dataStart));
+                    throw new TensorFileException(
+                            path,
+                            entry + " is truncated: shape " + java.util.Arrays.toString(h.shape) + " needs " + need
+                                    + " data bytes, it has " + (bytes.length - h.dataStart));
                 }
-                ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position((int) h.dataStart).slice();
+                ByteBuffer data = ByteBuffer.wrap(bytes)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .position((int) h.dataStart)
+                        .slice();
                 out.put(e.getName().substring(0, e.getName().length() - 4), new Tensor(h.dtype, h.shape, data));
             }
         }
         return out;
     }
-
 }

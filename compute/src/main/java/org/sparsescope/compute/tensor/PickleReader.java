@@ -109,13 +109,17 @@ final class PickleReader {
                 case 0x89 -> push(Boolean.FALSE);
                 case 'I' -> {
                     String s = line();
-                    push(switch (s) {
-                        case "01" -> Boolean.TRUE;
-                        case "00" -> Boolean.FALSE;
-                        default -> integer(s);
-                    });
+                    push(
+                            switch (s) {
+                                case "01" -> Boolean.TRUE;
+                                case "00" -> Boolean.FALSE;
+                                default -> integer(s);
+                            });
                 }
-                case 'J' -> push((long) ByteBuffer.wrap(bytes(4)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
+                case 'J' ->
+                    push((long) ByteBuffer.wrap(bytes(4))
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .getInt());
                 case 'K' -> push((long) u8());
                 case 'M' -> push((long) (u8() | u8() << 8));
                 case 'L' -> {
@@ -211,7 +215,8 @@ final class PickleReader {
                     Object name = pop();
                     Object module = pop();
                     if (!(module instanceof String m) || !(name instanceof String n)) {
-                        throw bad("STACK_GLOBAL needs two strings, found " + TorchFile.describe(module) + " and " + TorchFile.describe(name));
+                        throw bad("STACK_GLOBAL needs two strings, found " + TorchFile.describe(module) + " and "
+                                + TorchFile.describe(name));
                     }
                     push(globals.resolve(m, n));
                 }
@@ -239,8 +244,11 @@ final class PickleReader {
                     Object target = peek();
                     if (target instanceof Buildable b) {
                         b.build(state);
-                    } else if (!(target instanceof Map<?, ?>) && !(target instanceof Tensor) && !(target instanceof TensorInfo)) {
-                        // BUILD on a dict or tensor only carries attributes (a state dict's _metadata) that are not data we use
+                    } else if (!(target instanceof Map<?, ?>)
+                            && !(target instanceof Tensor)
+                            && !(target instanceof TensorInfo)) {
+                        // BUILD on a dict or tensor only carries attributes (a state dict's _metadata) that are not
+                        // data we use
                         throw bad("BUILD on " + TorchFile.describe(target) + " is not supported");
                     }
                 }
@@ -333,7 +341,12 @@ final class PickleReader {
 
     /** Dict keys and set members must be scalars: hashing a shared tuple structure could take exponential time. */
     private Object key(Object k) throws TensorFileException {
-        if (k == null || k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Double || k instanceof Boolean) {
+        if (k == null
+                || k instanceof String
+                || k instanceof Long
+                || k instanceof BigInteger
+                || k instanceof Double
+                || k instanceof Boolean) {
             return k;
         }
         throw bad("a dict key or set member of type " + TorchFile.describe(k) + " (only strings and numbers are read)");
@@ -378,7 +391,8 @@ final class PickleReader {
 
     private byte[] bytes(int n) throws TensorFileException {
         if (n < 0 || n > data.length - pos) {
-            throw bad("a field of " + Integer.toUnsignedString(n) + " bytes runs past the end of the pickle (" + (data.length - pos) + " bytes left)");
+            throw bad("a field of " + Integer.toUnsignedString(n) + " bytes runs past the end of the pickle ("
+                    + (data.length - pos) + " bytes left)");
         }
         byte[] out = new byte[n];
         System.arraycopy(data, pos, out, 0, n);
@@ -393,7 +407,10 @@ final class PickleReader {
             end++;
         }
         if (end >= limit) {
-            throw bad(end >= data.length ? "a text field runs past the end of the pickle" : "a text field longer than " + MAX_LINE + " bytes");
+            throw bad(
+                    end >= data.length
+                            ? "a text field runs past the end of the pickle"
+                            : "a text field longer than " + MAX_LINE + " bytes");
         }
         String s = new String(data, pos, end - pos, StandardCharsets.ISO_8859_1);
         pos = end + 1;
@@ -423,8 +440,11 @@ final class PickleReader {
 
     private String utf8(byte[] b) throws TensorFileException {
         try {
-            CharBuffer c = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            CharBuffer c = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b));
             return c.toString();
         } catch (CharacterCodingException e) {
             throw bad("a string that is not valid UTF-8");
@@ -500,7 +520,8 @@ final class PickleReader {
      * nesting deeper than {@link #MAX_DEPTH}, and anything that is not data (a stray MARK, a global, a storage) are
      * typed errors.
      */
-    static Object plainData(Path file, Object root, java.util.function.Function<Object, Object> finish) throws TensorFileException {
+    static Object plainData(Path file, Object root, java.util.function.Function<Object, Object> finish)
+            throws TensorFileException {
         return new Freezer(file, finish).freeze(root, 0);
     }
 
@@ -516,8 +537,15 @@ final class PickleReader {
         }
 
         Object freeze(Object o, int depth) throws TensorFileException {
-            if (o == null || o instanceof String || o instanceof Long || o instanceof BigInteger || o instanceof Double
-                    || o instanceof Boolean || o instanceof byte[] || o instanceof Tensor || o instanceof TensorInfo) {
+            if (o == null
+                    || o instanceof String
+                    || o instanceof Long
+                    || o instanceof BigInteger
+                    || o instanceof Double
+                    || o instanceof Boolean
+                    || o instanceof byte[]
+                    || o instanceof Tensor
+                    || o instanceof TensorInfo) {
                 return o;
             }
             if (done.containsKey(o)) {
@@ -527,7 +555,8 @@ final class PickleReader {
                 throw new TensorFileException(file, "malformed pickle: " + TorchFile.describe(o) + " contains itself");
             }
             if (depth > MAX_DEPTH) {
-                throw new TensorFileException(file, "malformed pickle: data nested more than " + MAX_DEPTH + " levels deep");
+                throw new TensorFileException(
+                        file, "malformed pickle: data nested more than " + MAX_DEPTH + " levels deep");
             }
             open.put(o, Boolean.TRUE);
             Object out;
@@ -565,8 +594,10 @@ final class PickleReader {
                 }
                 out = new PickledObject(p.className(), args, state);
             } else {
-                throw new TensorFileException(file, "malformed pickle: it leaves " + (o == MARK ? "a MARK" : TorchFile.describe(o))
-                        + " where data should be");
+                throw new TensorFileException(
+                        file,
+                        "malformed pickle: it leaves " + (o == MARK ? "a MARK" : TorchFile.describe(o))
+                                + " where data should be");
             }
             open.remove(o);
             done.put(o, out);

@@ -12,8 +12,7 @@ import java.util.Map;
 
 /** Reading and atomic writing of safetensors files. */
 public final class Safetensors {
-    private Safetensors() {
-    }
+    private Safetensors() {}
 
     /**
      * Every tensor of a file, copied into Java memory. Not left mapped: a file another program rewrites in place (as
@@ -36,7 +35,9 @@ public final class Safetensors {
      * tensor's fields in a fixed order.
      */
     public static void write(Path path, Map<String, Tensor> given, Map<String, String> metadata) throws IOException {
-        Map<String, Tensor> tensors = given instanceof LinkedHashMap || given instanceof java.util.SortedMap ? given : new java.util.TreeMap<>(given);
+        Map<String, Tensor> tensors = given instanceof LinkedHashMap || given instanceof java.util.SortedMap
+                ? given
+                : new java.util.TreeMap<>(given);
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
             header.put("__metadata__", new java.util.TreeMap<>(metadata));

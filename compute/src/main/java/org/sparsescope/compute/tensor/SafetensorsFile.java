@@ -29,7 +29,11 @@ public final class SafetensorsFile implements TensorSource {
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors,
+    private SafetensorsFile(
+            Path path,
+            FileChannel channel,
+            long dataStart,
+            Map<String, TensorInfo> tensors,
             Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
@@ -51,17 +55,21 @@ public final class SafetensorsFile implements TensorSource {
     private static SafetensorsFile parse(Path path, FileChannel ch) throws IOException {
         long size = ch.size();
         if (size < 8) {
-            throw new TensorFileException(path, "truncated: " + size + " bytes, but a safetensors file starts with an 8-byte header length");
+            throw new TensorFileException(
+                    path, "truncated: " + size + " bytes, but a safetensors file starts with an 8-byte header length");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, lenBuf, 0);
         long headerLen = lenBuf.flip().getLong();
         if (headerLen < 2 || headerLen > size - 8) {
-            throw new TensorFileException(path, "header length " + headerLen + " runs past the end of the file (" + size
-                    + " bytes); the file is truncated or not safetensors");
+            throw new TensorFileException(
+                    path,
+                    "header length " + headerLen + " runs past the end of the file (" + size
+                            + " bytes); the file is truncated or not safetensors");
         }
         if (headerLen > MAX_HEADER_BYTES) {
-            throw new TensorFileException(path, "header length " + headerLen + " is implausibly large; not a safetensors file");
+            throw new TensorFileException(
+                    path, "header length " + headerLen + " is implausibly large; not a safetensors file");
         }
         ByteBuffer first = ByteBuffer.allocate(1);
         readFully(ch, first, 8);
@@ -76,8 +84,11 @@ public final class SafetensorsFile implements TensorSource {
         // Streamed, entry by entry: a huge or hostile header fails at its first bad entry, and memory stays
         // proportional to the tensors really described (no JSON tree of the whole header).
         java.io.InputStream raw = java.nio.channels.Channels.newInputStream(ch.position(8));
-        java.io.Reader text = new java.io.InputStreamReader(new java.io.BufferedInputStream(new BoundedInput(raw, headerLen), 1 << 16),
-                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        java.io.Reader text = new java.io.InputStreamReader(
+                new java.io.BufferedInputStream(new BoundedInput(raw, headerLen), 1 << 16),
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                         .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT));
         try (com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(text)) {
             r.setStrictness(com.google.gson.Strictness.STRICT);
@@ -103,11 +114,15 @@ public final class SafetensorsFile implements TensorSource {
             }
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new TensorFileException(path, "the header is not valid UTF-8", e);
-        } catch (java.io.EOFException | com.google.gson.stream.MalformedJsonException | IllegalStateException | NumberFormatException e) {
+        } catch (java.io.EOFException
+                | com.google.gson.stream.MalformedJsonException
+                | IllegalStateException
+                | NumberFormatException e) {
             throw new TensorFileException(path, "malformed header JSON: " + e.getMessage(), e);
         }
         Map<String, TensorInfo> byOffset = new LinkedHashMap<>();
-        tensors.values().stream().sorted(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end))
+        tensors.values().stream()
+                .sorted(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end))
                 .forEach(t -> byOffset.put(t.name(), t));
         // as the format's own reader requires: the data is indexed whole, with no tensor overlapping another, no hole
         // between them and no byte after the last (two of the safetensors project's test vectors break exactly this)
@@ -115,22 +130,32 @@ public final class SafetensorsFile implements TensorSource {
         String previous = null;
         for (TensorInfo t : byOffset.values()) {
             if (t.begin() < expected) {
-                throw new TensorFileException(path, "tensor '" + t.name() + "' (data bytes " + t.begin() + "–" + t.end() + ") overlaps '" + previous
-                        + "', which ends at " + expected);
+                throw new TensorFileException(
+                        path,
+                        "tensor '" + t.name() + "' (data bytes " + t.begin() + "–" + t.end() + ") overlaps '" + previous
+                                + "', which ends at " + expected);
             }
             if (t.begin() > expected) {
-                throw new TensorFileException(path, "data bytes " + expected + "–" + t.begin() + " belong to no tensor (a hole before '" + t.name() + "')");
+                throw new TensorFileException(
+                        path,
+                        "data bytes " + expected + "–" + t.begin() + " belong to no tensor (a hole before '" + t.name()
+                                + "')");
             }
             expected = t.end();
             previous = t.name();
         }
         if (expected != dataLength) {
-            throw new TensorFileException(path, (dataLength - expected) + " bytes after the last tensor belong to no tensor; not a whole safetensors file");
+            throw new TensorFileException(
+                    path,
+                    (dataLength - expected)
+                            + " bytes after the last tensor belong to no tensor; not a whole safetensors file");
         }
-        return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(byOffset), Collections.unmodifiableMap(metadata));
+        return new SafetensorsFile(
+                path, ch, dataStart, Collections.unmodifiableMap(byOffset), Collections.unmodifiableMap(metadata));
     }
 
-    private static void readMetadata(Path path, com.google.gson.stream.JsonReader r, Map<String, String> metadata) throws IOException {
+    private static void readMetadata(Path path, com.google.gson.stream.JsonReader r, Map<String, String> metadata)
+            throws IOException {
         if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) {
             throw new TensorFileException(path, "\"__metadata__\" should be an object of strings, found " + r.peek());
         }
@@ -138,7 +163,8 @@ public final class SafetensorsFile implements TensorSource {
         while (r.hasNext()) {
             String key = r.nextName();
             if (r.peek() != com.google.gson.stream.JsonToken.STRING) {
-                throw new TensorFileException(path, "\"__metadata__." + key + "\" should be a string, found " + r.peek());
+                throw new TensorFileException(
+                        path, "\"__metadata__." + key + "\" should be a string, found " + r.peek());
             }
             metadata.put(key, r.nextString());
         }
@@ -146,7 +172,8 @@ public final class SafetensorsFile implements TensorSource {
     }
 
     /** One tensor's entry: {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, each field checked. */
-    private static TensorInfo parseEntry(Path path, String name, com.google.gson.stream.JsonReader r, long dataLength) throws IOException {
+    private static TensorInfo parseEntry(Path path, String name, com.google.gson.stream.JsonReader r, long dataLength)
+            throws IOException {
         String where = "tensor '" + name + "'";
         if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) {
             throw new TensorFileException(path, where + ": expected an object, found " + r.peek());
@@ -159,7 +186,8 @@ public final class SafetensorsFile implements TensorSource {
             switch (r.nextName()) {
                 case "dtype" -> {
                     if (r.peek() != com.google.gson.stream.JsonToken.STRING) {
-                        throw new TensorFileException(path, where + ": \"dtype\" should be a string, found " + r.peek());
+                        throw new TensorFileException(
+                                path, where + ": \"dtype\" should be a string, found " + r.peek());
                     }
                     dtypeName = r.nextString();
                 }
@@ -170,44 +198,60 @@ public final class SafetensorsFile implements TensorSource {
         }
         r.endObject();
         if (dtypeName == null || shape == null || offsets == null || offsets.length != 2) {
-            throw new TensorFileException(path, where + " lacks " + (dtypeName == null ? "\"dtype\"" : shape == null ? "\"shape\""
-                    : "\"data_offsets\" [begin, end]"));
+            throw new TensorFileException(
+                    path,
+                    where + " lacks "
+                            + (dtypeName == null
+                                    ? "\"dtype\""
+                                    : shape == null ? "\"shape\"" : "\"data_offsets\" [begin, end]"));
         }
         String dn = dtypeName;
-        DType dtype = DType.fromSafetensors(dtypeName).orElseThrow(() -> new TensorFileException(path,
-                where + " has unknown dtype '" + dn + "' (expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)"));
+        DType dtype = DType.fromSafetensors(dtypeName)
+                .orElseThrow(() -> new TensorFileException(
+                        path,
+                        where + " has unknown dtype '" + dn
+                                + "' (expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)"));
         long begin = offsets[0];
         long end = offsets[1];
         long need = Sizes.bytes(path, where, shape, dtype);
         if (end < begin || end - begin != need) {
-            throw new TensorFileException(path, where + ": shape " + Arrays.toString(shape) + " of " + dtype
-                    + " needs " + need + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
+            throw new TensorFileException(
+                    path,
+                    where + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs " + need
+                            + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
         }
         if (end > dataLength) {
-            throw new TensorFileException(path, where + " ends at data byte " + end + " but the file holds only "
-                    + dataLength + " bytes of data; the file is truncated");
+            throw new TensorFileException(
+                    path,
+                    where + " ends at data byte " + end + " but the file holds only " + dataLength
+                            + " bytes of data; the file is truncated");
         }
         return new TensorInfo(name, dtype, shape, begin, end);
     }
 
     /** An array of non-negative integers (at most {@code max} of them). */
-    private static long[] longs(Path path, String where, String field, com.google.gson.stream.JsonReader r, int max) throws IOException {
+    private static long[] longs(Path path, String where, String field, com.google.gson.stream.JsonReader r, int max)
+            throws IOException {
         if (r.peek() != com.google.gson.stream.JsonToken.BEGIN_ARRAY) {
-            throw new TensorFileException(path, where + ": \"" + field + "\" should be a list of integers, found " + r.peek());
+            throw new TensorFileException(
+                    path, where + ": \"" + field + "\" should be a list of integers, found " + r.peek());
         }
         java.util.List<Long> out = new java.util.ArrayList<>();
         r.beginArray();
         while (r.hasNext()) {
             if (r.peek() != com.google.gson.stream.JsonToken.NUMBER || out.size() == max) {
-                throw new TensorFileException(path, where + ": \"" + field + "\" should be a list of at most " + max
-                        + " non-negative integers");
+                throw new TensorFileException(
+                        path,
+                        where + ": \"" + field + "\" should be a list of at most " + max + " non-negative integers");
             }
             String v = r.nextString();
             long x;
             try {
                 x = Long.parseLong(v);
             } catch (NumberFormatException e) {
-                throw new TensorFileException(path, where + ": \"" + field + "\" holds " + abbreviate(v) + ", not a non-negative 64-bit integer");
+                throw new TensorFileException(
+                        path,
+                        where + ": \"" + field + "\" holds " + abbreviate(v) + ", not a non-negative 64-bit integer");
             }
             if (x < 0) {
                 throw new TensorFileException(path, where + ": \"" + field + "\" holds the negative " + x);
@@ -307,14 +351,19 @@ public final class SafetensorsFile implements TensorSource {
     /** Rows [start, start+count) along the first dimension, mapped from the file without reading the rest. */
     public Tensor readRows(String name, long start, long count) throws IOException {
         TensorInfo t = require(name);
-        return MappedTensors.rows(channel, path, "tensor '" + name + "'", t.dtype(), t.shape(), dataStart + t.begin(), start, count);
+        return MappedTensors.rows(
+                channel, path, "tensor '" + name + "'", t.dtype(), t.shape(), dataStart + t.begin(), start, count);
     }
 
     private TensorInfo require(String name) throws TensorFileException {
         TensorInfo t = tensors.get(name);
         if (t == null) {
-            throw new TensorFileException(path, "no tensor named '" + name + "' (it has " + tensors.size() + " tensors"
-                    + (tensors.isEmpty() ? "" : ", e.g. '" + tensors.keySet().iterator().next() + "'") + ")");
+            throw new TensorFileException(
+                    path,
+                    "no tensor named '" + name + "' (it has " + tensors.size() + " tensors"
+                            + (tensors.isEmpty()
+                                    ? ""
+                                    : ", e.g. '" + tensors.keySet().iterator().next() + "'") + ")");
         }
         return t;
     }

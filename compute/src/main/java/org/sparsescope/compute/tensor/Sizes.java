@@ -9,19 +9,20 @@ import java.util.Arrays;
  * file, found before anything is allocated.
  */
 public final class Sizes {
-    private Sizes() {
-    }
+    private Sizes() {}
 
     public static long elements(Path file, String what, long[] shape) throws TensorFileException {
         long n = 1;
         for (long s : shape) {
             if (s < 0) {
-                throw new TensorFileException(file, what + " has a negative dimension in shape " + Arrays.toString(shape));
+                throw new TensorFileException(
+                        file, what + " has a negative dimension in shape " + Arrays.toString(shape));
             }
             try {
                 n = Math.multiplyExact(n, s);
             } catch (ArithmeticException e) {
-                throw new TensorFileException(file, what + ": shape " + Arrays.toString(shape) + " has more elements than any file can hold");
+                throw new TensorFileException(
+                        file, what + ": shape " + Arrays.toString(shape) + " has more elements than any file can hold");
             }
         }
         return n;
@@ -31,7 +32,10 @@ public final class Sizes {
         try {
             return Math.multiplyExact(elements(file, what, shape), (long) dtype.byteSize());
         } catch (ArithmeticException e) {
-            throw new TensorFileException(file, what + ": shape " + Arrays.toString(shape) + " of " + dtype + " needs more bytes than any file can hold");
+            throw new TensorFileException(
+                    file,
+                    what + ": shape " + Arrays.toString(shape) + " of " + dtype
+                            + " needs more bytes than any file can hold");
         }
     }
 }

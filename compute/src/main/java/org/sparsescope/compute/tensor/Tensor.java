@@ -122,14 +122,29 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         int f = Math.toIntExact(first);
         switch (dtype) {
             case F32 -> b.asFloatBuffer().get(f, out, offset, count);
-            case F64 -> { for (int i = 0; i < count; i++) out[offset + i] = (float) b.getDouble((f + i) * 8); }
+            case F64 -> {
+                for (int i = 0; i < count; i++) out[offset + i] = (float) b.getDouble((f + i) * 8);
+            }
             case F16 -> Half.toFloats(b.asShortBuffer(), f, count, out, offset);
-            case BF16 -> { for (int i = 0; i < count; i++) out[offset + i] = Float.intBitsToFloat((b.getShort((f + i) * 2) & 0xFFFF) << 16); }
-            case I64 -> { for (int i = 0; i < count; i++) out[offset + i] = b.getLong((f + i) * 8); }
-            case I32 -> { for (int i = 0; i < count; i++) out[offset + i] = b.getInt((f + i) * 4); }
-            case I16 -> { for (int i = 0; i < count; i++) out[offset + i] = b.getShort((f + i) * 2); }
-            case I8 -> { for (int i = 0; i < count; i++) out[offset + i] = b.get(f + i); }
-            case U8, BOOL -> { for (int i = 0; i < count; i++) out[offset + i] = b.get(f + i) & 0xFF; }
+            case BF16 -> {
+                for (int i = 0; i < count; i++)
+                    out[offset + i] = Float.intBitsToFloat((b.getShort((f + i) * 2) & 0xFFFF) << 16);
+            }
+            case I64 -> {
+                for (int i = 0; i < count; i++) out[offset + i] = b.getLong((f + i) * 8);
+            }
+            case I32 -> {
+                for (int i = 0; i < count; i++) out[offset + i] = b.getInt((f + i) * 4);
+            }
+            case I16 -> {
+                for (int i = 0; i < count; i++) out[offset + i] = b.getShort((f + i) * 2);
+            }
+            case I8 -> {
+                for (int i = 0; i < count; i++) out[offset + i] = b.get(f + i);
+            }
+            case U8, BOOL -> {
+                for (int i = 0; i < count; i++) out[offset + i] = b.get(f + i) & 0xFF;
+            }
         }
     }
 
@@ -140,10 +155,18 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         ByteBuffer b = data();
         switch (dtype) {
             case I64 -> b.asLongBuffer().get(out);
-            case I32 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(i * 4); }
-            case I16 -> { for (int i = 0; i < n; i++) out[i] = b.getShort(i * 2); }
-            case I8 -> { for (int i = 0; i < n; i++) out[i] = b.get(i); }
-            case U8, BOOL -> { for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF; }
+            case I32 -> {
+                for (int i = 0; i < n; i++) out[i] = b.getInt(i * 4);
+            }
+            case I16 -> {
+                for (int i = 0; i < n; i++) out[i] = b.getShort(i * 2);
+            }
+            case I8 -> {
+                for (int i = 0; i < n; i++) out[i] = b.get(i);
+            }
+            case U8, BOOL -> {
+                for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF;
+            }
             default -> throw new IllegalStateException("tensor of " + dtype + " has no integer values");
         }
         return out;
@@ -199,7 +222,10 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Tensor t && t.dtype == dtype && Arrays.equals(t.shape, shape) && t.data().equals(data());
+        return o instanceof Tensor t
+                && t.dtype == dtype
+                && Arrays.equals(t.shape, shape)
+                && t.data().equals(data());
     }
 
     @Override

@@ -22,11 +22,12 @@ import java.util.zip.ZipEntry;
 public final class TorchFile {
     /** The globals a plain tensor or state-dict file needs. */
     private static final Set<String> TENSOR_GLOBALS = Set.of(
-            "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor", "torch._utils._rebuild_parameter",
+            "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_tensor",
+            "torch._utils._rebuild_parameter",
             "collections.OrderedDict");
 
-    private TorchFile() {
-    }
+    private TorchFile() {}
 
     /** Reads a file that holds tensors or containers of tensors only. */
     public static Object read(Path path) throws IOException {
@@ -58,8 +59,12 @@ public final class TorchFile {
 
     private static Object read(Path path, Set<String> allowedClasses, boolean shapesOnly) throws IOException {
         try (ZipArchive zip = ZipArchive.open(path)) {
-            ZipEntry pkl = zip.entries().stream().filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
-                    .findFirst().orElseThrow(() -> new TensorFileException(path,
+            ZipEntry pkl = zip.entries().stream()
+                    .filter(e ->
+                            e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
+                    .findFirst()
+                    .orElseThrow(() -> new TensorFileException(
+                            path,
                             "no data.pkl inside; not a torch.save zip file (the legacy pre-1.6 format is not read)"));
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             byte[] pickle = zip.read(pkl, MAX_PICKLE_BYTES, "the pickle");
@@ -81,13 +86,21 @@ public final class TorchFile {
         }
         // a training checkpoint keeps its state dict under one key ({"model_state_dict": {...}, "epoch": 3}): read
         // that when it is the only dict of tensors, rather than returning nothing
-        List<String> holders = map.entrySet().stream().filter(e -> e.getValue() instanceof Map<?, ?> m && !tensorsOf(m).isEmpty())
-                .map(e -> String.valueOf(e.getKey())).toList();
+        List<String> holders = map.entrySet().stream()
+                .filter(e ->
+                        e.getValue() instanceof Map<?, ?> m && !tensorsOf(m).isEmpty())
+                .map(e -> String.valueOf(e.getKey()))
+                .toList();
         if (holders.size() == 1) {
             return tensorsOf((Map<?, ?>) map.get(holders.get(0)));
         }
-        throw new TensorFileException(path, "holds no tensors at its top level" + (holders.isEmpty() ? "" : "; the dicts " + holders
-                + " hold tensors: which one is the state dict is not clear") + " (keys: " + abbreviate(map.keySet().toString()) + ")");
+        throw new TensorFileException(
+                path,
+                "holds no tensors at its top level"
+                        + (holders.isEmpty()
+                                ? ""
+                                : "; the dicts " + holders + " hold tensors: which one is the state dict is not clear")
+                        + " (keys: " + abbreviate(map.keySet().toString()) + ")");
     }
 
     private static Map<String, Tensor> tensorsOf(Map<?, ?> map) {
@@ -144,7 +157,10 @@ public final class TorchFile {
         }
         Class<?> c = o.getClass();
         // the reader's own callables (whitelisted globals) are lambdas or anonymous classes: no name worth showing
-        if (c.isSynthetic() || c.isAnonymousClass() || c.getSimpleName().isEmpty() || c.getName().contains("$$Lambda")) {
+        if (c.isSynthetic()
+                || c.isAnonymousClass()
+                || c.getSimpleName().isEmpty()
+                || c.getName().contains("$$Lambda")) {
             return "a callable global";
         }
         return "a value of type " + c.getSimpleName();
@@ -165,8 +181,7 @@ public final class TorchFile {
     }
 
     /** Marker for a storage class such as torch.HalfStorage, as it appears inside a persistent id. */
-    private record StorageClass(DType dtype) {
-    }
+    private record StorageClass(DType dtype) {}
 
     /** The globals a tensor file may name, their meaning, and its storages; bounds every size it is given. */
     private static final class TensorPickle {
@@ -179,7 +194,8 @@ public final class TorchFile {
         /** Bytes that strided views may still copy out: at most the archive's size, so memory stays proportional to it. */
         private long gatherBudget;
 
-        TensorPickle(Path path, ZipArchive zip, String prefix, Set<String> allowedClasses, boolean shapesOnly) throws IOException {
+        TensorPickle(Path path, ZipArchive zip, String prefix, Set<String> allowedClasses, boolean shapesOnly)
+                throws IOException {
             this.path = path;
             this.zip = zip;
             this.prefix = prefix;
@@ -189,8 +205,11 @@ public final class TorchFile {
         }
 
         private UnsafePickleException refuse(String what) {
-            return new UnsafePickleException(path, what + "; only tensors, containers and "
-                    + (allowedClasses.isEmpty() ? "no classes" : "the classes " + allowedClasses) + " are read, and nothing is executed");
+            return new UnsafePickleException(
+                    path,
+                    what + "; only tensors, containers and "
+                            + (allowedClasses.isEmpty() ? "no classes" : "the classes " + allowedClasses)
+                            + " are read, and nothing is executed");
         }
 
         private TensorFileException bad(String what) {
@@ -201,7 +220,8 @@ public final class TorchFile {
         Object resolve(String module, String name) throws TensorFileException {
             String dotted = module + "." + name;
             if (name.contains(".")) {
-                throw refuse("the pickle names the global '" + ZipArchive.printable(dotted) + "' by a dotted attribute path");
+                throw refuse("the pickle names the global '" + ZipArchive.printable(dotted)
+                        + "' by a dotted attribute path");
             }
             if (module.equals("torch") && name.endsWith("Storage")) {
                 DType t = DType.fromTorchStorage(name).orElseThrow(() -> refuse("unsupported storage type " + dotted));
@@ -209,18 +229,20 @@ public final class TorchFile {
             }
             PickleReader.Callable body = switch (dotted) {
                 case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> this::rebuildTensor;
-                case "torch._utils._rebuild_parameter" -> args -> {
-                    if (args.length < 1 || !(args[0] instanceof Tensor || args[0] instanceof TensorInfo)) {
-                        throw bad("_rebuild_parameter needs a tensor");
-                    }
-                    return args[0];
-                };
-                case "collections.OrderedDict" -> args -> {
-                    if (args.length != 0) {
-                        throw bad("OrderedDict built from arguments is not read");
-                    }
-                    return new LinkedHashMap<>();
-                };
+                case "torch._utils._rebuild_parameter" ->
+                    args -> {
+                        if (args.length < 1 || !(args[0] instanceof Tensor || args[0] instanceof TensorInfo)) {
+                            throw bad("_rebuild_parameter needs a tensor");
+                        }
+                        return args[0];
+                    };
+                case "collections.OrderedDict" ->
+                    args -> {
+                        if (args.length != 0) {
+                            throw bad("OrderedDict built from arguments is not read");
+                        }
+                        return new LinkedHashMap<>();
+                    };
                 default -> null;
             };
             if (body != null) {
@@ -229,14 +251,21 @@ public final class TorchFile {
             if (allowedClasses.contains(dotted)) {
                 return (PickleReader.Callable) args -> new PickledObjectBuilder(dotted, Arrays.asList(args));
             }
-            throw refuse("the pickle names the global '" + ZipArchive.printable(dotted) + "', which is not on the whitelist");
+            throw refuse("the pickle names the global '" + ZipArchive.printable(dotted)
+                    + "', which is not on the whitelist");
         }
 
         /** ('storage', torch.XStorage, key, location, numel): the storage's entry, found but not yet read. */
         Object storage(Object pid) throws TensorFileException {
-            if (!(pid instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageClass sc)
-                    || !(t[2] instanceof String key) || !(t[4] instanceof Long numel) || numel < 0) {
-                throw bad("unexpected persistent id " + (pid instanceof Object[] a ? "tuple of " + a.length : describe(pid)));
+            if (!(pid instanceof Object[] t)
+                    || t.length < 5
+                    || !"storage".equals(t[0])
+                    || !(t[1] instanceof StorageClass sc)
+                    || !(t[2] instanceof String key)
+                    || !(t[4] instanceof Long numel)
+                    || numel < 0) {
+                throw bad("unexpected persistent id "
+                        + (pid instanceof Object[] a ? "tuple of " + a.length : describe(pid)));
             }
             Storage known = storages.get(key);
             if (known != null) {
@@ -244,13 +273,19 @@ public final class TorchFile {
             }
             ZipEntry e = zip.entry(prefix + "data/" + key);
             if (e == null) {
-                throw new TensorFileException(path, "storage data/" + ZipArchive.printable(key) + " named by the pickle is missing from the archive");
+                throw new TensorFileException(
+                        path,
+                        "storage data/" + ZipArchive.printable(key)
+                                + " named by the pickle is missing from the archive");
             }
-            long declared = Sizes.bytes(path, "storage data/" + ZipArchive.printable(key), new long[] {numel}, sc.dtype());
+            long declared =
+                    Sizes.bytes(path, "storage data/" + ZipArchive.printable(key), new long[] {numel}, sc.dtype());
             long stated = zip.statedSize(e);
             if (stated >= 0 && stated < declared) {
-                throw new TensorFileException(path, "storage data/" + ZipArchive.printable(key) + " holds " + stated + " bytes, but the pickle declares "
-                        + numel + " elements (" + declared + " bytes)");
+                throw new TensorFileException(
+                        path,
+                        "storage data/" + ZipArchive.printable(key) + " holds " + stated
+                                + " bytes, but the pickle declares " + numel + " elements (" + declared + " bytes)");
             }
             Storage s = new Storage(sc.dtype(), e, declared);
             storages.put(key, s);
@@ -260,13 +295,18 @@ public final class TorchFile {
         private ByteBuffer bytesOf(Storage s) throws TensorFileException {
             if (s.bytes == null) {
                 if (s.declaredBytes > Runtime.getRuntime().maxMemory() / 2) {
-                    throw new TensorFileException(path, "storage " + ZipArchive.printable(s.entry.getName()) + " of " + s.declaredBytes
-                            + " bytes does not fit in this process's memory (" + Runtime.getRuntime().maxMemory() + " bytes)");
+                    throw new TensorFileException(
+                            path,
+                            "storage " + ZipArchive.printable(s.entry.getName()) + " of " + s.declaredBytes
+                                    + " bytes does not fit in this process's memory ("
+                                    + Runtime.getRuntime().maxMemory() + " bytes)");
                 }
                 byte[] b = zip.read(s.entry, s.declaredBytes, "storage");
                 if (b.length < s.declaredBytes) {
-                    throw new TensorFileException(path, "storage " + ZipArchive.printable(s.entry.getName()) + " holds " + b.length
-                            + " bytes, but the pickle declares " + s.declaredBytes + " (truncated)");
+                    throw new TensorFileException(
+                            path,
+                            "storage " + ZipArchive.printable(s.entry.getName()) + " holds " + b.length
+                                    + " bytes, but the pickle declares " + s.declaredBytes + " (truncated)");
                 }
                 s.bytes = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
             }
@@ -298,22 +338,30 @@ public final class TorchFile {
                     }
                     needed = Math.multiplyExact(Math.addExact(maxIndex, 1), es);
                 } catch (ArithmeticException ex) {
-                    throw new TensorFileException(path, what + " with strides " + Arrays.toString(stride) + " reaches past any storage");
+                    throw new TensorFileException(
+                            path, what + " with strides " + Arrays.toString(stride) + " reaches past any storage");
                 }
             }
             if (needed > storage.declaredBytes) {
-                throw new TensorFileException(path, what + " needs " + needed + " bytes of its storage, which holds " + storage.declaredBytes);
+                throw new TensorFileException(
+                        path,
+                        what + " needs " + needed + " bytes of its storage, which holds " + storage.declaredBytes);
             }
             if (bytes > storage.declaredBytes) {
-                throw new TensorFileException(path, what + " has more elements than its storage (strides " + Arrays.toString(stride)
-                        + " repeat elements; a broadcast view is not stored data)");
+                throw new TensorFileException(
+                        path,
+                        what + " has more elements than its storage (strides " + Arrays.toString(stride)
+                                + " repeat elements; a broadcast view is not stored data)");
             }
             if (shapesOnly) {
                 return new TensorInfo("", storage.dtype, size, offset * es, offset * es + bytes);
             }
             ByteBuffer src = bytesOf(storage);
             if (isContiguous(size, stride)) {
-                ByteBuffer slice = src.duplicate().position((int) (offset * es)).limit((int) (offset * es + bytes)).slice();
+                ByteBuffer slice = src.duplicate()
+                        .position((int) (offset * es))
+                        .limit((int) (offset * es + bytes))
+                        .slice();
                 return new Tensor(storage.dtype, size, slice);
             }
             if (bytes > gatherBudget) {
@@ -347,8 +395,9 @@ public final class TorchFile {
             long[] out = new long[a.length];
             for (int i = 0; i < a.length; i++) {
                 if (!(a[i] instanceof Long v) || v < 0) {
-                    throw bad("a tensor's " + what + " holds " + (a[i] instanceof Long v ? v.toString() : describe(a[i]))
-                            + ", not a non-negative integer");
+                    throw bad(
+                            "a tensor's " + what + " holds " + (a[i] instanceof Long v ? v.toString() : describe(a[i]))
+                                    + ", not a non-negative integer");
                 }
                 out[i] = (Long) a[i];
             }
@@ -391,5 +440,4 @@ public final class TorchFile {
             return new PickledObject(className, args, state);
         }
     }
-
 }

@@ -39,7 +39,8 @@ final class ZipArchive implements AutoCloseable {
             return new ZipArchive(path, new ZipFile(path.toFile()), Files.size(path));
         } catch (IOException | RuntimeException e) {
             // ZipException, and EOFException for an archive whose directory runs past the end
-            throw new TensorFileException(path, "not a readable zip archive (truncated or corrupt): " + e.getMessage(), e);
+            throw new TensorFileException(
+                    path, "not a readable zip archive (truncated or corrupt): " + e.getMessage(), e);
         }
     }
 
@@ -86,17 +87,24 @@ final class ZipArchive implements AutoCloseable {
         long size = e.getSize();
         long compressed = e.getCompressedSize();
         if (compressed > fileSize) {
-            throw new TensorFileException(path, "entry '" + printable(e.getName()) + "' claims " + compressed
-                    + " compressed bytes, more than the whole archive (" + fileSize + " bytes)");
+            throw new TensorFileException(
+                    path,
+                    "entry '" + printable(e.getName()) + "' claims " + compressed
+                            + " compressed bytes, more than the whole archive (" + fileSize + " bytes)");
         }
         if (size < 0) {
             return -1;
         }
-        long limit = e.getMethod() == ZipEntry.STORED ? (compressed >= 0 ? compressed : fileSize)
-                : compressed >= 0 ? multiplySaturated(compressed, MAX_DEFLATE_RATIO) + 1024 : multiplySaturated(fileSize, MAX_DEFLATE_RATIO);
+        long limit = e.getMethod() == ZipEntry.STORED
+                ? (compressed >= 0 ? compressed : fileSize)
+                : compressed >= 0
+                        ? multiplySaturated(compressed, MAX_DEFLATE_RATIO) + 1024
+                        : multiplySaturated(fileSize, MAX_DEFLATE_RATIO);
         if (size > limit) {
-            throw new TensorFileException(path, "entry '" + printable(e.getName()) + "' claims " + size + " bytes, more than its "
-                    + (compressed >= 0 ? compressed : fileSize) + " bytes in the archive can hold");
+            throw new TensorFileException(
+                    path,
+                    "entry '" + printable(e.getName()) + "' claims " + size + " bytes, more than its "
+                            + (compressed >= 0 ? compressed : fileSize) + " bytes in the archive can hold");
         }
         return size;
     }
@@ -113,8 +121,10 @@ final class ZipArchive implements AutoCloseable {
     byte[] read(ZipEntry e, long maxBytes, String what) throws TensorFileException {
         long stated = statedSize(e);
         if (stated > maxBytes) {
-            throw new TensorFileException(path, what + " ('" + printable(e.getName()) + "') claims " + stated + " bytes, more than the "
-                    + maxBytes + " it may hold");
+            throw new TensorFileException(
+                    path,
+                    what + " ('" + printable(e.getName()) + "') claims " + stated + " bytes, more than the " + maxBytes
+                            + " it may hold");
         }
         if (maxBytes > Integer.MAX_VALUE - 16) {
             maxBytes = Integer.MAX_VALUE - 16;
@@ -125,8 +135,10 @@ final class ZipArchive implements AutoCloseable {
             while (true) {
                 if (n == buf.length) {
                     if (n > maxBytes) {
-                        throw new TensorFileException(path, what + " ('" + printable(e.getName()) + "') inflates to more than the "
-                                + maxBytes + " bytes it may hold (a zip bomb or a corrupt entry)");
+                        throw new TensorFileException(
+                                path,
+                                what + " ('" + printable(e.getName()) + "') inflates to more than the " + maxBytes
+                                        + " bytes it may hold (a zip bomb or a corrupt entry)");
                     }
                     buf = Arrays.copyOf(buf, (int) Math.min(maxBytes + 1, Math.max(1024, (long) n * 2)));
                 }
@@ -137,11 +149,14 @@ final class ZipArchive implements AutoCloseable {
                 n += r;
             }
         } catch (IOException | RuntimeException ex) {
-            throw new TensorFileException(path, what + " ('" + printable(e.getName()) + "') is truncated or corrupt: " + ex.getMessage(), ex);
+            throw new TensorFileException(
+                    path, what + " ('" + printable(e.getName()) + "') is truncated or corrupt: " + ex.getMessage(), ex);
         }
         if (n > maxBytes) {
-            throw new TensorFileException(path, what + " ('" + printable(e.getName()) + "') inflates to more than the " + maxBytes
-                    + " bytes it may hold (a zip bomb or a corrupt entry)");
+            throw new TensorFileException(
+                    path,
+                    what + " ('" + printable(e.getName()) + "') inflates to more than the " + maxBytes
+                            + " bytes it may hold (a zip bomb or a corrupt entry)");
         }
         return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }

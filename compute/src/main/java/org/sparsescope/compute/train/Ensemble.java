@@ -50,7 +50,8 @@ abstract class Ensemble {
 
     /** The ensemble for members of one group (same kind, size and k), initialised from {@code rnd}. */
     static Ensemble of(NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
-        return members.get(0).kind() == SweepMember.Kind.TIED_L1 ? new TiedEnsemble(manager, members, d, dataMean, rnd)
+        return members.get(0).kind() == SweepMember.Kind.TIED_L1
+                ? new TiedEnsemble(manager, members, d, dataMean, rnd)
                 : new UntiedEnsemble(manager, members, d, dataMean, rnd);
     }
 
@@ -64,8 +65,7 @@ abstract class Ensemble {
     }
 
     /** Turns on sparsify's AuxK loss where the kind has one (TopK kinds); others ignore it. */
-    void useAuxK(NDManager manager, float alpha, long deadTokens) {
-    }
+    void useAuxK(NDManager manager, float alpha, long deadTokens) {}
 
     /** Arrays the ensemble keeps that are neither trained nor counted (a tied member's centring). */
     Map<String, NDArray> buffers() {
@@ -99,8 +99,7 @@ abstract class Ensemble {
     }
 
     /** Per-member figures of one step, read back only for progress events. */
-    record StepStats(float[] sqErr, float[] l0, float[] l1Sum) {
-    }
+    record StepStats(float[] sqErr, float[] l0, float[] l1Sum) {}
 
     /**
      * One training step of every member on x [B, d]: the kind's loss, its gradients written out by hand into each
@@ -110,7 +109,14 @@ abstract class Ensemble {
      *
      * @return the members' squared error, L0 and mean Σc when {@code withStats}, else null
      */
-    final StepStats step(NDArray x, float l1Scale, long t, double lr, boolean sampleFirings, boolean countForResampling, boolean withStats) {
+    final StepStats step(
+            NDArray x,
+            float l1Scale,
+            long t,
+            double lr,
+            boolean sampleFirings,
+            boolean countForResampling,
+            boolean withStats) {
         int batch = (int) x.getShape().get(0);
         float[] sqErr = new float[e], l0 = new float[e], l1Sum = new float[e];
         NDArray[] firings = sampleFirings || countForResampling ? new NDArray[e] : null;
@@ -210,8 +216,21 @@ abstract class Ensemble {
         float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
         float epsCorrected = (float) (EPS * Math.sqrt(bc2));
         for (Parameter p : params) {
-            p.value.getNDArrayInternal().adamUpdate(new NDList(p.value, p.grad, p.expAvg, p.expAvgSq), new NDList(p.value),
-                    (float) lr, lrCorrected, 0f, 1f, -1f, BETA1, BETA2, epsCorrected, false, false);
+            p.value
+                    .getNDArrayInternal()
+                    .adamUpdate(
+                            new NDList(p.value, p.grad, p.expAvg, p.expAvgSq),
+                            new NDList(p.value),
+                            (float) lr,
+                            lrCorrected,
+                            0f,
+                            1f,
+                            -1f,
+                            BETA1,
+                            BETA2,
+                            epsCorrected,
+                            false,
+                            false);
         }
     }
 
@@ -303,12 +322,14 @@ abstract class Ensemble {
     /** A member as written into sidecars and run signatures, in a fixed order (Map.of's differs from JVM to JVM). */
     static Map<String, Object> describe(SweepMember m) {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("kind", switch (m.kind()) {
-            case TOPK -> "topk";
-            case RELU_L1 -> "relu_l1";
-            case TIED_L1 -> "tied_relu_l1";
-            case BATCH_TOPK -> "batchtopk";
-        });
+        d.put(
+                "kind",
+                switch (m.kind()) {
+                    case TOPK -> "topk";
+                    case RELU_L1 -> "relu_l1";
+                    case TIED_L1 -> "tied_relu_l1";
+                    case BATCH_TOPK -> "batchtopk";
+                });
         if (m.kind().keepsK()) {
             d.put("k", m.k());
         } else {

@@ -25,6 +25,7 @@ final class SparseCodes {
     private final long b, n;
     /** Entries per row when every row holds the same count, in row order (row-wise top-k); 0 otherwise. */
     private final long perRow;
+
     private NDArray coo, cooTransposed;
 
     private SparseCodes(NDArray rows, NDArray cols, NDArray values, long b, long n, long perRow) {
@@ -39,7 +40,8 @@ final class SparseCodes {
     /** Each row's entries at {@code columns} [B, k] with {@code values} [B, k] (a row-wise top-k), of n columns in all. */
     static SparseCodes ofRows(NDArray columns, NDArray values, long n) {
         long b = columns.getShape().get(0), k = columns.getShape().get(1);
-        NDArray rows = columns.getManager().arange(0, (int) b, 1, DataType.INT64).repeat(0, k);
+        NDArray rows =
+                columns.getManager().arange(0, (int) b, 1, DataType.INT64).repeat(0, k);
         return new SparseCodes(rows, columns.reshape(-1), values.reshape(-1), b, n, k);
     }
 
@@ -62,14 +64,16 @@ final class SparseCodes {
 
     private NDArray coo() {
         if (coo == null) { // DJL's API builds a COO array from host buffers only; the engine builds it on the device
-            coo = JniUtils.createSparseCoo((PtNDArray) NDArrays.stack(new NDList(rows, cols)), (PtNDArray) values, new Shape(b, n));
+            coo = JniUtils.createSparseCoo(
+                    (PtNDArray) NDArrays.stack(new NDList(rows, cols)), (PtNDArray) values, new Shape(b, n));
         }
         return coo;
     }
 
     private NDArray cooTransposed() {
         if (cooTransposed == null) {
-            cooTransposed = JniUtils.createSparseCoo((PtNDArray) NDArrays.stack(new NDList(cols, rows)), (PtNDArray) values, new Shape(n, b));
+            cooTransposed = JniUtils.createSparseCoo(
+                    (PtNDArray) NDArrays.stack(new NDList(cols, rows)), (PtNDArray) values, new Shape(n, b));
         }
         return cooTransposed;
     }
@@ -92,7 +96,9 @@ final class SparseCodes {
 
     /** How many rows each column is non-zero in: [n] (the features' firings). */
     NDArray firings() {
-        return withValues(values.gt(0f).toType(DataType.FLOAT32, false)).columnSums().reshape(n);
+        return withValues(values.gt(0f).toType(DataType.FLOAT32, false))
+                .columnSums()
+                .reshape(n);
     }
 
     /** The entries that are non-zero. */
@@ -102,7 +108,10 @@ final class SparseCodes {
 
     /** c as a dense [B, n] array. */
     NDArray dense() {
-        return values.getManager().zeros(new Shape(b * n)).scatter(rows.mul(n).addi(cols), values, 0).reshape(b, n);
+        return values.getManager()
+                .zeros(new Shape(b * n))
+                .scatter(rows.mul(n).addi(cols), values, 0)
+                .reshape(b, n);
     }
 
     /**
@@ -117,17 +126,22 @@ final class SparseCodes {
             long rowsAtATime = Math.max(1, GATHER_CHUNK / perRow);
             for (long r = 0; r < b; r += rowsAtATime) {
                 long end = Math.min(b, r + rowsAtATime), count = end - r;
-                NDArray rowsOfW = w.get(new NDIndex("{}", cols.get(new NDIndex(r * perRow + ":" + end * perRow)))).reshape(count, perRow, d);
-                parts.add(rowsOfW.batchMatMul(g.get(new NDIndex(r + ":" + end)).reshape(count, d, 1)).reshape(-1));
+                NDArray rowsOfW = w.get(new NDIndex("{}", cols.get(new NDIndex(r * perRow + ":" + end * perRow))))
+                        .reshape(count, perRow, d);
+                parts.add(rowsOfW.batchMatMul(g.get(new NDIndex(r + ":" + end)).reshape(count, d, 1))
+                        .reshape(-1));
             }
         } else {
             long nnz = cols.size();
             for (long s = 0; s < nnz; s += GATHER_CHUNK) {
                 NDIndex part = new NDIndex(s + ":" + Math.min(nnz, s + GATHER_CHUNK));
-                parts.add(g.get(new NDIndex("{}", rows.get(part))).muli(w.get(new NDIndex("{}", cols.get(part)))).sum(new int[] {1}));
+                parts.add(g.get(new NDIndex("{}", rows.get(part)))
+                        .muli(w.get(new NDIndex("{}", cols.get(part))))
+                        .sum(new int[] {1}));
             }
         }
-        NDArray products = parts.isEmpty() ? values.zerosLike() : parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
+        NDArray products =
+                parts.isEmpty() ? values.zerosLike() : parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
         return withValues(products.muli(kept));
     }
 }

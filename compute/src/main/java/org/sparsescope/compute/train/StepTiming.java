@@ -15,8 +15,7 @@ import java.util.Random;
  * shared machine's noise falls on all of them alike; each path's figure is its median.
  */
 public final class StepTiming {
-    private StepTiming() {
-    }
+    private StepTiming() {}
 
     public enum Path {
         /** TopK decoding from the k selected rows only. */
@@ -34,8 +33,7 @@ public final class StepTiming {
     }
 
     /** Median seconds per step of each path, and every round's figure. */
-    public record Result(Map<Path, Double> medianSeconds, Map<Path, double[]> rounds) {
-    }
+    public record Result(Map<Path, Double> medianSeconds, Map<Path, double[]> rounds) {}
 
     /**
      * Steps of one d-dimensional dictionary of n features (TopK with k, or BatchTopK) on {@code rows} [batch, d],
@@ -43,14 +41,16 @@ public final class StepTiming {
      */
     public static Result measure(int d, int n, int k, boolean batchTopK, float[] rows, int batch, int rounds) {
         if (rows.length != (long) batch * d) {
-            throw new IllegalArgumentException("rows hold " + rows.length + " floats, not batch × d = " + (long) batch * d);
+            throw new IllegalArgumentException(
+                    "rows hold " + rows.length + " floats, not batch × d = " + (long) batch * d);
         }
         Map<Path, double[]> times = new EnumMap<>(Path.class);
         try (NDManager manager = NDManager.newBaseManager(org.sparsescope.compute.Devices.preferred())) {
             float[] mean = new float[d];
             Map<Path, Ensemble> ensembles = new EnumMap<>(Path.class);
             for (Path p : Path.values()) {
-                SweepMember member = p == Path.RELU_L1 ? SweepMember.l1(n, 1e-3)
+                SweepMember member = p == Path.RELU_L1
+                        ? SweepMember.l1(n, 1e-3)
                         : batchTopK ? SweepMember.batchTopK(n, k) : SweepMember.topK(n, k);
                 Ensemble e = Ensemble.of(manager, List.of(member), d, mean, new Random(1));
                 if (e instanceof UntiedEnsemble u && p != Path.RELU_L1) {

@@ -15,7 +15,8 @@ import org.sparsescope.compute.dictionary.Dictionary;
  * @param tiedL1s L1 coefficients of tied members
  * @param batchKs k of BatchTopK members (k·B kept over each batch of B)
  */
-public record SweepGrid(List<Double> ratios, List<Double> l1s, List<Integer> ks, List<Double> tiedL1s, List<Integer> batchKs) {
+public record SweepGrid(
+        List<Double> ratios, List<Double> l1s, List<Integer> ks, List<Double> tiedL1s, List<Integer> batchKs) {
 
     public SweepGrid(List<Double> ratios, List<Double> l1s, List<Integer> ks, List<Double> tiedL1s) {
         this(ratios, l1s, ks, tiedL1s, List.of());
@@ -55,7 +56,8 @@ public record SweepGrid(List<Double> ratios, List<Double> l1s, List<Integer> ks,
      */
     public List<SweepMember> fineTuning(Dictionary start) {
         if (!tiedL1s.isEmpty()) {
-            throw new IllegalArgumentException("tied dictionaries train from scratch; drop the tied l1 values to fine-tune");
+            throw new IllegalArgumentException(
+                    "tied dictionaries train from scratch; drop the tied l1 values to fine-tune");
         }
         List<SweepMember> out = new ArrayList<>();
         for (SweepMember m : atSize(start.dSae())) {

@@ -11,7 +11,10 @@ import org.sparsescope.compute.dictionary.Dictionary;
  */
 public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Dictionary start) {
     public enum Kind {
-        RELU_L1, TOPK, TIED_L1, BATCH_TOPK;
+        RELU_L1,
+        TOPK,
+        TIED_L1,
+        BATCH_TOPK;
 
         /** Whether the loss has an L1 term on the codes. */
         public boolean hasL1() {
@@ -35,10 +38,12 @@ public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Di
             throw new IllegalArgumentException("k must be in [1, " + dSae + "], got " + k);
         }
         if (start != null && kind == Kind.TIED_L1) {
-            throw new IllegalArgumentException("tied dictionaries train from scratch; fine-tuning starts untied or TopK members only");
+            throw new IllegalArgumentException(
+                    "tied dictionaries train from scratch; fine-tuning starts untied or TopK members only");
         }
         if (start != null && start.dSae() != dSae) {
-            throw new IllegalArgumentException("the starting dictionary has " + start.dSae() + " features, not " + dSae);
+            throw new IllegalArgumentException(
+                    "the starting dictionary has " + start.dSae() + " features, not " + dSae);
         }
     }
 
@@ -47,7 +52,8 @@ public record SweepMember(String name, Kind kind, int dSae, double l1, int k, Di
     }
 
     public static SweepMember tied(int dSae, double l1) {
-        return new SweepMember(String.format(Locale.ROOT, "tied_l1_%.2e_f%d", l1, dSae), Kind.TIED_L1, dSae, l1, 0, null);
+        return new SweepMember(
+                String.format(Locale.ROOT, "tied_l1_%.2e_f%d", l1, dSae), Kind.TIED_L1, dSae, l1, 0, null);
     }
 
     public static SweepMember topK(int dSae, int k) {

@@ -36,7 +36,8 @@ final class TiedEnsemble extends Ensemble {
         int e = members.size(), n = members.get(0).dSae();
         for (SweepMember m : members) {
             if (m.start() != null) {
-                throw new IllegalArgumentException("tied member " + m.name() + " cannot start from a dictionary: tied members train from scratch");
+                throw new IllegalArgumentException(
+                        "tied member " + m.name() + " cannot start from a dictionary: tied members train from scratch");
             }
         }
         // the research code's initialisation: encoder xavier_uniform_ on [n, d] (bound √(6 / (n + d))), bias 0
@@ -47,7 +48,8 @@ final class TiedEnsemble extends Ensemble {
         }
         return new Parameter[] {
             new Parameter(manager, "encoder", encoder, new Shape(e, n, d)),
-            new Parameter(manager, "encoder_bias", new float[e * n], new Shape(e, 1, n))};
+            new Parameter(manager, "encoder_bias", new float[e * n], new Shape(e, 1, n))
+        };
     }
 
     @Override
@@ -70,7 +72,9 @@ final class TiedEnsemble extends Ensemble {
         // D is read twice, by the encoder (pre = x_c Dᵀ) and the decoder (x̂_c = c D)
         NDArray gDict = codes.transpose().matMul(gErr).addi(gPre.transpose().matMul(centered)); // [n, d]
         NDIndex member = new NDIndex(m);
-        pEncoder.grad.set(member, gDict.sub(dict.mul(gDict.mul(dict).sum(new int[] {1}, true))).divi(norms));
+        pEncoder.grad.set(
+                member,
+                gDict.sub(dict.mul(gDict.mul(dict).sum(new int[] {1}, true))).divi(norms));
         pBias.grad.set(member, gPre.sum(new int[] {0}, true));
         return new MemberStep(codes, active, err);
     }
@@ -108,8 +112,14 @@ final class TiedEnsemble extends Ensemble {
         for (int i = 0; i < d; i++) {
             rot[i * d + i] = 1;
         }
-        return new TiedDictionary(Tensor.ofFloats(new long[] {n, d}, slice(params[0].value, m)), Tensor.ofFloats(new long[] {n}, slice(params[1].value, m)),
-                Tensor.ofFloats(new long[] {d}, slice(centerTrans, m)), Tensor.ofFloats(new long[] {d, d}, rot), 1f, true, info);
+        return new TiedDictionary(
+                Tensor.ofFloats(new long[] {n, d}, slice(params[0].value, m)),
+                Tensor.ofFloats(new long[] {n}, slice(params[1].value, m)),
+                Tensor.ofFloats(new long[] {d}, slice(centerTrans, m)),
+                Tensor.ofFloats(new long[] {d, d}, rot),
+                1f,
+                true,
+                info);
     }
 
     /** Saved as its exact standard equivalent: W_enc = Dᵀ, W_dec = D, b_dec = the translation, b_enc = the bias. */

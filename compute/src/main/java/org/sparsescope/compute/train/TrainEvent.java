@@ -7,10 +7,10 @@ import java.util.List;
  * latest batch ({@code deadFraction}: features that fired in none of the batches sampled since the previous event,
  * every fourth batch and the event's own).
  */
-public record TrainEvent(long step, long totalSteps, double tokensPerSecond, double etaSeconds, List<MemberStats> members) {
+public record TrainEvent(
+        long step, long totalSteps, double tokensPerSecond, double etaSeconds, List<MemberStats> members) {
 
-    public record MemberStats(String name, double loss, double mse, double l0, double fvu, double deadFraction) {
-    }
+    public record MemberStats(String name, double loss, double mse, double l0, double fvu, double deadFraction) {}
 
     public double fraction() {
         return totalSteps == 0 ? 1 : (double) step / totalSteps;

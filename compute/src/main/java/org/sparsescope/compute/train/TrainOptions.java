@@ -14,8 +14,20 @@ package org.sparsescope.compute.train;
  *                        sparsify's default is 1/32)
  * @param deadTokens      a latent is dead for AuxK when it has not fired for this many tokens (sparsify's 10,000,000)
  */
-public record TrainOptions(int batchSize, int epochs, double learningRate, long seed, long heldOutRows, int l1WarmupSteps,
-        int lrWarmupSteps, double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery, double auxkAlpha, long deadTokens) {
+public record TrainOptions(
+        int batchSize,
+        int epochs,
+        double learningRate,
+        long seed,
+        long heldOutRows,
+        int l1WarmupSteps,
+        int lrWarmupSteps,
+        double lrDecayStart,
+        int resampleEvery,
+        int eventEvery,
+        int checkpointEvery,
+        double auxkAlpha,
+        long deadTokens) {
 
     /** The reference recipe's rows per step. */
     public static final int DEFAULT_BATCH = 2048;
@@ -38,9 +50,31 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
     /** sparsify's dead_feature_threshold. */
     public static final long DEAD_TOKENS = 10_000_000;
 
-    public TrainOptions(int batchSize, int epochs, double learningRate, long seed, long heldOutRows, int l1WarmupSteps, int lrWarmupSteps,
-            double lrDecayStart, int resampleEvery, int eventEvery, int checkpointEvery) {
-        this(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, 0,
+    public TrainOptions(
+            int batchSize,
+            int epochs,
+            double learningRate,
+            long seed,
+            long heldOutRows,
+            int l1WarmupSteps,
+            int lrWarmupSteps,
+            double lrDecayStart,
+            int resampleEvery,
+            int eventEvery,
+            int checkpointEvery) {
+        this(
+                batchSize,
+                epochs,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                0,
                 DEAD_TOKENS);
     }
 
@@ -52,14 +86,27 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
             throw new IllegalArgumentException("lr decay start is a fraction in (0, 1], got " + lrDecayStart);
         }
         if (!(auxkAlpha >= 0) || deadTokens < 1) {
-            throw new IllegalArgumentException("the AuxK coefficient is ≥ 0 and the dead-latent window positive, got " + auxkAlpha + " and " + deadTokens);
+            throw new IllegalArgumentException("the AuxK coefficient is ≥ 0 and the dead-latent window positive, got "
+                    + auxkAlpha + " and " + deadTokens);
         }
     }
 
     /** sparsify's AuxK loss on TopK and BatchTopK members: coefficient and dead-latent window in tokens. */
     public TrainOptions withAuxK(double alpha, long dead) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery,
-                checkpointEvery, alpha, dead);
+        return new TrainOptions(
+                batchSize,
+                epochs,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                alpha,
+                dead);
     }
 
     public static TrainOptions reference(long heldOutRows) {
@@ -67,31 +114,122 @@ public record TrainOptions(int batchSize, int epochs, double learningRate, long 
     }
 
     public TrainOptions withBatch(int b) {
-        return new TrainOptions(b, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                b,
+                epochs,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                auxkAlpha,
+                deadTokens);
     }
 
     public TrainOptions withEpochs(int e) {
-        return new TrainOptions(batchSize, e, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                batchSize,
+                e,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                auxkAlpha,
+                deadTokens);
     }
 
     public TrainOptions withSchedule(int l1Warmup, int lrWarmup, double decayStart) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1Warmup, lrWarmup, decayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                batchSize,
+                epochs,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1Warmup,
+                lrWarmup,
+                decayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                auxkAlpha,
+                deadTokens);
     }
 
     public TrainOptions withResampleEvery(int steps) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, steps, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                batchSize,
+                epochs,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                steps,
+                eventEvery,
+                checkpointEvery,
+                auxkAlpha,
+                deadTokens);
     }
 
     public TrainOptions withEvents(int every, int checkpoint) {
-        return new TrainOptions(batchSize, epochs, learningRate, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, every, checkpoint, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                batchSize,
+                epochs,
+                learningRate,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                every,
+                checkpoint,
+                auxkAlpha,
+                deadTokens);
     }
 
     public TrainOptions withSeed(long s) {
-        return new TrainOptions(batchSize, epochs, learningRate, s, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                batchSize,
+                epochs,
+                learningRate,
+                s,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                auxkAlpha,
+                deadTokens);
     }
 
     public TrainOptions withLearningRate(double lr) {
-        return new TrainOptions(batchSize, epochs, lr, seed, heldOutRows, l1WarmupSteps, lrWarmupSteps, lrDecayStart, resampleEvery, eventEvery, checkpointEvery, auxkAlpha, deadTokens);
+        return new TrainOptions(
+                batchSize,
+                epochs,
+                lr,
+                seed,
+                heldOutRows,
+                l1WarmupSteps,
+                lrWarmupSteps,
+                lrDecayStart,
+                resampleEvery,
+                eventEvery,
+                checkpointEvery,
+                auxkAlpha,
+                deadTokens);
     }
 
     /**

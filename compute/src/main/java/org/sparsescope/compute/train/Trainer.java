@@ -1,6 +1,5 @@
 package org.sparsescope.compute.train;
 
-import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -17,13 +16,13 @@ import java.util.Random;
 import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.activations.TrainingStream;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
-import org.sparsescope.compute.dictionary.Provenance;
-import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.Provenance;
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.SafetensorsFile;
 import org.sparsescope.compute.tensor.Tensor;
@@ -72,11 +71,9 @@ public final class Trainer {
     }
 
     /** A finished member: where it was saved, its dictionary, and its metrics on the held-out rows. */
-    public record Trained(SweepMember member, Path dir, Dictionary dictionary, DictionaryMetrics heldOut) {
-    }
+    public record Trained(SweepMember member, Path dir, Dictionary dictionary, DictionaryMetrics heldOut) {}
 
-    public record Result(List<Trained> dictionaries, long steps, double seconds, double tokensPerSecond) {
-    }
+    public record Result(List<Trained> dictionaries, long steps, double seconds, double tokensPerSecond) {}
 
     public Result train(List<SweepMember> sweep, Path outDir, Path runDir, Listener listener, Cancellation cancel)
             throws IOException, CancelledException {
@@ -85,15 +82,19 @@ public final class Trainer {
         }
         for (SweepMember m : sweep) {
             if (m.start() != null && m.start().dIn() != set.d()) {
-                throw new InvalidInputException(set.location(), "dictionary " + m.name() + " reads d_in=" + m.start().dIn()
-                        + " but these activations have d=" + set.d());
+                throw new InvalidInputException(
+                        set.location(),
+                        "dictionary " + m.name() + " reads d_in=" + m.start().dIn() + " but these activations have d="
+                                + set.d());
             }
         }
         TrainingStream stream = new TrainingStream(set, opts.heldOutRows(), opts.batchSize(), opts.seed());
         // a partial last batch is dropped, as the reference trainer does
         long stepsPerEpoch = stream.trainRows() / opts.batchSize();
         if (stepsPerEpoch == 0) {
-            throw new InvalidInputException(set.location(), "has " + stream.trainRows() + " training rows, fewer than one batch of " + opts.batchSize());
+            throw new InvalidInputException(
+                    set.location(),
+                    "has " + stream.trainRows() + " training rows, fewer than one batch of " + opts.batchSize());
         }
         long totalSteps = stepsPerEpoch * opts.epochs();
         try {
@@ -124,7 +125,8 @@ public final class Trainer {
             int lastRows = 0;
             while (step < totalSteps) {
                 int epoch = (int) (step / stepsPerEpoch);
-                long skip = step % stepsPerEpoch; // resuming mid-epoch: the same order, the batches already seen skipped
+                long skip =
+                        step % stepsPerEpoch; // resuming mid-epoch: the same order, the batches already seen skipped
                 try (TrainingStream.Epoch batches = stream.epoch(epoch)) {
                     for (long b = 0; b < stepsPerEpoch && step < totalSteps; b++) {
                         TrainingStream.Batch batch = batches.next();
@@ -152,7 +154,8 @@ public final class Trainer {
                         if (event) {
                             double seconds = (System.nanoTime() - t0) / 1e9;
                             double rate = stepsThisRun * (double) opts.batchSize() / seconds;
-                            listener.onEvent(new TrainEvent(step, totalSteps, rate, (totalSteps - step) * opts.batchSize() / rate, stats));
+                            listener.onEvent(new TrainEvent(
+                                    step, totalSteps, rate, (totalSteps - step) * opts.batchSize() / rate, stats));
                         }
                         if (opts.checkpointEvery() > 0 && step % opts.checkpointEvery() == 0 && step < totalSteps) {
                             checkpoint(runDir.resolve(CHECKPOINT), signature, ensembles, step);
@@ -170,13 +173,19 @@ public final class Trainer {
             Files.deleteIfExists(runDir.resolve(CHECKPOINT));
             return new Result(out, totalSteps, seconds, stepsThisRun * (double) opts.batchSize() / seconds);
         } finally {
-            org.sparsescope.compute.NativeHeap.release(); // the steps' freed [B, n] blocks, kept for reuse while training
+            org.sparsescope.compute.NativeHeap
+                    .release(); // the steps' freed [B, n] blocks, kept for reuse while training
         }
     }
 
     /** One optimiser step of every ensemble on a batch; member statistics when {@code withStats}. */
-    private List<TrainEvent.MemberStats> step(NDManager base, List<Ensemble> ensembles, TrainingStream.Batch batch, long step,
-            long totalSteps, boolean withStats) {
+    private List<TrainEvent.MemberStats> step(
+            NDManager base,
+            List<Ensemble> ensembles,
+            TrainingStream.Batch batch,
+            long step,
+            long totalSteps,
+            boolean withStats) {
         List<TrainEvent.MemberStats> stats = new ArrayList<>();
         try (NDManager scope = base.newSubManager()) {
             for (Ensemble e : ensembles) {
@@ -187,7 +196,13 @@ public final class Trainer {
             double lr = opts.learningRate(step - 1, totalSteps);
             // firings are sampled every few steps: summing the [B, n] mask costs as much as a pass of the step
             boolean regular = step % FIRING_SAMPLE_EVERY == 0;
-            double variance = withStats ? x.sub(x.mean(new int[] {0}, true)).square().sum().toType(DataType.FLOAT64, false).getDouble() : 0;
+            double variance = withStats
+                    ? x.sub(x.mean(new int[] {0}, true))
+                            .square()
+                            .sum()
+                            .toType(DataType.FLOAT64, false)
+                            .getDouble()
+                    : 0;
             for (Ensemble e : ensembles) {
                 Ensemble.StepStats s = e.step(x, l1Scale, step, lr, withStats || regular, regular, withStats);
                 if (!withStats) {
@@ -202,7 +217,8 @@ public final class Trainer {
                     SweepMember member = e.members.get(m);
                     double mse = s.sqErr()[m] / ((double) batch.rows() * e.d);
                     double loss = mse + (member.kind().hasL1() ? member.l1() * l1Scale * s.l1Sum()[m] : 0);
-                    stats.add(new TrainEvent.MemberStats(member.name(), loss, mse, s.l0()[m], s.sqErr()[m] / variance, (double) dead / e.n));
+                    stats.add(new TrainEvent.MemberStats(
+                            member.name(), loss, mse, s.l0()[m], s.sqErr()[m] / variance, (double) dead / e.n));
                 }
                 e.fired.muli(0f);
             }
@@ -239,12 +255,19 @@ public final class Trainer {
         // the set's harvest conditions become the dictionary's training conditions, as SAELens records them
         // cfg.json names the model portably (its hub id, else its folder's name); the sidecar keeps this machine's path
         String model = modelName != null ? modelName : portableModelName(harvested.model());
-        Provenance provenance = new Provenance(model, set.hook(), null, harvested.prependsBos(), harvested.window(),
-                portableName(harvested.corpus()), null);
+        Provenance provenance = new Provenance(
+                model,
+                set.hook(),
+                null,
+                harvested.prependsBos(),
+                harvested.window(),
+                portableName(harvested.corpus()),
+                null);
         DictionaryInfo info = new DictionaryInfo(provenance, "Sparsescope trainer", meta);
         Dictionary d = e.dictionary(m, info);
         DictionaryMetrics held = opts.heldOutRows() > 0
-                ? DictionaryMetrics.evaluate(d, set, set.rows() - opts.heldOutRows(), opts.heldOutRows(), device) : null;
+                ? DictionaryMetrics.evaluate(d, set, set.rows() - opts.heldOutRows(), opts.heldOutRows(), device)
+                : null;
         Map<String, Object> sidecar = new LinkedHashMap<>();
         Map<String, Object> training = new LinkedHashMap<>(Ensemble.describe(member));
         training.put("activations", set.location().toAbsolutePath().toString());
@@ -258,10 +281,13 @@ public final class Trainer {
         training.put("lr_warmup_steps", opts.lrWarmupSteps());
         training.put("lr_decay_start", opts.lrDecayStart());
         training.put("resample_every", opts.resampleEvery());
-        training.put("started_from", member.start() == null ? null : member.start().info().source());
+        training.put(
+                "started_from",
+                member.start() == null ? null : member.start().info().source());
         training.put("tied", member.kind() == SweepMember.Kind.TIED_L1);
         if (member.kind() == SweepMember.Kind.TIED_L1) {
-            // saved as the standard equivalent; what it was trained as, so that it can be read back as the seed's TiedSAE
+            // saved as the standard equivalent; what it was trained as, so that it can be read back as the seed's
+            // TiedSAE
             Map<String, Object> centring = new LinkedHashMap<>();
             centring.put("translation", "the training rows' mean (saved as b_dec)");
             centring.put("rotation", "identity");
@@ -310,17 +336,19 @@ public final class Trainer {
     private static void removeLeftovers(Path runDir, Path outDir, List<SweepMember> sweep) throws IOException {
         java.util.List<Path> leftovers = new ArrayList<>();
         try (java.util.stream.Stream<Path> s = Files.list(runDir)) {
-            s.filter(p -> p.getFileName().toString().startsWith("." + CHECKPOINT + ".tmp-")).forEach(leftovers::add);
+            s.filter(p -> p.getFileName().toString().startsWith("." + CHECKPOINT + ".tmp-"))
+                    .forEach(leftovers::add);
         }
         if (Files.isDirectory(outDir)) {
             java.util.Set<String> names = new java.util.HashSet<>();
             sweep.forEach(m -> names.add(m.name()));
             try (java.util.stream.Stream<Path> s = Files.list(outDir)) {
                 s.filter(p -> {
-                    String n = p.getFileName().toString();
-                    int tag = Math.max(n.lastIndexOf(".tmp-"), n.lastIndexOf(".old-"));
-                    return n.startsWith(".") && tag > 1 && names.contains(n.substring(1, tag));
-                }).forEach(leftovers::add);
+                            String n = p.getFileName().toString();
+                            int tag = Math.max(n.lastIndexOf(".tmp-"), n.lastIndexOf(".old-"));
+                            return n.startsWith(".") && tag > 1 && names.contains(n.substring(1, tag));
+                        })
+                        .forEach(leftovers::add);
             }
         }
         for (Path p : leftovers) {
@@ -353,11 +381,15 @@ public final class Trainer {
         return "g" + group + "." + name;
     }
 
-    private static void checkpoint(Path file, String signature, List<Ensemble> ensembles, long step) throws IOException {
+    private static void checkpoint(Path file, String signature, List<Ensemble> ensembles, long step)
+            throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (int g = 0; g < ensembles.size(); g++) {
             for (Map.Entry<String, NDArray> a : ensembles.get(g).state().entrySet()) {
-                tensors.put(key(g, a.getKey()), Tensor.ofFloats(a.getValue().getShape().getShape(), a.getValue().toFloatArray()));
+                tensors.put(
+                        key(g, a.getKey()),
+                        Tensor.ofFloats(
+                                a.getValue().getShape().getShape(), a.getValue().toFloatArray()));
             }
         }
         Safetensors.write(file, tensors, Map.of("signature", signature, "step", Long.toString(step)));
@@ -370,12 +402,16 @@ public final class Trainer {
         }
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             if (!signature.equals(f.metadata().get("signature"))) {
-                throw new InvalidInputException(file, "is a checkpoint of another run (other members, options or activations); "
-                        + "use another run folder or remove it");
+                throw new InvalidInputException(
+                        file,
+                        "is a checkpoint of another run (other members, options or activations); "
+                                + "use another run folder or remove it");
             }
             for (int g = 0; g < ensembles.size(); g++) {
                 for (Map.Entry<String, NDArray> a : ensembles.get(g).state().entrySet()) {
-                    a.getValue().set(java.nio.FloatBuffer.wrap(f.read(key(g, a.getKey())).floats()));
+                    a.getValue()
+                            .set(java.nio.FloatBuffer.wrap(
+                                    f.read(key(g, a.getKey())).floats()));
                 }
             }
             return Long.parseLong(f.metadata().get("step"));

@@ -32,6 +32,7 @@ final class UntiedEnsemble extends Ensemble {
     private final NDArray threshold;
     /** TopK kinds with AuxK: tokens since each latent last fired [E, n] (sparsify's num_tokens_since_fired); null without. */
     private NDArray tokensSinceFired;
+
     private float auxkAlpha;
     private long deadTokens;
     /**
@@ -70,9 +71,13 @@ final class UntiedEnsemble extends Ensemble {
         return b;
     }
 
-    private static Parameter[] initial(NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
+    private static Parameter[] initial(
+            NDManager manager, List<SweepMember> members, int d, float[] dataMean, Random rnd) {
         int e = members.size(), n = members.get(0).dSae();
-        float[] wEnc = new float[e * d * n], bEnc = new float[e * n], wDec = new float[e * n * d], bDec = new float[e * d];
+        float[] wEnc = new float[e * d * n],
+                bEnc = new float[e * n],
+                wDec = new float[e * n * d],
+                bDec = new float[e * d];
         // W_enc ~ N(0, 1/d), W_dec = W_encᵀ, b_enc = 0, b_dec = the data mean. With this scale the reference sweep's
         // L0 is reproduced (within 3% at l1 1.4e-3 and 4.1e-3); Xavier-uniform, 1.6× smaller, gave 13–18% lower L0.
         double std = 1 / Math.sqrt(d);
@@ -96,13 +101,19 @@ final class UntiedEnsemble extends Ensemble {
             System.arraycopy(dataMean, 0, bDec, m * d, d);
         }
         return new Parameter[] {
-            new Parameter(manager, "W_enc", wEnc, new Shape(e, d, n)), new Parameter(manager, "b_enc", bEnc, new Shape(e, 1, n)),
-            new Parameter(manager, "W_dec", wDec, new Shape(e, n, d)), new Parameter(manager, "b_dec", bDec, new Shape(e, 1, d))};
+            new Parameter(manager, "W_enc", wEnc, new Shape(e, d, n)),
+                    new Parameter(manager, "b_enc", bEnc, new Shape(e, 1, n)),
+            new Parameter(manager, "W_dec", wDec, new Shape(e, n, d)),
+                    new Parameter(manager, "b_dec", bDec, new Shape(e, 1, d))
+        };
     }
 
     @Override
     MemberStep stepMember(int m, NDArray x, float l1, int batch) {
-        NDArray wEnc = params[0].value.get(m), bEnc = params[1].value.get(m), wDec = params[2].value.get(m), bDec = params[3].value.get(m);
+        NDArray wEnc = params[0].value.get(m),
+                bEnc = params[1].value.get(m),
+                wDec = params[2].value.get(m),
+                bDec = params[3].value.get(m);
         NDArray shift = bEnc.sub(bDec.matMul(wEnc)); // [1, n]: the encoder reads x − b_dec
         NDArray pre = x.matMul(wEnc).addi(shift); // [B, n]
         NDArray norms = wDec.norm(new int[] {1}, true); // [n, 1]
@@ -112,8 +123,8 @@ final class UntiedEnsemble extends Ensemble {
     }
 
     /** What both paths of a member's step start from. */
-    private record Forward(int m, NDArray x, int batch, NDArray wEnc, NDArray bDec, NDArray pre, NDArray norms, NDArray wDecUnit) {
-    }
+    private record Forward(
+            int m, NDArray x, int batch, NDArray wEnc, NDArray bDec, NDArray pre, NDArray norms, NDArray wDecUnit) {}
 
     /** Every product dense; TopK kinds' selection made dense. */
     private MemberStep stepDense(Forward f, float l1) {
@@ -196,14 +207,18 @@ final class UntiedEnsemble extends Ensemble {
         params[0].grad.set(member, gWEncFromX.subi(f.bDec().transpose().matMul(gShift)));
         params[1].grad.set(member, gShift);
         NDArray along = gWDecUnit.mul(u).sum(new int[] {1}, true); // g·u per row, [n, 1]
-        params[2].grad.set(member, gWDecUnit.subi(u.mul(along)).divi(f.norms())); // through the row normalisation: (g − u (g·u)) / ‖w‖
+        params[2].grad.set(
+                member,
+                gWDecUnit.subi(u.mul(along)).divi(f.norms())); // through the row normalisation: (g − u (g·u)) / ‖w‖
         params[3].grad.set(member, gBDecDirect.sub(gShift.matMul(f.wEnc().transpose())));
     }
 
     /** sparsify's count: tokens since each latent fired, reset where it fired in this batch ({@code firings} [n]). */
     private void countFirings(int m, NDArray firings, int batch) {
         NDArray firedNow = firings.gt(0f).toType(DataType.FLOAT32, false);
-        tokensSinceFired.set(new NDIndex(m), tokensSinceFired.get(m).add(batch).mul(firedNow.neg().add(1f)));
+        tokensSinceFired.set(
+                new NDIndex(m),
+                tokensSinceFired.get(m).add(batch).mul(firedNow.neg().add(1f)));
     }
 
     /**
@@ -213,7 +228,8 @@ final class UntiedEnsemble extends Ensemble {
      */
     private NDList batchTopK(int m, NDArray pre) {
         NDArray flat = pre.reshape(-1);
-        NDList top = flat.topK((int) Math.min(flat.size(), (long) k * pre.getShape().get(0)), -1, true, false);
+        NDList top =
+                flat.topK((int) Math.min(flat.size(), (long) k * pre.getShape().get(0)), -1, true, false);
         NDArray values = top.get(0).maximum(0f);
         NDArray positive = values.get(values.gt(0f));
         if (positive.size() > 0) {
@@ -225,8 +241,7 @@ final class UntiedEnsemble extends Ensemble {
     }
 
     /** AuxK's part of a step: the dead latents' codes (k_aux per row) and ∂L_aux/∂x̂_aux [B, d]. */
-    private record Aux(SparseCodes codes, NDArray gradient) {
-    }
+    private record Aux(SparseCodes codes, NDArray gradient) {}
 
     /**
      * sparsify's AuxK: with D dead latents (not fired for {@code deadTokens} tokens), the top k_aux = min(d/2, D) dead
@@ -246,7 +261,8 @@ final class UntiedEnsemble extends Ensemble {
         NDArray candidates = pre.mul(dead).subi(dead.neg().add(1f).mul(1e30f));
         NDList top = candidates.topK(kAux, -1, true, false);
         SparseCodes codesAux = SparseCodes.ofRows(top.get(1), top.get(0).maximum(0f), n);
-        NDArray xHatAux = (sparseDecode ? codesAux.times(wDecUnit) : codesAux.dense().matMul(wDecUnit)).add(bDec);
+        NDArray xHatAux =
+                (sparseDecode ? codesAux.times(wDecUnit) : codesAux.dense().matMul(wDecUnit)).add(bDec);
         float totalVariance = x.sub(x.mean(new int[] {0}, true)).square().sum().getFloat();
         NDArray g = xHatAux.sub(err).mul((float) (2 * auxkAlpha * scale / totalVariance));
         return new Aux(codesAux, g);
@@ -283,7 +299,10 @@ final class UntiedEnsemble extends Ensemble {
     /** Member m as a dictionary, decoder rows normalised as the forward pass uses them. */
     @Override
     Dictionary dictionary(int m, DictionaryInfo info) {
-        float[] wEnc = slice(params[0].value, m), bEnc = slice(params[1].value, m), wDec = slice(params[2].value, m), bDec = slice(params[3].value, m);
+        float[] wEnc = slice(params[0].value, m),
+                bEnc = slice(params[1].value, m),
+                wDec = slice(params[2].value, m),
+                bDec = slice(params[3].value, m);
         for (int j = 0; j < n; j++) {
             double s = 0;
             for (int i = 0; i < d; i++) {
@@ -294,8 +313,13 @@ final class UntiedEnsemble extends Ensemble {
                 wDec[j * d + i] *= inv;
             }
         }
-        StandardDictionary base = new StandardDictionary(Tensor.ofFloats(new long[] {d, n}, wEnc), Tensor.ofFloats(new long[] {n}, bEnc),
-                Tensor.ofFloats(new long[] {n, d}, wDec), Tensor.ofFloats(new long[] {d}, bDec), true, info);
+        StandardDictionary base = new StandardDictionary(
+                Tensor.ofFloats(new long[] {d, n}, wEnc),
+                Tensor.ofFloats(new long[] {n}, bEnc),
+                Tensor.ofFloats(new long[] {n, d}, wDec),
+                Tensor.ofFloats(new long[] {d}, bDec),
+                true,
+                info);
         if (kind == SweepMember.Kind.BATCH_TOPK) { // saved as JumpReLU with the running threshold, as SAELens saves it
             float[] theta = new float[n];
             java.util.Arrays.fill(theta, threshold.getFloat(m));
@@ -321,13 +345,20 @@ final class UntiedEnsemble extends Ensemble {
          * for TopK the folding keeps the map only when decoder rows already have unit norm (sparsify's do).
          */
         static Trainable of(Dictionary dict) {
-            StandardDictionary s = dict instanceof StandardDictionary sd ? sd
-                    : dict instanceof TiedDictionary td ? td.toStandard()
-                    : dict instanceof TopKDictionary tk ? tk.base()
-                    : dict instanceof JumpReluDictionary jr ? jr.base()
-                    : gatedAsStandard((GatedDictionary) dict);
+            StandardDictionary s = dict instanceof StandardDictionary sd
+                    ? sd
+                    : dict instanceof TiedDictionary td
+                            ? td.toStandard()
+                            : dict instanceof TopKDictionary tk
+                                    ? tk.base()
+                                    : dict instanceof JumpReluDictionary jr
+                                            ? jr.base()
+                                            : gatedAsStandard((GatedDictionary) dict);
             int d = s.dIn(), n = s.dSae();
-            float[] wEnc = s.wEnc().floats(), bEnc = s.bEnc().floats(), wDec = s.wDec().floats(), bDec = s.bDec().floats();
+            float[] wEnc = s.wEnc().floats(),
+                    bEnc = s.bEnc().floats(),
+                    wDec = s.wDec().floats(),
+                    bDec = s.bDec().floats();
             if (!s.applyBDecToInput()) {
                 for (int j = 0; j < n; j++) {
                     double shift = 0;

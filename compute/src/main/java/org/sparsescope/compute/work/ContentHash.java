@@ -12,8 +12,7 @@ import java.util.List;
 
 /** SHA-256 of file contents, for keying what was computed from them (activation sets, caches). */
 public final class ContentHash {
-    private ContentHash() {
-    }
+    private ContentHash() {}
 
     public static String sha256(Path file) throws IOException {
         return sha256(List.of(file));

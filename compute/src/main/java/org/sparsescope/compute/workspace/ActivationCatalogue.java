@@ -25,8 +25,11 @@ public final class ActivationCatalogue {
     /** What makes two harvests the same set. */
     public record SetKey(String modelHash, String hook, String corpusHash, int window, String bosPolicy) {
         public boolean matches(Manifest m) {
-            return modelHash.equals(m.modelHash()) && HookNames.same(hook, m.hook()) && corpusHash.equals(m.corpusHash())
-                    && window == m.window() && bosPolicy.equals(m.bosPolicy());
+            return modelHash.equals(m.modelHash())
+                    && HookNames.same(hook, m.hook())
+                    && corpusHash.equals(m.corpusHash())
+                    && window == m.window()
+                    && bosPolicy.equals(m.bosPolicy());
         }
     }
 
@@ -34,7 +37,9 @@ public final class ActivationCatalogue {
     public record Entry(Path folder, Manifest manifest) {
         /** Whether this is a complete set of that (model, hook) pair, whatever its corpus or window. */
         public boolean holds(String modelHash, String hook) {
-            return manifest.complete() && modelHash.equals(manifest.modelHash()) && HookNames.same(hook, manifest.hook());
+            return manifest.complete()
+                    && modelHash.equals(manifest.modelHash())
+                    && HookNames.same(hook, manifest.hook());
         }
     }
 
@@ -53,7 +58,9 @@ public final class ActivationCatalogue {
             return out;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> Files.isRegularFile(p.resolve(Manifest.FILE))).sorted().toList()) {
+            for (Path p : s.filter(p -> Files.isRegularFile(p.resolve(Manifest.FILE)))
+                    .sorted()
+                    .toList()) {
                 try {
                     out.add(new Entry(p, Manifest.read(p)));
                 } catch (IOException e) {
@@ -68,13 +75,23 @@ public final class ActivationCatalogue {
 
     /** The set for {@code key}: a complete one if there is one, else an unfinished one to resume. */
     public Optional<Entry> find(SetKey key) {
-        List<Entry> matching = list().stream().filter(e -> key.matches(e.manifest())).toList();
-        return matching.stream().filter(e -> e.manifest().complete()).findFirst().or(() -> matching.stream().findFirst());
+        List<Entry> matching =
+                list().stream().filter(e -> key.matches(e.manifest())).toList();
+        return matching.stream()
+                .filter(e -> e.manifest().complete())
+                .findFirst()
+                .or(() -> matching.stream().findFirst());
     }
 
     /** A new folder for {@code key}: readable names, and the corpus hash so two corpora never share one. */
     public Path folderFor(SetKey key, String modelName) {
-        String base = String.format(Locale.ROOT, "%s-%s-%s-w%d%s", safe(modelName), safe(key.hook()), key.corpusHash().substring(0, 8), key.window(),
+        String base = String.format(
+                Locale.ROOT,
+                "%s-%s-%s-w%d%s",
+                safe(modelName),
+                safe(key.hook()),
+                key.corpusHash().substring(0, 8),
+                key.window(),
                 key.bosPolicy().equals("bos") ? "-bos" : "");
         Path p = dir.resolve(base);
         for (int i = 2; Files.exists(p) && !matches(p, key); i++) {
@@ -92,7 +109,9 @@ public final class ActivationCatalogue {
     }
 
     private static String safe(String s) {
-        String name = s.contains("/") || s.contains(java.io.File.separator) ? s.substring(Math.max(s.lastIndexOf('/'), s.lastIndexOf(java.io.File.separatorChar)) + 1) : s;
+        String name = s.contains("/") || s.contains(java.io.File.separator)
+                ? s.substring(Math.max(s.lastIndexOf('/'), s.lastIndexOf(java.io.File.separatorChar)) + 1)
+                : s;
         return name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }

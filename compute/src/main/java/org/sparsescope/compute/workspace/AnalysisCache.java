@@ -13,11 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.circuits.FeatureGraph;
 import org.sparsescope.compute.circuits.FeatureGraphJson;
 import org.sparsescope.compute.circuits.FeatureGraphs;
-import org.sparsescope.compute.activations.ActivationSet;
-import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
@@ -52,13 +52,39 @@ public final class AnalysisCache {
 
     /** The report of {@code dictionary} (read from {@code dictionaryPath}) on rows [start, start+count) of a set: cached or computed. */
     /** On the engine's preferred device. */
-    public FeatureReport report(Path dictionaryPath, Dictionary dictionary, ActivationSet set, long start, long count,
-            FeatureAnalysis.Options opts, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
-        return report(dictionaryPath, dictionary, set, start, count, opts, org.sparsescope.compute.Devices.preferred(), progress, cancel);
+    public FeatureReport report(
+            Path dictionaryPath,
+            Dictionary dictionary,
+            ActivationSet set,
+            long start,
+            long count,
+            FeatureAnalysis.Options opts,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
+        return report(
+                dictionaryPath,
+                dictionary,
+                set,
+                start,
+                count,
+                opts,
+                org.sparsescope.compute.Devices.preferred(),
+                progress,
+                cancel);
     }
 
-    public FeatureReport report(Path dictionaryPath, Dictionary dictionary, ActivationSet set, long start, long count,
-            FeatureAnalysis.Options opts, Device device, ProgressListener progress, Cancellation cancel) throws IOException, CancelledException {
+    public FeatureReport report(
+            Path dictionaryPath,
+            Dictionary dictionary,
+            ActivationSet set,
+            long start,
+            long count,
+            FeatureAnalysis.Options opts,
+            Device device,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         String key = key(dictionaryPath, set, start, count, opts);
         Optional<FeatureReport> cached = load(key);
         if (cached.isPresent()) {
@@ -69,7 +95,8 @@ public final class AnalysisCache {
         return r;
     }
 
-    public String key(Path dictionaryPath, ActivationSet set, long start, long count, FeatureAnalysis.Options opts) throws IOException {
+    public String key(Path dictionaryPath, ActivationSet set, long start, long count, FeatureAnalysis.Options opts)
+            throws IOException {
         List<String> parts = new ArrayList<>();
         parts.add("dictionary:" + dictionaryHash(dictionaryPath));
         parts.add("activations:" + setHash(set));
@@ -102,7 +129,8 @@ public final class AnalysisCache {
 
     private static String sha256(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -112,14 +140,23 @@ public final class AnalysisCache {
      * The PCA baseline of a set with its last {@code heldOutRows} held out: cached ({@code cache/pca-<key>/}), keyed
      * by the set's content and the held-out count, else computed and stored.
      */
-    public PcaBaseline pcaBaseline(ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
+    public PcaBaseline pcaBaseline(
+            ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
             throws IOException, CancelledException {
-        Path file = cacheDir.resolve("pca-" + sha256("activations:" + setHash(set) + "\nheld_out:" + heldOutRows).substring(0, 32)).resolve(PCA);
+        Path file = cacheDir.resolve("pca-"
+                        + sha256("activations:" + setHash(set) + "\nheld_out:" + heldOutRows)
+                                .substring(0, 32))
+                .resolve(PCA);
         if (Files.isRegularFile(file)) {
             try (SafetensorsFile f = SafetensorsFile.open(file)) {
                 Map<String, String> m = f.metadata();
-                return new PcaBaseline(Long.parseLong(m.get("train_rows")), Long.parseLong(m.get("held_out_rows")), f.read("eigenvalues").doubles(),
-                        f.read("captured").doubles(), Double.parseDouble(m.get("residual_at_zero")), Double.parseDouble(m.get("held_out_variance")));
+                return new PcaBaseline(
+                        Long.parseLong(m.get("train_rows")),
+                        Long.parseLong(m.get("held_out_rows")),
+                        f.read("eigenvalues").doubles(),
+                        f.read("captured").doubles(),
+                        Double.parseDouble(m.get("residual_at_zero")),
+                        Double.parseDouble(m.get("held_out_variance")));
             } catch (IOException | RuntimeException e) {
                 // a damaged entry is recomputed, never trusted
             }
@@ -148,8 +185,15 @@ public final class AnalysisCache {
      * by the model's weights, every dictionary's files and hook, the upstream features, the options and the tokens
      * of the windows; else computed and stored. How many windows share a pass is not part of the key.
      */
-    public FeatureGraph graph(String modelHash, List<Path> dictionaries, List<String> hooks, int[] upstream, long[][] windows,
-            FeatureGraphs.Options opts, Computation<FeatureGraph> compute) throws IOException, CancelledException {
+    public FeatureGraph graph(
+            String modelHash,
+            List<Path> dictionaries,
+            List<String> hooks,
+            int[] upstream,
+            long[][] windows,
+            FeatureGraphs.Options opts,
+            Computation<FeatureGraph> compute)
+            throws IOException, CancelledException {
         List<String> parts = new ArrayList<>();
         parts.add(FeatureGraphJson.FORMAT + " strength:2"); // how a graph chooses the features a chain follows
         parts.add("model:" + modelHash);
@@ -159,7 +203,8 @@ public final class AnalysisCache {
         parts.add("upstream:" + java.util.Arrays.toString(upstream));
         parts.add("method:" + opts.method() + " mode:" + opts.mode() + " follow:" + opts.follow());
         parts.add("windows:" + tokensHash(windows));
-        Path file = cacheDir.resolve("graph-" + sha256(String.join("\n", parts)).substring(0, 32)).resolve("graph.json");
+        Path file = cacheDir.resolve("graph-" + sha256(String.join("\n", parts)).substring(0, 32))
+                .resolve("graph.json");
         if (Files.isRegularFile(file)) {
             try {
                 return FeatureGraphJson.read(file);
@@ -198,14 +243,34 @@ public final class AnalysisCache {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             Map<String, String> m = f.metadata();
             long rows = Long.parseLong(m.get("rows"));
-            DictionaryMetrics metrics = new DictionaryMetrics(Long.parseLong(m.get("metrics_rows")), Double.parseDouble(m.get("fvu")),
-                    Double.parseDouble(m.get("mse")), Double.parseDouble(m.get("l0")), Double.parseDouble(m.get("dead_fraction")),
-                    Double.parseDouble(m.get("dense_fraction")), f.read("metrics_density").doubles(), Double.parseDouble(m.get("l1")),
-                    Double.parseDouble(m.get("cosine")), Double.parseDouble(m.get("l2_ratio")), Double.parseDouble(m.get("relative_bias")));
-            FeatureStats stats = new FeatureStats(rows, f.read("density").doubles(), f.read("mean").doubles(), f.read("max").doubles(),
-                    f.read("std").doubles(), f.read("skew").doubles(), f.read("kurtosis").doubles());
-            // a report cached before capacity or the reconstruction's shape were measured lacks them: recomputed like a damaged entry
-            return Optional.of(new FeatureReport(metrics, stats, matrix(f.read("histograms")), examples(f, "top"), examples(f, "quantile"),
+            DictionaryMetrics metrics = new DictionaryMetrics(
+                    Long.parseLong(m.get("metrics_rows")),
+                    Double.parseDouble(m.get("fvu")),
+                    Double.parseDouble(m.get("mse")),
+                    Double.parseDouble(m.get("l0")),
+                    Double.parseDouble(m.get("dead_fraction")),
+                    Double.parseDouble(m.get("dense_fraction")),
+                    f.read("metrics_density").doubles(),
+                    Double.parseDouble(m.get("l1")),
+                    Double.parseDouble(m.get("cosine")),
+                    Double.parseDouble(m.get("l2_ratio")),
+                    Double.parseDouble(m.get("relative_bias")));
+            FeatureStats stats = new FeatureStats(
+                    rows,
+                    f.read("density").doubles(),
+                    f.read("mean").doubles(),
+                    f.read("max").doubles(),
+                    f.read("std").doubles(),
+                    f.read("skew").doubles(),
+                    f.read("kurtosis").doubles());
+            // a report cached before capacity or the reconstruction's shape were measured lacks them: recomputed like a
+            // damaged entry
+            return Optional.of(new FeatureReport(
+                    metrics,
+                    stats,
+                    matrix(f.read("histograms")),
+                    examples(f, "top"),
+                    examples(f, "quantile"),
                     f.read("capacity").doubles()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // a damaged cache entry is recomputed, never trusted

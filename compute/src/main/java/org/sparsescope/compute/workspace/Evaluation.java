@@ -19,8 +19,7 @@ import org.sparsescope.compute.model.LanguageModel;
  * </ul>
  */
 public final class Evaluation {
-    private Evaluation() {
-    }
+    private Evaluation() {}
 
     /** At most this many rows are held out: enough that FVU's sampling error is far below its third digit. */
     public static final long MAX_HELD_OUT_ROWS = 65_536;
@@ -47,8 +46,10 @@ public final class Evaluation {
             return heldOutRows(set.rows());
         }
         if (requested >= set.rows()) {
-            throw new InvalidInputException(set.location(), "has " + set.rows() + " rows, so " + option + " " + requested
-                    + " leaves none to train on; leave " + option + " out for a tenth of the set (" + heldOutRows(set.rows()) + ")");
+            throw new InvalidInputException(
+                    set.location(),
+                    "has " + set.rows() + " rows, so " + option + " " + requested + " leaves none to train on; leave "
+                            + option + " out for a tenth of the set (" + heldOutRows(set.rows()) + ")");
         }
         return requested;
     }
@@ -65,12 +66,14 @@ public final class Evaluation {
     }
 
     /** The dictionary spliced into its model at {@code hook} on {@link #SPLICE_WINDOWS} windows across the set; null when it records no tokens. */
-    public static Interventions.SpliceReport splice(LanguageModel model, Dictionary d, String hook, ActivationSet set) throws IOException {
+    public static Interventions.SpliceReport splice(LanguageModel model, Dictionary d, String hook, ActivationSet set)
+            throws IOException {
         return splice(model, d, hook, set, SPLICE_WINDOWS);
     }
 
     /** The same on {@code count} windows across the set. */
-    public static Interventions.SpliceReport splice(LanguageModel model, Dictionary d, String hook, ActivationSet set, int count) throws IOException {
+    public static Interventions.SpliceReport splice(
+            LanguageModel model, Dictionary d, String hook, ActivationSet set, int count) throws IOException {
         long[][] windows = spliceWindows(set, count);
         if (windows.length == 0) {
             return null;

@@ -56,7 +56,10 @@ final class FileFingerprints {
         for (Path f : files) {
             Path abs = f.toAbsolutePath().normalize();
             key.append(abs).append(';');
-            stamp.append(Files.size(abs)).append(':').append(Files.getLastModifiedTime(abs).toMillis()).append(';');
+            stamp.append(Files.size(abs))
+                    .append(':')
+                    .append(Files.getLastModifiedTime(abs).toMillis())
+                    .append(';');
         }
         JsonObject e = entries.has(key.toString()) ? entries.getAsJsonObject(key.toString()) : null;
         if (e != null && e.has("stamp") && e.get("stamp").getAsString().equals(stamp.toString())) {
@@ -73,7 +76,9 @@ final class FileFingerprints {
 
     private JsonObject load() {
         try {
-            return Files.isRegularFile(index) ? JsonParser.parseString(Files.readString(index)).getAsJsonObject() : new JsonObject();
+            return Files.isRegularFile(index)
+                    ? JsonParser.parseString(Files.readString(index)).getAsJsonObject()
+                    : new JsonObject();
         } catch (IOException | JsonParseException | IllegalStateException e) {
             return new JsonObject(); // a damaged index only costs rehashing
         }

@@ -69,7 +69,9 @@ public final class Workspace {
             return Path.of(env);
         }
         String xdg = System.getenv("XDG_DATA_HOME");
-        Path data = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "share");
+        Path data = xdg != null && !xdg.isBlank()
+                ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
         return data.resolve("sparsescope").resolve("workspace");
     }
 
@@ -113,10 +115,19 @@ public final class Workspace {
         models.forEach((k, v) -> m.put(k, v.toString()));
         try {
             Files.createDirectories(dir);
-            new WorkspaceFile(WorkspaceFile.VERSION, corpus == null ? null : corpus.toString(), m, new ArrayList<>(dictionaries.values()),
-                    foreignSets, shown).write(dir.resolve(WorkspaceFile.NAME));
+            new WorkspaceFile(
+                            WorkspaceFile.VERSION,
+                            corpus == null ? null : corpus.toString(),
+                            m,
+                            new ArrayList<>(dictionaries.values()),
+                            foreignSets,
+                            shown)
+                    .write(dir.resolve(WorkspaceFile.NAME));
         } catch (IOException e) {
-            LOG.warn("workspace {} not saved: {}", dir, e.getMessage()); // a read-only workspace still works, it only forgets
+            LOG.warn(
+                    "workspace {} not saved: {}",
+                    dir,
+                    e.getMessage()); // a read-only workspace still works, it only forgets
         }
     }
 
@@ -217,7 +228,8 @@ public final class Workspace {
             r = dictionaries.get(path.toString());
         }
         if (r != null && r.model() != null && r.hook() != null && !files.complete()) {
-            return files.statedByUser(files.model() != null ? files.model() : r.model(), files.hook() != null ? files.hook() : r.hook());
+            return files.statedByUser(
+                    files.model() != null ? files.model() : r.model(), files.hook() != null ? files.hook() : r.hook());
         }
         return files;
     }
@@ -242,26 +254,39 @@ public final class Workspace {
             String want = trainedOn.get().modelSha256();
             if (!want.equals(hash)) {
                 Path then = trainedOn.get().modelFolder();
-                boolean there = then != null && ModelLocator.isModelFolder(then) && modelHash(then).equals(want);
+                boolean there = then != null
+                        && ModelLocator.isModelFolder(then)
+                        && modelHash(then).equals(want);
                 folder = there ? Optional.of(then) : Optional.empty();
                 hash = there ? want : null;
             }
             if (folder.isEmpty()) {
-                return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
-                        new ModelNotFoundException(path, p.model() + "' with the weights it was trained on (sha256 " + want.substring(0, 12) + "…)",
+                return new Placement(
+                        path,
+                        p,
+                        new ModelHook(p.model(), null, null, p.hook()),
+                        new ModelNotFoundException(
+                                path,
+                                p.model() + "' with the weights it was trained on (sha256 " + want.substring(0, 12)
+                                        + "…)",
                                 locator.searched(p.model())));
             }
         }
         if (folder.isEmpty()) {
-            return new Placement(path, p, new ModelHook(p.model(), null, null, p.hook()),
+            return new Placement(
+                    path,
+                    p,
+                    new ModelHook(p.model(), null, null, p.hook()),
                     new ModelNotFoundException(path, p.model(), locator.searched(p.model())));
         }
-        return new Placement(path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
+        return new Placement(
+                path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
     }
 
     /** A hub id or a name bound here is shown as written; a path or a bare folder name by {@link #displayName}. */
     private String label(String named, Path folder) {
-        boolean hubId = named.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*") && !Files.exists(Path.of(named));
+        boolean hubId =
+                named.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*") && !Files.exists(Path.of(named));
         return hubId || models().containsKey(named) ? named : displayName(folder);
     }
 
@@ -298,8 +323,10 @@ public final class Workspace {
             return Optional.empty();
         }
         Optional<Path> folder = locator().find(s.model());
-        return Optional.of(folder.isPresent() ? new ModelHook(s.model(), folder.get(), modelHash(folder.get()), s.hook())
-                : new ModelHook(s.model(), null, null, s.hook()));
+        return Optional.of(
+                folder.isPresent()
+                        ? new ModelHook(s.model(), folder.get(), modelHash(folder.get()), s.hook())
+                        : new ModelHook(s.model(), null, null, s.hook()));
     }
 
     /** A model folder's name as shown: a name bound to it here, else its hub id, else the folder's own name. */
@@ -334,13 +361,20 @@ public final class Workspace {
         requireReady(p);
         Optional<ModelHook> site = siteOf(set);
         if (site.isEmpty()) {
-            throw new ProvenanceMismatchException(p.dictionary(), "reads " + p.at().label() + ", but the activation set " + set.location()
-                    + " does not say which model and hook it holds; confirm them first (in the window when asked; on the command line with --force, which the workspace remembers)");
+            throw new ProvenanceMismatchException(
+                    p.dictionary(),
+                    "reads " + p.at().label() + ", but the activation set " + set.location()
+                            + " does not say which model and hook it holds; confirm them first (in the window when asked; on the command line with --force, which the workspace remembers)");
         }
         if (!site.get().sameAs(p.at())) {
-            String why = site.get().modelHash() != null && !site.get().modelHash().equals(p.at().modelHash()) ? "another model" : "another hook";
-            throw new ProvenanceMismatchException(p.dictionary(), "reads " + p.at().label() + ", but the activation set " + set.location()
-                    + " holds " + site.get().label() + " (" + why + "); refused");
+            String why =
+                    site.get().modelHash() != null && !site.get().modelHash().equals(p.at().modelHash())
+                            ? "another model"
+                            : "another hook";
+            throw new ProvenanceMismatchException(
+                    p.dictionary(),
+                    "reads " + p.at().label() + ", but the activation set " + set.location() + " holds "
+                            + site.get().label() + " (" + why + "); refused");
         }
     }
 
@@ -349,8 +383,10 @@ public final class Workspace {
         requireReady(p);
         String hash = modelHash(model.dir());
         if (!hash.equals(p.at().modelHash())) {
-            throw new ProvenanceMismatchException(p.dictionary(), "reads " + p.at().label() + " (" + p.at().modelFolder() + "), but the model "
-                    + model.dir() + " has other weights; refused");
+            throw new ProvenanceMismatchException(
+                    p.dictionary(),
+                    "reads " + p.at().label() + " (" + p.at().modelFolder() + "), but the model " + model.dir()
+                            + " has other weights; refused");
         }
         model.hook(p.at().hook()); // a typed error when the model has no such hook
     }
@@ -358,13 +394,21 @@ public final class Workspace {
     /** Refuses a placement whose model or hook is unknown, or whose model is not on this machine, with the reason. */
     public static void requireReady(Placement p) throws IOException {
         if (p.at() == null) {
-            boolean noModel = p.provenance().model() == null, noHook = p.provenance().hook() == null;
+            boolean noModel = p.provenance().model() == null,
+                    noHook = p.provenance().hook() == null;
             // ask only for what the files leave out: a sparsify hookpoint names its hook, so only --model is wanted
             String missing = noModel && noHook ? "--model and --hook" : noModel ? "--model" : "--hook";
-            throw new ProvenanceMismatchException(p.dictionary(), "its files name " + (noModel ? "no model" : "the model " + p.provenance().model())
-                    + " and " + (noHook ? "no hook" : "the hook " + p.provenance().hook())
-                    + "; state " + (noModel && noHook ? "them" : "the " + (noModel ? "model" : "hook")) + " once (in the window when asked; on the command line "
-                    + missing + ") and the workspace remembers");
+            throw new ProvenanceMismatchException(
+                    p.dictionary(),
+                    "its files name "
+                            + (noModel
+                                    ? "no model"
+                                    : "the model " + p.provenance().model())
+                            + " and "
+                            + (noHook ? "no hook" : "the hook " + p.provenance().hook())
+                            + "; state " + (noModel && noHook ? "them" : "the " + (noModel ? "model" : "hook"))
+                            + " once (in the window when asked; on the command line "
+                            + missing + ") and the workspace remembers");
         }
         if (p.missingModel() != null) {
             throw p.missingModel();
@@ -376,7 +420,8 @@ public final class Workspace {
      * model the dictionary names; a model named but not found here is bound to the folder only with {@code force};
      * a model that is found and differs is refused unless {@code force}.
      */
-    public Placement withExplicitModel(Placement p, Path folder, String hookOverride, boolean force) throws IOException {
+    public Placement withExplicitModel(Placement p, Path folder, String hookOverride, boolean force)
+            throws IOException {
         Path abs = folder.toAbsolutePath().normalize();
         String hook = hookOverride != null ? hookOverride : p.provenance().hook();
         if (p.provenance().model() == null) {
@@ -384,11 +429,20 @@ public final class Workspace {
                 throw new ProvenanceMismatchException(p.dictionary(), "names no hook; give --hook as well as --model");
             }
             stateProvenance(p.dictionary(), abs.toString(), hook); // the user stated both: remembered
-            return new Placement(p.dictionary(), p.provenance().statedByUser(abs.toString(), hook), new ModelHook(displayName(abs), abs, modelHash(abs), hook), null);
+            return new Placement(
+                    p.dictionary(),
+                    p.provenance().statedByUser(abs.toString(), hook),
+                    new ModelHook(displayName(abs), abs, modelHash(abs), hook),
+                    null);
         }
-        if (hookOverride != null && p.provenance().hook() != null && !HookNames.same(hookOverride, p.provenance().hook()) && !force) {
-            throw new ProvenanceMismatchException(p.dictionary(), "was trained at " + p.provenance().hook() + ", not " + hookOverride
-                    + "; pass --force to use it there anyway");
+        if (hookOverride != null
+                && p.provenance().hook() != null
+                && !HookNames.same(hookOverride, p.provenance().hook())
+                && !force) {
+            throw new ProvenanceMismatchException(
+                    p.dictionary(),
+                    "was trained at " + p.provenance().hook() + ", not " + hookOverride
+                            + "; pass --force to use it there anyway");
         }
         if (hook == null) {
             throw new ProvenanceMismatchException(p.dictionary(), "names no hook; give --hook");
@@ -397,15 +451,20 @@ public final class Workspace {
         ModelHook at = new ModelHook(p.provenance().model(), abs, hash, hook);
         if (p.at() != null && p.at().modelFound()) {
             if (!hash.equals(p.at().modelHash()) && !force) {
-                throw new ProvenanceMismatchException(p.dictionary(), "reads " + p.at().label() + " (" + p.at().modelFolder() + "), but --model "
-                        + abs + " holds other weights; refused (pass --force to run it anyway)");
+                throw new ProvenanceMismatchException(
+                        p.dictionary(),
+                        "reads " + p.at().label() + " (" + p.at().modelFolder() + "), but --model " + abs
+                                + " holds other weights; refused (pass --force to run it anyway)");
             }
             return new Placement(p.dictionary(), p.provenance(), at, null);
         }
         if (!locator().namesOf(abs).contains(p.provenance().model())) {
             if (!force) {
-                throw new ProvenanceMismatchException(p.dictionary(), "names the model '" + p.provenance().model() + "', and nothing says " + abs
-                        + " is that model; if it is, pass --force once and the workspace remembers '" + p.provenance().model() + "' → " + abs);
+                throw new ProvenanceMismatchException(
+                        p.dictionary(),
+                        "names the model '" + p.provenance().model() + "', and nothing says " + abs
+                                + " is that model; if it is, pass --force once and the workspace remembers '"
+                                + p.provenance().model() + "' → " + abs);
             }
             rememberModel(p.provenance().model(), abs);
         }
@@ -417,7 +476,9 @@ public final class Workspace {
     /** How a placement's set is harvested: its training window and BOS policy where its files state them. */
     public static HarvestOptions harvestOptions(Placement p, long tokens) {
         int window = p.provenance().contextSize() > 0 ? p.provenance().contextSize() : DEFAULT_WINDOW;
-        return HarvestOptions.of(tokens, window).withRowsPerChunk(Math.max(window, 16_384 / window * window)).withPrependBos(p.provenance().prependBos());
+        return HarvestOptions.of(tokens, window)
+                .withRowsPerChunk(Math.max(window, 16_384 / window * window))
+                .withPrependBos(p.provenance().prependBos());
     }
 
     /** The corpus a dictionary's set is harvested from: {@code requested}, else the workspace's, else {@code fallback}. */
@@ -442,20 +503,28 @@ public final class Workspace {
     /** The key of the set a placement needs from {@code corpus}. */
     public ActivationCatalogue.SetKey keyFor(Placement p, Corpus corpus, HarvestOptions opts) throws IOException {
         requireReady(p);
-        return new ActivationCatalogue.SetKey(p.at().modelHash(), p.at().hook(), fingerprints.sha256(corpus.files()), opts.window(),
+        return new ActivationCatalogue.SetKey(
+                p.at().modelHash(),
+                p.at().hook(),
+                fingerprints.sha256(corpus.files()),
+                opts.window(),
                 opts.prependBos() ? "bos" : "none");
     }
 
     /** The complete set a placement would use from {@code corpus}, if it was harvested already. */
     public Optional<Path> existingActivations(Placement p, Corpus corpus, HarvestOptions opts) throws IOException {
-        return catalogue.find(keyFor(p, corpus, opts)).filter(e -> e.manifest().complete()).map(ActivationCatalogue.Entry::folder);
+        return catalogue
+                .find(keyFor(p, corpus, opts))
+                .filter(e -> e.manifest().complete())
+                .map(ActivationCatalogue.Entry::folder);
     }
 
     /**
      * The activation set for a placement from {@code corpus}: found in the catalogue, or harvested into it (an
      * unfinished one is resumed), at the dictionary's own model and hook.
      */
-    public Path activationsFor(Placement p, Corpus corpus, HarvestOptions opts, ProgressListener progress, Cancellation cancel)
+    public Path activationsFor(
+            Placement p, Corpus corpus, HarvestOptions opts, ProgressListener progress, Cancellation cancel)
             throws IOException, CancelledException {
         ActivationCatalogue.SetKey key = keyFor(p, corpus, opts);
         // two dictionaries at one hook may ask at once: one harvests, the other waits and reuses its set
@@ -464,7 +533,8 @@ public final class Workspace {
             if (found.isPresent() && found.get().manifest().complete()) {
                 return found.get().folder();
             }
-            Path out = found.map(ActivationCatalogue.Entry::folder).orElseGet(() -> catalogue.folderFor(key, p.at().model()));
+            Path out = found.map(ActivationCatalogue.Entry::folder)
+                    .orElseGet(() -> catalogue.folderFor(key, p.at().model()));
             try (LanguageModel lm = LanguageModel.load(p.at().modelFolder())) {
                 requireMatch(p, lm);
                 new Harvester(lm).harvest(p.at().hook(), corpus, out, opts, progress, cancel);
@@ -477,11 +547,21 @@ public final class Workspace {
      * Harvests (or resumes, or finds) the set of {@code modelFolder} at {@code hook} from {@code corpus} in the
      * catalogue, for a harvest the user asks for without a dictionary.
      */
-    public Path harvest(Path modelFolder, String hook, Corpus corpus, HarvestOptions opts, ProgressListener progress, Cancellation cancel)
+    public Path harvest(
+            Path modelFolder,
+            String hook,
+            Corpus corpus,
+            HarvestOptions opts,
+            ProgressListener progress,
+            Cancellation cancel)
             throws IOException, CancelledException {
         Path abs = modelFolder.toAbsolutePath().normalize();
-        Placement p = new Placement(abs, new Provenance(abs.toString(), hook, null, opts.prependBos(), opts.window(), null, Provenance.StatedBy.USER),
-                new ModelHook(displayName(abs), abs, modelHash(abs), hook), null);
+        Placement p = new Placement(
+                abs,
+                new Provenance(
+                        abs.toString(), hook, null, opts.prependBos(), opts.window(), null, Provenance.StatedBy.USER),
+                new ModelHook(displayName(abs), abs, modelHash(abs), hook),
+                null);
         return activationsFor(p, corpus, opts, progress, cancel);
     }
 
@@ -497,7 +577,8 @@ public final class Workspace {
         com.google.gson.JsonObject root = in.readObject();
         for (var e : root.entrySet()) {
             if (!e.getValue().isJsonPrimitive()) {
-                throw new org.sparsescope.compute.InvalidInputException(namesFile, "\"" + e.getKey() + "\" should name a folder");
+                throw new org.sparsescope.compute.InvalidInputException(
+                        namesFile, "\"" + e.getKey() + "\" should name a folder");
             }
             Path folder = namesFile.toAbsolutePath().resolveSibling(e.getValue().getAsString());
             boolean known;

@@ -27,25 +27,30 @@ import org.sparsescope.compute.tensor.AtomicFile;
  * @param foreignSets  activation sets of foreign layout → the model and hook the user confirmed for them
  * @param shown        the (model, hook) pair the frontier showed last, as "model @ hook"
  */
-public record WorkspaceFile(int version, String corpus, Map<String, String> models, List<DictionaryRecord> dictionaries,
-        Map<String, SetStatement> foreignSets, String shown) {
+public record WorkspaceFile(
+        int version,
+        String corpus,
+        Map<String, String> models,
+        List<DictionaryRecord> dictionaries,
+        Map<String, SetStatement> foreignSets,
+        String shown) {
     public static final String NAME = "workspace.sparsescope";
     public static final int VERSION = 2;
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** A dictionary known here; model and hook are the user's statement, null where the files say. */
-    public record DictionaryRecord(String path, String model, String hook) {
-    }
+    public record DictionaryRecord(String path, String model, String hook) {}
 
     /** The model and hook the user confirmed for an activation set whose files do not say. */
-    public record SetStatement(String model, String hook) {
-    }
+    public record SetStatement(String model, String hook) {}
 
     public WorkspaceFile {
         // sorted, so that the file's bytes do not depend on a JVM's Map.of order
         models = models == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(models));
         dictionaries = dictionaries == null ? List.of() : List.copyOf(dictionaries);
-        foreignSets = foreignSets == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(foreignSets));
+        foreignSets = foreignSets == null
+                ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(foreignSets));
     }
 
     public static WorkspaceFile read(Path file) throws IOException {
@@ -62,7 +67,8 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
             return upgrade(file, o);
         }
         if (version != VERSION) {
-            throw new InvalidInputException(file, "workspace format version " + version + " (this Sparsescope reads 1 and 2)");
+            throw new InvalidInputException(
+                    file, "workspace format version " + version + " (this Sparsescope reads 1 and 2)");
         }
         return parse(in, o);
     }
@@ -89,18 +95,24 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
                 if (path == null) {
                     throw new InvalidInputException(file, "a dictionary entry lacks its \"path\"");
                 }
-                dicts.add(new DictionaryRecord(path, optionalString(file, d, "model"), optionalString(file, d, "hook")));
+                dicts.add(
+                        new DictionaryRecord(path, optionalString(file, d, "model"), optionalString(file, d, "hook")));
             }
         }
         Map<String, SetStatement> sets = new LinkedHashMap<>();
         for (var e : in.object(o, "foreignSets").entrySet()) {
             if (!e.getValue().isJsonObject()) {
-                throw new InvalidInputException(file, "\"foreignSets." + e.getKey() + "\" should be an object, found " + e.getValue());
+                throw new InvalidInputException(
+                        file, "\"foreignSets." + e.getKey() + "\" should be an object, found " + e.getValue());
             }
-            sets.put(e.getKey(), new SetStatement(optionalString(file, e.getValue().getAsJsonObject(), "model"),
-                    optionalString(file, e.getValue().getAsJsonObject(), "hook")));
+            sets.put(
+                    e.getKey(),
+                    new SetStatement(
+                            optionalString(file, e.getValue().getAsJsonObject(), "model"),
+                            optionalString(file, e.getValue().getAsJsonObject(), "hook")));
         }
-        return new WorkspaceFile(VERSION, optionalString(file, o, "corpus"), models, dicts, sets, optionalString(file, o, "shown"));
+        return new WorkspaceFile(
+                VERSION, optionalString(file, o, "corpus"), models, dicts, sets, optionalString(file, o, "shown"));
     }
 
     private static String optionalString(Path file, JsonObject o, String key) throws InvalidInputException {
@@ -131,7 +143,9 @@ public record WorkspaceFile(int version, String corpus, Map<String, String> mode
             String m = o.get("model").getAsString();
             models.put(m, m);
         }
-        String corpus = o.has("corpus") && o.get("corpus").isJsonPrimitive() ? o.get("corpus").getAsString() : null;
+        String corpus = o.has("corpus") && o.get("corpus").isJsonPrimitive()
+                ? o.get("corpus").getAsString()
+                : null;
         return new WorkspaceFile(VERSION, corpus, models, dicts, Map.of(), null);
     }
 

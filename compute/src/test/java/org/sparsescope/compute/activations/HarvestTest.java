@@ -54,13 +54,17 @@ class HarvestTest {
     }
 
     Stream<Arguments> modelsAndDtypes() {
-        return Stream.of(Arguments.of("model", "forward", DType.F16), Arguments.of("model", "forward", DType.F32),
-                Arguments.of("model-gpt2", "forward-gpt2", DType.F16), Arguments.of("model-gpt2", "forward-gpt2", DType.F32));
+        return Stream.of(
+                Arguments.of("model", "forward", DType.F16),
+                Arguments.of("model", "forward", DType.F32),
+                Arguments.of("model-gpt2", "forward-gpt2", DType.F16),
+                Arguments.of("model-gpt2", "forward-gpt2", DType.F32));
     }
 
     /** The fixture texts as a JSONL corpus, one document each. */
     private Path fixtureCorpus(String fixture) throws Exception {
-        JsonObject f = JsonParser.parseString(Files.readString(Reference.path("fixtures/" + fixture + ".json"))).getAsJsonObject();
+        JsonObject f = JsonParser.parseString(Files.readString(Reference.path("fixtures/" + fixture + ".json")))
+                .getAsJsonObject();
         JsonArray texts = f.getAsJsonArray("texts");
         StringBuilder jsonl = new StringBuilder();
         for (int i = 0; i < texts.size(); i++) {
@@ -81,7 +85,10 @@ class HarvestTest {
         Corpus corpus = Corpus.open(fixtureCorpus(fixture));
         Harvester h = new Harvester(m);
         // one 48-token window at the start of each document: exactly the fixture's rows
-        HarvestOptions opts = HarvestOptions.of(4 * 48, 48).withDtype(dtype).atDocumentStarts().withRowsPerChunk(96);
+        HarvestOptions opts = HarvestOptions.of(4 * 48, 48)
+                .withDtype(dtype)
+                .atDocumentStarts()
+                .withRowsPerChunk(96);
         int hooks = 0;
         for (String hook : expected.keySet()) {
             if (!hook.startsWith("blocks.") && !hook.startsWith("ln_final")) {
@@ -105,7 +112,10 @@ class HarvestTest {
                 }
                 var ctx = set.context(48 + 5).orElseThrow();
                 assertEquals(5, ctx.position());
-                assertArrayEquals(java.util.Arrays.copyOfRange(expected.get("input_ids").longs(), 48, 96), ctx.tokenIds(), "row traces back to its text");
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(expected.get("input_ids").longs(), 48, 96),
+                        ctx.tokenIds(),
+                        "row traces back to its text");
             }
         }
         assertTrue(hooks >= 17);
@@ -129,22 +139,37 @@ class HarvestTest {
     void cancelledAndKilledHarvestResumesToTheSameSetAsAnUninterruptedRun() throws Exception {
         Harvester h = new Harvester(neox);
         Corpus corpus = Corpus.open(referenceCorpus());
-        HarvestOptions opts = HarvestOptions.of(16 * 128, 128).withRowsPerChunk(2 * 128).withBatchWindows(2).shuffled(7);
+        HarvestOptions opts = HarvestOptions.of(16 * 128, 128)
+                .withRowsPerChunk(2 * 128)
+                .withBatchWindows(2)
+                .shuffled(7);
         Path whole = tmp.resolve("whole");
         h.harvest("blocks.2.hook_resid_post", corpus, whole, opts, ProgressListener.NONE, Cancellation.none());
 
         Path resumed = tmp.resolve("resumed");
         Cancellation cancel = new Cancellation();
-        assertThrows(CancelledException.class, () -> h.harvest("blocks.2.hook_resid_post", corpus, resumed, opts,
-                p -> { if (p.fraction() > 0.4 && p.message().startsWith("harvesting")) cancel.cancel(); }, cancel));
+        assertThrows(
+                CancelledException.class,
+                () -> h.harvest(
+                        "blocks.2.hook_resid_post",
+                        corpus,
+                        resumed,
+                        opts,
+                        p -> {
+                            if (p.fraction() > 0.4 && p.message().startsWith("harvesting")) cancel.cancel();
+                        },
+                        cancel));
         try (ActivationSet partial = ActivationSet.open(resumed)) {
-            assertTrue(partial.chunkCount() > 0 && partial.chunkCount() < 8, "some whole chunks, not all: " + partial.chunkCount());
+            assertTrue(
+                    partial.chunkCount() > 0 && partial.chunkCount() < 8,
+                    "some whole chunks, not all: " + partial.chunkCount());
             assertFalse(partial.manifest().complete());
         }
         // what a kill leaves: a half-written temporary, and a chunk renamed into place but not yet in the manifest
         Files.writeString(resumed.resolve(".chunk-00007.safetensors.tmp-dead"), "half");
         Files.writeString(resumed.resolve("chunk-00006.safetensors"), "garbage from a kill");
-        Harvester.Result r = new Harvester(neox).harvest("blocks.2.hook_resid_post", corpus, resumed, opts, ProgressListener.NONE, Cancellation.none());
+        Harvester.Result r = new Harvester(neox)
+                .harvest("blocks.2.hook_resid_post", corpus, resumed, opts, ProgressListener.NONE, Cancellation.none());
         assertTrue(r.rowsWritten() < 16 * 128, "resumed, not restarted");
         List<byte[]> a = chunkBytes(whole), b = chunkBytes(resumed);
         assertEquals(8, a.size());
@@ -166,7 +191,8 @@ class HarvestTest {
             assertEquals("unknown", set.hook());
             assertEquals(org.sparsescope.compute.tensor.NpyFile.read(Reference.path("chunks/0.npy")), set.readChunk(0));
         }
-        try (ActivationSet one = ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "model")) {
+        try (ActivationSet one =
+                ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "model")) {
             assertEquals("blocks.2.hook_resid_post", one.hook());
             assertEquals(8192, one.rows());
         }
@@ -180,7 +206,11 @@ class HarvestTest {
         Path wide = dir.resolve("b.npy");
         Files.write(wide, npy(new long[] {4, 8}));
         var e = assertThrows(InvalidInputException.class, () -> ActivationSet.open(dir));
-        assertTrue(e.getMessage().contains("b.npy") && e.getMessage().contains("d=8") && e.getMessage().contains("256"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("b.npy")
+                        && e.getMessage().contains("d=8")
+                        && e.getMessage().contains("256"),
+                e.getMessage());
     }
 
     private static byte[] npy(long[] shape) {
@@ -189,15 +219,24 @@ class HarvestTest {
             header += " ";
         }
         header += "\n";
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + (int) (shape[0] * shape[1] * 4)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length()).put(header.getBytes());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + (int) (shape[0] * shape[1] * 4))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0})
+                .putShort((short) header.length())
+                .put(header.getBytes());
         return b.array();
     }
 
     private Path smallSet(String name) throws Exception {
         Path out = tmp.resolve(name);
-        new Harvester(neox).harvest("blocks.1.hook_mlp_out", Corpus.open(referenceCorpus()), out,
-                HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128), ProgressListener.NONE, Cancellation.none());
+        new Harvester(neox)
+                .harvest(
+                        "blocks.1.hook_mlp_out",
+                        Corpus.open(referenceCorpus()),
+                        out,
+                        HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
+                        ProgressListener.NONE,
+                        Cancellation.none());
         return out;
     }
 
@@ -208,11 +247,17 @@ class HarvestTest {
         byte[] bytes = Files.readAllBytes(chunk);
         Files.write(chunk, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         var e = assertThrows(InvalidInputException.class, () -> ActivationSet.open(set));
-        assertTrue(e.getMessage().contains("chunk-00001.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("chunk-00001.safetensors")
+                        && e.getMessage().contains("truncated"),
+                e.getMessage());
         Files.delete(chunk);
         var e2 = assertThrows(InvalidInputException.class, () -> ActivationSet.open(set));
-        assertTrue(e2.getMessage().contains("manifest.json") && e2.getMessage().contains("chunk-00001.safetensors")
-                && e2.getMessage().contains("missing"), e2.getMessage());
+        assertTrue(
+                e2.getMessage().contains("manifest.json")
+                        && e2.getMessage().contains("chunk-00001.safetensors")
+                        && e2.getMessage().contains("missing"),
+                e2.getMessage());
     }
 
     @Test
@@ -221,20 +266,44 @@ class HarvestTest {
         Files.writeString(empty, "<|endoftext|>\n\n<|endoftext|>\n");
         Harvester h = new Harvester(neox);
         HarvestOptions opts = HarvestOptions.of(256, 64);
-        var e = assertThrows(InvalidInputException.class, () -> h.harvest("blocks.0.hook_resid_post", Corpus.open(empty),
-                tmp.resolve("e"), opts, ProgressListener.NONE, Cancellation.none()));
+        var e = assertThrows(
+                InvalidInputException.class,
+                () -> h.harvest(
+                        "blocks.0.hook_resid_post",
+                        Corpus.open(empty),
+                        tmp.resolve("e"),
+                        opts,
+                        ProgressListener.NONE,
+                        Cancellation.none()));
         assertTrue(e.getMessage().contains("empty.txt") && e.getMessage().contains("empty corpus"), e.getMessage());
 
-        var e2 = assertThrows(InvalidInputException.class, () -> h.harvest("blocks.9.hook_resid_post", Corpus.open(referenceCorpus()),
-                tmp.resolve("h"), opts, ProgressListener.NONE, Cancellation.none()));
-        assertTrue(e2.getMessage().contains("blocks.9.hook_resid_post") && e2.getMessage().contains("model"), e2.getMessage());
+        var e2 = assertThrows(
+                InvalidInputException.class,
+                () -> h.harvest(
+                        "blocks.9.hook_resid_post",
+                        Corpus.open(referenceCorpus()),
+                        tmp.resolve("h"),
+                        opts,
+                        ProgressListener.NONE,
+                        Cancellation.none()));
+        assertTrue(
+                e2.getMessage().contains("blocks.9.hook_resid_post")
+                        && e2.getMessage().contains("model"),
+                e2.getMessage());
         assertFalse(Files.exists(tmp.resolve("h")), "nothing written for a bad hook");
 
         Path occupied = tmp.resolve("mine");
         Files.createDirectories(occupied);
         Files.writeString(occupied.resolve("notes.txt"), "my notes");
-        var e3 = assertThrows(InvalidInputException.class, () -> h.harvest("blocks.0.hook_resid_post", Corpus.open(referenceCorpus()),
-                occupied, opts, ProgressListener.NONE, Cancellation.none()));
+        var e3 = assertThrows(
+                InvalidInputException.class,
+                () -> h.harvest(
+                        "blocks.0.hook_resid_post",
+                        Corpus.open(referenceCorpus()),
+                        occupied,
+                        opts,
+                        ProgressListener.NONE,
+                        Cancellation.none()));
         assertTrue(e3.getMessage().contains("not an activation set"), e3.getMessage());
         assertEquals("my notes", Files.readString(occupied.resolve("notes.txt")));
         try (Stream<Path> s = Files.list(occupied)) {
@@ -243,8 +312,15 @@ class HarvestTest {
 
         Path set = smallSet("kept");
         byte[] before = Files.readAllBytes(set.resolve("chunk-00000.safetensors"));
-        var e4 = assertThrows(InvalidInputException.class, () -> h.harvest("blocks.0.hook_resid_post", Corpus.open(referenceCorpus()),
-                set, HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128), ProgressListener.NONE, Cancellation.none()));
+        var e4 = assertThrows(
+                InvalidInputException.class,
+                () -> h.harvest(
+                        "blocks.0.hook_resid_post",
+                        Corpus.open(referenceCorpus()),
+                        set,
+                        HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
+                        ProgressListener.NONE,
+                        Cancellation.none()));
         assertTrue(e4.getMessage().contains("another harvest"), e4.getMessage());
         assertArrayEquals(before, Files.readAllBytes(set.resolve("chunk-00000.safetensors")));
     }

@@ -25,8 +25,11 @@ class TrainingStreamTest {
         int row = 0;
         for (int c = 0; c < chunkRows.length; c++) {
             String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + chunkRows[c] + ", " + d + "), }\n";
-            ByteBuffer b = ByteBuffer.allocate(10 + header.length() + chunkRows[c] * d * 4).order(ByteOrder.LITTLE_ENDIAN);
-            b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length()).put(header.getBytes());
+            ByteBuffer b = ByteBuffer.allocate(10 + header.length() + chunkRows[c] * d * 4)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0})
+                    .putShort((short) header.length())
+                    .put(header.getBytes());
             for (int r = 0; r < chunkRows[c]; r++, row++) {
                 for (int j = 0; j < d; j++) {
                     b.putFloat(row);
@@ -70,7 +73,8 @@ class TrainingStreamTest {
 
             List<Integer> e1 = epochRows(s, 1, new ArrayList<>());
             assertFalse(e0.equals(e1), "another epoch, another order");
-            assertEquals(e0, epochRows(new TrainingStream(set, 50, 32, 42), 0, new ArrayList<>()), "same seed, same order");
+            assertEquals(
+                    e0, epochRows(new TrainingStream(set, 50, 32, 42), 0, new ArrayList<>()), "same seed, same order");
 
             float[] held = s.heldOut();
             assertEquals(50 * 3, held.length);

@@ -56,6 +56,7 @@ class FeatureGraphTest {
     private long[][] windows;
     /** Upstream features by how many of the windows' tokens they fire on, most first. */
     private int[] byFirings;
+
     private int silent;
 
     @BeforeAll
@@ -64,14 +65,29 @@ class FeatureGraphTest {
         model = LanguageModel.load(Reference.path("model"));
         upstream = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         Path set = tmp.resolve("set4");
-        new Harvester(model).harvest(H4.name(), Corpus.open(Reference.path("corpus/test.txt")), set, HarvestOptions.of(64 * 128, 128),
-                ProgressListener.NONE, Cancellation.none());
+        new Harvester(model)
+                .harvest(
+                        H4.name(),
+                        Corpus.open(Reference.path("corpus/test.txt")),
+                        set,
+                        HarvestOptions.of(64 * 128, 128),
+                        ProgressListener.NONE,
+                        Cancellation.none());
         try (ActivationSet s = ActivationSet.open(set)) {
             TrainOptions opts = new TrainOptions(256, 2, 1e-3, 5, 1024, 0, 0, 1.0, 0, 8, 0);
-            downstream = new Trainer(s, opts).train(List.of(SweepMember.l1(256, 1e-3)), tmp.resolve("dicts"), tmp.resolve("run"), e -> { },
-                    Cancellation.none()).dictionaries().get(0).dictionary();
+            downstream = new Trainer(s, opts)
+                    .train(
+                            List.of(SweepMember.l1(256, 1e-3)),
+                            tmp.resolve("dicts"),
+                            tmp.resolve("run"),
+                            e -> {},
+                            Cancellation.none())
+                    .dictionaries()
+                    .get(0)
+                    .dictionary();
         }
-        windows = TokenWindows.consecutive(model.tokenizer().encode(Files.readString(Reference.path("corpus/val.txt"))), 64, 6);
+        windows = TokenWindows.consecutive(
+                model.tokenizer().encode(Files.readString(Reference.path("corpus/val.txt"))), 64, 6);
         float[][] codes = hostEncode(upstream, capture(windows, H2, null));
         int[] firings = new int[upstream.dSae()];
         for (float[] row : codes) {
@@ -79,8 +95,15 @@ class FeatureGraphTest {
                 firings[j] += row[j] > 0 ? 1 : 0;
             }
         }
-        byFirings = IntStream.range(0, firings.length).boxed().sorted((a, b) -> firings[b] - firings[a]).mapToInt(Integer::intValue).toArray();
-        silent = IntStream.range(0, firings.length).filter(j -> firings[j] == 0).findFirst().orElseThrow();
+        byFirings = IntStream.range(0, firings.length)
+                .boxed()
+                .sorted((a, b) -> firings[b] - firings[a])
+                .mapToInt(Integer::intValue)
+                .toArray();
+        silent = IntStream.range(0, firings.length)
+                .filter(j -> firings[j] == 0)
+                .findFirst()
+                .orElseThrow();
     }
 
     @AfterAll
@@ -88,9 +111,18 @@ class FeatureGraphTest {
         model.close();
     }
 
-    private FeatureGraph graph(int[] features, FeatureGraph.Method method, AblationMode mode, int windowsPerPass, long[][] on) throws Exception {
-        return FeatureGraphs.compute(model, "reference", List.of(link(upstream, H2), link(downstream, H4)), features, on,
-                new FeatureGraphs.Options(method, mode, windowsPerPass, 0), ProgressListener.NONE, Cancellation.none());
+    private FeatureGraph graph(
+            int[] features, FeatureGraph.Method method, AblationMode mode, int windowsPerPass, long[][] on)
+            throws Exception {
+        return FeatureGraphs.compute(
+                model,
+                "reference",
+                List.of(link(upstream, H2), link(downstream, H4)),
+                features,
+                on,
+                new FeatureGraphs.Options(method, mode, windowsPerPass, 0),
+                ProgressListener.NONE,
+                Cancellation.none());
     }
 
     private static FeatureGraphs.Link link(Dictionary d, HookPoint h) {
@@ -140,9 +172,15 @@ class FeatureGraphTest {
                 FeatureGraph.Stage s = g.stages().get(0);
                 for (int j = 0; j < downstream.dSae(); j++) {
                     if (method == FeatureGraph.Method.ABLATE) {
-                        assertEquals(0f, s.weight(0, j), "ablating silent feature " + silent + " moves " + j + " (" + mode + ")");
+                        assertEquals(
+                                0f,
+                                s.weight(0, j),
+                                "ablating silent feature " + silent + " moves " + j + " (" + mode + ")");
                     }
-                    assertEquals(0f, s.effect(0, j), "silent feature " + silent + " has an effect on " + j + " (" + method + ", " + mode + ")");
+                    assertEquals(
+                            0f,
+                            s.effect(0, j),
+                            "silent feature " + silent + " has an effect on " + j + " (" + method + ", " + mode + ")");
                 }
                 assertTrue(s.strongestDownstream(1).length == 1, "the firing feature reaches something");
             }
@@ -155,7 +193,8 @@ class FeatureGraphTest {
         for (AblationMode mode : AblationMode.values()) {
             try (FeatureEdges edges = new FeatureEdges(model, upstream, H2, downstream, H4)) {
                 FeatureEdges.Sums sums = edges.newSums(1);
-                edges.add(windows, List.of(all), FeatureGraph.Method.RESTORE, mode, sums, () -> { }, Cancellation.none());
+                edges.add(
+                        windows, List.of(all), FeatureGraph.Method.RESTORE, mode, sums, () -> {}, Cancellation.none());
                 float[] restored = sums.weights(FeatureGraph.Method.RESTORE)[0];
                 int active = 0;
                 for (int j = 0; j < restored.length; j++) {
@@ -164,7 +203,9 @@ class FeatureGraphTest {
                         assertEquals(1.0, restored[j], 1e-5, "feature " + j + " restored (" + mode + ")");
                     }
                 }
-                assertTrue(active > downstream.dSae() / 4, "enough downstream features are active to mean something: " + active);
+                assertTrue(
+                        active > downstream.dSae() / 4,
+                        "enough downstream features are active to mean something: " + active);
             }
         }
     }
@@ -177,7 +218,8 @@ class FeatureGraphTest {
             FeatureGraph several = graph(features, method, AblationMode.KEEP_ERROR, 4, windows); // 4 + 2
             for (int r = 0; r < features.length; r++) {
                 for (int j = 0; j < downstream.dSae(); j++) {
-                    float a = one.stages().get(0).weight(r, j), b = several.stages().get(0).weight(r, j);
+                    float a = one.stages().get(0).weight(r, j),
+                            b = several.stages().get(0).weight(r, j);
                     assertEquals(a, b, 1e-5 * Math.max(1e-3, Math.abs(a)), method + " edge " + features[r] + " → " + j);
                 }
             }
@@ -189,19 +231,29 @@ class FeatureGraphTest {
         Dictionary third = DictionaryFiles.read(Reference.path("saes/l1_5.01e-04"));
         List<FeatureGraphs.Link> chain = List.of(link(upstream, H2), link(downstream, H4), link(third, H5));
         int[] first = {byFirings[0], byFirings[3]};
-        FeatureGraphs.Options opts = new FeatureGraphs.Options(FeatureGraph.Method.ABLATE, AblationMode.KEEP_ERROR, 6, 3);
+        FeatureGraphs.Options opts =
+                new FeatureGraphs.Options(FeatureGraph.Method.ABLATE, AblationMode.KEEP_ERROR, 6, 3);
         long[][] few = java.util.Arrays.copyOf(windows, 2);
-        FeatureGraph g = FeatureGraphs.compute(model, "reference", chain, first, few, opts, ProgressListener.NONE, Cancellation.none());
+        FeatureGraph g = FeatureGraphs.compute(
+                model, "reference", chain, first, few, opts, ProgressListener.NONE, Cancellation.none());
         assertEquals(2, g.stages().size());
         FeatureGraph.Stage s0 = g.stages().get(0), s1 = g.stages().get(1);
-        assertArrayEquals(s0.strongestDownstream(3), s1.upstreamFeatures(), "stage 2 starts where stage 1 reached most");
+        assertArrayEquals(
+                s0.strongestDownstream(3), s1.upstreamFeatures(), "stage 2 starts where stage 1 reached most");
         try (FeatureEdges direct = new FeatureEdges(model, downstream, H4, third, H5)) {
             FeatureEdges.Sums sums = direct.newSums(3);
             List<int[]> units = new ArrayList<>();
             for (int f : s1.upstreamFeatures()) {
                 units.add(new int[] {f});
             }
-            direct.add(few, units, FeatureGraph.Method.ABLATE, AblationMode.KEEP_ERROR, sums, () -> { }, Cancellation.none());
+            direct.add(
+                    few,
+                    units,
+                    FeatureGraph.Method.ABLATE,
+                    AblationMode.KEEP_ERROR,
+                    sums,
+                    () -> {},
+                    Cancellation.none());
             assertArrayEquals(sums.weights(FeatureGraph.Method.ABLATE)[2], s1.weights()[2], 1e-6f);
         }
         assertTrue(g.tokenBlocks() > 0 && g.seconds() > 0);
@@ -211,10 +263,13 @@ class FeatureGraphTest {
         FeatureGraph back = FeatureGraphJson.read(file);
         assertEquals(g.stages().size(), back.stages().size());
         for (int k = 0; k < 2; k++) {
-            assertArrayEquals(g.stages().get(k).upstreamFeatures(), back.stages().get(k).upstreamFeatures());
+            assertArrayEquals(
+                    g.stages().get(k).upstreamFeatures(), back.stages().get(k).upstreamFeatures());
             for (int r = 0; r < g.stages().get(k).weights().length; r++) {
-                assertArrayEquals(g.stages().get(k).weights()[r], back.stages().get(k).weights()[r]);
-                assertArrayEquals(g.stages().get(k).effects()[r], back.stages().get(k).effects()[r]);
+                assertArrayEquals(
+                        g.stages().get(k).weights()[r], back.stages().get(k).weights()[r]);
+                assertArrayEquals(
+                        g.stages().get(k).effects()[r], back.stages().get(k).effects()[r]);
             }
         }
         assertEquals(H5.name(), back.stages().get(1).downstream().hook());
@@ -223,7 +278,10 @@ class FeatureGraphTest {
 
         AnalysisCache cache = new AnalysisCache(tmp.resolve("ws"));
         int[] computed = {0};
-        List<Path> dicts = List.of(Reference.path("saes/l1_4.11e-03"), Reference.path("saes/l1_4.11e-03"), Reference.path("saes/l1_5.01e-04"));
+        List<Path> dicts = List.of(
+                Reference.path("saes/l1_4.11e-03"),
+                Reference.path("saes/l1_4.11e-03"),
+                Reference.path("saes/l1_5.01e-04"));
         List<String> hooks = List.of(H2.name(), H4.name(), H5.name());
         AnalysisCache.Computation<FeatureGraph> count = () -> {
             computed[0]++;
@@ -246,11 +304,15 @@ class FeatureGraphTest {
     @Test
     void aDamagedGraphFileIsATypedErrorNamingIt() throws Exception {
         Path bad = tmp.resolve("bad.json");
-        Files.writeString(bad, "{\"format\":\"" + FeatureGraphJson.FORMAT + "\",\"method\":\"ablate\",\"mode\":\"keep_error\",\"windows\":1,"
-                + "\"window_tokens\":4,\"layers\":[{\"hook\":\"blocks.0.hook_resid_post\",\"features\":2},{\"hook\":\"blocks.1.hook_resid_post\",\"features\":3}],"
-                + "\"stages\":[{\"upstream_features\":[5],\"weights\":[[1,2,3]],\"effects\":[[1,2,3]]}]}");
+        Files.writeString(
+                bad,
+                "{\"format\":\"" + FeatureGraphJson.FORMAT
+                        + "\",\"method\":\"ablate\",\"mode\":\"keep_error\",\"windows\":1,"
+                        + "\"window_tokens\":4,\"layers\":[{\"hook\":\"blocks.0.hook_resid_post\",\"features\":2},{\"hook\":\"blocks.1.hook_resid_post\",\"features\":3}],"
+                        + "\"stages\":[{\"upstream_features\":[5],\"weights\":[[1,2,3]],\"effects\":[[1,2,3]]}]}");
         var e = assertThrows(InvalidInputException.class, () -> FeatureGraphJson.read(bad));
-        assertTrue(e.getMessage().contains("bad.json") && e.getMessage().contains("upstream feature 5"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("bad.json") && e.getMessage().contains("upstream feature 5"), e.getMessage());
     }
 
     /**
@@ -279,7 +341,8 @@ class FeatureGraphTest {
                     return x.getManager().create(host, x.getShape());
                 });
             }
-            NDArray a = model.run(model.idsArray(scope, ws), b.build()).captures().get(at);
+            NDArray a =
+                    model.run(model.idsArray(scope, ws), b.build()).captures().get(at);
             int d = (int) a.getShape().get(2);
             float[] flat = a.toFloatArray();
             float[][] out = new float[flat.length / d][];
@@ -293,7 +356,9 @@ class FeatureGraphTest {
     /** A standard dictionary's codes, ReLU((x − b_dec·[apply_b_dec_to_input]) W_enc + b_enc), in double on the host. */
     private static float[][] hostEncode(Dictionary dict, float[][] x) {
         Tensor wEncT = dict.tensors().get("W_enc");
-        float[] wEnc = wEncT.floats(), bEnc = dict.tensors().get("b_enc").floats(), bDec = dict.tensors().get("b_dec").floats();
+        float[] wEnc = wEncT.floats(),
+                bEnc = dict.tensors().get("b_enc").floats(),
+                bDec = dict.tensors().get("b_dec").floats();
         boolean center = ((org.sparsescope.compute.dictionary.StandardDictionary) dict).applyBDecToInput();
         int d = dict.dIn(), n = dict.dSae();
         float[][] out = new float[x.length][n];

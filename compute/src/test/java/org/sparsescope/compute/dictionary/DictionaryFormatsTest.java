@@ -1,8 +1,5 @@
 package org.sparsescope.compute.dictionary;
 
-import org.sparsescope.compute.dictionary.format.SaeLensFormat;
-import org.sparsescope.compute.dictionary.format.Sidecar;
-import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -29,6 +26,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.dictionary.format.SaeLensFormat;
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
+import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.Tensor;
 import org.sparsescope.compute.tensor.UnsafePickleException;
@@ -61,7 +61,8 @@ class DictionaryFormatsTest {
         "seed_tied, seed/learned_dicts.pt#1, tied",
         "dictionary_learning, dictionary_learning, standard",
         "sparsify, sparsify/layers.2, topk",
-        "saelens6_jumprelu, saelens6_jumprelu, jumprelu"})
+        "saelens6_jumprelu, saelens6_jumprelu, jumprelu"
+    })
     void loaderReproducesItsFixture(String key, String path, String architecture) throws Exception {
         Map<String, Tensor> expected = Safetensors.readAll(Reference.path("formats/expected.safetensors"));
         Dictionary d = DictionaryFiles.read(Path.of(Reference.path("formats").toString(), path));
@@ -75,17 +76,33 @@ class DictionaryFormatsTest {
 
     @Test
     void foreignFormatsKnowTheirHook() throws Exception {
-        assertEquals("blocks.2.hook_resid_post", DictionaryFiles.read(Reference.path("formats/sparsify/layers.2")).info().hook());
-        assertEquals("blocks.2.hook_resid_post", DictionaryFiles.read(Reference.path("formats/sparsify")).info().hook());
-        assertEquals("blocks.2.hook_resid_post", DictionaryFiles.read(Reference.path("formats/dictionary_learning")).info().hook());
-        assertEquals("blocks.2.hook_resid_post", DictionaryFiles.read(Reference.path("formats/saelens6_jumprelu")).info().hook());
+        assertEquals(
+                "blocks.2.hook_resid_post",
+                DictionaryFiles.read(Reference.path("formats/sparsify/layers.2"))
+                        .info()
+                        .hook());
+        assertEquals(
+                "blocks.2.hook_resid_post",
+                DictionaryFiles.read(Reference.path("formats/sparsify")).info().hook());
+        assertEquals(
+                "blocks.2.hook_resid_post",
+                DictionaryFiles.read(Reference.path("formats/dictionary_learning"))
+                        .info()
+                        .hook());
+        assertEquals(
+                "blocks.2.hook_resid_post",
+                DictionaryFiles.read(Reference.path("formats/saelens6_jumprelu"))
+                        .info()
+                        .hook());
         Dictionary sae = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03/cfg.json"));
         assertEquals("blocks.2.hook_resid_post", sae.info().hook());
         assertEquals("reference-neox-6l", sae.info().model());
         List<Dictionary> seed = DictionaryFiles.readAll(Reference.path("formats/seed/learned_dicts.pt"));
         assertEquals(2, seed.size());
         assertEquals("0.004114202978752843", seed.get(1).info().metadata().get("l1_alpha"));
-        assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(Reference.path("formats/seed/learned_dicts.pt")));
+        assertThrows(
+                DictionaryFormatException.class,
+                () -> DictionaryFiles.read(Reference.path("formats/seed/learned_dicts.pt")));
     }
 
     @Test
@@ -93,19 +110,27 @@ class DictionaryFormatsTest {
         Dictionary fromPt = DictionaryFiles.read(Reference.path("chunks/sae_state_dict.pt"));
         Dictionary saeLens = DictionaryFiles.read(Reference.path("saes/l1_5.01e-04"));
         assertEquals("standard", fromPt.architecture());
-        assertEquals(org.sparsescope.compute.dictionary.Provenance.StatedBy.NOBODY, fromPt.info().provenance().statedBy(), "it names no hook");
-        float[] x = Safetensors.readAll(Reference.path("formats/expected.safetensors")).get("input").floats();
+        assertEquals(
+                org.sparsescope.compute.dictionary.Provenance.StatedBy.NOBODY,
+                fromPt.info().provenance().statedBy(),
+                "it names no hook");
+        float[] x = Safetensors.readAll(Reference.path("formats/expected.safetensors"))
+                .get("input")
+                .floats();
         float[][] a = run(fromPt, x, 64), b = run(saeLens, x, 64);
         assertClose(b[0], a[0], 1e-6, "codes");
         assertClose(b[1], a[1], 1e-6, "reconstruction");
     }
 
     @ParameterizedTest(name = "a cfg.json of {0} is a typed error saying so")
-    @CsvSource(delimiter = '|', value = {
-        "random bytes | not UTF-8",
-        "plain text | not valid JSON (at line 1 column",
-        "{\"foo\": 1} | lacks \"d_in\"",
-        "{\"d_in\": \"many\", \"d_sae\": 1024} | \"d_in\" should be an integer"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "random bytes | not UTF-8",
+                "plain text | not valid JSON (at line 1 column",
+                "{\"foo\": 1} | lacks \"d_in\"",
+                "{\"d_in\": \"many\", \"d_sae\": 1024} | \"d_in\" should be an integer"
+            })
     void aBadCfgJsonNamesTheFileAndTheProblem(String what, String expected) throws Exception {
         Path dir = tmp.resolve(what.replaceAll("\\W", "_"));
         Files.createDirectories(dir);
@@ -117,22 +142,32 @@ class DictionaryFormatsTest {
         };
         Files.write(dir.resolve("cfg.json"), bytes);
         DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(dir));
-        assertTrue(e.getMessage().contains(dir.resolve("cfg.json").toString()) && e.getMessage().contains(expected), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(dir.resolve("cfg.json").toString())
+                        && e.getMessage().contains(expected),
+                e.getMessage());
         assertFalse(e.getMessage().contains("setStrictness"), "no parser advice: " + e.getMessage());
     }
 
     @Test
     void aModelsWeightsOpenedAsADictionarySayWhatTheyAre() {
         Path weights = Reference.path("model/model.safetensors");
-        DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(weights));
-        assertTrue(e.getMessage().contains(weights.toString()) && e.getMessage().contains("gpt_neox model's weights"), e.getMessage());
+        DictionaryFormatException e =
+                assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(weights));
+        assertTrue(
+                e.getMessage().contains(weights.toString()) && e.getMessage().contains("gpt_neox model's weights"),
+                e.getMessage());
     }
 
     @Test
     void anEntryThatIsNotANumberIsSaidSoNotCalledMissing() {
         Path f = Reference.path("formats/seed/learned_dicts.pt");
-        DictionaryFormatException e = assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(Path.of(f + "#x")));
-        assertTrue(e.getMessage().contains("'#x' is not a number") && e.getMessage().contains(f + "#0"), e.getMessage());
+        DictionaryFormatException e =
+                assertThrows(DictionaryFormatException.class, () -> DictionaryFiles.read(Path.of(f + "#x")));
+        assertTrue(
+                e.getMessage().contains("'#x' is not a number")
+                        && e.getMessage().contains(f + "#0"),
+                e.getMessage());
     }
 
     @Test
@@ -150,7 +185,9 @@ class DictionaryFormatsTest {
                 max[j] = Math.max(max[j], c);
             }
         }
-        float[] wantDensity = f.get("density").floats(), wantMean = f.get("mean").floats(), wantMax = f.get("max").floats();
+        float[] wantDensity = f.get("density").floats(),
+                wantMean = f.get("mean").floats(),
+                wantMax = f.get("max").floats();
         for (int j = 0; j < n; j++) {
             assertEquals(wantDensity[j], density[j], 1e-5 * Math.max(1e-3, wantDensity[j]) + 1e-9, "density " + j);
             assertEquals(wantMean[j], mean[j], 1e-5 * Math.abs(wantMean[j]) + 1e-6, "mean " + j);
@@ -187,7 +224,9 @@ class DictionaryFormatsTest {
         // a sidecar value that cannot be serialised makes the write fail midway
         Dictionary other = DictionaryFiles.read(Reference.path("saes/l1_5.01e-04"));
         assertThrows(RuntimeException.class, () -> SaeLensWriter.save(other, out, Map.of("bad", new Thread())));
-        assertEquals(java.util.Arrays.hashCode(weights), java.util.Arrays.hashCode(Files.readAllBytes(out.resolve(SaeLensFormat.WEIGHTS))));
+        assertEquals(
+                java.util.Arrays.hashCode(weights),
+                java.util.Arrays.hashCode(Files.readAllBytes(out.resolve(SaeLensFormat.WEIGHTS))));
         try (var s = Files.list(tmp)) {
             assertEquals(1, s.count(), "no temporary folder left");
         }
@@ -207,21 +246,27 @@ class DictionaryFormatsTest {
         byte[] w = Files.readAllBytes(Reference.path("saes/l1_4.11e-03/sae_weights.safetensors"));
         Files.write(dir.resolve("sae_weights.safetensors"), java.util.Arrays.copyOf(w, w.length - 4096));
         var e = assertThrows(InvalidInputException.class, () -> DictionaryFiles.read(dir));
-        assertTrue(e.getMessage().contains("sae_weights.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("sae_weights.safetensors")
+                        && e.getMessage().contains("truncated"),
+                e.getMessage());
     }
 
     @Test
     void learnedDictsNamingAClassOutsideTheWhitelistIsRefused() throws Exception {
         Path src = Reference.path("formats/seed/learned_dicts.pt");
         Path evil = tmp.resolve("learned_dicts.pt");
-        try (ZipFile in = new ZipFile(src.toFile()); OutputStream os = Files.newOutputStream(evil); ZipOutputStream out = new ZipOutputStream(os)) {
+        try (ZipFile in = new ZipFile(src.toFile());
+                OutputStream os = Files.newOutputStream(evil);
+                ZipOutputStream out = new ZipOutputStream(os)) {
             for (ZipEntry e : java.util.Collections.list(in.entries())) {
                 byte[] data;
                 try (InputStream is = in.getInputStream(e)) {
                     data = is.readAllBytes();
                 }
                 if (e.getName().endsWith("data.pkl")) {
-                    String s = new String(data, StandardCharsets.ISO_8859_1).replace("autoencoders.learned_dict\nTiedSAE", "subprocess\nPopen_X");
+                    String s = new String(data, StandardCharsets.ISO_8859_1)
+                            .replace("autoencoders.learned_dict\nTiedSAE", "subprocess\nPopen_X");
                     data = s.getBytes(StandardCharsets.ISO_8859_1);
                 }
                 out.putNextEntry(new ZipEntry(e.getName()));
@@ -230,7 +275,8 @@ class DictionaryFormatsTest {
             }
         }
         var e = assertThrows(UnsafePickleException.class, () -> DictionaryFiles.readAll(evil));
-        assertTrue(e.getMessage().contains("subprocess.Popen_X") && e.getMessage().contains("whitelist"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("subprocess.Popen_X") && e.getMessage().contains("whitelist"), e.getMessage());
     }
 
     @Test
@@ -238,11 +284,15 @@ class DictionaryFormatsTest {
         Dictionary d = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         Path npy = tmp.resolve("acts.npy");
         String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 128), }\n";
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + 2 * 128 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length()).put(header.getBytes());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + 2 * 128 * 4)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0})
+                .putShort((short) header.length())
+                .put(header.getBytes());
         Files.write(npy, b.array());
         try (ActivationSet set = ActivationSet.open(npy)) {
-            var e = assertThrows(InvalidInputException.class,
+            var e = assertThrows(
+                    InvalidInputException.class,
                     () -> DictionaryMetrics.requireSameWidth(d, Reference.path("saes/l1_4.11e-03"), set));
             assertTrue(e.getMessage().contains("d_in=256") && e.getMessage().contains("d=128"), e.getMessage());
         }

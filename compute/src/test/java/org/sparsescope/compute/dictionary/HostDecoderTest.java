@@ -21,7 +21,8 @@ class HostDecoderTest {
         "seed_untied, seed/learned_dicts.pt#0",
         "seed_tied, seed/learned_dicts.pt#1",
         "sparsify, sparsify/layers.2",
-        "saelens6_jumprelu, saelens6_jumprelu"})
+        "saelens6_jumprelu, saelens6_jumprelu"
+    })
     void hostDecodeEqualsTheFixtureAndTheEngine(String key, String path) throws Exception {
         Map<String, Tensor> expected = Safetensors.readAll(Reference.path("formats/expected.safetensors"));
         Dictionary d = DictionaryFiles.read(Path.of(Reference.path("formats").toString(), path));

@@ -1,7 +1,5 @@
 package org.sparsescope.compute.dictionary;
 
-import org.sparsescope.compute.dictionary.format.SaeLensFormat;
-import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.Reference;
+import org.sparsescope.compute.dictionary.format.SaeLensFormat;
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 
 class LoadedDictionariesTest {
     @TempDir
@@ -27,9 +27,13 @@ class LoadedDictionariesTest {
         Dictionary first = loaded.read(dir);
         assertSame(first, loaded.read(dir), "the same object while nothing changed");
         Files.createDirectories(tmp.resolve("x"));
-        assertSame(first, loaded.read(tmp.resolve("x").resolve("..").resolve("d")), "the same dictionary by another spelling of its path");
+        assertSame(
+                first,
+                loaded.read(tmp.resolve("x").resolve("..").resolve("d")),
+                "the same dictionary by another spelling of its path");
         Path weights = dir.resolve(SaeLensFormat.WEIGHTS);
-        Files.setLastModifiedTime(weights, FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 5_000));
+        Files.setLastModifiedTime(
+                weights, FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 5_000));
         assertNotSame(first, loaded.read(dir), "a touched weights file is read again");
     }
 

@@ -22,7 +22,9 @@ class NonZeroCodesTest {
         for (int i = 0; i < codes.length; i++) {
             double u = rnd.nextDouble();
             // positive and negative codes, and −0, which is zero
-            codes[i] = u < density ? (float) (rnd.nextGaussian() + (rnd.nextBoolean() ? 3 : -3)) : (u < density + 0.1 ? -0f : 0f);
+            codes[i] = u < density
+                    ? (float) (rnd.nextGaussian() + (rnd.nextBoolean() ? 3 : -3))
+                    : (u < density + 0.1 ? -0f : 0f);
         }
         List<int[]> want = new ArrayList<>();
         List<Float> wantValues = new ArrayList<>();

@@ -39,7 +39,8 @@ class RewrittenInPlaceTest {
             Files.copy(Reference.path("model/" + f), model.resolve(f));
         }
         Map<String, Tensor> f32 = new java.util.LinkedHashMap<>();
-        try (org.sparsescope.compute.tensor.Checkpoint c = org.sparsescope.compute.tensor.Checkpoint.open(Reference.path("model"))) {
+        try (org.sparsescope.compute.tensor.Checkpoint c =
+                org.sparsescope.compute.tensor.Checkpoint.open(Reference.path("model"))) {
             for (String n : new java.util.TreeSet<>(c.names())) {
                 Tensor t = c.read(n);
                 f32.put(n, t.dtype().isInteger() ? t.onHeap() : Tensor.ofFloats(t.shape(), t.floats()));

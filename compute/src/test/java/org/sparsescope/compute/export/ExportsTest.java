@@ -54,10 +54,23 @@ class ExportsTest {
         tmp = dir;
         model = LanguageModel.load(Reference.path("model"));
         dictionary = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
-        new Harvester(model).harvest(HOOK.name(), Corpus.open(Reference.path("corpus/test.txt")), tmp.resolve("set"), HarvestOptions.of(8 * 128, 128),
-                ProgressListener.NONE, Cancellation.none());
+        new Harvester(model)
+                .harvest(
+                        HOOK.name(),
+                        Corpus.open(Reference.path("corpus/test.txt")),
+                        tmp.resolve("set"),
+                        HarvestOptions.of(8 * 128, 128),
+                        ProgressListener.NONE,
+                        Cancellation.none());
         set = ActivationSet.open(tmp.resolve("set"));
-        report = FeatureAnalysis.run(dictionary, set, 0, set.rows(), FeatureAnalysis.Options.defaults(), Devices.preferred(), ProgressListener.NONE,
+        report = FeatureAnalysis.run(
+                dictionary,
+                set,
+                0,
+                set.rows(),
+                FeatureAnalysis.Options.defaults(),
+                Devices.preferred(),
+                ProgressListener.NONE,
                 Cancellation.none());
         tokens = TopTokens.ofAll(set, model.tokenizer(), report);
     }
@@ -72,7 +85,13 @@ class ExportsTest {
     void theCsvHoldsEveryFeatureAtFullPrecision() throws Exception {
         Path file = tmp.resolve("features.csv");
         FeatureTableCsv.write(file, report, tokens);
-        List<CSVRecord> rows = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get().parse(new StringReader(Files.readString(file))).getRecords();
+        List<CSVRecord> rows = CSVFormat.RFC4180
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get()
+                .parse(new StringReader(Files.readString(file)))
+                .getRecords();
         assertEquals(dictionary.dSae(), rows.size());
         for (int j : new int[] {0, 153, 1023}) {
             CSVRecord r = rows.get(j);
@@ -88,10 +107,14 @@ class ExportsTest {
     void aDashboardHoldsEveryExampleAndEscapesTheText() throws Exception {
         int j = report.top().count(153) > 0 ? 153 : 0;
         try (DictionaryOnDevice d = new DictionaryOnDevice(dictionary, model.device())) {
-            List<FeatureDashboard> ds = FeatureDashboard.of(model, d, set, report, tokens, new int[] {j}, 10, true, ProgressListener.NONE, Cancellation.none());
+            List<FeatureDashboard> ds = FeatureDashboard.of(
+                    model, d, set, report, tokens, new int[] {j}, 10, true, ProgressListener.NONE, Cancellation.none());
             FeatureDashboard db = ds.get(0);
             assertEquals(report.top().count(j), db.top().size());
-            assertEquals(report.quantiles().count(j), db.bands().stream().mapToInt(b -> b.examples().size()).sum(), "every sampled example in a band");
+            assertEquals(
+                    report.quantiles().count(j),
+                    db.bands().stream().mapToInt(b -> b.examples().size()).sum(),
+                    "every sampled example in a band");
             for (FeatureDashboard.Band b : db.bands()) {
                 for (var c : b.examples()) {
                     float v = c.activations()[c.position()];
@@ -103,13 +126,16 @@ class ExportsTest {
             assertTrue(html.contains("&lt;sub&gt;") && !html.contains("<sub>"), "text is escaped");
             int examples = html.split("<div class=\"ex\">", -1).length - 1;
             assertEquals(db.top().size() + report.quantiles().count(j), examples);
-            assertTrue(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"), "self-contained");
+            assertTrue(
+                    !html.contains("<script") && !html.contains("http://") && !html.contains("https://"),
+                    "self-contained");
         }
     }
 
     @Test
     void theNeuronpediaLayoutHasAFeatureRowPerFeatureAndActivationsAsTheirExamples() throws Exception {
-        NeuronpediaExport.Target t = new NeuronpediaExport.Target(tmp.resolve("np"), "reference-neox-6l", "sparsescope", HOOK);
+        NeuronpediaExport.Target t =
+                new NeuronpediaExport.Target(tmp.resolve("np"), "reference-neox-6l", "sparsescope", HOOK);
         Path dir;
         try (DictionaryOnDevice d = new DictionaryOnDevice(dictionary, model.device())) {
             dir = NeuronpediaExport.write(t, model, d, set, report, tokens, ProgressListener.NONE, Cancellation.none());
@@ -122,7 +148,9 @@ class ExportsTest {
         assertEquals("2-sparsescope", f.get("layer").getAsString());
         assertEquals(report.stats().density()[153], f.get("frac_nonzero").getAsDouble());
         assertEquals(10, f.getAsJsonArray("pos_str").size());
-        assertEquals(f.getAsJsonArray("freq_hist_data_bar_values").size(), f.getAsJsonArray("freq_hist_data_bar_heights").size());
+        assertEquals(
+                f.getAsJsonArray("freq_hist_data_bar_values").size(),
+                f.getAsJsonArray("freq_hist_data_bar_heights").size());
         List<JsonObject> acts = lines(dir.resolve("activations/batch-0.jsonl.gz"));
         long expected = 0;
         for (int j = 0; j < dictionary.dSae(); j++) {
@@ -143,7 +171,8 @@ class ExportsTest {
 
     private static List<JsonObject> lines(Path gz) throws Exception {
         List<JsonObject> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
             for (String l = r.readLine(); l != null; l = r.readLine()) {
                 out.add(JsonParser.parseString(l).getAsJsonObject());
             }

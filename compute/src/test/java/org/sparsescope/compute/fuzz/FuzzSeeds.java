@@ -29,18 +29,27 @@ import org.sparsescope.compute.workspace.WorkspaceFile;
  * does it). Crashes the fuzzer finds are added beside these by Jazzer itself.
  */
 public final class FuzzSeeds {
-    private static final Path INPUTS = Path.of("compute/src/test/resources/org/sparsescope/compute/fuzz/ReaderFuzzTestInputs");
+    private static final Path INPUTS =
+            Path.of("compute/src/test/resources/org/sparsescope/compute/fuzz/ReaderFuzzTestInputs");
 
-    private FuzzSeeds() {
-    }
+    private FuzzSeeds() {}
 
     public static void main(String[] args) throws IOException {
         Path tmp = Files.createTempDirectory("seeds");
         Path ref = Reference.dir();
         seed("safetensors", "two-tensors", safetensors(tmp, Map.of("a", small(2, 3), "b", small(3)), Map.of("k", "v")));
-        seed("safetensors", "json-attack", rawSafetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12));
-        seed("safetensors", "wrapping-shape", rawSafetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,0]}}", 0));
+        seed(
+                "safetensors",
+                "json-attack",
+                rawSafetensors(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                        12));
+        seed(
+                "safetensors",
+                "wrapping-shape",
+                rawSafetensors(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,0]}}", 0));
         seed("safetensors", "reference-head", head(ref.resolve("saes/l1_4.11e-03/sae_weights.safetensors"), 4096));
 
         for (Map.Entry<String, Path> e : HostileFiles.torchFiles(tmp).entrySet()) {
@@ -49,76 +58,169 @@ public final class FuzzSeeds {
                 seed("torchPickle", e.getKey().replaceAll("[^A-Za-z0-9]+", "-"), pickleOf(e.getValue()));
             }
         }
-        seed("torchFile", "four-floats", Files.readAllBytes(HostileFiles.torchZip(tmp.resolve("ok.pt"), HostileFiles.fourFloatsPickle(),
-                Map.of("0", HostileFiles.floats(1, 2, 3, 4)), true)));
-        for (String real : List.of("chunks/0.pt", "chunks/sae_state_dict.pt", "formats/seed/learned_dicts.pt", "formats/dictionary_learning/ae.pt")) {
+        seed(
+                "torchFile",
+                "four-floats",
+                Files.readAllBytes(HostileFiles.torchZip(
+                        tmp.resolve("ok.pt"),
+                        HostileFiles.fourFloatsPickle(),
+                        Map.of("0", HostileFiles.floats(1, 2, 3, 4)),
+                        true)));
+        for (String real : List.of(
+                "chunks/0.pt",
+                "chunks/sae_state_dict.pt",
+                "formats/seed/learned_dicts.pt",
+                "formats/dictionary_learning/ae.pt")) {
             seed("torchPickle", "reference-" + Path.of(real).getFileName(), pickleOf(ref.resolve(real)));
         }
 
         seed("npy", "small", npy("<f4", "(2, 3)", HostileFiles.floats(1, 2, 3, 4, 5, 6)));
         seed("npy", "reference-head", head(ref.resolve("chunks/0.npy"), 2048));
-        seed("npz", "small", zip(Map.of("a.npy", npy("<f4", "(2,)", HostileFiles.floats(1, 2)), "b.npy", npy("<i8", "()", new byte[8]))));
+        seed(
+                "npz",
+                "small",
+                zip(Map.of(
+                        "a.npy",
+                        npy("<f4", "(2,)", HostileFiles.floats(1, 2)),
+                        "b.npy",
+                        npy("<i8", "()", new byte[8]))));
 
         seed("modelConfig", "neox", Files.readAllBytes(ref.resolve("model/config.json")));
         seed("modelConfig", "gpt2", Files.readAllBytes(ref.resolve("model-gpt2/config.json")));
         seed("tokenizerJson", "reference", Files.readAllBytes(ref.resolve("model/tokenizer.json")));
 
         // dictionaries: the reference configs, shrunk to d_in 3 and 2 latents, with weights to match
-        String cfg = Files.readString(ref.resolve("saes/l1_4.11e-03/cfg.json")).replace("\"d_in\": 256", "\"d_in\": 3")
+        String cfg = Files.readString(ref.resolve("saes/l1_4.11e-03/cfg.json"))
+                .replace("\"d_in\": 256", "\"d_in\": 3")
                 .replace("\"d_sae\": 1024", "\"d_sae\": 2");
         Map<String, Tensor> sae = new LinkedHashMap<>();
         sae.put("W_enc", small(3, 2));
         sae.put("b_enc", small(2));
         sae.put("W_dec", small(2, 3));
         sae.put("b_dec", small(3));
-        seed("saeLens", "reference-shrunk", frame(cfg.getBytes(StandardCharsets.UTF_8), safetensors(tmp, sae, Map.of())));
-        String sp = Files.readString(ref.resolve("formats/sparsify/layers.2/cfg.json")).replace("\"num_latents\": 1024", "\"num_latents\": 2")
-                .replace("\"d_in\": 256", "\"d_in\": 3").replace("\"k\": 32", "\"k\": 1");
+        seed(
+                "saeLens",
+                "reference-shrunk",
+                frame(cfg.getBytes(StandardCharsets.UTF_8), safetensors(tmp, sae, Map.of())));
+        String sp = Files.readString(ref.resolve("formats/sparsify/layers.2/cfg.json"))
+                .replace("\"num_latents\": 1024", "\"num_latents\": 2")
+                .replace("\"d_in\": 256", "\"d_in\": 3")
+                .replace("\"k\": 32", "\"k\": 1");
         Map<String, Tensor> spw = new LinkedHashMap<>();
         spw.put("encoder.weight", small(2, 3));
         spw.put("encoder.bias", small(2));
         spw.put("W_dec", small(2, 3));
         spw.put("b_dec", small(3));
-        seed("sparsify", "reference-shrunk", frame(sp.getBytes(StandardCharsets.UTF_8), safetensors(tmp, spw, Map.of())));
-        seed("dictionaryLearning", "reference-config", frame(Files.readAllBytes(ref.resolve("formats/dictionary_learning/config.json")),
-                stateDict(tmp, List.of("encoder.weight", "encoder.bias", "decoder.weight", "bias"), new Long[][] {{2L, 3L}, {2L}, {3L, 2L}, {3L}})));
+        seed(
+                "sparsify",
+                "reference-shrunk",
+                frame(sp.getBytes(StandardCharsets.UTF_8), safetensors(tmp, spw, Map.of())));
+        seed(
+                "dictionaryLearning",
+                "reference-config",
+                frame(
+                        Files.readAllBytes(ref.resolve("formats/dictionary_learning/config.json")),
+                        stateDict(
+                                tmp,
+                                List.of("encoder.weight", "encoder.bias", "decoder.weight", "bias"),
+                                new Long[][] {{2L, 3L}, {2L}, {3L, 2L}, {3L}})));
         seed("seedDictionaries", "untied", seedFile(tmp));
 
-        Manifest m = new Manifest(Manifest.FORMAT, Manifest.VERSION, "m", "h", "blocks.0.hook_resid_post", 3, "F32", 2, "t", "c", "ch",
-                "consecutive", 0, 4, 4, true, List.of(new Manifest.Chunk("chunk-0.safetensors", 4)), null);
+        Manifest m = new Manifest(
+                Manifest.FORMAT,
+                Manifest.VERSION,
+                "m",
+                "h",
+                "blocks.0.hook_resid_post",
+                3,
+                "F32",
+                2,
+                "t",
+                "c",
+                "ch",
+                "consecutive",
+                0,
+                4,
+                4,
+                true,
+                List.of(new Manifest.Chunk("chunk-0.safetensors", 4)),
+                null);
         Path md = Files.createDirectories(tmp.resolve("set"));
         m.write(md);
         Map<String, Tensor> chunk = new LinkedHashMap<>();
         chunk.put("activations", small(4, 3));
         chunk.put("window_starts", Tensor.ofLongs(new long[] {2}, new long[] {0, 2}));
-        seed("activationSet", "one-chunk", frame(Files.readAllBytes(md.resolve(Manifest.FILE)), safetensors(tmp, chunk, Map.of())));
+        seed(
+                "activationSet",
+                "one-chunk",
+                frame(Files.readAllBytes(md.resolve(Manifest.FILE)), safetensors(tmp, chunk, Map.of())));
 
         // the same set with its tokens: two windows of 2 over a 6-token corpus of two documents
-        Manifest mt = new Manifest(Manifest.FORMAT, Manifest.VERSION, "m", "h", "blocks.0.hook_resid_post", 3, "F32", 2, "t", "c", "ch",
-                "consecutive", 0, 4, 4, true, List.of(new Manifest.Chunk("chunk-0.safetensors", 4)), null);
+        Manifest mt = new Manifest(
+                Manifest.FORMAT,
+                Manifest.VERSION,
+                "m",
+                "h",
+                "blocks.0.hook_resid_post",
+                3,
+                "F32",
+                2,
+                "t",
+                "c",
+                "ch",
+                "consecutive",
+                0,
+                4,
+                4,
+                true,
+                List.of(new Manifest.Chunk("chunk-0.safetensors", 4)),
+                null);
         Path mtd = Files.createDirectories(tmp.resolve("set-tokens"));
         mt.write(mtd);
         Map<String, Tensor> tokens = new LinkedHashMap<>();
         tokens.put("ids", ints(5, 6, 0, 7, 8, 9));
         tokens.put("documents", ints(0, 0, 0, 1, 1, 1));
-        seed("activationSetWithTokens", "two-windows", frame(Files.readAllBytes(mtd.resolve(Manifest.FILE)),
-                frame(safetensors(tmp, chunk, Map.of()), safetensors(tmp, tokens, Map.of()))));
+        seed(
+                "activationSetWithTokens",
+                "two-windows",
+                frame(
+                        Files.readAllBytes(mtd.resolve(Manifest.FILE)),
+                        frame(safetensors(tmp, chunk, Map.of()), safetensors(tmp, tokens, Map.of()))));
 
-        seed("npyActivations", "two-chunks", frame(npy("<f4", "(2, 3)", HostileFiles.floats(1, 2, 3, 4, 5, 6)),
-                npy("<f2", "(1, 3)", new byte[6])));
-        seed("npyActivations", "finding-rank-0-chunk", frame(npy("<f2", "()", new byte[2]), npy("<f4", "(1, 3)", new byte[12])));
+        seed(
+                "npyActivations",
+                "two-chunks",
+                frame(npy("<f4", "(2, 3)", HostileFiles.floats(1, 2, 3, 4, 5, 6)), npy("<f2", "(1, 3)", new byte[6])));
+        seed(
+                "npyActivations",
+                "finding-rank-0-chunk",
+                frame(npy("<f2", "()", new byte[2]), npy("<f4", "(1, 3)", new byte[12])));
         byte[] ptChunk = stateDictTensor(tmp);
         seed("ptActivations", "two-chunks", frame(ptChunk, ptChunk));
 
         Path ws = tmp.resolve(WorkspaceFile.NAME);
-        new WorkspaceFile(WorkspaceFile.VERSION, "corpus", Map.of("gpt2", "/models/gpt2"),
-                List.of(new WorkspaceFile.DictionaryRecord("/d/sae", "gpt2", "blocks.0.hook_resid_post")),
-                Map.of("/acts", new WorkspaceFile.SetStatement("gpt2", "blocks.0.hook_resid_post")), "gpt2 @ blocks.0.hook_resid_post").write(ws);
+        new WorkspaceFile(
+                        WorkspaceFile.VERSION,
+                        "corpus",
+                        Map.of("gpt2", "/models/gpt2"),
+                        List.of(new WorkspaceFile.DictionaryRecord("/d/sae", "gpt2", "blocks.0.hook_resid_post")),
+                        Map.of("/acts", new WorkspaceFile.SetStatement("gpt2", "blocks.0.hook_resid_post")),
+                        "gpt2 @ blocks.0.hook_resid_post")
+                .write(ws);
         seed("workspaceFile", "v2", Files.readAllBytes(ws));
-        seed("workspaceFile", "v1", "{\"version\": 1, \"model\": \"m\", \"dictionaries\": [\"/a\"], \"corpus\": \"c\"}".getBytes(StandardCharsets.UTF_8));
+        seed(
+                "workspaceFile",
+                "v1",
+                "{\"version\": 1, \"model\": \"m\", \"dictionaries\": [\"/a\"], \"corpus\": \"c\"}"
+                        .getBytes(StandardCharsets.UTF_8));
 
-        seed("checkpointIndex", "one-shard", frame("{\"metadata\": {}, \"weight_map\": {\"a\": \"a.safetensors\"}}".getBytes(StandardCharsets.UTF_8),
-                safetensors(tmp, Map.of("a", small(2)), Map.of())));
+        seed(
+                "checkpointIndex",
+                "one-shard",
+                frame(
+                        "{\"metadata\": {}, \"weight_map\": {\"a\": \"a.safetensors\"}}"
+                                .getBytes(StandardCharsets.UTF_8),
+                        safetensors(tmp, Map.of("a", small(2)), Map.of())));
         System.out.println("seeds written under " + INPUTS.toAbsolutePath());
     }
 
@@ -144,7 +246,11 @@ public final class FuzzSeeds {
 
     private static byte[] rawSafetensors(String header, int data) {
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + json.length + data).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json).array();
+        return ByteBuffer.allocate(8 + json.length + data)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(json.length)
+                .put(json)
+                .array();
     }
 
     private static byte[] head(Path f, int n) throws IOException {
@@ -155,13 +261,17 @@ public final class FuzzSeeds {
 
     private static byte[] pickleOf(Path pt) throws IOException {
         try (ZipFile z = new ZipFile(pt.toFile())) {
-            ZipEntry e = z.stream().filter(x -> x.getName().endsWith("data.pkl")).findFirst().orElseThrow();
+            ZipEntry e = z.stream()
+                    .filter(x -> x.getName().endsWith("data.pkl"))
+                    .findFirst()
+                    .orElseThrow();
             return z.getInputStream(e).readAllBytes();
         }
     }
 
     private static byte[] npy(String descr, String shape, byte[] data) {
-        StringBuilder h = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }");
+        StringBuilder h =
+                new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }");
         while ((10 + h.length() + 1) % 64 != 0) {
             h.append(' ');
         }
@@ -186,7 +296,12 @@ public final class FuzzSeeds {
     }
 
     private static byte[] frame(byte[] first, byte[] second) {
-        return ByteBuffer.allocate(4 + first.length + second.length).order(ByteOrder.LITTLE_ENDIAN).putInt(first.length).put(first).put(second).array();
+        return ByteBuffer.allocate(4 + first.length + second.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(first.length)
+                .put(first)
+                .put(second)
+                .array();
     }
 
     /** A state dict of float tensors, storage i for the i-th name, as torch.save lays it out. */
@@ -200,10 +315,13 @@ public final class FuzzSeeds {
                 n *= s;
             }
             Long[] stride = shape.length == 2 ? new Long[] {shape[1], 1L} : new Long[] {1L};
-            p.unicode(names.get(i)).tensor("FloatStorage", String.valueOf(i), n, 0, shape, stride).op('s');
+            p.unicode(names.get(i))
+                    .tensor("FloatStorage", String.valueOf(i), n, 0, shape, stride)
+                    .op('s');
             storages.put(String.valueOf(i), toBytes(small(n)));
         }
-        return Files.readAllBytes(HostileFiles.torchZip(Files.createTempFile(tmp, "sd", ".pt"), p.stop(), storages, false));
+        return Files.readAllBytes(
+                HostileFiles.torchZip(Files.createTempFile(tmp, "sd", ".pt"), p.stop(), storages, false));
     }
 
     private static Tensor ints(int... values) {
@@ -217,7 +335,8 @@ public final class FuzzSeeds {
     /** One float tensor [2, 3] saved alone, as the research code's activation chunks are. */
     private static byte[] stateDictTensor(Path tmp) throws IOException {
         Pickle p = new Pickle().tensor("FloatStorage", "0", 6, 0, new Long[] {2L, 3L}, new Long[] {3L, 1L});
-        return Files.readAllBytes(HostileFiles.torchZip(Files.createTempFile(tmp, "chunk", ".pt"), p.stop(), Map.of("0", toBytes(small(6))), false));
+        return Files.readAllBytes(HostileFiles.torchZip(
+                Files.createTempFile(tmp, "chunk", ".pt"), p.stop(), Map.of("0", toBytes(small(6))), false));
     }
 
     private static byte[] toBytes(Tensor t) {
@@ -232,12 +351,19 @@ public final class FuzzSeeds {
         Pickle p = new Pickle().op(']');
         p.global("autoencoders.learned_dict", "UntiedSAE").op(')', 0x81); // NEWOBJ
         p.op('}');
-        p.unicode("encoder").tensor("FloatStorage", "0", 6, 0, new Long[] {2L, 3L}, new Long[] {3L, 1L}).op('s');
-        p.unicode("decoder").tensor("FloatStorage", "1", 6, 0, new Long[] {2L, 3L}, new Long[] {3L, 1L}).op('s');
-        p.unicode("encoder_bias").tensor("FloatStorage", "2", 2, 0, new Long[] {2L}, new Long[] {1L}).op('s');
+        p.unicode("encoder")
+                .tensor("FloatStorage", "0", 6, 0, new Long[] {2L, 3L}, new Long[] {3L, 1L})
+                .op('s');
+        p.unicode("decoder")
+                .tensor("FloatStorage", "1", 6, 0, new Long[] {2L, 3L}, new Long[] {3L, 1L})
+                .op('s');
+        p.unicode("encoder_bias")
+                .tensor("FloatStorage", "2", 2, 0, new Long[] {2L}, new Long[] {1L})
+                .op('s');
         p.op('b'); // BUILD
         p.op('}', 0x86, 'a'); // (obj, {}) appended
         Map<String, byte[]> storages = Map.of("0", toBytes(small(6)), "1", toBytes(small(6)), "2", toBytes(small(2)));
-        return Files.readAllBytes(HostileFiles.torchZip(Files.createTempFile(tmp, "ld", ".pt"), p.stop(), storages, false));
+        return Files.readAllBytes(
+                HostileFiles.torchZip(Files.createTempFile(tmp, "ld", ".pt"), p.stop(), storages, false));
     }
 }

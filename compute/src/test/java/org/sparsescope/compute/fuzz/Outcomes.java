@@ -21,23 +21,25 @@ final class Outcomes {
         void run() throws Exception;
     }
 
-    private record Counts(AtomicLong accepted, AtomicLong typed, long[] lastWrite) {
-    }
+    private record Counts(AtomicLong accepted, AtomicLong typed, long[] lastWrite) {}
 
     private static final Map<String, Counts> COUNTS = new ConcurrentHashMap<>();
     private static final Path OUT = Path.of(System.getProperty("sparsescope.fuzzOutcomes", "target/fuzz-outcomes"));
 
-    private Outcomes() {
-    }
+    private Outcomes() {}
 
     static void of(String reader, Path file, Read read) throws Exception {
-        Counts c = COUNTS.computeIfAbsent(reader, k -> new Counts(new AtomicLong(), new AtomicLong(), new long[] {System.nanoTime()}));
+        Counts c = COUNTS.computeIfAbsent(
+                reader, k -> new Counts(new AtomicLong(), new AtomicLong(), new long[] {System.nanoTime()}));
         try {
             read.run();
             c.accepted().incrementAndGet();
         } catch (InvalidInputException e) {
-            if (e.file() == null || !e.getMessage().contains(e.file().toString()) || !e.file().startsWith(file.getParent().getParent())) {
-                throw new AssertionError("a typed error that does not name the input file " + file + ": " + e.getMessage(), e);
+            if (e.file() == null
+                    || !e.getMessage().contains(e.file().toString())
+                    || !e.file().startsWith(file.getParent().getParent())) {
+                throw new AssertionError(
+                        "a typed error that does not name the input file " + file + ": " + e.getMessage(), e);
             }
             c.typed().incrementAndGet();
         }
@@ -53,8 +55,10 @@ final class Outcomes {
     private static void write(String reader, Counts c) {
         try {
             Files.createDirectories(OUT);
-            Files.writeString(OUT.resolve(reader + ".txt"), "reader=" + reader + "\naccepted=" + c.accepted().get() + "\ntyped=" + c.typed().get()
-                    + "\nother=0\n");
+            Files.writeString(
+                    OUT.resolve(reader + ".txt"),
+                    "reader=" + reader + "\naccepted=" + c.accepted().get() + "\ntyped="
+                            + c.typed().get() + "\nother=0\n");
         } catch (IOException e) {
             System.err.println("fuzz outcomes not written: " + e);
         }

@@ -84,14 +84,19 @@ class ReaderFuzzTest {
     @FuzzTest
     void torchFile(byte[] data) throws Exception {
         Path f = write(fresh("torch"), "x.pt", data);
-        Outcomes.of("torchFile", f, () -> TorchFile.read(f, Set.of("autoencoders.learned_dict.UntiedSAE", "autoencoders.learned_dict.TiedSAE")));
+        Outcomes.of(
+                "torchFile",
+                f,
+                () -> TorchFile.read(
+                        f, Set.of("autoencoders.learned_dict.UntiedSAE", "autoencoders.learned_dict.TiedSAE")));
     }
 
     /** The pickle alone, inside a well-formed torch.save zip whose storage "0" holds 64 bytes. */
     @FuzzTest
     void torchPickle(byte[] data) throws Exception {
         Path f = fresh("pickle").resolve("x.pt");
-        try (OutputStream o = Files.newOutputStream(f); ZipOutputStream z = new ZipOutputStream(o)) {
+        try (OutputStream o = Files.newOutputStream(f);
+                ZipOutputStream z = new ZipOutputStream(o)) {
             z.putNextEntry(new ZipEntry("archive/data.pkl"));
             z.write(data);
             z.closeEntry();
@@ -140,7 +145,8 @@ class ReaderFuzzTest {
     }
 
     /** A dictionary folder of one layout: its config file, then its weights; what the files say and the dictionaries read. */
-    private static void dictionaryFolder(String target, Path dir, String config, String weights, byte[] data) throws Exception {
+    private static void dictionaryFolder(String target, Path dir, String config, String weights, byte[] data)
+            throws Exception {
         byte[][] parts = split(data);
         Path f = write(dir, config, parts[0]);
         write(dir, weights, parts[1]);

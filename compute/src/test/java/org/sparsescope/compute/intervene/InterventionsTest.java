@@ -27,8 +27,11 @@ class InterventionsTest {
     @BeforeAll
     void load() throws Exception {
         model = LanguageModel.load(Reference.path("model"));
-        windows = TokenWindows.consecutive(model.tokenizer().encode(Files.readString(Reference.path("corpus/test.txt"))), 128, 64);
-        splice = JsonParser.parseString(Files.readString(Reference.path("reference.json"))).getAsJsonObject().getAsJsonObject("splice");
+        windows = TokenWindows.consecutive(
+                model.tokenizer().encode(Files.readString(Reference.path("corpus/test.txt"))), 128, 64);
+        splice = JsonParser.parseString(Files.readString(Reference.path("reference.json")))
+                .getAsJsonObject()
+                .getAsJsonObject("splice");
     }
 
     @AfterAll
@@ -40,24 +43,48 @@ class InterventionsTest {
     void cleanZeroSplicedRecoveredAndEverySingleFeatureAblationMatchTheReference() throws Exception {
         for (JsonElement e : splice.getAsJsonArray("saes")) {
             JsonObject sae = e.getAsJsonObject();
-            Dictionary d = DictionaryFiles.read(Reference.path(sae.get("sae_dir").getAsString()));
-            try (Interventions iv = new Interventions(model, d, splice.get("hook").getAsString())) {
+            Dictionary d =
+                    DictionaryFiles.read(Reference.path(sae.get("sae_dir").getAsString()));
+            try (Interventions iv =
+                    new Interventions(model, d, splice.get("hook").getAsString())) {
                 Interventions.SpliceReport r = iv.splice(windows);
                 assertEquals(splice.get("clean_ce").getAsDouble(), r.cleanCe(), 1e-3, "clean");
                 assertEquals(splice.get("zero_ablation_ce").getAsDouble(), r.zeroAblationCe(), 1e-3, "zero ablation");
                 assertEquals(sae.get("spliced_ce").getAsDouble(), r.splicedCe(), 1e-3, "spliced " + sae.get("sae_dir"));
-                assertEquals(sae.get("ce_loss_recovered").getAsDouble(), r.ceLossRecovered(), 1e-3, "recovered " + sae.get("sae_dir"));
+                assertEquals(
+                        sae.get("ce_loss_recovered").getAsDouble(),
+                        r.ceLossRecovered(),
+                        1e-3,
+                        "recovered " + sae.get("sae_dir"));
                 float[][] clean = iv.tokenLosses(windows, new Intervention.Clean());
                 for (JsonElement a : sae.getAsJsonArray("ablations")) {
                     JsonObject ab = a.getAsJsonObject();
                     int f = ab.get("feature").getAsInt();
-                    Interventions.Effect keep = iv.effect(windows, new Intervention.Ablate(new int[] {f}, Intervention.AblationMode.KEEP_ERROR), clean);
-                    Interventions.Effect inRecon = iv.effect(windows, new Intervention.Ablate(new int[] {f}, Intervention.AblationMode.RECONSTRUCTION), clean);
-                    assertEquals(ab.get("ce_ablate_keep_error").getAsDouble(), keep.ce(), 1e-3, "keep-error ablation of " + f);
-                    assertEquals(ab.get("ce_ablate_in_reconstruction").getAsDouble(), inRecon.ce(), 1e-3, "in-reconstruction ablation of " + f);
+                    Interventions.Effect keep = iv.effect(
+                            windows,
+                            new Intervention.Ablate(new int[] {f}, Intervention.AblationMode.KEEP_ERROR),
+                            clean);
+                    Interventions.Effect inRecon = iv.effect(
+                            windows,
+                            new Intervention.Ablate(new int[] {f}, Intervention.AblationMode.RECONSTRUCTION),
+                            clean);
+                    assertEquals(
+                            ab.get("ce_ablate_keep_error").getAsDouble(),
+                            keep.ce(),
+                            1e-3,
+                            "keep-error ablation of " + f);
+                    assertEquals(
+                            ab.get("ce_ablate_in_reconstruction").getAsDouble(),
+                            inRecon.ce(),
+                            1e-3,
+                            "in-reconstruction ablation of " + f);
                     assertEquals(keep.ce() - r.cleanCe(), keep.deltaCe(), 1e-9, "keep-error: against the clean run");
                     assertEquals(r.splicedCe(), inRecon.splicedCe(), 1e-6);
-                    assertEquals(inRecon.ce() - r.splicedCe(), inRecon.deltaCe(), 1e-6, "inside the reconstruction: against the spliced run");
+                    assertEquals(
+                            inRecon.ce() - r.splicedCe(),
+                            inRecon.deltaCe(),
+                            1e-6,
+                            "inside the reconstruction: against the spliced run");
                 }
             }
         }
@@ -76,12 +103,17 @@ class InterventionsTest {
             assertTrue(e.againstSpliced());
             for (int w = 0; w < few.length; w++) {
                 for (int t = 0; t < ablated[w].length; t++) {
-                    assertEquals(ablated[w][t] - spliced[w][t], e.tokenLossDelta()[w][t], 1e-6, "window " + w + " token " + t);
+                    assertEquals(
+                            ablated[w][t] - spliced[w][t],
+                            e.tokenLossDelta()[w][t],
+                            1e-6,
+                            "window " + w + " token " + t);
                 }
             }
             // the feature's own effect is small beside what the dictionary costs (spliced − clean)
             double cost = e.splicedCe() - e.cleanCe();
-            assertTrue(Math.abs(e.deltaCe()) < cost / 5, "feature effect " + e.deltaCe() + " vs dictionary cost " + cost);
+            assertTrue(
+                    Math.abs(e.deltaCe()) < cost / 5, "feature effect " + e.deltaCe() + " vs dictionary cost " + cost);
         }
     }
 

@@ -39,7 +39,8 @@ class ScorecardTest {
     @BeforeAll
     void load() throws Exception {
         model = LanguageModel.load(Reference.path("model"));
-        windows = TokenWindows.consecutive(model.tokenizer().encode(Files.readString(Reference.path("corpus/test.txt"))), 64, 4);
+        windows = TokenWindows.consecutive(
+                model.tokenizer().encode(Files.readString(Reference.path("corpus/test.txt"))), 64, 4);
     }
 
     @AfterAll
@@ -56,8 +57,13 @@ class ScorecardTest {
             wDec[i * d + i] = 1;
             wDec[(d + i) * d + i] = -1;
         }
-        return new StandardDictionary(Tensor.ofFloats(new long[] {d, 2 * d}, wEnc), Tensor.ofFloats(new long[] {2 * d}, new float[2 * d]),
-                Tensor.ofFloats(new long[] {2 * d, d}, wDec), Tensor.ofFloats(new long[] {d}, new float[d]), false, DictionaryInfo.unknown("perfect"));
+        return new StandardDictionary(
+                Tensor.ofFloats(new long[] {d, 2 * d}, wEnc),
+                Tensor.ofFloats(new long[] {2 * d}, new float[2 * d]),
+                Tensor.ofFloats(new long[] {2 * d, d}, wDec),
+                Tensor.ofFloats(new long[] {d}, new float[d]),
+                false,
+                DictionaryInfo.unknown("perfect"));
     }
 
     @Test
@@ -68,7 +74,9 @@ class ScorecardTest {
             assertEquals(0, r.klSpliced(), 1e-6);
             assertEquals(1, r.klScore(), 1e-6);
             assertEquals(1, r.ceLossRecovered(), 1e-6);
-            assertTrue(r.klZeroAblation() > 0.1, "zero-ablating the residual stream changes the prediction: " + r.klZeroAblation());
+            assertTrue(
+                    r.klZeroAblation() > 0.1,
+                    "zero-ablating the residual stream changes the prediction: " + r.klZeroAblation());
             assertEquals(4L * 64, r.klPositions());
         }
         try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"), HOOK, "reference")) {
@@ -85,12 +93,28 @@ class ScorecardTest {
         Dictionary d = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         double klSpliced = 0, klZero = 0;
         long positions = 0;
-        try (Interventions iv = new Interventions(model, d, HOOK); NDManager m = model.newScope()) {
+        try (Interventions iv = new Interventions(model, d, HOOK);
+                NDManager m = model.newScope()) {
             Interventions.SpliceReport r = iv.splice(windows);
             NDArray ids = model.idsArray(m, windows);
-            float[] clean = model.run(ids, Hooks.builder().logits().build()).logits().toFloatArray();
-            float[] spliced = model.run(ids, Hooks.builder().logits().replace(iv.hook(), iv.hookFunction(new Intervention.Splice())).build()).logits().toFloatArray();
-            float[] zero = model.run(ids, Hooks.builder().logits().replace(iv.hook(), iv.hookFunction(new Intervention.ZeroAblation())).build()).logits().toFloatArray();
+            float[] clean =
+                    model.run(ids, Hooks.builder().logits().build()).logits().toFloatArray();
+            float[] spliced = model.run(
+                            ids,
+                            Hooks.builder()
+                                    .logits()
+                                    .replace(iv.hook(), iv.hookFunction(new Intervention.Splice()))
+                                    .build())
+                    .logits()
+                    .toFloatArray();
+            float[] zero = model.run(
+                            ids,
+                            Hooks.builder()
+                                    .logits()
+                                    .replace(iv.hook(), iv.hookFunction(new Intervention.ZeroAblation()))
+                                    .build())
+                    .logits()
+                    .toFloatArray();
             int v = model.config().vocabSize();
             for (int at = 0; at < clean.length; at += v) {
                 klSpliced += kl(clean, spliced, at, v);
@@ -100,7 +124,9 @@ class ScorecardTest {
             assertEquals(klSpliced / positions, r.klSpliced(), 1e-6 * Math.max(1, klSpliced / positions));
             assertEquals(klZero / positions, r.klZeroAblation(), 1e-6 * Math.max(1, klZero / positions));
             assertEquals(1 - klSpliced / klZero, r.klScore(), 1e-6);
-            assertTrue(r.klSpliced() > 0 && r.klScore() > 0 && r.klScore() < 1, "an imperfect dictionary costs something: " + r);
+            assertTrue(
+                    r.klSpliced() > 0 && r.klScore() > 0 && r.klScore() < 1,
+                    "an imperfect dictionary costs something: " + r);
         }
     }
 
@@ -126,7 +152,8 @@ class ScorecardTest {
     @Test
     void reconstructionShapeIsTheDefinitionOverRows() throws Exception {
         Dictionary d = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
-        try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"), HOOK, "reference"); NDManager m = NDManager.newBaseManager()) {
+        try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"), HOOK, "reference");
+                NDManager m = NDManager.newBaseManager()) {
             int rows = 1500, dim = set.d();
             float[] x = set.readRows(0, rows);
             Codec codec = d.codec(m);

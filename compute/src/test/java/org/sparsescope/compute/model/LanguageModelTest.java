@@ -11,7 +11,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +105,8 @@ class LanguageModelTest {
     @ParameterizedTest(name = "{0}: tokenizer gives the fixture's ids")
     @MethodSource("models")
     void tokenizerGivesTheFixtureIds(String dir, String fixture) throws Exception {
-        JsonObject f = JsonParser.parseString(Files.readString(Reference.path("fixtures/" + fixture + ".json"))).getAsJsonObject();
+        JsonObject f = JsonParser.parseString(Files.readString(Reference.path("fixtures/" + fixture + ".json")))
+                .getAsJsonObject();
         int n = f.get("n_tokens").getAsInt();
         JsonArray texts = f.getAsJsonArray("texts");
         JsonArray ids = f.getAsJsonArray("ids");
@@ -128,8 +128,12 @@ class LanguageModelTest {
         try (NDManager scope = neox.newScope()) {
             NDArray x = neox.idsArray(scope, ids);
             // Zeroing resid_post of layer 1 makes resid_pre of layer 2 zero.
-            ForwardPass pass = neox.run(x, Hooks.builder().replace("blocks.1.hook_resid_post", a -> a.zerosLike())
-                    .capture("blocks.2.hook_resid_pre", "blocks.2.hook_resid_post").build());
+            ForwardPass pass = neox.run(
+                    x,
+                    Hooks.builder()
+                            .replace("blocks.1.hook_resid_post", a -> a.zerosLike())
+                            .capture("blocks.2.hook_resid_pre", "blocks.2.hook_resid_post")
+                            .build());
             assertEquals(0f, pass.capture("blocks.2.hook_resid_pre").abs().max().getFloat());
             assertTrue(pass.capture("blocks.2.hook_resid_post").abs().max().getFloat() > 0.1f);
             assertNull(pass.logits(), "no logits were asked for");
@@ -140,17 +144,19 @@ class LanguageModelTest {
     void hookListsFollowTheArchitecture() throws Exception {
         assertEquals(6 * 4 + 1, neox.hookPoints().size(), "parallel residual: no resid_mid");
         assertEquals(4 * 5 + 1, gpt2.hookPoints().size(), "GPT-2 has resid_mid");
-        assertEquals("blocks.3.hook_resid_mid", gpt2.hook("blocks.3.hook_resid_mid").name());
-        var e = org.junit.jupiter.api.Assertions.assertThrows(org.sparsescope.compute.InvalidInputException.class,
-                () -> neox.hook("blocks.6.hook_resid_post"));
+        assertEquals(
+                "blocks.3.hook_resid_mid", gpt2.hook("blocks.3.hook_resid_mid").name());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.sparsescope.compute.InvalidInputException.class, () -> neox.hook("blocks.6.hook_resid_post"));
         assertTrue(e.getMessage().contains("6 layers"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(org.sparsescope.compute.InvalidInputException.class,
-                () -> neox.hook("blocks.1.hook_resid_mid"));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                org.sparsescope.compute.InvalidInputException.class, () -> neox.hook("blocks.1.hook_resid_mid"));
     }
 
     @Test
     void perplexityOnTheTestSplitMatchesTheReference() throws Exception {
-        JsonObject ref = JsonParser.parseString(Files.readString(Reference.path("reference.json"))).getAsJsonObject();
+        JsonObject ref = JsonParser.parseString(Files.readString(Reference.path("reference.json")))
+                .getAsJsonObject();
         double cleanCe = ref.getAsJsonObject("splice").get("clean_ce").getAsDouble();
         Perplexity p = Perplexity.of(neox, Files.readString(Reference.path("corpus/test.txt")), 128, 64);
         assertEquals(64, p.windows());
@@ -158,5 +164,4 @@ class LanguageModelTest {
         assertEquals(cleanCe, p.meanCrossEntropy(), 1e-3);
         assertEquals(Math.exp(p.meanCrossEntropy()), p.perplexity(), 1e-9);
     }
-
 }

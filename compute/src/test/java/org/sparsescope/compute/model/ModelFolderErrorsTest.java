@@ -26,7 +26,9 @@ class ModelFolderErrorsTest {
     @Test
     void unsupportedArchitectureIsRefusedNamingConfigJson() throws Exception {
         Path dir = copyOfReferenceModel();
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"gpt_neox\"", "\"llama\""));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json")).replace("\"gpt_neox\"", "\"llama\""));
         var e = assertThrows(UnsupportedModelException.class, () -> LanguageModel.load(dir));
         assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("'llama'"), e.getMessage());
     }
@@ -53,7 +55,10 @@ class ModelFolderErrorsTest {
     @Test
     void weightOfTheWrongShapeIsRefusedNamingTheTensor() throws Exception {
         Path dir = copyOfReferenceModel();
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"intermediate_size\": 1024", "\"intermediate_size\": 512"));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json"))
+                        .replace("\"intermediate_size\": 1024", "\"intermediate_size\": 512"));
         var e = assertThrows(InvalidInputException.class, () -> LanguageModel.load(dir));
         assertTrue(e.getMessage().contains("dense_h_to_4h.weight"), e.getMessage());
     }
@@ -63,7 +68,9 @@ class ModelFolderErrorsTest {
         Path dir = copyOfReferenceModel();
         String cfg = Files.readString(dir.resolve("config.json"))
                 .replace("\"rotary_emb_base\": 10000,", "")
-                .replace("\"rotary_pct\": 0.25,", "\"rope_parameters\": {\"rope_theta\": 10000, \"partial_rotary_factor\": 0.25, \"rope_type\": \"default\"},");
+                .replace(
+                        "\"rotary_pct\": 0.25,",
+                        "\"rope_parameters\": {\"rope_theta\": 10000, \"partial_rotary_factor\": 0.25, \"rope_type\": \"default\"},");
         Files.writeString(dir.resolve("config.json"), cfg);
         TransformerConfig c = TransformerConfig.read(dir);
         assertTrue(c.rotaryDims() == 8 && c.rotaryBase() == 10000.0, c.toString());

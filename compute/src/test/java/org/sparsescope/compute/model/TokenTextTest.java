@@ -24,7 +24,10 @@ class TokenTextTest {
             }
             assertTrue(euro.length == 1 || partial > 0, "a split character shows its bytes");
             if (euro.length > 1) {
-                assertEquals("e2 82 ac", bytes.toString().strip().replaceAll("\\s+", " "), "the pieces' bytes are the character's");
+                assertEquals(
+                        "e2 82 ac",
+                        bytes.toString().strip().replaceAll("\\s+", " "),
+                        "the pieces' bytes are the character's");
             }
             assertEquals(" the", t.tokenText(t.encode(" the")[0]));
         }

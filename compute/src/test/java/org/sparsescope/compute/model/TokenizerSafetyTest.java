@@ -20,7 +20,8 @@ class TokenizerSafetyTest {
     Path tmp;
 
     private Path modelWith(String name, java.util.function.Consumer<JsonObject> change) throws Exception {
-        JsonObject t = JsonParser.parseString(Files.readString(Reference.path("model/tokenizer.json"))).getAsJsonObject();
+        JsonObject t = JsonParser.parseString(Files.readString(Reference.path("model/tokenizer.json")))
+                .getAsJsonObject();
         change.accept(t);
         Path dir = Files.createDirectories(tmp.resolve(name));
         Files.writeString(dir.resolve(Tokenizer.FILE), t.toString());
@@ -55,9 +56,14 @@ class TokenizerSafetyTest {
 
     @Test
     void aHugeAddedTokenIsRefusedAtOnce() throws Exception {
-        Path dir = modelWith("huge", t -> t.getAsJsonArray("added_tokens").get(0).getAsJsonObject().addProperty("content", "x".repeat(49_000)));
-        InvalidInputException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
-                () -> assertThrows(InvalidInputException.class, () -> Tokenizer.load(dir)));
+        Path dir = modelWith(
+                "huge",
+                t -> t.getAsJsonArray("added_tokens")
+                        .get(0)
+                        .getAsJsonObject()
+                        .addProperty("content", "x".repeat(49_000)));
+        InvalidInputException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                Duration.ofSeconds(2), () -> assertThrows(InvalidInputException.class, () -> Tokenizer.load(dir)));
         assertTrue(e.getMessage().contains("49000 characters"), e.getMessage());
     }
 
@@ -68,7 +74,10 @@ class TokenizerSafetyTest {
         Path file = dir.resolve(Tokenizer.FILE);
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> TokenizerProbe.ensureSafe(file));
         assertEquals(file, e.file());
-        assertTrue(e.getMessage().contains("crashed on (exit 134)") && e.getMessage().contains("panicked at"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("crashed on (exit 134)")
+                        && e.getMessage().contains("panicked at"),
+                e.getMessage());
         // this JVM is alive, and a good tokenizer still loads
         try (Tokenizer ok = Tokenizer.load(Reference.path("model"))) {
             assertTrue(ok.encode("hello").length > 0);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparsescope.compute.Reference;
@@ -50,7 +49,8 @@ class ComparisonAndLogitsTest {
             perm[i] = perm[j];
             perm[j] = t;
         }
-        Dictionary permuted = new StandardDictionary(d.wEnc(), d.bEnc(), permuteRows(d.wDec(), perm), d.bDec(), true, d.info());
+        Dictionary permuted =
+                new StandardDictionary(d.wEnc(), d.bEnc(), permuteRows(d.wDec(), perm), d.bDec(), true, d.info());
         DictionaryComparison p = DictionaryComparison.of(d, permuted, Device.cpu());
         int[] inverse = new int[perm.length];
         for (int i = 0; i < perm.length; i++) {
@@ -63,7 +63,9 @@ class ComparisonAndLogitsTest {
 
         Dictionary other = DictionaryFiles.read(Reference.path("saes/l1_5.01e-04"));
         DictionaryComparison two = DictionaryComparison.of(d, other, Device.cpu());
-        assertTrue(two.meanMaxCosine() < 0.99 && two.meanMaxCosine() > 0.1, "two different dictionaries share some features: " + two.meanMaxCosine());
+        assertTrue(
+                two.meanMaxCosine() < 0.99 && two.meanMaxCosine() > 0.1,
+                "two different dictionaries share some features: " + two.meanMaxCosine());
     }
 
     @Test
@@ -97,5 +99,4 @@ class ComparisonAndLogitsTest {
         assertEquals(10, f.raised().size());
         assertTrue(f.raised().get(9).logit() <= f.raised().get(0).logit());
     }
-
 }

@@ -76,10 +76,18 @@ class FeatureStatsTest {
 
     @Test
     void streamedInOneThreeOrSevenPiecesTheStatisticsAgree() {
-        FeatureStats one = inPieces(4096), three = inPieces(1000, 2048, 1048), seven = inPieces(1, 600, 999, 7, 1489, 500, 500);
+        FeatureStats one = inPieces(4096),
+                three = inPieces(1000, 2048, 1048),
+                seven = inPieces(1, 600, 999, 7, 1489, 500, 500);
         for (FeatureStats other : List.of(three, seven)) {
-            for (double[][] pair : new double[][][] {{one.density(), other.density()}, {one.mean(), other.mean()}, {one.max(), other.max()},
-                    {one.std(), other.std()}, {one.skew(), other.skew()}, {one.kurtosis(), other.kurtosis()}}) {
+            for (double[][] pair : new double[][][] {
+                {one.density(), other.density()},
+                {one.mean(), other.mean()},
+                {one.max(), other.max()},
+                {one.std(), other.std()},
+                {one.skew(), other.skew()},
+                {one.kurtosis(), other.kurtosis()}
+            }) {
                 for (int j = 0; j < pair[0].length; j++) {
                     if (Double.isNaN(pair[0][j])) {
                         assertTrue(Double.isNaN(pair[1][j]));
@@ -132,8 +140,15 @@ class FeatureStatsTest {
     @Test
     void fullPassEqualsThePlainDefinitionsOverTheDenseCodes() throws Exception {
         float[] codes = codes(); // one batch of 4096, as the pass encodes it
-        FeatureReport r = FeatureAnalysis.run(dict, (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256), 0, 4096,
-                FeatureAnalysis.Options.defaults(), Device.cpu(), ProgressListener.NONE, Cancellation.none());
+        FeatureReport r = FeatureAnalysis.run(
+                dict,
+                (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256),
+                0,
+                4096,
+                FeatureAnalysis.Options.defaults(),
+                Device.cpu(),
+                ProgressListener.NONE,
+                Cancellation.none());
         int rows = 4096, n = 1024;
         FeatureStats s = r.stats();
         for (int j = 0; j < n; j++) {
@@ -202,14 +217,24 @@ class FeatureStatsTest {
 
     @Test
     void fullReportHasMetricsHistogramsAndBandedExamples() throws Exception {
-        FeatureReport r = FeatureAnalysis.run(dict, (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256), 0, 4096,
-                FeatureAnalysis.Options.defaults(), Device.cpu(), ProgressListener.NONE, Cancellation.none());
+        FeatureReport r = FeatureAnalysis.run(
+                dict,
+                (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256),
+                0,
+                4096,
+                FeatureAnalysis.Options.defaults(),
+                Device.cpu(),
+                ProgressListener.NONE,
+                Cancellation.none());
         assertEquals(4096, r.metrics().rows());
         assertTrue(r.metrics().fvu() > 0 && r.metrics().fvu() < 1);
         float[] density = fixture.get("density").floats();
         for (int j = 0; j < 1024; j++) {
             long positives = Arrays.stream(r.histograms()[j]).sum();
-            assertEquals(Math.round(density[j] * 4096), positives, "histogram counts every positive activation of feature " + j);
+            assertEquals(
+                    Math.round(density[j] * 4096),
+                    positives,
+                    "histogram counts every positive activation of feature " + j);
             float[] v = r.quantiles().values()[j];
             for (int i = 1; i < v.length; i++) {
                 assertTrue(v[i - 1] <= v[i], "banded examples ascend");

@@ -71,7 +71,8 @@ class McsMatrixTest {
         for (int i = 0; i < n; i++) {
             System.arraycopy(v, perm[i] * dim, out, i * dim, dim);
         }
-        return new StandardDictionary(d.wEnc(), d.bEnc(), Tensor.ofFloats(new long[] {n, dim}, out), d.bDec(), true, d.info());
+        return new StandardDictionary(
+                d.wEnc(), d.bEnc(), Tensor.ofFloats(new long[] {n, dim}, out), d.bDec(), true, d.info());
     }
 
     @Test
@@ -96,7 +97,10 @@ class McsMatrixTest {
                 above += v >= 0.9 ? 1 : 0;
             }
             assertEquals(mean, m.mmcs(cell[0], cell[1]), 1e-5, "cell " + cell[0] + "," + cell[1] + " is row → column");
-            assertEquals((double) above / best.length, m.fractionAtLeast(cell[0], cell[1], 0.9), 2.0 / best.length,
+            assertEquals(
+                    (double) above / best.length,
+                    m.fractionAtLeast(cell[0], cell[1], 0.9),
+                    2.0 / best.length,
                     "fraction ≥ 0.9 at " + cell[0] + "," + cell[1]);
         }
         double[][] full = m.mmcs();
@@ -106,8 +110,15 @@ class McsMatrixTest {
     @Test
     void dictionariesOfDifferentWidthsAreRefused() throws Exception {
         Dictionary a = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
-        Dictionary other = new StandardDictionary(Tensor.ofFloats(new long[] {3, 2}, new float[6]), Tensor.ofFloats(new long[] {2}, new float[2]),
-                Tensor.ofFloats(new long[] {2, 3}, new float[] {1, 0, 0, 0, 1, 0}), Tensor.ofFloats(new long[] {3}, new float[3]), true, a.info());
-        assertThrows(IllegalArgumentException.class, () -> McsMatrix.of(List.of(a, other), Device.cpu(), ProgressListener.NONE, Cancellation.none()));
+        Dictionary other = new StandardDictionary(
+                Tensor.ofFloats(new long[] {3, 2}, new float[6]),
+                Tensor.ofFloats(new long[] {2}, new float[2]),
+                Tensor.ofFloats(new long[] {2, 3}, new float[] {1, 0, 0, 0, 1, 0}),
+                Tensor.ofFloats(new long[] {3}, new float[3]),
+                true,
+                a.info());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> McsMatrix.of(List.of(a, other), Device.cpu(), ProgressListener.NONE, Cancellation.none()));
     }
 }

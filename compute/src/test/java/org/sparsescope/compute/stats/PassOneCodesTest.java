@@ -30,13 +30,24 @@ class PassOneCodesTest {
     @BeforeAll
     static void load() throws Exception {
         dict = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
-        x = Safetensors.readAll(Reference.path("fixtures/feature_stats.safetensors")).get("activations_input").floats();
+        x = Safetensors.readAll(Reference.path("fixtures/feature_stats.safetensors"))
+                .get("activations_input")
+                .floats();
     }
 
     private FeatureReport run(PassOneCodes kept) throws Exception {
         try (kept) {
-            return FeatureAnalysis.run(dict, (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256), null, 0, 4096,
-                    EIGHT_BATCHES, Device.cpu(), ProgressListener.NONE, Cancellation.none(), kept);
+            return FeatureAnalysis.run(
+                    dict,
+                    (from, n) -> Arrays.copyOfRange(x, (int) from * 256, (int) (from + n) * 256),
+                    null,
+                    0,
+                    4096,
+                    EIGHT_BATCHES,
+                    Device.cpu(),
+                    ProgressListener.NONE,
+                    Cancellation.none(),
+                    kept);
         }
     }
 
@@ -47,7 +58,8 @@ class PassOneCodesTest {
         for (int j = 0; j < dict.dSae(); j++) {
             assertArrayEquals(want.histograms()[j], got.histograms()[j], how + ": histogram of " + j);
             assertArrayEquals(want.quantiles().rows()[j], got.quantiles().rows()[j], how + ": banded examples of " + j);
-            assertArrayEquals(want.quantiles().values()[j], got.quantiles().values()[j], how + ": banded values of " + j);
+            assertArrayEquals(
+                    want.quantiles().values()[j], got.quantiles().values()[j], how + ": banded values of " + j);
             assertArrayEquals(want.top().rows()[j], got.top().rows()[j], how + ": top examples of " + j);
         }
     }

@@ -26,9 +26,11 @@ class PcaBaselineTest {
 
     @BeforeAll
     static void computeBoth() throws Exception {
-        try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference")) {
+        try (ActivationSet set =
+                ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference")) {
             d = set.d();
-            baseline = PcaBaseline.compute(set, HELD_OUT, ai.djl.Device.cpu(), ProgressListener.NONE, Cancellation.none());
+            baseline =
+                    PcaBaseline.compute(set, HELD_OUT, ai.djl.Device.cpu(), ProgressListener.NONE, Cancellation.none());
             float[] x = set.readRows(0, (int) set.rows());
             bruteFvu = bruteForce(x, (int) set.rows(), d, (int) (set.rows() - HELD_OUT));
         }
@@ -164,7 +166,9 @@ class PcaBaselineTest {
     @Test
     void theFrontierLineIsPowersOfTwoThenD() {
         List<PcaBaseline.Point> points = baseline.points();
-        assertEquals(List.of(1, 2, 4, 8, 16, 32, 64, 128, 256), points.stream().map(PcaBaseline.Point::k).toList());
+        assertEquals(
+                List.of(1, 2, 4, 8, 16, 32, 64, 128, 256),
+                points.stream().map(PcaBaseline.Point::k).toList());
         for (int i = 1; i < points.size(); i++) {
             assertTrue(points.get(i).fvu() < points.get(i - 1).fvu(), "more components explain more");
         }
@@ -183,9 +187,12 @@ class PcaBaselineTest {
 
     @Test
     void tooFewRowsIsATypedErrorNamingTheSet() throws Exception {
-        try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference")) {
-            InvalidInputException e = assertThrows(InvalidInputException.class,
-                    () -> PcaBaseline.compute(set, set.rows(), ai.djl.Device.cpu(), ProgressListener.NONE, Cancellation.none()));
+        try (ActivationSet set =
+                ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference")) {
+            InvalidInputException e = assertThrows(
+                    InvalidInputException.class,
+                    () -> PcaBaseline.compute(
+                            set, set.rows(), ai.djl.Device.cpu(), ProgressListener.NONE, Cancellation.none()));
             assertTrue(e.getMessage().contains("0.npy"), e.getMessage());
         }
     }

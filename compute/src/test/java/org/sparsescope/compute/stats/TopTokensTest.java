@@ -9,7 +9,8 @@ class TopTokensTest {
     @Test
     void eachDistinctTokenOnceWithItsCountMostFrequentFirst() {
         assertEquals("= ×3 · the ×2 · of", TopTokens.summarize(List.of("=", "of", "the", "=", "the", "="), 5));
-        assertEquals("a · b", TopTokens.summarize(List.of("a", "b", "c"), 2), "ties keep the order of first appearance");
+        assertEquals(
+                "a · b", TopTokens.summarize(List.of("a", "b", "c"), 2), "ties keep the order of first appearance");
         assertEquals("", TopTokens.summarize(List.of(), 3));
     }
 }

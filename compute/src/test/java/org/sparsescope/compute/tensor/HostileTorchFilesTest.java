@@ -46,8 +46,10 @@ class HostileTorchFilesTest {
         assertTrue(files.keySet().containsAll(EXPECTED.keySet()));
         for (Map.Entry<String, String> c : EXPECTED.entrySet()) {
             Path f = files.get(c.getKey());
-            TensorFileException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
-                    () -> assertThrows(TensorFileException.class, () -> TorchFile.read(f), c.getKey()), c.getKey());
+            TensorFileException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    Duration.ofSeconds(2),
+                    () -> assertThrows(TensorFileException.class, () -> TorchFile.read(f), c.getKey()),
+                    c.getKey());
             assertEquals(f, e.file(), c.getKey());
             assertTrue(e.getMessage().contains(c.getValue()), c.getKey() + ": " + e.getMessage());
             // and it reads as a sentence: no doubled article, no empty or internal class name
@@ -60,7 +62,8 @@ class HostileTorchFilesTest {
     @Test
     void sharedStructureIsReadOnceNotExpanded() throws Exception {
         Path f = HostileFiles.torchFiles(tmp).get("billion laughs");
-        Object root = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2), () -> TorchFile.read(f));
+        Object root = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                Duration.ofSeconds(2), () -> TorchFile.read(f));
         // 28 levels of pairs whose two halves are one object, as the pickle's DUP made them
         Object level = root;
         for (int i = 0; i < 28; i++) {
@@ -76,26 +79,41 @@ class HostileTorchFilesTest {
 
     @Test
     void aPlainTensorWrittenByHandReadsBack() throws Exception {
-        Path f = HostileFiles.torchZip(tmp.resolve("ok.pt"), HostileFiles.fourFloatsPickle(), Map.of("0", HostileFiles.floats(1, 2, 3, 4)), true);
+        Path f = HostileFiles.torchZip(
+                tmp.resolve("ok.pt"),
+                HostileFiles.fourFloatsPickle(),
+                Map.of("0", HostileFiles.floats(1, 2, 3, 4)),
+                true);
         Tensor t = TorchFile.readTensor(f);
-        assertEquals(java.util.List.of(1f, 2f, 3f, 4f), java.util.List.of(t.floats()[0], t.floats()[1], t.floats()[2], t.floats()[3]));
+        assertEquals(
+                java.util.List.of(1f, 2f, 3f, 4f),
+                java.util.List.of(t.floats()[0], t.floats()[1], t.floats()[2], t.floats()[3]));
         // a transposed 2×2 view of the same storage is gathered in row-major order
-        byte[] transposed = new HostileFiles.Pickle().tensor("FloatStorage", "0", 4, 0, new Long[] {2L, 2L}, new Long[] {1L, 2L}).stop();
-        Path g = HostileFiles.torchZip(tmp.resolve("t.pt"), transposed, Map.of("0", HostileFiles.floats(1, 2, 3, 4)), false);
-        assertEquals(java.util.List.of(1f, 3f, 2f, 4f), boxed(TorchFile.readTensor(g).floats()));
+        byte[] transposed = new HostileFiles.Pickle()
+                .tensor("FloatStorage", "0", 4, 0, new Long[] {2L, 2L}, new Long[] {1L, 2L})
+                .stop();
+        Path g = HostileFiles.torchZip(
+                tmp.resolve("t.pt"), transposed, Map.of("0", HostileFiles.floats(1, 2, 3, 4)), false);
+        assertEquals(
+                java.util.List.of(1f, 3f, 2f, 4f), boxed(TorchFile.readTensor(g).floats()));
     }
 
     @Test
     void aStorageEntryThatInflatesPastItsDeclaredSizeIsStoppedWhileInflating() throws Exception {
         // the pickle declares 4 floats; the entry inflates to 64 MiB of zeros
-        Path f = HostileFiles.torchZipWithBomb(tmp.resolve("bomb.pt"), HostileFiles.fourFloatsPickle(), "archive/data/0", 64L << 20);
+        Path f = HostileFiles.torchZipWithBomb(
+                tmp.resolve("bomb.pt"), HostileFiles.fourFloatsPickle(), "archive/data/0", 64L << 20);
         TensorFileException e = assertThrows(TensorFileException.class, () -> TorchFile.read(f));
         assertTrue(e.getMessage().contains("more than the 16"), e.getMessage());
     }
 
     @Test
     void aLyingCentralDirectorySizeIsCheckedAgainstTheArchive() throws Exception {
-        Path f = HostileFiles.torchZip(tmp.resolve("claim.pt"), HostileFiles.fourFloatsPickle(), Map.of("0", HostileFiles.floats(1, 2, 3, 4)), true);
+        Path f = HostileFiles.torchZip(
+                tmp.resolve("claim.pt"),
+                HostileFiles.fourFloatsPickle(),
+                Map.of("0", HostileFiles.floats(1, 2, 3, 4)),
+                true);
         HostileFiles.claimSize(f, "archive/data/0", Integer.MAX_VALUE);
         TensorFileException e = assertThrows(TensorFileException.class, () -> TorchFile.readTensorInfo(f));
         assertTrue(e.getMessage().contains("claims 2147483647 bytes"), e.getMessage());
@@ -103,10 +121,18 @@ class HostileTorchFilesTest {
 
     @Test
     void onlyTheExactWhitelistedPairsAreGlobals() throws Exception {
-        Path f = HostileFiles.torchZip(tmp.resolve("cls.pt"), new HostileFiles.Pickle().global("autoencoders.learned_dict", "UntiedSAE")
-                .op(')', 'R').stop(), Map.of(), false);
+        Path f = HostileFiles.torchZip(
+                tmp.resolve("cls.pt"),
+                new HostileFiles.Pickle()
+                        .global("autoencoders.learned_dict", "UntiedSAE")
+                        .op(')', 'R')
+                        .stop(),
+                Map.of(),
+                false);
         Object o = TorchFile.read(f, Set.of("autoencoders.learned_dict.UntiedSAE"));
-        assertEquals("autoencoders.learned_dict.UntiedSAE", assertInstanceOf(PickledObject.class, o).className());
+        assertEquals(
+                "autoencoders.learned_dict.UntiedSAE",
+                assertInstanceOf(PickledObject.class, o).className());
         assertThrows(UnsafePickleException.class, () -> TorchFile.read(f));
     }
 
@@ -128,8 +154,8 @@ class HostileTorchFilesTest {
             z.write(new byte[64 << 20]); // 4 floats declared, 64 MiB follow
             z.closeEntry();
         }
-        TensorFileException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
-                () -> assertThrows(TensorFileException.class, () -> NpyFile.readNpz(f)));
+        TensorFileException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                Duration.ofSeconds(2), () -> assertThrows(TensorFileException.class, () -> NpyFile.readNpz(f)));
         assertEquals(f, e.file());
         assertTrue(e.getMessage().contains("'x\\x00.npy'") && e.getMessage().contains("more than the"), e.getMessage());
     }

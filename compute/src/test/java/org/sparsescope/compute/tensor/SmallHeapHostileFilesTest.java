@@ -42,22 +42,37 @@ class SmallHeapHostileFilesTest {
     @Test
     void bombsAndHugeLengthsFailFastInA64MiBHeap() throws Exception {
         Map<String, Path> hostile = HostileFiles.torchFiles(tmp);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-                "-cp", System.getProperty("java.class.path"), SmallHeapHostileFilesTest.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SmallHeapHostileFilesTest.class.getName()));
         // a storage declared as 4 floats that inflates to 1 GiB; the pickle-level bombs and lengths
-        Path bomb = HostileFiles.torchZipWithBomb(tmp.resolve("bomb1g.pt"), HostileFiles.fourFloatsPickle(), "archive/data/0", 1L << 30);
+        Path bomb = HostileFiles.torchZipWithBomb(
+                tmp.resolve("bomb1g.pt"), HostileFiles.fourFloatsPickle(), "archive/data/0", 1L << 30);
         cmd.add(bomb.toString());
         // the same bomb with its directory lying that it holds 16 bytes: stopped while inflating, one byte past them
         Path lying = Files.copy(bomb, tmp.resolve("bomb1g-lying.pt"));
         HostileFiles.claimSize(lying, "archive/data/0", 16);
         cmd.add(lying.toString());
-        for (String name : List.of("billion laughs", "BINUNICODE of 2 GiB", "LONG4 of 2 GiB", "BINBYTES8 of 2^63", "zero stride",
-                "shape [2^62] over 0 bytes", "lists nested 100000 deep", "list that holds itself")) {
+        for (String name : List.of(
+                "billion laughs",
+                "BINUNICODE of 2 GiB",
+                "LONG4 of 2 GiB",
+                "BINBYTES8 of 2^63",
+                "zero stride",
+                "shape [2^62] over 0 bytes",
+                "lists nested 100000 deep",
+                "list that holds itself")) {
             cmd.add(hostile.get(name).toString());
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child finished");
-        List<String> lines = new String(p.getInputStream().readAllBytes()).lines().filter(l -> l.contains("\t")).toList();
+        List<String> lines = new String(p.getInputStream().readAllBytes())
+                .lines()
+                .filter(l -> l.contains("\t"))
+                .toList();
         assertEquals(cmd.size() - 5, lines.size(), String.join("\n", lines));
         for (String line : lines) {
             String[] f = line.split("\t");

@@ -38,38 +38,48 @@ class TensorFilesTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} is refused, naming the file")
-    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
-        // the safetensors project's test_json_attack: two tensors over the same bytes
-        "overlapping offsets | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}} | 12 | overlaps 'a'",
-        // test_metadata_incomplete_buffer: bytes that no tensor indexes
-        "trailing bytes | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} | 12 | 4 bytes after the last tensor",
-        "a hole | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}} | 12 | a hole before 'b'",
-        // test_whitespace_start_padded_header_is_not_allowed
-        "leading padding | '   {}' | 0 | must start with '{'",
-        // test_invalid_info: the shape disagrees with the offsets
-        "invalid info | {\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,4]}} | 4 | needs 16 bytes",
-        // a size product that wraps to 0 in 64 bits: [2^62] of F32 over no bytes
-        "wrapping shape | {\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,0]}} | 0 | more bytes than any file",
-        "wrong field type | {\"a\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}} | 4 | \"dtype\" should be a string",
-        "negative offset | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}} | 4 | negative",
-        "metadata not strings | {\"__metadata__\":{\"k\":[1]}} | 0 | should be a string",
-        "named twice | {\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}} | 0 | twice",
-        "text after the object | {}x | 0 | malformed header JSON",
-        "nested too deep | {\"__metadata__\":{\"k\":[[[[[[[[[[1]]]]]]]]]]}} | 0 | should be a string"})
-    void aSafetensorsFileMustIndexItsDataWholeAsTheFormatsOwnReaderRequires(String what, String header, int bytes, String expected) throws Exception {
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                // the safetensors project's test_json_attack: two tensors over the same bytes
+                "overlapping offsets | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}} | 12 | overlaps 'a'",
+                // test_metadata_incomplete_buffer: bytes that no tensor indexes
+                "trailing bytes | {\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} | 12 | 4 bytes after the last tensor",
+                "a hole | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}} | 12 | a hole before 'b'",
+                // test_whitespace_start_padded_header_is_not_allowed
+                "leading padding | '   {}' | 0 | must start with '{'",
+                // test_invalid_info: the shape disagrees with the offsets
+                "invalid info | {\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,4]}} | 4 | needs 16 bytes",
+                // a size product that wraps to 0 in 64 bits: [2^62] of F32 over no bytes
+                "wrapping shape | {\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,0]}} | 0 | more bytes than any file",
+                "wrong field type | {\"a\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}} | 4 | \"dtype\" should be a string",
+                "negative offset | {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}} | 4 | negative",
+                "metadata not strings | {\"__metadata__\":{\"k\":[1]}} | 0 | should be a string",
+                "named twice | {\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}} | 0 | twice",
+                "text after the object | {}x | 0 | malformed header JSON",
+                "nested too deep | {\"__metadata__\":{\"k\":[[[[[[[[[[1]]]]]]]]]]}} | 0 | should be a string"
+            })
+    void aSafetensorsFileMustIndexItsDataWholeAsTheFormatsOwnReaderRequires(
+            String what, String header, int bytes, String expected) throws Exception {
         Path f = rawSafetensors(what.replace(' ', '_') + ".safetensors", header, bytes);
-        TensorFileException e = assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f).close());
+        TensorFileException e = assertThrows(
+                TensorFileException.class, () -> SafetensorsFile.open(f).close());
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains(expected), e.getMessage());
     }
 
     @Test
     void aNonUtf8HeaderIsRefusedAndZeroSizedTensorsAreRead() throws Exception {
-        byte[] json = "{\"\u00e9\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}".getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer b = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json);
+        byte[] json = "{\"\u00e9\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer b = ByteBuffer.allocate(8 + json.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(json.length)
+                .put(json);
         Path f = write("latin1.safetensors", b.array());
         assertNames(f, assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f)), "not valid UTF-8");
         // test_zero_sized_tensor: a [2, 0] tensor over no bytes is valid
-        Path g = rawSafetensors("zero.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,0],\"data_offsets\":[0,0]}}", 0);
+        Path g = rawSafetensors(
+                "zero.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,0],\"data_offsets\":[0,0]}}", 0);
         try (SafetensorsFile s = SafetensorsFile.open(g)) {
             assertEquals(0, s.read("a").numel());
         }
@@ -88,7 +98,10 @@ class TensorFilesTest {
             t.floatsInto(r * 256L, 256, row, 0);
             for (int j = 0; j < 256; j++) {
                 int h = r * 256 + j;
-                assertEquals(Float.floatToRawIntBits(Half.toFloat((short) h)), Float.floatToRawIntBits(row[j]), "bits " + Integer.toHexString(h));
+                assertEquals(
+                        Float.floatToRawIntBits(Half.toFloat((short) h)),
+                        Float.floatToRawIntBits(row[j]),
+                        "bits " + Integer.toHexString(h));
                 assertEquals(Float.floatToRawIntBits(all[h]), Float.floatToRawIntBits(row[j]));
             }
         }
@@ -150,7 +163,10 @@ class TensorFilesTest {
         try (SafetensorsFile s = SafetensorsFile.open(f)) {
             assertEquals(java.util.List.of("b", "a", "h"), java.util.List.copyOf(s.names()));
             assertEquals("hi", s.metadata().get("note"));
-            assertArrayEquals(new float[] {1.5f, 2f, 2.5f, 3f, 3.5f, 4f}, s.readRows("b", 1, 2).reshape(6).floats(), 0f);
+            assertArrayEquals(
+                    new float[] {1.5f, 2f, 2.5f, 3f, 3.5f, 4f},
+                    s.readRows("b", 1, 2).reshape(6).floats(),
+                    0f);
             assertArrayEquals(new long[] {7, -9}, s.read("a").longs());
             assertArrayEquals(new float[] {0.5f, -1.25f, 1000f}, s.read("h").floats());
         }
@@ -158,7 +174,9 @@ class TensorFilesTest {
     }
 
     private static long readHeaderLength(Path f) throws IOException {
-        return ByteBuffer.wrap(Files.readAllBytes(f), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return ByteBuffer.wrap(Files.readAllBytes(f), 0, 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
     }
 
     @Test
@@ -195,7 +213,12 @@ class TensorFilesTest {
         for (var e : all.entrySet()) {
             String shard = (i++ % 2 == 0) ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
             (shard.contains("00001-") ? first : second).put(e.getKey(), e.getValue());
-            map.append(map.length() == 0 ? "" : ",").append('"').append(e.getKey()).append("\":\"").append(shard).append('"');
+            map.append(map.length() == 0 ? "" : ",")
+                    .append('"')
+                    .append(e.getKey())
+                    .append("\":\"")
+                    .append(shard)
+                    .append('"');
         }
         Safetensors.write(dir.resolve("model-00001-of-00002.safetensors"), first);
         Safetensors.write(dir.resolve("model-00002-of-00002.safetensors"), second);
@@ -240,7 +263,10 @@ class TensorFilesTest {
 
     @Test
     void headerLengthPastTheEndIsRefused() throws Exception {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1_000_000L).putLong(0);
+        ByteBuffer b = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1_000_000L)
+                .putLong(0);
         Path f = write("long-header.safetensors", b.array());
         assertNames(f, assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f)), "runs past the end");
     }
@@ -253,13 +279,16 @@ class TensorFilesTest {
 
     @Test
     void unknownDtypeIsRefused() throws Exception {
-        Path f = write("q9.safetensors", safetensors("{\"w\":{\"dtype\":\"Q9\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2));
+        Path f = write(
+                "q9.safetensors", safetensors("{\"w\":{\"dtype\":\"Q9\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2));
         assertNames(f, assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f)), "unknown dtype 'Q9'");
     }
 
     @Test
     void shapeThatDisagreesWithOffsetsIsRefused() throws Exception {
-        Path f = write("mismatch.safetensors", safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[0,40]}}", 40));
+        Path f = write(
+                "mismatch.safetensors",
+                safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[0,40]}}", 40));
         assertNames(f, assertThrows(TensorFileException.class, () -> SafetensorsFile.open(f)), "needs 48 bytes");
     }
 
@@ -279,7 +308,8 @@ class TensorFilesTest {
     /** A torch-style zip whose data.pkl is the given pickle. */
     private Path torchZip(String name, byte[] pickle) throws IOException {
         Path p = tmp.resolve(name);
-        try (OutputStream out = Files.newOutputStream(p); ZipOutputStream z = new ZipOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(p);
+                ZipOutputStream z = new ZipOutputStream(out)) {
             z.putNextEntry(new ZipEntry("archive/data.pkl"));
             z.write(pickle);
             z.closeEntry();
@@ -297,8 +327,33 @@ class TensorFilesTest {
         assertNames(f, e, "os.system");
         assertTrue(!Files.exists(marker), "nothing was executed");
         // the same refusal for STACK_GLOBAL (protocol 4)
-        byte[] p4 = {(byte) 0x80, 4, (byte) 0x8c, 8, 'b', 'u', 'i', 'l', 't', 'i', 'n', 's', (byte) 0x8c, 4, 'e', 'v', 'a', 'l',
-                (byte) 0x93, (byte) 0x8c, 1, '1', (byte) 0x85, 'R', '.'};
+        byte[] p4 = {
+            (byte) 0x80,
+            4,
+            (byte) 0x8c,
+            8,
+            'b',
+            'u',
+            'i',
+            'l',
+            't',
+            'i',
+            'n',
+            's',
+            (byte) 0x8c,
+            4,
+            'e',
+            'v',
+            'a',
+            'l',
+            (byte) 0x93,
+            (byte) 0x8c,
+            1,
+            '1',
+            (byte) 0x85,
+            'R',
+            '.'
+        };
         Path g = torchZip("evil4.pt", p4);
         assertNames(g, assertThrows(UnsafePickleException.class, () -> TorchFile.read(g)), "builtins.eval");
         Path h = torchZip("inst.pt", "(ios\nsystem\nV\n.".getBytes(StandardCharsets.ISO_8859_1));
@@ -318,10 +373,12 @@ class TensorFilesTest {
     void failedAtomicWriteLeavesTheOldFileIntact() throws Exception {
         Path f = tmp.resolve("keep.txt");
         Files.writeString(f, "precious");
-        assertThrows(IOException.class, () -> AtomicFile.write(f, ch -> {
-            ch.write(ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)));
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> AtomicFile.write(f, ch -> {
+                    ch.write(ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)));
+                    throw new IOException("disk full");
+                }));
         assertEquals("precious", Files.readString(f));
         try (var files = Files.list(tmp)) {
             assertEquals(1, files.count(), "no temporary file left behind");

@@ -33,9 +33,16 @@ class EnsembleStepTest {
             NDArray dict = enc.div(enc.norm(new int[] {1}, true).maximum(1e-8f));
             NDArray xc = x.sub(ens.buffers().get("center_trans").get(e));
             NDArray codes = Activation.relu(xc.matMul(dict.transpose()).add(b));
-            return codes.matMul(dict).sub(xc).square().mean().add(codes.sum(new int[] {1}).mean().mul(l1));
+            return codes.matMul(dict)
+                    .sub(xc)
+                    .square()
+                    .mean()
+                    .add(codes.sum(new int[] {1}).mean().mul(l1));
         }
-        NDArray wEnc = p.get("W_enc").get(e), bEnc = p.get("b_enc").get(e), wDec = p.get("W_dec").get(e), bDec = p.get("b_dec").get(e);
+        NDArray wEnc = p.get("W_enc").get(e),
+                bEnc = p.get("b_enc").get(e),
+                wDec = p.get("W_dec").get(e),
+                bDec = p.get("b_dec").get(e);
         NDArray codes = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
         if (ens.kind == SweepMember.Kind.TOPK) {
             codes = TopKDictionary.keepTopK(codes, ens.k);
@@ -44,7 +51,9 @@ class EnsembleStepTest {
         }
         NDArray xHat = codes.matMul(wDec.div(wDec.norm(new int[] {1}, true))).add(bDec);
         NDArray loss = xHat.sub(x).square().mean();
-        return ens.kind == SweepMember.Kind.RELU_L1 ? loss.add(codes.sum(new int[] {1}).mean().mul(l1)) : loss;
+        return ens.kind == SweepMember.Kind.RELU_L1
+                ? loss.add(codes.sum(new int[] {1}).mean().mul(l1))
+                : loss;
     }
 
     /** The k·B largest entries of codes [B, n], the rest zeroed, written plainly: a threshold at the (k·B)-th largest. */
@@ -117,24 +126,40 @@ class EnsembleStepTest {
 
     @Test
     void l1SweepGradientsEqualAutogradsOnTheReferenceLoss() {
-        assertSameGradients(List.of(SweepMember.l1(N, 3e-3), SweepMember.l1(N, 3e-2)), "W_enc", "b_enc", "W_dec", "b_dec");
+        assertSameGradients(
+                List.of(SweepMember.l1(N, 3e-3), SweepMember.l1(N, 3e-2)), "W_enc", "b_enc", "W_dec", "b_dec");
     }
 
     @Test
     void topKGradientsEqualAutogradsOnTheReferenceLoss() {
-        assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
+        assertSameGradients(
+                List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
     }
 
     @Test
     void topKChoosesTheSparseStepWhenFewRowsAreSelectedAndBothPathsEqualAutograd() {
         try (NDManager m = NDManager.newBaseManager()) {
-            assertTrue(((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(2048, 16)), new Random(1))).sparse, "128k = n: sparse");
-            assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(2048, 17)), new Random(1))).sparse, "128k > n: dense");
-            assertTrue(((UntiedEnsemble) ensemble(m, List.of(SweepMember.batchTopK(4096, 32)), new Random(1))).sparse, "BatchTopK alike");
-            assertTrue(!((UntiedEnsemble) ensemble(m, List.of(SweepMember.l1(N, 1e-3)), new Random(1))).sparse, "L1: dense");
+            assertTrue(
+                    ((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(2048, 16)), new Random(1))).sparse,
+                    "128k = n: sparse");
+            assertTrue(
+                    !((UntiedEnsemble) ensemble(m, List.of(SweepMember.topK(2048, 17)), new Random(1))).sparse,
+                    "128k > n: dense");
+            assertTrue(
+                    ((UntiedEnsemble) ensemble(m, List.of(SweepMember.batchTopK(4096, 32)), new Random(1))).sparse,
+                    "BatchTopK alike");
+            assertTrue(
+                    !((UntiedEnsemble) ensemble(m, List.of(SweepMember.l1(N, 1e-3)), new Random(1))).sparse,
+                    "L1: dense");
         }
         for (boolean sparse : new boolean[] {true, false}) {
-            assertSameGradients(List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)), sparse, "W_enc", "b_enc", "W_dec", "b_dec");
+            assertSameGradients(
+                    List.of(SweepMember.topK(N, 5), SweepMember.topK(N, 5)),
+                    sparse,
+                    "W_enc",
+                    "b_enc",
+                    "W_dec",
+                    "b_dec");
             assertSameGradients(List.of(SweepMember.batchTopK(N, 5)), sparse, "W_enc", "b_enc", "W_dec", "b_dec");
         }
     }
@@ -181,9 +206,17 @@ class EnsembleStepTest {
                         for (Parameter dense : twins[1].params) {
                             Parameter sparse = twins[0].parameter(dense.name);
                             if (t == 1) {
-                                assertClose(dense.grad.toFloatArray(), sparse.grad.toFloatArray(), 1e-5, what + " gradient of " + dense.name);
+                                assertClose(
+                                        dense.grad.toFloatArray(),
+                                        sparse.grad.toFloatArray(),
+                                        1e-5,
+                                        what + " gradient of " + dense.name);
                             }
-                            assertClose(dense.value.toFloatArray(), sparse.value.toFloatArray(), 1e-6, what + " step " + t + " " + dense.name);
+                            assertClose(
+                                    dense.value.toFloatArray(),
+                                    sparse.value.toFloatArray(),
+                                    1e-6,
+                                    what + " step " + t + " " + dense.name);
                         }
                     }
                 }
@@ -205,7 +238,8 @@ class EnsembleStepTest {
 
     @Test
     void batchTopKGradientsEqualAutogradsOnTheReferenceLoss() {
-        assertSameGradients(List.of(SweepMember.batchTopK(N, 5), SweepMember.batchTopK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
+        assertSameGradients(
+                List.of(SweepMember.batchTopK(N, 5), SweepMember.batchTopK(N, 5)), "W_enc", "b_enc", "W_dec", "b_dec");
     }
 
     @Test
@@ -218,8 +252,11 @@ class EnsembleStepTest {
             for (int t = 1; t <= 3; t++) {
                 NDArray x = batch(m, rnd);
                 // the step's codes, plainly, at the weights the step starts from
-                NDArray wEnc = ens.parameter("W_enc").value.get(0), bEnc = ens.parameter("b_enc").value.get(0), bDec = ens.parameter("b_dec").value.get(0);
-                NDArray codes = batchTopK(Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc)), k);
+                NDArray wEnc = ens.parameter("W_enc").value.get(0),
+                        bEnc = ens.parameter("b_enc").value.get(0),
+                        bDec = ens.parameter("b_dec").value.get(0);
+                NDArray codes =
+                        batchTopK(Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc)), k);
                 float[] c = codes.toFloatArray();
                 long kept = 0;
                 float min = Float.MAX_VALUE;
@@ -234,9 +271,14 @@ class EnsembleStepTest {
                 assertEquals(k, s.l0()[0], 1e-6, "the step's own L0");
                 theta = (1 - 0.01) * theta + 0.01 * min; // SAELens's update_topk_threshold, from 0
             }
-            var saved = ens.dictionary(0, new org.sparsescope.compute.dictionary.DictionaryInfo("blocks.0.hook_resid_post", "m", "test", Map.of()));
+            var saved = ens.dictionary(
+                    0,
+                    new org.sparsescope.compute.dictionary.DictionaryInfo(
+                            "blocks.0.hook_resid_post", "m", "test", Map.of()));
             assertTrue(saved instanceof org.sparsescope.compute.dictionary.JumpReluDictionary, "saved as JumpReLU");
-            for (float v : ((org.sparsescope.compute.dictionary.JumpReluDictionary) saved).threshold().floats()) {
+            for (float v : ((org.sparsescope.compute.dictionary.JumpReluDictionary) saved)
+                    .threshold()
+                    .floats()) {
                 assertEquals(theta, v, 1e-6 * Math.max(1, theta), "every feature's threshold is the running estimate");
             }
         }
@@ -267,13 +309,20 @@ class EnsembleStepTest {
                     p.put(q.name, copy);
                 }
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray wEnc = p.get("W_enc").get(0), bEnc = p.get("b_enc").get(0), wDec = p.get("W_dec").get(0), bDec = p.get("b_dec").get(0);
+                    NDArray wEnc = p.get("W_enc").get(0),
+                            bEnc = p.get("b_enc").get(0),
+                            wDec = p.get("W_dec").get(0),
+                            bDec = p.get("b_dec").get(0);
                     NDArray pre = Activation.relu(x.sub(bDec).matMul(wEnc).add(bEnc));
-                    NDArray codes = member.kind() == SweepMember.Kind.TOPK ? TopKDictionary.keepTopK(pre, 5) : batchTopK(pre, 5);
+                    NDArray codes = member.kind() == SweepMember.Kind.TOPK
+                            ? TopKDictionary.keepTopK(pre, 5)
+                            : batchTopK(pre, 5);
                     NDArray unit = wDec.div(wDec.norm(new int[] {1}, true));
                     NDArray e = codes.matMul(unit).add(bDec).sub(x);
-                    NDArray deadMask = m.create(since).gt((float) deadAfter).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-                    NDArray auxCodes = TopKDictionary.keepTopK(pre.mul(deadMask).sub(deadMask.neg().add(1f).mul(1e30f)), kAux);
+                    NDArray deadMask =
+                            m.create(since).gt((float) deadAfter).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                    NDArray auxCodes = TopKDictionary.keepTopK(
+                            pre.mul(deadMask).sub(deadMask.neg().add(1f).mul(1e30f)), kAux);
                     NDArray eHat = auxCodes.matMul(unit).add(bDec);
                     float tv = x.sub(x.mean(new int[] {0}, true)).square().sum().getFloat();
                     NDArray aux = eHat.sub(e.stopGradient()).square().sum().mul((float) (alpha * scale / tv));
@@ -281,7 +330,8 @@ class EnsembleStepTest {
                 }
                 ens.step(x, 1f, 1, 0.0, false, false, false);
                 for (String name : List.of("W_enc", "b_enc", "W_dec", "b_dec")) {
-                    float[] got = ens.parameter(name).grad.toFloatArray(), want = p.get(name).getGradient().toFloatArray();
+                    float[] got = ens.parameter(name).grad.toFloatArray(),
+                            want = p.get(name).getGradient().toFloatArray();
                     double worst = 0;
                     for (float v : want) {
                         worst = Math.max(worst, Math.abs(v));
@@ -312,7 +362,11 @@ class EnsembleStepTest {
                 assertTrue(Math.abs(v) <= bound, "inside ±√(6/(n+d))");
                 sumSq += v * v;
             }
-            assertEquals(bound * bound / 3, sumSq / enc.length, 0.15 * bound * bound / 3, "the variance of U(−a, a) is a²/3");
+            assertEquals(
+                    bound * bound / 3,
+                    sumSq / enc.length,
+                    0.15 * bound * bound / 3,
+                    "the variance of U(−a, a) is a²/3");
             for (float b : ens.parameter("encoder_bias").value.toFloatArray()) {
                 assertEquals(0f, b);
             }
@@ -333,7 +387,8 @@ class EnsembleStepTest {
             }
             for (int t = 1; t <= 3; t++) {
                 NDArray x = batch(m, rnd);
-                Map<String, float[]> g = referenceGradients(ens, x, 1f); // at the ensemble's weights, equal to w's within float rounding
+                Map<String, float[]> g =
+                        referenceGradients(ens, x, 1f); // at the ensemble's weights, equal to w's within float rounding
                 ens.step(x, 1f, t, lr, false, false, false);
                 for (Parameter p : ens.params) { // torch.optim.Adam, as documented
                     double[] wp = w.get(p.name), a = m1.get(p.name), v = m2.get(p.name);
@@ -343,7 +398,11 @@ class EnsembleStepTest {
                         v[j] = b2 * v[j] + (1 - b2) * gp[j] * gp[j];
                         double mHat = a[j] / (1 - Math.pow(b1, t)), vHat = v[j] / (1 - Math.pow(b2, t));
                         wp[j] -= lr * mHat / (Math.sqrt(vHat) + eps);
-                        assertEquals(wp[j], got[j], 2e-6 * Math.max(1, Math.abs(wp[j])), "step " + t + " " + p.name + "[" + j + "]");
+                        assertEquals(
+                                wp[j],
+                                got[j],
+                                2e-6 * Math.max(1, Math.abs(wp[j])),
+                                "step " + t + " " + p.name + "[" + j + "]");
                     }
                 }
             }

@@ -14,8 +14,7 @@ import org.sparsescope.compute.work.CancelledException;
 public final class ResumeInAnotherJvm {
     static final int STOP_AT = 24;
 
-    private ResumeInAnotherJvm() {
-    }
+    private ResumeInAnotherJvm() {}
 
     static List<SweepMember> sweep() {
         return List.of(SweepMember.l1(256, 3e-3), SweepMember.topK(256, 16));
@@ -35,11 +34,17 @@ public final class ResumeInAnotherJvm {
         try (ActivationSet set = set(chunk)) {
             Cancellation cancel = new Cancellation();
             try {
-                new Trainer(set, options()).train(sweep(), out, run, e -> {
-                    if (args[0].equals("stop") && e.step() >= STOP_AT) {
-                        cancel.cancel();
-                    }
-                }, cancel);
+                new Trainer(set, options())
+                        .train(
+                                sweep(),
+                                out,
+                                run,
+                                e -> {
+                                    if (args[0].equals("stop") && e.step() >= STOP_AT) {
+                                        cancel.cancel();
+                                    }
+                                },
+                                cancel);
             } catch (CancelledException e) {
                 System.out.println("stopped with a checkpoint");
             }

@@ -14,9 +14,19 @@ import org.sparsescope.compute.dictionary.DictionaryFiles;
 class SweepGridTest {
     @Test
     void everySizeHasItsUntiedTopKAndTiedMembersInOrder() {
-        List<SweepMember> m = new SweepGrid(List.of(0.5, 4.0), List.of(1e-3, 2e-3), List.of(16), List.of(1e-3)).members(256);
-        assertEquals(List.of("l1_1.00e-03_f128", "l1_2.00e-03_f128", "topk_16_f128", "tied_l1_1.00e-03_f128",
-                "l1_1.00e-03_f1024", "l1_2.00e-03_f1024", "topk_16_f1024", "tied_l1_1.00e-03_f1024"), m.stream().map(SweepMember::name).toList());
+        List<SweepMember> m =
+                new SweepGrid(List.of(0.5, 4.0), List.of(1e-3, 2e-3), List.of(16), List.of(1e-3)).members(256);
+        assertEquals(
+                List.of(
+                        "l1_1.00e-03_f128",
+                        "l1_2.00e-03_f128",
+                        "topk_16_f128",
+                        "tied_l1_1.00e-03_f128",
+                        "l1_1.00e-03_f1024",
+                        "l1_2.00e-03_f1024",
+                        "topk_16_f1024",
+                        "tied_l1_1.00e-03_f1024"),
+                m.stream().map(SweepMember::name).toList());
     }
 
     @Test
@@ -26,13 +36,19 @@ class SweepGridTest {
         assertEquals(1, m.size());
         assertEquals("finetune_l1_1.00e-03_f1024", m.get(0).name());
         assertTrue(m.get(0).start() == start);
-        assertThrows(IllegalArgumentException.class, () -> new SweepGrid(List.of(4.0), List.of(), List.of(), List.of(1e-3)).fineTuning(start));
-        assertThrows(IllegalArgumentException.class, () -> SweepMember.tied(1024, 1e-3).startingFrom(start, "x"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new SweepGrid(List.of(4.0), List.of(), List.of(), List.of(1e-3)).fineTuning(start));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SweepMember.tied(1024, 1e-3).startingFrom(start, "x"));
     }
 
     @Test
     void anEmptyGridOrANonPositiveSizeIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new SweepGrid(List.of(4.0), List.of(), List.of(), List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new SweepGrid(List.of(0.0), List.of(1e-3), List.of(), List.of()));
+        assertThrows(
+                IllegalArgumentException.class, () -> new SweepGrid(List.of(4.0), List.of(), List.of(), List.of()));
+        assertThrows(
+                IllegalArgumentException.class, () -> new SweepGrid(List.of(0.0), List.of(1e-3), List.of(), List.of()));
     }
 }

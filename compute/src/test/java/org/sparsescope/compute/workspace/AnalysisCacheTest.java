@@ -1,6 +1,5 @@
 package org.sparsescope.compute.workspace;
 
-import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,6 +15,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.StandardDictionary;
+import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.tensor.Tensor;
@@ -34,11 +34,13 @@ class AnalysisCacheTest {
         FeatureAnalysis.Options opts = new FeatureAnalysis.Options(5, 4, 2, 8, 4096, 0);
         try (ActivationSet set = ActivationSet.open(Reference.path("chunks/0.npy"))) {
             int[] computed = {0};
-            FeatureReport first = cache.report(dictDir, d, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
+            FeatureReport first =
+                    cache.report(dictDir, d, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
             assertTrue(computed[0] > 0, "computed the first time");
             String key = cache.key(dictDir, set, 0, 8192, opts);
             computed[0] = 0;
-            FeatureReport second = cache.report(dictDir, d, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
+            FeatureReport second =
+                    cache.report(dictDir, d, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
             assertEquals(0, computed[0], "read from the cache");
             assertArrayEquals(first.stats().kurtosis(), second.stats().kurtosis());
             assertArrayEquals(first.top().rows()[7], second.top().rows()[7]);
@@ -48,11 +50,13 @@ class AnalysisCacheTest {
 
             float[] bias = d.bEnc().floats();
             bias[0] += 1f;
-            Dictionary changed = new StandardDictionary(d.wEnc(), Tensor.ofFloats(new long[] {1024}, bias), d.wDec(), d.bDec(), true, d.info());
+            Dictionary changed = new StandardDictionary(
+                    d.wEnc(), Tensor.ofFloats(new long[] {1024}, bias), d.wDec(), d.bDec(), true, d.info());
             Thread.sleep(5);
             SaeLensWriter.save(changed, dictDir, Map.of());
             assertNotEquals(key, cache.key(dictDir, set, 0, 8192, opts), "new weights, new key");
-            FeatureReport third = cache.report(dictDir, changed, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
+            FeatureReport third = cache.report(
+                    dictDir, changed, set, 0, 8192, opts, Device.cpu(), p -> computed[0]++, Cancellation.none());
             assertTrue(computed[0] > 0, "recomputed after the change");
             assertTrue(third.stats().mean()[0] > first.stats().mean()[0]);
         }

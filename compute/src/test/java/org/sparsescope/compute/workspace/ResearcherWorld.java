@@ -56,8 +56,12 @@ public final class ResearcherWorld {
         sparsifyRun = dicts.resolve("gpt2-sparsify-run");
         sparsifyHookpoint = sparsifyRun.resolve("layers.1");
         Files.createDirectories(sparsifyHookpoint);
-        Files.writeString(sparsifyRun.resolve("config.json"), "{\"model\": \"" + GPT2_ID + "\", \"dataset\": \"reference corpus\", \"ctx_len\": 64}");
-        Files.writeString(sparsifyHookpoint.resolve("cfg.json"), "{\"activation\": \"topk\", \"num_latents\": 128, \"k\": 8, \"d_in\": 256}");
+        Files.writeString(
+                sparsifyRun.resolve("config.json"),
+                "{\"model\": \"" + GPT2_ID + "\", \"dataset\": \"reference corpus\", \"ctx_len\": 64}");
+        Files.writeString(
+                sparsifyHookpoint.resolve("cfg.json"),
+                "{\"activation\": \"topk\", \"num_latents\": 128, \"k\": 8, \"d_in\": 256}");
         // sparsify's layout: the encoder as [n, d] under the torch Linear's names
         Map<String, Tensor> sp = randomStandard(12);
         sp.put("encoder.weight", transpose(sp.remove("W_enc")));
@@ -67,9 +71,11 @@ public final class ResearcherWorld {
         dictionaryLearning = dicts.resolve("neox-resid2-dictionary-learning");
         Files.createDirectories(dictionaryLearning);
         Files.copy(Reference.path("formats/dictionary_learning/ae.pt"), dictionaryLearning.resolve("ae.pt"));
-        Files.writeString(dictionaryLearning.resolve("config.json"), "{\"trainer\": {\"dict_class\": \"AutoEncoder\", \"lm_name\": \"" + NEOX_ID
-                + "\", \"layer\": 2, \"submodule_name\": \"resid_post_layer_2\", \"activation_dim\": 256, \"dict_size\": 1024},"
-                + " \"buffer\": {\"ctx_len\": 128, \"d_submodule\": 256}}");
+        Files.writeString(
+                dictionaryLearning.resolve("config.json"),
+                "{\"trainer\": {\"dict_class\": \"AutoEncoder\", \"lm_name\": \"" + NEOX_ID
+                        + "\", \"layer\": 2, \"submodule_name\": \"resid_post_layer_2\", \"activation_dim\": 256, \"dict_size\": 1024},"
+                        + " \"buffer\": {\"ctx_len\": 128, \"d_submodule\": 256}}");
 
         Path seedDir = dicts.resolve("seed");
         Files.createDirectories(seedDir);
@@ -81,13 +87,18 @@ public final class ResearcherWorld {
     }
 
     /** A SAELens folder of a random standard dictionary (256 → 128). */
-    public static void writeSaeLens(Path dir, String model, String hook, boolean prependBos, int context, long seed) throws IOException {
+    public static void writeSaeLens(Path dir, String model, String hook, boolean prependBos, int context, long seed)
+            throws IOException {
         Files.createDirectories(dir);
         Safetensors.write(dir.resolve("sae_weights.safetensors"), randomStandard(seed));
-        Files.writeString(dir.resolve("cfg.json"), "{\"architecture\": \"standard\", \"d_in\": 256, \"d_sae\": 128, \"dtype\": \"float32\","
-                + " \"apply_b_dec_to_input\": true, \"normalize_activations\": \"none\", \"metadata\": {\"model_name\": \"" + model
-                + "\", \"hook_name\": \"" + hook + "\", \"hook_head_index\": null, \"prepend_bos\": " + prependBos + ", \"context_size\": " + context
-                + ", \"dataset_path\": \"reference corpus\", \"sae_lens_version\": \"6.18.0\"}}");
+        Files.writeString(
+                dir.resolve("cfg.json"),
+                "{\"architecture\": \"standard\", \"d_in\": 256, \"d_sae\": 128, \"dtype\": \"float32\","
+                        + " \"apply_b_dec_to_input\": true, \"normalize_activations\": \"none\", \"metadata\": {\"model_name\": \""
+                        + model
+                        + "\", \"hook_name\": \"" + hook + "\", \"hook_head_index\": null, \"prepend_bos\": "
+                        + prependBos + ", \"context_size\": " + context
+                        + ", \"dataset_path\": \"reference corpus\", \"sae_lens_version\": \"6.18.0\"}}");
     }
 
     /** A random standard dictionary 256 → 128 in SAELens's names: W_enc small Gaussian, unit decoder rows, zero biases. */

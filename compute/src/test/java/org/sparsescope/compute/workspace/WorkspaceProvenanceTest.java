@@ -51,12 +51,21 @@ class WorkspaceProvenanceTest {
         ws = Workspace.open(tmp.resolve("ws"), List.of(world.hub));
         corpus = Corpus.open(Reference.path("corpus/test.txt"));
         ws.stateProvenance(world.seed, ResearcherWorld.NEOX_ID, "blocks.2.hook_resid_post");
-        Map<String, Path> dicts = Map.of("saelens", world.saeLens, "sparsify", world.sparsifyRun, "dictionary_learning", world.dictionaryLearning,
-                "seed", world.seed);
+        Map<String, Path> dicts = Map.of(
+                "saelens",
+                world.saeLens,
+                "sparsify",
+                world.sparsifyRun,
+                "dictionary_learning",
+                world.dictionaryLearning,
+                "seed",
+                world.seed);
         for (var e : dicts.entrySet()) {
             Placement p = ws.place(e.getValue(), DictionaryFiles.read(e.getValue()));
             placements.put(e.getKey(), p);
-            sets.put(e.getKey(), ws.activationsFor(p, corpus, Workspace.harvestOptions(p, TOKENS), x -> { }, new Cancellation()));
+            sets.put(
+                    e.getKey(),
+                    ws.activationsFor(p, corpus, Workspace.harvestOptions(p, TOKENS), x -> {}, new Cancellation()));
         }
     }
 
@@ -66,9 +75,13 @@ class WorkspaceProvenanceTest {
         assertPlaced("sparsify", world.gpt2Snapshot, "blocks.1.hook_resid_post");
         assertPlaced("dictionary_learning", world.neoxSnapshot, "blocks.2.hook_resid_post");
         assertPlaced("seed", world.neoxSnapshot, "blocks.2.hook_resid_post");
-        assertEquals(Provenance.StatedBy.USER, placements.get("seed").provenance().statedBy());
-        assertEquals(Provenance.StatedBy.FILES, placements.get("sparsify").provenance().statedBy());
-        assertEquals(64, placements.get("sparsify").provenance().contextSize(), "sparsify's run config gives the context");
+        assertEquals(
+                Provenance.StatedBy.USER, placements.get("seed").provenance().statedBy());
+        assertEquals(
+                Provenance.StatedBy.FILES,
+                placements.get("sparsify").provenance().statedBy());
+        assertEquals(
+                64, placements.get("sparsify").provenance().contextSize(), "sparsify's run config gives the context");
     }
 
     private void assertPlaced(String which, Path modelFolder, String hook) {
@@ -94,15 +107,23 @@ class WorkspaceProvenanceTest {
         // a restart finds the same sets instead of harvesting again
         Workspace again = Workspace.open(tmp.resolve("ws"), List.of(world.hub));
         Placement p = again.place(world.saeLens, DictionaryFiles.read(world.saeLens));
-        assertEquals(sets.get("saelens"), again.existingActivations(p, corpus, Workspace.harvestOptions(p, TOKENS)).orElseThrow());
-        assertEquals("blocks.2.hook_resid_post", again.place(world.seed, DictionaryFiles.read(world.seed)).at().hook(), "the statement is remembered");
+        assertEquals(
+                sets.get("saelens"),
+                again.existingActivations(p, corpus, Workspace.harvestOptions(p, TOKENS))
+                        .orElseThrow());
+        assertEquals(
+                "blocks.2.hook_resid_post",
+                again.place(world.seed, DictionaryFiles.read(world.seed)).at().hook(),
+                "the statement is remembered");
     }
 
     @Test
     void theRowsOfASetAreTheModelsActivationsAtThatHook() throws Exception {
-        try (ActivationSet s = ActivationSet.open(sets.get("sparsify")); LanguageModel gpt2 = LanguageModel.load(world.gpt2Snapshot)) {
+        try (ActivationSet s = ActivationSet.open(sets.get("sparsify"));
+                LanguageModel gpt2 = LanguageModel.load(world.gpt2Snapshot)) {
             ActivationSet.TokenContext c = s.context(0).orElseThrow();
-            Tensor want = gpt2.capture(new long[][] {c.tokenIds()}, "blocks.1.hook_resid_post").get("blocks.1.hook_resid_post");
+            Tensor want = gpt2.capture(new long[][] {c.tokenIds()}, "blocks.1.hook_resid_post")
+                    .get("blocks.1.hook_resid_post");
             float[] got = s.readRows(0, c.tokenIds().length);
             float[] w = want.floats();
             double worst = 0;
@@ -141,16 +162,19 @@ class WorkspaceProvenanceTest {
             }
             assertTrue(specials >= s.rows() / 64, "at least every window's BOS: " + specials);
             var opts = org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults();
-            var byDefault = org.sparsescope.compute.stats.FeatureAnalysis.run(d, s, 0, s.rows(), opts, x -> { }, new Cancellation());
+            var byDefault = org.sparsescope.compute.stats.FeatureAnalysis.run(
+                    d, s, 0, s.rows(), opts, x -> {}, new Cancellation());
             assertEquals(s.rows(), byDefault.stats().rows(), "statistics over every token");
             for (long[] rows : byDefault.top().rows()) {
                 for (long r : rows) {
                     assertFalse(special[(int) r], "no example on a special token (row " + r + ")");
                 }
             }
-            var both = org.sparsescope.compute.stats.FeatureAnalysis.run(d, s, 0, s.rows(), opts.withSpecialTokens(true, true), x -> { }, new Cancellation());
+            var both = org.sparsescope.compute.stats.FeatureAnalysis.run(
+                    d, s, 0, s.rows(), opts.withSpecialTokens(true, true), x -> {}, new Cancellation());
             assertEquals(s.rows() - specials, both.stats().rows());
-            var all = org.sparsescope.compute.stats.FeatureAnalysis.run(d, s, 0, s.rows(), opts.withSpecialTokens(false, false), x -> { }, new Cancellation());
+            var all = org.sparsescope.compute.stats.FeatureAnalysis.run(
+                    d, s, 0, s.rows(), opts.withSpecialTokens(false, false), x -> {}, new Cancellation());
             boolean someSpecial = false;
             for (long[] rows : all.top().rows()) {
                 for (long r : rows) {
@@ -170,9 +194,13 @@ class WorkspaceProvenanceTest {
                     continue;
                 }
                 try (ActivationSet set = ActivationSet.open(s.getValue())) {
-                    ProvenanceMismatchException e = assertThrows(ProvenanceMismatchException.class, () -> ws.requireMatch(d.getValue(), set),
+                    ProvenanceMismatchException e = assertThrows(
+                            ProvenanceMismatchException.class,
+                            () -> ws.requireMatch(d.getValue(), set),
                             d.getKey() + " on " + s.getKey() + "'s set");
-                    assertTrue(e.getMessage().contains(d.getValue().dictionary().toString()) && e.getMessage().contains(s.getValue().toString()),
+                    assertTrue(
+                            e.getMessage().contains(d.getValue().dictionary().toString())
+                                    && e.getMessage().contains(s.getValue().toString()),
                             "names both sides: " + e.getMessage());
                     refused++;
                 }
@@ -191,7 +219,8 @@ class WorkspaceProvenanceTest {
         Placement neox = placements.get("dictionary_learning");
         Workspace fresh = Workspace.open(tmp.resolve("ws-foreign"), List.of(world.hub));
         try (ActivationSet set = ActivationSet.open(foreign)) {
-            ProvenanceMismatchException e = assertThrows(ProvenanceMismatchException.class, () -> fresh.requireMatch(neox, set));
+            ProvenanceMismatchException e =
+                    assertThrows(ProvenanceMismatchException.class, () -> fresh.requireMatch(neox, set));
             assertTrue(e.getMessage().contains("does not say"), e.getMessage());
             fresh.confirmSet(foreign, ResearcherWorld.NEOX_ID, "blocks.2.hook_resid_post");
             fresh.requireMatch(neox, set);
@@ -205,56 +234,85 @@ class WorkspaceProvenanceTest {
         Placement p = ws.place(world.missingModel, d);
         assertFalse(p.ready());
         assertNotNull(p.missingModel());
-        ModelNotFoundException e = assertThrows(ModelNotFoundException.class,
-                () -> ws.activationsFor(p, corpus, Workspace.harvestOptions(p, TOKENS), x -> { }, new Cancellation()));
+        ModelNotFoundException e = assertThrows(
+                ModelNotFoundException.class,
+                () -> ws.activationsFor(p, corpus, Workspace.harvestOptions(p, TOKENS), x -> {}, new Cancellation()));
         assertTrue(e.getMessage().contains("EleutherAI/pythia-not-on-this-machine"), e.getMessage());
-        assertTrue(e.getMessage().contains(world.hub.resolve("models--EleutherAI--pythia-not-on-this-machine").toString()), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(world.hub
+                                .resolve("models--EleutherAI--pythia-not-on-this-machine")
+                                .toString()),
+                e.getMessage());
         assertTrue(e.getMessage().contains("--model"), e.getMessage());
     }
 
     @Test
     void anExplicitModelThatContradictsTheDictionaryIsRefusedUnlessForced() throws Exception {
         Placement neox = placements.get("saelens");
-        ProvenanceMismatchException e = assertThrows(ProvenanceMismatchException.class,
-                () -> ws.withExplicitModel(neox, world.gpt2Snapshot, null, false));
+        ProvenanceMismatchException e = assertThrows(
+                ProvenanceMismatchException.class, () -> ws.withExplicitModel(neox, world.gpt2Snapshot, null, false));
         assertTrue(e.getMessage().contains("other weights"), e.getMessage());
-        assertEquals(world.gpt2Snapshot.toAbsolutePath().normalize(), ws.withExplicitModel(neox, world.gpt2Snapshot, null, true).at().modelFolder());
+        assertEquals(
+                world.gpt2Snapshot.toAbsolutePath().normalize(),
+                ws.withExplicitModel(neox, world.gpt2Snapshot, null, true).at().modelFolder());
         // a name nothing binds to the folder: refused, and --force binds it once
         Path named = tmp.resolve("named");
         ResearcherWorld.writeSaeLens(named, "reference-neox-6l", "blocks.2.hook_resid_post", false, 128, 5);
         Workspace w = Workspace.open(tmp.resolve("ws-named"), List.of(world.hub));
         Placement p = w.place(named, DictionaryFiles.read(named));
         assertNull(p.at().modelFolder());
-        assertThrows(ProvenanceMismatchException.class, () -> w.withExplicitModel(p, Reference.path("model-gpt2"), null, false));
+        assertThrows(
+                ProvenanceMismatchException.class,
+                () -> w.withExplicitModel(p, Reference.path("model-gpt2"), null, false));
         w.withExplicitModel(p, Reference.path("model"), null, true);
-        assertTrue(Workspace.open(tmp.resolve("ws-named"), List.of()).place(named, DictionaryFiles.read(named)).ready(), "remembered");
+        assertTrue(
+                Workspace.open(tmp.resolve("ws-named"), List.of())
+                        .place(named, DictionaryFiles.read(named))
+                        .ready(),
+                "remembered");
     }
 
     @Test
     void hubShortNamesAndModuleHookpointsMapToWhatTheyLoad() {
-        assertEquals(List.of("gpt2-small", "gpt2", "openai-community/gpt2"), org.sparsescope.compute.model.ModelLocator.hubIds("gpt2-small"));
-        assertTrue(org.sparsescope.compute.model.ModelLocator.hubIds("pythia-70m-deduped").contains("EleutherAI/pythia-70m-deduped"));
+        assertEquals(
+                List.of("gpt2-small", "gpt2", "openai-community/gpt2"),
+                org.sparsescope.compute.model.ModelLocator.hubIds("gpt2-small"));
+        assertTrue(org.sparsescope.compute.model.ModelLocator.hubIds("pythia-70m-deduped")
+                .contains("EleutherAI/pythia-70m-deduped"));
         assertEquals("blocks.3.hook_resid_post", org.sparsescope.compute.model.HookNames.fromModule("layers.3"));
         assertEquals("blocks.3.hook_mlp_out", org.sparsescope.compute.model.HookNames.fromModule("layers.3.mlp"));
-        assertEquals("blocks.3.hook_attn_out", org.sparsescope.compute.model.HookNames.fromModule("layers.3.attention"));
+        assertEquals(
+                "blocks.3.hook_attn_out", org.sparsescope.compute.model.HookNames.fromModule("layers.3.attention"));
         assertEquals("blocks.0.hook_attn_out", org.sparsescope.compute.model.HookNames.fromModule("h.0.attn"));
-        assertEquals("blocks.5.hook_mlp_out", org.sparsescope.compute.model.HookNames.fromModule("gpt_neox.layers.5.mlp"));
+        assertEquals(
+                "blocks.5.hook_mlp_out", org.sparsescope.compute.model.HookNames.fromModule("gpt_neox.layers.5.mlp"));
         assertNull(org.sparsescope.compute.model.HookNames.fromModule("embed_in"));
         assertTrue(org.sparsescope.compute.model.HookNames.same("blocks.3.hook_resid_pre", "blocks.2.hook_resid_post"));
-        assertFalse(org.sparsescope.compute.model.HookNames.same("blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"));
-        assertEquals("blocks.1.hook_attn_out", org.sparsescope.compute.dictionary.format.DictionaryLearningFormat.hookOf("attn_out_layer_1"));
+        assertFalse(
+                org.sparsescope.compute.model.HookNames.same("blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"));
+        assertEquals(
+                "blocks.1.hook_attn_out",
+                org.sparsescope.compute.dictionary.format.DictionaryLearningFormat.hookOf("attn_out_layer_1"));
     }
 
     @Test
     void aVersionOneWorkspaceFileIsUpgradedKeepingItsDictionaries() throws Exception {
         Path dir = tmp.resolve("v1");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(WorkspaceFile.NAME), "{\"version\": 1, \"model\": \"/models/x\", \"corpus\": \"/text.txt\","
-                + " \"activations\": \"/acts\", \"dictionaries\": [\"/d/a\", \"/d/b\"]}");
+        Files.writeString(
+                dir.resolve(WorkspaceFile.NAME),
+                "{\"version\": 1, \"model\": \"/models/x\", \"corpus\": \"/text.txt\","
+                        + " \"activations\": \"/acts\", \"dictionaries\": [\"/d/a\", \"/d/b\"]}");
         Workspace w = Workspace.open(dir, List.of());
-        assertEquals(List.of("/d/a", "/d/b"), w.dictionaries().stream().map(WorkspaceFile.DictionaryRecord::path).toList());
+        assertEquals(
+                List.of("/d/a", "/d/b"),
+                w.dictionaries().stream()
+                        .map(WorkspaceFile.DictionaryRecord::path)
+                        .toList());
         assertEquals(Path.of("/text.txt"), w.corpus());
-        Files.writeString(dir.resolve(WorkspaceFile.NAME), "{\"version\": 2, \"dictionaries\": [{\"path\": 3}], \"models\": []}");
+        Files.writeString(
+                dir.resolve(WorkspaceFile.NAME), "{\"version\": 2, \"dictionaries\": [{\"path\": 3}], \"models\": []}");
         assertThrows(org.sparsescope.compute.InvalidInputException.class, () -> Workspace.open(dir, List.of()));
     }
 }

@@ -14,14 +14,14 @@ import javafx.beans.property.ReadOnlyDoubleProperty;
 import javafx.beans.property.ReadOnlyDoubleWrapper;
 import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
-import javafx.beans.property.ReadOnlyStringProperty;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.sparsescope.compute.dictionary.Dictionary;
@@ -41,7 +41,8 @@ import org.sparsescope.viewmodels.Choices;
 public final class AblationViewModel {
     private final Background background;
     private final StringProperty features = new SimpleStringProperty("");
-    private final ObjectProperty<Choices.AblationMode> mode = new SimpleObjectProperty<>(Choices.AblationMode.KEEP_ERROR);
+    private final ObjectProperty<Choices.AblationMode> mode =
+            new SimpleObjectProperty<>(Choices.AblationMode.KEEP_ERROR);
     private final BooleanProperty steering = new SimpleBooleanProperty(false);
     private final DoubleProperty steeringAlpha = new SimpleDoubleProperty(5.0);
     private final IntegerProperty window = new SimpleIntegerProperty(128);
@@ -65,7 +66,8 @@ public final class AblationViewModel {
     private List<List<TokenDelta>> windowDeltas = List.of();
     private final ObservableList<OutlierRow> outliers = FXCollections.observableArrayList();
     private final ObservableList<CostlyTokenRow> costlyTokens = FXCollections.observableArrayList();
-    private final ObjectProperty<Choices.OutlierFill> outlierFill = new SimpleObjectProperty<>(Choices.OutlierFill.ZERO);
+    private final ObjectProperty<Choices.OutlierFill> outlierFill =
+            new SimpleObjectProperty<>(Choices.OutlierFill.ZERO);
     private final IntegerProperty outlierCount = new SimpleIntegerProperty(10);
     private final ReadOnlyStringWrapper outlierSummary = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper costSummary = new ReadOnlyStringWrapper("");
@@ -114,7 +116,11 @@ public final class AblationViewModel {
     }
 
     /** What the panel runs on. */
-    public enum TextSource { CORPUS, PROMPT, TOP_CONTEXTS }
+    public enum TextSource {
+        CORPUS,
+        PROMPT,
+        TOP_CONTEXTS
+    }
 
     /** Parses "12, 40" into feature indices; throws IllegalArgumentException on anything else. */
     public static int[] parseFeatures(String text) {
@@ -144,74 +150,99 @@ public final class AblationViewModel {
         double[] alphas = new double[f.length];
         java.util.Arrays.fill(alphas, steeringAlpha.get());
         // every feature named is steered, by the same α
-        Intervention intervention = steering.get() ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE) : new Intervention.Ablate(f, mode.get().compute());
+        Intervention intervention = steering.get()
+                ? new Intervention.Steer(f, alphas, Intervention.SteerUnits.ABSOLUTE)
+                : new Intervention.Ablate(f, mode.get().compute());
         TextSource from = textSource.get();
         long asked = generation;
         running.set(true);
-        background.submit(capitalised(intervention.describe()), (p, c) -> {
-            cancellation = c;
-            LanguageModel lm = source.model();
-            List<long[][]> groups = windowGroups(lm, source, from);
-            try (Interventions iv = source.interventions(lm)) {
-                List<long[]> all = new ArrayList<>();
-                List<float[]> clean = new ArrayList<>(), spliced = new ArrayList<>(), zero = new ArrayList<>(), after = new ArrayList<>();
-                // windows of one length run together; contexts of several lengths run as groups
-                for (long[][] g : groups) {
-                    c.check();
-                    all.addAll(Arrays.asList(g));
-                    clean.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.Clean())));
-                    spliced.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.Splice())));
-                    zero.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.ZeroAblation())));
-                    after.addAll(Arrays.asList(iv.tokenLosses(g, intervention)));
-                }
-                long[][] ws = all.toArray(new long[0][]);
-                // inside the reconstruction the feature's own effect is against the spliced run, not the clean one
-                List<float[]> base = intervention.baseline() instanceof Intervention.Splice ? spliced : clean;
-                float[][] delta = Interventions.difference(after.toArray(new float[0][]), base.toArray(new float[0][]));
-                List<List<TokenDelta>> perWindow = new ArrayList<>();
-                for (int i = 0; i < ws.length; i++) {
-                    List<TokenDelta> d = new ArrayList<>();
-                    d.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][0]), 0f));
-                    for (int t = 1; t < ws[i].length; t++) {
-                        d.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][t]), delta[i][t - 1]));
+        background.submit(
+                capitalised(intervention.describe()),
+                (p, c) -> {
+                    cancellation = c;
+                    LanguageModel lm = source.model();
+                    List<long[][]> groups = windowGroups(lm, source, from);
+                    try (Interventions iv = source.interventions(lm)) {
+                        List<long[]> all = new ArrayList<>();
+                        List<float[]> clean = new ArrayList<>(),
+                                spliced = new ArrayList<>(),
+                                zero = new ArrayList<>(),
+                                after = new ArrayList<>();
+                        // windows of one length run together; contexts of several lengths run as groups
+                        for (long[][] g : groups) {
+                            c.check();
+                            all.addAll(Arrays.asList(g));
+                            clean.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.Clean())));
+                            spliced.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.Splice())));
+                            zero.addAll(Arrays.asList(iv.tokenLosses(g, new Intervention.ZeroAblation())));
+                            after.addAll(Arrays.asList(iv.tokenLosses(g, intervention)));
+                        }
+                        long[][] ws = all.toArray(new long[0][]);
+                        // inside the reconstruction the feature's own effect is against the spliced run, not the clean
+                        // one
+                        List<float[]> base = intervention.baseline() instanceof Intervention.Splice ? spliced : clean;
+                        float[][] delta =
+                                Interventions.difference(after.toArray(new float[0][]), base.toArray(new float[0][]));
+                        List<List<TokenDelta>> perWindow = new ArrayList<>();
+                        for (int i = 0; i < ws.length; i++) {
+                            List<TokenDelta> d = new ArrayList<>();
+                            d.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][0]), 0f));
+                            for (int t = 1; t < ws[i].length; t++) {
+                                d.add(new TokenDelta(lm.tokenizer().tokenText(ws[i][t]), delta[i][t - 1]));
+                            }
+                            perWindow.add(d);
+                        }
+                        double cleanCe = mean(clean), splicedCe = mean(spliced), zeroCe = mean(zero), ce = mean(after);
+                        return new Ran(
+                                intervention,
+                                cleanCe,
+                                splicedCe,
+                                zeroCe,
+                                ce,
+                                perWindow,
+                                TokenChange.largest(lm.tokenizer(), ws, delta, 15, false));
                     }
-                    perWindow.add(d);
-                }
-                double cleanCe = mean(clean), splicedCe = mean(spliced), zeroCe = mean(zero), ce = mean(after);
-                return new Ran(intervention, cleanCe, splicedCe, zeroCe, ce, perWindow, TokenChange.largest(lm.tokenizer(), ws, delta, 15, false));
-            }
-        }, r -> {
-            if (asked != generation) {
-                return; // asked of a dictionary no longer open
-            }
-            cleanPerplexity.set(Math.exp(r.cleanCe()));
-            splicedPerplexity.set(Math.exp(r.splicedCe()));
-            perplexity.set(Math.exp(r.ce()));
-            deltaPerplexity.set(Math.exp(r.ce()) - Math.exp(r.baselineCe()));
-            cleanCe.set(r.cleanCe());
-            splicedCe.set(r.splicedCe());
-            ce.set(r.ce());
-            deltaCe.set(r.ce() - r.baselineCe());
-            againstSpliced.set(r.againstSpliced());
-            ceLossRecovered.set((r.zeroCe() - r.splicedCe()) / (r.zeroCe() - r.cleanCe()));
-            windowDeltas = r.windows();
-            pages.set(windowDeltas.size());
-            largestChanges.setAll(r.largest().stream().map(ChangedToken::of).toList());
-            if (page.get() == 0) {
-                showPage();
-            } else {
-                page.set(0);
-            }
-            running.set(false);
-        }, t -> {
-            if (asked == generation) {
-                running.set(false);
-                onError.accept(t);
-            }
-        });
+                },
+                r -> {
+                    if (asked != generation) {
+                        return; // asked of a dictionary no longer open
+                    }
+                    cleanPerplexity.set(Math.exp(r.cleanCe()));
+                    splicedPerplexity.set(Math.exp(r.splicedCe()));
+                    perplexity.set(Math.exp(r.ce()));
+                    deltaPerplexity.set(Math.exp(r.ce()) - Math.exp(r.baselineCe()));
+                    cleanCe.set(r.cleanCe());
+                    splicedCe.set(r.splicedCe());
+                    ce.set(r.ce());
+                    deltaCe.set(r.ce() - r.baselineCe());
+                    againstSpliced.set(r.againstSpliced());
+                    ceLossRecovered.set((r.zeroCe() - r.splicedCe()) / (r.zeroCe() - r.cleanCe()));
+                    windowDeltas = r.windows();
+                    pages.set(windowDeltas.size());
+                    largestChanges.setAll(
+                            r.largest().stream().map(ChangedToken::of).toList());
+                    if (page.get() == 0) {
+                        showPage();
+                    } else {
+                        page.set(0);
+                    }
+                    running.set(false);
+                },
+                t -> {
+                    if (asked == generation) {
+                        running.set(false);
+                        onError.accept(t);
+                    }
+                });
     }
 
-    private record Ran(Intervention intervention, double cleanCe, double splicedCe, double zeroCe, double ce, List<List<TokenDelta>> windows,
+    private record Ran(
+            Intervention intervention,
+            double cleanCe,
+            double splicedCe,
+            double zeroCe,
+            double ce,
+            List<List<TokenDelta>> windows,
             List<TokenChange> largest) {
         boolean againstSpliced() {
             return intervention.baseline() instanceof Intervention.Splice;
@@ -245,7 +276,8 @@ public final class AblationViewModel {
             case PROMPT -> {
                 long[] ids = lm.tokenizer().encode(source.prompt() == null ? "" : source.prompt());
                 if (ids.length < 2) {
-                    throw new IllegalArgumentException("the inspector's prompt needs two tokens or more: type one in the Prompt tab");
+                    throw new IllegalArgumentException(
+                            "the inspector's prompt needs two tokens or more: type one in the Prompt tab");
                 }
                 return List.<long[][]>of(new long[][] {ids});
             }
@@ -253,11 +285,13 @@ public final class AblationViewModel {
                 java.util.Map<Integer, List<long[]>> byLength = new java.util.TreeMap<>();
                 for (long[] c : source.topContexts()) {
                     if (c.length >= 2) {
-                        byLength.computeIfAbsent(c.length, k -> new ArrayList<>()).add(c);
+                        byLength.computeIfAbsent(c.length, k -> new ArrayList<>())
+                                .add(c);
                     }
                 }
                 if (byLength.isEmpty()) {
-                    throw new IllegalArgumentException("select a feature whose examples have tokens: its top contexts are the text");
+                    throw new IllegalArgumentException(
+                            "select a feature whose examples have tokens: its top contexts are the text");
                 }
                 List<long[][]> out = new ArrayList<>();
                 byLength.values().forEach(l -> out.add(l.toArray(new long[0][])));
@@ -276,7 +310,8 @@ public final class AblationViewModel {
 
     /** Cuts the source's text into this panel's windows. */
     private long[][] windowsOf(LanguageModel lm, Path text) throws java.io.IOException {
-        long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(java.nio.file.Files.readString(text)), window.get(), windows.get());
+        long[][] ws = TokenWindows.consecutive(
+                lm.tokenizer().encode(java.nio.file.Files.readString(text)), window.get(), windows.get());
         if (ws.length == 0) {
             throw new IllegalArgumentException(text + ": fewer than " + window.get() + " tokens");
         }
@@ -292,66 +327,99 @@ public final class AblationViewModel {
         OutlierDimensions.Fill fill = outlierFill.get().compute();
         long asked = generation;
         running.set(true);
-        background.submit("Outlier dimensions", (p, c) -> {
-            cancellation = c;
-            LanguageModel lm = source.model();
-            return OutlierDimensions.run(lm, lm.hook(source.hook()), windowsOf(lm, source.text()), top, fill, p, c);
-        }, r -> {
-            if (asked != generation) {
-                return;
-            }
-            List<OutlierRow> rows = new ArrayList<>();
-            for (int i = 0; i < r.top().size(); i++) {
-                OutlierDimensions.Dimension d = r.top().get(i);
-                rows.add(new OutlierRow(i + 1, d.index(), d.meanAbs(), d.mean(), r.alone().get(i).deltaCe(), r.cumulative().get(i).deltaCe()));
-            }
-            outliers.setAll(rows);
-            outlierSummary.set(String.format(java.util.Locale.ROOT, "%s, %d windows × %d tokens: clean CE %.4f; ablated dimensions set to %s",
-                    r.hook(), r.windows(), r.windowTokens(), r.cleanCe(), fill == OutlierDimensions.Fill.ZERO ? "zero" : "their mean"));
-            running.set(false);
-        }, t -> {
-            if (asked == generation) {
-                running.set(false);
-                onError.accept(t);
-            }
-        });
+        background.submit(
+                "Outlier dimensions",
+                (p, c) -> {
+                    cancellation = c;
+                    LanguageModel lm = source.model();
+                    return OutlierDimensions.run(
+                            lm, lm.hook(source.hook()), windowsOf(lm, source.text()), top, fill, p, c);
+                },
+                r -> {
+                    if (asked != generation) {
+                        return;
+                    }
+                    List<OutlierRow> rows = new ArrayList<>();
+                    for (int i = 0; i < r.top().size(); i++) {
+                        OutlierDimensions.Dimension d = r.top().get(i);
+                        rows.add(new OutlierRow(
+                                i + 1,
+                                d.index(),
+                                d.meanAbs(),
+                                d.mean(),
+                                r.alone().get(i).deltaCe(),
+                                r.cumulative().get(i).deltaCe()));
+                    }
+                    outliers.setAll(rows);
+                    outlierSummary.set(String.format(
+                            java.util.Locale.ROOT,
+                            "%s, %d windows × %d tokens: clean CE %.4f; ablated dimensions set to %s",
+                            r.hook(),
+                            r.windows(),
+                            r.windowTokens(),
+                            r.cleanCe(),
+                            fill == OutlierDimensions.Fill.ZERO ? "zero" : "their mean"));
+                    running.set(false);
+                },
+                t -> {
+                    if (asked == generation) {
+                        running.set(false);
+                        onError.accept(t);
+                    }
+                });
     }
 
     /** The tokens whose loss splicing the open dictionary in raises most, with the features active there. */
     public void runCosts(Source source, int topTokens, java.util.function.Consumer<Throwable> onError) {
         long asked = generation;
         running.set(true);
-        background.submit("Where the dictionary costs", (p, c) -> {
-            cancellation = c;
-            LanguageModel lm = source.model();
-            try (Interventions iv = source.interventions(lm)) {
-                return iv.spliceCosts(windowsOf(lm, source.text()), topTokens, 5, 6);
-            }
-        }, r -> {
-            if (asked != generation) {
-                return;
-            }
-            List<CostlyTokenRow> rows = new ArrayList<>();
-            for (Interventions.CostlyToken t : r.tokens()) {
-                StringBuilder f = new StringBuilder();
-                for (int i = 0; i < t.features().length; i++) {
-                    f.append(i == 0 ? "" : ", ").append(t.features()[i]).append(String.format(java.util.Locale.ROOT, " (%.2f)", t.activations()[i]));
-                }
-                rows.add(new CostlyTokenRow(t.change().window(), t.change().position(), t.cleanLoss(), t.splicedLoss(), t.change().context(), f.toString()));
-            }
-            costlyTokens.setAll(rows);
-            StringBuilder w = new StringBuilder(String.format(java.util.Locale.ROOT, "CE clean %.4f, spliced %.4f; windows that rise most:", r.cleanCe(), r.splicedCe()));
-            for (Interventions.CostlyWindow cw : r.windows()) {
-                w.append(String.format(java.util.Locale.ROOT, "  #%d %+.3f", cw.window(), cw.delta()));
-            }
-            costSummary.set(w.toString());
-            running.set(false);
-        }, t -> {
-            if (asked == generation) {
-                running.set(false);
-                onError.accept(t);
-            }
-        });
+        background.submit(
+                "Where the dictionary costs",
+                (p, c) -> {
+                    cancellation = c;
+                    LanguageModel lm = source.model();
+                    try (Interventions iv = source.interventions(lm)) {
+                        return iv.spliceCosts(windowsOf(lm, source.text()), topTokens, 5, 6);
+                    }
+                },
+                r -> {
+                    if (asked != generation) {
+                        return;
+                    }
+                    List<CostlyTokenRow> rows = new ArrayList<>();
+                    for (Interventions.CostlyToken t : r.tokens()) {
+                        StringBuilder f = new StringBuilder();
+                        for (int i = 0; i < t.features().length; i++) {
+                            f.append(i == 0 ? "" : ", ")
+                                    .append(t.features()[i])
+                                    .append(String.format(java.util.Locale.ROOT, " (%.2f)", t.activations()[i]));
+                        }
+                        rows.add(new CostlyTokenRow(
+                                t.change().window(),
+                                t.change().position(),
+                                t.cleanLoss(),
+                                t.splicedLoss(),
+                                t.change().context(),
+                                f.toString()));
+                    }
+                    costlyTokens.setAll(rows);
+                    StringBuilder w = new StringBuilder(String.format(
+                            java.util.Locale.ROOT,
+                            "CE clean %.4f, spliced %.4f; windows that rise most:",
+                            r.cleanCe(),
+                            r.splicedCe()));
+                    for (Interventions.CostlyWindow cw : r.windows()) {
+                        w.append(String.format(java.util.Locale.ROOT, "  #%d %+.3f", cw.window(), cw.delta()));
+                    }
+                    costSummary.set(w.toString());
+                    running.set(false);
+                },
+                t -> {
+                    if (asked == generation) {
+                        running.set(false);
+                        onError.accept(t);
+                    }
+                });
     }
 
     /**
@@ -362,7 +430,15 @@ public final class AblationViewModel {
         generation++;
         cancel();
         running.set(false);
-        for (ReadOnlyDoubleWrapper w : List.of(cleanPerplexity, splicedPerplexity, perplexity, deltaPerplexity, cleanCe, splicedCe, ce, deltaCe,
+        for (ReadOnlyDoubleWrapper w : List.of(
+                cleanPerplexity,
+                splicedPerplexity,
+                perplexity,
+                deltaPerplexity,
+                cleanCe,
+                splicedCe,
+                ce,
+                deltaCe,
                 ceLossRecovered)) {
             w.set(Double.NaN);
         }

@@ -18,11 +18,11 @@ import org.sparsescope.compute.circuits.FeatureGraphJson;
  * their visible outgoing strength; each later column the next stage's upstream features, then the other features the
  * previous column reaches, by their strongest visible incoming edge; each at most {@code nodesPerColumn}. Hidden edges and nodes are counted, not lost.
  */
-public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdges, double threshold, boolean restoration) {
+public record GraphLayout(
+        List<Column> columns, List<Edge> edges, int hiddenEdges, double threshold, boolean restoration) {
 
     /** A hook of the chain; {@code notShown} counts the candidates beyond the column's limit. */
-    public record Column(int index, String dictionary, String name, String hook, List<Node> nodes, int notShown) {
-    }
+    public record Column(int index, String dictionary, String name, String hook, List<Node> nodes, int notShown) {}
 
     /**
      * A feature of a column's dictionary; {@code row} is its row among its stage's upstream features, or −1;
@@ -40,8 +40,7 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
      * A visible edge of stage {@code stage} (column stage → stage + 1): its weight and effect, the strength it is
      * drawn by (see {@link FeatureGraph.Stage#strength}) and the stage's largest visible strength for scale.
      */
-    public record Edge(int stage, Node from, Node to, float weight, float effect, float strength, float stageMax) {
-    }
+    public record Edge(int stage, Node from, Node to, float weight, float effect, float strength, float stageMax) {}
 
     public static GraphLayout empty() {
         return new GraphLayout(List.of(), List.of(), 0, 0, false);
@@ -50,7 +49,8 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
     /**
      * @param labels top tokens per feature for each column's dictionary (a missing column or feature shows no tokens)
      */
-    public static GraphLayout of(FeatureGraph g, Map<Integer, List<String>> labels, double threshold, int nodesPerColumn) {
+    public static GraphLayout of(
+            FeatureGraph g, Map<Integer, List<String>> labels, double threshold, int nodesPerColumn) {
         int limit = Math.max(1, nodesPerColumn);
         List<FeatureGraph.Stage> stages = g.stages();
         List<Column> columns = new ArrayList<>();
@@ -77,7 +77,13 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
         for (int r : rows.subList(0, Math.min(limit, rows.size()))) {
             nodes0.add(new Node(0, up[r], label(labels, 0, up[r]), r, silent(first, r)));
         }
-        columns.add(new Column(0, first.upstream().dictionary(), first.upstream().name(), first.upstream().hook(), nodes0, up.length - nodes0.size()));
+        columns.add(new Column(
+                0,
+                first.upstream().dictionary(),
+                first.upstream().name(),
+                first.upstream().hook(),
+                nodes0,
+                up.length - nodes0.size()));
 
         for (int k = 0; k < stages.size(); k++) {
             FeatureGraph.Stage s = stages.get(k);
@@ -103,8 +109,10 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
                     }
                 }
             }
-            Comparator<Integer> byIncoming = Comparator.comparingDouble((Integer j) -> -strongestIn.getOrDefault(j, 0f)).thenComparing(j -> j);
-            candidates.sort(Comparator.comparing((Integer j) -> next == null || next.rowOf(j) < 0).thenComparing(byIncoming));
+            Comparator<Integer> byIncoming = Comparator.comparingDouble((Integer j) -> -strongestIn.getOrDefault(j, 0f))
+                    .thenComparing(j -> j);
+            candidates.sort(Comparator.comparing((Integer j) -> next == null || next.rowOf(j) < 0)
+                    .thenComparing(byIncoming));
             List<Integer> picked = new ArrayList<>(candidates.subList(0, Math.min(limit, candidates.size())));
             picked.sort(byIncoming);
             List<Node> shown = new ArrayList<>();
@@ -112,7 +120,13 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
                 int row = next == null ? -1 : next.rowOf(j);
                 shown.add(new Node(k + 1, j, label(labels, k + 1, j), row, row >= 0 && silent(next, row)));
             }
-            columns.add(new Column(k + 1, s.downstream().dictionary(), s.downstream().name(), s.downstream().hook(), shown, candidates.size() - shown.size()));
+            columns.add(new Column(
+                    k + 1,
+                    s.downstream().dictionary(),
+                    s.downstream().name(),
+                    s.downstream().hook(),
+                    shown,
+                    candidates.size() - shown.size()));
             float stageMax = 0;
             List<Edge> stageEdges = new ArrayList<>();
             for (Node a : from) {
@@ -121,7 +135,14 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
                 }
                 for (Node b : shown) {
                     if (s.visible(a.row(), b.feature(), threshold)) {
-                        stageEdges.add(new Edge(k, a, b, s.weight(a.row(), b.feature()), s.effect(a.row(), b.feature()), s.strength(a.row(), b.feature()), 0));
+                        stageEdges.add(new Edge(
+                                k,
+                                a,
+                                b,
+                                s.weight(a.row(), b.feature()),
+                                s.effect(a.row(), b.feature()),
+                                s.strength(a.row(), b.feature()),
+                                0));
                         stageMax = Math.max(stageMax, s.strength(a.row(), b.feature()));
                     }
                 }
@@ -137,7 +158,8 @@ public record GraphLayout(List<Column> columns, List<Edge> edges, int hiddenEdge
             }
             hidden += visibleAll - stageEdges.size();
         }
-        return new GraphLayout(List.copyOf(columns), List.copyOf(edges), hidden, threshold, g.method() == FeatureGraph.Method.RESTORE);
+        return new GraphLayout(
+                List.copyOf(columns), List.copyOf(edges), hidden, threshold, g.method() == FeatureGraph.Method.RESTORE);
     }
 
     private static boolean silent(FeatureGraph.Stage s, int row) {

@@ -52,7 +52,10 @@ import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
  */
 public final class GraphViewModel {
     /** Where the first stage's upstream features come from. */
-    public enum Upstream { FEATURES, TOP }
+    public enum Upstream {
+        FEATURES,
+        TOP
+    }
 
     /** A dictionary's statistics and top tokens per feature (cached, or computed in the calling job). */
     @FunctionalInterface
@@ -60,8 +63,7 @@ public final class GraphViewModel {
         Labelled of(DictionaryEntry dictionary, ProgressListener progress, Cancellation cancel) throws Exception;
     }
 
-    public record Labelled(FeatureReport report, List<String> topTokens) {
-    }
+    public record Labelled(FeatureReport report, List<String> topTokens) {}
 
     /** The models the window keeps, one per folder. */
     @FunctionalInterface
@@ -86,7 +88,8 @@ public final class GraphViewModel {
     private final IntegerProperty top = new SimpleIntegerProperty(10);
     private final ObjectProperty<Choices.FeatureColumn> by = new SimpleObjectProperty<>(Choices.FeatureColumn.KURTOSIS);
     private final ObjectProperty<Choices.GraphMethod> method = new SimpleObjectProperty<>(Choices.GraphMethod.ABLATE);
-    private final ObjectProperty<Choices.AblationMode> mode = new SimpleObjectProperty<>(Choices.AblationMode.KEEP_ERROR);
+    private final ObjectProperty<Choices.AblationMode> mode =
+            new SimpleObjectProperty<>(Choices.AblationMode.KEEP_ERROR);
     private final IntegerProperty windows = new SimpleIntegerProperty(32);
     private final IntegerProperty window = new SimpleIntegerProperty(128);
     private final IntegerProperty follow = new SimpleIntegerProperty(0);
@@ -94,13 +97,15 @@ public final class GraphViewModel {
     private final IntegerProperty nodesPerColumn = new SimpleIntegerProperty(12);
     private final ReadOnlyObjectWrapper<FeatureGraph> graph = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<GraphLayout> layout = new ReadOnlyObjectWrapper<>(GraphLayout.empty());
-    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("Tick dictionaries at two or more hooks of one model, then Compute.");
+    private final ReadOnlyStringWrapper status =
+            new ReadOnlyStringWrapper("Tick dictionaries at two or more hooks of one model, then Compute.");
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private Map<Integer, List<String>> labels = Map.of();
     private List<String> graphIds = List.of();
     private Background.Job job;
 
-    public GraphViewModel(Background background, WorkspaceViewModel workspace, Models models, Reports reports, Opener opener) {
+    public GraphViewModel(
+            Background background, WorkspaceViewModel workspace, Models models, Reports reports, Opener opener) {
         this.background = background;
         this.workspace = workspace;
         this.models = models;
@@ -117,7 +122,8 @@ public final class GraphViewModel {
         if (in) {
             ids.add(id);
         }
-        ids.sort(Comparator.comparing(this::hookOf, Comparator.nullsLast(HookPoint.FORWARD)).thenComparing(x -> x));
+        ids.sort(Comparator.comparing(this::hookOf, Comparator.nullsLast(HookPoint.FORWARD))
+                .thenComparing(x -> x));
         chain.setAll(ids);
     }
 
@@ -165,7 +171,8 @@ public final class GraphViewModel {
             if (first == null) {
                 first = p;
             } else if (!Objects.equals(first.at().modelHash(), p.at().modelHash())) {
-                return e.name() + " reads " + p.describe() + " but " + workspace.find(chain.get(0)).name() + " reads " + first.describe()
+                return e.name() + " reads " + p.describe() + " but "
+                        + workspace.find(chain.get(0)).name() + " reads " + first.describe()
                         + ": a graph runs one model";
             }
             if (p.at().hook().equals(hook)) {
@@ -201,71 +208,98 @@ public final class GraphViewModel {
         int[] chosen = typed;
         int n = windows.get(), w = window.get(), topN = top.get();
         FeatureReport.Column column = by.get().compute();
-        FeatureGraphs.Options opts = new FeatureGraphs.Options(method.get().compute(), mode.get().compute(), Math.min(32, n), follow.get());
+        FeatureGraphs.Options opts =
+                new FeatureGraphs.Options(method.get().compute(), mode.get().compute(), Math.min(32, n), follow.get());
         running.set(true);
-        status.set("computing the " + method.get().name().toLowerCase(Locale.ROOT) + " graph of " + ids.size() + " dictionaries");
-        job = background.submit("Feature graph", (p, c) -> {
-            Placement first = places.get(0);
-            LanguageModel lm = models.model(first.at().modelFolder());
-            workspace.workspace().requireMatch(first, lm);
-            int[] up = chosen != null ? chosen : reports.of(entries.get(0), p, c).report().ranked(column, topN);
-            long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(Files.readString(text)), w, n);
-            if (ws.length == 0) {
-                throw new IllegalArgumentException(text + ": fewer than " + w + " tokens; no window fits");
-            }
-            List<FeatureGraphs.Link> links = new ArrayList<>();
-            List<Path> paths = new ArrayList<>();
-            List<String> hooks = new ArrayList<>();
-            for (int i = 0; i < ids.size(); i++) {
-                DictionaryEntry e = entries.get(i);
-                links.add(new FeatureGraphs.Link(workspace.readDictionary(e.path()), lm.hook(places.get(i).at().hook()), e.id(), e.name()));
-                paths.add(e.path());
-                hooks.add(places.get(i).at().hook());
-            }
-            boolean[] computed = {false};
-            FeatureGraph g = workspace.workspace().cache().graph(first.at().modelHash(), paths, hooks, up, ws, opts, () -> {
-                computed[0] = true;
-                return FeatureGraphs.compute(lm, first.at().model(), links, up, ws, opts, p, c);
-            });
-            Map<Integer, List<String>> tokens = new HashMap<>();
-            for (int i = 0; i < entries.size(); i++) {
-                if (entries.get(i).status() == DictionaryEntry.Status.MEASURED) {
-                    c.check();
-                    tokens.put(i, reports.of(entries.get(i), p, c).topTokens());
-                }
-            }
-            return new Computed(g, tokens, computed[0]);
-        }, r -> {
-            job = null;
-            running.set(false);
-            labels = r.labels();
-            graphIds = ids;
-            graph.set(r.graph());
-            relayout();
-            FeatureGraph g = r.graph();
-            status.set(String.format(Locale.ROOT, "%s, %d windows × %d tokens, %s%s", describe(g), g.windows(), g.windowTokens(),
-                    (r.fresh() ? "computed in " : "from the workspace cache (computed in ") + String.format(Locale.ROOT, "%.1f s, %.0f token-blocks/s", g.seconds(),
-                            g.tokenBlocksPerSecond()) + (r.fresh() ? "" : ")"),
-                    labels.size() < entries.size() ? "; top tokens only for measured dictionaries" : ""));
-        }, t -> {
-            job = null;
-            running.set(false);
-            if (t instanceof CancelledException) {
-                status.set("cancelled");
-            } else {
-                status.set("failed: " + t.getMessage());
-                workspace.fail(t);
-            }
-        });
+        status.set("computing the " + method.get().name().toLowerCase(Locale.ROOT) + " graph of " + ids.size()
+                + " dictionaries");
+        job = background.submit(
+                "Feature graph",
+                (p, c) -> {
+                    Placement first = places.get(0);
+                    LanguageModel lm = models.model(first.at().modelFolder());
+                    workspace.workspace().requireMatch(first, lm);
+                    int[] up = chosen != null
+                            ? chosen
+                            : reports.of(entries.get(0), p, c).report().ranked(column, topN);
+                    long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(Files.readString(text)), w, n);
+                    if (ws.length == 0) {
+                        throw new IllegalArgumentException(text + ": fewer than " + w + " tokens; no window fits");
+                    }
+                    List<FeatureGraphs.Link> links = new ArrayList<>();
+                    List<Path> paths = new ArrayList<>();
+                    List<String> hooks = new ArrayList<>();
+                    for (int i = 0; i < ids.size(); i++) {
+                        DictionaryEntry e = entries.get(i);
+                        links.add(new FeatureGraphs.Link(
+                                workspace.readDictionary(e.path()),
+                                lm.hook(places.get(i).at().hook()),
+                                e.id(),
+                                e.name()));
+                        paths.add(e.path());
+                        hooks.add(places.get(i).at().hook());
+                    }
+                    boolean[] computed = {false};
+                    FeatureGraph g = workspace
+                            .workspace()
+                            .cache()
+                            .graph(first.at().modelHash(), paths, hooks, up, ws, opts, () -> {
+                                computed[0] = true;
+                                return FeatureGraphs.compute(lm, first.at().model(), links, up, ws, opts, p, c);
+                            });
+                    Map<Integer, List<String>> tokens = new HashMap<>();
+                    for (int i = 0; i < entries.size(); i++) {
+                        if (entries.get(i).status() == DictionaryEntry.Status.MEASURED) {
+                            c.check();
+                            tokens.put(i, reports.of(entries.get(i), p, c).topTokens());
+                        }
+                    }
+                    return new Computed(g, tokens, computed[0]);
+                },
+                r -> {
+                    job = null;
+                    running.set(false);
+                    labels = r.labels();
+                    graphIds = ids;
+                    graph.set(r.graph());
+                    relayout();
+                    FeatureGraph g = r.graph();
+                    status.set(String.format(
+                            Locale.ROOT,
+                            "%s, %d windows × %d tokens, %s%s",
+                            describe(g),
+                            g.windows(),
+                            g.windowTokens(),
+                            (r.fresh() ? "computed in " : "from the workspace cache (computed in ")
+                                    + String.format(
+                                            Locale.ROOT,
+                                            "%.1f s, %.0f token-blocks/s",
+                                            g.seconds(),
+                                            g.tokenBlocksPerSecond())
+                                    + (r.fresh() ? "" : ")"),
+                            labels.size() < entries.size() ? "; top tokens only for measured dictionaries" : ""));
+                },
+                t -> {
+                    job = null;
+                    running.set(false);
+                    if (t instanceof CancelledException) {
+                        status.set("cancelled");
+                    } else {
+                        status.set("failed: " + t.getMessage());
+                        workspace.fail(t);
+                    }
+                });
     }
 
-    private record Computed(FeatureGraph graph, Map<Integer, List<String>> labels, boolean fresh) {
-    }
+    private record Computed(FeatureGraph graph, Map<Integer, List<String>> labels, boolean fresh) {}
 
     /** "ablate (error kept)" and so on, as the view's header says it. */
     public static String describe(FeatureGraph g) {
         String m = g.method() == FeatureGraph.Method.ABLATE ? "ablation" : "restoration";
-        return m + (g.mode() == AblationMode.KEEP_ERROR ? " with the SAE error kept (reference: clean run)" : " inside the reconstruction (reference: spliced run)");
+        return m
+                + (g.mode() == AblationMode.KEEP_ERROR
+                        ? " with the SAE error kept (reference: clean run)"
+                        : " inside the reconstruction (reference: spliced run)");
     }
 
     public void cancel() {
@@ -353,8 +387,15 @@ public final class GraphViewModel {
     /** The shown graph's heading: model, method, windows and the threshold; empty when none is shown. */
     public String title() {
         FeatureGraph g = graph.get();
-        return g == null ? "" : g.model() + " · " + describe(g) + String.format(Locale.ROOT,
-                " · %d windows × %d tokens · edges ≥ %.2g%% of the largest into their node", g.windows(), g.windowTokens(), 100 * threshold.get());
+        return g == null
+                ? ""
+                : g.model() + " · " + describe(g)
+                        + String.format(
+                                Locale.ROOT,
+                                " · %d windows × %d tokens · edges ≥ %.2g%% of the largest into their node",
+                                g.windows(),
+                                g.windowTokens(),
+                                100 * threshold.get());
     }
 
     public ReadOnlyObjectProperty<GraphLayout> layoutProperty() {

@@ -49,13 +49,17 @@ public final class McsViewModel {
     }
 
     /** A feature of the row dictionary and its best match in the column dictionary. */
-    public record MatchedFeature(int feature, String tokens, int match, double mcs, String matchTokens) {
-    }
+    public record MatchedFeature(int feature, String tokens, int match, double mcs, String matchTokens) {}
 
     /** An opened cell: row → column, its features sorted by MCS (best first). */
-    public record PairDetail(int row, int column, DictionaryEntry rowDictionary, DictionaryEntry columnDictionary, double mmcs,
-            double fractionAtLeast, List<MatchedFeature> features) {
-    }
+    public record PairDetail(
+            int row,
+            int column,
+            DictionaryEntry rowDictionary,
+            DictionaryEntry columnDictionary,
+            double mmcs,
+            double fractionAtLeast,
+            List<MatchedFeature> features) {}
 
     private final Background background;
     private final WorkspaceViewModel workspace;
@@ -64,11 +68,13 @@ public final class McsViewModel {
     private final ReadOnlyObjectWrapper<Matrix> matrix = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<PairDetail> detail = new ReadOnlyObjectWrapper<>();
     private final DoubleProperty threshold = new SimpleDoubleProperty(0.9);
-    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("Select two or more dictionaries of one pair on the frontier.");
+    private final ReadOnlyStringWrapper status =
+            new ReadOnlyStringWrapper("Select two or more dictionaries of one pair on the frontier.");
     private Background.Job running;
     private Background.Job runningDetail;
 
-    public McsViewModel(Background background, WorkspaceViewModel workspace, FrontierViewModel frontier, FeatureTokens tokens) {
+    public McsViewModel(
+            Background background, WorkspaceViewModel workspace, FrontierViewModel frontier, FeatureTokens tokens) {
         this.background = background;
         this.workspace = workspace;
         this.frontier = frontier;
@@ -77,8 +83,14 @@ public final class McsViewModel {
         threshold.addListener((o, was, now) -> {
             PairDetail d = detail.get();
             if (d != null) { // the fraction follows the threshold; the matches do not change
-                detail.set(new PairDetail(d.row(), d.column(), d.rowDictionary(), d.columnDictionary(), d.mmcs(),
-                        matrix.get().values().fractionAtLeast(d.row(), d.column(), now.doubleValue()), d.features()));
+                detail.set(new PairDetail(
+                        d.row(),
+                        d.column(),
+                        d.rowDictionary(),
+                        d.columnDictionary(),
+                        d.mmcs(),
+                        matrix.get().values().fractionAtLeast(d.row(), d.column(), now.doubleValue()),
+                        d.features()));
             }
         });
     }
@@ -102,37 +114,48 @@ public final class McsViewModel {
         }
         String pair = entries.get(0).pairKey();
         if (pair == null || entries.stream().anyMatch(e -> !pair.equals(e.pairKey()))) {
-            status.set("The selection spans several models or hooks: decoder directions of different hooks are not comparable.");
+            status.set(
+                    "The selection spans several models or hooks: decoder directions of different hooks are not comparable.");
             return;
         }
         // the seed's order: smaller dictionaries first (as it compared with larger ones), then denser first (its l1
         // values ascending), so that a sweep's neighbours sit side by side
-        entries.sort(Comparator.comparingInt(DictionaryEntry::dSae).thenComparing(Comparator.comparingDouble(DictionaryEntry::l0).reversed()));
+        entries.sort(Comparator.comparingInt(DictionaryEntry::dSae)
+                .thenComparing(Comparator.comparingDouble(DictionaryEntry::l0).reversed()));
         status.set("computing the MCS matrix of " + entries.size() + " dictionaries");
-        running = background.submit("MCS matrix", (p, c) -> {
-            List<Dictionary> dicts = new ArrayList<>();
-            for (DictionaryEntry e : entries) {
-                dicts.add(workspace.readDictionary(e.path()));
-            }
-            return McsMatrix.of(dicts, Devices.preferred(), p, c);
-        }, m -> {
-            running = null;
-            matrix.set(new Matrix(List.copyOf(entries), m));
-            detail.set(null);
-            status.set(entries.size() + " dictionaries of " + entries.get(0).site() + "; click a cell to see its features matched");
-        }, t -> {
-            if (!(t instanceof CancelledException)) {
-                running = null;
-                status.set("failed");
-                workspace.fail(t);
-            }
-        });
+        running = background.submit(
+                "MCS matrix",
+                (p, c) -> {
+                    List<Dictionary> dicts = new ArrayList<>();
+                    for (DictionaryEntry e : entries) {
+                        dicts.add(workspace.readDictionary(e.path()));
+                    }
+                    return McsMatrix.of(dicts, Devices.preferred(), p, c);
+                },
+                m -> {
+                    running = null;
+                    matrix.set(new Matrix(List.copyOf(entries), m));
+                    detail.set(null);
+                    status.set(entries.size() + " dictionaries of "
+                            + entries.get(0).site() + "; click a cell to see its features matched");
+                },
+                t -> {
+                    if (!(t instanceof CancelledException)) {
+                        running = null;
+                        status.set("failed");
+                        workspace.fail(t);
+                    }
+                });
     }
 
     /** Opens cell (row, column): the row dictionary's features against the column's, with both top tokens. */
     public void openCell(int row, int column) {
         Matrix m = matrix.get();
-        if (m == null || row < 0 || column < 0 || row >= m.dictionaries().size() || column >= m.dictionaries().size()) {
+        if (m == null
+                || row < 0
+                || column < 0
+                || row >= m.dictionaries().size()
+                || column >= m.dictionaries().size()) {
             return;
         }
         if (runningDetail != null) {
@@ -141,26 +164,36 @@ public final class McsViewModel {
         DictionaryEntry a = m.dictionaries().get(row), b = m.dictionaries().get(column);
         double mmcs = m.values().mmcs(row, column), fraction = m.values().fractionAtLeast(row, column, threshold.get());
         status.set("matching " + a.name() + " → " + b.name() + " (statistics of both, from the cache or computed)");
-        runningDetail = background.submit("Matched features", (p, c) -> {
-            DictionaryComparison cmp = DictionaryComparison.of(workspace.readDictionary(a.path()), workspace.readDictionary(b.path()));
-            List<String> ta = tokens.of(a, p, c), tb = row == column ? ta : tokens.of(b, p, c);
-            List<MatchedFeature> out = new ArrayList<>();
-            for (int f = 0; f < cmp.maxCosine().length; f++) {
-                int g = cmp.match()[f];
-                out.add(new MatchedFeature(f, f < ta.size() ? ta.get(f) : "", g, cmp.maxCosine()[f], g < tb.size() ? tb.get(g) : ""));
-            }
-            out.sort(Comparator.comparingDouble(MatchedFeature::mcs).reversed());
-            return out;
-        }, features -> {
-            runningDetail = null;
-            detail.set(new PairDetail(row, column, a, b, mmcs, fraction, List.copyOf(features)));
-            status.set(String.format(java.util.Locale.ROOT, "%s → %s: MMCS %.3f", a.name(), b.name(), mmcs));
-        }, t -> {
-            if (!(t instanceof CancelledException)) {
-                runningDetail = null;
-                workspace.fail(t);
-            }
-        });
+        runningDetail = background.submit(
+                "Matched features",
+                (p, c) -> {
+                    DictionaryComparison cmp = DictionaryComparison.of(
+                            workspace.readDictionary(a.path()), workspace.readDictionary(b.path()));
+                    List<String> ta = tokens.of(a, p, c), tb = row == column ? ta : tokens.of(b, p, c);
+                    List<MatchedFeature> out = new ArrayList<>();
+                    for (int f = 0; f < cmp.maxCosine().length; f++) {
+                        int g = cmp.match()[f];
+                        out.add(new MatchedFeature(
+                                f,
+                                f < ta.size() ? ta.get(f) : "",
+                                g,
+                                cmp.maxCosine()[f],
+                                g < tb.size() ? tb.get(g) : ""));
+                    }
+                    out.sort(Comparator.comparingDouble(MatchedFeature::mcs).reversed());
+                    return out;
+                },
+                features -> {
+                    runningDetail = null;
+                    detail.set(new PairDetail(row, column, a, b, mmcs, fraction, List.copyOf(features)));
+                    status.set(String.format(java.util.Locale.ROOT, "%s → %s: MMCS %.3f", a.name(), b.name(), mmcs));
+                },
+                t -> {
+                    if (!(t instanceof CancelledException)) {
+                        runningDetail = null;
+                        workspace.fail(t);
+                    }
+                });
     }
 
     public ReadOnlyObjectProperty<Matrix> matrixProperty() {

@@ -10,11 +10,10 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.sparsescope.compute.activations.ActivationSet;
-import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.ExampleContext;
-import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.stats.FeatureNeighbours;
+import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.stats.LogitEffects;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.Bins;
@@ -31,12 +30,10 @@ public final class FeatureDetailViewModel {
     public static final int NEIGHBOURS = 8;
 
     /** A quantile band of the feature's activations: its interval and its sampled examples, lowest band first. */
-    public record Band(int index, double lo, double hi, List<ExampleLine> examples) {
-    }
+    public record Band(int index, double lo, double hi, List<ExampleLine> examples) {}
 
     /** A neighbouring feature with its correlation or cosine and its top tokens. */
-    public record NeighbourLine(int feature, double value, String topTokens) {
-    }
+    public record NeighbourLine(int feature, double value, String topTokens) {}
 
     private final Background background;
     private final ReadOnlyIntegerWrapper feature = new ReadOnlyIntegerWrapper(-1);
@@ -48,7 +45,8 @@ public final class FeatureDetailViewModel {
     private final ObservableList<Band> bands = FXCollections.observableArrayList();
     private final ObservableList<NeighbourLine> correlated = FXCollections.observableArrayList();
     private final ObservableList<NeighbourLine> nearest = FXCollections.observableArrayList();
-    private final javafx.beans.property.ReadOnlyStringWrapper summary = new javafx.beans.property.ReadOnlyStringWrapper("");
+    private final javafx.beans.property.ReadOnlyStringWrapper summary =
+            new javafx.beans.property.ReadOnlyStringWrapper("");
     private Background.Job pending;
     /** The open dictionary whose feature is shown (read and written on the UI thread). */
     private OpenDictionary shownOf;
@@ -82,60 +80,119 @@ public final class FeatureDetailViewModel {
         FeatureReport r = source.report();
         histogram.set(Bins.of(r.histogram(j)));
         var st = r.stats();
-        summary.set(String.format(java.util.Locale.ROOT, "density %.3g%% of %,d tokens · max %.3f · mean %.4f · kurtosis %.1f", 100 * st.density()[j], st.rows(),
-                st.max()[j], st.mean()[j], st.kurtosis()[j]));
+        summary.set(String.format(
+                java.util.Locale.ROOT,
+                "density %.3g%% of %,d tokens · max %.3f · mean %.4f · kurtosis %.1f",
+                100 * st.density()[j],
+                st.rows(),
+                st.max()[j],
+                st.mean()[j],
+                st.kurtosis()[j]));
         List<String> names = source.topTokens();
-        pending = background.submit("Feature " + j, (p, c) -> {
-            LanguageModel lm = source.model();
-            ActivationSet set = source.activations();
-            // the open dictionary's one device copy: every example, the logits and the neighbours read it
-            var onDevice = source.onDevice();
-            List<ExampleLine> top = lines(set, onDevice, lm, r.top().rows()[j], r.top().values()[j], j, r.top().count(j));
-            c.check();
-            List<ExampleLine> sampled = lines(set, onDevice, lm, r.quantiles().rows()[j], r.quantiles().values()[j], j, r.quantiles().count(j));
-            // the bands the statistics sampled from, highest first, each band's examples strongest first
-            List<Band> bandList = org.sparsescope.compute.stats.QuantileBand.group(sampled, ExampleLine::value, st.max()[j],
-                    org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands()).stream()
-                    .map(b -> new Band(b.index(), b.lo(), b.hi(), b.items().stream().sorted((x, y) -> Float.compare(y.value(), x.value())).toList()))
-                    .toList();
-            c.check();
-            LogitEffects.FeatureLogits logits = LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
-            var near = FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
-            c.check();
-            var corr = FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
-            return new Shown(top, bandList, logits, near, corr);
-        }, shown -> {
-            if (feature.get() != j || shownOf != source) {
-                return; // another feature, or another dictionary, is shown now
-            }
-            topExamples.setAll(shown.top());
-            bands.setAll(shown.bands());
-            raised.setAll(shown.logits().raised().stream().map(TokenLogit::of).toList());
-            lowered.setAll(shown.logits().lowered().stream().map(TokenLogit::of).toList());
-            logitHistogram.set(Bins.of(shown.logits().all()));
-            nearest.setAll(named(shown.nearest(), names));
-            correlated.setAll(named(shown.correlated(), names));
-        }, onError);
+        pending = background.submit(
+                "Feature " + j,
+                (p, c) -> {
+                    LanguageModel lm = source.model();
+                    ActivationSet set = source.activations();
+                    // the open dictionary's one device copy: every example, the logits and the neighbours read it
+                    var onDevice = source.onDevice();
+                    List<ExampleLine> top = lines(
+                            set,
+                            onDevice,
+                            lm,
+                            r.top().rows()[j],
+                            r.top().values()[j],
+                            j,
+                            r.top().count(j));
+                    c.check();
+                    List<ExampleLine> sampled = lines(
+                            set,
+                            onDevice,
+                            lm,
+                            r.quantiles().rows()[j],
+                            r.quantiles().values()[j],
+                            j,
+                            r.quantiles().count(j));
+                    // the bands the statistics sampled from, highest first, each band's examples strongest first
+                    List<Band> bandList = org.sparsescope.compute.stats.QuantileBand.group(
+                                    sampled,
+                                    ExampleLine::value,
+                                    st.max()[j],
+                                    org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults()
+                                            .bands())
+                            .stream()
+                            .map(b -> new Band(
+                                    b.index(),
+                                    b.lo(),
+                                    b.hi(),
+                                    b.items().stream()
+                                            .sorted((x, y) -> Float.compare(y.value(), x.value()))
+                                            .toList()))
+                            .toList();
+                    c.check();
+                    LogitEffects.FeatureLogits logits =
+                            LogitEffects.of(lm, onDevice, new int[] {j}, 10).get(0);
+                    var near = FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
+                    c.check();
+                    var corr = FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
+                    return new Shown(top, bandList, logits, near, corr);
+                },
+                shown -> {
+                    if (feature.get() != j || shownOf != source) {
+                        return; // another feature, or another dictionary, is shown now
+                    }
+                    topExamples.setAll(shown.top());
+                    bands.setAll(shown.bands());
+                    raised.setAll(
+                            shown.logits().raised().stream().map(TokenLogit::of).toList());
+                    lowered.setAll(shown.logits().lowered().stream()
+                            .map(TokenLogit::of)
+                            .toList());
+                    logitHistogram.set(Bins.of(shown.logits().all()));
+                    nearest.setAll(named(shown.nearest(), names));
+                    correlated.setAll(named(shown.correlated(), names));
+                },
+                onError);
     }
 
     /** What a feature's background work found. */
-    private record Shown(List<ExampleLine> top, List<Band> bands, LogitEffects.FeatureLogits logits, List<FeatureNeighbours.Neighbour> nearest,
-            List<FeatureNeighbours.Neighbour> correlated) {
-    }
+    private record Shown(
+            List<ExampleLine> top,
+            List<Band> bands,
+            LogitEffects.FeatureLogits logits,
+            List<FeatureNeighbours.Neighbour> nearest,
+            List<FeatureNeighbours.Neighbour> correlated) {}
 
     private static List<NeighbourLine> named(List<FeatureNeighbours.Neighbour> ns, List<String> names) {
-        return ns.stream().map(n -> new NeighbourLine(n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : "")).toList();
+        return ns.stream()
+                .map(n -> new NeighbourLine(
+                        n.feature(), n.value(), n.feature() < names.size() ? names.get(n.feature()) : ""))
+                .toList();
     }
 
-    private static List<ExampleLine> lines(ActivationSet set, org.sparsescope.compute.dictionary.DictionaryOnDevice d, LanguageModel lm, long[] rows,
-            float[] values, int feature, int max) throws java.io.IOException {
+    private static List<ExampleLine> lines(
+            ActivationSet set,
+            org.sparsescope.compute.dictionary.DictionaryOnDevice d,
+            LanguageModel lm,
+            long[] rows,
+            float[] values,
+            int feature,
+            int max)
+            throws java.io.IOException {
         List<ExampleLine> out = new ArrayList<>();
         for (int i = 0; i < Math.min(max, rows.length); i++) {
             Optional<ExampleContext> c = ExampleContext.of(set, d, lm.tokenizer(), rows[i], feature, 24, 8);
             if (c.isPresent()) {
-                out.add(new ExampleLine(rows[i], values[i], c.get().tokens(), c.get().activations(), c.get().position(), c.get().tokenIds()));
+                out.add(new ExampleLine(
+                        rows[i],
+                        values[i],
+                        c.get().tokens(),
+                        c.get().activations(),
+                        c.get().position(),
+                        c.get().tokenIds()));
             } else {
-                out.add(new ExampleLine(rows[i], values[i], new String[] {"row " + rows[i]}, new float[] {values[i]}, 0, new long[0]));
+                out.add(new ExampleLine(
+                        rows[i], values[i], new String[] {"row " + rows[i]}, new float[] {values[i]}, 0, new long[0]));
             }
         }
         return out;

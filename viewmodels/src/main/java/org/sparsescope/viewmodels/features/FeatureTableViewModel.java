@@ -29,7 +29,8 @@ public final class FeatureTableViewModel {
     private final StringProperty tokenFilter = new SimpleStringProperty("");
     private final IntegerProperty selectedFeature = new SimpleIntegerProperty(-1);
     private final ReadOnlyObjectWrapper<FeatureReport> report = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyObjectWrapper<org.sparsescope.viewmodels.Bins> capacityHistogram = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<org.sparsescope.viewmodels.Bins> capacityHistogram =
+            new ReadOnlyObjectWrapper<>();
 
     /** Bins of the capacity histogram over [0, 1]: 0.05 wide, so that 1/2, 1/4 … and 1 fall in bins of their own. */
     public static final int CAPACITY_BINS = 20;
@@ -46,24 +47,34 @@ public final class FeatureTableViewModel {
         FeatureStats s = r.stats();
         List<FeatureRow> list = new ArrayList<>(s.features());
         for (int j = 0; j < s.features(); j++) {
-            list.add(new FeatureRow(j, s.density()[j], s.mean()[j], s.max()[j], s.std()[j], s.skew()[j], s.kurtosis()[j], r.capacity()[j],
+            list.add(new FeatureRow(
+                    j,
+                    s.density()[j],
+                    s.mean()[j],
+                    s.max()[j],
+                    s.std()[j],
+                    s.skew()[j],
+                    s.kurtosis()[j],
+                    r.capacity()[j],
                     j < topTokens.size() ? topTokens.get(j) : ""));
         }
         rows.setAll(list);
-        capacityHistogram.set(org.sparsescope.viewmodels.Bins.of(org.sparsescope.compute.stats.Capacity.histogram(r.capacity(), CAPACITY_BINS)));
+        capacityHistogram.set(org.sparsescope.viewmodels.Bins.of(
+                org.sparsescope.compute.stats.Capacity.histogram(r.capacity(), CAPACITY_BINS)));
         selectedFeature.set(-1);
         setRows.set(s.rows());
         totalCapacity.set(r.totalCapacity());
         loads.set(loads.get() + 1);
         report.set(r); // last: listeners of the report see the new rows
-
     }
 
     private List<String> topTokens = List.of();
     private final javafx.beans.property.ReadOnlyLongWrapper setRows = new javafx.beans.property.ReadOnlyLongWrapper(0);
-    private final javafx.beans.property.ReadOnlyDoubleWrapper totalCapacity = new javafx.beans.property.ReadOnlyDoubleWrapper(Double.NaN);
+    private final javafx.beans.property.ReadOnlyDoubleWrapper totalCapacity =
+            new javafx.beans.property.ReadOnlyDoubleWrapper(Double.NaN);
 
-    private final javafx.beans.property.ReadOnlyIntegerWrapper loads = new javafx.beans.property.ReadOnlyIntegerWrapper(0);
+    private final javafx.beans.property.ReadOnlyIntegerWrapper loads =
+            new javafx.beans.property.ReadOnlyIntegerWrapper(0);
 
     /** Counts the reports loaded: a view that must redraw from scratch for each new dictionary listens to it. */
     public javafx.beans.property.ReadOnlyIntegerProperty loadsProperty() {
@@ -87,11 +98,14 @@ public final class FeatureTableViewModel {
 
     private void refilter() {
         double lo = minLog10Density.get(), hi = maxLog10Density.get();
-        String text = tokenFilter.get() == null ? "" : tokenFilter.get().toLowerCase(Locale.ROOT).strip();
+        String text = tokenFilter.get() == null
+                ? ""
+                : tokenFilter.get().toLowerCase(Locale.ROOT).strip();
         filtered.setPredicate(r -> {
             double ld = r.log10Density();
             boolean inRange = (ld >= lo || (r.density() == 0 && lo <= -8)) && ld <= hi;
-            return inRange && (text.isEmpty() || r.topTokens().toLowerCase(Locale.ROOT).contains(text));
+            return inRange
+                    && (text.isEmpty() || r.topTokens().toLowerCase(Locale.ROOT).contains(text));
         });
     }
 

@@ -5,5 +5,5 @@ package org.sparsescope.viewmodels.frontier;
  *
  * @param site the model and hook it reads, "model @ hook", for the tooltip
  */
-public record FrontierPoint(String id, String label, double l0, double fvu, int dSae, String architecture, boolean live, String site) {
-}
+public record FrontierPoint(
+        String id, String label, double l0, double fvu, int dSae, String architecture, boolean live, String site) {}

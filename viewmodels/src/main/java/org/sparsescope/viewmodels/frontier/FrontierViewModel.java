@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
-import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
@@ -41,8 +41,7 @@ public final class FrontierViewModel {
      * Two dictionaries compared: MMCS is the mean over A's features of the best cosine similarity with B's decoder
      * rows (A the smaller, as the seed compared with the larger), and how many of A's features reach 0.9.
      */
-    public record Comparison(String a, String b, double meanMaxCosine, long matchedAbove09) {
-    }
+    public record Comparison(String a, String b, double meanMaxCosine, long matchedAbove09) {}
 
     /**
      * The PCA baseline of the shown pair's activation set: FVU on its last {@code heldOutRows} rows (the rows its
@@ -58,7 +57,6 @@ public final class FrontierViewModel {
         public double[] fvu() {
             return points.stream().mapToDouble(PcaBaseline.Point::fvu).toArray();
         }
-
     }
 
     private final ReadOnlyObjectWrapper<Baseline> baseline = new ReadOnlyObjectWrapper<>();
@@ -71,7 +69,8 @@ public final class FrontierViewModel {
         workspace.dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> rebuild());
         workspace.pairs().addListener((ListChangeListener<HookPair>) c -> pairsChanged());
         workspace.activationsProperty().addListener((o, was, set) -> computeBaseline(set));
-        showBaseline.addListener((o, was, on) -> computeBaseline(workspace.activationsProperty().get()));
+        showBaseline.addListener(
+                (o, was, on) -> computeBaseline(workspace.activationsProperty().get()));
         pairsChanged();
     }
 
@@ -103,23 +102,31 @@ public final class FrontierViewModel {
         }
         baseline.set(null);
         baselinePending = job;
-        background.submit("PCA baseline", (p, c) -> {
-            try (ActivationSet s = ActivationSet.open(set)) {
-                // the dictionaries' FVU is measured on the set's held-out rows: the baseline holds out the same ones
-                long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
-                PcaBaseline b = workspace.workspace().cache().pcaBaseline(s, held, Devices.preferred(), p, c);
-                return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows());
-            }
-        }, b -> {
-            baselinePending = null;
-            HookPair still = shownPair.get();
-            if (still != null && still.key().equals(b.pairKey()) && set.equals(workspace.activationsProperty().get()) && showBaseline.get()) {
-                baseline.set(b);
-            }
-        }, t -> {
-            baselinePending = null;
-            workspace.fail(t);
-        });
+        background.submit(
+                "PCA baseline",
+                (p, c) -> {
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        // the dictionaries' FVU is measured on the set's held-out rows: the baseline holds out the same
+                        // ones
+                        long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
+                        PcaBaseline b = workspace.workspace().cache().pcaBaseline(s, held, Devices.preferred(), p, c);
+                        return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows());
+                    }
+                },
+                b -> {
+                    baselinePending = null;
+                    HookPair still = shownPair.get();
+                    if (still != null
+                            && still.key().equals(b.pairKey())
+                            && set.equals(workspace.activationsProperty().get())
+                            && showBaseline.get()) {
+                        baseline.set(b);
+                    }
+                },
+                t -> {
+                    baselinePending = null;
+                    workspace.fail(t);
+                });
     }
 
     /** The pairs there are to show, each with its number of dictionaries. */
@@ -148,11 +155,21 @@ public final class FrontierViewModel {
     /** Keeps the shown pair (its count may change), else the one shown last time, else the first. */
     private void pairsChanged() {
         HookPair now = shownPair.get();
-        HookPair next = now == null ? null : workspace.pairs().stream().filter(p -> p.key().equals(now.key())).findFirst().orElse(null);
+        HookPair next = now == null
+                ? null
+                : workspace.pairs().stream()
+                        .filter(p -> p.key().equals(now.key()))
+                        .findFirst()
+                        .orElse(null);
         if (next == null) {
             String last = workspace.workspace().shown();
-            next = workspace.pairs().stream().filter(p -> p.label().equals(last)).findFirst()
-                    .orElse(workspace.pairs().isEmpty() ? null : workspace.pairs().get(0));
+            next = workspace.pairs().stream()
+                    .filter(p -> p.label().equals(last))
+                    .findFirst()
+                    .orElse(
+                            workspace.pairs().isEmpty()
+                                    ? null
+                                    : workspace.pairs().get(0));
         }
         shownPair.set(next);
         if (next != null) {
@@ -172,9 +189,14 @@ public final class FrontierViewModel {
 
     /** Selects the points inside the rectangle (either corner order), replacing the selection. */
     public void selectRectangle(double l0a, double l0b, double fvuA, double fvuB) {
-        double l0Lo = Math.min(l0a, l0b), l0Hi = Math.max(l0a, l0b), fLo = Math.min(fvuA, fvuB), fHi = Math.max(fvuA, fvuB);
-        List<String> inside = points.stream().filter(p -> p.l0() >= l0Lo && p.l0() <= l0Hi && p.fvu() >= fLo && p.fvu() <= fHi)
-                .map(FrontierPoint::id).toList();
+        double l0Lo = Math.min(l0a, l0b),
+                l0Hi = Math.max(l0a, l0b),
+                fLo = Math.min(fvuA, fvuB),
+                fHi = Math.max(fvuA, fvuB);
+        List<String> inside = points.stream()
+                .filter(p -> p.l0() >= l0Lo && p.l0() <= l0Hi && p.fvu() >= fLo && p.fvu() <= fHi)
+                .map(FrontierPoint::id)
+                .toList();
         selection.setAll(inside);
     }
 
@@ -198,20 +220,30 @@ public final class FrontierViewModel {
         }
         // the seed's direction (run_mmcs_with_larger): A is the smaller dictionary; equal sizes keep the list's order
         boolean swap = second.dSae() < first.dSae()
-                || (second.dSae() == first.dSae() && workspace.dictionaries().indexOf(second) < workspace.dictionaries().indexOf(first));
+                || (second.dSae() == first.dSae()
+                        && workspace.dictionaries().indexOf(second)
+                                < workspace.dictionaries().indexOf(first));
         DictionaryEntry a = swap ? second : first, b = swap ? first : second;
         if (a.pairKey() == null || !a.pairKey().equals(b.pairKey())) {
-            workspace.fail(new IllegalArgumentException(a.name() + " reads " + a.site() + " and " + b.name() + " reads " + b.site()
-                    + ": decoder directions of different hooks or models are not comparable"));
+            workspace.fail(new IllegalArgumentException(a.name() + " reads " + a.site() + " and " + b.name() + " reads "
+                    + b.site() + ": decoder directions of different hooks or models are not comparable"));
             return;
         }
-        background.submit("Compare", (p, c) -> DictionaryComparison.of(workspace.readDictionary(a.path()), workspace.readDictionary(b.path())),
-                r -> comparison.set(new Comparison(a.name(), b.name(), r.meanMaxCosine(),
-                        Arrays.stream(r.maxCosine()).filter(v -> v >= 0.9).count())), workspace::fail);
+        background.submit(
+                "Compare",
+                (p, c) ->
+                        DictionaryComparison.of(workspace.readDictionary(a.path()), workspace.readDictionary(b.path())),
+                r -> comparison.set(new Comparison(
+                        a.name(),
+                        b.name(),
+                        r.meanMaxCosine(),
+                        Arrays.stream(r.maxCosine()).filter(v -> v >= 0.9).count())),
+                workspace::fail);
     }
 
     /** A running sweep's member moved; it trains at {@code pairKey} (null: the pair shown). */
-    public void updateLive(String id, String label, double l0, double fvu, int dSae, String architecture, String pairKey) {
+    public void updateLive(
+            String id, String label, double l0, double fvu, int dSae, String architecture, String pairKey) {
         live.put(id, new FrontierPoint(id, label, l0, fvu, dSae, architecture, true, "training"));
         livePairs.put(id, pairKey);
         rebuild();
@@ -229,7 +261,8 @@ public final class FrontierViewModel {
         HookPair shown = shownPair.get();
         for (DictionaryEntry e : workspace.dictionaries()) {
             if (e.measured() && shown != null && shown.key().equals(e.pairKey())) {
-                all.add(new FrontierPoint(e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false, e.site()));
+                all.add(new FrontierPoint(
+                        e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false, e.site()));
             }
         }
         live.forEach((id, p) -> {

@@ -36,7 +36,8 @@ public final class GenerationViewModel {
     private final DoubleProperty temperature = new SimpleDoubleProperty(0);
     private final LongProperty seed = new SimpleLongProperty(0);
     private final StringProperty steering = new SimpleStringProperty("");
-    private final ObjectProperty<org.sparsescope.viewmodels.Choices.SteerUnits> units = new SimpleObjectProperty<>(org.sparsescope.viewmodels.Choices.SteerUnits.ABSOLUTE);
+    private final ObjectProperty<org.sparsescope.viewmodels.Choices.SteerUnits> units =
+            new SimpleObjectProperty<>(org.sparsescope.viewmodels.Choices.SteerUnits.ABSOLUTE);
     private final BooleanProperty clamp = new SimpleBooleanProperty(false);
     private final ReadOnlyStringWrapper continued = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper clean = new ReadOnlyStringWrapper("");
@@ -50,7 +51,9 @@ public final class GenerationViewModel {
 
     /** The intervention the steering field names: feature:α pairs (or feature:value when clamping). */
     public Intervention intervention() {
-        return clamp.get() ? Intervention.clamp(steering.get()) : Intervention.steer(steering.get(), units.get().compute());
+        return clamp.get()
+                ? Intervention.clamp(steering.get())
+                : Intervention.steer(steering.get(), units.get().compute());
     }
 
     /** Generates both continuations in the background (the clean one alone when no feature is named). */
@@ -72,31 +75,54 @@ public final class GenerationViewModel {
             return;
         }
         running.set(true);
-        background.submit("Generate", (pr, c) -> {
-            LanguageModel lm = source.model();
-            long[] ids = lm.tokenizer().encode(p);
-            Generator.Result a = Generator.generate(lm, ids, n, sampling, Hooks.builder().build(), true);
-            c.check();
-            Generator.Result b = null;
-            if (how != null) {
-                try (Interventions iv = source.interventions(lm)) {
-                    b = Generator.generate(lm, ids, n, sampling, iv.replacing(how), true);
-                }
-            }
-            return new Object[] {lm.tokenizer().decode(a.tokens()), b == null ? "" : lm.tokenizer().decode(b.tokens()), a, b};
-        }, r -> {
-            running.set(false);
-            continued.set(p);
-            clean.set((String) r[0]);
-            steered.set((String) r[1]);
-            Generator.Result a = (Generator.Result) r[2], b = (Generator.Result) r[3];
-            status.set(String.format(Locale.ROOT, "%d tokens each, %s; clean %.0f tokens/s%s", n,
-                    sampling.isGreedy() ? "greedy" : "temperature " + sampling.temperature() + ", seed " + sampling.seed(), a.tokensPerSecond(),
-                    b == null ? "; name features to steer" : String.format(Locale.ROOT, ", steered (%s at %s) %.0f tokens/s", how.describe(), source.hook(), b.tokensPerSecond())));
-        }, e -> {
-            running.set(false);
-            onError.accept(e);
-        });
+        background.submit(
+                "Generate",
+                (pr, c) -> {
+                    LanguageModel lm = source.model();
+                    long[] ids = lm.tokenizer().encode(p);
+                    Generator.Result a = Generator.generate(
+                            lm, ids, n, sampling, Hooks.builder().build(), true);
+                    c.check();
+                    Generator.Result b = null;
+                    if (how != null) {
+                        try (Interventions iv = source.interventions(lm)) {
+                            b = Generator.generate(lm, ids, n, sampling, iv.replacing(how), true);
+                        }
+                    }
+                    return new Object[] {
+                        lm.tokenizer().decode(a.tokens()),
+                        b == null ? "" : lm.tokenizer().decode(b.tokens()),
+                        a,
+                        b
+                    };
+                },
+                r -> {
+                    running.set(false);
+                    continued.set(p);
+                    clean.set((String) r[0]);
+                    steered.set((String) r[1]);
+                    Generator.Result a = (Generator.Result) r[2], b = (Generator.Result) r[3];
+                    status.set(String.format(
+                            Locale.ROOT,
+                            "%d tokens each, %s; clean %.0f tokens/s%s",
+                            n,
+                            sampling.isGreedy()
+                                    ? "greedy"
+                                    : "temperature " + sampling.temperature() + ", seed " + sampling.seed(),
+                            a.tokensPerSecond(),
+                            b == null
+                                    ? "; name features to steer"
+                                    : String.format(
+                                            Locale.ROOT,
+                                            ", steered (%s at %s) %.0f tokens/s",
+                                            how.describe(),
+                                            source.hook(),
+                                            b.tokensPerSecond())));
+                },
+                e -> {
+                    running.set(false);
+                    onError.accept(e);
+                });
     }
 
     public StringProperty promptProperty() {

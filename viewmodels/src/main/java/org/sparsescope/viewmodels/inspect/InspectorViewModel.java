@@ -37,7 +37,11 @@ import org.sparsescope.viewmodels.Background;
  */
 public final class InspectorViewModel {
     /** How the prompt's features are ranked; LOSS_EFFECT runs the model once per candidate. */
-    public enum Rank { MAX_ACTIVATION, MAX_QUANTILE, LOSS_EFFECT }
+    public enum Rank {
+        MAX_ACTIVATION,
+        MAX_QUANTILE,
+        LOSS_EFFECT
+    }
 
     /** Candidates for the loss-effect ranking: the strongest by max activation. */
     public static final int LOSS_CANDIDATES = 16;
@@ -46,7 +50,13 @@ public final class InspectorViewModel {
      * A dictionary the inspector reads: its workspace id and name, where it reads, its statistics and top tokens
      * (either may be null), and its weights kept on the model's device (null: copied per edit).
      */
-    public record Column(String id, String name, HookPoint hook, Dictionary dictionary, FeatureReport report, List<String> topTokens,
+    public record Column(
+            String id,
+            String name,
+            HookPoint hook,
+            Dictionary dictionary,
+            FeatureReport report,
+            List<String> topTokens,
             org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice) {
         String tokens(int feature) {
             return topTokens != null && feature < topTokens.size() ? topTokens.get(feature) : "";
@@ -63,17 +73,22 @@ public final class InspectorViewModel {
 
     /** A feature at the selected token, or ranked for the prompt. */
     /** {@code quantile}: among the feature's non-zero activations over its set; {@code density}: how often it is active there. */
-    public record FeatureLine(int column, String dictionary, String hook, int feature, double activation, double quantile, double density,
-            double lossEffect, String topTokens) {
-    }
+    public record FeatureLine(
+            int column,
+            String dictionary,
+            String hook,
+            int feature,
+            double activation,
+            double quantile,
+            double density,
+            double lossEffect,
+            String topTokens) {}
 
     /** A token as shown: its text, the highlighted feature's activation there and, once computed, the loss change with it ablated. */
-    public record TokenLine(int position, String text, float activation, float lossEffect) {
-    }
+    public record TokenLine(int position, String text, float activation, float lossEffect) {}
 
     /** The tokens whose logits the highlighted feature raises or lowers at the selected token: activation × direct effect. */
-    public record LogitLine(String token, double logit) {
-    }
+    public record LogitLine(String token, double logit) {}
 
     private final Background background;
     private Source source;
@@ -88,7 +103,8 @@ public final class InspectorViewModel {
     private final ObservableList<FeatureLine> ranked = FXCollections.observableArrayList();
     private final ObservableList<LogitLine> raised = FXCollections.observableArrayList();
     private final ObservableList<LogitLine> lowered = FXCollections.observableArrayList();
-    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper("Type or paste text; open a dictionary first.");
+    private final ReadOnlyStringWrapper status =
+            new ReadOnlyStringWrapper("Type or paste text; open a dictionary first.");
     private List<Column> columns = List.of();
     private float[] lossEffect;
     private LogitEffects.FeatureLogits logits;
@@ -120,46 +136,54 @@ public final class InspectorViewModel {
         long id = ++requested;
         long t0 = System.nanoTime();
         boolean all = allHooks.get();
-        background.submit("Inspect the prompt", (p, c) -> {
-            List<Column> cols = s.columns(all);
-            LanguageModel lm = s.model();
-            long[] ids = lm.tokenizer().encode(t);
-            List<PromptFeatures.Site> sites = new ArrayList<>();
-            for (Column col : cols) {
-                sites.add(new PromptFeatures.Site(col.dictionary(), col.hook(), col.report(), col.onDevice()));
-            }
-            c.check();
-            return new Inspected(cols, PromptFeatures.inspect(lm, ids, sites));
-        }, r -> {
-            if (id != requested) {
-                return; // a later edit is on its way
-            }
-            columns = r.columns();
-            inspection.set(r.inspection());
-            lossEffect = null;
-            logits = null;
-            if (selectedToken.get() >= r.inspection().tokens().length) {
-                selectedToken.set(-1);
-            }
-            FeatureLine h = highlight.get();
-            if (h != null && h.column() >= columns.size()) {
-                highlight.set(null);
-            }
-            rerank();
-            showToken();
-            highlightChanged();
-            lastLatencyNanos = System.nanoTime() - t0;
-            status.set(String.format(Locale.ROOT, "%d tokens, %d dictionar%s, in %.0f ms from the edit", r.inspection().tokens().length, columns.size(),
-                    columns.size() == 1 ? "y" : "ies", lastLatencyNanos / 1e6));
-        }, e -> {
-            if (!(e instanceof CancelledException)) {
-                status.set("failed: " + e.getMessage());
-            }
-        });
+        background.submit(
+                "Inspect the prompt",
+                (p, c) -> {
+                    List<Column> cols = s.columns(all);
+                    LanguageModel lm = s.model();
+                    long[] ids = lm.tokenizer().encode(t);
+                    List<PromptFeatures.Site> sites = new ArrayList<>();
+                    for (Column col : cols) {
+                        sites.add(new PromptFeatures.Site(col.dictionary(), col.hook(), col.report(), col.onDevice()));
+                    }
+                    c.check();
+                    return new Inspected(cols, PromptFeatures.inspect(lm, ids, sites));
+                },
+                r -> {
+                    if (id != requested) {
+                        return; // a later edit is on its way
+                    }
+                    columns = r.columns();
+                    inspection.set(r.inspection());
+                    lossEffect = null;
+                    logits = null;
+                    if (selectedToken.get() >= r.inspection().tokens().length) {
+                        selectedToken.set(-1);
+                    }
+                    FeatureLine h = highlight.get();
+                    if (h != null && h.column() >= columns.size()) {
+                        highlight.set(null);
+                    }
+                    rerank();
+                    showToken();
+                    highlightChanged();
+                    lastLatencyNanos = System.nanoTime() - t0;
+                    status.set(String.format(
+                            Locale.ROOT,
+                            "%d tokens, %d dictionar%s, in %.0f ms from the edit",
+                            r.inspection().tokens().length,
+                            columns.size(),
+                            columns.size() == 1 ? "y" : "ies",
+                            lastLatencyNanos / 1e6));
+                },
+                e -> {
+                    if (!(e instanceof CancelledException)) {
+                        status.set("failed: " + e.getMessage());
+                    }
+                });
     }
 
-    private record Inspected(List<Column> columns, PromptFeatures.Inspection inspection) {
-    }
+    private record Inspected(List<Column> columns, PromptFeatures.Inspection inspection) {}
 
     /** Nanoseconds from the last edit to its result on screen (the inspector's latency). */
     public long lastLatencyNanos() {
@@ -176,9 +200,19 @@ public final class InspectorViewModel {
         for (int k = 0; k < in.readings().size(); k++) {
             PromptFeatures.Reading r = in.readings().get(k);
             Column col = columns.get(k);
-            PromptFeatures.Rank compute = by == Rank.MAX_QUANTILE ? PromptFeatures.Rank.MAX_QUANTILE : PromptFeatures.Rank.MAX_ACTIVATION;
+            PromptFeatures.Rank compute =
+                    by == Rank.MAX_QUANTILE ? PromptFeatures.Rank.MAX_QUANTILE : PromptFeatures.Rank.MAX_ACTIVATION;
             for (PromptFeatures.Activation a : r.ranked(compute, by == Rank.LOSS_EFFECT ? LOSS_CANDIDATES : 30)) {
-                out.add(new FeatureLine(k, col.name(), col.hook().name(), a.feature(), a.value(), a.quantile(), a.density(), Double.NaN, col.tokens(a.feature())));
+                out.add(new FeatureLine(
+                        k,
+                        col.name(),
+                        col.hook().name(),
+                        a.feature(),
+                        a.value(),
+                        a.quantile(),
+                        a.density(),
+                        Double.NaN,
+                        col.tokens(a.feature())));
             }
         }
         ranked.setAll(out);
@@ -191,35 +225,54 @@ public final class InspectorViewModel {
     private void rankByLossEffect(PromptFeatures.Inspection in, List<FeatureLine> candidates) {
         long id = requested;
         List<Column> cols = columns;
-        background.submit("Loss effects of the prompt's features", (p, c) -> {
-            LanguageModel lm = source.model();
-            List<FeatureLine> out = new ArrayList<>();
-            for (int k = 0; k < cols.size(); k++) {
-                int col = k;
-                int[] fs = candidates.stream().filter(f -> f.column() == col).mapToInt(FeatureLine::feature).toArray();
-                if (fs.length == 0) {
-                    continue;
-                }
-                try (Interventions iv = interventions(lm, cols.get(k))) {
-                    float[][] effects = PromptFeatures.lossEffects(iv, in.tokenIds(), fs);
-                    for (int i = 0; i < fs.length; i++) {
-                        c.check();
-                        double mean = 0;
-                        for (float e : effects[i]) {
-                            mean += e / effects[i].length;
+        background.submit(
+                "Loss effects of the prompt's features",
+                (p, c) -> {
+                    LanguageModel lm = source.model();
+                    List<FeatureLine> out = new ArrayList<>();
+                    for (int k = 0; k < cols.size(); k++) {
+                        int col = k;
+                        int[] fs = candidates.stream()
+                                .filter(f -> f.column() == col)
+                                .mapToInt(FeatureLine::feature)
+                                .toArray();
+                        if (fs.length == 0) {
+                            continue;
                         }
-                        FeatureLine f = candidates.stream().filter(x -> x.column() == col).toList().get(i);
-                        out.add(new FeatureLine(f.column(), f.dictionary(), f.hook(), f.feature(), f.activation(), f.quantile(), f.density(), mean, f.topTokens()));
+                        try (Interventions iv = interventions(lm, cols.get(k))) {
+                            float[][] effects = PromptFeatures.lossEffects(iv, in.tokenIds(), fs);
+                            for (int i = 0; i < fs.length; i++) {
+                                c.check();
+                                double mean = 0;
+                                for (float e : effects[i]) {
+                                    mean += e / effects[i].length;
+                                }
+                                FeatureLine f = candidates.stream()
+                                        .filter(x -> x.column() == col)
+                                        .toList()
+                                        .get(i);
+                                out.add(new FeatureLine(
+                                        f.column(),
+                                        f.dictionary(),
+                                        f.hook(),
+                                        f.feature(),
+                                        f.activation(),
+                                        f.quantile(),
+                                        f.density(),
+                                        mean,
+                                        f.topTokens()));
+                            }
+                        }
                     }
-                }
-            }
-            out.sort((a, b) -> Double.compare(b.lossEffect(), a.lossEffect()));
-            return out;
-        }, out -> {
-            if (id == requested && rank.get() == Rank.LOSS_EFFECT) {
-                ranked.setAll(out);
-            }
-        }, e -> status.set("loss effects failed: " + e.getMessage()));
+                    out.sort((a, b) -> Double.compare(b.lossEffect(), a.lossEffect()));
+                    return out;
+                },
+                out -> {
+                    if (id == requested && rank.get() == Rank.LOSS_EFFECT) {
+                        ranked.setAll(out);
+                    }
+                },
+                e -> status.set("loss effects failed: " + e.getMessage()));
     }
 
     private void showToken() {
@@ -230,7 +283,16 @@ public final class InspectorViewModel {
             for (int k = 0; k < in.readings().size(); k++) {
                 Column col = columns.get(k);
                 for (PromptFeatures.Activation a : in.readings().get(k).at(t, 20)) {
-                    out.add(new FeatureLine(k, col.name(), col.hook().name(), a.feature(), a.value(), a.quantile(), a.density(), Double.NaN, col.tokens(a.feature())));
+                    out.add(new FeatureLine(
+                            k,
+                            col.name(),
+                            col.hook().name(),
+                            a.feature(),
+                            a.value(),
+                            a.quantile(),
+                            a.density(),
+                            Double.NaN,
+                            col.tokens(a.feature())));
                 }
             }
         }
@@ -250,27 +312,38 @@ public final class InspectorViewModel {
         }
         long id = requested;
         Column col = columns.get(h.column());
-        background.submit("Loss effect of feature " + h.feature(), (p, c) -> {
-            LanguageModel lm = source.model();
-            try (Interventions iv = interventions(lm, col)) {
-                float[] effect = in.tokenIds().length > 1 ? PromptFeatures.lossEffect(iv, in.tokenIds(), h.feature()) : new float[0];
-                LogitEffects.FeatureLogits l = (col.onDevice() != null ? LogitEffects.of(lm, col.onDevice(), new int[] {h.feature()}, 8)
-                        : LogitEffects.of(lm, col.dictionary(), new int[] {h.feature()}, 8)).get(0);
-                return new Object[] {effect, l};
-            }
-        }, r -> {
-            if (id == requested && h.equals(highlight.get())) {
-                lossEffect = (float[]) r[0];
-                logits = (LogitEffects.FeatureLogits) r[1];
-                showTokens();
-                showLogits();
-            }
-        }, e -> status.set("loss effect failed: " + e.getMessage()));
+        background.submit(
+                "Loss effect of feature " + h.feature(),
+                (p, c) -> {
+                    LanguageModel lm = source.model();
+                    try (Interventions iv = interventions(lm, col)) {
+                        float[] effect = in.tokenIds().length > 1
+                                ? PromptFeatures.lossEffect(iv, in.tokenIds(), h.feature())
+                                : new float[0];
+                        LogitEffects.FeatureLogits l = (col.onDevice() != null
+                                        ? LogitEffects.of(lm, col.onDevice(), new int[] {h.feature()}, 8)
+                                        : LogitEffects.of(lm, col.dictionary(), new int[] {h.feature()}, 8))
+                                .get(0);
+                        return new Object[] {effect, l};
+                    }
+                },
+                r -> {
+                    if (id == requested && h.equals(highlight.get())) {
+                        lossEffect = (float[]) r[0];
+                        logits = (LogitEffects.FeatureLogits) r[1];
+                        showTokens();
+                        showLogits();
+                    }
+                },
+                e -> status.set("loss effect failed: " + e.getMessage()));
     }
 
     /** Interventions on a column's device copy when it has one. */
-    private static Interventions interventions(LanguageModel lm, Column col) throws org.sparsescope.compute.InvalidInputException {
-        return col.onDevice() != null ? new Interventions(lm, col.onDevice(), col.hook().name()) : new Interventions(lm, col.dictionary(), col.hook().name());
+    private static Interventions interventions(LanguageModel lm, Column col)
+            throws org.sparsescope.compute.InvalidInputException {
+        return col.onDevice() != null
+                ? new Interventions(lm, col.onDevice(), col.hook().name())
+                : new Interventions(lm, col.dictionary(), col.hook().name());
     }
 
     private void showTokens() {
@@ -280,7 +353,9 @@ public final class InspectorViewModel {
             return;
         }
         FeatureLine h = highlight.get();
-        float[] act = h == null || h.column() >= in.readings().size() ? new float[in.tokens().length] : in.readings().get(h.column()).of(h.feature());
+        float[] act = h == null || h.column() >= in.readings().size()
+                ? new float[in.tokens().length]
+                : in.readings().get(h.column()).of(h.feature());
         List<TokenLine> out = new ArrayList<>();
         for (int t = 0; t < in.tokens().length; t++) {
             // the loss at token t is the prediction made at t − 1: the first token has none
@@ -300,8 +375,12 @@ public final class InspectorViewModel {
             return;
         }
         float a = in.readings().get(h.column()).codes()[t][h.feature()];
-        raised.setAll(logits.raised().stream().map(e -> new LogitLine(e.text(), a * e.logit())).toList());
-        lowered.setAll(logits.lowered().stream().map(e -> new LogitLine(e.text(), a * e.logit())).toList());
+        raised.setAll(logits.raised().stream()
+                .map(e -> new LogitLine(e.text(), a * e.logit()))
+                .toList());
+        lowered.setAll(logits.lowered().stream()
+                .map(e -> new LogitLine(e.text(), a * e.logit()))
+                .toList());
     }
 
     public StringProperty textProperty() {

@@ -67,8 +67,12 @@ public final class TrainingViewModel {
 
     /** The fields as a sweep grid; an empty field is no values, a malformed one an error naming it. */
     public SweepGrid grid() {
-        return new SweepGrid(boxed(numbers(ratios.get(), "sizes")), boxed(numbers(l1Values.get(), "l1 values")), wholeNumbers(kValues.get(), "k values"),
-                boxed(numbers(tiedL1Values.get(), "tied l1 values")), wholeNumbers(batchKValues.get(), "BatchTopK k values"));
+        return new SweepGrid(
+                boxed(numbers(ratios.get(), "sizes")),
+                boxed(numbers(l1Values.get(), "l1 values")),
+                wholeNumbers(kValues.get(), "k values"),
+                boxed(numbers(tiedL1Values.get(), "tied l1 values")),
+                wholeNumbers(batchKValues.get(), "BatchTopK k values"));
     }
 
     private static List<Integer> wholeNumbers(String text, String what) {
@@ -92,7 +96,9 @@ public final class TrainingViewModel {
             return new double[0];
         }
         try {
-            return Arrays.stream(t.split("[,\\s]+")).mapToDouble(Double::parseDouble).toArray();
+            return Arrays.stream(t.split("[,\\s]+"))
+                    .mapToDouble(Double::parseDouble)
+                    .toArray();
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(what + " are numbers separated by commas, not '" + t + "'");
         }
@@ -107,47 +113,73 @@ public final class TrainingViewModel {
         }
         int e = epochs.get(), b = batch.get();
         double alpha = auxkAlpha.get();
-        livePair = frontier.shownPairProperty().get() == null ? null : frontier.shownPairProperty().get().key();
+        livePair = frontier.shownPairProperty().get() == null
+                ? null
+                : frontier.shownPairProperty().get().key();
         points.clear();
         progress.set(0);
         running.set(true);
         status.set("starting");
-        background.submit("Train sweep", (p, c) -> {
-            cancellation = c;
-            try (ActivationSet s = ActivationSet.open(set)) {
-                List<SweepMember> sweep = sweep(s.d());
-                long heldOut = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
-                TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200).withAuxK(alpha, TrainOptions.DEAD_TOKENS);
-                long steps = (long) e * ((s.rows() - heldOut) / b);
-                if (steps < TrainOptions.MIN_USEFUL_STEPS) {
-                    shortRun = String.format(java.util.Locale.ROOT, "only %d steps (%,d training rows, batch %d): too short to mean much; "
-                            + "harvest more rows, or raise epochs or lower the batch", steps, s.rows() - heldOut, b);
-                } else {
-                    shortRun = "";
-                }
-                String folder = s.manifest().model();
-                String model = java.nio.file.Files.isDirectory(Path.of(folder)) ? workspace.workspace().displayName(Path.of(folder)) : null;
-                return new Trainer(s, opts).namingModel(model).train(sweep, outDir, outDir.resolve(".run"), ev -> background.onUi(() -> onEvent(ev, sweep)), c);
-            }
-        }, r -> {
-            running.set(false);
-            progress.set(1);
-            status.set(String.format(java.util.Locale.ROOT, "done: %d dictionaries, %,.0f tokens/s", r.dictionaries().size(), r.tokensPerSecond())
-                    + (shortRun.isEmpty() ? "" : "; " + shortRun));
-            frontier.clearLive();
-            for (Trainer.Trained t : r.dictionaries()) {
-                workspace.addTrained(t.dir(), t.heldOut(), set);
-            }
-        }, t -> {
-            running.set(false);
-            frontier.clearLive();
-            if (t instanceof CancelledException) {
-                status.set("cancelled at " + Math.round(progress.get() * 100) + "%; start the same sweep again to resume");
-            } else {
-                status.set("failed");
-                workspace.fail(t);
-            }
-        });
+        background.submit(
+                "Train sweep",
+                (p, c) -> {
+                    cancellation = c;
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        List<SweepMember> sweep = sweep(s.d());
+                        long heldOut = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
+                        TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200)
+                                .withAuxK(alpha, TrainOptions.DEAD_TOKENS);
+                        long steps = (long) e * ((s.rows() - heldOut) / b);
+                        if (steps < TrainOptions.MIN_USEFUL_STEPS) {
+                            shortRun = String.format(
+                                    java.util.Locale.ROOT,
+                                    "only %d steps (%,d training rows, batch %d): too short to mean much; "
+                                            + "harvest more rows, or raise epochs or lower the batch",
+                                    steps,
+                                    s.rows() - heldOut,
+                                    b);
+                        } else {
+                            shortRun = "";
+                        }
+                        String folder = s.manifest().model();
+                        String model = java.nio.file.Files.isDirectory(Path.of(folder))
+                                ? workspace.workspace().displayName(Path.of(folder))
+                                : null;
+                        return new Trainer(s, opts)
+                                .namingModel(model)
+                                .train(
+                                        sweep,
+                                        outDir,
+                                        outDir.resolve(".run"),
+                                        ev -> background.onUi(() -> onEvent(ev, sweep)),
+                                        c);
+                    }
+                },
+                r -> {
+                    running.set(false);
+                    progress.set(1);
+                    status.set(String.format(
+                                    java.util.Locale.ROOT,
+                                    "done: %d dictionaries, %,.0f tokens/s",
+                                    r.dictionaries().size(),
+                                    r.tokensPerSecond())
+                            + (shortRun.isEmpty() ? "" : "; " + shortRun));
+                    frontier.clearLive();
+                    for (Trainer.Trained t : r.dictionaries()) {
+                        workspace.addTrained(t.dir(), t.heldOut(), set);
+                    }
+                },
+                t -> {
+                    running.set(false);
+                    frontier.clearLive();
+                    if (t instanceof CancelledException) {
+                        status.set("cancelled at " + Math.round(progress.get() * 100)
+                                + "%; start the same sweep again to resume");
+                    } else {
+                        status.set("failed");
+                        workspace.fail(t);
+                    }
+                });
     }
 
     /** The pair the running sweep trains at, so its live points show on that pair's frontier only. */
@@ -155,20 +187,34 @@ public final class TrainingViewModel {
 
     private void onEvent(TrainEvent ev, List<SweepMember> sweep) {
         progress.set(ev.fraction());
-        status.set(String.format(java.util.Locale.ROOT, "step %d / %d, %,.0f tokens/s, ETA %.0f s", ev.step(), ev.totalSteps(),
-                ev.tokensPerSecond(), ev.etaSeconds()));
+        status.set(String.format(
+                java.util.Locale.ROOT,
+                "step %d / %d, %,.0f tokens/s, ETA %.0f s",
+                ev.step(),
+                ev.totalSteps(),
+                ev.tokensPerSecond(),
+                ev.etaSeconds()));
         for (int i = 0; i < ev.members().size(); i++) {
             TrainEvent.MemberStats m = ev.members().get(i);
             points.add(new TrainPoint(ev.step(), m.name(), m.loss(), m.l0(), m.fvu(), m.deadFraction()));
-            SweepMember member = sweep.stream().filter(s -> s.name().equals(m.name())).findFirst().orElse(null);
+            SweepMember member = sweep.stream()
+                    .filter(s -> s.name().equals(m.name()))
+                    .findFirst()
+                    .orElse(null);
             if (member != null) {
-                frontier.updateLive("live:" + m.name(), m.name(), m.l0(), m.fvu(), member.dSae(),
+                frontier.updateLive(
+                        "live:" + m.name(),
+                        m.name(),
+                        m.l0(),
+                        m.fvu(),
+                        member.dSae(),
                         switch (member.kind()) {
                             case TOPK -> "topk";
                             case TIED_L1 -> "tied";
                             case BATCH_TOPK -> "jumprelu";
                             case RELU_L1 -> "standard";
-                        }, livePair);
+                        },
+                        livePair);
             }
         }
     }

@@ -16,8 +16,23 @@ import org.sparsescope.compute.intervene.Interventions;
  * @param status      what the row waits for, or why it cannot be measured
  * @param scorecard   the rest of what it was measured with (null before, or for a trained one not yet re-measured)
  */
-public record DictionaryEntry(String id, String name, Path path, String architecture, int dIn, int dSae, String model, String hook,
-        String source, String pairKey, Path modelFolder, Path activations, Status status, String statusMessage, double fvu, double l0,
+public record DictionaryEntry(
+        String id,
+        String name,
+        Path path,
+        String architecture,
+        int dIn,
+        int dSae,
+        String model,
+        String hook,
+        String source,
+        String pairKey,
+        Path modelFolder,
+        Path activations,
+        Status status,
+        String statusMessage,
+        double fvu,
+        double l0,
         Scorecard scorecard) {
 
     /**
@@ -25,14 +40,31 @@ public record DictionaryEntry(String id, String name, Path path, String architec
      * reconstruction bias, and, from the windows those rows came from run through the model, the KL score and CE
      * loss recovered (NaN where the set records no tokens).
      */
-    public record Scorecard(double l1, double cosine, double l2Ratio, double relativeBias, double klSpliced, double klScore, double ceLossRecovered,
-            double ceLossRecoveredStandardError, int spliceWindows, long heldOutRows) {
+    public record Scorecard(
+            double l1,
+            double cosine,
+            double l2Ratio,
+            double relativeBias,
+            double klSpliced,
+            double klScore,
+            double ceLossRecovered,
+            double ceLossRecoveredStandardError,
+            int spliceWindows,
+            long heldOutRows) {
         /** From the held-out metrics and, where the model ran, the splice over the evaluation windows (null: NaN). */
         public static Scorecard of(DictionaryMetrics m, Interventions.SpliceReport spliced) {
             boolean ran = spliced != null;
-            return new Scorecard(m.l1(), m.cosine(), m.l2Ratio(), m.relativeBias(), ran ? spliced.klSpliced() : Double.NaN,
-                    ran ? spliced.klScore() : Double.NaN, ran ? spliced.ceLossRecovered() : Double.NaN,
-                    ran ? spliced.ceLossRecoveredStandardError() : Double.NaN, ran ? spliced.windows() : 0, m.rows());
+            return new Scorecard(
+                    m.l1(),
+                    m.cosine(),
+                    m.l2Ratio(),
+                    m.relativeBias(),
+                    ran ? spliced.klSpliced() : Double.NaN,
+                    ran ? spliced.klScore() : Double.NaN,
+                    ran ? spliced.ceLossRecovered() : Double.NaN,
+                    ran ? spliced.ceLossRecoveredStandardError() : Double.NaN,
+                    ran ? spliced.windows() : 0,
+                    m.rows());
         }
     }
 
@@ -53,12 +85,45 @@ public record DictionaryEntry(String id, String name, Path path, String architec
     }
 
     public DictionaryEntry withMetrics(double newFvu, double newL0, Path set, Scorecard card) {
-        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, set, Status.MEASURED, "",
-                newFvu, newL0, card);
+        return new DictionaryEntry(
+                id,
+                name,
+                path,
+                architecture,
+                dIn,
+                dSae,
+                model,
+                hook,
+                source,
+                pairKey,
+                modelFolder,
+                set,
+                Status.MEASURED,
+                "",
+                newFvu,
+                newL0,
+                card);
     }
 
     public DictionaryEntry withStatus(Status s, String message) {
-        return new DictionaryEntry(id, name, path, architecture, dIn, dSae, model, hook, source, pairKey, modelFolder, activations, s, message, fvu, l0, scorecard);
+        return new DictionaryEntry(
+                id,
+                name,
+                path,
+                architecture,
+                dIn,
+                dSae,
+                model,
+                hook,
+                source,
+                pairKey,
+                modelFolder,
+                activations,
+                s,
+                message,
+                fvu,
+                l0,
+                scorecard);
     }
 
     public boolean measured() {

@@ -13,7 +13,13 @@ import java.util.List;
  * @param knownModels names of the models the workspace knows, to choose from
  * @param question    the question in words
  */
-public record ProvenanceRequest(Kind kind, String target, String name, String wantedModel, String knownHook, List<String> knownModels,
+public record ProvenanceRequest(
+        Kind kind,
+        String target,
+        String name,
+        String wantedModel,
+        String knownHook,
+        List<String> knownModels,
         String question) {
     public enum Kind {
         DICTIONARY,

@@ -19,13 +19,13 @@ import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.activations.HarvestOptions;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.intervene.Interventions;
-import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.workspace.Evaluation;
 import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.compute.workspace.Placement;
-import org.sparsescope.compute.workspace.Evaluation;
 import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.compute.workspace.WorkspaceFile;
 import org.sparsescope.viewmodels.Background;
@@ -142,7 +142,9 @@ public final class WorkspaceViewModel {
     /** Hook names of a model folder, for the dialog's choice; empty when it cannot be read. */
     public List<String> hookNames(Path modelFolder) {
         try {
-            return LanguageModel.hookPoints(org.sparsescope.compute.model.TransformerConfig.read(modelFolder)).stream().map(h -> h.name()).toList();
+            return LanguageModel.hookPoints(org.sparsescope.compute.model.TransformerConfig.read(modelFolder)).stream()
+                    .map(h -> h.name())
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -178,60 +180,101 @@ public final class WorkspaceViewModel {
         openDictionary(path, true);
     }
 
-    private record Opened(Dictionary dictionary, Placement placement) {
-    }
+    private record Opened(Dictionary dictionary, Placement placement) {}
 
     private final java.util.Set<String> opening = new java.util.HashSet<>();
 
     private void openDictionary(Path path, boolean remember) {
         String id = path.toString();
-        if (!remember && (opening.contains(id) || (find(id) != null && find(id).status() != DictionaryEntry.Status.NEEDS_PROVENANCE
-                && find(id).status() != DictionaryEntry.Status.MODEL_MISSING))) {
+        if (!remember
+                && (opening.contains(id)
+                        || (find(id) != null
+                                && find(id).status() != DictionaryEntry.Status.NEEDS_PROVENANCE
+                                && find(id).status() != DictionaryEntry.Status.MODEL_MISSING))) {
             return; // already listed (the demo and the workspace file name the same dictionaries)
         }
         opening.add(id);
-        background.submit("Open " + path.getFileName(), (p, c) -> {
-            Dictionary d = loaded.read(path);
-            return new Opened(d, workspace.place(path, d));
-        }, o -> {
-            opening.remove(id);
-            workspace.addDictionary(path);
-            if (remember) {
-                recent.add(path);
-            }
-            placed(path, o.dictionary(), o.placement());
-        }, t -> {
-            opening.remove(id);
-            fail(t);
-        });
+        background.submit(
+                "Open " + path.getFileName(),
+                (p, c) -> {
+                    Dictionary d = loaded.read(path);
+                    return new Opened(d, workspace.place(path, d));
+                },
+                o -> {
+                    opening.remove(id);
+                    workspace.addDictionary(path);
+                    if (remember) {
+                        recent.add(path);
+                    }
+                    placed(path, o.dictionary(), o.placement());
+                },
+                t -> {
+                    opening.remove(id);
+                    fail(t);
+                });
     }
 
     /** Lists a placed dictionary and takes it on: asks what is unknown, or finds its set and measures it. */
     private void placed(Path path, Dictionary d, Placement pl) {
         String id = path.toString();
         placements.put(id, pl);
-        String model = pl.at() != null ? pl.at().model() : pl.provenance().model() == null ? "unknown" : pl.provenance().model();
-        String hook = pl.at() != null ? pl.at().hook() : pl.provenance().hook() == null ? "unknown" : pl.provenance().hook();
-        DictionaryEntry.Status status = pl.ready() ? DictionaryEntry.Status.PREPARING
+        String model = pl.at() != null
+                ? pl.at().model()
+                : pl.provenance().model() == null ? "unknown" : pl.provenance().model();
+        String hook = pl.at() != null
+                ? pl.at().hook()
+                : pl.provenance().hook() == null ? "unknown" : pl.provenance().hook();
+        DictionaryEntry.Status status = pl.ready()
+                ? DictionaryEntry.Status.PREPARING
                 : pl.at() == null ? DictionaryEntry.Status.NEEDS_PROVENANCE : DictionaryEntry.Status.MODEL_MISSING;
         String message = switch (status) {
-            case NEEDS_PROVENANCE -> "its files name no " + (pl.provenance().model() == null ? "model" : "hook") + ": state it once";
+            case NEEDS_PROVENANCE ->
+                "its files name no " + (pl.provenance().model() == null ? "model" : "hook") + ": state it once";
             case MODEL_MISSING -> pl.missingModel().getMessage();
             default -> "finding its activations";
         };
-        DictionaryEntry e = new DictionaryEntry(id, name(path), path, Sidecar.architectureOf(path, d.architecture()), d.dIn(), d.dSae(), model, hook, d.info().source(),
-                pl.at() != null ? pl.at().key() : null, pl.ready() ? pl.at().modelFolder() : null, null, status, message, Double.NaN, Double.NaN, null);
+        DictionaryEntry e = new DictionaryEntry(
+                id,
+                name(path),
+                path,
+                Sidecar.architectureOf(path, d.architecture()),
+                d.dIn(),
+                d.dSae(),
+                model,
+                hook,
+                d.info().source(),
+                pl.at() != null ? pl.at().key() : null,
+                pl.ready() ? pl.at().modelFolder() : null,
+                null,
+                status,
+                message,
+                Double.NaN,
+                Double.NaN,
+                null);
         put(e);
         switch (status) {
             case PREPARING -> measure(id);
-            case NEEDS_PROVENANCE -> ask(new ProvenanceRequest(ProvenanceRequest.Kind.DICTIONARY, id, e.name(), null, pl.provenance().hook(),
-                    List.copyOf(workspace.models().keySet()), e.name() + " (read as " + d.info().source() + ") does not say which model and hook it reads. "
-                            + "Choose them once; the workspace remembers."));
-            case MODEL_MISSING -> ask(new ProvenanceRequest(ProvenanceRequest.Kind.DICTIONARY, id, e.name(), pl.provenance().model(), hook,
-                    List.copyOf(workspace.models().keySet()), e.name() + " needs the model '" + pl.provenance().model()
-                            + "', which is not in this workspace or the Hugging Face cache. Where is its folder?"));
-            default -> {
-            }
+            case NEEDS_PROVENANCE ->
+                ask(new ProvenanceRequest(
+                        ProvenanceRequest.Kind.DICTIONARY,
+                        id,
+                        e.name(),
+                        null,
+                        pl.provenance().hook(),
+                        List.copyOf(workspace.models().keySet()),
+                        e.name() + " (read as " + d.info().source() + ") does not say which model and hook it reads. "
+                                + "Choose them once; the workspace remembers."));
+            case MODEL_MISSING ->
+                ask(new ProvenanceRequest(
+                        ProvenanceRequest.Kind.DICTIONARY,
+                        id,
+                        e.name(),
+                        pl.provenance().model(),
+                        hook,
+                        List.copyOf(workspace.models().keySet()),
+                        e.name() + " needs the model '" + pl.provenance().model()
+                                + "', which is not in this workspace or the Hugging Face cache. Where is its folder?"));
+            default -> {}
         }
     }
 
@@ -316,8 +359,14 @@ public final class WorkspaceViewModel {
             entry = n.substring(hash);
             n = n.substring(0, hash);
         }
-        java.util.Set<String> generic = java.util.Set.of("cfg.json", "sae_weights.safetensors", "sae.safetensors", "ae.pt", "config.json",
-                "sparsescope.json", "learned_dicts.pt");
+        java.util.Set<String> generic = java.util.Set.of(
+                "cfg.json",
+                "sae_weights.safetensors",
+                "sae.safetensors",
+                "ae.pt",
+                "config.json",
+                "sparsescope.json",
+                "learned_dicts.pt");
         Path parent = path.toAbsolutePath().getParent();
         if (generic.contains(n) && parent != null && parent.getFileName() != null) {
             String folder = parent.getFileName().toString();
@@ -331,18 +380,24 @@ public final class WorkspaceViewModel {
      * until no other listed dictionary reads the same ("run1/l1_4e-3" beside "run2/l1_4e-3").
      */
     public String listedName(DictionaryEntry e) {
-        List<DictionaryEntry> namesake = dictionaries.stream().filter(o -> o != e && o.name().equals(e.name())).toList();
+        List<DictionaryEntry> namesake = dictionaries.stream()
+                .filter(o -> o != e && o.name().equals(e.name()))
+                .toList();
         if (namesake.isEmpty()) {
             return e.name();
         }
         Path mine = e.path().toAbsolutePath().normalize().getParent();
         for (int up = 1; mine != null && up <= mine.getNameCount(); up++) {
-            String prefix = mine.subpath(mine.getNameCount() - up, mine.getNameCount()).toString();
+            String prefix =
+                    mine.subpath(mine.getNameCount() - up, mine.getNameCount()).toString();
             int depth = up;
             boolean unique = namesake.stream().noneMatch(o -> {
                 Path theirs = o.path().toAbsolutePath().normalize().getParent();
-                return theirs != null && theirs.getNameCount() >= depth
-                        && theirs.subpath(theirs.getNameCount() - depth, theirs.getNameCount()).toString().equals(prefix);
+                return theirs != null
+                        && theirs.getNameCount() >= depth
+                        && theirs.subpath(theirs.getNameCount() - depth, theirs.getNameCount())
+                                .toString()
+                                .equals(prefix);
             });
             if (unique) {
                 return prefix + "/" + e.name();
@@ -356,19 +411,29 @@ public final class WorkspaceViewModel {
      * that does not say its model and hook is used only after the user confirms them.
      */
     public void useActivations(Path set) {
-        background.submit("Open " + set.getFileName(), (p, c) -> {
-            try (ActivationSet s = ActivationSet.open(set)) {
-                return workspace.siteOf(s).map(ModelHook::label).orElse(null);
-            }
-        }, site -> {
-            if (site == null) {
-                ask(new ProvenanceRequest(ProvenanceRequest.Kind.ACTIVATIONS, set.toString(), set.getFileName().toString(), null, null,
-                        List.copyOf(workspace.models().keySet()), set + " does not say which model and hook it holds. Confirm them before "
-                                + "any dictionary is measured on it."));
-                return;
-            }
-            activations.set(set);
-        }, this::fail);
+        background.submit(
+                "Open " + set.getFileName(),
+                (p, c) -> {
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        return workspace.siteOf(s).map(ModelHook::label).orElse(null);
+                    }
+                },
+                site -> {
+                    if (site == null) {
+                        ask(new ProvenanceRequest(
+                                ProvenanceRequest.Kind.ACTIVATIONS,
+                                set.toString(),
+                                set.getFileName().toString(),
+                                null,
+                                null,
+                                List.copyOf(workspace.models().keySet()),
+                                set + " does not say which model and hook it holds. Confirm them before "
+                                        + "any dictionary is measured on it."));
+                        return;
+                    }
+                    activations.set(set);
+                },
+                this::fail);
     }
 
     /**
@@ -378,12 +443,20 @@ public final class WorkspaceViewModel {
     public void harvest(Path modelDir, String hook, Path corpusPath, long tokens) {
         corpus.set(corpusPath);
         workspace.setCorpus(corpusPath);
-        background.submit("Harvest " + hook, (p, c) -> workspace.harvest(modelDir, hook, Corpus.open(corpusPath),
-                HarvestOptions.of(tokens, Workspace.DEFAULT_WINDOW).withRowsPerChunk(16_384), p, c), activations::set, this::fail);
+        background.submit(
+                "Harvest " + hook,
+                (p, c) -> workspace.harvest(
+                        modelDir,
+                        hook,
+                        Corpus.open(corpusPath),
+                        HarvestOptions.of(tokens, Workspace.DEFAULT_WINDOW).withRowsPerChunk(16_384),
+                        p,
+                        c),
+                activations::set,
+                this::fail);
     }
 
-    private record Measured(Path set, DictionaryMetrics metrics, DictionaryEntry.Scorecard scorecard) {
-    }
+    private record Measured(Path set, DictionaryMetrics metrics, DictionaryEntry.Scorecard scorecard) {}
 
     /** Loads a model folder's model, kept by whoever owns it (the window keeps one per folder). */
     @FunctionalInterface
@@ -446,27 +519,38 @@ public final class WorkspaceViewModel {
             return;
         }
         long tokens = harvestTokens;
-        background.submit("Activations for " + e.name(), (p, c) -> {
-            Dictionary d = loaded.read(e.path());
-            Path set = workspace.activationsFor(pl, Corpus.open(text), Workspace.harvestOptions(pl, tokens), p, c);
-            try (ActivationSet s = ActivationSet.open(set)) {
-                return heldOut(pl, d, e.path(), s);
-            }
-        }, m -> {
-            DictionaryEntry now = find(id);
-            if (now != null) {
-                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set(), m.scorecard()));
-                if (now.pairKey() != null && now.pairKey().equals(shownKey) && activations.get() == null) {
-                    activations.set(m.set());
-                }
-            }
-        }, t -> {
-            DictionaryEntry now = find(id);
-            if (now != null) {
-                replace(id, now.withStatus(DictionaryEntry.Status.FAILED, t.getMessage() == null ? t.toString() : t.getMessage()));
-            }
-            fail(t);
-        });
+        background.submit(
+                "Activations for " + e.name(),
+                (p, c) -> {
+                    Dictionary d = loaded.read(e.path());
+                    Path set =
+                            workspace.activationsFor(pl, Corpus.open(text), Workspace.harvestOptions(pl, tokens), p, c);
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        return heldOut(pl, d, e.path(), s);
+                    }
+                },
+                m -> {
+                    DictionaryEntry now = find(id);
+                    if (now != null) {
+                        replace(
+                                id,
+                                now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set(), m.scorecard()));
+                        if (now.pairKey() != null && now.pairKey().equals(shownKey) && activations.get() == null) {
+                            activations.set(m.set());
+                        }
+                    }
+                },
+                t -> {
+                    DictionaryEntry now = find(id);
+                    if (now != null) {
+                        replace(
+                                id,
+                                now.withStatus(
+                                        DictionaryEntry.Status.FAILED,
+                                        t.getMessage() == null ? t.toString() : t.getMessage()));
+                    }
+                    fail(t);
+                });
     }
 
     /**
@@ -480,26 +564,38 @@ public final class WorkspaceViewModel {
         if (e == null || pl == null) {
             return;
         }
-        background.submit("Measure " + e.name() + " on " + set.getFileName(), (p, c) -> {
-            Dictionary d = loaded.read(e.path());
-            try (ActivationSet s = ActivationSet.open(set)) {
-                if (workspace.siteOf(s).isEmpty()) {
-                    return null; // nobody has said what it holds: ask first
-                }
-                return heldOut(pl, d, e.path(), s);
-            }
-        }, m -> {
-            if (m == null) {
-                ask(new ProvenanceRequest(ProvenanceRequest.Kind.ACTIVATIONS, set.toString(), set.getFileName().toString(), null, null,
-                        List.copyOf(workspace.models().keySet()), set + " does not say which model and hook it holds. Confirm them before "
-                                + e.name() + " (" + e.site() + ") is measured on it."));
-                return;
-            }
-            DictionaryEntry now = find(id);
-            if (now != null) {
-                replace(id, now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set(), m.scorecard()));
-            }
-        }, this::fail);
+        background.submit(
+                "Measure " + e.name() + " on " + set.getFileName(),
+                (p, c) -> {
+                    Dictionary d = loaded.read(e.path());
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        if (workspace.siteOf(s).isEmpty()) {
+                            return null; // nobody has said what it holds: ask first
+                        }
+                        return heldOut(pl, d, e.path(), s);
+                    }
+                },
+                m -> {
+                    if (m == null) {
+                        ask(new ProvenanceRequest(
+                                ProvenanceRequest.Kind.ACTIVATIONS,
+                                set.toString(),
+                                set.getFileName().toString(),
+                                null,
+                                null,
+                                List.copyOf(workspace.models().keySet()),
+                                set + " does not say which model and hook it holds. Confirm them before " + e.name()
+                                        + " (" + e.site() + ") is measured on it."));
+                        return;
+                    }
+                    DictionaryEntry now = find(id);
+                    if (now != null) {
+                        replace(
+                                id,
+                                now.withMetrics(m.metrics().fvu(), m.metrics().l0(), m.set(), m.scorecard()));
+                    }
+                },
+                this::fail);
     }
 
     /**
@@ -512,18 +608,22 @@ public final class WorkspaceViewModel {
         if (models == null || e == null || pl == null || !pl.ready()) {
             return;
         }
-        background.submit("Scorecard of " + e.name(), (p, c) -> {
-            Dictionary d = loaded.read(e.path());
-            try (ActivationSet s = ActivationSet.open(set)) {
-                workspace.requireMatch(pl, s);
-                return DictionaryEntry.Scorecard.of(measured, spliced(pl, d, s));
-            }
-        }, card -> {
-            DictionaryEntry now = find(id);
-            if (now != null) {
-                replace(id, now.withMetrics(now.fvu(), now.l0(), now.activations(), card));
-            }
-        }, this::fail);
+        background.submit(
+                "Scorecard of " + e.name(),
+                (p, c) -> {
+                    Dictionary d = loaded.read(e.path());
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        workspace.requireMatch(pl, s);
+                        return DictionaryEntry.Scorecard.of(measured, spliced(pl, d, s));
+                    }
+                },
+                card -> {
+                    DictionaryEntry now = find(id);
+                    if (now != null) {
+                        replace(id, now.withMetrics(now.fvu(), now.l0(), now.activations(), card));
+                    }
+                },
+                this::fail);
     }
 
     /** Adds dictionaries a training run saved, already measured on the set it trained on. */
@@ -535,9 +635,24 @@ public final class WorkspaceViewModel {
             Placement pl = workspace.place(dir, d);
             workspace.addDictionary(dir);
             placements.put(dir.toString(), pl);
-            put(new DictionaryEntry(dir.toString(), dir.getFileName().toString(), dir, Sidecar.architectureOf(dir, d.architecture()), d.dIn(), d.dSae(),
-                    pl.at() != null ? pl.at().model() : d.info().model(), d.info().hook(), d.info().source(), pl.at() != null ? pl.at().key() : null,
-                    pl.ready() ? pl.at().modelFolder() : null, set, DictionaryEntry.Status.MEASURED, "", fvu, l0, card));
+            put(new DictionaryEntry(
+                    dir.toString(),
+                    dir.getFileName().toString(),
+                    dir,
+                    Sidecar.architectureOf(dir, d.architecture()),
+                    d.dIn(),
+                    d.dSae(),
+                    pl.at() != null ? pl.at().model() : d.info().model(),
+                    d.info().hook(),
+                    d.info().source(),
+                    pl.at() != null ? pl.at().key() : null,
+                    pl.ready() ? pl.at().modelFolder() : null,
+                    set,
+                    DictionaryEntry.Status.MEASURED,
+                    "",
+                    fvu,
+                    l0,
+                    card));
             scoreWithModel(dir.toString(), m, set);
         } catch (IOException ex) {
             fail(ex);
@@ -563,7 +678,9 @@ public final class WorkspaceViewModel {
     /** Shows {@code pairKey}'s set as the one training uses, once one of its dictionaries is measured. */
     public void showPair(String pairKey) {
         shownKey = pairKey;
-        dictionaries.stream().filter(e -> pairKey != null && pairKey.equals(e.pairKey()) && e.activations() != null).findFirst()
+        dictionaries.stream()
+                .filter(e -> pairKey != null && pairKey.equals(e.pairKey()) && e.activations() != null)
+                .findFirst()
                 .ifPresent(e -> activations.set(e.activations()));
         pairs.stream().filter(p -> p.key().equals(pairKey)).findFirst().ifPresent(p -> workspace.setShown(p.label()));
     }
@@ -607,11 +724,16 @@ public final class WorkspaceViewModel {
         if (t instanceof org.sparsescope.compute.work.CancelledException) {
             return;
         }
-        errorTitle.set(t instanceof org.sparsescope.compute.workspace.ProvenanceMismatchException ? "Refused: another model or hook"
-                : t instanceof org.sparsescope.compute.model.ModelNotFoundException ? "Model not found on this machine"
-                : t instanceof org.sparsescope.compute.WriteFailedException ? "A file could not be written"
-                : t instanceof org.sparsescope.compute.InvalidInputException ? "A file could not be read"
-                : "Sparsescope could not do that");
+        errorTitle.set(
+                t instanceof org.sparsescope.compute.workspace.ProvenanceMismatchException
+                        ? "Refused: another model or hook"
+                        : t instanceof org.sparsescope.compute.model.ModelNotFoundException
+                                ? "Model not found on this machine"
+                                : t instanceof org.sparsescope.compute.WriteFailedException
+                                        ? "A file could not be written"
+                                        : t instanceof org.sparsescope.compute.InvalidInputException
+                                                ? "A file could not be read"
+                                                : "Sparsescope could not do that");
         error.set(null);
         error.set(t.getMessage() != null ? t.getMessage() : t.toString());
     }

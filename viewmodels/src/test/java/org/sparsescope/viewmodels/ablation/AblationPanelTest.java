@@ -80,7 +80,9 @@ class AblationPanelTest {
 
     @Test
     void steeringTwoFeaturesAppliesBoth() {
-        double both = steeredPerplexity("519, 796"), first = steeredPerplexity("519"), second = steeredPerplexity("796");
+        double both = steeredPerplexity("519, 796"),
+                first = steeredPerplexity("519"),
+                second = steeredPerplexity("796");
         assertNotEquals(first, both, "796 is not dropped");
         assertNotEquals(second, both, "519 is not dropped");
     }
@@ -95,13 +97,23 @@ class AblationPanelTest {
         assertTrue(errors.isEmpty(), errors.toString());
         assertEquals(4, vm.pagesProperty().get());
         vm.pageProperty().set(3);
-        long[][] windows = TokenWindows.consecutive(model.tokenizer().encode(java.nio.file.Files.readString(Reference.path("corpus/test.txt"))), 128, 4);
+        long[][] windows = TokenWindows.consecutive(
+                model.tokenizer().encode(java.nio.file.Files.readString(Reference.path("corpus/test.txt"))), 128, 4);
         assertEquals(128, vm.tokens().size());
-        assertEquals(model.tokenizer().tokenText(windows[3][5]), vm.tokens().get(5).text(), "page 4 shows the fourth window");
+        assertEquals(
+                model.tokenizer().tokenText(windows[3][5]),
+                vm.tokens().get(5).text(),
+                "page 4 shows the fourth window");
         try (Interventions iv = new Interventions(model, dictionary, null)) {
-            Interventions.Effect e = iv.effect(windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.KEEP_ERROR),
+            Interventions.Effect e = iv.effect(
+                    windows,
+                    new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.KEEP_ERROR),
                     iv.tokenLosses(windows, new Intervention.Clean()));
-            assertEquals(e.tokenLossDelta()[3][9], vm.tokens().get(10).delta(), 1e-6, "token 10 of window 4 carries its loss change");
+            assertEquals(
+                    e.tokenLossDelta()[3][9],
+                    vm.tokens().get(10).delta(),
+                    1e-6,
+                    "token 10 of window 4 carries its loss change");
             var top = vm.largestChanges().get(0);
             assertEquals(e.tokenLossDelta()[top.window()][top.position() - 1], top.delta(), 1e-6);
             Interventions.SpliceReport r = iv.splice(windows);
@@ -119,13 +131,26 @@ class AblationPanelTest {
         vm.run(source(""), errors::add);
         assertTrue(errors.isEmpty(), errors.toString());
         assertTrue(vm.againstSplicedProperty().get());
-        assertEquals(vm.ceProperty().get() - vm.splicedCeProperty().get(), vm.deltaCeProperty().get(), 1e-9);
-        assertEquals(Math.exp(vm.ceProperty().get()) - Math.exp(vm.splicedCeProperty().get()), vm.deltaPerplexityProperty().get(), 1e-9);
-        long[][] windows = TokenWindows.consecutive(model.tokenizer().encode(java.nio.file.Files.readString(Reference.path("corpus/test.txt"))), 128, 3);
+        assertEquals(
+                vm.ceProperty().get() - vm.splicedCeProperty().get(),
+                vm.deltaCeProperty().get(),
+                1e-9);
+        assertEquals(
+                Math.exp(vm.ceProperty().get())
+                        - Math.exp(vm.splicedCeProperty().get()),
+                vm.deltaPerplexityProperty().get(),
+                1e-9);
+        long[][] windows = TokenWindows.consecutive(
+                model.tokenizer().encode(java.nio.file.Files.readString(Reference.path("corpus/test.txt"))), 128, 3);
         try (Interventions iv = new Interventions(model, dictionary, null)) {
             float[][] spliced = iv.tokenLosses(windows, new Intervention.Splice());
-            float[][] ablated = iv.tokenLosses(windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.RECONSTRUCTION));
-            assertEquals(ablated[0][9] - spliced[0][9], vm.tokens().get(10).delta(), 1e-6, "token 10 tinted against the spliced run");
+            float[][] ablated = iv.tokenLosses(
+                    windows, new Intervention.Ablate(new int[] {519}, Intervention.AblationMode.RECONSTRUCTION));
+            assertEquals(
+                    ablated[0][9] - spliced[0][9],
+                    vm.tokens().get(10).delta(),
+                    1e-6,
+                    "token 10 tinted against the spliced run");
         }
     }
 

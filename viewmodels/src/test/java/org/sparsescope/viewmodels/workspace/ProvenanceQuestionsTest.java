@@ -43,15 +43,24 @@ class ProvenanceQuestionsTest {
 
             String model = Reference.path("model").toString();
             w.answer(q1, model, "blocks.2.hook_resid_post");
-            assertEquals(DictionaryEntry.Status.MEASURED, w.find(first.toString()).status(), w.find(first.toString()).statusMessage());
+            assertEquals(
+                    DictionaryEntry.Status.MEASURED,
+                    w.find(first.toString()).status(),
+                    w.find(first.toString()).statusMessage());
             ProvenanceRequest q2 = w.provenanceRequestProperty().get();
             assertNotNull(q2, "then the second is asked");
             assertEquals(second.toString(), q2.target());
-            assertEquals(DictionaryEntry.Status.NEEDS_PROVENANCE, w.find(second.toString()).status(), "still waiting for its own answer");
+            assertEquals(
+                    DictionaryEntry.Status.NEEDS_PROVENANCE,
+                    w.find(second.toString()).status(),
+                    "still waiting for its own answer");
 
             w.answer(q2, model, "blocks.2.hook_resid_post");
             assertNull(w.provenanceRequestProperty().get());
-            assertEquals(DictionaryEntry.Status.MEASURED, w.find(second.toString()).status(), w.find(second.toString()).statusMessage());
+            assertEquals(
+                    DictionaryEntry.Status.MEASURED,
+                    w.find(second.toString()).status(),
+                    w.find(second.toString()).statusMessage());
             assertEquals(2, shown.size());
         } finally {
             vm.close();

@@ -25,6 +25,11 @@ public interface DictionaryFormat {
 
     /** The formats the app reads, in the order they are tried. */
     static List<DictionaryFormat> all() {
-        return List.of(new SaeLensFormat(), new SparsifyFormat(), new DictionaryLearningFormat(), new StateDictFormat(), new SeedFormat());
+        return List.of(
+                new SaeLensFormat(),
+                new SparsifyFormat(),
+                new DictionaryLearningFormat(),
+                new StateDictFormat(),
+                new SeedFormat());
     }
 }

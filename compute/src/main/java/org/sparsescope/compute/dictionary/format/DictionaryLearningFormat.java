@@ -40,8 +40,11 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
             return Files.isRegularFile(path.resolve(WEIGHTS));
         }
         String name = path.getFileName().toString();
-        return Files.isRegularFile(path) && (name.equals(WEIGHTS)
-                || (name.endsWith(".pt") && !name.equals(SeedFormat.FILE) && Files.isRegularFile(path.resolveSibling(CONFIG))));
+        return Files.isRegularFile(path)
+                && (name.equals(WEIGHTS)
+                        || (name.endsWith(".pt")
+                                && !name.equals(SeedFormat.FILE)
+                                && Files.isRegularFile(path.resolveSibling(CONFIG))));
     }
 
     private static Path weights(Path path) {
@@ -59,11 +62,13 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         JsonObject buffer = Json.object(cfgFile, cfg, "buffer");
         String hook = hookOf(Json.str(cfgFile, trainer, "submodule_name", null));
         if (hook == null) {
-            hook = HookNames.fromModule(Json.str(cfgFile, trainer, "hook", Json.str(cfgFile, trainer, "hook_name", null)));
+            hook = HookNames.fromModule(
+                    Json.str(cfgFile, trainer, "hook", Json.str(cfgFile, trainer, "hook_name", null)));
         }
         Integer ctx = Json.integer(cfgFile, buffer, "ctx_len");
         // dictionary_learning's buffer tokenises with the model's defaults: no BOS for GPT-2 and Pythia
-        return new Provenance(Json.str(cfgFile, trainer, "lm_name", null), hook, null, false, ctx == null ? 0 : ctx, null, null);
+        return new Provenance(
+                Json.str(cfgFile, trainer, "lm_name", null), hook, null, false, ctx == null ? 0 : ctx, null, null);
     }
 
     /** TransformerLens's name for a dictionary_learning submodule name, or null. */
@@ -85,14 +90,20 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         JsonObject cfg = Files.isRegularFile(cfgFile) ? Json.read(cfgFile) : new JsonObject();
         String dictClass = Json.str(cfgFile, Json.object(cfgFile, cfg, "trainer"), "dict_class", "AutoEncoder");
         if (!dictClass.equals("AutoEncoder")) {
-            throw new DictionaryFormatException(cfgFile, "dictionary_learning dict_class '" + dictClass + "' is not supported (AutoEncoder)");
+            throw new DictionaryFormatException(
+                    cfgFile, "dictionary_learning dict_class '" + dictClass + "' is not supported (AutoEncoder)");
         }
         Map<String, Tensor> t = TorchFile.readStateDict(aePt);
         DictionaryInfo info = new DictionaryInfo(provenance(cfgFile, cfg), "dictionary_learning", Json.flatten(cfg));
         try {
             // c = relu((x − bias) encoderᵀ + encoder.bias), x̂ = c decoderᵀ + bias
-            return List.of(new StandardDictionary(HostTensors.transpose(Tensors.need(t, aePt, "encoder.weight")), Tensors.need(t, aePt, "encoder.bias"),
-                    HostTensors.transpose(Tensors.need(t, aePt, "decoder.weight")), Tensors.need(t, aePt, "bias"), true, info));
+            return List.of(new StandardDictionary(
+                    HostTensors.transpose(Tensors.need(t, aePt, "encoder.weight")),
+                    Tensors.need(t, aePt, "encoder.bias"),
+                    HostTensors.transpose(Tensors.need(t, aePt, "decoder.weight")),
+                    Tensors.need(t, aePt, "bias"),
+                    true,
+                    info));
         } catch (IllegalArgumentException e) {
             throw new DictionaryFormatException(aePt, e.getMessage());
         }

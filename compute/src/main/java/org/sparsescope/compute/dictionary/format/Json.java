@@ -9,8 +9,7 @@ import org.sparsescope.compute.dictionary.DictionaryFormatException;
 
 /** The format readers' config files: {@link JsonInput}, its errors as {@link DictionaryFormatException}. */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static JsonInput in(Path file) {
         return JsonInput.of(file, DictionaryFormatException::new);

@@ -67,20 +67,24 @@ public final class SaeLensFormat implements DictionaryFormat {
     public List<Dictionary> read(Path dir) throws IOException {
         Path cfgFile = dir.resolve(CFG);
         if (!Files.isRegularFile(cfgFile)) {
-            throw new DictionaryFormatException(cfgFile, "missing: sae_weights.safetensors is there but not its cfg.json");
+            throw new DictionaryFormatException(
+                    cfgFile, "missing: sae_weights.safetensors is there but not its cfg.json");
         }
         JsonObject cfg = Json.read(cfgFile);
         JsonObject meta = Json.object(cfgFile, cfg, "metadata");
         for (String required : new String[] {"d_in", "d_sae"}) {
             if (!cfg.has(required)) {
-                throw new DictionaryFormatException(cfgFile, "is no SAELens cfg: it lacks \"" + required + "\" (found the keys "
-                        + new java.util.TreeSet<>(cfg.keySet()) + ")");
+                throw new DictionaryFormatException(
+                        cfgFile,
+                        "is no SAELens cfg: it lacks \"" + required + "\" (found the keys "
+                                + new java.util.TreeSet<>(cfg.keySet()) + ")");
             }
         }
         String arch = Json.str(cfgFile, cfg, "architecture", "standard");
         String norm = Json.str(cfgFile, cfg, "normalize_activations", "none");
         if (!norm.equals("none")) {
-            throw new DictionaryFormatException(cfgFile, "normalize_activations '" + norm + "' is not supported (only 'none')");
+            throw new DictionaryFormatException(
+                    cfgFile, "normalize_activations '" + norm + "' is not supported (only 'none')");
         }
         Boolean applyBDec = Json.bool(cfgFile, cfg, "apply_b_dec_to_input");
         boolean apply = applyBDec == null || applyBDec;
@@ -89,15 +93,33 @@ public final class SaeLensFormat implements DictionaryFormat {
         Map<String, Tensor> t = Safetensors.readAll(weights);
         try {
             Tensor wEnc = Tensors.need(t, weights, "W_enc");
-            StandardDictionary base = new StandardDictionary(wEnc, t.get("b_enc") != null ? t.get("b_enc") : HostTensors.zeros(wEnc.shape()[1]),
-                    Tensors.need(t, weights, "W_dec"), Tensors.need(t, weights, "b_dec"), apply, info);
+            StandardDictionary base = new StandardDictionary(
+                    wEnc,
+                    t.get("b_enc") != null ? t.get("b_enc") : HostTensors.zeros(wEnc.shape()[1]),
+                    Tensors.need(t, weights, "W_dec"),
+                    Tensors.need(t, weights, "b_dec"),
+                    apply,
+                    info);
             Dictionary d = switch (arch) {
                 case "standard" -> base;
-                case "topk" -> new TopKDictionary(base, cfg.has("k") ? Json.requiredInt(cfgFile, cfg, "k") : Json.requiredInt(cfgFile, meta, "k"));
+                case "topk" ->
+                    new TopKDictionary(
+                            base,
+                            cfg.has("k") ? Json.requiredInt(cfgFile, cfg, "k") : Json.requiredInt(cfgFile, meta, "k"));
                 case "jumprelu" -> new JumpReluDictionary(base, Tensors.need(t, weights, "threshold"));
-                case "gated" -> new GatedDictionary(wEnc, Tensors.need(t, weights, "b_gate"), Tensors.need(t, weights, "r_mag"),
-                        Tensors.need(t, weights, "b_mag"), Tensors.need(t, weights, "W_dec"), Tensors.need(t, weights, "b_dec"), apply, info);
-                default -> throw new DictionaryFormatException(cfgFile, "architecture '" + arch + "' is not supported (standard, topk, jumprelu, gated)");
+                case "gated" ->
+                    new GatedDictionary(
+                            wEnc,
+                            Tensors.need(t, weights, "b_gate"),
+                            Tensors.need(t, weights, "r_mag"),
+                            Tensors.need(t, weights, "b_mag"),
+                            Tensors.need(t, weights, "W_dec"),
+                            Tensors.need(t, weights, "b_dec"),
+                            apply,
+                            info);
+                default ->
+                    throw new DictionaryFormatException(
+                            cfgFile, "architecture '" + arch + "' is not supported (standard, topk, jumprelu, gated)");
             };
             checkDims(cfgFile, cfg, d);
             return List.of(d);

@@ -22,8 +22,7 @@ import org.sparsescope.compute.tensor.Safetensors;
  * {@link Sidecar}, so any tool of the ecosystem loads it and the app knows its provenance.
  */
 public final class SaeLensWriter {
-    private SaeLensWriter() {
-    }
+    private SaeLensWriter() {}
 
     /**
      * Written into a temporary sibling folder, read back, and only then swapped in: a crash or a bad write never
@@ -64,10 +63,13 @@ public final class SaeLensWriter {
         cfg.put("d_sae", d.dSae());
         cfg.put("dtype", "float32");
         cfg.put("device", "cpu");
-        boolean applyBDec = d instanceof StandardDictionary s ? s.applyBDecToInput()
-                : d instanceof TopKDictionary t ? t.base().applyBDecToInput()
-                : d instanceof JumpReluDictionary j ? j.base().applyBDecToInput()
-                : !(d instanceof GatedDictionary g) || g.applyBDecToInput();
+        boolean applyBDec = d instanceof StandardDictionary s
+                ? s.applyBDecToInput()
+                : d instanceof TopKDictionary t
+                        ? t.base().applyBDecToInput()
+                        : d instanceof JumpReluDictionary j
+                                ? j.base().applyBDecToInput()
+                                : !(d instanceof GatedDictionary g) || g.applyBDecToInput();
         cfg.put("apply_b_dec_to_input", applyBDec);
         cfg.put("normalize_activations", "none");
         cfg.put("reshape_activations", "none");
@@ -94,5 +96,4 @@ public final class SaeLensWriter {
         cfg.put("metadata", meta);
         return cfg;
     }
-
 }

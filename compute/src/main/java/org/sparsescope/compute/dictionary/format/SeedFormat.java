@@ -28,7 +28,8 @@ import org.sparsescope.compute.tensor.TorchFile;
 public final class SeedFormat implements DictionaryFormat {
     public static final String FILE = "learned_dicts.pt";
     /** The seed classes the pickle whitelist lets through, as data. */
-    private static final Set<String> CLASSES = Set.of("autoencoders.learned_dict.UntiedSAE", "autoencoders.learned_dict.TiedSAE");
+    private static final Set<String> CLASSES =
+            Set.of("autoencoders.learned_dict.UntiedSAE", "autoencoders.learned_dict.TiedSAE");
 
     @Override
     public String name() {
@@ -40,7 +41,10 @@ public final class SeedFormat implements DictionaryFormat {
         if (Files.isDirectory(path)) {
             return Files.isRegularFile(path.resolve(FILE));
         }
-        return Files.isRegularFile(path) && path.getFileName().toString().endsWith(".pt"); // after StateDictFormat, which takes plain state dicts
+        return Files.isRegularFile(path)
+                && path.getFileName()
+                        .toString()
+                        .endsWith(".pt"); // after StateDictFormat, which takes plain state dicts
     }
 
     private static Path file(Path path) {
@@ -57,9 +61,15 @@ public final class SeedFormat implements DictionaryFormat {
         Path file = file(path);
         Object root = TorchFile.read(file, CLASSES);
         if (!(root instanceof List<?> list)) {
-            throw new DictionaryFormatException(file, "expected the research code's list of (dictionary, hyperparameters) pairs, found "
-                    + (root instanceof java.util.Map<?, ?> m ? "a dict with the keys " + new java.util.TreeSet<>(m.keySet().stream().map(String::valueOf).toList())
-                    : TorchFile.describe(root)));
+            throw new DictionaryFormatException(
+                    file,
+                    "expected the research code's list of (dictionary, hyperparameters) pairs, found "
+                            + (root instanceof java.util.Map<?, ?> m
+                                    ? "a dict with the keys "
+                                            + new java.util.TreeSet<>(m.keySet().stream()
+                                                    .map(String::valueOf)
+                                                    .toList())
+                                    : TorchFile.describe(root)));
         }
         List<Dictionary> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -86,29 +96,40 @@ public final class SeedFormat implements DictionaryFormat {
         return out;
     }
 
-    private static Dictionary dictionary(Path file, int i, PickledObject p, DictionaryInfo info) throws DictionaryFormatException {
+    private static Dictionary dictionary(Path file, int i, PickledObject p, DictionaryInfo info)
+            throws DictionaryFormatException {
         Map<String, Object> st = p.state();
         if (p.className().endsWith(".UntiedSAE")) {
             // c = relu(x encoderᵀ + encoder_bias), x̂ = c rownorm(decoder)
             Tensor enc = tensor(file, i, st, "encoder");
             Tensor dec = tensor(file, i, st, "decoder");
-            return new StandardDictionary(HostTensors.transpose(enc), tensor(file, i, st, "encoder_bias"), HostTensors.rowNormalized(dec),
-                    HostTensors.zeros(enc.shape()[1]), false, info);
+            return new StandardDictionary(
+                    HostTensors.transpose(enc),
+                    tensor(file, i, st, "encoder_bias"),
+                    HostTensors.rowNormalized(dec),
+                    HostTensors.zeros(enc.shape()[1]),
+                    false,
+                    info);
         }
         Tensor enc = tensor(file, i, st, "encoder");
         long d = enc.shape()[1];
         Tensor trans = st.get("center_trans") instanceof Tensor t ? t : HostTensors.zeros(d);
         Tensor rot = st.get("center_rot") instanceof Tensor t ? t : HostTensors.identity(d);
-        float scale = st.get("center_scale") instanceof Tensor t && t.numel() >= 1 ? t.floats()[0] : st.get("center_scale") instanceof Number n ? n.floatValue() : 1f;
+        float scale = st.get("center_scale") instanceof Tensor t && t.numel() >= 1
+                ? t.floats()[0]
+                : st.get("center_scale") instanceof Number n ? n.floatValue() : 1f;
         boolean norm = !(st.get("norm_encoder") instanceof Boolean b) || b;
         return new TiedDictionary(enc, tensor(file, i, st, "encoder_bias"), trans, rot, scale, norm, info);
     }
 
-    private static Tensor tensor(Path file, int i, Map<String, Object> state, String name) throws DictionaryFormatException {
+    private static Tensor tensor(Path file, int i, Map<String, Object> state, String name)
+            throws DictionaryFormatException {
         if (state.get(name) instanceof Tensor t) {
             if (t.rank() < 1 || t.numel() == 0 || (!name.endsWith("bias") && t.rank() != 2)) {
-                throw new DictionaryFormatException(file, "entry " + i + ": '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
-                        + (name.endsWith("bias") ? ", expected a vector" : ", expected a matrix"));
+                throw new DictionaryFormatException(
+                        file,
+                        "entry " + i + ": '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
+                                + (name.endsWith("bias") ? ", expected a vector" : ", expected a matrix"));
             }
             return t;
         }

@@ -17,18 +17,21 @@ import org.sparsescope.compute.tensor.AtomicFile;
  */
 public final class Sidecar {
     public static final String FILE = "sparsescope.json";
-    static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create();
 
-    private Sidecar() {
-    }
+    private Sidecar() {}
 
     static void write(Path dir, Map<String, Object> content) throws IOException {
-        AtomicFile.writeString(dir.resolve(FILE), GSON.toJson(org.sparsescope.compute.CanonicalJson.ordered(content == null ? Map.of() : content)));
+        AtomicFile.writeString(
+                dir.resolve(FILE),
+                GSON.toJson(org.sparsescope.compute.CanonicalJson.ordered(content == null ? Map.of() : content)));
     }
 
     /** The weights a dictionary the app trained was trained on: their SHA-256, and the folder they were in then. */
-    public record TrainedOn(String modelSha256, Path modelFolder) {
-    }
+    public record TrainedOn(String modelSha256, Path modelFolder) {}
 
     /** What the sidecar says the dictionary was trained on, when the app trained it. */
     public static Optional<TrainedOn> trainedOn(Path dictionaryDir) throws IOException {
@@ -62,7 +65,11 @@ public final class Sidecar {
         }
         try {
             JsonObject training = Json.object(file, Json.read(file), "training");
-            return training.has("tied") && training.get("tied").isJsonPrimitive() && training.get("tied").getAsBoolean() ? "tied" : fromFiles;
+            return training.has("tied")
+                            && training.get("tied").isJsonPrimitive()
+                            && training.get("tied").getAsBoolean()
+                    ? "tied"
+                    : fromFiles;
         } catch (IOException | RuntimeException e) {
             return fromFiles;
         }

@@ -34,7 +34,9 @@ public final class SparsifyFormat implements DictionaryFormat {
 
     @Override
     public boolean recognises(Path path) {
-        return Files.isDirectory(path) && (Files.isRegularFile(path.resolve(WEIGHTS)) || !hookpoints(path).isEmpty());
+        return Files.isDirectory(path)
+                && (Files.isRegularFile(path.resolve(WEIGHTS))
+                        || !hookpoints(path).isEmpty());
     }
 
     private static List<Path> hookpoints(Path dir) {
@@ -42,7 +44,9 @@ public final class SparsifyFormat implements DictionaryFormat {
             return List.of(dir);
         }
         try (Stream<Path> st = Files.list(dir)) {
-            return st.filter(p -> Files.isRegularFile(p.resolve(WEIGHTS))).sorted().toList();
+            return st.filter(p -> Files.isRegularFile(p.resolve(WEIGHTS)))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -93,7 +97,8 @@ public final class SparsifyFormat implements DictionaryFormat {
         JsonObject cfg = Files.isRegularFile(cfgFile) ? Json.read(cfgFile) : new JsonObject();
         String activation = Json.str(cfgFile, cfg, "activation", "topk");
         if (!activation.equals("topk")) {
-            throw new DictionaryFormatException(cfgFile, "sparsify activation '" + activation + "' is not supported (topk)");
+            throw new DictionaryFormatException(
+                    cfgFile, "sparsify activation '" + activation + "' is not supported (topk)");
         }
         if (Boolean.TRUE.equals(Json.bool(cfgFile, cfg, "skip_connection"))) {
             throw new DictionaryFormatException(cfgFile, "skip connections (transcoders) are not supported");
@@ -105,8 +110,13 @@ public final class SparsifyFormat implements DictionaryFormat {
         metadata.put("sparsify_hookpoint", dir.getFileName().toString());
         DictionaryInfo info = new DictionaryInfo(hookpointProvenance(dir), "sparsify", metadata);
         try {
-            StandardDictionary base = new StandardDictionary(HostTensors.transpose(Tensors.need(t, weights, "encoder.weight")),
-                    Tensors.need(t, weights, "encoder.bias"), Tensors.need(t, weights, "W_dec"), Tensors.need(t, weights, "b_dec"), true, info);
+            StandardDictionary base = new StandardDictionary(
+                    HostTensors.transpose(Tensors.need(t, weights, "encoder.weight")),
+                    Tensors.need(t, weights, "encoder.bias"),
+                    Tensors.need(t, weights, "W_dec"),
+                    Tensors.need(t, weights, "b_dec"),
+                    true,
+                    info);
             return new TopKDictionary(base, k);
         } catch (IllegalArgumentException e) {
             throw new DictionaryFormatException(weights, e.getMessage());

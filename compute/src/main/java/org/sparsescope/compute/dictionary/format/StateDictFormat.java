@@ -57,8 +57,16 @@ public final class StateDictFormat implements DictionaryFormat {
             Tensor wDec = Tensors.need(t, file, "W_dec");
             Tensor bEnc = t.get("b_enc") != null ? t.get("b_enc") : HostTensors.zeros(wEnc.shape()[1]);
             Tensor bDec = t.get("b_dec") != null ? t.get("b_dec") : HostTensors.zeros(wEnc.shape()[0]);
-            return List.of(new StandardDictionary(wEnc, bEnc, wDec, bDec, true, new DictionaryInfo(Provenance.unknown(), "torch state dict",
-                    Map.of("tensors", String.join(", ", new java.util.TreeSet<>(t.keySet()))))));
+            return List.of(new StandardDictionary(
+                    wEnc,
+                    bEnc,
+                    wDec,
+                    bDec,
+                    true,
+                    new DictionaryInfo(
+                            Provenance.unknown(),
+                            "torch state dict",
+                            Map.of("tensors", String.join(", ", new java.util.TreeSet<>(t.keySet()))))));
         } catch (IllegalArgumentException e) {
             throw new DictionaryFormatException(file, e.getMessage());
         }

@@ -7,13 +7,13 @@ import org.sparsescope.compute.tensor.Tensor;
 
 /** A named tensor a layout requires, or a typed error naming the file and what it has instead. */
 final class Tensors {
-    private Tensors() {
-    }
+    private Tensors() {}
 
     static Tensor need(Map<String, Tensor> t, Path file, String name) throws DictionaryFormatException {
         Tensor x = t.get(name);
         if (x == null) {
-            throw new DictionaryFormatException(file, "lacks the tensor '" + name + "' (has " + new java.util.TreeSet<>(t.keySet()) + ")");
+            throw new DictionaryFormatException(
+                    file, "lacks the tensor '" + name + "' (has " + new java.util.TreeSet<>(t.keySet()) + ")");
         }
         return x;
     }
