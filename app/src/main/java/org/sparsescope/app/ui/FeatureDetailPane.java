@@ -13,8 +13,8 @@ import org.sparsescope.viewmodels.features.TokenLogit;
 /** One feature: its activation histogram, top examples and examples across its range as highlighted text, and logit effects. */
 final class FeatureDetailPane extends ScrollPane {
     private final Label title = new Label("No feature selected");
-    private final HistogramCanvas histogram = new HistogramCanvas(330, 150, "activation");
-    private final HistogramCanvas logitHistogram = new HistogramCanvas(330, 120, "direct logit effect (every token)");
+    private final HistogramCanvas histogram = new HistogramCanvas(270, 150, "activation");
+    private final HistogramCanvas logitHistogram = new HistogramCanvas(270, 120, "direct logit effect (every token)");
     private final Label summary = new Label();
     private final VBox bands = new VBox(6);
     private final VBox correlated = new VBox(1);
@@ -28,8 +28,8 @@ final class FeatureDetailPane extends ScrollPane {
         topExamples.setId("topExamples");
         title.getStyleClass().add("title");
         // every row shown: a nested scroll box hid all but four
-        raised.setPrefWidth(165);
-        lowered.setPrefWidth(165);
+        raised.setPrefWidth(135);
+        lowered.setPrefWidth(135);
         raised.getStyleClass().add("logit-list");
         lowered.getStyleClass().add("logit-list");
         Label site = new Label();
@@ -66,7 +66,7 @@ final class FeatureDetailPane extends ScrollPane {
                 correlated,
                 section("Nearest decoder directions (cosine)"),
                 nearest);
-        box.setPrefWidth(350);
+        box.setPrefWidth(290);
         box.getStyleClass().add("detail-box");
         setContent(box);
         setFitToWidth(true);
@@ -165,7 +165,7 @@ final class FeatureDetailPane extends ScrollPane {
             v.getStyleClass().add("example-value");
             v.setMinWidth(46);
             var flow = TokenText.of(l.tokens(), l.activations(), scale, false, l.position());
-            flow.setPrefWidth(280);
+            flow.setPrefWidth(220); // with the value, the width of a 1366x768 screen's detail pane
             HBox row = new HBox(4, v, flow);
             row.setOnMouseClicked(e -> {
                 if (e.getClickCount() == 2 && owner != null) {
