@@ -68,8 +68,7 @@ public final class Devices {
                     p.load(in);
                 }
             } catch (java.io.IOException e) {
-                System.getLogger(Devices.class.getName())
-                        .log(System.Logger.Level.WARNING, "cannot read the libtorch build's properties", e);
+                org.slf4j.LoggerFactory.getLogger(Devices.class).warn("cannot read the libtorch build's properties", e);
             }
             nativeProperties = p;
         }

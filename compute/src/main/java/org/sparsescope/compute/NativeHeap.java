@@ -17,7 +17,7 @@ public final class NativeHeap {
     public static final String TUNABLES =
             "glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736";
 
-    private static final System.Logger LOG = System.getLogger(NativeHeap.class.getName());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NativeHeap.class);
 
     private NativeHeap() {}
 
@@ -66,7 +66,7 @@ public final class NativeHeap {
             com.sun.jna.Function.getFunction("c", "malloc_trim")
                     .invokeInt(new Object[] {new com.sun.jna.NativeLong(0)});
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            LOG.log(System.Logger.Level.WARNING, "could not hand the C heap's free memory back (malloc_trim)", e);
+            LOG.warn("could not hand the C heap's free memory back (malloc_trim)", e);
         }
     }
 }

@@ -126,6 +126,30 @@ public final class MainViewModel implements AutoCloseable {
         return background;
     }
 
+    /** The window's views, one per tab; which is shown decides what an export of "the current plot" writes. */
+    public enum View {
+        FRONTIER,
+        FEATURES,
+        MCS,
+        ABLATION,
+        TRAINING,
+        CIRCUITS,
+        PROMPT;
+
+        /** The plot an export of the shown view writes: the features' scatter, the feature graph, else the frontier. */
+        public View plotShown() {
+            return this == FEATURES || this == CIRCUITS ? this : FRONTIER;
+        }
+    }
+
+    private final javafx.beans.property.ObjectProperty<View> shownView =
+            new javafx.beans.property.SimpleObjectProperty<>(View.FRONTIER);
+
+    /** The view the window shows now (the window keeps it in step with its tabs). */
+    public javafx.beans.property.ObjectProperty<View> shownViewProperty() {
+        return shownView;
+    }
+
     public WorkspaceViewModel workspace() {
         return workspace;
     }

@@ -87,13 +87,17 @@ public final class MainWindow {
         buildDictionaryTable();
         tabs.getTabs()
                 .addAll(
-                        tab("Frontier", "mdi2c-chart-scatter-plot", frontier),
-                        tab("Features", "mdi2t-table", features),
-                        tab("MCS", "mdi2g-grid", mcs),
-                        tab("Ablation", "mdi2c-content-cut", ablation),
-                        tab("Training", "mdi2s-school", training),
-                        tab("Circuits", "mdi2s-sitemap", graph),
-                        tab("Prompt", "mdi2c-card-text-outline", prompt));
+                        tab("Frontier", "mdi2c-chart-scatter-plot", frontier, MainViewModel.View.FRONTIER),
+                        tab("Features", "mdi2t-table", features, MainViewModel.View.FEATURES),
+                        tab("MCS", "mdi2g-grid", mcs, MainViewModel.View.MCS),
+                        tab("Ablation", "mdi2c-content-cut", ablation, MainViewModel.View.ABLATION),
+                        tab("Training", "mdi2s-school", training, MainViewModel.View.TRAINING),
+                        tab("Circuits", "mdi2s-sitemap", graph, MainViewModel.View.CIRCUITS),
+                        tab("Prompt", "mdi2c-card-text-outline", prompt, MainViewModel.View.PROMPT));
+        // the view-model knows which view is shown; exports of "the current plot" follow it, not a tab's index
+        tabs.getSelectionModel()
+                .selectedItemProperty()
+                .addListener((o, a, b) -> vm.shownViewProperty().set((MainViewModel.View) b.getUserData()));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("tabs");
         SplitPane split = new SplitPane(dictionaries, tabs, detail);
@@ -156,12 +160,8 @@ public final class MainWindow {
         Scene scene = new Scene(root, at.getWidth(), at.getHeight());
         dark = prefs.getBoolean("dark", false);
         applyTheme(scene);
-        scene.getAccelerators()
-                .put(new KeyCodeCombination(KeyCode.O, KeyCombination.SHORTCUT_DOWN), this::openDictionaryDialog);
-        scene.getAccelerators()
-                .put(new KeyCodeCombination(KeyCode.E, KeyCombination.SHORTCUT_DOWN), () -> exportPlot("png"));
+        // Ctrl+O, Ctrl+E and Ctrl+T are the menu items' own accelerators; these have no menu item
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN), vm::runAblation);
-        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.T, KeyCombination.SHORTCUT_DOWN), this::toggleTheme);
         for (int i = 0; i < tabs.getTabs().size(); i++) {
             int tab = i;
             scene.getAccelerators()
@@ -210,9 +210,10 @@ public final class MainWindow {
         }
     }
 
-    private Tab tab(String name, String icon, javafx.scene.Node content) {
+    private Tab tab(String name, String icon, javafx.scene.Node content, MainViewModel.View view) {
         Tab t = new Tab(name, content);
         t.setGraphic(new FontIcon(icon));
+        t.setUserData(view);
         return t;
     }
 
@@ -519,14 +520,12 @@ public final class MainWindow {
                 new Label(); // where compute runs, always in sight; asking the engine may load it, so not on this
         // thread
         device.setId("statusDevice");
-        Thread probe = new Thread(
-                () -> {
-                    String d = vm.computeDescription();
-                    javafx.application.Platform.runLater(() -> device.setText(d));
-                },
-                "compute-device");
-        probe.setDaemon(true);
-        probe.start();
+        vm.background()
+                .submit(
+                        "Starting the compute engine",
+                        (p, c) -> vm.computeDescription(),
+                        device::setText,
+                        e -> device.setText("compute engine unavailable: " + e.getMessage()));
         device.getStyleClass().add("hint");
         bar.getRightItems().add(device);
         return bar;
@@ -623,9 +622,9 @@ public final class MainWindow {
     }
 
     private void exportPlot(String kind) {
-        int shown = tabs.getSelectionModel().getSelectedIndex();
-        boolean isGraph = tabs.getSelectionModel().getSelectedItem().getContent() == graph;
-        ScatterPlot plot = shown == 1 ? features.plot : frontier.plot;
+        MainViewModel.View shown = vm.shownViewProperty().get().plotShown();
+        boolean isGraph = shown == MainViewModel.View.CIRCUITS;
+        ScatterPlot plot = shown == MainViewModel.View.FEATURES ? features.plot : frontier.plot;
         FileChooser c = new FileChooser();
         c.setInitialFileName((isGraph ? "sparsescope-graph." : "sparsescope-plot.") + kind);
         File f = c.showSaveDialog(stage);

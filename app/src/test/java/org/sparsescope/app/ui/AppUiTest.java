@@ -177,6 +177,10 @@ class AppUiTest {
         robot.interact(() -> app.vm().open(sparseId()));
         waitFor("the feature table", 180, () -> app.vm().features().rows().size() == 1024);
         robot.clickOn("Ablation");
+        assertEquals(
+                org.sparsescope.viewmodels.MainViewModel.View.ABLATION,
+                app.vm().shownViewProperty().get(),
+                "the view-model knows the shown view");
         robot.interact(() -> app.vm().ablation().windowsProperty().set(4));
         robot.doubleClickOn("#ablationFeatures").eraseText(8).write("519");
         robot.clickOn("#ablationRun");

@@ -33,8 +33,7 @@ public final class ActivationSet implements AutoCloseable {
 
     private static final Pattern SEED_CHUNK = Pattern.compile("\\d+\\.pt");
 
-    private static final java.util.logging.Logger LOG =
-            java.util.logging.Logger.getLogger(ActivationSet.class.getName());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ActivationSet.class);
 
     private final Path location;
     private final Manifest manifest;
@@ -546,7 +545,7 @@ public final class ActivationSet implements AutoCloseable {
             try {
                 return Long.parseLong(recorded);
             } catch (NumberFormatException e) {
-                LOG.warning(tokens + ": end_of_text_id '" + recorded
+                LOG.warn(tokens + ": end_of_text_id '" + recorded
                         + "' is not a number; finding it from the documents instead");
             }
         }

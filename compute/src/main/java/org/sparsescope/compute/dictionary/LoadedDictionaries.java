@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its size and modification time. Entries are softly held: under memory pressure they are dropped and read again.
  */
 public final class LoadedDictionaries {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoadedDictionaries.class);
+
     private record Entry(String stamp, SoftReference<Dictionary> dictionary) {}
 
     private final Map<Path, Entry> entries = new ConcurrentHashMap<>();
@@ -48,6 +50,7 @@ public final class LoadedDictionaries {
                         .append(';');
             }
         } catch (IOException e) {
+            LOG.warn("cannot stat the files of {} ({}); it is read afresh", path, e.getMessage());
             return null;
         }
         return s.toString();

@@ -104,6 +104,7 @@ public final class ActivationCatalogue {
         try {
             return key.matches(Manifest.read(folder));
         } catch (IOException e) {
+            LOG.warn("activation set {} skipped: its manifest is unreadable ({})", folder, e.getMessage());
             return false;
         }
     }

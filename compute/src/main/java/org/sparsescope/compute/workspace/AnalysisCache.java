@@ -40,6 +40,8 @@ import org.sparsescope.compute.work.ProgressListener;
  * PCA baseline. Rebuildable.
  */
 public final class AnalysisCache {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AnalysisCache.class);
+
     private static final String REPORT = "report.safetensors";
     private static final String PCA = "pca.safetensors";
     private final Path cacheDir;
@@ -159,6 +161,7 @@ public final class AnalysisCache {
                         Double.parseDouble(m.get("held_out_variance")));
             } catch (IOException | RuntimeException e) {
                 // a damaged entry is recomputed, never trusted
+                LOG.warn("cached PCA baseline unreadable, computing it again: {}", e.toString());
             }
         }
         PcaBaseline b = PcaBaseline.compute(set, heldOutRows, device, progress, cancel);
@@ -210,6 +213,7 @@ public final class AnalysisCache {
                 return FeatureGraphJson.read(file);
             } catch (IOException | RuntimeException e) {
                 // a damaged entry is recomputed, never trusted
+                LOG.warn("cached feature graph {} unreadable, computing it again: {}", file, e.toString());
             }
         }
         FeatureGraph g = compute.compute();
@@ -273,6 +277,7 @@ public final class AnalysisCache {
                     examples(f, "quantile"),
                     f.read("capacity").doubles()));
         } catch (IOException | RuntimeException e) {
+            LOG.warn("cached statistics unreadable, computing them again: {}", e.toString());
             return Optional.empty(); // a damaged cache entry is recomputed, never trusted
         }
     }

@@ -15,6 +15,8 @@ import org.sparsescope.compute.work.ContentHash;
  * an unchanged multi-gigabyte file costs a stat, not a read. A changed file is hashed again.
  */
 final class FileFingerprints {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileFingerprints.class);
+
     private final Path index;
     private JsonObject entries;
 
@@ -80,6 +82,7 @@ final class FileFingerprints {
                     ? JsonParser.parseString(Files.readString(index)).getAsJsonObject()
                     : new JsonObject();
         } catch (IOException | JsonParseException | IllegalStateException e) {
+            LOG.warn("fingerprint index {} unreadable, files will be hashed again: {}", index, e.toString());
             return new JsonObject(); // a damaged index only costs rehashing
         }
     }

@@ -13,6 +13,8 @@ import org.sparsescope.compute.tensor.AtomicFile;
 
 /** The most recently opened files, newest first, kept in the workspace. */
 final class RecentFiles {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecentFiles.class);
+
     private static final int MAX = 12;
     private final Path file;
     private final ObservableList<Path> files = FXCollections.observableArrayList();
@@ -28,6 +30,7 @@ final class RecentFiles {
             }
         } catch (IOException | JsonParseException e) {
             // a damaged list is only a lost convenience
+            LOG.warn("recent files list {} unreadable, starting empty: {}", file, e.toString());
         }
     }
 
@@ -47,7 +50,7 @@ final class RecentFiles {
         try {
             AtomicFile.writeString(file, new Gson().toJson(out));
         } catch (IOException e) {
-            // not fatal
+            LOG.warn("recent files list {} not saved: {}", file, e.getMessage()); // not fatal
         }
     }
 }

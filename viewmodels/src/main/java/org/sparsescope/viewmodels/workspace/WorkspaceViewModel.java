@@ -37,6 +37,8 @@ import org.sparsescope.viewmodels.Background;
  * for the user (model and hook of a dictionary whose files do not say, or the folder of a model not found).
  */
 public final class WorkspaceViewModel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkspaceViewModel.class);
+
     /** Rows at the end of an activation set on which dictionaries are placed on the frontier. */
     /** Tokens harvested for a pair that has no activation set yet. */
     public static final long DEFAULT_HARVEST_TOKENS = Workspace.DEFAULT_HARVEST_TOKENS;
@@ -146,6 +148,7 @@ public final class WorkspaceViewModel {
                     .map(h -> h.name())
                     .toList();
         } catch (IOException e) {
+            LOG.warn("the hooks of {} cannot be listed: {}", modelFolder, e.getMessage());
             return List.of();
         }
     }

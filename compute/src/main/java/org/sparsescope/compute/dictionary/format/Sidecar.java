@@ -16,6 +16,8 @@ import org.sparsescope.compute.tensor.AtomicFile;
  * A folder without it is a foreign dictionary, whose files the app never writes.
  */
 public final class Sidecar {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sidecar.class);
+
     public static final String FILE = "sparsescope.json";
     static final Gson GSON = new GsonBuilder()
             .setPrettyPrinting()
@@ -71,6 +73,7 @@ public final class Sidecar {
                     ? "tied"
                     : fromFiles;
         } catch (IOException | RuntimeException e) {
+            LOG.warn("{} unreadable, the architecture its files say is kept: {}", FILE, e.toString());
             return fromFiles;
         }
     }
