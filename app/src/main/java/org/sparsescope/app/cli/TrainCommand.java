@@ -191,7 +191,7 @@ public final class TrainCommand implements Callable<Integer> {
             long held = Evaluation.heldOutRows(set, heldOut, "--held-out");
             long trainingRows = set.rows() - held;
             int rowsPerStep = batch > 0 ? batch : TrainOptions.defaultBatch(trainingRows, epochs);
-            long steps = epochs * (trainingRows / rowsPerStep);
+            long steps = TrainOptions.steps(trainingRows, epochs, rowsPerStep);
             if (steps == 0) {
                 throw new org.sparsescope.compute.InvalidInputException(
                         activations,

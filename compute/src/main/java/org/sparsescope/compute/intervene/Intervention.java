@@ -167,6 +167,11 @@ public sealed interface Intervention {
         return this instanceof Ablate a && a.mode() == AblationMode.RECONSTRUCTION ? new Splice() : new Clean();
     }
 
+    /** Whether its baseline is the reconstruction spliced in (an ablation inside the reconstruction). */
+    default boolean measuredAgainstSplice() {
+        return baseline() instanceof Splice;
+    }
+
     /** The intervention in the researcher's words, e.g. "ablate features 12, 40 (SAE error kept)". */
     default String describe() {
         if (this instanceof Ablate a) {

@@ -316,20 +316,13 @@ public final class Interventions implements AutoCloseable {
     public SpliceCosts spliceCosts(long[][] windows, int topTokens, int topWindows, int featuresPerToken) {
         float[][] clean = tokenLosses(windows, new Intervention.Clean());
         float[][] spliced = tokenLosses(windows, new Intervention.Splice());
-        float[][] delta = new float[windows.length][];
+        float[][] delta = difference(spliced, clean);
         List<CostlyWindow> ws = new ArrayList<>();
         for (int w = 0; w < windows.length; w++) {
-            delta[w] = new float[clean[w].length];
-            double c = 0, s = 0;
-            for (int t = 0; t < delta[w].length; t++) {
-                delta[w][t] = spliced[w][t] - clean[w][t];
-                c += clean[w][t];
-                s += spliced[w][t];
-            }
             ws.add(new CostlyWindow(
                     w,
-                    c / delta[w].length,
-                    s / delta[w].length,
+                    windowMean(clean[w]),
+                    windowMean(spliced[w]),
                     model.tokenizer().decode(windows[w])));
         }
         ws.sort((a, b) -> Double.compare(b.delta(), a.delta()));
@@ -391,7 +384,7 @@ public final class Interventions implements AutoCloseable {
             Intervention intervention, double cleanCe, double splicedCe, double ce, float[][] tokenLossDelta) {
         /** Whether the change is measured against the reconstruction spliced in rather than the clean run. */
         public boolean againstSpliced() {
-            return intervention.baseline() instanceof Intervention.Splice;
+            return intervention.measuredAgainstSplice();
         }
 
         /** The mean loss the change is measured against. */
@@ -419,14 +412,14 @@ public final class Interventions implements AutoCloseable {
 
     /** The effect of an intervention, the clean losses given; the spliced ones are computed when the baseline needs them. */
     public Effect effect(long[][] windows, Intervention intervention, float[][] cleanLosses) {
-        Intervention baseline = intervention.baseline();
-        float[][] spliced = baseline instanceof Intervention.Splice ? tokenLosses(windows, baseline) : null;
+        float[][] spliced =
+                intervention.measuredAgainstSplice() ? tokenLosses(windows, new Intervention.Splice()) : null;
         return effect(windows, intervention, cleanLosses, spliced);
     }
 
     /** The effect of an intervention, the clean and (where there are any) spliced losses given. */
     public Effect effect(long[][] windows, Intervention intervention, float[][] cleanLosses, float[][] splicedLosses) {
-        float[][] base = intervention.baseline() instanceof Intervention.Splice ? splicedLosses : cleanLosses;
+        float[][] base = intervention.measuredAgainstSplice() ? splicedLosses : cleanLosses;
         if (base == null) {
             throw new IllegalArgumentException(
                     intervention.describe() + " is measured against the spliced run: give its losses");

@@ -41,10 +41,15 @@ public record TrainOptions(
      */
     public static int defaultBatch(long trainingRows, int epochs) {
         int b = DEFAULT_BATCH;
-        while (b > 64 && (long) epochs * (trainingRows / b) < MIN_USEFUL_STEPS) {
+        while (b > 64 && steps(trainingRows, epochs, b) < MIN_USEFUL_STEPS) {
             b /= 2;
         }
         return b;
+    }
+
+    /** The steps a run takes: whole batches of {@code batch} rows per epoch, as the trainer counts them. */
+    public static long steps(long trainingRows, int epochs, int batch) {
+        return (long) epochs * (trainingRows / batch);
     }
 
     /** sparsify's dead_feature_threshold. */

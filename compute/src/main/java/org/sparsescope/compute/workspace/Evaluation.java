@@ -65,13 +65,7 @@ public final class Evaluation {
         return set.windowsAcross(count);
     }
 
-    /** The dictionary spliced into its model at {@code hook} on {@link #SPLICE_WINDOWS} windows across the set; null when it records no tokens. */
-    public static Interventions.SpliceReport splice(LanguageModel model, Dictionary d, String hook, ActivationSet set)
-            throws IOException {
-        return splice(model, d, hook, set, SPLICE_WINDOWS);
-    }
-
-    /** The same on {@code count} windows across the set. */
+    /** The dictionary spliced into its model at {@code hook} on {@code count} windows across the set; null when it records no tokens. */
     public static Interventions.SpliceReport splice(
             LanguageModel model, Dictionary d, String hook, ActivationSet set, int count) throws IOException {
         long[][] windows = spliceWindows(set, count);

@@ -180,7 +180,7 @@ public final class AblationViewModel {
                         long[][] ws = all.toArray(new long[0][]);
                         // inside the reconstruction the feature's own effect is against the spliced run, not the clean
                         // one
-                        List<float[]> base = intervention.baseline() instanceof Intervention.Splice ? spliced : clean;
+                        List<float[]> base = intervention.measuredAgainstSplice() ? spliced : clean;
                         float[][] delta =
                                 Interventions.difference(after.toArray(new float[0][]), base.toArray(new float[0][]));
                         List<List<TokenDelta>> perWindow = new ArrayList<>();
@@ -245,7 +245,7 @@ public final class AblationViewModel {
             List<List<TokenDelta>> windows,
             List<TokenChange> largest) {
         boolean againstSpliced() {
-            return intervention.baseline() instanceof Intervention.Splice;
+            return intervention.measuredAgainstSplice();
         }
 
         double baselineCe() {

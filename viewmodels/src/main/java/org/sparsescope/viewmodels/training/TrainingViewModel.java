@@ -129,7 +129,7 @@ public final class TrainingViewModel {
                         long heldOut = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
                         TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200)
                                 .withAuxK(alpha, TrainOptions.DEAD_TOKENS);
-                        long steps = (long) e * ((s.rows() - heldOut) / b);
+                        long steps = TrainOptions.steps(s.rows() - heldOut, e, b);
                         if (steps < TrainOptions.MIN_USEFUL_STEPS) {
                             shortRun = String.format(
                                     java.util.Locale.ROOT,
