@@ -413,13 +413,10 @@ public final class MainViewModel implements AutoCloseable {
         @Override
         public LanguageModel model(Placement pl) throws IOException {
             LanguageModel lm = MainViewModel.this.model(pl.at().modelFolder());
-            if (checkedModels.add(pl)) {
-                try {
-                    workspace.workspace().requireMatch(pl, lm);
-                } catch (IOException | RuntimeException e) {
-                    checkedModels.remove(pl);
-                    throw e;
-                }
+            // marked checked only once it passed: no other job may use the model before the check ends
+            if (!checkedModels.contains(pl)) {
+                workspace.workspace().requireMatch(pl, lm);
+                checkedModels.add(pl);
             }
             return lm;
         }
