@@ -62,12 +62,14 @@ public final class Harvester {
             String hookName,
             Corpus corpus,
             Path out,
-            HarvestOptions opts,
+            HarvestOptions asked,
             ProgressListener progress,
             Cancellation cancel)
             throws IOException, CancelledException {
         HookPoint hook = model.hook(hookName);
-        int d = model.config().dModel();
+        // a model whose tokenizer adds a BOS (Llama, Gemma) reads every window after it
+        HarvestOptions opts = model.bosId() >= 0 ? asked.withPrependBos(true) : asked;
+        int d = model.width(hook);
         int window = opts.window();
         int rowsPerChunk = opts.rowsPerChunk(d);
         String modelHash = modelHash();
@@ -224,7 +226,7 @@ public final class Harvester {
             long rowsWrittenBefore)
             throws CancelledException {
         int window = opts.window();
-        int d = model.config().dModel();
+        int d = model.width(hook);
         ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(
                         windows.length * window * d, opts.dtype().byteSize()))
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -268,6 +270,9 @@ public final class Harvester {
 
     /** The model's BOS id: config.json's bos_token_id, else the tokenizer's end-of-text (GPT-2 and Pythia use one token for both). */
     static long bosTokenId(LanguageModel model) throws IOException {
+        if (model.bosId() >= 0) {
+            return model.bosId(); // the token its tokenizer puts first
+        }
         org.sparsescope.compute.JsonInput in = org.sparsescope.compute.JsonInput.of(
                 model.dir().resolve(org.sparsescope.compute.model.TransformerConfig.FILE));
         Long bos = in.longValue(in.readObject(), "bos_token_id");

@@ -45,12 +45,14 @@ public final class FeatureEdges implements AutoCloseable {
                     model.dir(),
                     "a graph runs downstream: " + hookB + " does not come after " + hookA + " in the forward pass");
         }
-        for (Dictionary d : new Dictionary[] {a, b}) {
-            if (d.dIn() != model.config().dModel()) {
+        HookPoint[] hooks = {hookA, hookB};
+        Dictionary[] dicts = {a, b};
+        for (int i = 0; i < 2; i++) {
+            if (dicts[i].dIn() != model.width(hooks[i])) {
                 throw new InvalidInputException(
                         model.dir(),
-                        "a dictionary reads d_in=" + d.dIn() + " but this model's hooks have d="
-                                + model.config().dModel());
+                        "a dictionary reads d_in=" + dicts[i].dIn() + " but " + hooks[i] + " has d="
+                                + model.width(hooks[i]));
             }
         }
         this.upstreamHook = hookA;

@@ -53,11 +53,10 @@ public final class Interventions implements AutoCloseable {
             throw new InvalidInputException(model.dir(), "the dictionary does not say which hook it reads; name one");
         }
         this.hook = model.hook(name);
-        if (dictionary.dIn() != model.config().dModel()) {
+        if (dictionary.dIn() != model.width(hook)) {
             throw new InvalidInputException(
                     model.dir(),
-                    "the dictionary reads d_in=" + dictionary.dIn() + " but " + hook + " has d="
-                            + model.config().dModel());
+                    "the dictionary reads d_in=" + dictionary.dIn() + " but " + hook + " has d=" + model.width(hook));
         }
         if (onDevice != null) {
             this.weights = null;

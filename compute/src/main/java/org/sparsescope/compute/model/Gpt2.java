@@ -69,14 +69,16 @@ final class Gpt2 implements TransformerFamily {
     @Override
     public NDArray block(int l, NDArray x, HookSite hooks, KvCache cache) {
         Layer w = layers[l];
-        NDArray attnOut = hooks.at(
-                Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
-        NDArray mid = hooks.at(Kind.RESID_MID, l, x.add(attnOut));
-        NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(mid, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
-        return mid.add(mlpOut);
+        return TransformerFamily.sequentialBlock(
+                l,
+                x,
+                hooks,
+                h -> attention(l, w, Nn.layerNorm(h, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache, hooks),
+                mid -> Nn.layerNorm(mid, w.ln2Gain, w.ln2Bias, cfg.layerNormEps()),
+                n -> mlp(w, n));
     }
 
-    private NDArray attention(int l, Layer w, NDArray x, KvCache cache) {
+    private NDArray attention(int l, Layer w, NDArray x, KvCache cache, HookSite hooks) {
         Shape s = x.getShape();
         int t = (int) s.get(1);
         long b = s.get(0), d = cfg.dModel(), nh = cfg.nHeads(), hs = cfg.headSize();
@@ -84,12 +86,15 @@ final class Gpt2 implements TransformerFamily {
         NDArray q = heads(qkv.get(":, :, 0:" + d), b, t, nh, hs);
         NDArray k = heads(qkv.get(":, :, " + d + ":" + 2 * d), b, t, nh, hs);
         NDArray v = heads(qkv.get(":, :, " + 2 * d + ":"), b, t, nh, hs);
+        NDArray z;
         if (cache == null) {
-            return Nn.linear(Nn.causalAttention(q, k, v, constants.causalMask(t)), w.projWeight, w.projBias);
+            z = Nn.causalAttention(q, k, v, constants.causalMask(t));
+        } else {
+            int past = cache.length();
+            NDArray[] kv = cache.append(l, k, v);
+            z = Nn.cachedAttention(q, kv[0], kv[1], past, constants);
         }
-        int past = cache.length();
-        NDArray[] kv = cache.append(l, k, v);
-        return Nn.linear(Nn.cachedAttention(q, kv[0], kv[1], past, constants), w.projWeight, w.projBias);
+        return Nn.linear(hooks.at(Kind.ATTN_Z, l, z), w.projWeight, w.projBias);
     }
 
     private static NDArray heads(NDArray x, long b, long t, long nh, long hs) {
@@ -97,7 +102,8 @@ final class Gpt2 implements TransformerFamily {
     }
 
     private NDArray mlp(Layer w, NDArray x) {
-        return Nn.linear(Nn.gelu(Nn.linear(x, w.fcWeight, w.fcBias), cfg.activation()), w.mlpProjWeight, w.mlpProjBias);
+        return Nn.linear(
+                Nn.activation(Nn.linear(x, w.fcWeight, w.fcBias), cfg.activation()), w.mlpProjWeight, w.mlpProjBias);
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import java.io.IOException;
+import java.util.function.UnaryOperator;
 import org.sparsescope.compute.model.HookPoint.Kind;
 
 /** GPT-NeoX (Pythia): partial rotary embeddings (rotate-half), parallel or sequential residual, untied embed_out. */
@@ -63,20 +64,20 @@ final class GptNeoX implements TransformerFamily {
     @Override
     public NDArray block(int l, NDArray x, HookSite hooks, KvCache cache) {
         Layer w = layers[l];
-        NDArray attnOut = hooks.at(
-                Kind.ATTN_OUT, l, attention(l, w, Nn.layerNorm(x, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache));
+        UnaryOperator<NDArray> attention =
+                h -> attention(l, w, Nn.layerNorm(h, w.ln1Gain, w.ln1Bias, cfg.layerNormEps()), cache, hooks);
+        UnaryOperator<NDArray> mlpNorm = h -> Nn.layerNorm(h, w.ln2Gain, w.ln2Bias, cfg.layerNormEps());
         if (cfg.parallelResidual()) {
             // x + attn(ln1(x)) + mlp(ln2(x)): both sublayers read resid_pre
-            NDArray mlpOut =
-                    hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(x, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
+            NDArray attnOut = hooks.at(Kind.ATTN_OUT, l, attention.apply(x));
+            NDArray normalized = hooks.at(Kind.LN2_NORMALIZED, l, mlpNorm.apply(x));
+            NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, normalized));
             return mlpOut.add(attnOut).add(x);
         }
-        NDArray mid = hooks.at(Kind.RESID_MID, l, x.add(attnOut));
-        NDArray mlpOut = hooks.at(Kind.MLP_OUT, l, mlp(w, Nn.layerNorm(mid, w.ln2Gain, w.ln2Bias, cfg.layerNormEps())));
-        return mid.add(mlpOut);
+        return TransformerFamily.sequentialBlock(l, x, hooks, attention, mlpNorm, n -> mlp(w, n));
     }
 
-    private NDArray attention(int l, Layer w, NDArray x, KvCache cache) {
+    private NDArray attention(int l, Layer w, NDArray x, KvCache cache, HookSite hooks) {
         Shape s = x.getShape();
         int t = (int) s.get(1);
         int past = cache == null ? 0 : cache.length();
@@ -94,38 +95,21 @@ final class GptNeoX implements TransformerFamily {
             NDArray[] kv = cache.append(l, k, v);
             merged = Nn.cachedAttention(q, kv[0], kv[1], past, constants);
         }
-        return Nn.linear(merged, w.denseWeight, w.denseBias);
+        return Nn.linear(hooks.at(Kind.ATTN_Z, l, merged), w.denseWeight, w.denseBias);
     }
 
-    /** Rotates the first rotaryDims of each head at positions past … past + t − 1: x·cos + rotate_half(x)·sin; the rest passes through. */
+    /** Rotates the first rotaryDims of each head at positions past … past + t − 1; the rest passes through. */
     private NDArray rotary(NDArray x, int t, int past) {
         int rd = cfg.rotaryDims();
         if (rd == 0) {
             return x;
         }
-        long hs = cfg.headSize();
-        NDArray rot = x.get(":, :, :, 0:" + rd); // [B, nh, T, rd]
-        NDArray x1 = rot.get(":, :, :, 0:" + rd / 2);
-        NDArray x2 = rot.get(":, :, :, " + rd / 2 + ":");
-        NDArray rotatedHalf = x2.neg().concat(x1, -1);
-        NDArray cos, sin;
-        if (past == 0) {
-            cos = constants.rotary("cos", t, rd, cfg.rotaryBase());
-            sin = constants.rotary("sin", t, rd, cfg.rotaryBase());
-        } else {
-            // a position's angles do not depend on the table's length: one table per 256 positions, not one per step
-            int len = (past + t + 255) / 256 * 256;
-            // sliced into the pass's scope, not the model's, which would keep every step's slice
-            ai.djl.ndarray.index.NDIndex rows = new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t));
-            cos = constants.rotary("cos", len, rd, cfg.rotaryBase()).get(x.getManager(), rows);
-            sin = constants.rotary("sin", len, rd, cfg.rotaryBase()).get(x.getManager(), rows);
-        }
-        NDArray out = rot.mul(cos).add(rotatedHalf.mul(sin));
-        return rd == hs ? out : out.concat(x.get(":, :, :, " + rd + ":"), -1);
+        NDArray out = Nn.rotateHalf(x.get(":, :, :, 0:" + rd), past, Rope.plain(cfg.rotaryBase()), constants);
+        return rd == cfg.headSize() ? out : out.concat(x.get(":, :, :, " + rd + ":"), -1);
     }
 
     private NDArray mlp(Layer w, NDArray x) {
-        return Nn.linear(Nn.gelu(Nn.linear(x, w.upWeight, w.upBias), cfg.activation()), w.downWeight, w.downBias);
+        return Nn.linear(Nn.activation(Nn.linear(x, w.upWeight, w.upBias), cfg.activation()), w.downWeight, w.downBias);
     }
 
     @Override

@@ -10,10 +10,6 @@ import java.util.regex.Pattern;
 public final class HookNames {
     private static final Pattern TRANSFORMER_LENS =
             Pattern.compile("blocks\\.\\d+\\.hook_[a-z_]+|ln_final\\.hook_normalized|hook_embed|hook_pos_embed");
-    // sparsify and dictionary_learning name Hugging Face modules: GPT-NeoX "layers.N" (or gpt_neox.layers.N), GPT-2
-    // "h.N"
-    private static final Pattern MODULE = Pattern.compile(
-            "(?:(?:gpt_neox|transformer|model)\\.)?(?:layers|h)\\.(\\d+)(?:\\.(mlp|attention|attn|self_attn))?");
     private static final Pattern RESID_PRE = Pattern.compile("blocks\\.(\\d+)\\.hook_resid_pre");
 
     private HookNames() {}
@@ -34,15 +30,12 @@ public final class HookNames {
         if (isTransformerLens(name)) {
             return name;
         }
-        Matcher m = MODULE.matcher(name);
-        if (!m.matches()) {
-            return null;
+        try {
+            HookPoint h = ModulePaths.parse(name, null);
+            return h == null ? null : h.name();
+        } catch (IllegalArgumentException e) {
+            return null; // a module path whose place depends on the family: the model decides (LanguageModel.hook)
         }
-        String layer = m.group(1);
-        if (m.group(2) == null) {
-            return "blocks." + layer + ".hook_resid_post"; // a block's output is the residual stream after it
-        }
-        return m.group(2).equals("mlp") ? "blocks." + layer + ".hook_mlp_out" : "blocks." + layer + ".hook_attn_out";
     }
 
     /**

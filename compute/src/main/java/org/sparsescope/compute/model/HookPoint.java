@@ -4,14 +4,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A named place in the forward pass, spelled as TransformerLens does, e.g. {@code blocks.2.hook_resid_post}
- * or {@code ln_final.hook_normalized}. Every hook carries [batch, pos, d_model].
+ * A place in the forward pass. Its name is TransformerLens's, e.g. {@code blocks.2.hook_resid_post} or
+ * {@code ln_final.hook_normalized}; a Hugging Face module path that releases use for the same place
+ * ({@code model.layers.2}, {@code model.layers.2.self_attn.o_proj.input}, …) parses to an equal value, so
+ * provenance compares places, never spellings. Hooks carry [batch, pos, d_model], except {@code attn.hook_z}:
+ * [batch, pos, heads × head_dim], the heads' outputs side by side as o_proj reads them.
  */
 public record HookPoint(int layer, Kind kind) {
     public enum Kind {
         RESID_PRE("hook_resid_pre"),
+        ATTN_Z("attn.hook_z"),
         ATTN_OUT("hook_attn_out"),
         RESID_MID("hook_resid_mid"),
+        LN2_NORMALIZED("ln2.hook_normalized"),
         MLP_OUT("hook_mlp_out"),
         RESID_POST("hook_resid_post"),
         FINAL_NORMALIZED("hook_normalized");
@@ -29,16 +34,23 @@ public record HookPoint(int layer, Kind kind) {
     public static final java.util.Comparator<HookPoint> FORWARD =
             java.util.Comparator.comparingInt(HookPoint::layer).thenComparing(HookPoint::kind);
 
-    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(hook_\\w+)");
+    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.((?:attn\\.|ln2\\.)?hook_\\w+)");
 
     public static HookPoint of(int layer, Kind kind) {
         return new HookPoint(layer, kind);
     }
 
-    /** Parses a hook name; throws IllegalArgumentException naming the accepted spellings. */
+    /**
+     * Parses a hook name, TransformerLens's or a Hugging Face module path whose meaning is the same in every family
+     * ({@link ModulePaths}); throws IllegalArgumentException naming the accepted spellings.
+     */
     public static HookPoint parse(String name) {
         if (name.equals(FINAL)) {
             return new HookPoint(Integer.MAX_VALUE, Kind.FINAL_NORMALIZED);
+        }
+        HookPoint module = ModulePaths.parse(name, null);
+        if (module != null) {
+            return module;
         }
         Matcher m = BLOCK.matcher(name);
         if (m.matches()) {
@@ -51,8 +63,9 @@ public record HookPoint(int layer, Kind kind) {
         String near = nearest(name);
         throw new IllegalArgumentException(
                 "unknown hook '" + name + "'" + (near == null ? "" : "; did you mean " + near + "?")
-                        + " Hooks are named blocks.{layer}.hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out, hook_resid_post, or "
-                        + "ln_final.hook_normalized");
+                        + " Hooks are named blocks.{layer}.hook_resid_pre, attn.hook_z, hook_attn_out, hook_resid_mid,"
+                        + " ln2.hook_normalized, hook_mlp_out, hook_resid_post, or ln_final.hook_normalized, or by"
+                        + " Hugging Face module path (model.layers.{layer}, …)");
     }
 
     /** The well-formed hook name a mistyped one most likely meant (a few letters off), or null. */

@@ -40,15 +40,21 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     public static LanguageModel load(Path dir, Device device) throws IOException {
+        return load(dir, device, LoadProgress.SILENT);
+    }
+
+    /** Loads the model, telling {@code progress} as each block's weights arrive. */
+    public static LanguageModel load(Path dir, Device device, LoadProgress progress) throws IOException {
         TransformerConfig config = TransformerConfig.read(dir);
         Tokenizer tokenizer = Tokenizer.load(dir);
         NDManager manager = NDManager.newBaseManager(device);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            WeightLoader weights = new WeightLoader(ckpt, manager, device);
+            WeightLoader weights = new WeightLoader(ckpt, manager, device, progress);
             Nn.Constants constants = new Nn.Constants(manager);
             TransformerFamily family = switch (config.architecture()) {
                 case GPT_NEOX -> new GptNeoX(config, weights, constants);
                 case GPT2 -> new Gpt2(config, weights, constants);
+                case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> new PreNormDecoder(config, weights, constants);
             };
             return new LanguageModel(dir, config, tokenizer, manager, family);
         } catch (IOException | RuntimeException e) {
@@ -94,10 +100,12 @@ public final class LanguageModel implements AutoCloseable {
         List<HookPoint> out = new ArrayList<>();
         for (int l = 0; l < config.nLayers(); l++) {
             out.add(HookPoint.of(l, HookPoint.Kind.RESID_PRE));
+            out.add(HookPoint.of(l, HookPoint.Kind.ATTN_Z));
             out.add(HookPoint.of(l, HookPoint.Kind.ATTN_OUT));
             if (!config.parallelResidual()) {
                 out.add(HookPoint.of(l, HookPoint.Kind.RESID_MID));
             }
+            out.add(HookPoint.of(l, HookPoint.Kind.LN2_NORMALIZED));
             out.add(HookPoint.of(l, HookPoint.Kind.MLP_OUT));
             out.add(HookPoint.of(l, HookPoint.Kind.RESID_POST));
         }
@@ -117,7 +125,11 @@ public final class LanguageModel implements AutoCloseable {
     public static HookPoint hook(Path dir, TransformerConfig config, String name) throws InvalidInputException {
         HookPoint h;
         try {
-            h = HookPoint.parse(name);
+            // a module path is read in this model's family first: some mean different places in different families
+            h = ModulePaths.parse(name, config.architecture());
+            if (h == null) {
+                h = HookPoint.parse(name);
+            }
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(dir, e.getMessage());
         }
@@ -130,6 +142,32 @@ public final class LanguageModel implements AutoCloseable {
                             + ")");
         }
         return h;
+    }
+
+    /** The width of the activations at {@code hook}: d_model, or heads × head_dim at attn.hook_z. */
+    public int width(HookPoint hook) {
+        return width(config, hook);
+    }
+
+    public static int width(TransformerConfig config, HookPoint hook) {
+        return hook.kind() == HookPoint.Kind.ATTN_Z ? config.nHeads() * config.headSize() : config.dModel();
+    }
+
+    /**
+     * The token every window starts with when this model's tokenizer adds one (Llama 3's
+     * {@code <|begin_of_text|>}, Gemma's {@code <bos>}); -1 when it adds none (GPT-2, Pythia, Qwen).
+     */
+    public long bosId() {
+        return tokenizer.bosId();
+    }
+
+    /**
+     * Consecutive windows of {@code window} tokens as this model reads text: on a model with a BOS, each window is
+     * the BOS and then window − 1 text tokens, as its tokenizer would encode each window; otherwise window text
+     * tokens. At most {@code maxWindows} (all that fit when ≤ 0).
+     */
+    public long[][] windows(long[] tokens, int window, int maxWindows) {
+        return TokenWindows.consecutive(tokens, window, maxWindows, bosId());
     }
 
     /**

@@ -25,8 +25,18 @@ final class Nn {
                 .singletonOrThrow();
     }
 
-    static NDArray gelu(NDArray x, TransformerConfig.Activation kind) {
+    /**
+     * RMSNorm as transformers' Llama and Gemma compute it in float32: x · rsqrt(mean(x²) + eps) · gain, where gain is
+     * Llama's weight or Gemma's (1 + weight), formed once when the weights load.
+     */
+    static NDArray rmsNorm(NDArray x, NDArray gain, double eps) {
+        NDArray meanSquare = x.pow(2).mean(new int[] {-1}, true);
+        return x.div(meanSquare.add(eps).sqrt()).mul(gain);
+    }
+
+    static NDArray activation(NDArray x, TransformerConfig.Activation kind) {
         return switch (kind) {
+            case SILU -> x.mul(ai.djl.nn.Activation.sigmoid(x));
             case GELU -> ai.djl.nn.Activation.gelu(x);
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-2's gelu_new
             case GELU_TANH ->
@@ -44,14 +54,38 @@ final class Nn {
      * @param causalMask [T, T′] with 0 where a query position may attend and -∞ where it may not
      */
     static NDArray causalAttention(NDArray q, NDArray k, NDArray v, NDArray causalMask) {
+        return attention(q, k, v, causalMask, 1.0 / Math.sqrt(q.getShape().get(3)), 0);
+    }
+
+    /**
+     * softmax(softcap(q kᵀ · scale) + mask) v with grouped-query heads: q [B, nh, T, hs] against k, v
+     * [B, nkv, S, hs], where query head h reads key/value head h ÷ (nh ÷ nkv), as transformers' repeat_kv pairs them.
+     * Returns [B, T, nh·hs].
+     *
+     * @param mask    [T, S] with 0 where a query may attend and -∞ where it may not; null when every key is visible
+     * @param softcap scores become softcap·tanh(scores / softcap) before the mask (Gemma 2); 0 for none
+     */
+    static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale, double softcap) {
         Shape s = q.getShape();
         long b = s.get(0), nh = s.get(1), t = s.get(2), hs = s.get(3);
+        long nkv = k.getShape().get(1), sLen = k.getShape().get(2);
+        boolean grouped = nkv != nh;
+        NDArray qg = grouped ? q.reshape(b, nkv, nh / nkv, t, hs) : q;
+        NDArray kg = grouped ? k.reshape(b, nkv, 1, sLen, hs) : k;
+        NDArray vg = grouped ? v.reshape(b, nkv, 1, sLen, hs) : v;
+        int last = grouped ? 4 : 3;
+        int[] swap = grouped ? new int[] {0, 1, 2, 4, 3} : new int[] {0, 1, 3, 2};
         // Scaled after the product, as transformers' eager attention does: scaling q first is cheaper but rounds
         // differently, enough to move GPT-2's final norm by 3e-4.
-        NDArray scores =
-                q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalMask); // [B, nh, T, T′]
-        NDArray out = scores.softmax(-1).matMul(v); // [B, nh, T, hs]
-        return out.transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
+        NDArray scores = qg.matMul(kg.transpose(swap)).mul(scale);
+        if (softcap > 0) {
+            scores = scores.div(softcap).tanh().mul(softcap);
+        }
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        NDArray out = scores.softmax(last).matMul(vg); // [B, nh, T, hs] (grouped: [B, nkv, rep, T, hs])
+        return out.reshape(b, nh, t, hs).transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
     }
 
     /**
@@ -59,22 +93,49 @@ final class Nn {
      * position sees the cached ones and the new ones up to itself. With P = 0 this is {@link #causalAttention}.
      */
     static NDArray cachedAttention(NDArray q, NDArray k, NDArray v, int past, Constants constants) {
-        int t = (int) q.getShape().get(2);
-        NDArray mask = past == 0
-                ? constants.causalMask(t)
-                : t == 1
-                        ? null
-                        : constants
-                                .causalMask(past + t)
-                                .get(q.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
-        if (mask == null) {
-            Shape s = q.getShape();
-            long b = s.get(0), nh = s.get(1), hs = s.get(3);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
-                    .mul(1.0 / Math.sqrt(hs)); // one position sees everything before it
-            return scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, nh * hs);
+        NDArray mask = maskAfter(past, (int) q.getShape().get(2), 0, q, constants);
+        return attention(q, k, v, mask, 1.0 / Math.sqrt(q.getShape().get(3)), 0);
+    }
+
+    /**
+     * Rotate-half RoPE over the whole last dimension of x [B, h, T, dims] at positions past … past + T − 1:
+     * x·cos + rotate_half(x)·sin, as transformers' apply_rotary_pos_emb.
+     */
+    static NDArray rotateHalf(NDArray x, int past, Rope rope, Constants constants) {
+        Shape s = x.getShape();
+        int t = (int) s.get(2), dims = (int) s.get(3);
+        NDArray x1 = x.get(":, :, :, 0:" + dims / 2);
+        NDArray x2 = x.get(":, :, :, " + dims / 2 + ":");
+        NDArray rotatedHalf = x2.neg().concat(x1, -1);
+        NDArray cos, sin;
+        if (past == 0) {
+            cos = constants.rotary("cos", t, dims, rope);
+            sin = constants.rotary("sin", t, dims, rope);
+        } else {
+            // a position's angles do not depend on the table's length: one table per 256 positions, not one per step
+            int len = (past + t + 255) / 256 * 256;
+            // sliced into the pass's scope, not the model's, which would keep every step's slice
+            ai.djl.ndarray.index.NDIndex rows = new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t));
+            cos = constants.rotary("cos", len, dims, rope).get(x.getManager(), rows);
+            sin = constants.rotary("sin", len, dims, rope).get(x.getManager(), rows);
         }
-        return causalAttention(q, k, v, mask);
+        return x.mul(cos).add(rotatedHalf.mul(sin));
+    }
+
+    /**
+     * The attention mask of T new positions after {@code past} cached ones, [T, past + T]; null when a single new
+     * position may see every key (no window, or one it does not yet exceed).
+     */
+    static NDArray maskAfter(int past, int t, int window, NDArray like, Constants constants) {
+        if (past == 0) {
+            return constants.causalMask(t, window);
+        }
+        if (t == 1 && (window == 0 || past + 1 <= window)) {
+            return null;
+        }
+        return constants
+                .causalMask(past + t, window)
+                .get(like.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
     }
 
     /** Per-length constants (masks, rotary tables) kept on the model's long-lived manager. */
@@ -87,26 +148,33 @@ final class Nn {
         }
 
         NDArray causalMask(int t) {
-            return cache.computeIfAbsent("mask" + t, k -> {
+            return causalMask(t, 0);
+        }
+
+        /** [T, T] causal mask; with a window w > 0, position i also sees no key at or before i − w. */
+        NDArray causalMask(int t, int window) {
+            return cache.computeIfAbsent("mask" + t + "/" + window, k -> {
                 float[] m = new float[t * t];
                 for (int i = 0; i < t; i++) {
-                    for (int j = i + 1; j < t; j++) {
-                        m[i * t + j] = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < t; j++) {
+                        if (j > i || (window > 0 && i - j >= window)) {
+                            m[i * t + j] = Float.NEGATIVE_INFINITY;
+                        }
                     }
                 }
                 return manager.create(m, new Shape(t, t));
             });
         }
 
-        /** cos and sin tables [T, rotaryDims] of the rotate-half convention (GPT-NeoX), angles in float32 as transformers does. */
-        NDArray rotary(String which, int t, int dims, double base) {
-            return cache.computeIfAbsent(which + t, k -> {
+        /** cos or sin table [T, dims] of rotate-half RoPE with these frequencies, in float32 as transformers. */
+        NDArray rotary(String which, int t, int dims, Rope rope) {
+            return cache.computeIfAbsent(which + t + "/" + rope.key(dims), k -> {
+                float[] inv = rope.inverseFrequencies(dims);
                 float[] table = new float[t * dims];
                 int half = dims / 2;
                 for (int i = 0; i < half; i++) {
-                    float invFreq = (float) (1.0 / Math.pow(base, (2.0 * i) / dims));
                     for (int p = 0; p < t; p++) {
-                        float angle = p * invFreq;
+                        float angle = p * inv[i];
                         float v = which.equals("cos") ? (float) Math.cos(angle) : (float) Math.sin(angle);
                         table[p * dims + i] = v;
                         table[p * dims + i + half] = v;

@@ -106,6 +106,25 @@ public final class Tokenizer implements AutoCloseable {
         return v;
     }
 
+    private volatile Long bosId;
+
+    /**
+     * The token this tokenizer puts before a text when asked for special tokens (its post-processor's BOS, as
+     * {@code tokenizer(text)} in Python adds it); -1 when it adds none.
+     */
+    public long bosId() {
+        Long id = bosId;
+        if (id == null) {
+            long[] plain = hf.encode("a", false, false).getIds();
+            long[] special = hf.encode("a", true, false).getIds();
+            id = special.length > plain.length && special.length > 0 && (plain.length == 0 || special[0] != plain[0])
+                    ? special[0]
+                    : -1L;
+            bosId = id;
+        }
+        return id;
+    }
+
     /** The id of {@code <|endoftext|>}, which joins documents; -1 when the vocabulary lacks it. */
     public long endOfTextId() {
         long[] ids = encode(END_OF_TEXT);

@@ -13,6 +13,7 @@ import org.sparsescope.compute.JsonInput;
  *
  * @param rotaryDims   dimensions of each head that get rotary embeddings (GPT-NeoX: head size × rotary_pct; GPT-2: 0)
  * @param maxPositions longest sequence the position embedding covers (GPT-2's learned wpe)
+ * @param decoder      the pre-norm decoders' settings (Llama, Qwen, Gemma); null for GPT-2 and GPT-NeoX
  */
 public record TransformerConfig(
         Architecture architecture,
@@ -27,25 +28,56 @@ public record TransformerConfig(
         double rotaryBase,
         boolean parallelResidual,
         int maxPositions,
-        boolean tiedEmbeddings) {
+        boolean tiedEmbeddings,
+        Decoder decoder) {
 
+    /** The families the app runs; Mistral and other LlamaForCausalLM-layout checkpoints run as LLAMA. */
     public enum Architecture {
-        GPT_NEOX,
-        GPT2
+        GPT_NEOX("GPT-NeoX"),
+        GPT2("GPT-2"),
+        LLAMA("Llama"),
+        QWEN2("Qwen2"),
+        QWEN3("Qwen3"),
+        GEMMA2("Gemma 2"),
+        GEMMA3("Gemma 3");
+
+        private final String label;
+
+        Architecture(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
     }
 
-    /** The MLP nonlinearity: exact erf GELU, or the tanh approximation GPT-2 calls gelu_new. */
+    /** The MLP nonlinearity: exact erf GELU, the tanh approximation GPT-2 calls gelu_new, or SiLU (SwiGLU). */
     public enum Activation {
         GELU,
-        GELU_TANH
+        GELU_TANH,
+        SILU
     }
 
+    /** Width of one attention head (a pre-norm decoder's head_dim may differ from hidden ÷ heads). */
     public int headSize() {
-        return dModel / nHeads;
+        return decoder != null ? decoder.headDim() : dModel / nHeads;
     }
 
-    /** Parameters in one block's matrices and biases (attention + MLP + two layer norms). */
+    /** Whether the model prepends a pre-norm decoder's particulars (Llama, Qwen, Gemma), not GPT-2's or GPT-NeoX's. */
+    public boolean isDecoder() {
+        return decoder != null;
+    }
+
+    /** Parameters in one block's matrices and biases (attention + MLP + norms). */
     public long blockParams() {
+        if (decoder != null) {
+            long q = (long) nHeads * headSize(), kv = (long) decoder.kvHeads() * headSize();
+            long attn = 2L * dModel * q + 2L * dModel * kv;
+            long mlp = 3L * dModel * dMlp; // gate, up, down
+            return attn + mlp + (decoder.gemma() ? 4L : 2L) * dModel;
+        }
         long attn = 4L * dModel * dModel + 4L * dModel;
         long mlp = 2L * dModel * dMlp + dMlp + dModel;
         return attn + mlp + 4L * dModel;
@@ -69,16 +101,34 @@ public record TransformerConfig(
         JsonInput in = JsonInput.of(file);
         JsonObject c = in.readObject();
         String type = in.str(c, "model_type", "(none)");
+        // Gemma3ForConditionalGeneration keeps its language model's settings in text_config
+        if (type.equals("gemma3") && c.has("text_config")) {
+            c = in.object(c, "text_config");
+            type = in.str(c, "model_type", "gemma3_text");
+        }
         TransformerConfig t = switch (type) {
             case "gpt_neox" -> neox(in, c);
             case "gpt2" -> gpt2(in, c);
+            case "llama", "mistral" -> DecoderConfigs.read(in, c, Architecture.LLAMA);
+            case "qwen2" -> DecoderConfigs.read(in, c, Architecture.QWEN2);
+            case "qwen3" -> DecoderConfigs.read(in, c, Architecture.QWEN3);
+            case "gemma2" -> DecoderConfigs.read(in, c, Architecture.GEMMA2);
+            case "gemma3", "gemma3_text" -> DecoderConfigs.read(in, c, Architecture.GEMMA3);
+            case "mixtral", "qwen2_moe", "qwen3_moe", "llama4", "llama4_text", "deepseek_v2", "deepseek_v3" ->
+                throw new UnsupportedModelException(
+                        file, "model_type '" + type + "' is a mixture-of-experts model, which the app does not run");
+            case "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe" ->
+                throw new UnsupportedModelException(
+                        file,
+                        "model_type '" + type + "' mixes Gated DeltaNet (linear attention) layers into the"
+                                + " transformer, which the app does not run");
             default ->
                 throw new UnsupportedModelException(
                         file,
-                        "model_type '" + type
-                                + "' is not supported (supported: gpt_neox — the Pythia family — and gpt2)");
+                        "model_type '" + type + "' is not supported (supported: gpt_neox — the Pythia family —,"
+                                + " gpt2, llama and mistral, qwen2, qwen3, gemma2, gemma3)");
         };
-        if (t.dModel % t.nHeads != 0) {
+        if (t.decoder == null && t.dModel % t.nHeads != 0) {
             throw new InvalidInputException(
                     file, "the width " + t.dModel + " is not a multiple of the " + t.nHeads + " attention heads");
         }
@@ -120,7 +170,8 @@ public record TransformerConfig(
                 base,
                 in.bool(c, "use_parallel_residual", true),
                 positions(in, c, "max_position_embeddings", 2048),
-                in.bool(c, "tie_word_embeddings", false));
+                in.bool(c, "tie_word_embeddings", false),
+                null);
     }
 
     private static TransformerConfig gpt2(JsonInput in, JsonObject c) throws IOException {
@@ -148,7 +199,8 @@ public record TransformerConfig(
                 0,
                 false,
                 positions(in, c, "n_positions", 1024),
-                true);
+                true,
+                null);
     }
 
     private static int positions(JsonInput in, JsonObject c, String key, int fallback) throws InvalidInputException {

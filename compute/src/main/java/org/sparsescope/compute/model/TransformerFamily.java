@@ -1,6 +1,8 @@
 package org.sparsescope.compute.model;
 
 import ai.djl.ndarray.NDArray;
+import java.util.function.UnaryOperator;
+import org.sparsescope.compute.model.HookPoint.Kind;
 
 /** One architecture's pieces of the forward pass; {@link LanguageModel} runs them in order and applies hooks. */
 interface TransformerFamily {
@@ -33,6 +35,26 @@ interface TransformerFamily {
      * unembedded (the normalisation itself, which depends on the whole residual, is left out).
      */
     NDArray directLogits(NDArray directions);
+
+    /**
+     * The sequential residual block every family shares (all but GPT-NeoX's parallel one): attn_out = attention(x),
+     * resid_mid = x + attn_out, ln2.hook_normalized = mlpNorm(resid_mid), mlp_out = mlp(that), resid_post =
+     * resid_mid + mlp_out. {@code attention} and {@code mlp} include whatever norms a family puts around them
+     * (Gemma's post-norms sit inside, so the hooks see what is added to the residual stream, as TransformerLens).
+     */
+    static NDArray sequentialBlock(
+            int layer,
+            NDArray x,
+            HookSite hooks,
+            UnaryOperator<NDArray> attention,
+            UnaryOperator<NDArray> mlpNorm,
+            UnaryOperator<NDArray> mlp) {
+        NDArray attnOut = hooks.at(Kind.ATTN_OUT, layer, attention.apply(x));
+        NDArray mid = hooks.at(Kind.RESID_MID, layer, x.add(attnOut));
+        NDArray normalized = hooks.at(Kind.LN2_NORMALIZED, layer, mlpNorm.apply(mid));
+        NDArray mlpOut = hooks.at(Kind.MLP_OUT, layer, mlp.apply(normalized));
+        return mid.add(mlpOut);
+    }
 
     /** Where a block reports an activation, which may come back replaced. */
     @FunctionalInterface

@@ -15,11 +15,26 @@ final class WeightLoader {
     private final Checkpoint checkpoint;
     private final NDManager manager;
     private final Device device;
+    private final LoadProgress progress;
 
-    WeightLoader(Checkpoint checkpoint, NDManager manager, Device device) {
+    WeightLoader(Checkpoint checkpoint, NDManager manager, Device device, LoadProgress progress) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.device = device;
+        this.progress = progress;
+    }
+
+    boolean has(String name) {
+        return checkpoint.info(name).isPresent();
+    }
+
+    InvalidInputException missing(String name) {
+        return new InvalidInputException(checkpoint.location(), "missing tensor '" + name + "'");
+    }
+
+    /** Reports that {@code done} of {@code total} blocks are loaded. */
+    void progress(int done, int total) {
+        progress.blocksLoaded(done, total);
     }
 
     /** A float32 array of the tensor called {@code name} (or the first alias present), checked against {@code shape}. */

@@ -140,10 +140,9 @@ public final class PromptFeatures {
         }
         Hooks.Builder b = Hooks.builder();
         for (Site s : sites) {
-            if (s.dictionary().dIn() != model.config().dModel()) {
-                throw new IllegalArgumentException(
-                        "a dictionary reads d_in=" + s.dictionary().dIn() + " but the model's hooks have d="
-                                + model.config().dModel());
+            if (s.dictionary().dIn() != model.width(s.hook())) {
+                throw new IllegalArgumentException("a dictionary reads d_in="
+                        + s.dictionary().dIn() + " but " + s.hook() + " has d=" + model.width(s.hook()));
             }
             b.capture(s.hook());
         }

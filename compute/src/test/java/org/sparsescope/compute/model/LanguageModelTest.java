@@ -142,8 +142,8 @@ class LanguageModelTest {
 
     @Test
     void hookListsFollowTheArchitecture() throws Exception {
-        assertEquals(6 * 4 + 1, neox.hookPoints().size(), "parallel residual: no resid_mid");
-        assertEquals(4 * 5 + 1, gpt2.hookPoints().size(), "GPT-2 has resid_mid");
+        assertEquals(6 * 6 + 1, neox.hookPoints().size(), "parallel residual: no resid_mid");
+        assertEquals(4 * 7 + 1, gpt2.hookPoints().size(), "GPT-2 has resid_mid");
         assertEquals(
                 "blocks.3.hook_resid_mid", gpt2.hook("blocks.3.hook_resid_mid").name());
         var e = org.junit.jupiter.api.Assertions.assertThrows(

@@ -28,9 +28,9 @@ class ModelFolderErrorsTest {
         Path dir = copyOfReferenceModel();
         Files.writeString(
                 dir.resolve("config.json"),
-                Files.readString(dir.resolve("config.json")).replace("\"gpt_neox\"", "\"llama\""));
+                Files.readString(dir.resolve("config.json")).replace("\"gpt_neox\"", "\"mamba\""));
         var e = assertThrows(UnsupportedModelException.class, () -> LanguageModel.load(dir));
-        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("'llama'"), e.getMessage());
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("'mamba'"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,174 @@
+package org.sparsescope.compute.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.sparsescope.compute.tensor.Safetensors;
+import org.sparsescope.compute.tensor.Tensor;
+
+/**
+ * The tiny Llama, Qwen2, Qwen3, Gemma 2 and Gemma 3 models of {@code tools/families/make_tiny.py} (Hugging Face
+ * layout, bf16 weights, the Llama one sharded, Gemma 3 in its multimodal checkpoint's layout) against the logits
+ * and hook values of that script's transcription of transformers' forward passes.
+ */
+class FamiliesTest {
+    static Path family(String name) {
+        try {
+            return Path.of(FamiliesTest.class.getResource("/families/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long[][] ids(Map<String, Tensor> expected) {
+        Tensor ids = expected.get("ids");
+        int b = (int) ids.shape()[0], t = (int) ids.shape()[1];
+        long[] flat = ids.longs();
+        long[][] out = new long[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * t, (i + 1) * t);
+        }
+        return out;
+    }
+
+    /** max |a − b| over max(1, max |b|): an absolute bound for small values, a relative one for large. */
+    private static double relativeError(float[] actual, float[] expected) {
+        assertEquals(expected.length, actual.length, "sizes");
+        double diff = 0, scale = 1;
+        for (int i = 0; i < expected.length; i++) {
+            diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+            scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        return diff / scale;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void logitsHooksAndCrossEntropyMatchTheTranscriptionOfTransformers(String name) throws Exception {
+        Path dir = family(name);
+        Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
+        try (LanguageModel lm = LanguageModel.load(dir, ai.djl.Device.cpu())) {
+            long[][] windows = ids(expected);
+            String[] hooks = expected.keySet().stream()
+                    .filter(k -> k.startsWith("hook/"))
+                    .map(k -> k.substring(5))
+                    .toArray(String[]::new);
+            assertTrue(hooks.length == 7 * lm.config().nLayers() + 1, "every hook of every layer is checked");
+            Map<String, Tensor> captured = lm.capture(windows, hooks);
+            for (String h : hooks) {
+                double err = relativeError(
+                        captured.get(h).floats(), expected.get("hook/" + h).floats());
+                assertTrue(err <= 1e-4, name + " " + h + ": relative error " + err);
+            }
+            Tensor logits = lm.logits(windows);
+            assertArrayEquals(expected.get("logits").shape(), logits.shape());
+            float[] want = expected.get("logits").floats(), got = logits.floats();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-4, name + " logit " + i);
+            }
+            float[][] losses = lm.tokenLosses(windows, Hooks.logitsOnly(), 4);
+            double ce = Perplexity.of(losses, windows[0].length).meanCrossEntropy();
+            assertEquals(expected.get("mean_cross_entropy").floats()[0], ce, 1e-4, name + " mean cross-entropy");
+        }
+    }
+
+    /**
+     * Each step of a cached pass gives the logits a full pass over the whole sequence gives at that position,
+     * well past Gemma's five-position sliding window, and greedy generation is the same either way.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void theCachedPassEqualsRecomputationPastTheSlidingWindow(String name) throws Exception {
+        try (LanguageModel lm = LanguageModel.load(family(name), ai.djl.Device.cpu());
+                NDManager seq = lm.newScope()) {
+            long[] sequence = new long[18];
+            for (int i = 0; i < sequence.length; i++) {
+                sequence[i] = (i * 37 + 11) % 256;
+            }
+            float[] full = lm.logits(new long[][] {sequence}).floats();
+            int v = lm.config().vocabSize();
+            KvCache cache = lm.newCache();
+            int prompt = 4;
+            for (int pos = 0; pos < sequence.length; ) {
+                int n = pos == 0 ? prompt : 1;
+                try (NDManager step = seq.newSubManager()) {
+                    NDArray ids = lm.idsArray(step, new long[][] {Arrays.copyOfRange(sequence, pos, pos + n)});
+                    float[] got = lm.runCached(ids, Hooks.builder().build(), cache)
+                            .logits()
+                            .toFloatArray();
+                    cache.keepIn(seq);
+                    for (int j = 0; j < n; j++) {
+                        float[] want = Arrays.copyOfRange(full, (pos + j) * v, (pos + j + 1) * v);
+                        float[] row = Arrays.copyOfRange(got, j * v, (j + 1) * v);
+                        double err = relativeError(row, want);
+                        assertTrue(err <= 1e-4, name + " position " + (pos + j) + ": " + err);
+                    }
+                }
+                pos += n;
+            }
+            long[] p = Arrays.copyOf(sequence, 4);
+            Generator.Result cached = Generator.generate(
+                    lm, p, 14, Generator.Sampling.greedy(), Hooks.builder().build(), true);
+            Generator.Result recomputed = Generator.generate(
+                    lm, p, 14, Generator.Sampling.greedy(), Hooks.builder().build(), false);
+            assertArrayEquals(recomputed.tokens(), cached.tokens(), name + ": the cache changes nothing");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void aWindowStartsWithTheBosWhereTheTokenizerAddsOne(String name) throws Exception {
+        try (LanguageModel lm = LanguageModel.load(family(name), ai.djl.Device.cpu())) {
+            boolean bos = !name.startsWith("qwen");
+            assertEquals(bos ? 257 : -1, lm.bosId(), name);
+            long[] text = lm.tokenizer().encode("abcdefghij");
+            assertEquals(10, text.length, "the byte-level fixture tokenizer: one token a byte");
+            long[][] w = lm.windows(text, 4, 0);
+            if (bos) {
+                assertEquals(3, w.length, "a BOS and 3 text tokens a window");
+                assertArrayEquals(new long[] {257, text[0], text[1], text[2]}, w[0]);
+                assertArrayEquals(new long[] {257, text[3], text[4], text[5]}, w[1]);
+            } else {
+                assertEquals(2, w.length);
+                assertArrayEquals(Arrays.copyOf(text, 4), w[0]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void everyHookHasItsWidthAndBothSpellingsNameTheSamePoint(String name) throws Exception {
+        try (LanguageModel lm = LanguageModel.load(family(name), ai.djl.Device.cpu())) {
+            TransformerConfig c = lm.config();
+            HookPoint z = lm.hook("blocks.1.attn.hook_z");
+            assertEquals(c.nHeads() * c.headSize(), lm.width(z));
+            Map<String, Tensor> got = lm.capture(new long[][] {{1, 2, 3, 4, 5}}, "blocks.1.attn.hook_z");
+            assertArrayEquals(
+                    new long[] {1, 5, lm.width(z)},
+                    got.get("blocks.1.attn.hook_z").shape());
+            assertEquals(lm.hook("blocks.1.hook_resid_post"), lm.hook("model.layers.1"));
+            assertEquals(lm.hook("blocks.1.hook_resid_post"), lm.hook("model.layers.1.output"));
+            assertEquals(z, lm.hook("model.layers.1.self_attn.o_proj.input"));
+            boolean gemma = name.startsWith("gemma");
+            assertEquals(
+                    lm.hook(gemma ? "blocks.1.hook_attn_out" : "blocks.1.ln2.hook_normalized"),
+                    lm.hook("model.layers.1.post_attention_layernorm.output"),
+                    "post_attention_layernorm is after attention in Gemma, before the MLP elsewhere");
+            for (HookPoint h : lm.hookPoints()) {
+                String module = ModulePaths.name(h, c.architecture());
+                if (module != null) {
+                    assertEquals(h, lm.hook(module), module + " reads back as " + h);
+                }
+            }
+        }
+    }
+}
