@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.sparsescope.compute.dictionary.format.DictionaryFormat;
 import org.sparsescope.compute.dictionary.format.DictionaryLearningFormat;
+import org.sparsescope.compute.dictionary.format.GemmaScopeFormat;
+import org.sparsescope.compute.dictionary.format.LlamaScopeFormat;
 import org.sparsescope.compute.dictionary.format.SaeLensFormat;
 import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.dictionary.format.SparsifyFormat;
@@ -144,7 +146,8 @@ public final class DictionaryFiles {
                 p,
                 "no dictionary here: expected cfg.json with " + SaeLensFormat.WEIGHTS + " (SAELens), "
                         + SparsifyFormat.WEIGHTS + " (sparsify), " + DictionaryLearningFormat.WEIGHTS
-                        + " (dictionary_learning) or learned_dicts.pt");
+                        + " (dictionary_learning), " + GemmaScopeFormat.NPZ + " or " + GemmaScopeFormat.SAFETENSORS
+                        + " (Gemma Scope), " + LlamaScopeFormat.HYPERPARAMS + " (Llama Scope) or learned_dicts.pt");
     }
 
     /** What a file that no dictionary reader takes seems to be, so the message says more than "unknown". */
@@ -188,6 +191,9 @@ public final class DictionaryFiles {
             if (name.equals(SaeLensFormat.CFG)
                     || name.equals(SaeLensFormat.WEIGHTS)
                     || name.equals(SparsifyFormat.WEIGHTS)
+                    || name.equals(GemmaScopeFormat.NPZ)
+                    || name.equals(GemmaScopeFormat.SAFETENSORS)
+                    || name.equals(LlamaScopeFormat.HYPERPARAMS)
                     || name.equals("config.json")
                     || name.equals(Sidecar.FILE)) {
                 return path.toAbsolutePath().getParent();

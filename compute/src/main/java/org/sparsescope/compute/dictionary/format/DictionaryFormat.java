@@ -29,6 +29,8 @@ public interface DictionaryFormat {
                 new SaeLensFormat(),
                 new SparsifyFormat(),
                 new DictionaryLearningFormat(),
+                new GemmaScopeFormat(),
+                new LlamaScopeFormat(),
                 new StateDictFormat(),
                 new SeedFormat());
     }
