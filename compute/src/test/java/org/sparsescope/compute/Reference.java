@@ -26,4 +26,12 @@ public final class Reference {
     public static Path path(String relative) {
         return dir().resolve(relative);
     }
+
+    /**
+     * The tiny Llama, Qwen2, Qwen3, Gemma 2 and Gemma 3 of tools/families/make_tiny.py, and the release layouts of
+     * make_releases.py, in compute's test resources: read as files, so that other modules' tests find them too.
+     */
+    public static Path testResource(String relative) {
+        return dir().getParent().resolve("compute/src/test/resources").resolve(relative);
+    }
 }

@@ -290,7 +290,7 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (LanguageModel lm = LanguageModel.load(model)) {
+            try (LanguageModel lm = ModelLoading.load(model)) {
                 long[] ids = lm.tokenizer().encode(prompt);
                 var none = org.sparsescope.compute.model.Hooks.builder().build();
                 var greedy = org.sparsescope.compute.model.Generator.Sampling.greedy();
@@ -431,7 +431,7 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (LanguageModel lm = LanguageModel.load(model)) {
+            try (LanguageModel lm = ModelLoading.load(model)) {
                 lm.hook("blocks." + layer + ".hook_resid_post");
                 // The matmul rate is taken before and after the model runs; their mean is the yardstick.
                 double matmulBefore = MatmulSpeed.gflopsPerSecond(15);

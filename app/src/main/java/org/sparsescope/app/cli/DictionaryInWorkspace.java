@@ -185,7 +185,7 @@ final class DictionaryInWorkspace {
         if (!p.ready()) {
             Workspace.requireReady(p);
         }
-        LanguageModel lm = LanguageModel.load(p.at().modelFolder());
+        LanguageModel lm = ModelLoading.load(p.at().modelFolder());
         try {
             if (!force) {
                 workspace().requireMatch(p, lm);

@@ -98,7 +98,7 @@ public final class GenerateCommand implements Callable<Integer> {
             target.workspaceDir = workspaceDir;
             target.tokens = 200_000;
         }
-        try (LanguageModel lm = target != null ? target.loadModel() : LanguageModel.load(model)) {
+        try (LanguageModel lm = target != null ? target.loadModel() : ModelLoading.load(model)) {
             long[] ids = lm.tokenizer().encode(prompt);
             Generator.Result clean = Generator.generate(
                     lm, ids, tokens, sampling, Hooks.builder().build(), !noCache);

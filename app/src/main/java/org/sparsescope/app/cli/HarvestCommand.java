@@ -109,7 +109,7 @@ public final class HarvestCommand implements Callable<Integer> {
             opts = opts.atDocumentStarts();
         }
         Corpus text = Corpus.open(corpus);
-        try (LanguageModel lm = LanguageModel.load(model)) {
+        try (LanguageModel lm = ModelLoading.load(model)) {
             double matmulBefore = MatmulSpeed.gflopsPerSecond(15);
             Cancellation cancel = new Cancellation();
             Thread hookThread = new Thread(cancel::cancel);

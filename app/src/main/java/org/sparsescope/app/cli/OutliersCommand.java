@@ -57,7 +57,7 @@ public final class OutliersCommand implements Callable<Integer> {
             case "mean" -> OutlierDimensions.Fill.MEAN;
             default -> throw new IllegalArgumentException("--fill must be zero or mean, not " + fill);
         };
-        try (LanguageModel lm = LanguageModel.load(model)) {
+        try (LanguageModel lm = ModelLoading.load(model)) {
             long[][] windows = text.cut(lm);
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
             OutlierDimensions.Report r =

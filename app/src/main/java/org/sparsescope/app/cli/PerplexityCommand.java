@@ -33,7 +33,7 @@ public final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = LanguageModel.load(model)) {
+        try (LanguageModel lm = ModelLoading.load(model)) {
             long t0 = System.nanoTime();
             long[][] windows = text.cut(lm);
             Perplexity p = Perplexity.of(

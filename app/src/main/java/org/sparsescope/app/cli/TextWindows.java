@@ -3,7 +3,6 @@ package org.sparsescope.app.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.sparsescope.compute.model.LanguageModel;
-import org.sparsescope.compute.model.TokenWindows;
 import picocli.CommandLine.Option;
 
 /** The text options the intervention commands share: a file encoded whole, cut into consecutive windows. */
@@ -21,7 +20,7 @@ final class TextWindows {
     int windows;
 
     long[][] cut(LanguageModel model) throws IOException {
-        long[][] w = TokenWindows.consecutive(model.tokenizer().encode(TextFiles.read(text)), window, windows);
+        long[][] w = model.windows(model.tokenizer().encode(TextFiles.read(text)), window, windows);
         if (w.length == 0) {
             throw new IllegalArgumentException(text + ": fewer than " + window + " tokens; no window fits");
         }

@@ -17,7 +17,7 @@ public record Perplexity(double meanCrossEntropy, int windows, int window, long 
 
     /** Encodes the whole text, cuts consecutive windows, and averages the loss of the unmodified model. */
     public static Perplexity of(LanguageModel model, String text, int window, int maxWindows) {
-        long[][] windows = TokenWindows.consecutive(model.tokenizer().encode(text), window, maxWindows);
+        long[][] windows = model.windows(model.tokenizer().encode(text), window, maxWindows);
         if (windows.length == 0) {
             throw new IllegalArgumentException("the text has fewer than " + window + " tokens; no window fits");
         }

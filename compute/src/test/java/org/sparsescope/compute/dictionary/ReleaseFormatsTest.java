@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,12 +18,7 @@ import org.sparsescope.compute.tensor.Tensor;
  */
 class ReleaseFormatsTest {
     static Path release(String path) {
-        try {
-            return Path.of(
-                    ReleaseFormatsTest.class.getResource("/releases/" + path).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.sparsescope.compute.Reference.testResource("releases/" + path);
     }
 
     @ParameterizedTest(name = "{0} gives its own loader's codes and knows its model and hook")

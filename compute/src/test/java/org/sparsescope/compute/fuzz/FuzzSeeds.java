@@ -125,6 +125,30 @@ public final class FuzzSeeds {
                                 List.of("encoder.weight", "encoder.bias", "decoder.weight", "bias"),
                                 new Long[][] {{2L, 3L}, {2L}, {3L, 2L}, {3L}})));
         seed("seedDictionaries", "untied", seedFile(tmp));
+        Path releases = Path.of("compute/src/test/resources/releases");
+        seed(
+                "gemmaScope",
+                "release",
+                Files.readAllBytes(
+                        releases.resolve("gemma-scope-2b-pt-res/layer_1/width_16k/average_l0_5/params.npz")));
+        Path scope2 = releases.resolve("gemma-scope-2-1b-pt/resid_post_all/layer_2_width_16k_l0_small");
+        seed(
+                "gemmaScope2",
+                "release",
+                frame(
+                        Files.readAllBytes(scope2.resolve("config.json")),
+                        Files.readAllBytes(scope2.resolve("params.safetensors"))));
+        Path llama = releases.resolve("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L1R-8x");
+        seed(
+                "llamaScope",
+                "release",
+                frame(
+                        Files.readAllBytes(llama.resolve("hyperparams.json")),
+                        Files.readAllBytes(llama.resolve("checkpoints/final.safetensors"))));
+        for (String family : new String[] {"llama", "qwen2", "qwen3", "gemma2", "gemma3"}) {
+            Path config = Path.of("compute/src/test/resources/families", family, "config.json");
+            seed("modelConfig", family, Files.readAllBytes(config));
+        }
 
         Manifest m = new Manifest(
                 Manifest.FORMAT,

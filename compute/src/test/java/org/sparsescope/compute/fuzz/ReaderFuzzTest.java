@@ -156,6 +156,39 @@ class ReaderFuzzTest {
         });
     }
 
+    /** A Gemma Scope layer folder, found by its repository's name: params.npz alone. */
+    @FuzzTest
+    void gemmaScope(byte[] data) throws Exception {
+        Path dir = fresh("gemma_scope").resolve("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_5");
+        Path f = write(dir, "params.npz", data);
+        Outcomes.of("gemmaScope", f, () -> {
+            DictionaryFiles.provenance(dir);
+            DictionaryFiles.readAll(dir);
+        });
+    }
+
+    /** A Gemma Scope 2 folder: config.json, then params.safetensors. */
+    @FuzzTest
+    void gemmaScope2(byte[] data) throws Exception {
+        dictionaryFolder(
+                "gemmaScope2",
+                fresh("gemma_scope_2").resolve("resid_post_all/layer_2_width_16k_l0_small"),
+                "config.json",
+                "params.safetensors",
+                data);
+    }
+
+    /** A Llama Scope folder: hyperparams.json, then checkpoints/final.safetensors. */
+    @FuzzTest
+    void llamaScope(byte[] data) throws Exception {
+        dictionaryFolder(
+                "llamaScope",
+                fresh("llama_scope").resolve("Llama3_1-8B-Base-L1R-8x"),
+                "hyperparams.json",
+                "checkpoints/final.safetensors",
+                data);
+    }
+
     /** The research code's learned_dicts.pt: a list of (whitelisted instance, hyperparameters). */
     @FuzzTest
     void seedDictionaries(byte[] data) throws Exception {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -22,11 +21,7 @@ import org.sparsescope.compute.tensor.Tensor;
  */
 class FamiliesTest {
     static Path family(String name) {
-        try {
-            return Path.of(FamiliesTest.class.getResource("/families/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.sparsescope.compute.Reference.testResource("families/" + name);
     }
 
     private static long[][] ids(Map<String, Tensor> expected) {

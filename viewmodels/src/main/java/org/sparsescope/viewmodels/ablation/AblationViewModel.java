@@ -30,7 +30,6 @@ import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.intervene.OutlierDimensions;
 import org.sparsescope.compute.intervene.TokenChange;
 import org.sparsescope.compute.model.LanguageModel;
-import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.Choices;
 
@@ -310,8 +309,8 @@ public final class AblationViewModel {
 
     /** Cuts the source's text into this panel's windows. */
     private long[][] windowsOf(LanguageModel lm, Path text) throws java.io.IOException {
-        long[][] ws = TokenWindows.consecutive(
-                lm.tokenizer().encode(java.nio.file.Files.readString(text)), window.get(), windows.get());
+        long[][] ws =
+                lm.windows(lm.tokenizer().encode(java.nio.file.Files.readString(text)), window.get(), windows.get());
         if (ws.length == 0) {
             throw new IllegalArgumentException(text + ": fewer than " + window.get() + " tokens");
         }

@@ -32,7 +32,6 @@ import org.sparsescope.compute.circuits.FeatureGraphs;
 import org.sparsescope.compute.intervene.Intervention.AblationMode;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
-import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.CancelledException;
@@ -222,7 +221,7 @@ public final class GraphViewModel {
                     int[] up = chosen != null
                             ? chosen
                             : reports.of(entries.get(0), p, c).report().ranked(column, topN);
-                    long[][] ws = TokenWindows.consecutive(lm.tokenizer().encode(Files.readString(text)), w, n);
+                    long[][] ws = lm.windows(lm.tokenizer().encode(Files.readString(text)), w, n);
                     if (ws.length == 0) {
                         throw new IllegalArgumentException(text + ": fewer than " + w + " tokens; no window fits");
                     }

@@ -1,0 +1,49 @@
+package org.sparsescope.app.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.sparsescope.compute.Devices;
+import org.sparsescope.compute.model.LanguageModel;
+
+/** Loads a model for a command, printing how far a large one has come (a 2B model takes tens of seconds). */
+final class ModelLoading {
+    /** Weight files above this size get progress lines on stderr; small models load before anyone would look. */
+    private static final long REPORTED_BYTES = 512L << 20;
+
+    private ModelLoading() {}
+
+    static LanguageModel load(Path dir) throws IOException {
+        return load(dir, System.err);
+    }
+
+    static LanguageModel load(Path dir, PrintStream err) throws IOException {
+        long bytes = weightBytes(dir);
+        if (bytes < REPORTED_BYTES) {
+            return LanguageModel.load(dir);
+        }
+        err.printf("loading %s (%.1f GB of weights)%n", dir.getFileName(), bytes / 1e9);
+        long t0 = System.nanoTime();
+        int[] lastTenth = {0};
+        LanguageModel lm = LanguageModel.load(dir, Devices.preferred(), (done, total) -> {
+            int tenth = done * 10 / total;
+            if (tenth > lastTenth[0]) {
+                lastTenth[0] = tenth;
+                err.printf("  %d of %d blocks loaded (%.0f s)%n", done, total, (System.nanoTime() - t0) / 1e9);
+            }
+        });
+        return lm;
+    }
+
+    private static long weightBytes(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
+        } catch (IOException e) {
+            return 0; // the load itself reports what is wrong with the folder
+        }
+    }
+}
