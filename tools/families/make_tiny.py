@@ -96,7 +96,8 @@ def tokenizer_json(specials, bos):
 def rms_norm(x, w, eps, gemma):
     x32 = x.float()
     out = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + eps)  # LlamaRMSNorm / Gemma2RMSNorm._norm
-    return out * (1.0 + w.float()) if gemma else w.float() * out  # Gemma: output * (1.0 + weight.float())
+    out = out * (1.0 + w.float()) if gemma else w.float() * out.to(x.dtype)  # Gemma: output * (1.0 + weight.float())
+    return out.to(x.dtype)
 
 
 def inv_freq(rope, dim):
@@ -127,14 +128,15 @@ def rope_cos_sin(rope, dim, t):  # LlamaRotaryEmbedding.forward: freqs = inv_fre
     return emb.cos(), emb.sin()
 
 
-def forward(s, w, ids, hooks):
-    """Returns logits [B, T, V]; fills hooks with TransformerLens-named activations."""
+def forward(s, w, ids, hooks, dtype=torch.float32, stop_after=None):
+    """Returns logits [B, T, V]; fills hooks with TransformerLens-named activations. With stop_after = L, returns
+    blocks.L.hook_resid_post instead (the harvest path). dtype: what the matmuls run in (the references: float32)."""
     p = s["prefix"]
     b, t = ids.shape
     d, nh, nkv, hd = s["d"], s["heads"], s["kv_heads"], s["head_dim"]
-    x = w[p + "embed_tokens.weight"].float()[ids]
+    x = w[p + "embed_tokens.weight"].to(dtype)[ids]
     if s["gemma"]:  # Gemma2Model.forward: hidden_states * torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)
-        x = x * torch.tensor(d ** 0.5, dtype=torch.bfloat16).float()
+        x = x * torch.tensor(d ** 0.5, dtype=torch.bfloat16).to(dtype)
     for l in range(s["layers"]):
         q_ = p + f"layers.{l}."
         hooks[f"blocks.{l}.hook_resid_pre"] = x
@@ -142,8 +144,8 @@ def forward(s, w, ids, hooks):
         h = rms_norm(x, w[q_ + "input_layernorm.weight"], s["eps"], s["gemma"])
 
         def proj(name, inp, bias):
-            out = inp @ w[q_ + name + ".weight"].float().T
-            return out + w[q_ + name + ".bias"].float() if bias else out
+            out = inp @ w[q_ + name + ".weight"].to(dtype).T
+            return out + w[q_ + name + ".bias"].to(dtype) if bias else out
 
         q = proj("self_attn.q_proj", h, s["qkv_bias"]).view(b, t, nh, hd).transpose(1, 2)
         k = proj("self_attn.k_proj", h, s["qkv_bias"]).view(b, t, nkv, hd).transpose(1, 2)
@@ -168,7 +170,7 @@ def forward(s, w, ids, hooks):
         if sliding:  # sliding_window_overlay: kv_idx > q_idx - sliding_window
             allowed = allowed & (ki > qi - s["window"])
         scores = scores.masked_fill(~allowed, float("-inf"))
-        z = (torch.softmax(scores.float(), dim=-1) @ v).transpose(1, 2).reshape(b, t, nh * hd)
+        z = (torch.softmax(scores.float(), dim=-1).to(dtype) @ v).transpose(1, 2).reshape(b, t, nh * hd)
         hooks[f"blocks.{l}.attn.hook_z"] = z
         attn = proj("self_attn.o_proj", z, s["o_bias"])
         if s["gemma"]:  # Gemma2DecoderLayer: post_attention_layernorm after attention
@@ -180,18 +182,20 @@ def forward(s, w, ids, hooks):
         norm2 = "pre_feedforward_layernorm.weight" if s["gemma"] else "post_attention_layernorm.weight"
         h = rms_norm(x, w[q_ + norm2], s["eps"], s["gemma"])
         hooks[f"blocks.{l}.ln2.hook_normalized"] = h
-        gate = h @ w[q_ + "mlp.gate_proj.weight"].float().T
+        gate = h @ w[q_ + "mlp.gate_proj.weight"].to(dtype).T
         act = torch.nn.functional.gelu(gate, approximate="tanh") if s["gemma"] else torch.nn.functional.silu(gate)
-        m = (act * (h @ w[q_ + "mlp.up_proj.weight"].float().T)) @ w[q_ + "mlp.down_proj.weight"].float().T
+        m = (act * (h @ w[q_ + "mlp.up_proj.weight"].to(dtype).T)) @ w[q_ + "mlp.down_proj.weight"].to(dtype).T
         if s["gemma"]:  # Gemma2DecoderLayer: post_feedforward_layernorm after the MLP
             m = rms_norm(m, w[q_ + "post_feedforward_layernorm.weight"], s["eps"], True)
         hooks[f"blocks.{l}.hook_mlp_out"] = m
         x = x + m
         hooks[f"blocks.{l}.hook_resid_post"] = x
+        if stop_after == l:
+            return x
     x = rms_norm(x, w[p + "norm.weight"], s["eps"], s["gemma"])
     hooks["ln_final.hook_normalized"] = x
     head = w.get("lm_head.weight", w.get("language_model.lm_head.weight", w[p + "embed_tokens.weight"]))
-    logits = x @ head.float().T
+    logits = x.to(dtype) @ head.to(dtype).T
     if s["final_softcap"]:  # Gemma2ForCausalLM: logits / cap; tanh; * cap
         logits = torch.tanh(logits / s["final_softcap"]) * s["final_softcap"]
     return logits

@@ -49,6 +49,9 @@ public final class LanguageModel implements AutoCloseable {
         Tokenizer tokenizer = Tokenizer.load(dir);
         NDManager manager = NDManager.newBaseManager(device);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            if (!device.isGpu()) {
+                requireMemory(dir, ckpt, MemoryInfo.availableBytes());
+            }
             WeightLoader weights = new WeightLoader(ckpt, manager, device, progress);
             Nn.Constants constants = new Nn.Constants(manager);
             TransformerFamily family = switch (config.architecture()) {
@@ -61,6 +64,28 @@ public final class LanguageModel implements AutoCloseable {
             manager.close();
             tokenizer.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses, before anything is read, a model whose float32 weights would not fit in the memory the machine has
+     * free (a bf16 file holds half of it): a typed error naming the need, rather than the kernel's OOM killer.
+     */
+    static void requireMemory(Path dir, Checkpoint ckpt, long availableBytes) throws UnsupportedModelException {
+        long need = 0;
+        for (String n : ckpt.names()) {
+            need += 4
+                    * ckpt.info(n)
+                            .map(org.sparsescope.compute.tensor.TensorInfo::numel)
+                            .orElse(0L);
+        }
+        if (availableBytes > 0 && need > availableBytes) {
+            throw new UnsupportedModelException(
+                    dir,
+                    String.format(
+                            "needs %.1f GB for its weights in float32, which the app computes in; this machine has"
+                                    + " %.1f GB of memory free",
+                            need / 1e9, availableBytes / 1e9));
         }
     }
 

@@ -34,6 +34,21 @@ class ModelFolderErrorsTest {
     }
 
     @Test
+    void aModelWhoseFloat32WeightsExceedFreeMemoryIsRefusedBeforeLoading() throws Exception {
+        Path dir = FamiliesTest.family("llama");
+        try (org.sparsescope.compute.tensor.Checkpoint c = org.sparsescope.compute.tensor.Checkpoint.open(dir)) {
+            long bf16Bytes = 0;
+            for (String n : c.names()) {
+                bf16Bytes += 2 * c.info(n).orElseThrow().numel();
+            }
+            long need = 2 * bf16Bytes; // float32 is twice the bf16 file's tensors
+            LanguageModel.requireMemory(dir, c, need); // exactly enough
+            var e = assertThrows(UnsupportedModelException.class, () -> LanguageModel.requireMemory(dir, c, need - 1));
+            assertTrue(e.getMessage().contains("float32") && e.getMessage().contains("GB"), e.getMessage());
+        }
+    }
+
+    @Test
     void missingTokenizerIsRefusedNamingTheFile() throws Exception {
         Path dir = copyOfReferenceModel();
         Files.delete(dir.resolve("tokenizer.json"));
