@@ -4,7 +4,9 @@ seed (nothing is downloaded), for `sparsescope bench lm` and tools/families/peer
 
     /usr/bin/python3 tools/families/make_shaped.py gemma-2-2b /tmp/shaped/gemma-2-2b
     /usr/bin/python3 tools/families/make_shaped.py llama-3.2-1b /tmp/shaped/llama-3.2-1b
-    /usr/bin/python3 tools/families/make_shaped.py llama-3.1-8b /tmp/shaped/llama-3.1-8b
+    /usr/bin/python3 tools/families/make_shaped.py llama-3.1-8b /tmp/shaped/llama-3.1-8b [--sparse]
+
+--sparse writes each shard's header and leaves its data a hole of the right size (zeros, no disk used).
 
 Tensors are written one at a time into shards of at most 2 GB with model.safetensors.index.json, so a 16 GB model
 never sits in this script's memory. The tokenizer is make_tiny's byte-level one (the bench draws ids from the
@@ -68,7 +70,7 @@ def shapes(c):
     return out, gemma
 
 
-def main(name, out):
+def main(name, out, sparse=False):
     c = SHAPES[name]
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "config.json"), "w") as f:
@@ -101,6 +103,9 @@ def main(name, out):
         with open(os.path.join(out, fname), "wb") as f:
             f.write(struct.pack("<Q", len(text)))
             f.write(text)
+            if sparse:  # headers and holes: enough to see whether the app opens it, in seconds
+                f.truncate(8 + len(text) + offset)
+                shard = []
             for n, s in shard:
                 if len(s) == 1:  # norms: Gemma stores w for (1 + w), Llama the gain itself
                     t = torch.randn(s, generator=g) * 0.05 + (0 if gemma else 1)
@@ -113,4 +118,4 @@ def main(name, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], "--sparse" in sys.argv[3:])

@@ -88,7 +88,7 @@ def main():
         c = json.load(f)
     w = {}
     for name in sorted(os.listdir(a.model)):
-        if name.endswith(".safetensors"):
+        if name.endswith(".safetensors") and name != "expected.safetensors":
             w.update({k: v.to(dtype) for k, v in read_safetensors(os.path.join(a.model, name)).items()})
     s = settings(c)
     g = torch.Generator().manual_seed(0)

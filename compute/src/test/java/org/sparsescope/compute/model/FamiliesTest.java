@@ -25,14 +25,7 @@ class FamiliesTest {
     }
 
     private static long[][] ids(Map<String, Tensor> expected) {
-        Tensor ids = expected.get("ids");
-        int b = (int) ids.shape()[0], t = (int) ids.shape()[1];
-        long[] flat = ids.longs();
-        long[][] out = new long[b][];
-        for (int i = 0; i < b; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * t, (i + 1) * t);
-        }
-        return out;
+        return GenerationTest.rows(expected.get("ids"));
     }
 
     /** max |a − b| over max(1, max |b|): an absolute bound for small values, a relative one for large. */

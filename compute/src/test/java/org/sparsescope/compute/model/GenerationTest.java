@@ -37,8 +37,12 @@ class GenerationTest {
     }
 
     /** The fixture's prompts: each text's first 48 token ids, with the reference's logits after them. */
-    private static long[][] prompts(Map<String, Tensor> fixture) {
-        Tensor ids = fixture.get("input_ids");
+    static long[][] prompts(Map<String, Tensor> fixture) {
+        return rows(fixture.get("input_ids"));
+    }
+
+    /** An int64 tensor [n, T] as n windows of T token ids. */
+    static long[][] rows(Tensor ids) {
         int b = (int) ids.shape()[0], t = (int) ids.shape()[1];
         long[] flat = ids.longs();
         long[][] out = new long[b][];

@@ -45,7 +45,7 @@ public final class GemmaScopeFormat implements DictionaryFormat {
             "(?:models--google--)?gemma-scope-(2b|9b|27b)-(pt|it)-(res|mlp|att|transcoders)(?:-canonical)?");
     private static final Pattern SCOPE_2 =
             Pattern.compile("(?:models--google--)?gemma-scope-2-(270m|1b|4b|12b|27b)-(pt|it)");
-    private static final Pattern LAYER = Pattern.compile("layer_(\\d+)(?:_.*)?");
+    private static final Pattern LAYER = Pattern.compile("layer_(\\d{1,6})(?:_.*)?");
 
     @Override
     public String name() {
@@ -65,20 +65,13 @@ public final class GemmaScopeFormat implements DictionaryFormat {
 
     /** The repository's name and the layer folder, found among the folder's ancestors (a hub snapshot or a clone). */
     static Provenance scope1Provenance(Path dir) {
-        String model = null, site = null;
-        Integer layer = null;
-        for (Path p = dir.toAbsolutePath().normalize(); p != null && p.getFileName() != null; p = p.getParent()) {
-            String name = p.getFileName().toString();
-            Matcher m = SCOPE_1.matcher(name);
-            if (m.matches() && model == null) {
-                model = "google/gemma-2-" + m.group(1) + (m.group(2).equals("it") ? "-it" : "");
-                site = m.group(3);
-            }
-            Matcher l = LAYER.matcher(name);
-            if (l.matches() && layer == null) {
-                layer = Integer.valueOf(l.group(1));
-            }
-        }
+        Matcher repo = Folders.nearestMatching(dir, SCOPE_1);
+        Matcher layerFolder = Folders.nearestMatching(dir, LAYER);
+        String model = repo == null
+                ? null
+                : "google/gemma-2-" + repo.group(1) + (repo.group(2).equals("it") ? "-it" : "");
+        String site = repo == null ? null : repo.group(3);
+        Integer layer = layerFolder == null ? null : Integer.valueOf(layerFolder.group(1));
         String hook = null;
         if (layer != null && site != null) {
             hook = switch (site) {
@@ -183,12 +176,7 @@ public final class GemmaScopeFormat implements DictionaryFormat {
     }
 
     private static boolean isTranscoderRepository(Path dir) {
-        for (Path p = dir.toAbsolutePath().normalize(); p != null && p.getFileName() != null; p = p.getParent()) {
-            Matcher m = SCOPE_1.matcher(p.getFileName().toString());
-            if (m.matches()) {
-                return m.group(3).equals("transcoders");
-            }
-        }
-        return false;
+        Matcher repo = Folders.nearestMatching(dir, SCOPE_1);
+        return repo != null && repo.group(3).equals("transcoders");
     }
 }

@@ -32,6 +32,8 @@ import org.sparsescope.compute.tensor.Tensor;
 public final class LlamaScopeFormat implements DictionaryFormat {
     public static final String HYPERPARAMS = "hyperparams.json";
     public static final String WEIGHTS = "checkpoints/final.safetensors";
+    private static final java.util.regex.Pattern LLAMA_SCOPE_FOLDER =
+            java.util.regex.Pattern.compile("Llama3_1-8B-(?:Base-)?L\\d+[A-Z]+-\\d+x");
 
     @Override
     public String name() {
@@ -63,12 +65,8 @@ public final class LlamaScopeFormat implements DictionaryFormat {
         }
         // the release names no model in its files, but its folders do (Llama3_1-8B-Base-L15R-8x)
         String model = Json.str(file, cfg, "model_name", null);
-        for (Path p = file.toAbsolutePath().getParent();
-                model == null && p != null && p.getFileName() != null;
-                p = p.getParent()) {
-            if (p.getFileName().toString().matches("Llama3_1-8B-(?:Base-)?L\\d+[A-Z]+-\\d+x")) {
-                model = "meta-llama/Llama-3.1-8B";
-            }
+        if (model == null && Folders.nearestMatching(file.getParent(), LLAMA_SCOPE_FOLDER) != null) {
+            model = "meta-llama/Llama-3.1-8B";
         }
         return new Provenance(model, hook, null, true, 0, Json.str(file, cfg, "dataset_path", null), null);
     }
