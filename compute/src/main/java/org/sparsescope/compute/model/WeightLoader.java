@@ -49,7 +49,7 @@ final class WeightLoader {
                                     + Arrays.toString(info.get().shape()) + ", but config.json implies "
                                     + Arrays.toString(shape));
                 }
-                NDArray a = checkpoint.read(name).toFloat32(manager);
+                NDArray a = read(name, shape);
                 if (!device.equals(a.getDevice())) {
                     NDArray moved = a.toDevice(device, false);
                     a.close();
@@ -65,6 +65,41 @@ final class WeightLoader {
                         + (names.length > 1
                                 ? " (or " + String.join(", ", Arrays.copyOfRange(names, 1, names.length)) + ")"
                                 : ""));
+    }
+
+    /** Rows per piece of a tensor too large for one buffer (a Java buffer holds under 2 GiB): about 512 MiB of float32. */
+    private static final long PIECE_BYTES = 512L << 20;
+
+    /**
+     * The tensor in float32 on the engine. One that would exceed a Java buffer in float32 (Gemma 2's and Llama 3
+     * 8B's embeddings, 2.1–2.4 GB) is read in row pieces and joined by the engine, which holds any size.
+     */
+    private NDArray read(String name, long[] shape) throws IOException {
+        return read(name, shape, Integer.MAX_VALUE, PIECE_BYTES);
+    }
+
+    /** As {@link #read(String, long[])}, with the largest single buffer and the piece size given (for tests). */
+    NDArray read(String name, long[] shape, long maxBufferBytes, long pieceBytes) throws IOException {
+        long rowFloats = 1;
+        for (int i = 1; i < shape.length; i++) {
+            rowFloats *= shape[i];
+        }
+        long bytes = 4 * rowFloats * (shape.length == 0 ? 1 : shape[0]);
+        if (shape.length < 2 || bytes <= maxBufferBytes) {
+            return checkpoint.read(name).toFloat32(manager);
+        }
+        long rowsPerPiece = Math.max(1, pieceBytes / (4 * rowFloats));
+        ai.djl.ndarray.NDList pieces = new ai.djl.ndarray.NDList();
+        try {
+            for (long r = 0; r < shape[0]; r += rowsPerPiece) {
+                pieces.add(checkpoint
+                        .readRows(name, r, Math.min(rowsPerPiece, shape[0] - r))
+                        .toFloat32(manager));
+            }
+            return ai.djl.ndarray.NDArrays.concat(pieces, 0);
+        } finally {
+            pieces.close();
+        }
     }
 
     NDArray take(String name, long... shape) throws IOException {

@@ -116,6 +116,15 @@ public final class Checkpoint implements TensorSource {
         return f.read(name);
     }
 
+    /** Rows start … start + count − 1 of a tensor (its first dimension), mapped from its shard alone. */
+    public Tensor readRows(String name, long start, long count) throws IOException {
+        SafetensorsFile f = shardOf.get(name);
+        if (f == null) {
+            throw new TensorFileException(dir, "checkpoint has no tensor named '" + name + "'");
+        }
+        return f.readRows(name, start, count);
+    }
+
     /** Every shard file, for hashing the weights' content. */
     public Set<Path> files() {
         return shards.keySet();

@@ -176,7 +176,10 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
     public NDArray toNDArray(NDManager manager) {
         Shape s = new Shape(shape);
         return switch (dtype) {
-            case BF16 -> manager.create(floats(), s);
+            case BF16 ->
+                numel() * 4 <= Integer.MAX_VALUE
+                        ? manager.create(widenedBf16(), s, DataType.FLOAT32)
+                        : manager.create(floats(), s);
             case I16 -> {
                 long[] v = longs();
                 int[] w = new int[v.length];
@@ -185,6 +188,21 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
             }
             default -> manager.create(engineCopy(), s, dtype.engineType());
         };
+    }
+
+    /**
+     * BF16 widened to float32 straight into a direct buffer for the engine (a bf16 value is the top half of its
+     * float32): no float[] on the Java heap, which a model's load would otherwise leave behind by the gigabyte.
+     */
+    private ByteBuffer widenedBf16() {
+        java.nio.ShortBuffer in = data().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        int n = in.remaining();
+        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        java.nio.IntBuffer o = out.asIntBuffer();
+        for (int i = 0; i < n; i++) {
+            o.put(i, (in.get(i) & 0xFFFF) << 16);
+        }
+        return out;
     }
 
     /** An engine array in float32, whatever the file held. */

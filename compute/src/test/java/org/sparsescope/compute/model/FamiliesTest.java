@@ -112,6 +112,23 @@ class FamiliesTest {
         }
     }
 
+    /** A tensor too large for one Java buffer in float32 is read in row pieces; joined, they are the tensor. */
+    @org.junit.jupiter.api.Test
+    void aTensorReadInRowPiecesEqualsTheTensorReadWhole() throws Exception {
+        try (org.sparsescope.compute.tensor.Checkpoint c =
+                        org.sparsescope.compute.tensor.Checkpoint.open(family("llama"));
+                NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            WeightLoader w = new WeightLoader(c, m, ai.djl.Device.cpu(), LoadProgress.SILENT);
+            long[] shape = {260, 64};
+            float[] whole = w.read("model.embed_tokens.weight", shape, Integer.MAX_VALUE, 1 << 20)
+                    .toFloatArray();
+            // 260 rows of 256 bytes in pieces of 7 rows: 38 pieces, the last of 1 row
+            NDArray pieced = w.read("model.embed_tokens.weight", shape, 1000, 7 * 64 * 4);
+            assertArrayEquals(shape, pieced.getShape().getShape());
+            assertArrayEquals(whole, pieced.toFloatArray());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
     void aWindowStartsWithTheBosWhereTheTokenizerAddsOne(String name) throws Exception {
