@@ -86,7 +86,7 @@ final class WeightLoader {
         }
         long bytes = 4 * rowFloats * (shape.length == 0 ? 1 : shape[0]);
         if (shape.length < 2 || bytes <= maxBufferBytes) {
-            return checkpoint.read(name).toFloat32(manager);
+            return engineOwned(checkpoint.read(name));
         }
         long rowsPerPiece = Math.max(1, pieceBytes / (4 * rowFloats));
         ai.djl.ndarray.NDList pieces = new ai.djl.ndarray.NDList();
@@ -99,6 +99,21 @@ final class WeightLoader {
             return ai.djl.ndarray.NDArrays.concat(pieces, 0);
         } finally {
             pieces.close();
+        }
+    }
+
+    /**
+     * The tensor in float32 in the engine's own memory: built over a direct buffer (which the engine would keep
+     * using), copied by the engine, and the buffer freed at once, so a model's load holds each tensor twice only
+     * while it is copied.
+     */
+    private NDArray engineOwned(org.sparsescope.compute.tensor.Tensor t) {
+        java.nio.ByteBuffer buffer = t.float32Buffer();
+        try (NDArray over = manager.create(
+                buffer, new ai.djl.ndarray.types.Shape(t.shape()), ai.djl.ndarray.types.DataType.FLOAT32)) {
+            return over.duplicate();
+        } finally {
+            org.sparsescope.compute.tensor.DirectBuffers.free(buffer);
         }
     }
 

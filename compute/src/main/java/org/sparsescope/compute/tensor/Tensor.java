@@ -205,6 +205,23 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         return out;
     }
 
+    /**
+     * This tensor's values as float32 in a new direct buffer (numel × 4 bytes, under 2 GiB), for a caller that copies
+     * them into engine memory and then frees the buffer at once ({@link DirectBuffers#free}).
+     */
+    public ByteBuffer float32Buffer() {
+        if (dtype == DType.BF16) {
+            return widenedBf16();
+        }
+        if (dtype == DType.F32) {
+            return engineCopy();
+        }
+        float[] v = floats();
+        ByteBuffer out = ByteBuffer.allocateDirect(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        out.asFloatBuffer().put(v);
+        return out;
+    }
+
     /** An engine array in float32, whatever the file held. */
     public NDArray toFloat32(NDManager manager) {
         NDArray a = toNDArray(manager);
