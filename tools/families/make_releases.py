@@ -11,6 +11,8 @@ reconstructions that release's own loading code gives, transcribed to NumPy:
   with a scalar threshold compared against the pre-activation times each feature's decoder norm
   (sparsity_include_decoder_norm, which SAELens's loader leaves out), and the dataset-wise normalisation OpenMOSS's Language-Model-SAEs applies:
   x · √d_model / dataset_average_activation_norm.in on the way in, · norm.out / √d_model on the way out.
+- Goodfire (Llama 3.1/3.3 Instruct): a torch.save state dict of encoder_linear/decoder_linear, ReLU, as SAELens's
+  goodfire loader reads it.
 
     /usr/bin/python3 tools/families/make_releases.py compute/src/test/resources/releases
 """
@@ -105,6 +107,16 @@ def main(root):
     recon = (codes @ w_dec + b_dec) * norm_out / np.sqrt(D)  # ... undone on the way out
     expected["llama_scope_codes"], expected["llama_scope_recon"] = torch.from_numpy(codes.astype(np.float32)), \
         torch.from_numpy(recon.astype(np.float32))
+
+    # Goodfire: a torch.save state dict of nn.Linear encoder and decoder, ReLU, no b_dec subtracted
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    d = os.path.join(root, "Goodfire", "Llama-3.1-8B-Instruct-SAE-l1")
+    os.makedirs(d, exist_ok=True)
+    torch.save({"encoder_linear.weight": torch.from_numpy(w_enc.T.copy()), "encoder_linear.bias": torch.from_numpy(b_enc),
+                "decoder_linear.weight": torch.from_numpy(w_dec.T.copy()), "decoder_linear.bias": torch.from_numpy(b_dec)},
+               os.path.join(d, "Llama-3.1-8B-Instruct-SAE-l1.pth"))
+    codes = np.maximum(x @ w_enc + b_enc, 0)  # SAELens standard SAE with apply_b_dec_to_input False
+    expected["goodfire_codes"], expected["goodfire_recon"] = torch.from_numpy(codes), torch.from_numpy(codes @ w_dec + b_dec)
 
     write_safetensors(os.path.join(root, "expected.safetensors"), expected,
                       {"made_by": "tools/families/make_releases.py"})

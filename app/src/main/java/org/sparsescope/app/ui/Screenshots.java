@@ -241,6 +241,11 @@ public final class Screenshots {
                     var e = vm.workspace().find(p.toString());
                     return e != null && e.measured();
                 }));
+        // the sweep's own model and hook on the frontier, not whichever pair the workspace showed first
+        onFx(() -> {
+            vm.frontier().showPair(vm.workspace().find(opened.get(0).toString()).pairKey());
+            return null;
+        });
         waitFor("the PCA baseline", 600, () -> vm.frontier().baselineProperty().get() != null);
         idle(600);
         onFx(() -> {

@@ -27,12 +27,14 @@ class ReleaseFormatsTest {
         "gemma_scope_2, gemma-scope-2-1b-pt/resid_post_all/layer_2_width_16k_l0_small, google/gemma-3-1b-pt,"
                 + " blocks.2.hook_resid_post",
         "llama_scope, Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L1R-8x, meta-llama/Llama-3.1-8B,"
-                + " blocks.1.hook_resid_post"
+                + " blocks.1.hook_resid_post",
+        "goodfire, Goodfire/Llama-3.1-8B-Instruct-SAE-l1/Llama-3.1-8B-Instruct-SAE-l1.pth,"
+                + " meta-llama/Llama-3.1-8B-Instruct, blocks.1.hook_resid_post"
     })
     void aReleaseReproducesItsLoadersCodes(String key, String path, String model, String hook) throws Exception {
         Map<String, Tensor> expected = Safetensors.readAll(release("expected.safetensors"));
         Dictionary d = DictionaryFiles.read(release(path));
-        assertEquals("jumprelu", d.architecture());
+        assertEquals(key.equals("goodfire") ? "standard" : "jumprelu", d.architecture());
         assertEquals(64, d.dIn());
         assertEquals(96, d.dSae());
         assertEquals(model, d.info().model());

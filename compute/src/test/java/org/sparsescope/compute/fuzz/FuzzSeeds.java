@@ -145,6 +145,11 @@ public final class FuzzSeeds {
                 frame(
                         Files.readAllBytes(llama.resolve("hyperparams.json")),
                         Files.readAllBytes(llama.resolve("checkpoints/final.safetensors"))));
+        seed(
+                "goodfire",
+                "release",
+                Files.readAllBytes(
+                        releases.resolve("Goodfire/Llama-3.1-8B-Instruct-SAE-l1/Llama-3.1-8B-Instruct-SAE-l1.pth")));
         for (String family : new String[] {"llama", "qwen2", "qwen3", "gemma2", "gemma3"}) {
             Path config = Path.of("compute/src/test/resources/families", family, "config.json");
             seed("modelConfig", family, Files.readAllBytes(config));

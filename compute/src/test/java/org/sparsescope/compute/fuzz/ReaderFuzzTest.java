@@ -189,6 +189,16 @@ class ReaderFuzzTest {
                 data);
     }
 
+    /** A Goodfire state dict, found by its file name. */
+    @FuzzTest
+    void goodfire(byte[] data) throws Exception {
+        Path f = write(fresh("goodfire"), "Llama-3.1-8B-Instruct-SAE-l19.pth", data);
+        Outcomes.of("goodfire", f, () -> {
+            DictionaryFiles.provenance(f);
+            DictionaryFiles.readAll(f);
+        });
+    }
+
     /** The research code's learned_dicts.pt: a list of (whitelisted instance, hyperparameters). */
     @FuzzTest
     void seedDictionaries(byte[] data) throws Exception {

@@ -31,6 +31,7 @@ public interface DictionaryFormat {
                 new DictionaryLearningFormat(),
                 new GemmaScopeFormat(),
                 new LlamaScopeFormat(),
+                new GoodfireFormat(),
                 new StateDictFormat(),
                 new SeedFormat());
     }
