@@ -11,6 +11,7 @@ reconstructions that release's own loading code gives, transcribed to NumPy:
   with a scalar threshold compared against the pre-activation times each feature's decoder norm
   (sparsity_include_decoder_norm, which SAELens's loader leaves out), and the dataset-wise normalisation OpenMOSS's Language-Model-SAEs applies:
   x · √d_model / dataset_average_activation_norm.in on the way in, · norm.out / √d_model on the way out.
+- dictionary_learning's BatchTopKSAE: ae.pt with its estimated threshold, encoded as its encode(use_threshold=True).
 - Goodfire (Llama 3.1/3.3 Instruct): a torch.save state dict of encoder_linear/decoder_linear, ReLU, as SAELens's
   goodfire loader reads it.
 
@@ -117,6 +118,24 @@ def main(root):
                os.path.join(d, "Llama-3.1-8B-Instruct-SAE-l1.pth"))
     codes = np.maximum(x @ w_enc + b_enc, 0)  # SAELens standard SAE with apply_b_dec_to_input False
     expected["goodfire_codes"], expected["goodfire_recon"] = torch.from_numpy(codes), torch.from_numpy(codes @ w_dec + b_dec)
+
+    # dictionary_learning BatchTopKSAE: ae.pt with k and the estimated threshold; encode(use_threshold=True)
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    d = os.path.join(root, "dictionary_learning_batchtopk")
+    os.makedirs(d, exist_ok=True)
+    threshold = 0.8
+    torch.save({"k": torch.tensor(8, dtype=torch.int), "threshold": torch.tensor(threshold),
+                "encoder.weight": torch.from_numpy(w_enc.T.copy()), "encoder.bias": torch.from_numpy(b_enc),
+                "decoder.weight": torch.from_numpy(w_dec.T.copy()), "b_dec": torch.from_numpy(b_dec)},
+               os.path.join(d, "ae.pt"))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"trainer": {"dict_class": "BatchTopKSAE", "trainer_class": "BatchTopKTrainer", "k": 8,
+                               "activation_dim": D, "dict_size": F, "lm_name": "google/gemma-2-2b", "layer": 1,
+                               "submodule_name": "resid_post_layer_1"}, "buffer": {"ctx_len": 128}}, f, indent=2)
+    post_relu = np.maximum((x - b_dec) @ w_enc + b_enc, 0)  # relu(encoder(x - b_dec))
+    codes = post_relu * (post_relu > threshold)
+    expected["batchtopk_codes"], expected["batchtopk_recon"] = torch.from_numpy(codes.astype(np.float32)), \
+        torch.from_numpy((codes @ w_dec + b_dec).astype(np.float32))
 
     write_safetensors(os.path.join(root, "expected.safetensors"), expected,
                       {"made_by": "tools/families/make_releases.py"})

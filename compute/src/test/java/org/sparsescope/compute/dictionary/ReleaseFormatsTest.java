@@ -29,7 +29,8 @@ class ReleaseFormatsTest {
         "llama_scope, Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L1R-8x, meta-llama/Llama-3.1-8B,"
                 + " blocks.1.hook_resid_post",
         "goodfire, Goodfire/Llama-3.1-8B-Instruct-SAE-l1/Llama-3.1-8B-Instruct-SAE-l1.pth,"
-                + " meta-llama/Llama-3.1-8B-Instruct, blocks.1.hook_resid_post"
+                + " meta-llama/Llama-3.1-8B-Instruct, blocks.1.hook_resid_post",
+        "batchtopk, dictionary_learning_batchtopk, google/gemma-2-2b, blocks.1.hook_resid_post"
     })
     void aReleaseReproducesItsLoadersCodes(String key, String path, String model, String hook) throws Exception {
         Map<String, Tensor> expected = Safetensors.readAll(release("expected.safetensors"));

@@ -150,6 +150,13 @@ public final class FuzzSeeds {
                 "release",
                 Files.readAllBytes(
                         releases.resolve("Goodfire/Llama-3.1-8B-Instruct-SAE-l1/Llama-3.1-8B-Instruct-SAE-l1.pth")));
+        Path batchTopK = releases.resolve("dictionary_learning_batchtopk");
+        seed(
+                "dictionaryLearning",
+                "batchtopk",
+                frame(
+                        Files.readAllBytes(batchTopK.resolve("config.json")),
+                        Files.readAllBytes(batchTopK.resolve("ae.pt"))));
         for (String family : new String[] {"llama", "qwen2", "qwen3", "gemma2", "gemma3"}) {
             Path config = Path.of("compute/src/test/resources/families", family, "config.json");
             seed("modelConfig", family, Files.readAllBytes(config));

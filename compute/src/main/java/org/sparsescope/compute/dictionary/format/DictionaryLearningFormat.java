@@ -89,13 +89,17 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         Path cfgFile = aePt.resolveSibling(CONFIG);
         JsonObject cfg = Files.isRegularFile(cfgFile) ? Json.read(cfgFile) : new JsonObject();
         String dictClass = Json.str(cfgFile, Json.object(cfgFile, cfg, "trainer"), "dict_class", "AutoEncoder");
-        if (!dictClass.equals("AutoEncoder")) {
+        if (!dictClass.equals("AutoEncoder") && !dictClass.equals("BatchTopKSAE")) {
             throw new DictionaryFormatException(
-                    cfgFile, "dictionary_learning dict_class '" + dictClass + "' is not supported (AutoEncoder)");
+                    cfgFile,
+                    "dictionary_learning dict_class '" + dictClass + "' is not supported (AutoEncoder, BatchTopKSAE)");
         }
         Map<String, Tensor> t = TorchFile.readStateDict(aePt);
         DictionaryInfo info = new DictionaryInfo(provenance(cfgFile, cfg), "dictionary_learning", Json.flatten(cfg));
         try {
+            if (dictClass.equals("BatchTopKSAE")) {
+                return List.of(batchTopK(aePt, t, info));
+            }
             // c = relu((x − bias) encoderᵀ + encoder.bias), x̂ = c decoderᵀ + bias
             return List.of(new StandardDictionary(
                     HostTensors.transpose(Tensors.need(t, aePt, "encoder.weight")),
@@ -107,5 +111,31 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         } catch (IllegalArgumentException e) {
             throw new DictionaryFormatException(aePt, e.getMessage());
         }
+    }
+
+    /**
+     * BatchTopKSAE as its encode runs at inference (use_threshold): c = relu((x − b_dec) encoderᵀ + encoder.bias),
+     * kept where c > threshold, the one threshold training estimated; x̂ = c decoderᵀ + b_dec. Read as JumpReLU with
+     * that threshold for every feature, never as plain ReLU. A threshold still at its initial −1 was never estimated.
+     */
+    private static Dictionary batchTopK(Path aePt, Map<String, Tensor> t, DictionaryInfo info) throws IOException {
+        float[] threshold = Tensors.need(t, aePt, "threshold").floats();
+        if (threshold.length != 1 || !(threshold[0] >= 0) || Float.isInfinite(threshold[0])) {
+            throw new DictionaryFormatException(
+                    aePt,
+                    "BatchTopKSAE threshold " + java.util.Arrays.toString(threshold)
+                            + " was never estimated (it starts at -1); its codes would depend on the batch");
+        }
+        StandardDictionary base = new StandardDictionary(
+                HostTensors.transpose(Tensors.need(t, aePt, "encoder.weight")),
+                Tensors.need(t, aePt, "encoder.bias"),
+                HostTensors.transpose(Tensors.need(t, aePt, "decoder.weight")),
+                Tensors.need(t, aePt, "b_dec"),
+                true,
+                info);
+        float[] perFeature = new float[base.dSae()];
+        java.util.Arrays.fill(perFeature, threshold[0]);
+        return new org.sparsescope.compute.dictionary.JumpReluDictionary(
+                base, Tensor.ofFloats(new long[] {perFeature.length}, perFeature));
     }
 }
