@@ -133,6 +133,12 @@ final class Nn {
         if (t == 1 && (window == 0 || past + 1 <= window)) {
             return null;
         }
+        if (t == 1) {
+            // one new position past the window: a row made in the pass's scope, not a cached (past+1)² mask per step
+            float[] row = new float[past + 1];
+            java.util.Arrays.fill(row, 0, past + 1 - window, Float.NEGATIVE_INFINITY);
+            return like.getManager().create(row, new Shape(1, past + 1));
+        }
         return constants
                 .causalMask(past + t, window)
                 .get(like.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
