@@ -58,7 +58,7 @@ public final class OutlierDimensions {
 
     /** Every dimension's mean |x_d| and mean x_d at {@code hook} over the windows' tokens, by dimension. */
     public static Dimension[] dimensions(LanguageModel model, HookPoint hook, long[][] windows) {
-        int d = model.config().dModel();
+        int d = model.width(hook);
         double[] abs = new double[d], sum = new double[d];
         long tokens = 0;
         Hooks capture = Hooks.builder().capture(hook).build();
@@ -98,7 +98,7 @@ public final class OutlierDimensions {
         if (windows.length == 0) {
             throw new IllegalArgumentException("no windows of text to run on");
         }
-        int d = model.config().dModel();
+        int d = model.width(hook);
         int k = Math.max(1, Math.min(top, d));
         long t0 = System.nanoTime();
         Dimension[] all = dimensions(model, hook, windows);
@@ -132,7 +132,7 @@ public final class OutlierDimensions {
             Dimension[] all,
             Fill fill,
             double clean) {
-        int d = model.config().dModel();
+        int d = model.width(hook);
         float[] keep = new float[d], fillValues = new float[d];
         Arrays.fill(keep, 1f);
         for (int j : dims) {
