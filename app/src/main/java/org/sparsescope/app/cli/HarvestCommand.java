@@ -31,7 +31,11 @@ public final class HarvestCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder")
     Path model;
 
-    @Option(names = "--hook", required = true, description = "TransformerLens hook name, e.g. blocks.2.hook_resid_post")
+    @Option(
+            names = "--hook",
+            required = true,
+            description = "hook point: TransformerLens's name (blocks.2.hook_resid_post) or a Hugging Face module path"
+                    + " (model.layers.2)")
     String hook;
 
     @Option(
