@@ -18,9 +18,9 @@ import org.sparsescope.compute.tensor.Half;
  * {@code torch_dtype} or {@code dtype}; {@code hidden_act} or {@code hidden_activation}.
  */
 final class DecoderConfigs {
-    private static final int MAX_WIDTH = 1 << 16;
-    private static final int MAX_LAYERS = 1 << 10;
-    private static final int MAX_VOCAB = 1 << 22;
+    private static final int MAX_WIDTH = TransformerConfig.MAX_WIDTH;
+    private static final int MAX_LAYERS = TransformerConfig.MAX_LAYERS;
+    private static final int MAX_VOCAB = TransformerConfig.MAX_VOCAB;
 
     private DecoderConfigs() {}
 
@@ -115,10 +115,7 @@ final class DecoderConfigs {
                 headDim,
                 ropes[0].theta(),
                 false,
-                c.has("max_position_embeddings")
-                                && !c.get("max_position_embeddings").isJsonNull()
-                        ? in.positiveInt(c, "max_position_embeddings", 1 << 24)
-                        : 8192,
+                TransformerConfig.positions(in, c, "max_position_embeddings", 8192),
                 in.bool(c, "tie_word_embeddings", gemma),
                 decoder);
     }

@@ -26,6 +26,7 @@ final class GptNeoX implements TransformerFamily {
 
     private final TransformerConfig cfg;
     private final Nn.Constants constants;
+    private final Rope rope;
     private final NDArray embedIn;
     private final Layer[] layers;
     private final NDArray finalGain;
@@ -35,6 +36,7 @@ final class GptNeoX implements TransformerFamily {
     GptNeoX(TransformerConfig cfg, WeightLoader w, Nn.Constants constants) throws IOException {
         this.cfg = cfg;
         this.constants = constants;
+        this.rope = Rope.plain(cfg.rotaryBase());
         long d = cfg.dModel(), f = cfg.dMlp(), v = cfg.vocabSize();
         embedIn = w.take("gpt_neox.embed_in.weight", v, d);
         layers = new Layer[cfg.nLayers()];
@@ -104,7 +106,7 @@ final class GptNeoX implements TransformerFamily {
         if (rd == 0) {
             return x;
         }
-        NDArray out = Nn.rotateHalf(x.get(":, :, :, 0:" + rd), past, Rope.plain(cfg.rotaryBase()), constants);
+        NDArray out = Nn.rotateHalf(x.get(":, :, :, 0:" + rd), past, rope, constants);
         return rd == cfg.headSize() ? out : out.concat(x.get(":, :, :, " + rd + ":"), -1);
     }
 

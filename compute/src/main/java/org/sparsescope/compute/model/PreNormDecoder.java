@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import java.io.IOException;
-import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.model.HookPoint.Kind;
 
 /**
@@ -92,13 +91,14 @@ final class PreNormDecoder implements TransformerFamily {
                 : w.take(new String[] {"lm_head.weight", "language_model.lm_head.weight"}, v, d);
     }
 
-    private static String prefix(WeightLoader w) throws InvalidInputException {
+    /** The prefix under which this checkpoint keeps embed_tokens; "model." when none does, so take() names it. */
+    private static String prefix(WeightLoader w) {
         for (String p : PREFIXES) {
             if (w.has(p + "embed_tokens.weight")) {
                 return p;
             }
         }
-        throw w.missing("model.embed_tokens.weight");
+        return PREFIXES[0];
     }
 
     /** An RMSNorm's gain: Llama's weight as stored; Gemma's (1 + weight), formed once in float32 as Gemma computes it. */

@@ -87,10 +87,10 @@ public record TransformerConfig(
     public static final String FILE = "config.json";
 
     /** Bounds on sizes read from a config, checked before anything is allocated from them. */
-    private static final int MAX_WIDTH = 1 << 16;
+    static final int MAX_WIDTH = 1 << 16;
 
-    private static final int MAX_LAYERS = 1 << 10;
-    private static final int MAX_VOCAB = 1 << 22;
+    static final int MAX_LAYERS = 1 << 10;
+    static final int MAX_VOCAB = 1 << 22;
 
     public static TransformerConfig read(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
@@ -203,7 +203,7 @@ public record TransformerConfig(
                 null);
     }
 
-    private static int positions(JsonInput in, JsonObject c, String key, int fallback) throws InvalidInputException {
+    static int positions(JsonInput in, JsonObject c, String key, int fallback) throws InvalidInputException {
         return c.has(key) && !c.get(key).isJsonNull() ? in.positiveInt(c, key, 1 << 24) : fallback;
     }
 

@@ -28,10 +28,6 @@ final class WeightLoader {
         return checkpoint.info(name).isPresent();
     }
 
-    InvalidInputException missing(String name) {
-        return new InvalidInputException(checkpoint.location(), "missing tensor '" + name + "'");
-    }
-
     /** Reports that {@code done} of {@code total} blocks are loaded. */
     void progress(int done, int total) {
         progress.blocksLoaded(done, total);

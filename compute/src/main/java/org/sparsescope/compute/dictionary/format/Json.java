@@ -35,6 +35,10 @@ final class Json {
         return in(file).requiredInt(o, key);
     }
 
+    static Double number(Path file, JsonObject o, String key) throws IOException {
+        return in(file).number(o, key);
+    }
+
     static Boolean bool(Path file, JsonObject o, String key) throws IOException {
         return in(file).bool(o, key);
     }

@@ -171,11 +171,10 @@ public final class LlamaScopeFormat implements DictionaryFormat {
     }
 
     private static double positive(Path file, JsonObject o, String key) throws IOException {
-        com.google.gson.JsonElement v = o.get(key);
-        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-            throw new DictionaryFormatException(file, "\"" + key + "\" should be a number");
+        Double x = Json.number(file, o, key);
+        if (x == null) {
+            throw new DictionaryFormatException(file, "lacks \"" + key + "\"");
         }
-        double x = v.getAsDouble();
         if (!(x > 0) || Double.isInfinite(x)) {
             throw new DictionaryFormatException(file, "\"" + key + "\" is " + x + "; it should be positive");
         }
