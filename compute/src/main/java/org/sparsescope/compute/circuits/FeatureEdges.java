@@ -8,6 +8,7 @@ import java.util.List;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.InputNormalization;
 import org.sparsescope.compute.intervene.Intervention.AblationMode;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.Hooks;
@@ -154,9 +155,12 @@ public final class FeatureEdges implements AutoCloseable {
             Shape s3 = x3.getShape();
             NDArray x = x3.reshape(-1, s3.get(2)); // [B·T, D]
             NDArray codes = upstream.encode(x); // [B·T, n_A]
+            // a dictionary that normalises each row writes at that row's scale: its rows scaled per row, [B·T or 1, D]
+            boolean perRow = !(upstream.normalization() instanceof InputNormalization.None);
+            NDArray rowScale = perRow ? upstream.normalization().outputScale(x) : null; // [B·T, 1]
             NDArray rows = upstream.decoderRows(); // [n_A, D]
-            NDArray decodedZero = upstream.decode(scope.zeros(new Shape(1, upstreamFeatures)));
-            NDArray spliced = upstream.decode(codes);
+            NDArray decodedZero = upstream.decode(scope.zeros(new Shape(1, upstreamFeatures)), x);
+            NDArray spliced = upstream.decode(codes, x);
             // what every feature of A writes, and the activation with every feature removed, in the chosen mode
             NDArray keep = mode == AblationMode.KEEP_ERROR ? x : spliced;
             NDArray removedAll = mode == AblationMode.KEEP_ERROR
@@ -175,9 +179,19 @@ public final class FeatureEdges implements AutoCloseable {
                 try (NDManager unitScope = scope.newSubManager()) {
                     // results of ops land with their first operand: borrow the chunk's arrays so that this unit's stay
                     // here
-                    unitScope.tempAttachAll(
-                            distinct(x, codes, rows, keep, removedAll, reference, active, resid, spliced, decodedZero));
-                    NDArray write = write(codes, rows, units.get(u), spliced, decodedZero);
+                    unitScope.tempAttachAll(distinct(
+                            x,
+                            codes,
+                            rows,
+                            keep,
+                            removedAll,
+                            reference,
+                            active,
+                            resid,
+                            spliced,
+                            decodedZero,
+                            rowScale));
+                    NDArray write = write(codes, rows, units.get(u), spliced, decodedZero, rowScale);
                     NDArray patched = method == FeatureGraph.Method.ABLATE ? keep.sub(write) : removedAll.add(write);
                     NDArray after = downstreamCodes(resid, patched, s3);
                     if (method == FeatureGraph.Method.ABLATE) {
@@ -199,11 +213,20 @@ public final class FeatureEdges implements AutoCloseable {
         sums.tokens += (long) b * t;
     }
 
-    /** What the features of {@code unit} write at h_A, [B·T, D]: Σ_i c_i·W_dec[i] (decoders are affine in the codes). */
-    private NDArray write(NDArray codes, NDArray rows, int[] unit, NDArray spliced, NDArray decodedZero) {
+    /**
+     * What the features of {@code unit} write at h_A, [B·T, D]: Σ_i c_i·W_dec[i] (decoders are affine in the codes),
+     * times each row's output scale where the dictionary normalises rows ({@code rowScale} [B·T, 1], else null).
+     */
+    private NDArray write(
+            NDArray codes, NDArray rows, int[] unit, NDArray spliced, NDArray decodedZero, NDArray rowScale) {
         if (unit.length == upstreamFeatures && Arrays.stream(unit).distinct().count() == upstreamFeatures) {
             return spliced.sub(decodedZero);
         }
+        NDArray written = writeInDecoderSpace(codes, rows, unit);
+        return rowScale == null ? written : written.mul(rowScale);
+    }
+
+    private NDArray writeInDecoderSpace(NDArray codes, NDArray rows, int[] unit) {
         if (unit.length > 32) {
             float[] mask = new float[upstreamFeatures];
             for (int f : unit) {
@@ -252,7 +275,7 @@ public final class FeatureEdges implements AutoCloseable {
     /** The arrays once each (attaching one twice would hand it back to the scope being closed). */
     private static NDArray[] distinct(NDArray... arrays) {
         java.util.Set<NDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        return Arrays.stream(arrays).filter(seen::add).toArray(NDArray[]::new);
+        return Arrays.stream(arrays).filter(a -> a != null && seen.add(a)).toArray(NDArray[]::new);
     }
 
     private static void add(double[] into, NDArray values) {

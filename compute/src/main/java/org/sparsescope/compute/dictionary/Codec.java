@@ -11,11 +11,27 @@ public interface Codec {
     /** Activations [B, d_in] to codes [B, d_sae]. */
     NDArray encode(NDArray x);
 
-    /** Codes [B, d_sae] to reconstructions [B, d_in]. */
+    /**
+     * Codes [B, d_sae] to the decoder's output [B, d_in]: the reconstruction itself, unless the dictionary normalises
+     * each row ({@link #normalization()}); reconstructing rows is {@link #decode(NDArray, NDArray)}.
+     */
     NDArray decode(NDArray codes);
 
-    /** The direction each feature adds to the reconstruction, [d_sae, d_in], in activation space: decode(e_j) − decode(0). */
+    /** The reconstructions [B, d_in] of rows {@code x} [B, d_in] from their (possibly edited) codes [B or 1, d_sae]. */
+    default NDArray decode(NDArray codes, NDArray x) {
+        return decode(codes);
+    }
+
+    /**
+     * The direction each feature adds to the decoder's output, [d_sae, d_in]: decode(e_j) − decode(0). In activation
+     * space it is scaled per row by {@link InputNormalization#outputScale} where the dictionary normalises rows.
+     */
     NDArray decoderRows();
+
+    /** How the dictionary normalises each row; {@link InputNormalization#NONE} for most. */
+    default InputNormalization normalization() {
+        return InputNormalization.NONE;
+    }
 
     /** {@code encoder} with the affine decoder x̂ = c W_dec + b_dec, whose rows are W_dec's: every architecture but the tied one. */
     static Codec withAffineDecoder(UnaryOperator<NDArray> encoder, NDArray wDec, NDArray bDec) {

@@ -10,7 +10,12 @@ import org.sparsescope.compute.tensor.Tensor;
  * W_dec [d_sae, d_in].
  */
 public sealed interface Dictionary
-        permits StandardDictionary, TopKDictionary, JumpReluDictionary, GatedDictionary, TiedDictionary {
+        permits StandardDictionary,
+                TopKDictionary,
+                JumpReluDictionary,
+                GatedDictionary,
+                TiedDictionary,
+                NormalizedDictionary {
     int dIn();
 
     int dSae();

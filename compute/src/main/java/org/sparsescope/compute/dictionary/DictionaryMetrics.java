@@ -131,7 +131,7 @@ public record DictionaryMetrics(
                 while (e < row.length && row[e] == i) {
                     e++;
                 }
-                decoder.decodeRow(codes, start, e, recon);
+                decoder.reconstructRow(codes, start, e, x, i * dIn, recon);
                 addRow(x, i * dIn, recon);
             }
             addCodes(codes);

@@ -21,11 +21,13 @@ public final class HostDecoder {
     private final float[][] rows;
 
     private final float[] bias; // [dIn]
+    private final InputNormalization normalization;
 
-    private HostDecoder(int dIn, float[][] rows, float[] bias) {
+    private HostDecoder(int dIn, float[][] rows, float[] bias, InputNormalization normalization) {
         this.dIn = dIn;
         this.rows = rows;
         this.bias = bias;
+        this.normalization = normalization;
     }
 
     /** The decoder of {@code codec} copied to the host; its size comes from the decoder rows [features, d_in]. */
@@ -40,12 +42,21 @@ public final class HostDecoder {
             for (int j = 0; j < features; j++) {
                 perFeature[j] = java.util.Arrays.copyOfRange(flat, j * dIn, (j + 1) * dIn);
             }
-            return new HostDecoder(dIn, perFeature, bias);
+            return new HostDecoder(dIn, perFeature, bias, codec.normalization());
         }
     }
 
     /**
-     * Writes into {@code out} the reconstruction of the row whose non-zero codes are entries [from, to) of
+     * Writes into {@code out} the reconstruction of row {@code x[base, base + d_in)} from its non-zero codes, entries
+     * [from, to) of {@code codes}: {@link #decodeRow}, then the row's normalisation undone where the dictionary has one.
+     */
+    public void reconstructRow(NonZeroCodes codes, int from, int to, float[] x, int base, float[] out) {
+        decodeRow(codes, from, to, out);
+        normalization.outOnHost(x, base, out);
+    }
+
+    /**
+     * Writes into {@code out} the decoder's output for the row whose non-zero codes are entries [from, to) of
      * {@code codes}. The sum is taken in float32 in feature order, as a float32 matmul would (to a few ulps).
      */
     public void decodeRow(NonZeroCodes codes, int from, int to, float[] out) {

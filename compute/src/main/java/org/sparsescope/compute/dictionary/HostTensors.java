@@ -38,6 +38,16 @@ public final class HostTensors {
         return Tensor.ofFloats(new long[] {c, r}, out);
     }
 
+    /** Every entry times {@code factor}, in float32 as torch's in-place {@code *=} on a float32 tensor. */
+    public static Tensor scaled(Tensor t, double factor) {
+        float[] v = t.floats();
+        float f = (float) factor;
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= f;
+        }
+        return Tensor.ofFloats(t.shape(), v);
+    }
+
     /** Rows divided by their L2 norms, computed by the engine exactly as the codecs normalise. */
     public static Tensor rowNormalized(Tensor t) {
         try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {

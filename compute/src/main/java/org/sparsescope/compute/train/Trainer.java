@@ -81,6 +81,14 @@ public final class Trainer {
             throw new IllegalArgumentException("a sweep needs at least one member");
         }
         for (SweepMember m : sweep) {
+            if (m.start() instanceof org.sparsescope.compute.dictionary.NormalizedDictionary n) {
+                throw new InvalidInputException(
+                        set.location(),
+                        "dictionary " + m.name() + " normalises each activation row ("
+                                + n.normalization().saeLensName()
+                                + ") and training here works on the activations as they are: fine-tuning it is not"
+                                + " supported; train a new dictionary instead");
+            }
             if (m.start() != null && m.start().dIn() != set.d()) {
                 throw new InvalidInputException(
                         set.location(),

@@ -41,8 +41,9 @@ class DictionaryFormatsTest {
     static float[][] run(Dictionary d, float[] x, int n) {
         try (NDManager m = NDManager.newBaseManager()) {
             Codec c = d.codec(m);
-            NDArray codes = c.encode(m.create(x, new Shape(n, d.dIn())));
-            return new float[][] {codes.toFloatArray(), c.decode(codes).toFloatArray()};
+            NDArray rows = m.create(x, new Shape(n, d.dIn()));
+            NDArray codes = c.encode(rows);
+            return new float[][] {codes.toFloatArray(), c.decode(codes, rows).toFloatArray()};
         }
     }
 

@@ -115,21 +115,12 @@ public final class LlamaScopeFormat implements DictionaryFormat {
             float[] wDec = HostTensors.transpose(wDecT).floats(); // [d_sae, d_model]
             float[] bDec = Tensors.need(t, weights, "decoder.bias").floats();
             float[] threshold = thresholds(file, cfg, t, weights, act, wDec, dSae, dModel);
-            for (int i = 0; i < wEnc.length; i++) {
-                wEnc[i] *= (float) scaleIn;
-            }
-            for (int i = 0; i < wDec.length; i++) {
-                wDec[i] *= (float) scaleOut;
-            }
-            for (int i = 0; i < bDec.length; i++) {
-                bDec[i] *= (float) scaleOut;
-            }
             DictionaryInfo info = new DictionaryInfo(provenance(file, cfg), "Llama Scope", Json.flatten(cfg));
             StandardDictionary base = new StandardDictionary(
-                    Tensor.ofFloats(new long[] {dModel, dSae}, wEnc),
+                    HostTensors.scaled(Tensor.ofFloats(new long[] {dModel, dSae}, wEnc), scaleIn),
                     Tensors.need(t, weights, "encoder.bias"),
-                    Tensor.ofFloats(new long[] {dSae, dModel}, wDec),
-                    Tensor.ofFloats(new long[] {dModel}, bDec),
+                    HostTensors.scaled(Tensor.ofFloats(new long[] {dSae, dModel}, wDec), scaleOut),
+                    HostTensors.scaled(Tensor.ofFloats(new long[] {dModel}, bDec), scaleOut),
                     bDecFirst,
                     info);
             return List.of(new JumpReluDictionary(base, Tensor.ofFloats(new long[] {dSae}, threshold)));

@@ -11,7 +11,9 @@ import org.sparsescope.compute.dictionary.DictionaryFormatException;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
 import org.sparsescope.compute.dictionary.GatedDictionary;
 import org.sparsescope.compute.dictionary.HostTensors;
+import org.sparsescope.compute.dictionary.InputNormalization;
 import org.sparsescope.compute.dictionary.JumpReluDictionary;
+import org.sparsescope.compute.dictionary.NormalizedDictionary;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.dictionary.StandardDictionary;
 import org.sparsescope.compute.dictionary.TopKDictionary;
@@ -81,16 +83,16 @@ public final class SaeLensFormat implements DictionaryFormat {
             }
         }
         String arch = Json.str(cfgFile, cfg, "architecture", "standard");
-        String norm = Json.str(cfgFile, cfg, "normalize_activations", "none");
-        if (!norm.equals("none")) {
-            throw new DictionaryFormatException(
-                    cfgFile, "normalize_activations '" + norm + "' is not supported (only 'none')");
-        }
+        String norm = normalizeActivations(cfgFile, cfg);
+        Double foldedScale = norm.equals(EXPECTED_AVERAGE) ? scalingFactor(dir, cfgFile) : null;
         Boolean applyBDec = Json.bool(cfgFile, cfg, "apply_b_dec_to_input");
         boolean apply = applyBDec == null || applyBDec;
         DictionaryInfo info = new DictionaryInfo(provenance(cfgFile, cfg), "SAELens", Json.flatten(cfg));
         Path weights = dir.resolve(WEIGHTS);
         Map<String, Tensor> t = Safetensors.readAll(weights);
+        if (foldedScale != null) {
+            t = folded(t, weights, foldedScale);
+        }
         try {
             Tensor wEnc = Tensors.need(t, weights, "W_enc");
             StandardDictionary base = new StandardDictionary(
@@ -122,10 +124,87 @@ public final class SaeLensFormat implements DictionaryFormat {
                             cfgFile, "architecture '" + arch + "' is not supported (standard, topk, jumprelu, gated)");
             };
             checkDims(cfgFile, cfg, d);
-            return List.of(d);
+            return List.of(
+                    switch (norm) {
+                        case "constant_norm_rescale" ->
+                            new NormalizedDictionary(d, new InputNormalization.ConstantNormRescale());
+                        case "layer_norm" ->
+                            new NormalizedDictionary(d, new InputNormalization.LayerNorm(LAYER_NORM_EPS));
+                        default -> d; // none, or a constant scale already folded into the weights
+                    });
         } catch (IllegalArgumentException e) {
             throw new DictionaryFormatException(weights, e.getMessage());
         }
+    }
+
+    private static final String EXPECTED_AVERAGE = "expected_average_only_in";
+    /** The ε SAELens's layer_norm adds to the standard deviation (sae.py, run_time_activation_ln_in). */
+    private static final double LAYER_NORM_EPS = 1e-5;
+    /** What SAELens's trainer writes beside a checkpoint whose estimated scale is not yet folded in. */
+    public static final String ACTIVATION_SCALER = "activation_scaler.json";
+
+    /**
+     * SAELens's {@code normalize_activations}: "none", "expected_average_only_in", "constant_norm_rescale",
+     * "layer_norm", or a boolean as SAELens before 3.0 wrote it (true meaning expected_average_only_in, as its
+     * handle_config_defaulting reads it).
+     */
+    private static String normalizeActivations(Path cfgFile, JsonObject cfg) throws IOException {
+        com.google.gson.JsonElement e = cfg.get("normalize_activations");
+        String norm;
+        if (e == null || e.isJsonNull()) {
+            norm = "none";
+        } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()) {
+            norm = e.getAsBoolean() ? EXPECTED_AVERAGE : "none";
+        } else {
+            norm = Json.str(cfgFile, cfg, "normalize_activations", "none");
+        }
+        return switch (norm) {
+            case "none", EXPECTED_AVERAGE, "constant_norm_rescale", "layer_norm" -> norm;
+            default ->
+                throw new DictionaryFormatException(
+                        cfgFile,
+                        "normalize_activations '" + norm + "' is not one SAELens defines (none, " + EXPECTED_AVERAGE
+                                + ", constant_norm_rescale, layer_norm)");
+        };
+    }
+
+    /**
+     * The constant scale of an {@code expected_average_only_in} dictionary. SAELens folds it into the weights when
+     * training ends (and then writes "none"); a checkpoint saved before that keeps it in activation_scaler.json
+     * beside it, and a pretrained release in its registry's norm_scaling_factor. Without it the dictionary's codes
+     * cannot be reproduced, so it is refused rather than run on unscaled activations.
+     */
+    private static double scalingFactor(Path dir, Path cfgFile) throws IOException {
+        Path scaler = dir.resolve(ACTIVATION_SCALER);
+        if (!Files.isRegularFile(scaler)) {
+            throw new DictionaryFormatException(
+                    cfgFile,
+                    "normalize_activations is '" + EXPECTED_AVERAGE + "' but its scaling factor is not here: SAELens"
+                            + " keeps it in " + ACTIVATION_SCALER + " beside a checkpoint, or in pretrained_saes.yaml's"
+                            + " norm_scaling_factor for a release (fold it in with sae.fold_activation_norm_scaling_factor"
+                            + " and save again)");
+        }
+        JsonObject o = Json.read(scaler);
+        Double s = Json.number(scaler, o, "scaling_factor");
+        if (s == null) {
+            throw new DictionaryFormatException(
+                    scaler,
+                    "has no scaling_factor (null: the trainer had not estimated it), so '" + EXPECTED_AVERAGE
+                            + "' cannot be applied");
+        }
+        if (!(s > 0) || s.isInfinite()) {
+            throw new DictionaryFormatException(scaler, "scaling_factor is " + s + "; it should be positive");
+        }
+        return s;
+    }
+
+    /** SAELens's fold_activation_norm_scaling_factor: W_enc · s, W_dec / s, b_dec / s; the rest as it is. */
+    private static Map<String, Tensor> folded(Map<String, Tensor> t, Path weights, double s) throws IOException {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>(t);
+        out.put("W_enc", HostTensors.scaled(Tensors.need(t, weights, "W_enc"), s));
+        out.put("W_dec", HostTensors.scaled(Tensors.need(t, weights, "W_dec"), 1 / s));
+        out.put("b_dec", HostTensors.scaled(Tensors.need(t, weights, "b_dec"), 1 / s));
+        return out;
     }
 
     private static void checkDims(Path cfgFile, JsonObject cfg, Dictionary d) throws IOException {

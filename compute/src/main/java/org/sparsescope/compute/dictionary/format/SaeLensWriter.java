@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.GatedDictionary;
+import org.sparsescope.compute.dictionary.InputNormalization;
 import org.sparsescope.compute.dictionary.JumpReluDictionary;
+import org.sparsescope.compute.dictionary.NormalizedDictionary;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.dictionary.StandardDictionary;
 import org.sparsescope.compute.dictionary.TiedDictionary;
@@ -56,7 +58,9 @@ public final class SaeLensWriter {
         }
     }
 
-    private static Map<String, Object> cfgOf(Dictionary d) {
+    private static Map<String, Object> cfgOf(Dictionary dictionary) {
+        // a per-row normalisation is a cfg value in SAELens, beside the inner dictionary's own weights
+        Dictionary d = dictionary instanceof NormalizedDictionary n ? n.inner() : dictionary;
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("architecture", d.architecture());
         cfg.put("d_in", d.dIn());
@@ -71,7 +75,11 @@ public final class SaeLensWriter {
                                 ? j.base().applyBDecToInput()
                                 : !(d instanceof GatedDictionary g) || g.applyBDecToInput();
         cfg.put("apply_b_dec_to_input", applyBDec);
-        cfg.put("normalize_activations", "none");
+        cfg.put(
+                "normalize_activations",
+                dictionary instanceof NormalizedDictionary n
+                        ? n.normalization().saeLensName()
+                        : InputNormalization.NONE.saeLensName());
         cfg.put("reshape_activations", "none");
         if (d instanceof TopKDictionary t) {
             cfg.put("k", t.k());
