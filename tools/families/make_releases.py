@@ -14,6 +14,11 @@ reconstructions that release's own loading code gives, transcribed to NumPy:
 - dictionary_learning's BatchTopKSAE: ae.pt with its estimated threshold, encoded as its encode(use_threshold=True).
 - Goodfire (Llama 3.1/3.3 Instruct): a torch.save state dict of encoder_linear/decoder_linear, ReLU, as SAELens's
   goodfire loader reads it.
+- OpenAI's GPT-2 autoencoders: Autoencoder.state_dict() saved (TopK with its input layer norm, and ReLU without),
+  as openai/sparse_autoencoder's model.py runs them.
+- Qwen-Scope: layer{n}.sae.pt from its model card's table, TopK with k from the repository's name.
+- SAELens normalize_activations: layer_norm, constant_norm_rescale and expected_average_only_in (with and without
+  activation_scaler.json), as sae_lens/saes/sae.py applies them.
 
     /usr/bin/python3 tools/families/make_releases.py compute/src/test/resources/releases
 """
@@ -136,6 +141,120 @@ def main(root):
     codes = post_relu * (post_relu > threshold)
     expected["batchtopk_codes"], expected["batchtopk_recon"] = torch.from_numpy(codes.astype(np.float32)), \
         torch.from_numpy((codes @ w_dec + b_dec).astype(np.float32))
+
+    # OpenAI's GPT-2 autoencoders (openai/sparse_autoencoder 4965b94, model.py): a torch.save of
+    # Autoencoder.state_dict() — a module's OrderedDict with the activation as plain data beside the tensors
+    class OpenAiLayout(torch.nn.Module):  # the release's parameter and buffer names, nothing of its code
+        def __init__(self, w_enc, b_enc, w_dec, b_dec):
+            super().__init__()
+            self.pre_bias = torch.nn.Parameter(torch.from_numpy(b_dec))
+            self.encoder = torch.nn.Linear(D, F, bias=False)
+            self.encoder.weight.data = torch.from_numpy(w_enc.T.copy())
+            self.latent_bias = torch.nn.Parameter(torch.from_numpy(b_enc))
+            self.decoder = torch.nn.Linear(F, D, bias=False)
+            self.decoder.weight.data = torch.from_numpy(w_dec.T.copy())
+            self.register_buffer("stats_last_nonzero", torch.zeros(F, dtype=torch.long))
+            self.register_buffer("latents_activation_frequency", torch.ones(F))
+            self.register_buffer("latents_mean_square", torch.zeros(F))
+
+    def openai_ln(v, eps=1e-5):  # model.py LN: torch's std is the unbiased one
+        mu = v.mean(axis=-1, keepdims=True)
+        c = v - mu
+        std = c.std(axis=-1, ddof=1, keepdims=True)
+        return c / (std + eps), mu, std
+
+    k = 8
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    d = os.path.join(root, "gpt2-small", "resid_post_mlp_v5_32k", "autoencoders")
+    os.makedirs(d, exist_ok=True)
+    sd = OpenAiLayout(w_enc, b_enc, w_dec, b_dec).state_dict()
+    sd["activation"] = "TopK"
+    sd["activation_state_dict"] = {"k": k, "postact_fn": "ReLU"}
+    torch.save(sd, os.path.join(d, "1.pt"))
+    ln, mu, std = openai_ln(x.astype(np.float64))
+    pre = (ln - b_dec) @ w_enc + b_enc  # encode_pre_act: x - pre_bias, then the encoder and latent_bias
+    codes = np.zeros_like(pre)
+    top = np.argsort(-pre, axis=1)[:, :k]  # TopK: torch.topk, then ReLU on the values kept
+    for r in range(N):
+        codes[r, top[r]] = np.maximum(pre[r, top[r]], 0)
+    recon = (codes @ w_dec + b_dec) * std + mu  # decode: decoder + pre_bias, then * std + mu
+    expected["openai_topk_codes"] = torch.from_numpy(codes.astype(np.float32))
+    expected["openai_topk_recon"] = torch.from_numpy(recon.astype(np.float32))
+
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    d = os.path.join(root, "gpt2-small", "resid_delta_mlp_v4", "autoencoders")
+    os.makedirs(d, exist_ok=True)
+    sd = OpenAiLayout(w_enc, b_enc, w_dec, b_dec).state_dict()
+    sd["activation"] = "ReLU"
+    torch.save(sd, os.path.join(d, "1.pt"))
+    codes = np.maximum((x - b_dec) @ w_enc + b_enc, 0)  # no LN: normalize only for TopK (from_state_dict)
+    expected["openai_relu_codes"] = torch.from_numpy(codes.astype(np.float32))
+    expected["openai_relu_recon"] = torch.from_numpy((codes @ w_dec + b_dec).astype(np.float32))
+
+    # Qwen-Scope: layer{n}.sae.pt, a dict of W_enc [d_sae, d_model], W_dec [d_model, d_sae], b_enc, b_dec (the model
+    # card's table); TopK_k(relu(x W_enc^T + b_enc)), k from the repository's name
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    d = os.path.join(root, "SAE-Res-Qwen3-1.7B-Base-W32K-L0_8")
+    os.makedirs(d, exist_ok=True)
+    torch.save({"W_enc": torch.from_numpy(w_enc.T.copy()), "W_dec": torch.from_numpy(w_dec.T.copy()),
+                "b_enc": torch.from_numpy(b_enc), "b_dec": torch.from_numpy(b_dec)},
+               os.path.join(d, "layer1.sae.pt"))
+    z = np.maximum(x @ w_enc + b_enc, 0)
+    codes = np.zeros_like(z)
+    top = np.argsort(-z, axis=1)[:, :k]
+    for r in range(N):
+        codes[r, top[r]] = z[r, top[r]]
+    expected["qwen_scope_codes"] = torch.from_numpy(codes)
+    expected["qwen_scope_recon"] = torch.from_numpy((codes @ w_dec + b_dec).astype(np.float32))
+
+    # SAELens 6 normalize_activations (sae_lens/saes/sae.py at 91ca16c): layer_norm and constant_norm_rescale run
+    # per row (run_time_activation_ln_in/out, run_time_activation_norm_fn_in/out); expected_average_only_in is a
+    # constant folded in (fold_activation_norm_scaling_factor) from activation_scaler.json beside a checkpoint
+    def saelens_folder(name, norm, tensors, scaler=None):
+        folder = os.path.join(root, "saelens_normalize", name)
+        os.makedirs(folder, exist_ok=True)
+        write_safetensors(os.path.join(folder, "sae_weights.safetensors"),
+                          {key: torch.from_numpy(v) for key, v in tensors.items()})
+        with open(os.path.join(folder, "cfg.json"), "w") as f:
+            json.dump({"architecture": "standard", "d_in": D, "d_sae": F, "dtype": "float32", "device": "cpu",
+                       "apply_b_dec_to_input": True, "normalize_activations": norm, "reshape_activations": "none",
+                       "metadata": {"model_name": "gpt2", "hook_name": "blocks.1.hook_resid_post",
+                                    "prepend_bos": True, "context_size": 128}}, f, indent=2)
+        if scaler is not None:
+            with open(os.path.join(folder, "activation_scaler.json"), "w") as f:
+                json.dump({"scaling_factor": scaler}, f)
+
+    def standard(v, w_enc, b_enc, w_dec, b_dec):
+        codes = np.maximum((v - b_dec) @ w_enc + b_enc, 0)  # apply_b_dec_to_input
+        return codes, codes @ w_dec + b_dec
+
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    saelens_folder("layer_norm", "layer_norm", {"W_enc": w_enc, "b_enc": b_enc, "W_dec": w_dec, "b_dec": b_dec})
+    xd = x.astype(np.float64)
+    mu = xd.mean(axis=-1, keepdims=True)
+    c = xd - mu
+    std = c.std(axis=-1, ddof=1, keepdims=True)
+    codes, y = standard(c / (std + 1e-5), w_enc, b_enc, w_dec, b_dec)
+    expected["saelens_layer_norm_codes"] = torch.from_numpy(codes.astype(np.float32))
+    expected["saelens_layer_norm_recon"] = torch.from_numpy((y * std + mu).astype(np.float32))
+
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    saelens_folder("constant_norm_rescale", "constant_norm_rescale",
+                   {"W_enc": w_enc, "b_enc": b_enc, "W_dec": w_dec, "b_dec": b_dec})
+    coeff = np.sqrt(D) / np.linalg.norm(xd, axis=-1, keepdims=True)
+    codes, y = standard(xd * coeff, w_enc, b_enc, w_dec, b_dec)
+    expected["saelens_constant_norm_rescale_codes"] = torch.from_numpy(codes.astype(np.float32))
+    expected["saelens_constant_norm_rescale_recon"] = torch.from_numpy((y / coeff).astype(np.float32))
+
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    scale = 0.37
+    weights = {"W_enc": w_enc, "b_enc": b_enc, "W_dec": w_dec, "b_dec": b_dec}
+    saelens_folder("expected_average_only_in", "expected_average_only_in", weights, scaler=scale)
+    saelens_folder("expected_average_without_scaler", "expected_average_only_in", weights)
+    # the trainer's view: the dictionary sees x * s, and its reconstruction is divided by s (ActivationScaler)
+    codes, y = standard(xd * scale, w_enc, b_enc, w_dec, b_dec)
+    expected["saelens_expected_average_only_in_codes"] = torch.from_numpy(codes.astype(np.float32))
+    expected["saelens_expected_average_only_in_recon"] = torch.from_numpy((y / scale).astype(np.float32))
 
     write_safetensors(os.path.join(root, "expected.safetensors"), expected,
                       {"made_by": "tools/families/make_releases.py"})

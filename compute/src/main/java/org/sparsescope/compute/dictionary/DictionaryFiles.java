@@ -140,14 +140,16 @@ public final class DictionaryFiles {
                     p,
                     "is " + whatItIs(p) + ", not a dictionary (expected a SAELens folder with cfg.json and "
                             + SaeLensFormat.WEIGHTS
-                            + ", a sparsify folder, dictionary_learning's ae.pt, learned_dicts.pt or a torch state dict of W_enc/W_dec)");
+                            + ", a sparsify folder, dictionary_learning's ae.pt, a Gemma Scope, Llama Scope, Qwen-Scope, Goodfire or"
+                            + " OpenAI release file, learned_dicts.pt or a torch state dict of W_enc/W_dec)");
         }
         throw new DictionaryFormatException(
                 p,
                 "no dictionary here: expected cfg.json with " + SaeLensFormat.WEIGHTS + " (SAELens), "
                         + SparsifyFormat.WEIGHTS + " (sparsify), " + DictionaryLearningFormat.WEIGHTS
                         + " (dictionary_learning), " + GemmaScopeFormat.NPZ + " or " + GemmaScopeFormat.SAFETENSORS
-                        + " (Gemma Scope), " + LlamaScopeFormat.HYPERPARAMS + " (Llama Scope) or learned_dicts.pt");
+                        + " (Gemma Scope), " + LlamaScopeFormat.HYPERPARAMS + " (Llama Scope), layerN.sae.pt"
+                        + " (Qwen-Scope), autoencoders/N.pt (OpenAI) or learned_dicts.pt");
     }
 
     /** What a file that no dictionary reader takes seems to be, so the message says more than "unknown". */

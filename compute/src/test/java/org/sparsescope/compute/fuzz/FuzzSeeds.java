@@ -150,6 +150,23 @@ public final class FuzzSeeds {
                 "release",
                 Files.readAllBytes(
                         releases.resolve("Goodfire/Llama-3.1-8B-Instruct-SAE-l1/Llama-3.1-8B-Instruct-SAE-l1.pth")));
+        seed(
+                "qwenScope",
+                "release",
+                Files.readAllBytes(releases.resolve("SAE-Res-Qwen3-1.7B-Base-W32K-L0_8/layer1.sae.pt")));
+        seed(
+                "openAi",
+                "topk",
+                Files.readAllBytes(releases.resolve("gpt2-small/resid_post_mlp_v5_32k/autoencoders/1.pt")));
+        seed("openAi", "relu", Files.readAllBytes(releases.resolve("gpt2-small/resid_delta_mlp_v4/autoencoders/1.pt")));
+        for (String norm : new String[] {"expected_average_only_in", "layer_norm", "constant_norm_rescale"}) {
+            Path folder = releases.resolve("saelens_normalize").resolve(norm);
+            Path scaler = releases.resolve("saelens_normalize/expected_average_only_in/activation_scaler.json");
+            seed(
+                    "saeLensScaler",
+                    norm,
+                    frame(Files.readAllBytes(folder.resolve("cfg.json")), Files.readAllBytes(scaler)));
+        }
         Path batchTopK = releases.resolve("dictionary_learning_batchtopk");
         seed(
                 "dictionaryLearning",

@@ -199,6 +199,46 @@ class ReaderFuzzTest {
         });
     }
 
+    /** A Qwen-Scope layer file in its repository folder (which names k). */
+    @FuzzTest
+    void qwenScope(byte[] data) throws Exception {
+        Path f = write(fresh("qwen_scope").resolve("SAE-Res-Qwen3-8B-Base-W64K-L0_50"), "layer3.sae.pt", data);
+        Outcomes.of("qwenScope", f, () -> {
+            DictionaryFiles.provenance(f);
+            DictionaryFiles.readAll(f);
+        });
+    }
+
+    /** One of OpenAI's GPT-2 autoencoders in the release's layout: a state dict with its activation as plain data. */
+    @FuzzTest
+    void openAi(byte[] data) throws Exception {
+        Path f = write(fresh("openai").resolve("resid_post_mlp_v5_32k/autoencoders"), "3.pt", data);
+        Outcomes.of("openAi", f, () -> {
+            DictionaryFiles.provenance(f);
+            DictionaryFiles.readAll(f);
+        });
+    }
+
+    /**
+     * A SAELens checkpoint with its activation_scaler.json: cfg.json, then the scaler; the weights are the release
+     * fixture's, so the normalisation is reached.
+     */
+    @FuzzTest
+    void saeLensScaler(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("saelens_scaler");
+        Path f = write(dir, "cfg.json", parts[0]);
+        write(dir, "activation_scaler.json", parts[1]);
+        java.nio.file.Files.copy(
+                org.sparsescope.compute.Reference.testResource(
+                        "releases/saelens_normalize/expected_average_only_in/sae_weights.safetensors"),
+                dir.resolve("sae_weights.safetensors"));
+        Outcomes.of("saeLensScaler", f, () -> {
+            DictionaryFiles.provenance(dir);
+            DictionaryFiles.readAll(dir);
+        });
+    }
+
     /** The research code's learned_dicts.pt: a list of (whitelisted instance, hyperparameters). */
     @FuzzTest
     void seedDictionaries(byte[] data) throws Exception {

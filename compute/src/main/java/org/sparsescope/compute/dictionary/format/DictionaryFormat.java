@@ -32,6 +32,8 @@ public interface DictionaryFormat {
                 new GemmaScopeFormat(),
                 new LlamaScopeFormat(),
                 new GoodfireFormat(),
+                new QwenScopeFormat(),
+                new OpenAiFormat(),
                 new StateDictFormat(),
                 new SeedFormat());
     }
