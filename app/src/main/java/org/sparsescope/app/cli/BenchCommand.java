@@ -443,6 +443,7 @@ public final class BenchCommand {
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("device", device());
+                    m.put("weights", lm.weightPrecision().name().toLowerCase(java.util.Locale.ROOT));
                     m.put("matmul_gflops", matmul);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
                         Map<String, Object> e = new LinkedHashMap<>();
@@ -454,7 +455,9 @@ public final class BenchCommand {
                     }
                     out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
                 } else {
-                    out.printf("device: %s, window %d, batch %d windows%n", device(), window, batch);
+                    out.printf(
+                            "device: %s, window %d, batch %d windows, weights %s%n",
+                            device(), window, batch, lm.weightPrecision().name().toLowerCase(java.util.Locale.ROOT));
                     out.printf(
                             "float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
                             MatmulSpeed.M,

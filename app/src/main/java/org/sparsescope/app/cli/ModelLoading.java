@@ -34,6 +34,10 @@ final class ModelLoading {
                 err.printf("  %d of %d blocks loaded (%.0f s)%n", done, total, (System.nanoTime() - t0) / 1e9);
             }
         });
+        if (lm.weightPrecision() == org.sparsescope.compute.model.WeightPrecision.COMPACT) {
+            err.println("  weight matrices held at 16 bits, widened to float32 for each product"
+                    + " (compact weights; SPARSESCOPE_WEIGHTS=float32 holds them in float32)");
+        }
         return lm;
     }
 

@@ -25,14 +25,26 @@ public final class LanguageModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final NDManager manager;
     private final TransformerFamily family;
+    private final WeightPrecision weights;
 
     private LanguageModel(
-            Path dir, TransformerConfig config, Tokenizer tokenizer, NDManager manager, TransformerFamily family) {
+            Path dir,
+            TransformerConfig config,
+            Tokenizer tokenizer,
+            NDManager manager,
+            TransformerFamily family,
+            WeightPrecision weights) {
         this.dir = dir;
         this.config = config;
         this.tokenizer = tokenizer;
         this.manager = manager;
         this.family = family;
+        this.weights = weights;
+    }
+
+    /** How the weights are held: {@link WeightPrecision#FLOAT32} or {@link WeightPrecision#COMPACT}, never AUTO. */
+    public WeightPrecision weightPrecision() {
+        return weights;
     }
 
     public static LanguageModel load(Path dir) throws IOException {
@@ -43,23 +55,36 @@ public final class LanguageModel implements AutoCloseable {
         return load(dir, device, LoadProgress.SILENT);
     }
 
-    /** Loads the model, telling {@code progress} as each block's weights arrive. */
+    /** Loads the model, telling {@code progress} as each block's weights arrive; weights held as the setting says. */
     public static LanguageModel load(Path dir, Device device, LoadProgress progress) throws IOException {
+        return load(dir, device, progress, WeightPrecision.fromSettings());
+    }
+
+    /** Loads the model with its weights held as {@code precision} asks ({@link WeightPrecision}). */
+    public static LanguageModel load(Path dir, Device device, LoadProgress progress, WeightPrecision precision)
+            throws IOException {
         TransformerConfig config = TransformerConfig.read(dir);
         Tokenizer tokenizer = Tokenizer.load(dir);
         NDManager manager = NDManager.newBaseManager(device);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            boolean compact = compact(config, ckpt, device, precision);
             if (!device.isGpu()) {
-                requireMemory(dir, ckpt, MemoryInfo.availableBytes());
+                requireMemory(dir, ckpt, MemoryInfo.availableBytes(), compact);
             }
-            WeightLoader weights = new WeightLoader(ckpt, manager, device, progress);
+            WeightLoader weights = new WeightLoader(ckpt, manager, device, progress, compact);
             Nn.Constants constants = new Nn.Constants(manager);
             TransformerFamily family = switch (config.architecture()) {
                 case GPT_NEOX -> new GptNeoX(config, weights, constants);
                 case GPT2 -> new Gpt2(config, weights, constants);
                 case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> new PreNormDecoder(config, weights, constants);
             };
-            return new LanguageModel(dir, config, tokenizer, manager, family);
+            return new LanguageModel(
+                    dir,
+                    config,
+                    tokenizer,
+                    manager,
+                    family,
+                    compact ? WeightPrecision.COMPACT : WeightPrecision.FLOAT32);
         } catch (IOException | RuntimeException e) {
             manager.close();
             tokenizer.close();
@@ -68,24 +93,72 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Refuses, before anything is read, a model whose float32 weights would not fit in the memory the machine has
-     * free (a bf16 file holds half of it): a typed error naming the need, rather than the kernel's OOM killer.
+     * Whether the weight matrices are held at 16 bits ({@link WeightPrecision#COMPACT}): only for the pre-norm decoder
+     * families (the large ones) on the CPU; AUTO chooses it when the float32 weights would not fit in free memory.
      */
-    static void requireMemory(Path dir, Checkpoint ckpt, long availableBytes) throws UnsupportedModelException {
-        long need = 0;
+    static boolean compact(TransformerConfig config, Checkpoint ckpt, Device device, WeightPrecision setting) {
+        boolean decoder = switch (config.architecture()) {
+            case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> true;
+            case GPT_NEOX, GPT2 -> false;
+        };
+        return decoder
+                && !device.isGpu()
+                && switch (setting) {
+                    case FLOAT32 -> false;
+                    case COMPACT -> true;
+                    case AUTO -> {
+                        long free = MemoryInfo.availableBytes();
+                        yield free > 0 && memoryNeeded(ckpt, false) > free;
+                    }
+                };
+    }
+
+    /** The weights' bytes in the engine: float32, or with a 16-bit checkpoint's matrices at 2 bytes when compact. */
+    static long weightBytes(Checkpoint ckpt, boolean compact) {
+        long bytes = 0;
         for (String n : ckpt.names()) {
-            need += 4
-                    * ckpt.info(n)
-                            .map(org.sparsescope.compute.tensor.TensorInfo::numel)
-                            .orElse(0L);
+            var info = ckpt.info(n);
+            if (info.isEmpty()) {
+                continue;
+            }
+            var t = info.get();
+            boolean half = compact
+                    && t.shape().length == 2
+                    && (t.dtype() == org.sparsescope.compute.tensor.DType.BF16
+                            || t.dtype() == org.sparsescope.compute.tensor.DType.F16);
+            bytes += (half ? 2 : 4) * t.numel();
         }
+        return bytes;
+    }
+
+    /**
+     * The memory a model needs: its weights as held, a quarter more and 6 GiB for the engine's own buffers and a
+     * forward pass's arrays. Measured, not derived: a Llama-3.1-8B-shaped model with 16.1 GB of weights at 16 bits
+     * loaded whole and was killed by the kernel at 24.4 GB resident on a machine with 24.3 GB free; Llama-3.2-1B's
+     * shape peaked at 8.0 GB with 2.5 GB of weights, gemma-2-2b's at 20.1 GB with 5.2 GB (its 256k-token logits).
+     */
+    static long memoryNeeded(Checkpoint ckpt, boolean compact) {
+        return weightBytes(ckpt, compact) * 5 / 4 + (6L << 30);
+    }
+
+    /**
+     * Refuses, before anything is read, a model whose weights as they will be held would not fit in the memory the
+     * machine has free: a typed error naming the need, rather than the kernel's OOM killer.
+     */
+    static void requireMemory(Path dir, Checkpoint ckpt, long availableBytes, boolean compact)
+            throws UnsupportedModelException {
+        long need = memoryNeeded(ckpt, compact);
         if (availableBytes > 0 && need > availableBytes) {
             throw new UnsupportedModelException(
                     dir,
                     String.format(
-                            "needs %.1f GB for its weights in float32, which the app computes in; this machine has"
-                                    + " %.1f GB of memory free",
-                            need / 1e9, availableBytes / 1e9));
+                            "needs about %.1f GB for its weights %s and a forward pass; this machine has %.1f GB of"
+                                    + " memory free",
+                            need / 1e9,
+                            compact
+                                    ? "with its matrices at 16 bits (compact weights)"
+                                    : "in float32, which the app computes in",
+                            availableBytes / 1e9));
         }
     }
 

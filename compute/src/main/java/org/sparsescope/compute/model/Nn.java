@@ -2,6 +2,7 @@ package org.sparsescope.compute.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
@@ -16,7 +17,40 @@ final class Nn {
 
     /** x @ weightᵀ + bias with weight [out, in], the Hugging Face orientation. */
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        if (weight.getDataType() == DataType.FLOAT16) {
+            return widenedLinear(x, weight, bias);
+        }
         return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    }
+
+    /** Rows of a float16 weight widened at a time: 32768 rows of an unembedding is 300 MB of float32, not 2.4 GB. */
+    private static final long WIDEN_ROWS = 32768;
+
+    /**
+     * x·Wᵀ + b for a weight held in float16 ({@link WeightPrecision#COMPACT}): widened to float32 for the product
+     * (the engine's float16 product is about a hundred times slower), in row pieces for a large matrix, each
+     * widened copy freed at once.
+     */
+    private static NDArray widenedLinear(NDArray x, NDArray weight, NDArray bias) {
+        long rows = weight.getShape().get(0);
+        if (rows <= WIDEN_ROWS) {
+            try (NDArray w = weight.toType(DataType.FLOAT32, false)) {
+                return linear(x, w, bias);
+            }
+        }
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        try {
+            for (long r = 0; r < rows; r += WIDEN_ROWS) {
+                try (NDArray piece = weight.get(r + ":" + Math.min(rows, r + WIDEN_ROWS));
+                        NDArray w = piece.toType(DataType.FLOAT32, false)) {
+                    parts.add(Linear.linear(x, w).singletonOrThrow());
+                }
+            }
+            NDArray y = ai.djl.ndarray.NDArrays.concat(parts, -1);
+            return bias == null ? y : y.add(bias);
+        } finally {
+            parts.close();
+        }
     }
 
     static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps) {

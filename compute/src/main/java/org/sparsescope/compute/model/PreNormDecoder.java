@@ -55,7 +55,7 @@ final class PreNormDecoder implements TransformerFamily {
         String p = prefix(w);
         long d = cfg.dModel(), f = cfg.dMlp(), v = cfg.vocabSize();
         long q = (long) cfg.nHeads() * dec.headDim(), kv = (long) dec.kvHeads() * dec.headDim(), hd = dec.headDim();
-        embedTokens = w.take(p + "embed_tokens.weight", v, d);
+        embedTokens = w.takeMatrix(p + "embed_tokens.weight", v, d);
         layers = new Layer[cfg.nLayers()];
         for (int l = 0; l < layers.length; l++) {
             String b = p + "layers." + l + ".";
@@ -65,21 +65,21 @@ final class PreNormDecoder implements TransformerFamily {
                     g ? gain(w, b + "post_attention_layernorm.weight", d) : null,
                     gain(w, b + (g ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), d),
                     g ? gain(w, b + "post_feedforward_layernorm.weight", d) : null,
-                    w.take(b + "self_attn.q_proj.weight", q, d),
+                    w.takeMatrix(b + "self_attn.q_proj.weight", q, d),
                     dec.qkvBias() ? w.take(b + "self_attn.q_proj.bias", q) : null,
-                    w.take(b + "self_attn.k_proj.weight", kv, d),
+                    w.takeMatrix(b + "self_attn.k_proj.weight", kv, d),
                     dec.qkvBias() ? w.take(b + "self_attn.k_proj.bias", kv) : null,
-                    w.take(b + "self_attn.v_proj.weight", kv, d),
+                    w.takeMatrix(b + "self_attn.v_proj.weight", kv, d),
                     dec.qkvBias() ? w.take(b + "self_attn.v_proj.bias", kv) : null,
                     dec.qkNorm() ? gain(w, b + "self_attn.q_norm.weight", hd) : null,
                     dec.qkNorm() ? gain(w, b + "self_attn.k_norm.weight", hd) : null,
-                    w.take(b + "self_attn.o_proj.weight", d, q),
+                    w.takeMatrix(b + "self_attn.o_proj.weight", d, q),
                     dec.outputBias() ? w.take(b + "self_attn.o_proj.bias", d) : null,
-                    w.take(b + "mlp.gate_proj.weight", f, d),
+                    w.takeMatrix(b + "mlp.gate_proj.weight", f, d),
                     dec.mlpBias() ? w.take(b + "mlp.gate_proj.bias", f) : null,
-                    w.take(b + "mlp.up_proj.weight", f, d),
+                    w.takeMatrix(b + "mlp.up_proj.weight", f, d),
                     dec.mlpBias() ? w.take(b + "mlp.up_proj.bias", f) : null,
-                    w.take(b + "mlp.down_proj.weight", d, f),
+                    w.takeMatrix(b + "mlp.down_proj.weight", d, f),
                     dec.mlpBias() ? w.take(b + "mlp.down_proj.bias", d) : null);
             w.progress(l + 1, layers.length);
         }
@@ -88,7 +88,10 @@ final class PreNormDecoder implements TransformerFamily {
         boolean hasHead = w.has("lm_head.weight") || w.has("language_model.lm_head.weight");
         lmHead = cfg.tiedEmbeddings() && !hasHead
                 ? embedTokens
-                : w.take(new String[] {"lm_head.weight", "language_model.lm_head.weight"}, v, d);
+                : w.takeMatrix(
+                        w.has("language_model.lm_head.weight") ? "language_model.lm_head.weight" : "lm_head.weight",
+                        v,
+                        d);
     }
 
     /** The prefix under which this checkpoint keeps embed_tokens; "model." when none does, so take() names it. */
@@ -115,6 +118,11 @@ final class PreNormDecoder implements TransformerFamily {
     @Override
     public NDArray embed(NDArray ids, int offset) {
         NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        if (x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) { // a compact embedding's rows
+            NDArray wide = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            x.close();
+            x = wide;
+        }
         return dec.embedScale() == 1 ? x : x.mul((float) dec.embedScale());
     }
 

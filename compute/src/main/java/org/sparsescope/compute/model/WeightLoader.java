@@ -16,20 +16,88 @@ final class WeightLoader {
     private final NDManager manager;
     private final Device device;
     private final LoadProgress progress;
+    private final boolean compact;
 
     WeightLoader(Checkpoint checkpoint, NDManager manager, Device device, LoadProgress progress) {
+        this(checkpoint, manager, device, progress, false);
+    }
+
+    /** With {@code compact}, {@link #takeMatrix} holds a 16-bit checkpoint's matrices at 16 bits ({@link WeightPrecision#COMPACT}). */
+    WeightLoader(Checkpoint checkpoint, NDManager manager, Device device, LoadProgress progress, boolean compact) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.device = device;
         this.progress = progress;
+        this.compact = compact;
     }
+
+    /**
+     * A weight matrix [rows, cols]: as {@link #take} in float32, or, when this loader is compact and the checkpoint
+     * stores it in bf16 or fp16, as float16 (which {@link Nn#linear} widens for each product). A matrix holding a
+     * value beyond float16's range stays float32.
+     */
+    NDArray takeMatrix(String name, long rows, long cols) throws IOException {
+        Optional<TensorInfo> info = checkpoint.info(name);
+        if (!compact
+                || info.isEmpty()
+                || !Arrays.equals(info.get().shape(), new long[] {rows, cols})
+                || (info.get().dtype() != org.sparsescope.compute.tensor.DType.BF16
+                        && info.get().dtype() != org.sparsescope.compute.tensor.DType.F16)
+                || 2 * rows * cols > Integer.MAX_VALUE) {
+            return take(name, rows, cols);
+        }
+        java.nio.ByteBuffer halves = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(2 * rows * cols))
+                .order(java.nio.ByteOrder.nativeOrder());
+        try {
+            long rowsPerPiece = Math.max(1, (PIECE_BYTES / 4) / cols);
+            float[] values = new float[Math.toIntExact(Math.min(rows, rowsPerPiece) * cols)];
+            for (long r = 0; r < rows; r += rowsPerPiece) {
+                long n = Math.min(rowsPerPiece, rows - r);
+                org.sparsescope.compute.tensor.Tensor piece = checkpoint.readRows(name, r, n);
+                int count = Math.toIntExact(n * cols);
+                piece.floatsInto(0, count, values, 0);
+                for (int i = 0; i < count; i++) {
+                    if (Math.abs(values[i]) > HALF_MAX) {
+                        return take(name, rows, cols);
+                    }
+                    halves.putShort(org.sparsescope.compute.tensor.Half.fromFloat(values[i]));
+                }
+            }
+            halves.flip();
+            NDArray a;
+            try (NDArray over = manager.create(
+                    halves, new ai.djl.ndarray.types.Shape(rows, cols), ai.djl.ndarray.types.DataType.FLOAT16)) {
+                a = over.duplicate();
+            }
+            if (!device.equals(a.getDevice())) {
+                NDArray moved = a.toDevice(device, false);
+                a.close();
+                a = moved;
+            }
+            a.setName(name);
+            return a;
+        } finally {
+            org.sparsescope.compute.tensor.DirectBuffers.free(halves);
+        }
+    }
+
+    /** The largest finite float16. */
+    private static final float HALF_MAX = 65504f;
 
     boolean has(String name) {
         return checkpoint.info(name).isPresent();
     }
 
-    /** Reports that {@code done} of {@code total} blocks are loaded. */
+    /**
+     * Reports that {@code done} of {@code total} blocks are loaded. Each block's file mappings and read buffers are
+     * dead once its weights are in the engine, but the JDK unmaps a mapping only when a collection finds it (there is
+     * no public unmap): collecting here keeps the pages of the checkpoint already copied from piling up in resident
+     * memory beside the engine's copy (a full collection of a heap this empty takes tens of milliseconds).
+     */
     void progress(int done, int total) {
+        if (compact) {
+            System.gc();
+        }
         progress.blocksLoaded(done, total);
     }
 

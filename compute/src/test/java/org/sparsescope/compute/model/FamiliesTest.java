@@ -44,7 +44,8 @@ class FamiliesTest {
     void logitsHooksAndCrossEntropyMatchTheTranscriptionOfTransformers(String name) throws Exception {
         Path dir = family(name);
         Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
-        try (LanguageModel lm = LanguageModel.load(dir, ai.djl.Device.cpu())) {
+        try (LanguageModel lm =
+                LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, WeightPrecision.FLOAT32)) {
             long[][] windows = ids(expected);
             String[] hooks = expected.keySet().stream()
                     .filter(k -> k.startsWith("hook/"))
@@ -66,6 +67,35 @@ class FamiliesTest {
             float[][] losses = lm.tokenLosses(windows, Hooks.logitsOnly(), 4);
             double ce = Perplexity.of(losses, windows[0].length).meanCrossEntropy();
             assertEquals(expected.get("mean_cross_entropy").floats()[0], ce, 1e-4, name + " mean cross-entropy");
+        }
+    }
+
+    /**
+     * Compact weights (the bf16 fixtures' matrices held as float16, widened for each product) give the reference's
+     * logits, hooks and cross-entropy within the float32 path's own tolerance; the model says how it holds them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void compactWeightsKeepTheReferenceNumbers(String name) throws Exception {
+        Path dir = family(name);
+        Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
+        try (LanguageModel lm =
+                LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, WeightPrecision.COMPACT)) {
+            assertEquals(WeightPrecision.COMPACT, lm.weightPrecision());
+            long[][] windows = ids(expected);
+            String hook = "blocks." + (lm.config().nLayers() - 1) + ".hook_resid_post";
+            double hookErr = relativeError(
+                    lm.capture(windows, hook).get(hook).floats(),
+                    expected.get("hook/" + hook).floats());
+            double logitErr = relativeError(
+                    lm.logits(windows).floats(), expected.get("logits").floats());
+            double ce = Perplexity.of(lm.tokenLosses(windows, Hooks.logitsOnly(), 4), windows[0].length)
+                    .meanCrossEntropy();
+            double ceErr = Math.abs(ce - expected.get("mean_cross_entropy").floats()[0]);
+            System.out.printf(
+                    "compact weights, %s: last resid_post %.2e, logits %.2e, CE %.2e against the reference%n",
+                    name, hookErr, logitErr, ceErr);
+            assertTrue(hookErr <= 1e-4 && logitErr <= 1e-4 && ceErr <= 1e-4, name + ": " + hookErr + " " + logitErr);
         }
     }
 

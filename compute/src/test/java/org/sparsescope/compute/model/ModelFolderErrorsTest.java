@@ -34,17 +34,26 @@ class ModelFolderErrorsTest {
     }
 
     @Test
-    void aModelWhoseFloat32WeightsExceedFreeMemoryIsRefusedBeforeLoading() throws Exception {
+    void aModelWhoseWeightsAndPassExceedFreeMemoryIsRefusedBeforeLoading() throws Exception {
         Path dir = FamiliesTest.family("llama");
         try (org.sparsescope.compute.tensor.Checkpoint c = org.sparsescope.compute.tensor.Checkpoint.open(dir)) {
-            long bf16Bytes = 0;
+            long bf16Bytes = 0, matrixBf16Bytes = 0;
             for (String n : c.names()) {
-                bf16Bytes += 2 * c.info(n).orElseThrow().numel();
+                var t = c.info(n).orElseThrow();
+                bf16Bytes += 2 * t.numel();
+                matrixBf16Bytes += t.shape().length == 2 ? 2 * t.numel() : 0;
             }
-            long need = 2 * bf16Bytes; // float32 is twice the bf16 file's tensors
-            LanguageModel.requireMemory(dir, c, need); // exactly enough
-            var e = assertThrows(UnsupportedModelException.class, () -> LanguageModel.requireMemory(dir, c, need - 1));
+            // float32 is twice the bf16 file; compact keeps the matrices at 2 bytes; then a quarter more and 6 GiB
+            long float32 = 2 * bf16Bytes * 5 / 4 + (6L << 30);
+            long compact = (2 * bf16Bytes - matrixBf16Bytes) * 5 / 4 + (6L << 30);
+            LanguageModel.requireMemory(dir, c, float32, false); // exactly enough
+            var e = assertThrows(
+                    UnsupportedModelException.class, () -> LanguageModel.requireMemory(dir, c, float32 - 1, false));
             assertTrue(e.getMessage().contains("float32") && e.getMessage().contains("GB"), e.getMessage());
+            LanguageModel.requireMemory(dir, c, compact, true);
+            var f = assertThrows(
+                    UnsupportedModelException.class, () -> LanguageModel.requireMemory(dir, c, compact - 1, true));
+            assertTrue(f.getMessage().contains("16 bits"), f.getMessage());
         }
     }
 
