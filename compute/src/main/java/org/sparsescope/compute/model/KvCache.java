@@ -49,6 +49,12 @@ public final class KvCache {
         }
     }
 
+    /** Moves layer {@code l}'s arrays from a block's scope {@code from} to the pass's {@code to} as the block ends. */
+    void keepLayer(int l, ai.djl.ndarray.NDManager from, ai.djl.ndarray.NDManager to) {
+        LanguageModel.keep(keys[l], from, to);
+        LanguageModel.keep(values[l], from, to);
+    }
+
     /** Called once a pass has gone through every layer. */
     void advance(int tokens) {
         length += tokens;
