@@ -190,7 +190,14 @@ final class PreNormDecoder implements TransformerFamily {
     public NDArray unembed(NDArray normalized) {
         NDArray logits = Nn.linear(normalized, lmHead, null);
         double cap = dec.finalSoftcap();
-        return cap > 0 ? logits.div(cap).tanh().mul(cap) : logits;
+        // in place where the engine can: Gemma 2's logits are [B, T, 256000], half a gigabyte for four windows of 128,
+        // and three copies of them would be what a pass's memory peaks at
+        if (cap <= 0) {
+            return logits;
+        }
+        NDArray capped = logits.divi(cap).tanh(); // the engine has no in-place tanh: one copy, the other freed
+        logits.close();
+        return capped.muli(cap);
     }
 
     /** The final norm's gain and the unembedding; Gemma 2's final soft-cap, a bound on whole logits, is left out. */

@@ -49,7 +49,7 @@ final class WeightLoader {
         java.nio.ByteBuffer halves = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(2 * rows * cols))
                 .order(java.nio.ByteOrder.nativeOrder());
         try {
-            long rowsPerPiece = Math.max(1, (PIECE_BYTES / 4) / cols);
+            long rowsPerPiece = Math.max(1, (CONVERTED_PIECE_BYTES / 4) / cols);
             float[] values = new float[Math.toIntExact(Math.min(rows, rowsPerPiece) * cols)];
             for (long r = 0; r < rows; r += rowsPerPiece) {
                 long n = Math.min(rowsPerPiece, rows - r);
@@ -80,6 +80,9 @@ final class WeightLoader {
             org.sparsescope.compute.tensor.DirectBuffers.free(halves);
         }
     }
+
+    /** The float32 values of a piece being narrowed sit on the Java heap: 64 MiB at a time, not an embedding's worth. */
+    private static final long CONVERTED_PIECE_BYTES = 64L << 20;
 
     /** The largest finite float16. */
     private static final float HALF_MAX = 65504f;
