@@ -132,13 +132,25 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * The memory a model needs: its weights as held, a quarter more and 6 GiB for the engine's own buffers and a
-     * forward pass's arrays. Measured, not derived: a Llama-3.1-8B-shaped model with 16.1 GB of weights at 16 bits
-     * loaded whole and was killed by the kernel at 24.4 GB resident on a machine with 24.3 GB free; Llama-3.2-1B's
-     * shape peaked at 8.0 GB with 2.5 GB of weights, gemma-2-2b's at 20.1 GB with 5.2 GB (its 256k-token logits).
+     * The memory a model needs: its weights as held, a twentieth more and 5.5 GB for the engine, the JVM and a
+     * forward pass's arrays (Gemma's 256k-wide logits the largest), and in float32 twice its largest tensor, which
+     * is read in pieces and joined. Calibrated on peaks measured with {@code bench lm} (window 128, 4 windows):
+     * compact Llama-3.2-1B 4.8 GB of 2.5, Gemma-2-2B 10.3 of 5.2, Llama-3.1-8B 19.9 of 16.1; float32 Llama-3.2-1B 8.1
+     * of 4.9, Gemma-2-2B 18.7 of 10.5 (its embedding 2.4 GB).
      */
     static long memoryNeeded(Checkpoint ckpt, boolean compact) {
-        return weightBytes(ckpt, compact) * 5 / 4 + (6L << 30);
+        long largest = 0;
+        if (!compact) {
+            for (String n : ckpt.names()) {
+                largest = Math.max(
+                        largest,
+                        4
+                                * ckpt.info(n)
+                                        .map(org.sparsescope.compute.tensor.TensorInfo::numel)
+                                        .orElse(0L));
+            }
+        }
+        return weightBytes(ckpt, compact) * 21 / 20 + 5_500_000_000L + 2 * largest;
     }
 
     /**
