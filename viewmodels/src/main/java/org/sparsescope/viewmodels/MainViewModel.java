@@ -386,20 +386,39 @@ public final class MainViewModel implements AutoCloseable {
             workspace.workspace().requireMatch(pl, s); // never another pair's activations
             DictionaryMetrics.requireSameWidth(d, e.path(), s);
             FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), p, c);
-            return new Report(d, r, topTokens(s, r, pl.at().modelFolder()));
+            return new Report(d, r, topTokens(s, r, pl.at().modelFolder(), p));
         }
     }
 
-    private List<String> topTokens(ActivationSet set, FeatureReport r, Path modelFolder) throws IOException {
+    private List<String> topTokens(ActivationSet set, FeatureReport r, Path modelFolder, ProgressListener p)
+            throws IOException {
         return org.sparsescope.compute.stats.TopTokens.ofAll(
-                set, set.hasTokens() ? model(modelFolder).tokenizer() : null, r);
+                set, set.hasTokens() ? model(modelFolder, p).tokenizer() : null, r);
     }
 
     /** A model folder's model, loaded once and kept while the window is open. */
-    public synchronized LanguageModel model(Path folder) throws IOException {
+    public LanguageModel model(Path folder) throws IOException {
+        return model(folder, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #model(Path)}, telling the job that asked how many blocks have loaded: a 2B model takes tens of
+     * seconds, which the status bar shows as "loading gemma-2-2b: 12 of 26 blocks" rather than a still bar.
+     */
+    public synchronized LanguageModel model(Path folder, ProgressListener progress) throws IOException {
         LanguageModel lm = models.get(folder);
         if (lm == null) {
-            lm = LanguageModel.load(folder);
+            long t0 = System.nanoTime();
+            String name = folder.getFileName().toString();
+            lm = LanguageModel.load(
+                    folder,
+                    org.sparsescope.compute.Devices.preferred(),
+                    (done, total) -> progress.onProgress(org.sparsescope.compute.work.Progress.of(
+                            done,
+                            total,
+                            (System.nanoTime() - t0) / 1e9,
+                            "blocks",
+                            "loading " + name + ": " + done + " of " + total + " blocks")));
             models.put(folder, lm);
         }
         return lm;

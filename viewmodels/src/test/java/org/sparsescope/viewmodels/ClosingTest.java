@@ -49,6 +49,23 @@ class ClosingTest {
     }
 
     @Test
+    void aModelLoadingForAJobTellsItEachBlockAndLoadsOnce() throws Exception {
+        Path model = Path.of(System.getProperty("sparsescope.resources", "../resources"))
+                .resolve("demo/model");
+        MainViewModel vm = new MainViewModel(new SameThreadBackground(), Workspace.open(workspace, List.of()));
+        List<org.sparsescope.compute.work.Progress> told = new ArrayList<>();
+        LanguageModel lm = vm.model(model, told::add);
+        int blocks = lm.config().nLayers();
+        assertEquals(blocks, told.size(), "one report per block");
+        assertEquals("loading model: 1 of " + blocks + " blocks", told.get(0).message());
+        assertEquals(1.0, told.get(blocks - 1).fraction(), 1e-12);
+        told.clear();
+        assertSame(lm, vm.model(model, told::add));
+        assertEquals(List.of(), told, "a loaded model is not loaded again");
+        vm.close();
+    }
+
+    @Test
     void aJobStillRunningKeepsTheModelAliveAndOnceJobsHaveEndedClosingFreesIt() throws Exception {
         Path model = Path.of(System.getProperty("sparsescope.resources", "../resources"))
                 .resolve("demo/model");

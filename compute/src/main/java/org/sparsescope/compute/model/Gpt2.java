@@ -48,6 +48,7 @@ final class Gpt2 implements TransformerFamily {
                     w.takeConv1D(p + "attn.c_proj.weight", d, d), w.take(p + "attn.c_proj.bias", d),
                     w.takeConv1D(p + "mlp.c_fc.weight", d, f), w.take(p + "mlp.c_fc.bias", f),
                     w.takeConv1D(p + "mlp.c_proj.weight", f, d), w.take(p + "mlp.c_proj.bias", d));
+            w.progress(l + 1, layers.length);
         }
         finalGain = w.take(new String[] {"transformer.ln_f.weight", "ln_f.weight"}, d);
         finalBias = w.take(new String[] {"transformer.ln_f.bias", "ln_f.bias"}, d);

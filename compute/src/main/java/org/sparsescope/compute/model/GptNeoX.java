@@ -50,6 +50,7 @@ final class GptNeoX implements TransformerFamily {
                     w.take(p + "attention.dense.weight", d, d), w.take(p + "attention.dense.bias", d),
                     w.take(p + "mlp.dense_h_to_4h.weight", f, d), w.take(p + "mlp.dense_h_to_4h.bias", f),
                     w.take(p + "mlp.dense_4h_to_h.weight", d, f), w.take(p + "mlp.dense_4h_to_h.bias", d));
+            w.progress(l + 1, layers.length);
         }
         finalGain = w.take("gpt_neox.final_layer_norm.weight", d);
         finalBias = w.take("gpt_neox.final_layer_norm.bias", d);
