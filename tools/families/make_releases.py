@@ -16,6 +16,7 @@ reconstructions that release's own loading code gives, transcribed to NumPy:
   goodfire loader reads it.
 - OpenAI's GPT-2 autoencoders: Autoencoder.state_dict() saved (TopK with its input layer norm, and ReLU without),
   as openai/sparse_autoencoder's model.py runs them.
+- sparsify on Llama: a hub repository of hookpoint folders (layers.N.mlp), TopK after subtracting b_dec.
 - Qwen-Scope: layer{n}.sae.pt from its model card's table, TopK with k from the repository's name.
 - SAELens normalize_activations: layer_norm, constant_norm_rescale and expected_average_only_in (with and without
   activation_scaler.json), as sae_lens/saes/sae.py applies them.
@@ -255,6 +256,26 @@ def main(root):
     codes, y = standard(xd * scale, w_enc, b_enc, w_dec, b_dec)
     expected["saelens_expected_average_only_in_codes"] = torch.from_numpy(codes.astype(np.float32))
     expected["saelens_expected_average_only_in_recon"] = torch.from_numpy((y / scale).astype(np.float32))
+
+    # sparsify on Llama (EleutherAI/sae-llama-3.1-8b-64x): a hub repository of hookpoint folders named by module
+    # (layers.N, layers.N.mlp) with no run config.json; cfg.json + sae.safetensors (encoder.weight [F, D],
+    # encoder.bias, W_dec [F, D], b_dec); sparsify's encode subtracts b_dec, then TopK of relu (sparse_coder.py)
+    w_enc, b_enc, _, w_dec, b_dec = params()
+    d = os.path.join(root, "sae-llama-3.1-8b-64x", "layers.1.mlp")
+    os.makedirs(d, exist_ok=True)
+    write_safetensors(os.path.join(d, "sae.safetensors"),
+                      {"encoder.weight": torch.from_numpy(w_enc.T.copy()), "encoder.bias": torch.from_numpy(b_enc),
+                       "W_dec": torch.from_numpy(w_dec), "b_dec": torch.from_numpy(b_dec)})
+    with open(os.path.join(d, "cfg.json"), "w") as f:
+        json.dump({"activation": "topk", "expansion_factor": 1.5, "normalize_decoder": True, "num_latents": F,
+                   "k": k, "multi_topk": False, "skip_connection": False, "transcode": False, "d_in": D}, f, indent=1)
+    z = np.maximum((x - b_dec) @ w_enc + b_enc, 0)
+    codes = np.zeros_like(z)
+    top = np.argsort(-z, axis=1)[:, :k]
+    for r in range(N):
+        codes[r, top[r]] = z[r, top[r]]
+    expected["sparsify_llama_codes"] = torch.from_numpy(codes.astype(np.float32))
+    expected["sparsify_llama_recon"] = torch.from_numpy((codes @ w_dec + b_dec).astype(np.float32))
 
     write_safetensors(os.path.join(root, "expected.safetensors"), expected,
                       {"made_by": "tools/families/make_releases.py"})

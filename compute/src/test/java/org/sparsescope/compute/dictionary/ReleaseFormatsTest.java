@@ -34,6 +34,7 @@ class ReleaseFormatsTest {
         "batchtopk, dictionary_learning_batchtopk, google/gemma-2-2b, blocks.1.hook_resid_post, jumprelu",
         "openai_topk, gpt2-small/resid_post_mlp_v5_32k/autoencoders/1.pt, gpt2, blocks.1.hook_resid_post, topk",
         "openai_relu, gpt2-small/resid_delta_mlp_v4/autoencoders/1.pt, gpt2, blocks.1.hook_mlp_out, standard",
+        "sparsify_llama, sae-llama-3.1-8b-64x/layers.1.mlp, meta-llama/Llama-3.1-8B, blocks.1.hook_mlp_out, topk",
         "qwen_scope, SAE-Res-Qwen3-1.7B-Base-W32K-L0_8/layer1.sae.pt, Qwen/Qwen3-1.7B-Base, blocks.1.hook_resid_post,"
                 + " topk",
         "saelens_layer_norm, saelens_normalize/layer_norm, gpt2, blocks.1.hook_resid_post, standard",

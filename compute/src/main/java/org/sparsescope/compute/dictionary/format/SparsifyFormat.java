@@ -75,9 +75,27 @@ public final class SparsifyFormat implements DictionaryFormat {
             Integer ctx = Json.integer(runCfg, cfg, "ctx_len");
             context = ctx == null ? 0 : ctx;
         }
+        if (model == null && run != null) {
+            model = modelOfRepository(run);
+        }
         // sparsify packs documents without a BOS of its own
         return new Provenance(model, hook, null, false, context, dataset, null);
     }
+
+    /**
+     * EleutherAI's published runs are hub repositories of hookpoint folders with no config.json; the repository's name
+     * says the model (sae-llama-3-8b-32x → Meta-Llama-3-8B, sae-llama-3.1-8b-64x → Llama-3.1-8B). Null for others.
+     */
+    private static String modelOfRepository(Path run) {
+        java.util.regex.Matcher m = Folders.nearestMatching(run, LLAMA_REPOSITORY);
+        if (m == null) {
+            return null;
+        }
+        return m.group(1) == null ? "meta-llama/Meta-Llama-3-8B" : "meta-llama/Llama-3.1-8B";
+    }
+
+    private static final java.util.regex.Pattern LLAMA_REPOSITORY =
+            java.util.regex.Pattern.compile("sae-llama-3(\\.1)?-8b-\\d+x(?:-v\\d+)?");
 
     @Override
     public List<Dictionary> read(Path path) throws IOException {
