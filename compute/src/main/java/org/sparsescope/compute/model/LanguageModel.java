@@ -165,12 +165,14 @@ public final class LanguageModel implements AutoCloseable {
                     dir,
                     String.format(
                             "needs about %.1f GB for its weights %s and a forward pass; this machine has %.1f GB of"
-                                    + " memory free",
+                                    + " memory free%s",
                             need / 1e9,
+                            compact ? "with its matrices at 16 bits (compact weights)" : "in float32",
+                            availableBytes / 1e9,
                             compact
-                                    ? "with its matrices at 16 bits (compact weights)"
-                                    : "in float32, which the app computes in",
-                            availableBytes / 1e9));
+                                    ? ""
+                                    : " (for a Llama, Qwen or Gemma checkpoint in bf16 or fp16,"
+                                            + " SPARSESCOPE_WEIGHTS=compact holds its matrices in half the memory)"));
         }
     }
 
