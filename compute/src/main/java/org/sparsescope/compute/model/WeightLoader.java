@@ -64,18 +64,10 @@ final class WeightLoader {
                 }
             }
             halves.flip();
-            NDArray a;
             try (NDArray over = manager.create(
                     halves, new ai.djl.ndarray.types.Shape(rows, cols), ai.djl.ndarray.types.DataType.FLOAT16)) {
-                a = over.duplicate();
+                return onDevice(over.duplicate(), name);
             }
-            if (!device.equals(a.getDevice())) {
-                NDArray moved = a.toDevice(device, false);
-                a.close();
-                a = moved;
-            }
-            a.setName(name);
-            return a;
         } finally {
             org.sparsescope.compute.tensor.DirectBuffers.free(halves);
         }
@@ -83,6 +75,17 @@ final class WeightLoader {
 
     /** The float32 values of a piece being narrowed sit on the Java heap: 64 MiB at a time, not an embedding's worth. */
     private static final long CONVERTED_PIECE_BYTES = 64L << 20;
+
+    /** {@code a} on this loader's device (moved there when the engine made it elsewhere), named as in the checkpoint. */
+    private NDArray onDevice(NDArray a, String name) {
+        if (!device.equals(a.getDevice())) {
+            NDArray moved = a.toDevice(device, false);
+            a.close();
+            a = moved;
+        }
+        a.setName(name);
+        return a;
+    }
 
     /** The largest finite float16. */
     private static final float HALF_MAX = 65504f;
@@ -116,14 +119,7 @@ final class WeightLoader {
                                     + Arrays.toString(info.get().shape()) + ", but config.json implies "
                                     + Arrays.toString(shape));
                 }
-                NDArray a = read(name, shape);
-                if (!device.equals(a.getDevice())) {
-                    NDArray moved = a.toDevice(device, false);
-                    a.close();
-                    a = moved;
-                }
-                a.setName(name);
-                return a;
+                return onDevice(read(name, shape), name);
             }
         }
         throw new InvalidInputException(

@@ -144,6 +144,15 @@ class ReaderFuzzTest {
         dictionaryFolder("dictionaryLearning", fresh("dictionary_learning"), "config.json", "ae.pt", data);
     }
 
+    /** A dictionary in one file, found by its name (and folder); what the file says and the dictionaries read. */
+    private static void dictionaryFile(String target, Path dir, String name, byte[] data) throws Exception {
+        Path f = write(dir, name, data);
+        Outcomes.of(target, f, () -> {
+            DictionaryFiles.provenance(f);
+            DictionaryFiles.readAll(f);
+        });
+    }
+
     /** A dictionary folder of one layout: its config file, then its weights; what the files say and the dictionaries read. */
     private static void dictionaryFolder(String target, Path dir, String config, String weights, byte[] data)
             throws Exception {
@@ -192,31 +201,20 @@ class ReaderFuzzTest {
     /** A Goodfire state dict, found by its file name. */
     @FuzzTest
     void goodfire(byte[] data) throws Exception {
-        Path f = write(fresh("goodfire"), "Llama-3.1-8B-Instruct-SAE-l19.pth", data);
-        Outcomes.of("goodfire", f, () -> {
-            DictionaryFiles.provenance(f);
-            DictionaryFiles.readAll(f);
-        });
+        dictionaryFile("goodfire", fresh("goodfire"), "Llama-3.1-8B-Instruct-SAE-l19.pth", data);
     }
 
     /** A Qwen-Scope layer file in its repository folder (which names k). */
     @FuzzTest
     void qwenScope(byte[] data) throws Exception {
-        Path f = write(fresh("qwen_scope").resolve("SAE-Res-Qwen3-8B-Base-W64K-L0_50"), "layer3.sae.pt", data);
-        Outcomes.of("qwenScope", f, () -> {
-            DictionaryFiles.provenance(f);
-            DictionaryFiles.readAll(f);
-        });
+        dictionaryFile(
+                "qwenScope", fresh("qwen_scope").resolve("SAE-Res-Qwen3-8B-Base-W64K-L0_50"), "layer3.sae.pt", data);
     }
 
     /** One of OpenAI's GPT-2 autoencoders in the release's layout: a state dict with its activation as plain data. */
     @FuzzTest
     void openAi(byte[] data) throws Exception {
-        Path f = write(fresh("openai").resolve("resid_post_mlp_v5_32k/autoencoders"), "3.pt", data);
-        Outcomes.of("openAi", f, () -> {
-            DictionaryFiles.provenance(f);
-            DictionaryFiles.readAll(f);
-        });
+        dictionaryFile("openAi", fresh("openai").resolve("resid_post_mlp_v5_32k/autoencoders"), "3.pt", data);
     }
 
     /**

@@ -8,11 +8,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.DictionaryFormatException;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
-import org.sparsescope.compute.dictionary.HostTensors;
 import org.sparsescope.compute.dictionary.Provenance;
-import org.sparsescope.compute.dictionary.StandardDictionary;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.Tensor;
 import org.sparsescope.compute.tensor.TorchFile;
@@ -54,20 +51,18 @@ public final class GoodfireFormat implements DictionaryFormat {
     @Override
     public List<Dictionary> read(Path file) throws IOException {
         Map<String, Tensor> t = TorchFile.readStateDict(file);
-        try {
-            DictionaryInfo info = new DictionaryInfo(
-                    provenanceOf(file),
-                    "Goodfire",
-                    Map.of("file", file.getFileName().toString()));
-            return List.of(new StandardDictionary(
-                    HostTensors.transpose(Tensors.need(t, file, "encoder_linear.weight")),
-                    Tensors.need(t, file, "encoder_linear.bias"),
-                    HostTensors.transpose(Tensors.need(t, file, "decoder_linear.weight")),
-                    Tensors.need(t, file, "decoder_linear.bias"),
-                    false,
-                    info));
-        } catch (IllegalArgumentException e) {
-            throw new DictionaryFormatException(file, e.getMessage());
-        }
+        DictionaryInfo info = new DictionaryInfo(
+                provenanceOf(file),
+                "Goodfire",
+                Map.of("file", file.getFileName().toString()));
+        return List.of(Tensors.fromLinearLayers(
+                t,
+                file,
+                "encoder_linear.weight",
+                "encoder_linear.bias",
+                "decoder_linear.weight",
+                "decoder_linear.bias",
+                false,
+                info));
     }
 }

@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFormatException;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
-import org.sparsescope.compute.dictionary.HostTensors;
 import org.sparsescope.compute.dictionary.InputNormalization;
 import org.sparsescope.compute.dictionary.NormalizedDictionary;
 import org.sparsescope.compute.dictionary.Provenance;
@@ -115,17 +114,19 @@ public final class OpenAiFormat implements DictionaryFormat {
         }
         Map<String, Tensor> t = TorchFile.readStateDict(file);
         String activation = m.containsKey("activation") ? text(file, m.get("activation"), "activation") : "ReLU";
+        StandardDictionary base = Tensors.fromLinearLayers(
+                t,
+                file,
+                "encoder.weight",
+                "latent_bias",
+                "decoder.weight",
+                "pre_bias",
+                true,
+                new DictionaryInfo(
+                        provenanceOf(file),
+                        name(),
+                        Map.of("file", file.getFileName().toString(), "activation", activation)));
         try {
-            StandardDictionary base = new StandardDictionary(
-                    HostTensors.transpose(Tensors.need(t, file, "encoder.weight")),
-                    Tensors.need(t, file, "latent_bias"),
-                    HostTensors.transpose(Tensors.need(t, file, "decoder.weight")),
-                    Tensors.need(t, file, "pre_bias"),
-                    true,
-                    new DictionaryInfo(
-                            provenanceOf(file),
-                            name(),
-                            Map.of("file", file.getFileName().toString(), "activation", activation)));
             return List.of(
                     switch (activation) {
                         case "ReLU" -> base;

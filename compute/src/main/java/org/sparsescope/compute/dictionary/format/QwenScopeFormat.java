@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFormatException;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
-import org.sparsescope.compute.dictionary.HostTensors;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.dictionary.StandardDictionary;
 import org.sparsescope.compute.dictionary.TopKDictionary;
@@ -71,17 +70,11 @@ public final class QwenScopeFormat implements DictionaryFormat {
         }
         int k = Integer.parseInt(repo.group(3));
         Map<String, Tensor> t = TorchFile.readStateDict(file);
+        DictionaryInfo info = new DictionaryInfo(
+                provenanceOf(file), name(), Map.of("file", file.getFileName().toString(), "repository", repo.group(0)));
+        // W_enc [d_sae, d_model] and W_dec [d_model, d_sae], as nn.Linear holds them
+        StandardDictionary base = Tensors.fromLinearLayers(t, file, "W_enc", "b_enc", "W_dec", "b_dec", false, info);
         try {
-            StandardDictionary base = new StandardDictionary(
-                    HostTensors.transpose(Tensors.need(t, file, "W_enc")),
-                    Tensors.need(t, file, "b_enc"),
-                    HostTensors.transpose(Tensors.need(t, file, "W_dec")),
-                    Tensors.need(t, file, "b_dec"),
-                    false,
-                    new DictionaryInfo(
-                            provenanceOf(file),
-                            name(),
-                            Map.of("file", file.getFileName().toString(), "repository", repo.group(0))));
             return List.of(new TopKDictionary(base, k));
         } catch (IllegalArgumentException e) {
             throw new DictionaryFormatException(file, e.getMessage());
