@@ -128,7 +128,7 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
             case F16 -> Half.toFloats(b.asShortBuffer(), f, count, out, offset);
             case BF16 -> {
                 for (int i = 0; i < count; i++)
-                    out[offset + i] = Float.intBitsToFloat((b.getShort((f + i) * 2) & 0xFFFF) << 16);
+                    out[offset + i] = Float.intBitsToFloat(bf16Bits(b.getShort((f + i) * 2)));
             }
             case I64 -> {
                 for (int i = 0; i < count; i++) out[offset + i] = b.getLong((f + i) * 8);
@@ -190,6 +190,11 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         };
     }
 
+    /** The float32 bits of a bf16 value: its 16 bits are the top half of the float32's. */
+    private static int bf16Bits(short bf16) {
+        return (bf16 & 0xFFFF) << 16;
+    }
+
     /**
      * BF16 widened to float32 straight into a direct buffer for the engine (a bf16 value is the top half of its
      * float32): no float[] on the Java heap, which a model's load would otherwise leave behind by the gigabyte.
@@ -200,7 +205,7 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
         java.nio.IntBuffer o = out.asIntBuffer();
         for (int i = 0; i < n; i++) {
-            o.put(i, (in.get(i) & 0xFFFF) << 16);
+            o.put(i, bf16Bits(in.get(i)));
         }
         return out;
     }
