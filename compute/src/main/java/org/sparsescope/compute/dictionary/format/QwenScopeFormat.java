@@ -24,8 +24,9 @@ import org.sparsescope.compute.tensor.TorchFile;
  * model are in the repository's name only, so a file taken out of its folder is refused rather than guessed at.
  * <p>Codes are TopK_k(relu(x W_encᵀ + b_enc)) with no b_dec subtracted, at the output of decoder layer n
  * (hidden_states[n + 1], blocks.n.hook_resid_post): the model card's demonstration code could not be read here, so
- * this follows the card's description and how published users of the release encode with it; say so where numbers
- * from it are compared with the release's own.
+ * this follows the card's description and how published users of the release encode with it. Some of them take the
+ * top k of the pre-activations without the relu; the two differ only in a row with fewer than k positive
+ * pre-activations (rare at k = 50 of 32768), where this keeps zeros rather than negative codes.
  */
 public final class QwenScopeFormat implements DictionaryFormat {
     private static final Pattern FILE = Pattern.compile("layer(\\d{1,4})\\.sae\\.pt");
