@@ -485,11 +485,25 @@ public final class LanguageModel implements AutoCloseable {
         return out;
     }
 
-    /** −log p(ids[:, t+1] | ids[:, ≤t]) for logits [B, T, V] and ids [B, T]: [B, T − 1]. */
+    /**
+     * −log p(ids[:, t+1] | ids[:, ≤t]) for logits [B, T, V] and ids [B, T]: [B, T − 1]. Window by window, each
+     * window's log-softmax freed before the next: for a 256k vocabulary one of them is a quarter of the logits.
+     */
     public static NDArray tokenLoss(NDArray logits, NDArray ids) {
-        NDArray logProbs = logits.get(":, :-1, :").logSoftmax(-1);
-        NDArray targets = ids.get(":, 1:").expandDims(-1);
-        return logProbs.gather(targets, -1).squeeze(-1).neg();
+        long b = logits.getShape().get(0);
+        ai.djl.ndarray.NDList rows = new ai.djl.ndarray.NDList();
+        try {
+            for (long i = 0; i < b; i++) {
+                try (NDArray window = logits.get(i);
+                        NDArray logProbs = window.get(":-1, :").logSoftmax(-1)) {
+                    NDArray targets = ids.get(i).get("1:").expandDims(-1);
+                    rows.add(logProbs.gather(targets, -1).squeeze(-1).neg());
+                }
+            }
+            return ai.djl.ndarray.NDArrays.stack(rows, 0);
+        } finally {
+            rows.close();
+        }
     }
 
     /** Token ids [B, T] as an int64 array on the model's device, in {@code scope}. */

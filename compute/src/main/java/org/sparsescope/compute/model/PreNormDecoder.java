@@ -186,12 +186,41 @@ final class PreNormDecoder implements TransformerFamily {
         return Nn.rmsNorm(resid, finalNorm, cfg.layerNormEps());
     }
 
+    /** Vocabulary rows unembedded at a time: 32768 of Gemma's 256000 are 67 MB of logits for four windows of 128. */
+    private static final long UNEMBED_ROWS = 32768;
+
+    /**
+     * Logits [B, T, V], soft-capped where the family caps them. A large vocabulary is done in row pieces written into
+     * one output: Gemma's logits are half a gigabyte for four windows of 128, and pieces beside their concatenation,
+     * a widened piece of a compact unembedding and a capped copy made the logits step peak near three gigabytes on
+     * top of the weights (measured: 6.6 → 9.4 GB for gemma-2-2b's shape).
+     */
     @Override
     public NDArray unembed(NDArray normalized) {
-        NDArray logits = Nn.linear(normalized, lmHead, null);
-        double cap = dec.finalSoftcap();
-        // in place where the engine can: Gemma 2's logits are [B, T, 256000], half a gigabyte for four windows of 128,
-        // and three copies of them would be what a pass's memory peaks at
+        return unembed(normalized, lmHead, dec.finalSoftcap(), UNEMBED_ROWS);
+    }
+
+    /** {@link #unembed(NDArray)} with the unembedding {@code head} [V, D] done {@code rowsPerPiece} rows at a time. */
+    static NDArray unembed(NDArray normalized, NDArray head, double cap, long rowsPerPiece) {
+        long vocab = head.getShape().get(0);
+        if (vocab <= rowsPerPiece) {
+            return softcapped(Nn.linear(normalized, head, null), cap);
+        }
+        long[] shape = normalized.getShape().getShape().clone();
+        shape[shape.length - 1] = vocab;
+        NDArray logits = normalized.getManager().zeros(new ai.djl.ndarray.types.Shape(shape));
+        for (long r = 0; r < vocab; r += rowsPerPiece) {
+            long end = Math.min(vocab, r + rowsPerPiece);
+            try (NDArray rows = head.get(r + ":" + end);
+                    NDArray part = softcapped(Nn.linear(normalized, rows, null), cap)) {
+                logits.set(new ai.djl.ndarray.index.NDIndex("..., " + r + ":" + end), part);
+            }
+        }
+        return logits;
+    }
+
+    /** cap · tanh(logits / cap), Gemma 2's final soft-cap (none when cap is 0); {@code logits} is consumed. */
+    private static NDArray softcapped(NDArray logits, double cap) {
         if (cap <= 0) {
             return logits;
         }

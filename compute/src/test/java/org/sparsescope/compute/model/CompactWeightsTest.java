@@ -70,6 +70,38 @@ class CompactWeightsTest {
     }
 
     @Test
+    void logitsUnembeddedInPiecesAreTheSoftCappedProductOfTheWholeUnembedding() {
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            NDArray normalized = m.randomNormal(new Shape(2, 3, 8));
+            NDArray head = m.randomNormal(new Shape(100, 8)).mul(4f);
+            double cap = 5;
+            float[] x = normalized.toFloatArray(), w = head.toFloatArray();
+            float[] whole = PreNormDecoder.unembed(normalized, head, cap, 1000).toFloatArray();
+            float[] pieces = PreNormDecoder.unembed(normalized, head, cap, 7).toFloatArray();
+            float[] compact = PreNormDecoder.unembed(normalized, head.toType(DataType.FLOAT16, false), 0, 7)
+                    .toFloatArray();
+            for (int p = 0; p < 6; p++) { // cap · tanh(x·w / cap), written out
+                for (int v = 0; v < 100; v++) {
+                    double dot = 0, dotHalf = 0;
+                    for (int k = 0; k < 8; k++) {
+                        dot += (double) x[p * 8 + k] * w[v * 8 + k];
+                        dotHalf += (double) x[p * 8 + k]
+                                * org.sparsescope.compute.tensor.Half.toFloat(
+                                        org.sparsescope.compute.tensor.Half.fromFloat(w[v * 8 + k]));
+                    }
+                    assertEquals(cap * Math.tanh(dot / cap), whole[p * 100 + v], 1e-5);
+                    assertEquals(
+                            whole[p * 100 + v],
+                            pieces[p * 100 + v],
+                            1e-5,
+                            "pieces of 7 rows (a GEMM of another shape rounds otherwise): " + p + ", " + v);
+                    assertEquals(dotHalf, compact[p * 100 + v], 1e-4, "a float16 unembedding, uncapped");
+                }
+            }
+        }
+    }
+
+    @Test
     void aProductWithAFloat16WeightIsTheFloat32ProductOfItsValuesInPiecesToo() {
         int rows = 40_000, cols = 3; // taller than one widened piece (32768 rows)
         float[] w = new float[rows * cols];
