@@ -135,8 +135,8 @@ public final class LanguageModel implements AutoCloseable {
      * The memory a model needs: its weights as held, a twentieth more and 5.5 GB for the engine, the JVM and a
      * forward pass's arrays (Gemma's 256k-wide logits the largest), and in float32 twice its largest tensor, which
      * is read in pieces and joined. Calibrated on peaks measured with {@code bench lm} (window 128, 4 windows):
-     * compact Llama-3.2-1B 4.8 GB of 2.5, Gemma-2-2B 10.3 of 5.2, Llama-3.1-8B 19.9 of 16.1; float32 Llama-3.2-1B 8.1
-     * of 4.9, Gemma-2-2B 18.7 of 10.5 (its embedding 2.4 GB).
+     * compact Llama-3.2-1B 4.8–5.1 GB of 2.5, Gemma-2-2B 10.3 of 5.2 (7.7 since its logits are done in pieces),
+     * Llama-3.1-8B 19.5–19.9 of 16.1; float32 Llama-3.2-1B 8.1 of 4.9, Gemma-2-2B 18.7 of 10.5 (its embedding 2.4 GB).
      */
     static long memoryNeeded(Checkpoint ckpt, boolean compact) {
         long largest = 0;
