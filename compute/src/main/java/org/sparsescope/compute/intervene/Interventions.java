@@ -9,7 +9,6 @@ import java.util.List;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.dictionary.Codec;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.InputNormalization;
 import org.sparsescope.compute.model.HookFunction;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.Hooks;
@@ -127,10 +126,8 @@ public final class Interventions implements AutoCloseable {
             Shape s = x.getShape();
             NDArray flat = x.reshape(s.get(0) * s.get(1), s.get(2)); // [B·T, D]
             NDArray out;
-            // a dictionary that normalises each row writes at a row's own scale (s_out, 1 for most); its
-            // reconstructions are decode(codes, x), never decode(codes) alone
-            InputNormalization norm = codec.normalization();
-            NDArray scale = norm instanceof InputNormalization.None ? null : norm.outputScale(flat); // [B·T, 1]
+            // every decode takes the rows it is for: a dictionary that normalises each row (OpenAI's, SAELens's
+            // layer_norm) writes at that row's own scale
             if (intervention instanceof Intervention.Splice) {
                 out = codec.decode(codec.encode(flat), flat);
             } else if (intervention instanceof Intervention.Ablate a) {
@@ -138,18 +135,18 @@ public final class Interventions implements AutoCloseable {
                 NDArray mask = featureMask(flat.getManager(), a.features()); // 1 on the ablated features
                 out = a.mode() == Intervention.AblationMode.RECONSTRUCTION
                         ? codec.decode(c.mul(mask.neg().add(1f)), flat)
-                        : flat.sub(atRowScale(codec.decode(c.mul(mask)).sub(codec.decode(c.zerosLike())), scale));
+                        : flat.sub(codec.decode(c.mul(mask), flat).sub(codec.decode(c.zerosLike(), flat)));
             } else if (intervention instanceof Intervention.Steer st) {
                 out = flat;
                 int[] fs = st.features();
                 double[] alphas = st.alphas();
                 for (int i = 0; i < fs.length; i++) {
-                    NDArray direction = write(flat.getManager(), fs[i]); // [1, D]
+                    NDArray direction = write(flat, fs[i]); // [1, D], or [B·T, D] at each row's scale
                     if (st.units() == Intervention.SteerUnits.NORM_RELATIVE) {
                         NDArray unit = direction.div(direction.norm(new int[] {1}, true));
                         out = out.add(unit.mul(flat.norm(new int[] {1}, true)).mul(alphas[i])); // α·‖x_t‖ per position
                     } else {
-                        out = out.add(atRowScale(direction.mul(alphas[i]), scale));
+                        out = out.add(direction.mul(alphas[i]));
                     }
                 }
             } else if (intervention instanceof Intervention.Clamp cl) {
@@ -160,7 +157,7 @@ public final class Interventions implements AutoCloseable {
                 for (int i = 0; i < fs.length; i++) {
                     NDArray shift =
                             c.get(":, " + fs[i] + ":" + (fs[i] + 1)).neg().add(values[i]); // v − c_j, [B·T, 1]
-                    out = out.add(atRowScale(shift.mul(write(flat.getManager(), fs[i])), scale));
+                    out = out.add(shift.mul(write(flat, fs[i])));
                 }
             } else {
                 throw new IllegalStateException(intervention.toString());
@@ -169,15 +166,13 @@ public final class Interventions implements AutoCloseable {
         };
     }
 
-    /** {@code written} (what features write, [B·T or 1, D]) at each row's output scale; as it is when that is 1. */
-    private static NDArray atRowScale(NDArray written, NDArray scale) {
-        return scale == null ? written : written.mul(scale);
-    }
-
-    /** What feature j adds to the decoder's output at code 1, decode(e_j) − decode(0), [1, D]. */
-    private NDArray write(NDManager m, int feature) {
-        NDArray one = featureMask(m, new int[] {feature}).expandDims(0);
-        return codec.decode(one).sub(codec.decode(one.zerosLike()));
+    /**
+     * What feature j adds to the reconstruction of rows {@code flat} at code 1, decode(e_j, x) − decode(0, x): [1, D],
+     * or [B·T, D] for a dictionary that normalises each row.
+     */
+    private NDArray write(NDArray flat, int feature) {
+        NDArray one = featureMask(flat.getManager(), new int[] {feature}).expandDims(0);
+        return codec.decode(one, flat).sub(codec.decode(one.zerosLike(), flat));
     }
 
     private NDArray featureMask(NDManager m, int[] features) {
