@@ -345,9 +345,6 @@ final class UntiedEnsemble extends Ensemble {
          * for TopK the folding keeps the map only when decoder rows already have unit norm (sparsify's do).
          */
         static Trainable of(Dictionary dict) {
-            if (dict instanceof org.sparsescope.compute.dictionary.NormalizedDictionary) {
-                throw new IllegalArgumentException("a dictionary that normalises each row is not trained here");
-            }
             StandardDictionary s = dict instanceof StandardDictionary sd
                     ? sd
                     : dict instanceof TiedDictionary td
