@@ -23,33 +23,14 @@ final class Nn {
         return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
     }
 
-    /** Rows of a float16 weight widened at a time: 32768 rows of an unembedding is 300 MB of float32, not 2.4 GB. */
-    private static final long WIDEN_ROWS = 32768;
-
     /**
      * x·Wᵀ + b for a weight held in float16 ({@link WeightPrecision#COMPACT}): widened to float32 for the product
-     * (the engine's float16 product is about a hundred times slower), in row pieces for a large matrix, each
-     * widened copy freed at once.
+     * (the engine's float16 product is about a hundred times slower) and the widened copy freed at once. An
+     * unembedding, too large to widen whole, comes here in row pieces ({@link PreNormDecoder#unembed}).
      */
     private static NDArray widenedLinear(NDArray x, NDArray weight, NDArray bias) {
-        long rows = weight.getShape().get(0);
-        if (rows <= WIDEN_ROWS) {
-            try (NDArray w = weight.toType(DataType.FLOAT32, false)) {
-                return linear(x, w, bias);
-            }
-        }
-        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
-        try {
-            for (long r = 0; r < rows; r += WIDEN_ROWS) {
-                try (NDArray piece = weight.get(r + ":" + Math.min(rows, r + WIDEN_ROWS));
-                        NDArray w = piece.toType(DataType.FLOAT32, false)) {
-                    parts.add(Linear.linear(x, w).singletonOrThrow());
-                }
-            }
-            NDArray y = ai.djl.ndarray.NDArrays.concat(parts, -1);
-            return bias == null ? y : y.add(bias);
-        } finally {
-            parts.close();
+        try (NDArray w = weight.toType(DataType.FLOAT32, false)) {
+            return linear(x, w, bias);
         }
     }
 

@@ -232,6 +232,6 @@ final class PreNormDecoder implements TransformerFamily {
     /** The final norm's gain and the unembedding; Gemma 2's final soft-cap, a bound on whole logits, is left out. */
     @Override
     public NDArray directLogits(NDArray directions) {
-        return Nn.linear(directions.mul(finalNorm), lmHead, null);
+        return unembed(directions.mul(finalNorm), lmHead, 0, UNEMBED_ROWS);
     }
 }
