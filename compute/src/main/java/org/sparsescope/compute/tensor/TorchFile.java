@@ -103,7 +103,8 @@ public final class TorchFile {
                         + " (keys: " + abbreviate(map.keySet().toString()) + ")");
     }
 
-    private static Map<String, Tensor> tensorsOf(Map<?, ?> map) {
+    /** The tensors of a dict read from a torch file, by key; its other values (strings, numbers) left out. */
+    public static Map<String, Tensor> tensorsOf(Map<?, ?> map) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (e.getValue() instanceof Tensor t) {

@@ -60,18 +60,7 @@ public final class OpenAiFormat implements DictionaryFormat {
 
     /** A renamed file is still recognised by its own keys (pre_bias and latent_bias are this layout's names). */
     private static boolean hasOpenAiKeys(Path file) {
-        String name = file.getFileName().toString();
-        if (!name.endsWith(".pt") || name.equals(SeedFormat.FILE) || name.equals(DictionaryLearningFormat.WEIGHTS)) {
-            return false;
-        }
-        try {
-            return TorchFile.read(file) instanceof Map<?, ?> m
-                    && m.get("pre_bias") instanceof Tensor
-                    && m.get("latent_bias") instanceof Tensor
-                    && m.get("encoder.weight") instanceof Tensor;
-        } catch (IOException | RuntimeException e) {
-            return false; // another reader says what is wrong with it
-        }
+        return StateDictFormat.holdsTensors(file, "pre_bias", "latent_bias", "encoder.weight");
     }
 
     @Override
@@ -112,7 +101,7 @@ public final class OpenAiFormat implements DictionaryFormat {
             throw new DictionaryFormatException(
                     file, "expected the autoencoder's state dict, found " + TorchFile.describe(root));
         }
-        Map<String, Tensor> t = TorchFile.readStateDict(file);
+        Map<String, Tensor> t = TorchFile.tensorsOf(m); // read once: the activation is plain data beside them
         String activation = m.containsKey("activation") ? text(file, m.get("activation"), "activation") : "ReLU";
         StandardDictionary base = Tensors.fromLinearLayers(
                 t,

@@ -32,13 +32,28 @@ public final class StateDictFormat implements DictionaryFormat {
 
     /** A .pt file (not the research code's list, not dictionary_learning's ae.pt) holding W_enc and W_dec. */
     static boolean isStateDict(Path file) {
+        return holdsTensors(file, "W_enc", "W_dec");
+    }
+
+    /**
+     * Whether {@code file} is a .pt dict (not the research code's list, not dictionary_learning's ae.pt) with a
+     * tensor under each of {@code keys}: how a state dict without a layout of its own is recognised.
+     */
+    static boolean holdsTensors(Path file, String... keys) {
         String name = file.getFileName().toString();
         if (!name.endsWith(".pt") || name.equals(SeedFormat.FILE) || name.equals(DictionaryLearningFormat.WEIGHTS)) {
             return false;
         }
         try {
-            Object root = TorchFile.read(file);
-            return root instanceof Map<?, ?> m && m.get("W_enc") instanceof Tensor && m.get("W_dec") instanceof Tensor;
+            if (!(TorchFile.read(file) instanceof Map<?, ?> m)) {
+                return false;
+            }
+            for (String key : keys) {
+                if (!(m.get(key) instanceof Tensor)) {
+                    return false;
+                }
+            }
+            return true;
         } catch (IOException | RuntimeException e) {
             return false; // another reader says what is wrong with it
         }
