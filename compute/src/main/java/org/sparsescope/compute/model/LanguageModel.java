@@ -67,9 +67,11 @@ public final class LanguageModel implements AutoCloseable {
         Tokenizer tokenizer = Tokenizer.load(dir);
         NDManager manager = NDManager.newBaseManager(device);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            boolean compact = compact(config, ckpt, device, precision);
+            long free =
+                    MemoryInfo.availableBytes(); // one reading decides both how weights are held and whether they fit
+            boolean compact = compact(config, ckpt, device, precision, free);
             if (!device.isGpu()) {
-                requireMemory(dir, ckpt, MemoryInfo.availableBytes(), compact);
+                requireMemory(dir, ckpt, free, compact);
             }
             WeightLoader weights = new WeightLoader(ckpt, manager, device, progress, compact);
             Nn.Constants constants = new Nn.Constants(manager);
@@ -94,9 +96,11 @@ public final class LanguageModel implements AutoCloseable {
 
     /**
      * Whether the weight matrices are held at 16 bits ({@link WeightPrecision#COMPACT}): only for the pre-norm decoder
-     * families (the large ones) on the CPU; AUTO chooses it when the float32 weights would not fit in free memory.
+     * families (the large ones) on the CPU; AUTO chooses it when the float32 weights would not fit in {@code free}
+     * bytes (0 when unknown).
      */
-    static boolean compact(TransformerConfig config, Checkpoint ckpt, Device device, WeightPrecision setting) {
+    static boolean compact(
+            TransformerConfig config, Checkpoint ckpt, Device device, WeightPrecision setting, long free) {
         boolean decoder = switch (config.architecture()) {
             case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> true;
             case GPT_NEOX, GPT2 -> false;
@@ -106,10 +110,7 @@ public final class LanguageModel implements AutoCloseable {
                 && switch (setting) {
                     case FLOAT32 -> false;
                     case COMPACT -> true;
-                    case AUTO -> {
-                        long free = MemoryInfo.availableBytes();
-                        yield free > 0 && memoryNeeded(ckpt, false) > free;
-                    }
+                    case AUTO -> free > 0 && memoryNeeded(ckpt, false) > free;
                 };
     }
 
