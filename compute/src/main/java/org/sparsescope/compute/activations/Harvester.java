@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.Hooks;
@@ -97,7 +96,7 @@ public final class Harvester {
                 false,
                 List.of(),
                 bos);
-        Manifest manifest = prepareFolder(out, fresh);
+        Manifest manifest = fresh.resumeOrCreate(out);
 
         Path tokenFile = out.resolve(CorpusTokens.FILE);
         // Shuffled or document-aligned windows are drawn from the whole corpus; packed ones need only its start.
@@ -311,77 +310,5 @@ public final class Harvester {
             order[i] = starts[perm[i]];
         }
         return order;
-    }
-
-    /**
-     * Makes {@code out} ready: a new or empty folder gets a fresh manifest; a folder holding a compatible harvest
-     * is resumed (leftover temporary files removed); anything else is refused and left untouched.
-     */
-    private static Manifest prepareFolder(Path out, Manifest fresh) throws IOException {
-        Path manifestFile = out.resolve(Manifest.FILE);
-        if (Files.isRegularFile(manifestFile)) {
-            Manifest old = Manifest.read(out);
-            String clash = clash(old, fresh);
-            if (clash != null) {
-                throw new InvalidInputException(
-                        manifestFile,
-                        "holds another harvest (" + clash
-                                + "); nothing was changed. Harvest into a new folder, or remove this one first");
-            }
-            try (Stream<Path> s = Files.list(out)) {
-                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".")
-                                && p.getFileName().toString().contains(".tmp"))
-                        .toList()) {
-                    Files.deleteIfExists(p); // a write that a kill interrupted; never listed in the manifest
-                }
-            }
-            return old;
-        }
-        if (Files.isDirectory(out)) {
-            try (Stream<Path> s = Files.list(out)) {
-                if (s.findAny().isPresent()) {
-                    throw new InvalidInputException(
-                            out,
-                            "exists and is not an activation set; nothing was written. Choose an empty or new folder");
-                }
-            }
-        } else if (Files.exists(out)) {
-            throw new InvalidInputException(out, "exists and is a file, not a folder");
-        }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw org.sparsescope.compute.WriteFailedException.of(out, e);
-        }
-        fresh.write(out);
-        return fresh;
-    }
-
-    private static String clash(Manifest old, Manifest fresh) {
-        if (!old.modelHash().equals(fresh.modelHash())) {
-            return "another model's weights";
-        }
-        if (!old.hook().equals(fresh.hook())) {
-            return "hook " + old.hook() + ", not " + fresh.hook();
-        }
-        if (old.window() != fresh.window()) {
-            return "window " + old.window() + ", not " + fresh.window();
-        }
-        if (!old.dtype().equals(fresh.dtype())) {
-            return "dtype " + old.dtype() + ", not " + fresh.dtype();
-        }
-        if (!old.corpusHash().equals(fresh.corpusHash())) {
-            return "another corpus";
-        }
-        if (!old.bosPolicy().equals(fresh.bosPolicy())) {
-            return "BOS policy " + old.bosPolicy() + ", not " + fresh.bosPolicy();
-        }
-        if (!old.order().equals(fresh.order()) || old.seed() != fresh.seed()) {
-            return "window order " + old.order() + " seed " + old.seed();
-        }
-        if (old.rowsPerChunk() != fresh.rowsPerChunk()) {
-            return old.rowsPerChunk() + " rows per chunk";
-        }
-        return null;
     }
 }
