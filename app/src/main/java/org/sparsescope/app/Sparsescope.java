@@ -17,7 +17,9 @@ import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.app.cli.ScreenshotsCommand;
 import org.sparsescope.app.cli.SpliceCommand;
 import org.sparsescope.app.cli.StatsCommand;
+import org.sparsescope.app.cli.SynthCommand;
 import org.sparsescope.app.cli.TrainCommand;
+import org.sparsescope.app.cli.TruthCommand;
 import org.sparsescope.app.cli.WorkspaceCommand;
 import org.sparsescope.compute.InvalidInputException;
 import picocli.CommandLine;
@@ -50,6 +52,8 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             CompareCommand.class,
             BaselineCommand.class,
+            SynthCommand.class,
+            TruthCommand.class,
             WorkspaceCommand.class,
             ScreenshotsCommand.class,
             BenchCommand.class

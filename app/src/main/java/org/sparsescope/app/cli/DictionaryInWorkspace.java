@@ -164,6 +164,10 @@ final class DictionaryInWorkspace {
         if (!p.ready()) {
             Workspace.requireReady(p);
         }
+        Optional<Path> made = Workspace.syntheticSet(p);
+        if (made.isPresent()) {
+            return made.get();
+        }
         Corpus text =
                 Corpus.open(workspace().corpusFor(p, corpus, Resources.demo().corpus()));
         HarvestOptions opts = Workspace.harvestOptions(p, tokens);

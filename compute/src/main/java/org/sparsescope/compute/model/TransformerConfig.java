@@ -94,6 +94,13 @@ public record TransformerConfig(
 
     public static TransformerConfig read(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
+        // SyntheticSets.FILE, spelt out: the model package stays below the activation sets it would otherwise import
+        if (!Files.isRegularFile(file) && Files.isRegularFile(modelDir.resolve("synthetic.json"))) {
+            throw new InvalidInputException(
+                    modelDir,
+                    "is a synthetic activation set, made by a generator, not a language model: perplexity, KL and CE"
+                            + " loss recovered, ablation, steering, generation and the inspector need a model");
+        }
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(
                     file, "missing: a model folder needs config.json, model.safetensors and tokenizer.json");

@@ -21,6 +21,7 @@ import org.sparsescope.compute.circuits.FeatureGraphs;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.stats.BasisBaseline;
 import org.sparsescope.compute.stats.Examples;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
@@ -175,6 +176,38 @@ public final class AnalysisCache {
         meta.put("held_out_variance", Double.toString(b.heldOutVariance()));
         Safetensors.write(file, t, meta);
         return b;
+    }
+
+    /**
+     * The neuron-basis and random-direction lines of a set ({@link BasisBaseline}), its last {@code heldOutRows} held
+     * out: cached ({@code cache/basis-<key>/basis.json}), else computed and stored.
+     */
+    public List<BasisBaseline> basisBaselines(
+            ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
+            throws IOException, CancelledException {
+        long seed = 0;
+        Path file = cacheDir.resolve("basis-"
+                        + sha256("activations:" + setHash(set) + "\nheld_out:" + heldOutRows + "\nseed:" + seed
+                                        + "\nratio:" + BasisBaseline.RANDOM_RATIO + " rows:" + BasisBaseline.MAX_ROWS)
+                                .substring(0, 32))
+                .resolve("basis.json");
+        com.google.gson.Gson gson = new com.google.gson.Gson();
+        java.lang.reflect.Type type = new com.google.gson.reflect.TypeToken<List<BasisBaseline>>() {}.getType();
+        if (Files.isRegularFile(file)) {
+            try {
+                List<BasisBaseline> cached = gson.fromJson(Files.readString(file), type);
+                if (cached != null && cached.size() == 2 && cached.stream().allMatch(b -> b.points() != null)) {
+                    return cached;
+                }
+                LOG.warn("cached basis baselines in {} incomplete, computing them again", file);
+            } catch (IOException | RuntimeException e) {
+                // a damaged entry is recomputed, never trusted
+                LOG.warn("cached basis baselines unreadable, computing them again: {}", e.toString());
+            }
+        }
+        List<BasisBaseline> lines = BasisBaseline.compute(set, heldOutRows, seed, device, progress, cancel);
+        org.sparsescope.compute.tensor.AtomicFile.writeString(file, gson.toJson(lines, type));
+        return lines;
     }
 
     /** Work that makes what a cache entry holds. */

@@ -23,6 +23,7 @@ import org.sparsescope.compute.model.HookNames;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.ModelLocator;
 import org.sparsescope.compute.model.ModelNotFoundException;
+import org.sparsescope.compute.synthetic.SyntheticSets;
 import org.sparsescope.compute.tensor.Checkpoint;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.CancelledException;
@@ -245,6 +246,9 @@ public final class Workspace {
         if (!p.complete()) {
             return new Placement(path, p, null, null);
         }
+        if (SyntheticSets.isSyntheticModel(p.model())) {
+            return placeSynthetic(path, p);
+        }
         ModelLocator locator = locator();
         Optional<Path> folder = locator.find(p.model());
         String hash = folder.isPresent() ? modelHash(folder.get()) : null;
@@ -283,6 +287,42 @@ public final class Workspace {
                 path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
     }
 
+    /**
+     * A dictionary trained on a synthetic set reads that set's generator: placed at the set (the one it was trained
+     * on, else any complete set of the same generator in the catalogue), whose folder stands where a model's would.
+     */
+    private Placement placeSynthetic(Path path, Provenance p) throws IOException {
+        List<Path> candidates = new ArrayList<>();
+        Path dirOf = DictionaryFiles.Location.of(path).path();
+        Path folder = Files.isDirectory(dirOf) ? dirOf : dirOf.toAbsolutePath().getParent();
+        try {
+            Sidecar.trainingSet(folder).ifPresent(candidates::add);
+        } catch (IOException e) {
+            LOG.warn("unreadable sidecar in {}: {}", folder, e.getMessage());
+        }
+        catalogue.list().stream()
+                .filter(e ->
+                        e.manifest().complete() && p.model().equals(e.manifest().model()))
+                .map(ActivationCatalogue.Entry::folder)
+                .forEach(candidates::add);
+        for (Path c : candidates) {
+            if (Files.isRegularFile(c.resolve(Manifest.FILE))) {
+                Manifest m = Manifest.read(c);
+                if (SyntheticSets.isSynthetic(m) && m.model().equals(p.model()) && m.complete()) {
+                    return new Placement(path, p, new ModelHook(p.model(), c, m.modelHash(), p.hook()), null);
+                }
+            }
+        }
+        return new Placement(
+                path,
+                p,
+                new ModelHook(p.model(), null, null, p.hook()),
+                new ModelNotFoundException(
+                        path,
+                        p.model() + "' (a synthetic generator)",
+                        List.of("the set it was trained on", catalogue.dir() + " (synthetic sets there)")));
+    }
+
     /** A hub id or a name bound here is shown as written; a path or a bare folder name by {@link #displayName}. */
     private String label(String named, Path folder) {
         boolean hubId =
@@ -311,6 +351,9 @@ public final class Workspace {
     /** The (model, hook) an activation set holds: from its manifest, or from what the user confirmed; empty when nobody knows. */
     public Optional<ModelHook> siteOf(ActivationSet set) throws IOException {
         Manifest m = set.manifest();
+        if (SyntheticSets.isSynthetic(m)) {
+            return Optional.of(new ModelHook(m.model(), set.location(), m.modelHash(), m.hook()));
+        }
         if (!Manifest.UNKNOWN.equals(m.modelHash()) && !Manifest.UNKNOWN.equals(m.hook())) {
             Path folder = Path.of(m.model());
             return Optional.of(new ModelHook(displayName(folder), folder, m.modelHash(), m.hook()));
@@ -500,6 +543,13 @@ public final class Workspace {
         return dataset.orElseGet(() -> corpusFor(null, fallback));
     }
 
+    /** The synthetic set a placement reads, when it reads a generator's rather than a model's activations. */
+    public static Optional<Path> syntheticSet(Placement p) {
+        return p.ready() && SyntheticSets.isSyntheticModel(p.at().model())
+                ? Optional.of(p.at().modelFolder())
+                : Optional.empty();
+    }
+
     /** The key of the set a placement needs from {@code corpus}. */
     public ActivationCatalogue.SetKey keyFor(Placement p, Corpus corpus, HarvestOptions opts) throws IOException {
         requireReady(p);
@@ -526,6 +576,10 @@ public final class Workspace {
     public Path activationsFor(
             Placement p, Corpus corpus, HarvestOptions opts, ProgressListener progress, Cancellation cancel)
             throws IOException, CancelledException {
+        Optional<Path> made = syntheticSet(p);
+        if (made.isPresent()) {
+            return made.get(); // a generator's set is made, not harvested: it is its own source
+        }
         ActivationCatalogue.SetKey key = keyFor(p, corpus, opts);
         // two dictionaries at one hook may ask at once: one harvests, the other waits and reuses its set
         synchronized (harvestLocks.computeIfAbsent(key, k -> new Object())) {

@@ -56,6 +56,39 @@ public final class Sidecar {
         return Optional.of(new TrainedOn(sha, p));
     }
 
+    /** The activation set the app trained this dictionary on (the sidecar's training.activations), when it says. */
+    public static Optional<Path> trainingSet(Path dictionaryDir) throws IOException {
+        Path file = dictionaryDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        String set = Json.str(file, Json.object(file, Json.read(file), "training"), "activations", null);
+        try {
+            return set == null ? Optional.empty() : Optional.of(Path.of(set));
+        } catch (java.nio.file.InvalidPathException e) {
+            return Optional.empty(); // a path of another system
+        }
+    }
+
+    /** The sweep's knob the app trained this dictionary with: "l1 0.001" or "k 32"; empty for a foreign one. */
+    public static Optional<String> sweepSetting(Path dictionaryDir) {
+        Path file = dictionaryDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonObject training = Json.object(file, Json.read(file), "training");
+            for (String key : new String[] {"l1", "k"}) {
+                if (training.has(key) && training.get(key).isJsonPrimitive()) {
+                    return Optional.of(key + " " + training.get(key).getAsString());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{} unreadable, no sweep setting shown: {}", file, e.toString());
+        }
+        return Optional.empty();
+    }
+
     /**
      * The architecture to show for a dictionary: its files' own, or "tied" where the app trained it tied and saved
      * its standard equivalent (the sidecar's training.tied). A sidecar that cannot be read leaves the files' word.
