@@ -194,6 +194,77 @@ class CommandLineTest {
     }
 
     @Test
+    void synthThenTrainThenTruthReportsRecoveryOfTheGeneratorsFeatures() {
+        String ws = tmp.resolve("ws-synth").toString();
+        Path set = tmp.resolve("synthetic"), out = tmp.resolve("synthetic-dicts");
+        Run made = run(
+                "synth",
+                "--d",
+                "16",
+                "--features",
+                "32",
+                "--active",
+                "2",
+                "--decay",
+                "0.99",
+                "--rows",
+                "20000",
+                "--seed",
+                "3",
+                "--out",
+                set.toString(),
+                "--json");
+        assertEquals(0, made.status(), made.err());
+        JsonObject m = JsonParser.parseString(made.out()).getAsJsonObject();
+        assertEquals("synthetic", m.get("hook").getAsString());
+        assertEquals(20000, m.get("rows").getAsLong());
+        assertEquals(2.0, m.get("true_l0").getAsDouble(), 0.05);
+        Run trained = run(
+                "train",
+                "--activations",
+                set.toString(),
+                "--l1",
+                "1e-2",
+                "--ratio",
+                "2",
+                "--batch",
+                "256",
+                "--epochs",
+                "4",
+                "--out",
+                out.toString(),
+                "--workspace",
+                ws);
+        assertEquals(0, trained.status(), trained.err());
+        Run truth = run("truth", out.resolve("l1_1.00e-02_f32").toString(), "--workspace", ws, "--json");
+        assertEquals(0, truth.status(), truth.err());
+        JsonObject t = JsonParser.parseString(truth.out()).getAsJsonObject();
+        assertEquals(m.get("model").getAsString(), t.get("model").getAsString());
+        JsonObject row = t.getAsJsonArray("dictionaries").get(0).getAsJsonObject();
+        assertEquals("l1 0.01", row.get("setting").getAsString());
+        double found = row.get("truthMmcs").getAsDouble();
+        assertTrue(found > 0.5 && found <= 1.0, "MMCS to the truth " + found);
+        // a harvested dictionary is refused on the synthetic set, by name
+        Run refused = run(
+                "truth",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--activations",
+                set.toString(),
+                "--workspace",
+                ws);
+        assertEquals(2, refused.status(), refused.err());
+        assertTrue(refused.err().contains("reference-neox-6l") || refused.err().contains("synthetic"), refused.err());
+        Run basis = run("baseline", "basis", "--activations", set.toString(), "--workspace", ws, "--json");
+        assertEquals(0, basis.status(), basis.err());
+        var lines = JsonParser.parseString(basis.out()).getAsJsonObject().getAsJsonArray("lines");
+        var neurons = lines.get(0).getAsJsonObject().getAsJsonArray("points");
+        assertEquals(
+                0.0,
+                neurons.get(neurons.size() - 1).getAsJsonObject().get("fvu").getAsDouble(),
+                1e-9);
+    }
+
+    @Test
     void thePcaBaselineIsComputedOnceThenReadFromTheWorkspaceCache() {
         String[] args = {
             "baseline",

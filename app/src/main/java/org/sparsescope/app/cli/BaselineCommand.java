@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.stats.BasisBaseline;
 import org.sparsescope.compute.stats.PcaBaseline;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.workspace.Workspace;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "baseline",
         mixinStandardHelpOptions = true,
-        subcommands = BaselineCommand.Pca.class,
+        subcommands = {BaselineCommand.Pca.class, BaselineCommand.Basis.class},
         description = "Baselines for the L0–FVU frontier.")
 public final class BaselineCommand implements Runnable {
     @Spec
@@ -29,7 +30,7 @@ public final class BaselineCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a baseline: pca");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a baseline: pca or basis");
     }
 
     @Command(
@@ -125,6 +126,71 @@ public final class BaselineCommand implements Runnable {
                             "%s in %.1f s%n",
                             computed ? "computed" : "read from the workspace cache",
                             seconds);
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(
+            name = "basis",
+            mixinStandardHelpOptions = true,
+            description = {
+                "The \"no learning\" lines beside PCA: the neuron basis (each row's k largest centred coordinates; at k = d "
+                        + "exact, its L0 the number of non-zero dimensions) and " + BasisBaseline.RANDOM_RATIO
+                        + "·d random unit directions with ReLU (each row's k largest codes, one least-squares scale per k), "
+                        + "FVU on the held-out rows (at most " + BasisBaseline.MAX_ROWS + ") for k = 1, 2, 4, ….",
+                "Cached in the workspace per set."
+            })
+    public static final class Basis implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--activations", required = true, description = "activation set folder or file")
+        Path activations;
+
+        @Option(
+                names = "--held-out",
+                defaultValue = "0",
+                description = "rows at the end of the set held out (default: those `train` and `eval` use)")
+        long heldOut;
+
+        @Option(names = "--workspace", description = "workspace whose cache keeps the result")
+        Path workspace;
+
+        @Option(names = "--json", description = "print the result as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ActivationSet set = ActivationSet.open(activations)) {
+                long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(set, heldOut, "--held-out");
+                Workspace ws = DictionaryInWorkspace.openWorkspace(workspace);
+                TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
+                List<BasisBaseline> lines =
+                        ws.cache().basisBaselines(set, held, Devices.preferred(), bar, new Cancellation());
+                bar.done();
+                var out = spec.commandLine().getOut();
+                if (json) {
+                    Map<String, Object> all = new LinkedHashMap<>();
+                    all.put("activations", set.location().toAbsolutePath().toString());
+                    all.put("hook", set.hook());
+                    all.put("lines", lines);
+                    Json.print(out, all);
+                    return 0;
+                }
+                for (BasisBaseline b : lines) {
+                    out.printf(
+                            Locale.ROOT,
+                            "%s (%,d features), FVU on %,d held-out rows of %s%n",
+                            b.kind(),
+                            b.features(),
+                            b.rows(),
+                            set.location().getFileName());
+                    out.printf(Locale.ROOT, "%8s %10s %10s%n", "k", "L0", "FVU");
+                    for (BasisBaseline.Point p : b.points()) {
+                        out.printf(Locale.ROOT, "%8d %10.3f %10.6f%n", p.k(), p.l0(), p.fvu());
+                    }
                 }
                 return 0;
             }
