@@ -72,7 +72,10 @@ public final class MainViewModel implements AutoCloseable {
         if (copy != null) {
             retiredCopies.add(copy);
         }
-        copy = org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(d, model);
+        copy = model == null
+                ? new org.sparsescope.compute.dictionary.DictionaryOnDevice(
+                        d, org.sparsescope.compute.Devices.preferred())
+                : org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(d, model);
         deviceCopies.put(id, copy);
         return copy;
     }
@@ -254,7 +257,11 @@ public final class MainViewModel implements AutoCloseable {
         return FeatureAnalysis.Options.defaults().excludeSpecialTokens();
     }
 
-    private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens) {}
+    /**
+     * @param topTokens    a short name per feature: its top tokens, or on a synthetic set its best true match
+     * @param namesHeading what those names are, as the feature table heads them
+     */
+    private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens, String namesHeading) {}
 
     /**
      * Opens a workspace dictionary in the feature views: its pair is shown on the frontier, and its report on
@@ -292,11 +299,13 @@ public final class MainViewModel implements AutoCloseable {
                     ablation.reset(); // what the panel showed was the last dictionary's
                     openDictionary.set(e);
                     openSite.set(e.site());
-                    features.load(r.report(), r.topTokens());
-                    inspectorColumns.put(
-                            e.id(),
-                            new InspectorViewModel.Column(
-                                    e.id(), e.name(), o.hook(), r.dictionary(), r.report(), r.topTokens(), null));
+                    features.load(r.report(), r.topTokens(), r.namesHeading());
+                    if (o.hook() != null) {
+                        inspectorColumns.put(
+                                e.id(),
+                                new InspectorViewModel.Column(
+                                        e.id(), e.name(), o.hook(), r.dictionary(), r.report(), r.topTokens(), null));
+                    }
                     inspector.setSource(inspectorSource(e.id()));
                     if (feature >= 0 && feature < r.report().stats().features()) {
                         features.selectedFeatureProperty().set(feature);
@@ -386,7 +395,19 @@ public final class MainViewModel implements AutoCloseable {
             workspace.workspace().requireMatch(pl, s); // never another pair's activations
             DictionaryMetrics.requireSameWidth(d, e.path(), s);
             FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), p, c);
-            return new Report(d, r, topTokens(s, r, pl.at().modelFolder(), p));
+            java.util.Optional<org.sparsescope.compute.synthetic.SyntheticSets.SyntheticSet> synthetic =
+                    org.sparsescope.compute.synthetic.SyntheticSets.of(s);
+            if (synthetic.isPresent()) {
+                // no tokens to name a feature by: its nearest true feature says what it is
+                return new Report(
+                        d,
+                        r,
+                        org.sparsescope.compute.stats.TruthRecovery.of(
+                                        d, synthetic.get().truth(), org.sparsescope.compute.Devices.preferred())
+                                .featureNames(),
+                        FeatureTableViewModel.TRUE_MATCH);
+            }
+            return new Report(d, r, topTokens(s, r, pl.at().modelFolder(), p), FeatureTableViewModel.TOP_TOKENS);
         }
     }
 

@@ -49,7 +49,11 @@ public final class OpenDictionary {
         this.entry = entry;
         this.dictionary = dictionary;
         this.placement = placement;
-        this.hook = HookPoint.parse(placement.at().hook());
+        // a synthetic set's rows come from a generator, not from a point in a model
+        this.hook = org.sparsescope.compute.synthetic.SyntheticSets.isSyntheticModel(
+                        placement.at().model())
+                ? null
+                : HookPoint.parse(placement.at().hook());
         this.report = report;
         this.topTokens = List.copyOf(topTokens);
         this.lender = lender;
@@ -80,6 +84,7 @@ public final class OpenDictionary {
         return placement;
     }
 
+    /** Where in its model it reads; null for a dictionary of a synthetic set, which has no model. */
     public HookPoint hook() {
         return hook;
     }
@@ -111,7 +116,13 @@ public final class OpenDictionary {
 
     /** Its one long-lived copy on its model's device. */
     public DictionaryOnDevice onDevice() throws IOException {
-        return lender.deviceCopy(entry.id(), dictionary, model());
+        // a synthetic set's dictionary has no model to sit beside: its copy goes to the preferred device
+        return lender.deviceCopy(entry.id(), dictionary, synthetic() ? null : model());
+    }
+
+    /** Whether it reads a synthetic set (a generator's rows): no model, no text, a ground truth instead. */
+    public boolean synthetic() {
+        return hook == null;
     }
 
     /**

@@ -158,7 +158,13 @@ final class PlotPainter {
                     s.line(l.color(), 2, prevX, prevY, px, py);
                 }
             }
-            s.dot(l.color(), px, py, 3, l.labels()[i]);
+            if (l.xs().length == 1) {
+                // a line of one vertex is a reference point (the ground truth): marked as large as a dictionary
+                s.dot(l.color(), px, py, f.radius() + 2, l.labels()[i]);
+                s.ring(f.foreground(), 1.5, px, py, f.radius() + 2);
+            } else {
+                s.dot(l.color(), px, py, 3, l.labels()[i]);
+            }
             prevX = px;
             prevY = py;
         }

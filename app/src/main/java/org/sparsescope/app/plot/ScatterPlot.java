@@ -51,7 +51,7 @@ public final class ScatterPlot extends CanvasRegion {
 
     /**
      * A line through points in data units (a baseline, not selectable), dashed or solid, with a small marker at
-     * each vertex whose tooltip is the vertex's label.
+     * each vertex whose tooltip is the vertex's label; a line of one vertex is a reference point, marked large.
      */
     public record Line(Color color, double[] xs, double[] ys, String[] labels, boolean dashed) {}
 

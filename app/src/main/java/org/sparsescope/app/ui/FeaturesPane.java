@@ -50,7 +50,8 @@ final class FeaturesPane extends BorderPane {
         table.getColumns().add(column("max", FeatureRow::max, "%.3f"));
         table.getColumns().add(column("mean", FeatureRow::mean, "%.4f"));
         table.getColumns().add(column("skew", FeatureRow::skew, "%.2f"));
-        TableColumn<FeatureRow, String> tokens = new TableColumn<>("top tokens");
+        TableColumn<FeatureRow, String> tokens = new TableColumn<>();
+        tokens.textProperty().bind(vm.features().namesHeadingProperty());
         tokens.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().topTokens()));
 
         table.getColumns().add(tokens);
@@ -75,7 +76,9 @@ final class FeaturesPane extends BorderPane {
         density.highValueProperty().bindBidirectional(vm.features().maxLog10DensityProperty());
         TextField filter = new TextField();
         filter.setId("tokenFilter");
-        filter.setPromptText("filter by top tokens");
+        filter.promptTextProperty()
+                .bind(javafx.beans.binding.Bindings.concat(
+                        "filter by ", vm.features().namesHeadingProperty()));
         filter.textProperty().bindBidirectional(vm.features().tokenFilterProperty());
         Label count = new Label();
         count.textProperty().bind(javafx.beans.binding.Bindings.size(sorted).asString("%d features"));

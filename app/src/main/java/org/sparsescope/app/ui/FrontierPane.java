@@ -13,6 +13,7 @@ import javafx.scene.paint.Color;
 import org.sparsescope.app.plot.ScatterPlot;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
+import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.workspace.HookPair;
 
 /**
@@ -32,6 +33,7 @@ final class FrontierPane extends BorderPane {
         plot.setYFromZero(true);
         vm.frontier().points().addListener((ListChangeListener<FrontierPoint>) c -> refresh(vm, true));
         vm.frontier().baselineProperty().addListener((o, a, b) -> refresh(vm, true));
+        vm.frontier().yAxisProperty().addListener((o, a, b) -> refresh(vm, true));
         vm.frontier().selection().addListener((ListChangeListener<String>) c -> {
             plot.setSelected(vm.frontier().selection());
             info.setText(vm.frontier().selection().size() + " selected");
@@ -103,15 +105,36 @@ final class FrontierPane extends BorderPane {
             plot.fit();
             plot.redraw();
         });
-        javafx.scene.control.CheckBox pca = new javafx.scene.control.CheckBox("PCA baseline");
+        javafx.scene.control.CheckBox pca = new javafx.scene.control.CheckBox("baselines");
+        pca.setTooltip(new javafx.scene.control.Tooltip(
+                "PCA (top k components), the neuron basis (each row's k largest coordinates) and random directions"
+                        + " with ReLU (each row's k largest codes): what no learning gives at each L0"));
         pca.setId("frontierPca");
         pca.selectedProperty().bindBidirectional(vm.frontier().showBaselineProperty());
         javafx.scene.control.CheckBox names = new javafx.scene.control.CheckBox("names");
         names.setId("frontierNames");
         names.selectedProperty().addListener((o, a, b) -> plot.setShowNames(b));
-        HBox bar = new HBox(8, compare, fit, pca, names, info);
+        javafx.scene.control.CheckBox truthAxis = new javafx.scene.control.CheckBox("MMCS to truth");
+        truthAxis.setId("frontierTruthAxis");
+        truthAxis.setTooltip(new javafx.scene.control.Tooltip(
+                "On a synthetic set: plot each dictionary's MMCS to the ground truth (mean over true features of the"
+                        + " best cosine with its decoder) instead of FVU"));
+        truthAxis
+                .visibleProperty()
+                .bind(javafx.beans.binding.Bindings.equal(true, vm.frontier().syntheticProperty()));
+        truthAxis.managedProperty().bind(truthAxis.visibleProperty());
+        truthAxis
+                .selectedProperty()
+                .addListener((o, a, on) -> vm.frontier()
+                        .yAxisProperty()
+                        .set(on ? FrontierViewModel.YAxis.TRUTH_MMCS : FrontierViewModel.YAxis.FVU));
+        vm.frontier()
+                .yAxisProperty()
+                .addListener((o, a, y) -> truthAxis.setSelected(y == FrontierViewModel.YAxis.TRUTH_MMCS));
+        HBox bar = new HBox(8, compare, fit, pca, truthAxis, names, info);
         bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
-        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, pca, names}) {
+        for (javafx.scene.control.Control c :
+                new javafx.scene.control.Control[] {compare, fit, pca, truthAxis, names}) {
             c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the message shrinks, never the buttons
         }
         // the message wraps onto a second line rather than losing its end (a comparison names both dictionaries)
@@ -123,10 +146,26 @@ final class FrontierPane extends BorderPane {
     }
 
     private void refresh(MainViewModel vm, boolean fit) {
+        boolean mmcs = vm.frontier().yAxisProperty().get() == FrontierViewModel.YAxis.TRUTH_MMCS;
+        if (mmcs) {
+            plot.setAxes(
+                    "L0: active features per token (log scale)",
+                    true,
+                    "MMCS of the ground truth to the dictionary",
+                    false);
+            plot.setYCap(Double.NaN, "");
+        } else {
+            plot.setAxes(
+                    "L0: active features per token (log scale)", true, "FVU: fraction of variance unexplained", false);
+            plot.setYCap(1.0, "with FVU > 1 (worse than predicting the mean), at the top edge");
+        }
         List<ScatterPlot.Point> pts = new ArrayList<>();
         java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>();
         boolean topk = false, live = false, beyond = false, tied = false;
         for (FrontierPoint p : vm.frontier().points()) {
+            if (mmcs && Double.isNaN(p.truthMmcs())) {
+                continue; // a live member, or one not scored yet
+            }
             boolean isTied = p.architecture().equals("tied");
             Color c = p.live() ? LIVE : p.architecture().equals("topk") ? TOPK : sizeColor(p.dSae());
             live |= p.live();
@@ -139,11 +178,11 @@ final class FrontierPane extends BorderPane {
             pts.add(new ScatterPlot.Point(
                     p.id(),
                     p.l0(),
-                    p.fvu(),
+                    mmcs ? p.truthMmcs() : p.fvu(),
                     c,
                     String.format(
                             Locale.ROOT,
-                            "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s",
+                            "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s%s",
                             p.label(),
                             p.live() ? " (training)" : "",
                             p.site(),
@@ -151,7 +190,14 @@ final class FrontierPane extends BorderPane {
                             p.dSae(),
                             p.l0(),
                             p.fvu(),
-                            p.fvu() > 1 ? "\nworse than predicting the mean" : ""),
+                            p.fvu() > 1 ? "\nworse than predicting the mean" : "",
+                            Double.isNaN(p.truthMmcs())
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            "%nMMCS to truth %.4f, %.1f%% of true features at MCS ≥ 0.9",
+                                            p.truthMmcs(),
+                                            100 * p.recovered())),
                     p.label(),
                     isTied));
         }
@@ -174,7 +220,57 @@ final class FrontierPane extends BorderPane {
         }
         List<ScatterPlot.Line> lines = new ArrayList<>();
         var b = vm.frontier().baselineProperty().get();
-        if (b != null) {
+        if (b != null && b.truth() != null) {
+            var t = b.truth();
+            double y = mmcs ? 1.0 : t.noiseFloorFvu();
+            lines.add(new ScatterPlot.Line(
+                    TRUTH,
+                    new double[] {t.trueL0()},
+                    new double[] {y},
+                    new String[] {
+                        String.format(
+                                Locale.ROOT,
+                                "the ground truth itself%nL0 %.3f (true features per row)%n%s",
+                                t.trueL0(),
+                                mmcs
+                                        ? "MMCS 1 by definition"
+                                        : String.format(Locale.ROOT, "FVU %.5f: the noise floor", t.noiseFloorFvu()))
+                    },
+                    false));
+            legend.add(new ScatterPlot.LegendEntry(
+                    TRUTH, String.format(Locale.ROOT, "ground truth (L0 %.2f)", t.trueL0()), ScatterPlot.Swatch.DOT));
+        }
+        if (b != null && !mmcs) {
+            for (var basis : b.basis()) {
+                Color color =
+                        basis.kind().equals(org.sparsescope.compute.stats.BasisBaseline.NEURONS) ? NEURONS : RANDOM;
+                int n = basis.points().size();
+                double[] xs = new double[n], ys = new double[n];
+                String[] labels = new String[n];
+                for (int i = 0; i < n; i++) {
+                    var q = basis.points().get(i);
+                    xs[i] = Math.max(q.l0(), 1e-3);
+                    ys[i] = q.fvu();
+                    labels[i] = String.format(
+                            Locale.ROOT,
+                            "%s (%,d), each row's top %d%nL0 %.2f  FVU %.4f%nmeasured on %,d held-out rows",
+                            basis.kind(),
+                            basis.features(),
+                            q.k(),
+                            q.l0(),
+                            q.fvu(),
+                            basis.rows());
+                }
+                lines.add(new ScatterPlot.Line(color, xs, ys, labels, true));
+                legend.add(new ScatterPlot.LegendEntry(
+                        color,
+                        basis.kind().equals(org.sparsescope.compute.stats.BasisBaseline.NEURONS)
+                                ? "neuron basis (top k coordinates)"
+                                : String.format(Locale.ROOT, "%,d random directions, ReLU, top k", basis.features()),
+                        ScatterPlot.Swatch.LINE));
+            }
+        }
+        if (b != null && !mmcs) {
             int[] ks = b.components();
             double[] fvu = b.fvu();
             int n = ks.length;
@@ -203,7 +299,10 @@ final class FrontierPane extends BorderPane {
 
     private static final Color LIVE = Color.rgb(230, 80, 60),
             TOPK = Color.rgb(60, 160, 90),
-            PCA = Color.rgb(120, 120, 120);
+            PCA = Color.rgb(120, 120, 120),
+            NEURONS = Color.rgb(170, 120, 60),
+            RANDOM = Color.rgb(150, 90, 170),
+            TRUTH = Color.rgb(230, 150, 0);
 
     /** Colour by dictionary size: one hue per power of two. */
     private static Color sizeColor(int dSae) {

@@ -14,6 +14,7 @@ import javafx.stage.Stage;
 import javax.imageio.ImageIO;
 import org.sparsescope.viewmodels.features.FeatureRow;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
+import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 
 /**
  * Drives the real window through every main view on the demo and writes a screenshot of each: for looking at
@@ -253,6 +254,23 @@ public final class Screenshots {
             return null;
         });
         shots.add(shoot("10-sweep-frontier-with-pca"));
+        if (onFx(() -> vm.frontier().syntheticProperty().get())) {
+            // a synthetic set's sweep: the same dictionaries by how much of the truth each recovers
+            waitFor(
+                    "every member scored against the ground truth",
+                    600,
+                    () -> vm.frontier().points().stream().noneMatch(p -> Double.isNaN(p.truthMmcs())));
+            onFx(() -> {
+                vm.frontier().yAxisProperty().set(FrontierViewModel.YAxis.TRUTH_MMCS);
+                return null;
+            });
+            idle(300);
+            shots.add(shoot("10b-sweep-mmcs-to-truth"));
+            onFx(() -> {
+                vm.frontier().yAxisProperty().set(FrontierViewModel.YAxis.FVU);
+                return null;
+            });
+        }
         List<String> members = onFx(() -> vm.frontier().points().stream()
                 .filter(p -> p.label().startsWith(prefix))
                 .map(FrontierPoint::id)
@@ -293,9 +311,10 @@ public final class Screenshots {
             return null;
         });
         waitFor(
-                "examples of the first feature",
+                "examples (or, on a synthetic set, neighbours) of the first feature",
                 300,
-                () -> !vm.detail().topExamples().isEmpty());
+                () -> !vm.detail().topExamples().isEmpty()
+                        || !vm.detail().nearest().isEmpty());
         idle(120);
         shots.add(shoot("12-sweep-features-by-capacity"));
         return shots;

@@ -98,16 +98,21 @@ final class TrainingPane extends BorderPane {
                         () -> vm.workspace().activationsProperty().get() == null
                                 ? "no activation set yet"
                                 : "trains on "
-                                        + vm.frontier()
-                                                .shownPairProperty()
-                                                .get()
-                                                .label() + ": "
+                                        + (vm.workspace()
+                                                        .activationsSiteProperty()
+                                                        .get()
+                                                        .isEmpty()
+                                                ? ""
+                                                : vm.workspace()
+                                                                .activationsSiteProperty()
+                                                                .get()
+                                                        + ": ")
                                         + vm.workspace()
                                                 .activationsProperty()
                                                 .get()
                                                 .getFileName(),
                         vm.workspace().activationsProperty(),
-                        vm.frontier().shownPairProperty()));
+                        vm.workspace().activationsSiteProperty()));
         TextField hook = new TextField("blocks.2.hook_resid_post");
         hook.setPrefColumnCount(16);
         TextField tokens = new TextField("200000");
@@ -150,8 +155,15 @@ final class TrainingPane extends BorderPane {
                                 "tokens must be a whole number, not '" + tokens.getText() + "'"));
             }
         });
+        Button synthetic = new Button("Synthetic…");
+        synthetic.setId("syntheticSet");
+        synthetic.setTooltip(new javafx.scene.control.Tooltip(
+                "Make an activation set whose features are known (sparse sums of random directions), to see how much"
+                        + " of the truth a sweep recovers"));
+        synthetic.setOnAction(e -> SyntheticSetDialog.ask(getScene().getWindow(), vm));
         form.add(set, 0, 4, 5, 1);
         form.addRow(5, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
+        form.add(synthetic, 5, 5);
         form.getChildren().stream()
                 .filter(n -> n instanceof Label || n instanceof Button)
                 .forEach(n -> ((javafx.scene.control.Control) n)

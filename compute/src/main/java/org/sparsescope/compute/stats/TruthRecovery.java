@@ -44,6 +44,18 @@ public record TruthRecovery(double[] truthBest, int[] truthMatch, double[] dicti
         return fractionAtLeast(dictionaryBest, threshold);
     }
 
+    /**
+     * Each dictionary feature named by its nearest true feature, cosine first so that the names sort by it:
+     * "cos 0.982 → true #37".
+     */
+    public java.util.List<String> featureNames() {
+        java.util.List<String> out = new java.util.ArrayList<>(dictionaryBest.length);
+        for (int i = 0; i < dictionaryBest.length; i++) {
+            out.add(String.format(java.util.Locale.ROOT, "cos %.3f → true #%d", dictionaryBest[i], dictionaryMatch[i]));
+        }
+        return out;
+    }
+
     public static TruthRecovery of(Dictionary dictionary, GroundTruth truth, Device device) {
         if (dictionary.dIn() != truth.d()) {
             throw new IllegalArgumentException(

@@ -89,6 +89,35 @@ public final class FeatureDetailViewModel {
                 st.mean()[j],
                 st.kurtosis()[j]));
         List<String> names = source.topTokens();
+        if (source.synthetic()) {
+            // a generator's rows: no text to show, no model to read logits from; its geometry and its truth remain
+            summary.set(summary.get() + " · " + (j < names.size() ? names.get(j) : "")
+                    + " · synthetic set: no text and no model, so no examples or logits");
+            pending = background.submit(
+                    "Feature " + j,
+                    (p, c) -> {
+                        ActivationSet set = source.activations();
+                        var onDevice = source.onDevice();
+                        var near = FeatureNeighbours.nearestDecoders(onDevice, j, NEIGHBOURS);
+                        c.check();
+                        var corr = FeatureNeighbours.correlated(onDevice, set, 0, st.rows(), st, j, NEIGHBOURS, c);
+                        return List.of(near, corr);
+                    },
+                    shown -> {
+                        if (feature.get() != j || shownOf != source) {
+                            return;
+                        }
+                        topExamples.clear();
+                        bands.clear();
+                        raised.clear();
+                        lowered.clear();
+                        logitHistogram.set(null);
+                        nearest.setAll(named(shown.get(0), names));
+                        correlated.setAll(named(shown.get(1), names));
+                    },
+                    onError);
+            return;
+        }
         pending = background.submit(
                 "Feature " + j,
                 (p, c) -> {

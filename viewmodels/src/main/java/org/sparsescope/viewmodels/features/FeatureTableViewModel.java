@@ -41,8 +41,27 @@ public final class FeatureTableViewModel {
         tokenFilter.addListener((o, a, b) -> refilter());
     }
 
+    /** What the feature names are: each feature's strongest tokens. */
+    public static final String TOP_TOKENS = "top tokens";
+    /** What the feature names are on a synthetic set: each feature's nearest true feature and its cosine. */
+    public static final String TRUE_MATCH = "best true match";
+
+    private final javafx.beans.property.ReadOnlyStringWrapper namesHeading =
+            new javafx.beans.property.ReadOnlyStringWrapper(TOP_TOKENS);
+
+    /** The heading of the names column: {@link #TOP_TOKENS}, or {@link #TRUE_MATCH} for a synthetic set's dictionary. */
+    public javafx.beans.property.ReadOnlyStringProperty namesHeadingProperty() {
+        return namesHeading.getReadOnlyProperty();
+    }
+
     /** Shows a dictionary's report; {@code topTokens[j]} is a short text of feature j's strongest tokens. */
     public void load(FeatureReport r, List<String> topTokens) {
+        load(r, topTokens, TOP_TOKENS);
+    }
+
+    /** Shows a dictionary's report with a short name per feature, {@code heading} saying what the names are. */
+    public void load(FeatureReport r, List<String> topTokens, String heading) {
+        namesHeading.set(heading);
         this.topTokens = List.copyOf(topTokens);
         FeatureStats s = r.stats();
         List<FeatureRow> list = new ArrayList<>(s.features());

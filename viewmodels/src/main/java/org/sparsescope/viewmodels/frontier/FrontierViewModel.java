@@ -14,8 +14,11 @@ import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
 import org.sparsescope.compute.Devices;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.stats.BasisBaseline;
 import org.sparsescope.compute.stats.DictionaryComparison;
 import org.sparsescope.compute.stats.PcaBaseline;
+import org.sparsescope.compute.stats.TruthRecovery;
+import org.sparsescope.compute.synthetic.SyntheticSets;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.HookPair;
@@ -47,7 +50,14 @@ public final class FrontierViewModel {
      * The PCA baseline of the shown pair's activation set: FVU on its last {@code heldOutRows} rows (the rows its
      * dictionaries are measured on) with k components, L0 = k.
      */
-    public record Baseline(String pairKey, Path set, List<PcaBaseline.Point> points, long trainRows, long heldOutRows) {
+    public record Baseline(
+            String pairKey,
+            Path set,
+            List<PcaBaseline.Point> points,
+            long trainRows,
+            long heldOutRows,
+            List<BasisBaseline> basis,
+            SyntheticSets.Summary truth) {
         /** The number of components k of each vertex (its L0). */
         public int[] components() {
             return points.stream().mapToInt(PcaBaseline.Point::k).toArray();
@@ -66,7 +76,12 @@ public final class FrontierViewModel {
     public FrontierViewModel(Background background, WorkspaceViewModel workspace) {
         this.background = background;
         this.workspace = workspace;
-        workspace.dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> rebuild());
+        workspace.dictionaries().addListener((ListChangeListener<DictionaryEntry>) c -> {
+            while (c.next()) {
+                c.getRemoved().forEach(e -> truthOf.remove(e.id())); // replaced (retrained) or gone: score again
+            }
+            rebuild();
+        });
         workspace.pairs().addListener((ListChangeListener<HookPair>) c -> pairsChanged());
         workspace.activationsProperty().addListener((o, was, set) -> computeBaseline(set));
         showBaseline.addListener(
@@ -110,7 +125,12 @@ public final class FrontierViewModel {
                         // ones
                         long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
                         PcaBaseline b = workspace.workspace().cache().pcaBaseline(s, held, Devices.preferred(), p, c);
-                        return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows());
+                        List<BasisBaseline> basis =
+                                workspace.workspace().cache().basisBaselines(s, held, Devices.preferred(), p, c);
+                        SyntheticSets.Summary truth = SyntheticSets.of(s)
+                                .map(SyntheticSets.SyntheticSet::summary)
+                                .orElse(null);
+                        return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows(), basis, truth);
                     }
                 },
                 b -> {
@@ -122,9 +142,80 @@ public final class FrontierViewModel {
                             && showBaseline.get()) {
                         baseline.set(b);
                     }
+                    if (b.truth() != null) {
+                        computeTruth(set);
+                    }
                 },
                 t -> {
                     baselinePending = null;
+                    workspace.fail(t);
+                });
+    }
+
+    /** Per dictionary id, its recovery of the shown synthetic set's truth: [MMCS found, fraction at MCS ≥ 0.9]. */
+    private final Map<String, double[]> truthOf = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final ReadOnlyObjectWrapper<Boolean> synthetic = new ReadOnlyObjectWrapper<>(false);
+
+    /** Whether the shown pair reads a synthetic set, whose ground truth the dictionaries can be scored against. */
+    public ReadOnlyObjectProperty<Boolean> syntheticProperty() {
+        return synthetic.getReadOnlyProperty();
+    }
+
+    /** What the plot's vertical axis shows: FVU, or (on a synthetic set) the MMCS of the truth to each dictionary. */
+    public enum YAxis {
+        FVU,
+        TRUTH_MMCS
+    }
+
+    private final javafx.beans.property.ObjectProperty<YAxis> yAxis =
+            new javafx.beans.property.SimpleObjectProperty<>(YAxis.FVU);
+
+    public javafx.beans.property.ObjectProperty<YAxis> yAxisProperty() {
+        return yAxis;
+    }
+
+    private String truthPending;
+
+    /**
+     * Scores every measured dictionary of the shown pair against the synthetic set's truth (decoder cosines, no pass
+     * over the rows), in the background; each is scored once.
+     */
+    private void computeTruth(Path set) {
+        HookPair shown = shownPair.get();
+        if (shown == null) {
+            return;
+        }
+        List<DictionaryEntry> todo = workspace.dictionaries().stream()
+                .filter(e -> e.measured() && shown.key().equals(e.pairKey()) && !truthOf.containsKey(e.id()))
+                .toList();
+        String job = set + "\n" + todo.stream().map(DictionaryEntry::id).toList();
+        if (todo.isEmpty() || job.equals(truthPending)) {
+            return;
+        }
+        truthPending = job;
+        background.submit(
+                "Ground truth recovery",
+                (p, c) -> {
+                    Map<String, double[]> out = new LinkedHashMap<>();
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        SyntheticSets.SyntheticSet syn = SyntheticSets.of(s).orElseThrow();
+                        for (DictionaryEntry e : todo) {
+                            c.check();
+                            TruthRecovery r = TruthRecovery.of(
+                                    workspace.readDictionary(e.path()), syn.truth(), Devices.preferred());
+                            out.put(e.id(), new double[] {r.truthMmcs(), r.recovered(TruthRecovery.DEFAULT_THRESHOLD)});
+                        }
+                    }
+                    return out;
+                },
+                scored -> {
+                    truthPending = null;
+                    truthOf.putAll(scored);
+                    rebuild();
+                },
+                t -> {
+                    truthPending = null;
                     workspace.fail(t);
                 });
     }
@@ -261,8 +352,18 @@ public final class FrontierViewModel {
         HookPair shown = shownPair.get();
         for (DictionaryEntry e : workspace.dictionaries()) {
             if (e.measured() && shown != null && shown.key().equals(e.pairKey())) {
+                double[] truth = truthOf.getOrDefault(e.id(), new double[] {Double.NaN, Double.NaN});
                 all.add(new FrontierPoint(
-                        e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false, e.site()));
+                        e.id(),
+                        e.name(),
+                        e.l0(),
+                        e.fvu(),
+                        e.dSae(),
+                        e.architecture(),
+                        false,
+                        e.site(),
+                        truth[0],
+                        truth[1]));
             }
         }
         live.forEach((id, p) -> {
@@ -271,6 +372,14 @@ public final class FrontierViewModel {
                 all.add(p);
             }
         });
+        boolean isSynthetic = shown != null && SyntheticSets.isSyntheticModel(shown.key());
+        synthetic.set(isSynthetic);
+        if (!isSynthetic) {
+            yAxis.set(YAxis.FVU);
+        } else if (workspace.activationsProperty().get() != null
+                && all.stream().anyMatch(p -> !p.live() && Double.isNaN(p.truthMmcs()))) {
+            computeTruth(workspace.activationsProperty().get());
+        }
         points.setAll(all);
         selection.removeIf(id -> all.stream().noneMatch(p -> p.id().equals(id)));
     }

@@ -66,6 +66,7 @@ public final class WorkspaceViewModel {
         this.recent = new RecentFiles(workspace.dir().resolve("recent.json"));
         this.corpus.set(workspace.corpus());
         dictionaries.addListener((ListChangeListener<DictionaryEntry>) c -> rebuildPairs());
+        activations.addListener((o, was, set) -> readSite(set));
     }
 
     /** The compute-side workspace: placement, catalogue, cache. */
@@ -456,6 +457,63 @@ public final class WorkspaceViewModel {
                         p,
                         c),
                 activations::set,
+                this::fail);
+    }
+
+    /**
+     * Makes the synthetic set the form describes in the workspace's catalogue ({@code synthetic-<id>-<rows>}, resumed
+     * if a run of it was interrupted), in the background, and uses it for training. A field that does not parse is
+     * reported by name and nothing starts.
+     */
+    public void synthesize(SyntheticSetForm form) {
+        org.sparsescope.compute.synthetic.SyntheticSpec spec;
+        long rows;
+        try {
+            spec = form.spec();
+            rows = form.rows();
+        } catch (IllegalArgumentException e) {
+            fail(e);
+            return;
+        }
+        Path out = workspace.catalogue().dir().resolve(spec.modelName().replace(':', '-') + "-" + rows);
+        background.submit(
+                "Synthetic set " + spec.modelName(),
+                (p, c) -> org.sparsescope.compute.synthetic.SyntheticSets.write(
+                                spec,
+                                rows,
+                                org.sparsescope.compute.synthetic.SyntheticSets.DEFAULT_ROWS_PER_CHUNK,
+                                out,
+                                p,
+                                c)
+                        .folder(),
+                activations::set,
+                this::fail);
+    }
+
+    private final ReadOnlyStringWrapper activationsSite = new ReadOnlyStringWrapper("");
+
+    /** "model @ hook" of the set training uses, as its manifest (or the user) says; empty while unknown. */
+    public ReadOnlyStringProperty activationsSiteProperty() {
+        return activationsSite.getReadOnlyProperty();
+    }
+
+    private void readSite(Path set) {
+        activationsSite.set("");
+        if (set == null) {
+            return;
+        }
+        background.submit(
+                "Site of " + set.getFileName(),
+                (p, c) -> {
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        return workspace.siteOf(s).map(ModelHook::label).orElse("");
+                    }
+                },
+                site -> {
+                    if (set.equals(activations.get())) {
+                        activationsSite.set(site);
+                    }
+                },
                 this::fail);
     }
 
