@@ -90,6 +90,8 @@ class SyntheticViewsTest {
             FrontierPoint p = vm.frontier().points().get(0);
             assertEquals(recovery.truthMmcs(), p.truthMmcs(), 1e-12);
             assertEquals(recovery.recovered(TruthRecovery.DEFAULT_THRESHOLD), p.recovered(), 1e-12);
+            vm.frontier().recoveryThresholdProperty().set(0.7);
+            assertEquals(recovery.recovered(0.7), vm.frontier().points().get(0).recovered(), 1e-12);
 
             vm.open(t.dir().toString());
             assertNull(vm.workspace().errorProperty().get());

@@ -131,7 +131,26 @@ final class FrontierPane extends BorderPane {
         vm.frontier()
                 .yAxisProperty()
                 .addListener((o, a, y) -> truthAxis.setSelected(y == FrontierViewModel.YAxis.TRUTH_MMCS));
-        HBox bar = new HBox(8, compare, fit, pca, truthAxis, names, info);
+        javafx.scene.control.Spinner<Double> threshold = new javafx.scene.control.Spinner<>(
+                0.5, 1.0, vm.frontier().recoveryThresholdProperty().get(), 0.01);
+        threshold.setId("recoveryThreshold");
+        threshold.setEditable(true);
+        threshold.setPrefWidth(80);
+        threshold.setTooltip(new javafx.scene.control.Tooltip(
+                "the MCS at which a true feature counts as found (the research code's 0.9)"));
+        threshold
+                .valueProperty()
+                .addListener(
+                        (o, a, v) -> vm.frontier().recoveryThresholdProperty().set(v));
+        Label found = new Label("found at MCS ≥");
+        HBox thresholdBox = new HBox(4, found, threshold);
+        thresholdBox.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        thresholdBox.visibleProperty().bind(truthAxis.visibleProperty());
+        thresholdBox.managedProperty().bind(thresholdBox.visibleProperty());
+        found.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        threshold.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        vm.frontier().recoveryThresholdProperty().addListener((o, a, b) -> refresh(vm, false));
+        HBox bar = new HBox(8, compare, fit, pca, truthAxis, thresholdBox, names, info);
         bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         for (javafx.scene.control.Control c :
                 new javafx.scene.control.Control[] {compare, fit, pca, truthAxis, names}) {
@@ -195,9 +214,12 @@ final class FrontierPane extends BorderPane {
                                     ? ""
                                     : String.format(
                                             Locale.ROOT,
-                                            "%nMMCS to truth %.4f, %.1f%% of true features at MCS ≥ 0.9",
+                                            "%nMMCS to truth %.4f, %.1f%% of true features at MCS ≥ %.2f",
                                             p.truthMmcs(),
-                                            100 * p.recovered())),
+                                            100 * p.recovered(),
+                                            vm.frontier()
+                                                    .recoveryThresholdProperty()
+                                                    .get())),
                     p.label(),
                     isTied));
         }

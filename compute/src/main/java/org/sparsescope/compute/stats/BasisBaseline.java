@@ -179,21 +179,7 @@ public record BasisBaseline(String kind, int features, long rows, List<Point> po
 
     /** n unit rows of d, Gaussian then normalised, from {@code seed}. */
     static float[] randomDirections(int n, int d, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] w = new float[n * d];
-        double[] row = new double[d];
-        for (int i = 0; i < n; i++) {
-            double norm = 0;
-            for (int j = 0; j < d; j++) {
-                row[j] = random.nextGaussian();
-                norm += row[j] * row[j];
-            }
-            norm = Math.sqrt(norm);
-            for (int j = 0; j < d; j++) {
-                w[i * d + j] = (float) (row[j] / norm);
-            }
-        }
-        return w;
+        return org.sparsescope.compute.synthetic.GroundTruth.randomUnitRows(new SplittableRandom(seed), n, d, 1.0);
     }
 
     /** The mean of the training rows (the last {@link #MAX_ROWS} before the held-out ones: enough for a centre). */

@@ -33,38 +33,30 @@ public record GroundTruth(
         SplittableRandom directionsRandom = new SplittableRandom(spec.seed());
         SplittableRandom loadingsRandom = directionsRandom.split();
         int d = spec.d(), n = spec.features();
-        float[] dirs = new float[n * d];
+        float[] dirs = randomUnitRows(directionsRandom, n, d, 1.0);
+        // each loading row a random direction of length √scale: correlation ρ_ij = scale · cos(u_i, u_j)
+        int rank = spec.correlationRank();
+        float[] loadings =
+                rank > 0 ? randomUnitRows(loadingsRandom, n, rank, Math.sqrt(spec.correlationScale())) : new float[0];
+        return new GroundTruth(d, n, dirs, spec.probabilities(), loadings, null);
+    }
+
+    /** {@code n} rows of {@code d}: Gaussian vectors scaled to {@code length} (directions uniform on the sphere). */
+    public static float[] randomUnitRows(SplittableRandom random, int n, int d, double length) {
+        float[] out = new float[n * d];
         double[] row = new double[d];
         for (int i = 0; i < n; i++) {
             double norm = 0;
             for (int j = 0; j < d; j++) {
-                row[j] = directionsRandom.nextGaussian();
+                row[j] = random.nextGaussian();
                 norm += row[j] * row[j];
             }
             norm = Math.sqrt(norm);
             for (int j = 0; j < d; j++) {
-                dirs[i * d + j] = (float) (row[j] / norm);
+                out[i * d + j] = (float) (row[j] / norm * length);
             }
         }
-        int rank = spec.correlationRank();
-        float[] loadings = new float[n * rank];
-        if (rank > 0) {
-            // each loading row a random direction of length √scale: correlation ρ_ij = scale · cos(u_i, u_j)
-            double length = Math.sqrt(spec.correlationScale());
-            double[] u = new double[rank];
-            for (int i = 0; i < n; i++) {
-                double norm = 0;
-                for (int r = 0; r < rank; r++) {
-                    u[r] = loadingsRandom.nextGaussian();
-                    norm += u[r] * u[r];
-                }
-                norm = Math.sqrt(norm);
-                for (int r = 0; r < rank; r++) {
-                    loadings[i * rank + r] = (float) (u[r] / norm * length);
-                }
-            }
-        }
-        return new GroundTruth(d, n, dirs, spec.probabilities(), loadings, null);
+        return out;
     }
 
     public int rank() {

@@ -34,7 +34,7 @@ public final class FuzzSeeds {
 
     private FuzzSeeds() {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws Exception {
         Path tmp = Files.createTempDirectory("seeds");
         Path ref = Reference.dir();
         seed("safetensors", "two-tensors", safetensors(tmp, Map.of("a", small(2, 3), "b", small(3)), Map.of("k", "v")));
@@ -239,6 +239,22 @@ public final class FuzzSeeds {
                 frame(
                         Files.readAllBytes(mtd.resolve(Manifest.FILE)),
                         frame(safetensors(tmp, chunk, Map.of()), safetensors(tmp, tokens, Map.of()))));
+
+        // a synthetic set's description and truth, as `synth` writes them (a correlated generator: loadings too)
+        Path synth = tmp.resolve("synthetic");
+        org.sparsescope.compute.synthetic.SyntheticSets.write(
+                new org.sparsescope.compute.synthetic.SyntheticSpec(4, 6, 2, 0.9, 2, 0.5, 0.1, null, 1),
+                10,
+                10,
+                synth,
+                org.sparsescope.compute.work.ProgressListener.NONE,
+                org.sparsescope.compute.work.Cancellation.none());
+        seed(
+                "syntheticTruth",
+                "correlated-noisy",
+                frame(
+                        Files.readAllBytes(synth.resolve("synthetic.json")),
+                        Files.readAllBytes(synth.resolve("truth.safetensors"))));
 
         seed(
                 "npyActivations",

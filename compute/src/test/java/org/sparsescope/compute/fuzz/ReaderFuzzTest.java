@@ -277,6 +277,16 @@ class ReaderFuzzTest {
         Outcomes.of("activationSetWithTokens", f, () -> readAround(dir));
     }
 
+    /** A synthetic set's description and ground truth: synthetic.json, then (framed) truth.safetensors. */
+    @FuzzTest
+    void syntheticTruth(byte[] data) throws Exception {
+        byte[][] parts = split(data);
+        Path dir = fresh("synthetic");
+        Path f = write(dir, "synthetic.json", parts[0]);
+        write(dir, "truth.safetensors", parts[1]);
+        Outcomes.of("syntheticTruth", f, () -> org.sparsescope.compute.synthetic.SyntheticSets.of(dir));
+    }
+
     /** A foreign folder of .npy chunks (0.npy, 1.npy), as researchers' own harvests leave them. */
     @FuzzTest
     void npyActivations(byte[] data) throws Exception {

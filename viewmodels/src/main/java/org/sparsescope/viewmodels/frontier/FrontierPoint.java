@@ -6,7 +6,8 @@ package org.sparsescope.viewmodels.frontier;
  * @param site      the model and hook it reads, "model @ hook", for the tooltip
  * @param truthMmcs on a synthetic set, the mean over true features of their best cosine with its decoder; NaN
  *                  elsewhere or until computed
- * @param recovered on a synthetic set, the fraction of true features it finds at MCS ≥ 0.9; NaN elsewhere
+ * @param recovered on a synthetic set, the fraction of true features it finds at the frontier's recovery threshold (MCS ≥ 0.9
+ *                  unless changed); NaN elsewhere
  */
 public record FrontierPoint(
         String id,

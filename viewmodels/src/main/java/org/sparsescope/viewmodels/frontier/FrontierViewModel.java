@@ -84,6 +84,7 @@ public final class FrontierViewModel {
         });
         workspace.pairs().addListener((ListChangeListener<HookPair>) c -> pairsChanged());
         workspace.activationsProperty().addListener((o, was, set) -> computeBaseline(set));
+        recoveryThreshold.addListener((o, was, now) -> rebuild());
         showBaseline.addListener(
                 (o, was, on) -> computeBaseline(workspace.activationsProperty().get()));
         pairsChanged();
@@ -152,8 +153,16 @@ public final class FrontierViewModel {
                 });
     }
 
-    /** Per dictionary id, its recovery of the shown synthetic set's truth: [MMCS found, fraction at MCS ≥ 0.9]. */
+    /** Per dictionary id, each true feature's best cosine with its decoder (the shown synthetic set's truth). */
     private final Map<String, double[]> truthOf = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final javafx.beans.property.DoubleProperty recoveryThreshold =
+            new javafx.beans.property.SimpleDoubleProperty(TruthRecovery.DEFAULT_THRESHOLD);
+
+    /** The MCS at which a true feature counts as found (0.9, the research code's, unless changed). */
+    public javafx.beans.property.DoubleProperty recoveryThresholdProperty() {
+        return recoveryThreshold;
+    }
 
     private final ReadOnlyObjectWrapper<Boolean> synthetic = new ReadOnlyObjectWrapper<>(false);
 
@@ -204,7 +213,7 @@ public final class FrontierViewModel {
                             c.check();
                             TruthRecovery r = TruthRecovery.of(
                                     workspace.readDictionary(e.path()), syn.truth(), Devices.preferred());
-                            out.put(e.id(), new double[] {r.truthMmcs(), r.recovered(TruthRecovery.DEFAULT_THRESHOLD)});
+                            out.put(e.id(), r.truthBest());
                         }
                     }
                     return out;
@@ -352,18 +361,15 @@ public final class FrontierViewModel {
         HookPair shown = shownPair.get();
         for (DictionaryEntry e : workspace.dictionaries()) {
             if (e.measured() && shown != null && shown.key().equals(e.pairKey())) {
-                double[] truth = truthOf.getOrDefault(e.id(), new double[] {Double.NaN, Double.NaN});
+                double[] best = truthOf.get(e.id());
+                double mmcs = Double.NaN, found = Double.NaN;
+                if (best != null) {
+                    TruthRecovery r = new TruthRecovery(best, new int[best.length], new double[0], new int[0]);
+                    mmcs = r.truthMmcs();
+                    found = r.recovered(recoveryThreshold.get());
+                }
                 all.add(new FrontierPoint(
-                        e.id(),
-                        e.name(),
-                        e.l0(),
-                        e.fvu(),
-                        e.dSae(),
-                        e.architecture(),
-                        false,
-                        e.site(),
-                        truth[0],
-                        truth[1]));
+                        e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false, e.site(), mmcs, found));
             }
         }
         live.forEach((id, p) -> {
