@@ -96,7 +96,8 @@ public final class TruthCommand implements Callable<Integer> {
                 TruthRecovery r = TruthRecovery.of(d, synthetic.truth(), Devices.preferred());
                 rows.add(new Row(
                         path.getFileName().toString(),
-                        d.architecture(),
+                        org.sparsescope.compute.dictionary.format.Sidecar.architectureOf(
+                                DictionaryFiles.Location.of(path).path(), d.architecture()),
                         d.dSae(),
                         org.sparsescope.compute.dictionary.format.Sidecar.sweepSetting(
                                         DictionaryFiles.Location.of(path).path())
