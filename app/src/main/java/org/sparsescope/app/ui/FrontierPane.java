@@ -96,10 +96,13 @@ final class FrontierPane extends BorderPane {
                 () -> pair.setValue(vm.frontier().shownPairProperty().get())));
         pair.setValue(vm.frontier().shownPairProperty().get());
         Label pairLabel = new Label("model @ hook");
+        pairLabel.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        pair.setMinWidth(120); // the selector gives way first on a narrow screen, never its label
         HBox top = new HBox(8, pairLabel, pair);
         top.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         top.getStyleClass().add("bar");
         setTop(top);
+        // a synthetic set's own controls sit by its pair, where there is room at any window size
         Button fit = new Button("Fit");
         fit.setOnAction(e -> {
             plot.fit();
@@ -150,10 +153,11 @@ final class FrontierPane extends BorderPane {
         found.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         threshold.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         vm.frontier().recoveryThresholdProperty().addListener((o, a, b) -> refresh(vm, false));
-        HBox bar = new HBox(8, compare, fit, pca, truthAxis, thresholdBox, names, info);
+        truthAxis.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        top.getChildren().addAll(truthAxis, thresholdBox);
+        HBox bar = new HBox(8, compare, fit, pca, names, info);
         bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
-        for (javafx.scene.control.Control c :
-                new javafx.scene.control.Control[] {compare, fit, pca, truthAxis, names}) {
+        for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, pca, names}) {
             c.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE); // the message shrinks, never the buttons
         }
         // the message wraps onto a second line rather than losing its end (a comparison names both dictionaries)
@@ -190,7 +194,7 @@ final class FrontierPane extends BorderPane {
             live |= p.live();
             topk |= !p.live() && p.architecture().equals("topk");
             tied |= !p.live() && isTied;
-            beyond |= p.fvu() > 1;
+            beyond |= !mmcs && p.fvu() > 1;
             if (!p.live() && !p.architecture().equals("topk")) {
                 sizes.add(p.dSae());
             }
