@@ -90,6 +90,7 @@ class SyntheticViewsTest {
             FrontierPoint p = vm.frontier().points().get(0);
             assertEquals(recovery.truthMmcs(), p.truthMmcs(), 1e-12);
             assertEquals(recovery.recovered(TruthRecovery.DEFAULT_THRESHOLD), p.recovered(), 1e-12);
+            assertEquals(recovery.dictionaryMmcs(), p.dictionaryMmcs(), 1e-12);
             vm.frontier().recoveryThresholdProperty().set(0.7);
             assertEquals(recovery.recovered(0.7), vm.frontier().points().get(0).recovered(), 1e-12);
 

@@ -218,8 +218,10 @@ final class FrontierPane extends BorderPane {
                                     ? ""
                                     : String.format(
                                             Locale.ROOT,
-                                            "%nMMCS to truth %.4f, %.1f%% of true features at MCS ≥ %.2f",
+                                            "%nMMCS of the truth to it %.4f (found), of it to the truth %.4f"
+                                                    + " (true)%n%.1f%% of true features found at MCS ≥ %.2f",
                                             p.truthMmcs(),
+                                            p.dictionaryMmcs(),
                                             100 * p.recovered(),
                                             vm.frontier()
                                                     .recoveryThresholdProperty()

@@ -8,6 +8,8 @@ package org.sparsescope.viewmodels.frontier;
  *                  elsewhere or until computed
  * @param recovered on a synthetic set, the fraction of true features it finds at the frontier's recovery threshold (MCS ≥ 0.9
  *                  unless changed); NaN elsewhere
+ * @param dictionaryMmcs on a synthetic set, the mean over its features of their best cosine with a true feature (how
+ *                  much of the dictionary is true); NaN elsewhere
  */
 public record FrontierPoint(
         String id,
@@ -19,10 +21,11 @@ public record FrontierPoint(
         boolean live,
         String site,
         double truthMmcs,
-        double recovered) {
+        double recovered,
+        double dictionaryMmcs) {
 
     public FrontierPoint(
             String id, String label, double l0, double fvu, int dSae, String architecture, boolean live, String site) {
-        this(id, label, l0, fvu, dSae, architecture, live, site, Double.NaN, Double.NaN);
+        this(id, label, l0, fvu, dSae, architecture, live, site, Double.NaN, Double.NaN, Double.NaN);
     }
 }

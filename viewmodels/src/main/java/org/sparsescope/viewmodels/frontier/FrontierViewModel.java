@@ -153,8 +153,8 @@ public final class FrontierViewModel {
                 });
     }
 
-    /** Per dictionary id, each true feature's best cosine with its decoder (the shown synthetic set's truth). */
-    private final Map<String, double[]> truthOf = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per dictionary id, its recovery of the shown synthetic set's truth, both ways. */
+    private final Map<String, TruthRecovery> truthOf = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final javafx.beans.property.DoubleProperty recoveryThreshold =
             new javafx.beans.property.SimpleDoubleProperty(TruthRecovery.DEFAULT_THRESHOLD);
@@ -206,14 +206,14 @@ public final class FrontierViewModel {
         background.submit(
                 "Ground truth recovery",
                 (p, c) -> {
-                    Map<String, double[]> out = new LinkedHashMap<>();
+                    Map<String, TruthRecovery> out = new LinkedHashMap<>();
                     try (ActivationSet s = ActivationSet.open(set)) {
                         SyntheticSets.SyntheticSet syn = SyntheticSets.of(s).orElseThrow();
                         for (DictionaryEntry e : todo) {
                             c.check();
                             TruthRecovery r = TruthRecovery.of(
                                     workspace.readDictionary(e.path()), syn.truth(), Devices.preferred());
-                            out.put(e.id(), r.truthBest());
+                            out.put(e.id(), r);
                         }
                     }
                     return out;
@@ -361,15 +361,22 @@ public final class FrontierViewModel {
         HookPair shown = shownPair.get();
         for (DictionaryEntry e : workspace.dictionaries()) {
             if (e.measured() && shown != null && shown.key().equals(e.pairKey())) {
-                double[] best = truthOf.get(e.id());
-                double mmcs = Double.NaN, found = Double.NaN;
-                if (best != null) {
-                    TruthRecovery r = new TruthRecovery(best, new int[best.length], new double[0], new int[0]);
-                    mmcs = r.truthMmcs();
-                    found = r.recovered(recoveryThreshold.get());
-                }
+                TruthRecovery r = truthOf.get(e.id());
+                double mmcs = r == null ? Double.NaN : r.truthMmcs(),
+                        found = r == null ? Double.NaN : r.recovered(recoveryThreshold.get()),
+                        isTrue = r == null ? Double.NaN : r.dictionaryMmcs();
                 all.add(new FrontierPoint(
-                        e.id(), e.name(), e.l0(), e.fvu(), e.dSae(), e.architecture(), false, e.site(), mmcs, found));
+                        e.id(),
+                        e.name(),
+                        e.l0(),
+                        e.fvu(),
+                        e.dSae(),
+                        e.architecture(),
+                        false,
+                        e.site(),
+                        mmcs,
+                        found,
+                        isTrue));
             }
         }
         live.forEach((id, p) -> {
