@@ -321,7 +321,7 @@ class HarvestTest {
                         HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
                         ProgressListener.NONE,
                         Cancellation.none()));
-        assertTrue(e4.getMessage().contains("another harvest"), e4.getMessage());
+        assertTrue(e4.getMessage().contains("holds another set"), e4.getMessage());
         assertArrayEquals(before, Files.readAllBytes(set.resolve("chunk-00000.safetensors")));
     }
 }
