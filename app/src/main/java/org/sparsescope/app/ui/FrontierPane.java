@@ -270,29 +270,27 @@ final class FrontierPane extends BorderPane {
         }
         if (b != null && !mmcs) {
             for (var basis : b.basis()) {
-                Color color =
-                        basis.kind().equals(org.sparsescope.compute.stats.BasisBaseline.NEURONS) ? NEURONS : RANDOM;
-                int n = basis.points().size();
+                Color color = basis.neurons() ? NEURONS : RANDOM;
+                int n = basis.k().length;
                 double[] xs = new double[n], ys = new double[n];
                 String[] labels = new String[n];
                 for (int i = 0; i < n; i++) {
-                    var q = basis.points().get(i);
-                    xs[i] = Math.max(q.l0(), 1e-3);
-                    ys[i] = q.fvu();
+                    xs[i] = Math.max(basis.l0()[i], 1e-3);
+                    ys[i] = basis.fvu()[i];
                     labels[i] = String.format(
                             Locale.ROOT,
                             "%s (%,d), each row's top %d%nL0 %.2f  FVU %.4f%nmeasured on %,d held-out rows",
                             basis.kind(),
                             basis.features(),
-                            q.k(),
-                            q.l0(),
-                            q.fvu(),
+                            basis.k()[i],
+                            basis.l0()[i],
+                            basis.fvu()[i],
                             basis.rows());
                 }
                 lines.add(new ScatterPlot.Line(color, xs, ys, labels, true));
                 legend.add(new ScatterPlot.LegendEntry(
                         color,
-                        basis.kind().equals(org.sparsescope.compute.stats.BasisBaseline.NEURONS)
+                        basis.neurons()
                                 ? "neuron basis (top k coordinates)"
                                 : String.format(Locale.ROOT, "%,d random directions, ReLU, top k", basis.features()),
                         ScatterPlot.Swatch.LINE));

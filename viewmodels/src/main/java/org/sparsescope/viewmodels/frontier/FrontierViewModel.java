@@ -56,8 +56,8 @@ public final class FrontierViewModel {
             List<PcaBaseline.Point> points,
             long trainRows,
             long heldOutRows,
-            List<BasisBaseline> basis,
-            SyntheticSets.Summary truth) {
+            List<BasisLine> basis,
+            TruthPoint truth) {
         /** The number of components k of each vertex (its L0). */
         public int[] components() {
             return points.stream().mapToInt(PcaBaseline.Point::k).toArray();
@@ -68,6 +68,26 @@ public final class FrontierViewModel {
             return points.stream().mapToDouble(PcaBaseline.Point::fvu).toArray();
         }
     }
+
+    /**
+     * One basis baseline as the plot draws it: each row's top {@code k[i]} coordinates kept, giving L0 {@code l0[i]}
+     * and held-out FVU {@code fvu[i]}; {@code neurons} tells the neuron basis from random directions.
+     */
+    public record BasisLine(boolean neurons, String kind, int features, long rows, int[] k, double[] l0, double[] fvu) {
+        static BasisLine of(BasisBaseline b) {
+            return new BasisLine(
+                    b.kind().equals(BasisBaseline.NEURONS),
+                    b.kind(),
+                    b.features(),
+                    b.rows(),
+                    b.points().stream().mapToInt(BasisBaseline.Point::k).toArray(),
+                    b.points().stream().mapToDouble(BasisBaseline.Point::l0).toArray(),
+                    b.points().stream().mapToDouble(BasisBaseline.Point::fvu).toArray());
+        }
+    }
+
+    /** A synthetic set's ground truth as a point: its true L0 and the FVU of its noise (the floor). */
+    public record TruthPoint(double trueL0, double noiseFloorFvu) {}
 
     private final ReadOnlyObjectWrapper<Baseline> baseline = new ReadOnlyObjectWrapper<>();
     private final BooleanProperty showBaseline = new SimpleBooleanProperty(true);
@@ -126,10 +146,17 @@ public final class FrontierViewModel {
                         // ones
                         long held = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
                         PcaBaseline b = workspace.workspace().cache().pcaBaseline(s, held, Devices.preferred(), p, c);
-                        List<BasisBaseline> basis =
-                                workspace.workspace().cache().basisBaselines(s, held, Devices.preferred(), p, c);
-                        SyntheticSets.Summary truth = SyntheticSets.of(s)
+                        List<BasisLine> basis =
+                                workspace
+                                        .workspace()
+                                        .cache()
+                                        .basisBaselines(s, held, Devices.preferred(), p, c)
+                                        .stream()
+                                        .map(BasisLine::of)
+                                        .toList();
+                        TruthPoint truth = SyntheticSets.of(s)
                                 .map(SyntheticSets.SyntheticSet::summary)
+                                .map(t -> new TruthPoint(t.trueL0(), t.noiseFloorFvu()))
                                 .orElse(null);
                         return new Baseline(key, set, b.points(), b.trainRows(), b.heldOutRows(), basis, truth);
                     }
