@@ -187,6 +187,19 @@ public final class Screenshots {
                             + vm.workspace().errorProperty().get()));
         }
         Path training = shoot("4-training");
+        // the form of a synthetic set, opened as a click opens it (its dialog waits, so it is not opened on this call)
+        javafx.application.Platform.runLater(
+                () -> app.window().training.synthetic.fire());
+        waitFor("the synthetic set's form", 100, () -> dialog("syntheticDialog") != null);
+        Thread.sleep(500);
+        Path synthetic = shootScreen("4b-synthetic-set-form");
+        onFx(() -> {
+            ((javafx.scene.control.Button)
+                            dialog("syntheticDialog").lookupButton(javafx.scene.control.ButtonType.CANCEL))
+                    .fire();
+            return null;
+        });
+        waitFor("the form closed", 100, () -> dialog("syntheticDialog") == null);
         onFx(() -> {
             app.window().tabs.getSelectionModel().select(0);
             app.window().toggleTheme();
@@ -224,7 +237,7 @@ public final class Screenshots {
             app.window().tabs.getSelectionModel().select(0);
             return null;
         });
-        return List.of(frontier, aboutShot, features, ablation, training, dark, mcs);
+        return List.of(frontier, aboutShot, features, ablation, training, synthetic, dark, mcs);
     }
 
     /**
@@ -620,10 +633,14 @@ public final class Screenshots {
     }
 
     private static javafx.scene.control.DialogPane dialog() {
+        return dialog("provenanceDialog");
+    }
+
+    private static javafx.scene.control.DialogPane dialog(String id) {
         for (javafx.stage.Window w : javafx.stage.Window.getWindows()) {
             if (w.getScene() != null
                     && w.getScene().getRoot() instanceof javafx.scene.control.DialogPane p
-                    && "provenanceDialog".equals(p.getId())) {
+                    && id.equals(p.getId())) {
                 return p;
             }
         }

@@ -43,6 +43,7 @@ final class SyntheticSetDialog {
             grid.addRow(i, new Label((String) fields[i][0]), f);
         }
         dialog.getDialogPane().setContent(grid);
+        dialog.getDialogPane().setId("syntheticDialog");
         dialog.getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
         dialog.showAndWait()
                 .filter(b -> b == ButtonType.OK)

@@ -23,6 +23,7 @@ import org.sparsescope.viewmodels.training.TrainPoint;
 /** Start a sweep on the workspace's activations, watch loss, L0 and FVU live, cancel, resume. */
 final class TrainingPane extends BorderPane {
     final Button start = new Button("Start");
+    final Button synthetic = new Button("Synthetic…");
     final Button cancel = new Button("Cancel");
     final Label status = new Label();
     private final LineChart<Number, Number> loss = chart("loss");
@@ -155,15 +156,14 @@ final class TrainingPane extends BorderPane {
                                 "tokens must be a whole number, not '" + tokens.getText() + "'"));
             }
         });
-        Button synthetic = new Button("Synthetic…");
         synthetic.setId("syntheticSet");
         synthetic.setTooltip(new javafx.scene.control.Tooltip(
                 "Make an activation set whose features are known (sparse sums of random directions), to see how much"
                         + " of the truth a sweep recovers"));
         synthetic.setOnAction(e -> SyntheticSetDialog.ask(getScene().getWindow(), vm));
-        form.add(set, 0, 4, 5, 1);
+        form.add(set, 0, 4, 4, 1);
+        form.add(synthetic, 4, 4); // above Harvest…, in the form's own columns: it fits a 1366-pixel screen
         form.addRow(5, new Label("or harvest at hook"), hook, new Label("tokens"), tokens, harvest);
-        form.add(synthetic, 5, 5);
         form.getChildren().stream()
                 .filter(n -> n instanceof Label || n instanceof Button)
                 .forEach(n -> ((javafx.scene.control.Control) n)
