@@ -257,7 +257,7 @@ public final class Harvester {
     }
 
     /** A window's ids: {@code window} corpus tokens from {@code start}, or the BOS and then window − 1 of them. */
-    static long[] windowIds(CorpusTokens tokens, long start, int window, Long bos) {
+    public static long[] windowIds(CorpusTokens tokens, long start, int window, Long bos) {
         if (bos == null) {
             return tokens.window(start, window);
         }

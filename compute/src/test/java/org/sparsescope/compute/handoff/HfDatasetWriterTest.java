@@ -143,7 +143,7 @@ class HfDatasetWriterTest {
             }
         }
         for (FieldVector c : children) {
-            collect(path + "/" + c.getName(), c, leaves, lengths);
+            collect(path + "/" + c.getName(), c, leaves, lengths); // Arrow names list children $data$
         }
     }
 
