@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.sparsescope.app.cli.AblateCommand;
 import org.sparsescope.app.cli.BaselineCommand;
 import org.sparsescope.app.cli.BenchCommand;
+import org.sparsescope.app.cli.ClusterCommand;
 import org.sparsescope.app.cli.CompareCommand;
 import org.sparsescope.app.cli.EvalCommand;
 import org.sparsescope.app.cli.ExportCommand;
@@ -53,6 +54,7 @@ import picocli.CommandLine.Command;
             CompareCommand.class,
             BaselineCommand.class,
             SynthCommand.class,
+            ClusterCommand.class,
             TruthCommand.class,
             WorkspaceCommand.class,
             ScreenshotsCommand.class,

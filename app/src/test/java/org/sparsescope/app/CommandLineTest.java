@@ -1,6 +1,7 @@
 package org.sparsescope.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.Reference;
@@ -191,6 +193,96 @@ class CommandLineTest {
                         .getAsJsonArray()
                         .get(1)
                         .getAsDouble());
+    }
+
+    @Test
+    void clusterRecipeWritesTheSweepAsSparsifyCommandsAndSaeLensScripts() throws Exception {
+        Path out = tmp.resolve("recipe");
+        Run r = run(
+                "cluster",
+                "recipe",
+                "--model",
+                "EleutherAI/pythia-70m",
+                "--hooks",
+                "blocks.2.hook_resid_post,blocks.3.hook_resid_post",
+                "--d",
+                "512",
+                "--topk",
+                "16,32",
+                "--l1",
+                "1e-3",
+                "--tied-l1",
+                "1e-3",
+                "--ratio",
+                "8",
+                "--context",
+                "256",
+                "--gpus",
+                "2",
+                "--cached",
+                "blocks.2.hook_resid_post=/data/cache2",
+                "--out",
+                out.toString());
+        assertEquals(0, r.status(), r.err());
+        List<String> sh = java.nio.file.Files.readAllLines(out.resolve("sparsify.sh"));
+        List<String> runs = sh.stream().filter(l -> l.startsWith("torchrun")).toList();
+        assertEquals(2, runs.size(), String.join("\n", sh));
+        assertTrue(runs.get(0).contains("--hookpoints layers.2 layers.3"), runs.get(0));
+        assertTrue(runs.get(0).contains("--num_latents 4096 -k 16 --ctx_len 256 --distribute_modules"), runs.get(0));
+        String py = java.nio.file.Files.readString(out.resolve("saelens_blocks_2_hook_resid_post.py"));
+        assertTrue(py.contains("StandardTrainingSAEConfig(d_in=512, d_sae=4096, l1_coefficient=0.001)"), py);
+        assertTrue(py.contains("TopKTrainingSAEConfig(d_in=512, d_sae=4096, k=32)"), py);
+        assertTrue(py.contains("cached_activations_path=\"/data/cache2\""), py);
+        String readme = java.nio.file.Files.readString(out.resolve("README.md"));
+        assertTrue(readme.contains("Left out (tied"), readme);
+        Run again = run(
+                "cluster",
+                "recipe",
+                "--model",
+                "m",
+                "--hooks",
+                "blocks.2.hook_resid_post",
+                "--d",
+                "512",
+                "--topk",
+                "16",
+                "--out",
+                out.toString());
+        assertEquals(2, again.status(), "a recipe never overwrites one: " + again.err());
+    }
+
+    @Test
+    void clusterActivationsOfASetWithoutWindowsAsksForItsContext() throws Exception {
+        Path set = tmp.resolve("synthetic-for-cluster");
+        assertEquals(
+                0,
+                run("synth", "--d", "8", "--features", "16", "--rows", "1000", "--out", set.toString())
+                        .status());
+        Run refused = run(
+                "cluster",
+                "activations",
+                "--set",
+                set.toString(),
+                "--out",
+                tmp.resolve("c1").toString());
+        assertEquals(2, refused.status(), refused.err());
+        assertTrue(refused.err().contains("context"), refused.err());
+        Run done = run(
+                "cluster",
+                "activations",
+                "--set",
+                set.toString(),
+                "--context",
+                "64",
+                "--out",
+                tmp.resolve("c2").toString(),
+                "--json");
+        assertEquals(0, done.status(), done.err());
+        JsonObject m = JsonParser.parseString(done.out()).getAsJsonObject();
+        assertEquals("synthetic", m.get("hook").getAsString());
+        assertEquals(15, m.get("windows").getAsLong());
+        assertEquals(40, m.get("rows_left_out").getAsLong());
+        assertFalse(m.get("token_ids").getAsBoolean());
     }
 
     @Test
