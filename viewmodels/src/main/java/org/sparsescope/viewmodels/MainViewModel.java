@@ -28,6 +28,7 @@ import org.sparsescope.viewmodels.features.FeatureTableViewModel;
 import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.inspect.GenerationViewModel;
 import org.sparsescope.viewmodels.inspect.InspectorViewModel;
+import org.sparsescope.viewmodels.training.RunWatchViewModel;
 import org.sparsescope.viewmodels.training.TrainingViewModel;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
@@ -44,6 +45,10 @@ public final class MainViewModel implements AutoCloseable {
     private final Background background;
     private final WorkspaceViewModel workspace;
     private final FrontierViewModel frontier;
+    private final RunWatchViewModel runWatch;
+    /** How often a watched run folder is polled: a checkpoint shows about two polls after its copy ends. */
+    static final long RUN_WATCH_POLL_MILLIS = 3000;
+
     private final FeatureTableViewModel features = new FeatureTableViewModel();
     private final FeatureDetailViewModel detail;
     private final AblationViewModel ablation;
@@ -99,6 +104,7 @@ public final class MainViewModel implements AutoCloseable {
         this.detail = new FeatureDetailViewModel(background);
         this.ablation = new AblationViewModel(background);
         this.training = new TrainingViewModel(background, workspace, frontier);
+        this.runWatch = new RunWatchViewModel(background, workspace, frontier, RUN_WATCH_POLL_MILLIS);
         this.cache = workspaceFiles.cache();
         workspace.setModels(this::model); // the list's KL and CE run on the models the window keeps
         this.mcs = new McsViewModel(
@@ -231,6 +237,11 @@ public final class MainViewModel implements AutoCloseable {
 
     public TrainingViewModel training() {
         return training;
+    }
+
+    /** A cluster run's folder, watched. */
+    public RunWatchViewModel runWatch() {
+        return runWatch;
     }
 
     public ReadOnlyObjectProperty<DictionaryEntry> openDictionaryProperty() {

@@ -376,10 +376,37 @@ public final class FrontierViewModel {
         rebuild();
     }
 
-    /** The sweep ended: its points become the saved dictionaries' own. */
+    /** The sweep ended: its points become the saved dictionaries' own (a watched run's stay). */
     public void clearLive() {
-        live.clear();
-        livePairs.clear();
+        clearLiveWithPrefix("live:");
+    }
+
+    /**
+     * A watched cluster run's member measured at a new checkpoint, at {@code pairKey}; {@code site} says which (run,
+     * step) for the tooltip. Its id starts with "watch:" so that a local sweep's end leaves it.
+     */
+    public void updateWatched(
+            String id,
+            String label,
+            double l0,
+            double fvu,
+            int dSae,
+            String architecture,
+            String pairKey,
+            String site) {
+        live.put(id, new FrontierPoint(id, label, l0, fvu, dSae, architecture, true, site));
+        livePairs.put(id, pairKey);
+        rebuild();
+    }
+
+    /** The watch stopped: its points leave. */
+    public void clearWatched() {
+        clearLiveWithPrefix("watch:");
+    }
+
+    private void clearLiveWithPrefix(String prefix) {
+        live.keySet().removeIf(id -> id.startsWith(prefix));
+        livePairs.keySet().removeIf(id -> id.startsWith(prefix));
         rebuild();
     }
 
