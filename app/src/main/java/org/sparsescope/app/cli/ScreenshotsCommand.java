@@ -83,6 +83,12 @@ public final class ScreenshotsCommand implements Callable<Integer> {
     String steer;
 
     @Option(
+            names = "--watch",
+            description =
+                    "after the tour: watch this cluster run folder and shoot the frontier once its checkpoints show")
+    Path watch;
+
+    @Option(
             names = "--sweep-prefix",
             defaultValue = "",
             description = "with --sweep: the MCS matrix of the members whose names start so (default: all)")
@@ -122,6 +128,11 @@ public final class ScreenshotsCommand implements Callable<Integer> {
             } else if (!open.isEmpty()) {
                 for (Path p : s.hooksTour(
                         open, answer.size() == 2 ? answer.get(0) : null, answer.size() == 2 ? answer.get(1) : null)) {
+                    spec.commandLine().getOut().println("wrote " + p);
+                }
+            }
+            if (watch != null) {
+                for (Path p : s.watchTour(watch)) {
                     spec.commandLine().getOut().println("wrote " + p);
                 }
             }

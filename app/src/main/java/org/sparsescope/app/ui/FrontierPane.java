@@ -163,8 +163,30 @@ final class FrontierPane extends BorderPane {
         // the message wraps onto a second line rather than losing its end (a comparison names both dictionaries)
         Controls.wrapping(info);
         bar.getStyleClass().add("bar");
+        // a watched cluster run: what is watched, and a way to stop; skipped checkpoints in the tooltip
+        Label watching = new Label();
+        watching.setId("runWatchStatus");
+        watching.textProperty().bind(vm.runWatch().statusProperty());
+        Controls.wrapping(watching);
+        javafx.scene.control.Tooltip notes = new javafx.scene.control.Tooltip();
+        vm.runWatch().notes().addListener((ListChangeListener<String>) c -> notes.setText(String.join(
+                "\n",
+                vm.runWatch()
+                        .notes()
+                        .subList(
+                                Math.max(0, vm.runWatch().notes().size() - 8),
+                                vm.runWatch().notes().size()))));
+        watching.setTooltip(notes);
+        Button stopWatching = new Button("Stop watching");
+        stopWatching.setOnAction(e -> vm.runWatch().stop());
+        stopWatching.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        HBox watchBar = new HBox(8, watching, stopWatching);
+        watchBar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        watchBar.getStyleClass().add("bar");
+        watchBar.visibleProperty().bind(vm.runWatch().watchingProperty().isNotNull());
+        watchBar.managedProperty().bind(watchBar.visibleProperty());
         setCenter(plot);
-        setBottom(bar);
+        setBottom(new javafx.scene.layout.VBox(watchBar, bar));
         refresh(vm, true);
     }
 
@@ -184,14 +206,17 @@ final class FrontierPane extends BorderPane {
         }
         List<ScatterPlot.Point> pts = new ArrayList<>();
         java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>();
-        boolean topk = false, live = false, beyond = false, tied = false;
+        boolean topk = false, live = false, watched = false, beyond = false, tied = false;
         for (FrontierPoint p : vm.frontier().points()) {
             if (mmcs && Double.isNaN(p.truthMmcs())) {
                 continue; // a live member, or one not scored yet
             }
             boolean isTied = p.architecture().equals("tied");
-            Color c = p.live() ? LIVE : p.architecture().equals("topk") ? TOPK : sizeColor(p.dSae());
-            live |= p.live();
+            Color c = p.watched()
+                    ? WATCHED
+                    : p.live() ? LIVE : p.architecture().equals("topk") ? TOPK : sizeColor(p.dSae());
+            live |= p.live() && !p.watched();
+            watched |= p.watched();
             topk |= !p.live() && p.architecture().equals("topk");
             tied |= !p.live() && isTied;
             beyond |= !mmcs && p.fvu() > 1;
@@ -207,7 +232,7 @@ final class FrontierPane extends BorderPane {
                             Locale.ROOT,
                             "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s%s",
                             p.label(),
-                            p.live() ? " (training)" : "",
+                            p.watched() ? "" : p.live() ? " (training)" : "",
                             p.site(),
                             p.architecture(),
                             p.dSae(),
@@ -242,6 +267,9 @@ final class FrontierPane extends BorderPane {
         }
         if (live) {
             legend.add(new ScatterPlot.LegendEntry(LIVE, "training (live)", ScatterPlot.Swatch.DOT));
+        }
+        if (watched) {
+            legend.add(new ScatterPlot.LegendEntry(WATCHED, "cluster run (watched)", ScatterPlot.Swatch.DOT));
         }
         if (beyond) {
             legend.add(new ScatterPlot.LegendEntry(Color.GRAY, "FVU > 1", ScatterPlot.Swatch.TRIANGLE));
@@ -323,6 +351,7 @@ final class FrontierPane extends BorderPane {
         plot.setSelected(vm.frontier().selection());
     }
 
+    private static final Color WATCHED = Color.rgb(0, 175, 170); // teal: no size, baseline or live colour near it
     private static final Color LIVE = Color.rgb(230, 80, 60),
             TOPK = Color.rgb(60, 160, 90),
             PCA = Color.rgb(120, 120, 120),

@@ -439,6 +439,16 @@ public final class MainWindow {
                 vm.workspace().useActivations(f.toPath());
             }
         });
+        MenuItem watchRun = new MenuItem("Watch a cluster run's folder…");
+        watchRun.setId("watchRun");
+        watchRun.setOnAction(e -> {
+            DirectoryChooser c = new DirectoryChooser();
+            c.setTitle("Folder where a run's checkpoints arrive (sparsify or SAELens)");
+            File f = c.showDialog(stage);
+            if (f != null) {
+                vm.runWatch().watch(f.toPath());
+            }
+        });
         MenuItem measureOn = new MenuItem("Measure open dictionary on an activation set…");
         measureOn.setId("measureOn");
         measureOn.disableProperty().bind(vm.openDictionaryProperty().isNull());
@@ -482,7 +492,20 @@ public final class MainWindow {
         MenuItem about = new MenuItem("About Sparsescope");
         about.setOnAction(e -> showAbout());
         return new MenuBar(
-                new Menu("File", null, open, openSet, measureOn, recent, png, svg, csv, html, neuronpedia, quit),
+                new Menu(
+                        "File",
+                        null,
+                        open,
+                        openSet,
+                        measureOn,
+                        watchRun,
+                        recent,
+                        png,
+                        svg,
+                        csv,
+                        html,
+                        neuronpedia,
+                        quit),
                 new Menu("View", null, theme),
                 new Menu("Help", null, about));
     }

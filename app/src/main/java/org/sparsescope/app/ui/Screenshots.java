@@ -87,6 +87,23 @@ public final class Screenshots {
                 () -> app.background().jobs().isEmpty());
     }
 
+    /** A cluster run's folder watched: the frontier once every member there shows (or is noted). */
+    public List<Path> watchTour(Path dir) throws Exception {
+        var vm = app.vm();
+        onFx(() -> {
+            app.window().tabs.getSelectionModel().select(0);
+            vm.runWatch().watch(dir);
+            return null;
+        });
+        waitFor(
+                "a watched checkpoint on the frontier",
+                120,
+                () -> vm.frontier().points().stream().anyMatch(p -> p.watched())
+                        || !vm.runWatch().notes().isEmpty());
+        idle(1.5);
+        return List.of(shoot("21-watched-cluster-run"));
+    }
+
     public Path shoot(String name) throws Exception {
         Files.createDirectories(out);
         Path file = out.resolve(name + ".png");

@@ -28,4 +28,9 @@ public record FrontierPoint(
             String id, String label, double l0, double fvu, int dSae, String architecture, boolean live, String site) {
         this(id, label, l0, fvu, dSae, architecture, live, site, Double.NaN, Double.NaN, Double.NaN);
     }
+
+    /** A checkpoint of a watched cluster run (live, but not trained here). */
+    public boolean watched() {
+        return id.startsWith("watch:");
+    }
 }
