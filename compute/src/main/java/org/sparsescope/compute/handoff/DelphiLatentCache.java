@@ -8,7 +8,6 @@ import com.google.gson.JsonObject;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -192,16 +191,10 @@ public final class DelphiLatentCache {
 
     /** The set's windows' token ids, [windows, context] int32. */
     static Tensor tokens(ActivationSet set, long windows, int ctx) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(windows * ctx * 4)).order(ByteOrder.LITTLE_ENDIAN);
-        for (long w = 0; w < windows; w++) {
-            long row = w * ctx;
-            ActivationSet.TokenContext c = set.context(row)
-                    .orElseThrow(() -> new InvalidInputException(set.location(), "row " + row + " has no tokens"));
-            for (long id : c.tokenIds()) {
-                b.putInt(Math.toIntExact(id));
-            }
-        }
-        return new Tensor(DType.I32, new long[] {windows, ctx}, b.flip());
+        return new Tensor(
+                DType.I32,
+                new long[] {windows, ctx},
+                SaeLensCachedActivations.tokenIds(set, 0, Math.toIntExact(windows), ctx));
     }
 
     /** delphi's CacheConfig as save_config writes it, with the model's name. */
