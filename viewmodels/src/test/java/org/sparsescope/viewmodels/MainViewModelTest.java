@@ -150,6 +150,38 @@ class MainViewModelTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(3)
+    void theOpenDictionaryGoesToTheClusterInTheEnginesOwnFiles(@TempDir Path out) throws Exception {
+        vm.open(sparseId());
+        OpenDictionary source = vm.exportSource();
+        assertNotNull(source);
+        List<Throwable> errors = new java.util.ArrayList<>();
+        assertTrue(vm.exports().sparsifyNeedsK(source), "a ReLU dictionary");
+        assertEquals(Math.round(source.entry().l0()), vm.exports().suggestedK(source));
+        vm.exports().sparsify(source, out.resolve("run"), "", errors::add);
+        assertEquals(1, errors.size());
+        assertTrue(
+                errors.get(0).getMessage().contains("give the k"), errors.get(0).getMessage());
+        vm.exports().sparsify(source, out.resolve("run"), "twelve", errors::add);
+        assertEquals(2, errors.size());
+        vm.exports().sparsify(source, out.resolve("run"), "25", errors::add);
+        assertEquals(2, errors.size(), () -> errors.get(errors.size() - 1).toString());
+        var back =
+                (org.sparsescope.compute.dictionary.TopKDictionary) DictionaryFiles.read(out.resolve("run/layers.2"));
+        assertEquals(25, back.k());
+        assertEquals(source.hook().name(), back.info().provenance().hook());
+        vm.exports().delphi(source, out.resolve("latents"), errors::add);
+        vm.exports().saeLensCache(source, out.resolve("cache"), errors::add);
+        assertEquals(2, errors.size(), () -> errors.get(errors.size() - 1).toString());
+        try (var files = Files.list(out.resolve("latents/layers.2"))) {
+            assertEquals(6, files.count(), "five splits and config.json");
+        }
+        assertTrue(Files.isRegularFile(out.resolve("cache/data-00000-of-00001.arrow")));
+        assertEquals(
+                "wrote " + out.resolve("cache"), vm.exports().lastProperty().get());
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(4)
     void ablationReportsThePerplexityChangeTheComputeEngineGives() throws Exception {
         vm.open(sparseId());

@@ -483,6 +483,15 @@ public final class MainWindow {
         html.setOnAction(e -> exportFeatures("html"));
         MenuItem neuronpedia = new MenuItem("Export for Neuronpedia…");
         neuronpedia.setOnAction(e -> exportFeatures("neuronpedia"));
+        Menu cluster = new Menu("Export for the cluster");
+        MenuItem saeLensCache = new MenuItem("Activation set as SAELens cached activations…");
+        saeLensCache.setOnAction(e -> exportForCluster("saelens"));
+        MenuItem sparsify = new MenuItem("Dictionary for sparsify (--finetune)…");
+        sparsify.setOnAction(e -> exportForCluster("sparsify"));
+        MenuItem delphi = new MenuItem("Codes as delphi's latent cache…");
+        delphi.setOnAction(e -> exportForCluster("delphi"));
+        cluster.getItems().addAll(saeLensCache, sparsify, delphi);
+        cluster.disableProperty().bind(vm.openDictionaryProperty().isNull());
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN));
         quit.setOnAction(e -> stage.close());
@@ -505,6 +514,7 @@ public final class MainWindow {
                         csv,
                         html,
                         neuronpedia,
+                        cluster,
                         quit),
                 new Menu("View", null, theme),
                 new Menu("Help", null, about));
@@ -641,6 +651,47 @@ public final class MainWindow {
                 vm.exports().html(source, f.toPath(), shown, vm.workspace()::fail);
             }
             default -> vm.exports().neuronpedia(source, f.toPath(), source.modelName(), vm.workspace()::fail);
+        }
+    }
+
+    /** The open dictionary, its set or its codes in a cluster engine's own files (the status bar shows the job). */
+    private void exportForCluster(String kind) {
+        var source = vm.exportSource();
+        if (source == null) {
+            return;
+        }
+        javafx.stage.DirectoryChooser c = new javafx.stage.DirectoryChooser();
+        c.setTitle(
+                switch (kind) {
+                    case "saelens" -> "New folder for SAELens's cached activations";
+                    case "sparsify" -> "sparsify run folder (its hookpoint folder is made inside)";
+                    default -> "Folder for delphi's latent cache (latents/)";
+                });
+        File f = c.showDialog(stage);
+        if (f == null) {
+            return;
+        }
+        switch (kind) {
+            case "saelens" -> vm.exports().saeLensCache(source, f.toPath(), vm.workspace()::fail);
+            case "sparsify" -> {
+                String k = "";
+                if (vm.exports().sparsifyNeedsK(source)) {
+                    javafx.scene.control.TextInputDialog ask = new javafx.scene.control.TextInputDialog(
+                            Integer.toString(vm.exports().suggestedK(source)));
+                    ask.initOwner(stage);
+                    ask.setHeaderText(
+                            "sparsify trains TopK only: fine-tune this ReLU dictionary keeping the k largest codes"
+                                    + " of each token (offered: its mean L0). This changes which features fire.");
+                    ask.setContentText("k");
+                    var answer = ask.showAndWait();
+                    if (answer.isEmpty()) {
+                        return;
+                    }
+                    k = answer.get();
+                }
+                vm.exports().sparsify(source, f.toPath(), k, vm.workspace()::fail);
+            }
+            default -> vm.exports().delphi(source, f.toPath(), vm.workspace()::fail);
         }
     }
 
