@@ -23,3 +23,6 @@ for dtype in ("float32", "float16"):
 Dataset.from_dict({"input_ids": token_ids()},
                   features=Features({"input_ids": Sequence(Value(dtype="int32"), length=CTX)})
                   ).save_to_disk("sparsify-tokens", num_shards=1)
+
+# sparsify's run state beside its hookpoint folders (Trainer._checkpoint), made with PyTorch 1.13 (python3-torch):
+#   torch.save({"global_step": 1234}, "sparsify-state.pt")

@@ -65,6 +65,26 @@ class RunFolderWatchTest {
     }
 
     @Test
+    void aSparsifyRunsStepIsReadFromTheStateItSavesBesideItsHookpoints() throws Exception {
+        Path pt = Path.of(RunFolderWatchTest.class
+                .getResource("/handoff/sparsify-state.pt")
+                .toURI());
+        assertEquals(1234, RunFolderWatch.sparsifyStep(pt), "written by torch.save({'global_step': 1234})");
+        assertEquals(-1, RunFolderWatch.sparsifyStep(tmp.resolve("absent.pt")));
+        Path garbage = Files.writeString(tmp.resolve("garbage.pt"), "not a pickle");
+        assertEquals(-1, RunFolderWatch.sparsifyStep(garbage), "unreadable: no step, and no failure");
+
+        Path watched = Files.createDirectories(tmp.resolve("runs"));
+        SparsifyWriter.save(topk(), watched, watched.resolve("sweep"), "layers.2", null, null, null);
+        Files.copy(pt, watched.resolve("sweep/state.pt"));
+        RunFolderWatch watch = new RunFolderWatch(watched);
+        watch.poll();
+        var a = assertInstanceOf(RunFolderWatch.Arrived.class, watch.poll().get(0));
+        assertEquals(1234, a.step());
+        assertEquals("step", a.stepUnit());
+    }
+
+    @Test
     void saeLensCheckpointsAreOneMemberWhoseStepIsTheTokensTrainedOn() throws Exception {
         Path watched = Files.createDirectories(tmp.resolve("checkpoints"));
         RunFolderWatch watch = new RunFolderWatch(watched);
