@@ -178,7 +178,21 @@ final class TrainingPane extends BorderPane {
         status.textProperty().bind(vm.training().statusProperty());
         status.setMinWidth(0);
         bar.setMinWidth(80);
-        HBox controls = new HBox(8, start, cancel, bar, status);
+        Button recipe = new Button("For the cluster…");
+        recipe.setId("clusterRecipe");
+        recipe.setTooltip(new javafx.scene.control.Tooltip(
+                "Write this sweep as sparsify command lines and a SAELens script (with a README) into a folder, for a"
+                        + " GPU cluster; nothing is launched"));
+        recipe.setOnAction(e -> {
+            javafx.stage.DirectoryChooser c = new javafx.stage.DirectoryChooser();
+            c.setTitle("Folder for the cluster recipe (sparsify.sh, saelens_*.py, README.md)");
+            java.io.File f = c.showDialog(getScene().getWindow());
+            if (f != null) {
+                vm.training().writeRecipe(f.toPath());
+            }
+        });
+        recipe.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        HBox controls = new HBox(8, start, cancel, recipe, bar, status);
         controls.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         controls.setPadding(new Insets(0, 8, 8, 8));
         setTop(new BorderPane(controls, form, null, null, null));

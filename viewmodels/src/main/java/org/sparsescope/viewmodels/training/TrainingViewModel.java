@@ -104,6 +104,60 @@ public final class TrainingViewModel {
         }
     }
 
+    /**
+     * This sweep for the cluster, as files in {@code dir}: sparsify command lines and a SAELens script at the
+     * workspace set's model and hook, the same grid (see {@link org.sparsescope.compute.handoff.RunRecipe}).
+     * Nothing is launched.
+     */
+    public void writeRecipe(Path dir) {
+        Path set = workspace.activationsProperty().get();
+        if (set == null) {
+            workspace.fail(new IllegalStateException("no activation set yet: the recipe is for its model and hook"));
+            return;
+        }
+        SweepGrid g;
+        try {
+            g = grid();
+        } catch (IllegalArgumentException e) {
+            workspace.fail(e);
+            return;
+        }
+        background.submit(
+                "Write the cluster recipe",
+                (p, c) -> {
+                    try (ActivationSet s = ActivationSet.open(set)) {
+                        Path folder = Path.of(s.manifest().model());
+                        if (!java.nio.file.Files.isDirectory(folder)
+                                || org.sparsescope.compute.synthetic.SyntheticSets.isSyntheticModel(
+                                        s.manifest().model())) {
+                            throw new org.sparsescope.compute.InvalidInputException(
+                                    set,
+                                    "was not harvested from a model folder: there is no model for the cluster to run");
+                        }
+                        var family = org.sparsescope.compute.model.TransformerConfig.read(folder)
+                                .architecture();
+                        var hook = org.sparsescope.compute.model.HookPoint.parse(s.hook());
+                        String hookpoint =
+                                org.sparsescope.compute.dictionary.format.SparsifyWriter.hookpoint(hook, family, set);
+                        var recipe = new org.sparsescope.compute.handoff.RunRecipe(
+                                workspace.workspace().displayName(folder),
+                                List.of(s.hook()),
+                                List.of(hookpoint),
+                                s.d(),
+                                g,
+                                s.manifest().window(),
+                                null,
+                                java.util.Map.of(),
+                                100_000_000L,
+                                0);
+                        recipe.write(dir);
+                        return dir;
+                    }
+                },
+                d -> status.set("wrote the cluster recipe to " + d),
+                workspace::fail);
+    }
+
     /** Starts (or resumes) the sweep on the workspace's activation set, saving under {@code outDir}. */
     public void start(Path outDir) {
         Path set = workspace.activationsProperty().get();
