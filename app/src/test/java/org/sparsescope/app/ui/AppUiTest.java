@@ -86,8 +86,15 @@ class AppUiTest {
     @Order(2)
     void draggingARectangleOnTheFrontierSelectsBothPoints(FxRobot robot) throws Exception {
         openDemoAndWait();
+        // the baselines re-fit the plot when they arrive: points move then, so drag only after
+        waitFor(
+                "the frontier's baselines",
+                180,
+                () -> app.vm().frontier().baselineProperty().get() != null);
+        WaitForAsyncUtils.waitForFxEvents();
         var plot = app.window().frontier.plot;
         robot.clickOn("Frontier");
+        WaitForAsyncUtils.waitForFxEvents();
         List<FrontierPoint> pts = List.copyOf(app.vm().frontier().points());
         Point2D a = plot.localToScreen(plot.screenPosition(pts.get(0).id()));
         Point2D b = plot.localToScreen(plot.screenPosition(pts.get(1).id()));
