@@ -108,7 +108,8 @@ public final class AnalysisCache {
         return sha256(String.join("\n", parts)).substring(0, 32);
     }
 
-    private String dictionaryHash(Path path) throws IOException {
+    /** The content hash of a dictionary's files (and its entry in a multi-dictionary file): what results about it are keyed by. */
+    public String dictionaryHash(Path path) throws IOException {
         DictionaryFiles.Location at = DictionaryFiles.Location.of(path);
         List<String> parts = new ArrayList<>();
         for (DictionaryFiles.SourceFile f : DictionaryFiles.sourceFiles(at.path())) {

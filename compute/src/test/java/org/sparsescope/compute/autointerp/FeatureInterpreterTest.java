@@ -201,4 +201,94 @@ class FeatureInterpreterTest {
         assertTrue(e.getMessage().startsWith("feature " + feature + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.1:9"), e.getMessage());
     }
+
+    @Test
+    void aKilledRunResumesWithoutAskingAgainForWhatItStored(@TempDir Path ws) throws Exception {
+        double[] density = report.column(FeatureReport.Column.DENSITY);
+        int[] features = java.util.stream.IntStream.range(0, density.length)
+                .filter(j -> density[j] > 0.01)
+                .limit(3)
+                .toArray();
+        assertEquals(3, features.length);
+        var o = options();
+        // dies on the third feature's explanation: the first two are stored
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        ChatClient dying = new ChatClient() {
+            @Override
+            public Reply chat(List<Message> m, int max, int top) throws ServerException {
+                if (m.get(0).content().equals(Prompts.EXPLAIN_SYSTEM) && asked.incrementAndGet() == 3) {
+                    throw new ServerException(
+                            "http://gpu-box:8000",
+                            ServerException.Kind.HTTP_STATUS,
+                            400,
+                            "HTTP 400: context length exceeded",
+                            null);
+                }
+                return m.get(0).content().equals(Prompts.EXPLAIN_SYSTEM)
+                        ? new Reply("[EXPLANATION]: stored " + asked.get(), null, 10, 1)
+                        : new Reply("[1, 0, 1, 0, 1]", null, 10, 1);
+            }
+
+            @Override
+            public String modelName() {
+                return "qwen2.5:0.5b";
+            }
+        };
+        AutointerpRun run = new AutointerpRun(ws, "0123456789abcdef0123456789abcdef", "qwen2.5:0.5b", o);
+        var killed = assertThrows(
+                ServerException.class,
+                () -> run.run(
+                        dying,
+                        set,
+                        onDevice,
+                        model.tokenizer(),
+                        report,
+                        features,
+                        o,
+                        1,
+                        ProgressListener.NONE,
+                        Cancellation.none()));
+        assertTrue(killed.getMessage().contains("feature " + features[2]), killed.getMessage());
+        assertTrue(run.stored(features[0]).isPresent());
+        assertTrue(run.stored(features[1]).isPresent());
+        assertFalse(run.stored(features[2]).isPresent());
+
+        List<Integer> explainedNow = new ArrayList<>();
+        ChatClient healthy = new ChatClient() {
+            @Override
+            public Reply chat(List<Message> m, int max, int top) {
+                if (m.get(0).content().equals(Prompts.EXPLAIN_SYSTEM)) {
+                    explainedNow.add(1);
+                    return new Reply("[EXPLANATION]: asked now", null, 10, 1);
+                }
+                return new Reply("[1, 0, 1, 0, 1]", null, 10, 1);
+            }
+
+            @Override
+            public String modelName() {
+                return "qwen2.5:0.5b";
+            }
+        };
+        var again = new AutointerpRun(ws, "0123456789abcdef0123456789abcdef", "qwen2.5:0.5b", o)
+                .run(
+                        healthy,
+                        set,
+                        onDevice,
+                        model.tokenizer(),
+                        report,
+                        features,
+                        o,
+                        2,
+                        ProgressListener.NONE,
+                        Cancellation.none());
+        assertEquals(2, again.reused());
+        assertEquals(1, explainedNow.size(), "only the feature the killed run had not stored");
+        assertEquals("stored 1", again.results().get(0).explanation());
+        assertEquals("stored 2", again.results().get(1).explanation());
+        assertEquals("asked now", again.results().get(2).explanation());
+        assertEquals(
+                again.results().get(0).detection(),
+                run.stored(features[0]).orElseThrow().detection(),
+                "stored metrics read back equal");
+    }
 }

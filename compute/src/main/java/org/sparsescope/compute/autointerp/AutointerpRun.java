@@ -1,0 +1,185 @@
+package org.sparsescope.compute.autointerp;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.dictionary.DictionaryOnDevice;
+import org.sparsescope.compute.model.Tokenizer;
+import org.sparsescope.compute.stats.FeatureReport;
+import org.sparsescope.compute.tensor.AtomicFile;
+import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.compute.work.Progress;
+import org.sparsescope.compute.work.ProgressListener;
+
+/**
+ * Many features explained and scored, each result stored as it finishes under (dictionary content hash, explainer
+ * model, prompt version with the sampling and seed, feature), so a killed run resumes without asking again what it
+ * already has, and a dictionary's explanations are reused wherever it is opened. Features run concurrently, as many
+ * at once as {@code parallel}; the client bounds its own requests.
+ */
+public final class AutointerpRun {
+    private static final Gson GSON = new GsonBuilder()
+            .serializeSpecialFloatingPointValues()
+            .setPrettyPrinting()
+            .create();
+
+    private final Path dir;
+
+    /**
+     * Results of {@code dictionaryHash} by {@code explainer} with {@code options}, under
+     * {@code workspace/autointerp/}.
+     */
+    public AutointerpRun(Path workspace, String dictionaryHash, String explainer, FeatureInterpreter.Options options) {
+        String setting = String.format(
+                Locale.ROOT,
+                "%s-%s-seed%d",
+                Prompts.VERSION,
+                options.sampling().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                options.seed());
+        this.dir = workspace
+                .resolve("autointerp")
+                .resolve(dictionaryHash.substring(0, Math.min(24, dictionaryHash.length())))
+                .resolve(explainer.replaceAll("[^A-Za-z0-9._-]", "_"))
+                .resolve(setting);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    private Path file(int feature) {
+        return dir.resolve(String.format(Locale.ROOT, "feature-%06d.json", feature));
+    }
+
+    /** A stored result, if this feature was done (an unreadable file counts as not done, and is logged). */
+    public Optional<FeatureInterpreter.Interpretation> stored(int feature) {
+        Path f = file(feature);
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(GSON.fromJson(Files.readString(f), FeatureInterpreter.Interpretation.class));
+        } catch (IOException | JsonParseException e) {
+            org.slf4j.LoggerFactory.getLogger(AutointerpRun.class)
+                    .warn(f + ": unreadable, asked again: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** What a run did: the results in feature order, how many came from the store, tokens spent now. */
+    public record Summary(
+            List<FeatureInterpreter.Interpretation> results,
+            int reused,
+            long promptTokens,
+            long completionTokens,
+            double seconds) {
+        public double featuresPerMinute() {
+            int asked = results.size() - reused;
+            return asked * 60.0 / Math.max(seconds, 1e-9);
+        }
+    }
+
+    /** Explains and scores {@code features} (stored ones reused), storing each as it ends. */
+    public Summary run(
+            ChatClient client,
+            ActivationSet set,
+            DictionaryOnDevice dictionary,
+            Tokenizer tokenizer,
+            FeatureReport report,
+            int[] features,
+            FeatureInterpreter.Options options,
+            int parallel,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, InterruptedException, CancelledException {
+        Files.createDirectories(dir);
+        long t0 = System.nanoTime();
+        FeatureInterpreter.Interpretation[] out = new FeatureInterpreter.Interpretation[features.length];
+        List<Integer> todo = new ArrayList<>();
+        for (int i = 0; i < features.length; i++) {
+            Optional<FeatureInterpreter.Interpretation> s = stored(features[i]);
+            if (s.isPresent()) {
+                out[i] = s.get();
+            } else {
+                todo.add(i);
+            }
+        }
+        int reused = features.length - todo.size();
+        AtomicInteger done = new AtomicInteger(reused);
+        AtomicLong promptTokens = new AtomicLong(), completionTokens = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
+            Thread t = new Thread(r, "autointerp");
+            t.setDaemon(true);
+            return t;
+        });
+        Cancellation failed = new Cancellation(); // one feature's failure stops the others at their next feature
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int i : todo) {
+                jobs.add(pool.submit(() -> {
+                    cancel.check();
+                    failed.check();
+                    FeatureInterpreter.FeatureExamples ex;
+                    synchronized (dictionary) { // one encoding at a time on the shared device copy
+                        ex = FeatureInterpreter.examples(set, dictionary, tokenizer, report, features[i], options);
+                    }
+                    FeatureInterpreter.Interpretation r = FeatureInterpreter.interpret(client, ex, options);
+                    AtomicFile.writeString(file(features[i]), GSON.toJson(r));
+                    out[i] = r;
+                    promptTokens.addAndGet(r.promptTokens());
+                    completionTokens.addAndGet(r.completionTokens());
+                    int n = done.incrementAndGet();
+                    progress.onProgress(Progress.of(
+                            n - reused,
+                            todo.size(),
+                            (System.nanoTime() - t0) / 1e9,
+                            "features",
+                            String.format(
+                                    Locale.ROOT,
+                                    "autointerp: %d of %d features, %,d tokens",
+                                    n,
+                                    features.length,
+                                    promptTokens.get() + completionTokens.get())));
+                    return null;
+                }));
+            }
+            for (Future<?> f : jobs) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    failed.cancel(); // what finished is stored
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof CancelledException ce) {
+                        throw ce;
+                    }
+                    if (c instanceof InterruptedException ie) {
+                        throw ie;
+                    }
+                    throw new IOException(c);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Summary(
+                List.of(out), reused, promptTokens.get(), completionTokens.get(), (System.nanoTime() - t0) / 1e9);
+    }
+}
