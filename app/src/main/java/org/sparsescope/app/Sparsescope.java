@@ -3,6 +3,7 @@ package org.sparsescope.app;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.sparsescope.app.cli.AblateCommand;
+import org.sparsescope.app.cli.AutointerpCommand;
 import org.sparsescope.app.cli.BaselineCommand;
 import org.sparsescope.app.cli.BenchCommand;
 import org.sparsescope.app.cli.ClusterCommand;
@@ -55,6 +56,7 @@ import picocli.CommandLine.Command;
             BaselineCommand.class,
             SynthCommand.class,
             ClusterCommand.class,
+            AutointerpCommand.class,
             TruthCommand.class,
             WorkspaceCommand.class,
             ScreenshotsCommand.class,
@@ -69,7 +71,7 @@ public final class Sparsescope implements Callable<Integer> {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns its exit status: 0 done, 1 failure, 2 bad input or usage. */
+    /** Runs a command line and returns its exit status: 0 done, 1 failure, 2 bad input or usage, 3 a write failed, 4 a model server could not answer. */
     public static int run(String... args) {
         // DJL must never reach for the network: the native library ships in the jar.
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
@@ -107,6 +109,11 @@ public final class Sparsescope implements Callable<Integer> {
             if (e instanceof org.sparsescope.compute.WriteFailedException) {
                 err.println("sparsescope: " + e.getMessage());
                 return 3;
+            }
+            if (e instanceof org.sparsescope.compute.autointerp.ServerException) {
+                // a model server that could not answer: its address and its words, no trace (what finished is stored)
+                err.println("sparsescope: " + e.getMessage());
+                return 4;
             }
             err.println("sparsescope: " + failureReport(e));
             return 1;

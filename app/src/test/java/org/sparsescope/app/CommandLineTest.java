@@ -196,6 +196,116 @@ class CommandLineTest {
     }
 
     @Test
+    void autointerpTalksToAnOpenAiCompatibleServerStoresAndReusesItsResults() throws Exception {
+        // a local server that explains every feature the same way and says yes to every other example
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/v1/chat/completions", ex -> {
+            requests.incrementAndGet();
+            var body = JsonParser.parseString(new String(ex.getRequestBody().readAllBytes(), "UTF-8"))
+                    .getAsJsonObject();
+            var messages = body.getAsJsonArray("messages");
+            String system = messages.get(0).getAsJsonObject().get("content").getAsString();
+            String user = messages.get(1).getAsJsonObject().get("content").getAsString();
+            String answer;
+            if (system.startsWith("You study one feature")) {
+                answer = "These look alike.\n[EXPLANATION]: tokens of "
+                        + body.get("model").getAsString();
+            } else {
+                int n = user.split("<example \\d+>", -1).length - 1;
+                List<String> yes = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    yes.add(i % 2 == 0 ? "1" : "0");
+                }
+                answer = "[" + String.join(", ", yes) + "]";
+            }
+            JsonObject reply = new JsonObject();
+            var choice = new JsonObject();
+            var message = new JsonObject();
+            message.addProperty("role", "assistant");
+            message.addProperty("content", answer);
+            choice.add("message", message);
+            var choices = new com.google.gson.JsonArray();
+            choices.add(choice);
+            reply.add("choices", choices);
+            var usage = new JsonObject();
+            usage.addProperty("prompt_tokens", 100);
+            usage.addProperty("completion_tokens", 10);
+            reply.add("usage", usage);
+            byte[] b = reply.toString().getBytes("UTF-8");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        server.start();
+        try {
+            String[] args = {
+                "autointerp",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--corpus",
+                Reference.path("corpus/test.txt").toString(),
+                "--tokens",
+                "16384",
+                "--workspace",
+                tmp.resolve("ws-autointerp").toString(),
+                "--server",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
+                "--explainer",
+                "scripted-7b",
+                "--random",
+                "3",
+                "--seed",
+                "5",
+                "--json"
+            };
+            Run first = run(args);
+            assertEquals(0, first.status(), first.err());
+            JsonObject m = JsonParser.parseString(first.out()).getAsJsonObject();
+            assertEquals(3, m.get("features").getAsInt());
+            assertEquals(0, m.get("reused").getAsInt());
+            assertEquals(0, m.get("unexplained").getAsInt());
+            var results = m.getAsJsonArray("results");
+            assertEquals(
+                    "tokens of scripted-7b",
+                    results.get(0).getAsJsonObject().get("explanation").getAsString());
+            assertTrue(m.get("prompt_tokens").getAsLong() > 0);
+            int asked = requests.get();
+            Run second = run(args);
+            assertEquals(0, second.status(), second.err());
+            JsonObject again = JsonParser.parseString(second.out()).getAsJsonObject();
+            assertEquals(3, again.get("reused").getAsInt());
+            assertEquals(asked, requests.get(), "nothing asked again");
+            assertEquals(
+                    m.get("detection_mean").getAsDouble(),
+                    again.get("detection_mean").getAsDouble(),
+                    1e-12);
+        } finally {
+            server.stop(0);
+        }
+        Run wrongServer = run(
+                "autointerp",
+                "--dict",
+                Reference.path("saes/l1_4.11e-03").toString(),
+                "--corpus",
+                Reference.path("corpus/test.txt").toString(),
+                "--tokens",
+                "16384",
+                "--workspace",
+                tmp.resolve("ws-autointerp").toString(),
+                "--server",
+                "http://127.0.0.1:9/v1",
+                "--explainer",
+                "x",
+                "--features",
+                "1");
+        assertEquals(4, wrongServer.status(), wrongServer.err());
+        assertTrue(
+                wrongServer.err().contains("127.0.0.1:9") && wrongServer.err().contains("unreachable"),
+                wrongServer.err());
+    }
+
+    @Test
     void clusterRecipeWritesTheSweepAsSparsifyCommandsAndSaeLensScripts() throws Exception {
         Path out = tmp.resolve("recipe");
         Run r = run(

@@ -1,0 +1,308 @@
+package org.sparsescope.app.cli;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.autointerp.AutointerpRun;
+import org.sparsescope.compute.autointerp.FeatureInterpreter;
+import org.sparsescope.compute.autointerp.OpenAiCompatibleClient;
+import org.sparsescope.compute.autointerp.ScoreMetrics;
+import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.dictionary.DictionaryOnDevice;
+import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.stats.FeatureAnalysis;
+import org.sparsescope.compute.stats.FeatureReport;
+import org.sparsescope.compute.work.Cancellation;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "autointerp",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Explain features with a language model and score the explanations (delphi's recipe: explain from marked "
+                    + "examples; detection and fuzzing on held-out ones against non-activating ones), through any "
+                    + "OpenAI-compatible server (Ollama, llama-server, vLLM, LM Studio). Results are stored in the "
+                    + "workspace per dictionary content, explainer, prompt version and sampling, and reused: a killed "
+                    + "run resumes."
+        })
+public final class AutointerpCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    DictionaryInWorkspace target = new DictionaryInWorkspace();
+
+    @Option(
+            names = "--server",
+            defaultValue = "http://127.0.0.1:11434/v1",
+            description = "base URL of the OpenAI-compatible server (default ${DEFAULT-VALUE}, Ollama's)")
+    URI server;
+
+    @Option(names = "--explainer", required = true, description = "the model name the server knows, e.g. qwen2.5:7b")
+    String explainer;
+
+    @Option(
+            names = "--api-key-env",
+            defaultValue = "SPARSESCOPE_API_KEY",
+            description =
+                    "environment variable holding the API key, if the server needs one (default ${DEFAULT-VALUE}); "
+                            + "the key is never written anywhere")
+    String apiKeyEnv;
+
+    static final class Which {
+        @Option(names = "--features", split = ",", description = "these features, e.g. 12,40")
+        int[] features;
+
+        @Option(names = "--random", description = "N features chosen at random among those that fire (seeded)")
+        Integer random;
+
+        @Option(names = "--all", description = "every feature that fires")
+        boolean all;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "seed of the choice and the examples (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(
+            names = "--sampling",
+            defaultValue = "top-random",
+            description =
+                    "the explainer's examples: top, random (across quantile bands) or top-random (default ${DEFAULT-VALUE})")
+    String sampling;
+
+    @Option(
+            names = "--examples",
+            defaultValue = "40",
+            description = "examples shown to the explainer (default ${DEFAULT-VALUE})")
+    int examples;
+
+    @Option(names = "--concurrency", defaultValue = "4", description = "requests at once (default ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(names = "--timeout", defaultValue = "120", description = "seconds per request (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Option(names = "--no-logprobs", description = "do not ask for log-probabilities (no ROC-AUC)")
+    boolean noLogprobs;
+
+    @Option(names = "--json", description = "print the results as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        FeatureInterpreter.Sampling s;
+        try {
+            s = FeatureInterpreter.Sampling.valueOf(
+                    sampling.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--sampling is top, random or top-random, not " + sampling);
+        }
+        var d = FeatureInterpreter.Options.defaults();
+        var options = new FeatureInterpreter.Options(
+                examples,
+                d.perPrompt(),
+                d.activating(),
+                d.nonActivating(),
+                s,
+                seed,
+                !noLogprobs,
+                d.tokensBefore(),
+                d.tokensAfter());
+        String key = System.getenv(apiKeyEnv);
+        var client = new OpenAiCompatibleClient(new OpenAiCompatibleClient.Settings(
+                server, explainer, key, concurrency, Duration.ofSeconds(timeoutSeconds), 3, Duration.ofSeconds(1)));
+        var err = spec.commandLine().getErr();
+        AutointerpRun.Summary summary;
+        int[] features;
+        try (ActivationSet set = ActivationSet.open(target.activations(err))) {
+            DictionaryMetrics.requireSameWidth(target.dictionary(), target.dict, set);
+            TerminalProgress bar = new TerminalProgress(err);
+            FeatureReport report = target.workspace()
+                    .cache()
+                    .report(
+                            target.dict,
+                            target.dictionary(),
+                            set,
+                            0,
+                            set.rows(),
+                            FeatureAnalysis.Options.defaults(),
+                            bar,
+                            new Cancellation());
+            bar.done();
+            features = choose(report);
+            String hash = target.workspace().cache().dictionaryHash(target.dict);
+            AutointerpRun run = new AutointerpRun(target.workspace().dir(), hash, explainer, options);
+            try (LanguageModel lm = target.loadModel();
+                    DictionaryOnDevice onDevice = DictionaryOnDevice.beside(target.dictionary(), lm)) {
+                TerminalProgress progress = new TerminalProgress(err);
+                summary = run.run(
+                        client,
+                        set,
+                        onDevice,
+                        lm.tokenizer(),
+                        report,
+                        features,
+                        options,
+                        Math.max(1, concurrency),
+                        progress,
+                        new Cancellation());
+                progress.done();
+            }
+            print(summary, run);
+        }
+        return 0;
+    }
+
+    /** The features asked for; random and all take those that fire (a dead feature has nothing to explain). */
+    private int[] choose(FeatureReport report) {
+        double[] density = report.column(FeatureReport.Column.DENSITY);
+        if (which.features != null) {
+            for (int f : which.features) {
+                if (f < 0 || f >= density.length) {
+                    throw new IllegalArgumentException("feature " + f + " is outside 0 … " + (density.length - 1));
+                }
+            }
+            return which.features;
+        }
+        int[] alive =
+                IntStream.range(0, density.length).filter(j -> density[j] > 0).toArray();
+        if (which.all) {
+            return alive;
+        }
+        List<Integer> pool = new ArrayList<>();
+        for (int j : alive) {
+            pool.add(j);
+        }
+        java.util.Collections.shuffle(pool, new Random(seed));
+        return pool.stream()
+                .limit(which.random)
+                .mapToInt(Integer::intValue)
+                .sorted()
+                .toArray();
+    }
+
+    private void print(AutointerpRun.Summary s, AutointerpRun run) {
+        var o = spec.commandLine().getOut();
+        double[] det = s.results().stream()
+                .filter(r -> r.detection() != null)
+                .mapToDouble(r -> r.detection().balancedAccuracy())
+                .toArray();
+        double[] fuzz = s.results().stream()
+                .filter(r -> r.fuzzing() != null)
+                .mapToDouble(r -> r.fuzzing().balancedAccuracy())
+                .toArray();
+        long unexplained =
+                s.results().stream().filter(r -> r.explanation() == null).count();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("explainer", explainer);
+            m.put("stored_in", run.dir().toString());
+            m.put("features", s.results().size());
+            m.put("reused", s.reused());
+            m.put("unexplained", unexplained);
+            m.put("detection_mean", mean(det));
+            m.put("detection_std", std(det));
+            m.put("fuzzing_mean", mean(fuzz));
+            m.put("fuzzing_std", std(fuzz));
+            m.put("prompt_tokens", s.promptTokens());
+            m.put("completion_tokens", s.completionTokens());
+            m.put("seconds", s.seconds());
+            m.put("features_per_minute", s.featuresPerMinute());
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (var r : s.results()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("feature", r.feature());
+                e.put("explanation", r.explanation());
+                e.put("detection", metrics(r.detection()));
+                e.put("fuzzing", metrics(r.fuzzing()));
+                rows.add(e);
+            }
+            m.put("results", rows);
+            Json.print(o, m);
+            return;
+        }
+        o.printf(Locale.ROOT, "%8s  %9s  %9s  %s%n", "feature", "detection", "fuzzing", "explanation");
+        for (var r : s.results()) {
+            o.printf(
+                    Locale.ROOT,
+                    "%8d  %9s  %9s  %s%n",
+                    r.feature(),
+                    r.detection() == null
+                            ? "–"
+                            : String.format(Locale.ROOT, "%.3f", r.detection().balancedAccuracy()),
+                    r.fuzzing() == null
+                            ? "–"
+                            : String.format(Locale.ROOT, "%.3f", r.fuzzing().balancedAccuracy()),
+                    r.explanation() == null
+                            ? "(no explanation: " + r.exchanges().get(0).failure() + ")"
+                            : r.explanation());
+        }
+        o.printf(
+                Locale.ROOT,
+                "balanced accuracy: detection %.3f ± %.3f, fuzzing %.3f ± %.3f over %d features (%d unexplained); %d "
+                        + "reused from %s%n",
+                mean(det),
+                std(det),
+                mean(fuzz),
+                std(fuzz),
+                s.results().size(),
+                unexplained,
+                s.reused(),
+                run.dir());
+        o.printf(
+                Locale.ROOT,
+                "%,d prompt + %,d completion tokens, %.1f s (%.1f features/min)%n",
+                s.promptTokens(),
+                s.completionTokens(),
+                s.seconds(),
+                s.featuresPerMinute());
+    }
+
+    private static Map<String, Object> metrics(ScoreMetrics m) {
+        if (m == null) {
+            return null;
+        }
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("balanced_accuracy", m.balancedAccuracy());
+        e.put("precision", m.precision());
+        e.put("recall", m.recall());
+        e.put("f1", m.f1());
+        e.put("roc_auc", Double.isNaN(m.rocAuc()) ? null : m.rocAuc());
+        e.put("failed", m.failed());
+        return e;
+    }
+
+    static double mean(double[] v) {
+        return v.length == 0 ? Double.NaN : java.util.Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    static double std(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v), s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+}
