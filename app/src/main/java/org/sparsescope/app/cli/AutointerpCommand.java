@@ -15,10 +15,8 @@ import org.sparsescope.compute.autointerp.AutointerpRun;
 import org.sparsescope.compute.autointerp.FeatureInterpreter;
 import org.sparsescope.compute.autointerp.OpenAiCompatibleClient;
 import org.sparsescope.compute.autointerp.ScoreMetrics;
-import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.DictionaryOnDevice;
 import org.sparsescope.compute.model.LanguageModel;
-import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.work.Cancellation;
 import picocli.CommandLine.ArgGroup;
@@ -134,20 +132,7 @@ public final class AutointerpCommand implements Callable<Integer> {
         AutointerpRun.Summary summary;
         int[] features;
         try (ActivationSet set = ActivationSet.open(target.activations(err))) {
-            DictionaryMetrics.requireSameWidth(target.dictionary(), target.dict, set);
-            TerminalProgress bar = new TerminalProgress(err);
-            FeatureReport report = target.workspace()
-                    .cache()
-                    .report(
-                            target.dict,
-                            target.dictionary(),
-                            set,
-                            0,
-                            set.rows(),
-                            FeatureAnalysis.Options.defaults(),
-                            bar,
-                            new Cancellation());
-            bar.done();
+            FeatureReport report = target.report(set, err);
             features = choose(report);
             String hash = target.workspace().cache().dictionaryHash(target.dict);
             AutointerpRun run = new AutointerpRun(target.workspace().dir(), hash, explainer, options);

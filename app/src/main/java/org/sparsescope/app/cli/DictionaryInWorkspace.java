@@ -183,6 +183,28 @@ final class DictionaryInWorkspace {
         return out;
     }
 
+    /**
+     * The dictionary's feature report on the whole of {@code set} (checked to be as wide as the dictionary), from the
+     * workspace cache or computed with a progress bar on {@code err}.
+     */
+    org.sparsescope.compute.stats.FeatureReport report(ActivationSet set, PrintWriter err) throws Exception {
+        org.sparsescope.compute.dictionary.DictionaryMetrics.requireSameWidth(dictionary(), dict, set);
+        TerminalProgress bar = new TerminalProgress(err);
+        var r = workspace()
+                .cache()
+                .report(
+                        dict,
+                        dictionary(),
+                        set,
+                        0,
+                        set.rows(),
+                        org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults(),
+                        bar,
+                        new Cancellation());
+        bar.done();
+        return r;
+    }
+
     /** The dictionary's own model, checked against it. */
     LanguageModel loadModel() throws IOException {
         Placement p = placement();

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.sparsescope.compute.activations.ActivationSet;
-import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.DictionaryOnDevice;
 import org.sparsescope.compute.export.DashboardHtml;
 import org.sparsescope.compute.export.FeatureDashboard;
@@ -49,20 +48,7 @@ public final class ExportCommand {
         public Integer call() throws Exception {
             try (ActivationSet set =
                     ActivationSet.open(target.activations(spec.commandLine().getErr()))) {
-                DictionaryMetrics.requireSameWidth(target.dictionary(), target.dict, set);
-                TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-                FeatureReport report = target.workspace()
-                        .cache()
-                        .report(
-                                target.dict,
-                                target.dictionary(),
-                                set,
-                                0,
-                                set.rows(),
-                                FeatureAnalysis.Options.defaults(),
-                                bar,
-                                new Cancellation());
-                bar.done();
+                FeatureReport report = target.report(set, spec.commandLine().getErr());
                 try (LanguageModel lm = target.loadModel()) {
                     export(lm, set, report, TopTokens.ofAll(set, lm.tokenizer(), report));
                 }
