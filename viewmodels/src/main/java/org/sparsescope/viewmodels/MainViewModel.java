@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.autointerp.AutointerpRun;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.model.LanguageModel;
@@ -274,6 +276,42 @@ public final class MainViewModel implements AutoCloseable {
      */
     private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens, String namesHeading) {}
 
+    /** A report with the dictionary's stored explanations, by feature, and who made them ("" when none). */
+    private record Opened(Report report, Map<Integer, FeatureTableViewModel.Explained> explained, String explainedBy) {
+        Opened(Report report, Optional<AutointerpRun.Stored> stored) {
+            this(
+                    report,
+                    stored.map(Opened::explained).orElse(Map.of()),
+                    stored.map(st -> st.explainer() + " · " + st.setting()).orElse(""));
+        }
+
+        private static Map<Integer, FeatureTableViewModel.Explained> explained(AutointerpRun.Stored st) {
+            Map<Integer, FeatureTableViewModel.Explained> m = new java.util.HashMap<>();
+            st.byFeature()
+                    .forEach((j, r) -> m.put(
+                            j,
+                            new FeatureTableViewModel.Explained(
+                                    r.explanation() == null ? "" : r.explanation(),
+                                    r.detection() == null
+                                            ? Double.NaN
+                                            : r.detection().balancedAccuracy(),
+                                    r.fuzzing() == null
+                                            ? Double.NaN
+                                            : r.fuzzing().balancedAccuracy())));
+            return m;
+        }
+    }
+
+    /** The dictionary's most recent stored autointerp results (a file read; none when it was never explained). */
+    private Optional<AutointerpRun.Stored> explanations(DictionaryEntry e) {
+        try {
+            return AutointerpRun.latest(workspace.workspace().dir(), cache.dictionaryHash(e.path()));
+        } catch (IOException ex) {
+            LOG.warn(e.path() + ": its stored explanations could not be read: " + ex.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /**
      * Opens a workspace dictionary in the feature views: its pair is shown on the frontier, and its report on
      * its own pair's set comes from the cache or is computed in the background.
@@ -300,8 +338,12 @@ public final class MainViewModel implements AutoCloseable {
         long request = ++openRequests;
         background.submit(
                 "Statistics of " + e.name(),
-                (p, c) -> report(e, p, c),
-                r -> {
+                (p, c) -> {
+                    Report rep = report(e, p, c);
+                    return new Opened(rep, explanations(e));
+                },
+                opened -> {
+                    Report r = opened.report();
                     if (request != openRequests) {
                         return; // another dictionary was asked for since: it is the one to show
                     }
@@ -310,7 +352,8 @@ public final class MainViewModel implements AutoCloseable {
                     ablation.reset(); // what the panel showed was the last dictionary's
                     openDictionary.set(e);
                     openSite.set(e.site());
-                    features.load(r.report(), r.topTokens(), r.namesHeading());
+                    features.load(
+                            r.report(), r.topTokens(), r.namesHeading(), opened.explained(), opened.explainedBy());
                     if (o.hook() != null) {
                         inspectorColumns.put(
                                 e.id(),

@@ -182,6 +182,57 @@ class MainViewModelTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(3)
+    void aDictionarysStoredExplanationsShowInTheFeatureTableAndFilterIt() throws Exception {
+        String id = sparseId();
+        Path dict = vm.workspace().find(id).path();
+        String hash = vm.workspace().workspace().cache().dictionaryHash(dict);
+        var options = org.sparsescope.compute.autointerp.FeatureInterpreter.Options.defaults();
+        var run = new org.sparsescope.compute.autointerp.AutointerpRun(
+                vm.workspace().workspace().dir(), hash, "scripted-7b", options);
+        var det = org.sparsescope.compute.autointerp.ScoreMetrics.of(List.of(
+                new org.sparsescope.compute.autointerp.ScoreMetrics.Judgement(true, true, null),
+                new org.sparsescope.compute.autointerp.ScoreMetrics.Judgement(false, true, null)));
+        run.store(new org.sparsescope.compute.autointerp.FeatureInterpreter.Interpretation(
+                12,
+                "closing brackets in code",
+                det,
+                det,
+                List.of(),
+                10,
+                2,
+                "scripted-7b",
+                org.sparsescope.compute.autointerp.Prompts.VERSION));
+        run.store(new org.sparsescope.compute.autointerp.FeatureInterpreter.Interpretation(
+                40,
+                null,
+                null,
+                null,
+                List.of(),
+                10,
+                2,
+                "scripted-7b",
+                org.sparsescope.compute.autointerp.Prompts.VERSION));
+        vm.open(id);
+        FeatureRow r12 = vm.features().rows().get(12),
+                r40 = vm.features().rows().get(40);
+        assertEquals("closing brackets in code", r12.explanation());
+        assertEquals(0.5, r12.detection(), 1e-12, "(1 + 0) / 2");
+        assertEquals("", r40.explanation(), "no explanation given: none shown");
+        assertTrue(Double.isNaN(r40.fuzzing()));
+        assertTrue(Double.isNaN(vm.features().rows().get(13).detection()));
+        assertTrue(
+                vm.features().explainedByProperty().get().startsWith("scripted-7b · "),
+                vm.features().explainedByProperty().get());
+        vm.features().minLog10DensityProperty().set(-8);
+        vm.features().tokenFilterProperty().set("BRACKETS");
+        assertEquals(
+                List.of(12),
+                vm.features().filteredRows().stream().map(FeatureRow::index).toList());
+        vm.features().tokenFilterProperty().set("");
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(4)
     void ablationReportsThePerplexityChangeTheComputeEngineGives() throws Exception {
         vm.open(sparseId());

@@ -55,14 +55,44 @@ final class FeaturesPane extends BorderPane {
         tokens.setCellValueFactory(c -> new ReadOnlyObjectWrapper<>(c.getValue().topTokens()));
 
         table.getColumns().add(tokens);
+        // a dictionary explained by `autointerp`: its explanations and their scores, sortable, beside the names
+        TableColumn<FeatureRow, String> explanation = new TableColumn<>("explanation");
+        explanation.setId("column-explanation");
+        explanation.setCellValueFactory(
+                c -> new ReadOnlyObjectWrapper<>(c.getValue().explanation()));
+        explanation.setPrefWidth(220);
+        TableColumn<FeatureRow, Double> detection = column("detection", FeatureRow::detection, "%.2f");
+        TableColumn<FeatureRow, Double> fuzzing = column("fuzzing", FeatureRow::fuzzing, "%.2f");
+        for (TableColumn<FeatureRow, ?> c : List.of(explanation, detection, fuzzing)) {
+            c.visibleProperty().bind(vm.features().explainedByProperty().isNotEmpty());
+        }
+        javafx.scene.control.Tooltip by = new javafx.scene.control.Tooltip();
+        by.textProperty()
+                .bind(javafx.beans.binding.Bindings.concat(
+                        "balanced accuracy of the explanation (delphi's detection and fuzzing), explained by ",
+                        vm.features().explainedByProperty()));
+        Label detectionHeader = new Label("detection"), fuzzingHeader = new Label("fuzzing");
+        detectionHeader.setTooltip(by);
+        fuzzingHeader.setTooltip(by);
+        detection.setText(null);
+        detection.setGraphic(detectionHeader);
+        fuzzing.setText(null);
+        fuzzing.setGraphic(fuzzingHeader);
+        detection.setPrefWidth(82);
+        fuzzing.setPrefWidth(72);
+        // after the index: shown only for an explained dictionary, so the statistics keep their places otherwise
+        table.getColumns().addAll(1, List.of(explanation, detection, fuzzing));
         SortedList<FeatureRow> sorted = new SortedList<>(vm.features().filteredRows());
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
         // widths that fit "1.23e-04", five-digit indices, and each header whole with its sort arrow at the default font
         double[] widths = {56, 80, 84, 80, 58, 68, 64};
+        List<TableColumn<FeatureRow, ?>> statistics = table.getColumns().stream()
+                .filter(c -> c != explanation && c != detection && c != fuzzing)
+                .toList();
         for (int i = 0; i < widths.length; i++) {
-            table.getColumns().get(i).setPrefWidth(widths[i]);
-            table.getColumns().get(i).setMinWidth(widths[i]);
+            statistics.get(i).setPrefWidth(widths[i]);
+            statistics.get(i).setMinWidth(widths[i]);
         }
         tokens.setPrefWidth(260);
         table.setPlaceholder(new Label("Open a dictionary: double-click it in the list or on the frontier."));
@@ -77,8 +107,11 @@ final class FeaturesPane extends BorderPane {
         TextField filter = new TextField();
         filter.setId("tokenFilter");
         filter.promptTextProperty()
-                .bind(javafx.beans.binding.Bindings.concat(
-                        "filter by ", vm.features().namesHeadingProperty()));
+                .bind(javafx.beans.binding.Bindings.when(
+                                vm.features().explainedByProperty().isEmpty())
+                        .then(javafx.beans.binding.Bindings.concat(
+                                "filter by ", vm.features().namesHeadingProperty()))
+                        .otherwise("filter: tokens, explanation"));
         filter.textProperty().bindBidirectional(vm.features().tokenFilterProperty());
         Label count = new Label();
         count.textProperty().bind(javafx.beans.binding.Bindings.size(sorted).asString("%d features"));

@@ -254,7 +254,38 @@ public final class Screenshots {
             app.window().tabs.getSelectionModel().select(0);
             return null;
         });
-        return List.of(frontier, aboutShot, features, ablation, training, synthetic, dark, mcs);
+        List<Path> explainedShots = new java.util.ArrayList<>();
+        if (onFx(() -> !vm.features().explainedByProperty().get().isEmpty())) {
+            // an explained dictionary (`autointerp` ran on it): its best-explained features first, last in the tour
+            onFx(() -> {
+                app.window().tabs.getSelectionModel().select(1);
+                return null;
+            });
+            int best = onFx(() -> {
+                var table = app.window().features.table;
+                var det = table.getColumns().stream()
+                        .filter(c -> "column-detection".equals(c.getId()))
+                        .findFirst()
+                        .orElseThrow();
+                det.setSortType(javafx.scene.control.TableColumn.SortType.DESCENDING);
+                table.getSortOrder().setAll(List.of(det));
+                table.sort();
+                table.scrollTo(0);
+                FeatureRow first = table.getItems().get(0);
+                vm.features().selectedFeatureProperty().set(first.index());
+                return first.index();
+            });
+            waitFor(
+                    "examples of feature " + best,
+                    120,
+                    () -> !vm.detail().topExamples().isEmpty());
+            idle(60);
+            explainedShots.add(shoot("2c-features-explained"));
+        }
+        List<Path> all = new java.util.ArrayList<>(
+                List.of(frontier, aboutShot, features, ablation, training, synthetic, dark, mcs));
+        all.addAll(explainedShots);
+        return all;
     }
 
     /**

@@ -66,6 +66,12 @@ public final class AutointerpRun {
         return dir.resolve(String.format(Locale.ROOT, "feature-%06d.json", feature));
     }
 
+    /** Stores one feature's result (atomically: a killed write leaves the last whole one or none). */
+    public void store(FeatureInterpreter.Interpretation r) throws IOException {
+        Files.createDirectories(dir);
+        AtomicFile.writeString(file(r.feature()), GSON.toJson(r));
+    }
+
     /** A stored result, if this feature was done (an unreadable file counts as not done, and is logged). */
     public Optional<FeatureInterpreter.Interpretation> stored(int feature) {
         Path f = file(feature);
@@ -79,6 +85,64 @@ public final class AutointerpRun {
                     .warn(f + ": unreadable, asked again: " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** A dictionary's stored results of one run setting: where, by which explainer, per feature. */
+    public record Stored(
+            Path dir,
+            String explainer,
+            String setting,
+            java.util.Map<Integer, FeatureInterpreter.Interpretation> byFeature) {}
+
+    /**
+     * The results most recently written for a dictionary (by content hash) under {@code workspace}, whichever
+     * explainer and setting made them; empty when it was never explained. Unreadable files are left out (logged).
+     */
+    public static Optional<Stored> latest(Path workspace, String dictionaryHash) throws IOException {
+        Path root = workspace
+                .resolve("autointerp")
+                .resolve(dictionaryHash.substring(0, Math.min(24, dictionaryHash.length())));
+        if (!Files.isDirectory(root)) {
+            return Optional.empty();
+        }
+        Path newest = null;
+        java.nio.file.attribute.FileTime when = null;
+        try (var explainers = Files.list(root)) {
+            for (Path e : explainers.filter(Files::isDirectory).toList()) {
+                try (var settings = Files.list(e)) {
+                    for (Path s : settings.filter(Files::isDirectory).toList()) {
+                        var t = Files.getLastModifiedTime(s);
+                        if (when == null || t.compareTo(when) > 0) {
+                            when = t;
+                            newest = s;
+                        }
+                    }
+                }
+            }
+        }
+        if (newest == null) {
+            return Optional.empty();
+        }
+        java.util.Map<Integer, FeatureInterpreter.Interpretation> byFeature = new java.util.TreeMap<>();
+        try (var files = Files.list(newest)) {
+            for (Path f : files.filter(x -> x.getFileName().toString().matches("feature-\\d+\\.json"))
+                    .toList()) {
+                try {
+                    var r = GSON.fromJson(Files.readString(f), FeatureInterpreter.Interpretation.class);
+                    if (r != null) {
+                        byFeature.put(r.feature(), r);
+                    }
+                } catch (IOException | JsonParseException ex) {
+                    org.slf4j.LoggerFactory.getLogger(AutointerpRun.class)
+                            .warn(f + ": unreadable, left out: " + ex.getMessage());
+                }
+            }
+        }
+        String explainer = byFeature.values().stream()
+                .findFirst()
+                .map(FeatureInterpreter.Interpretation::explainer)
+                .orElse(newest.getParent().getFileName().toString());
+        return Optional.of(new Stored(newest, explainer, newest.getFileName().toString(), byFeature));
     }
 
     /** What a run did: the results in feature order, how many came from the store, tokens spent now. */
@@ -139,7 +203,7 @@ public final class AutointerpRun {
                         ex = FeatureInterpreter.examples(set, dictionary, tokenizer, report, features[i], options);
                     }
                     FeatureInterpreter.Interpretation r = FeatureInterpreter.interpret(client, ex, options);
-                    AtomicFile.writeString(file(features[i]), GSON.toJson(r));
+                    store(r);
                     out[i] = r;
                     promptTokens.addAndGet(r.promptTokens());
                     completionTokens.addAndGet(r.completionTokens());

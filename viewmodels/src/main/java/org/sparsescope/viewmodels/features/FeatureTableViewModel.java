@@ -59,8 +59,33 @@ public final class FeatureTableViewModel {
         load(r, topTokens, TOP_TOKENS);
     }
 
+    /** A feature's stored explanation and scores (balanced accuracies, NaN when not scored). */
+    public record Explained(String explanation, double detection, double fuzzing) {}
+
+    private final javafx.beans.property.ReadOnlyStringWrapper explainedBy =
+            new javafx.beans.property.ReadOnlyStringWrapper("");
+
+    /** Which explainer and setting the shown explanations come from; empty when the dictionary has none. */
+    public javafx.beans.property.ReadOnlyStringProperty explainedByProperty() {
+        return explainedBy.getReadOnlyProperty();
+    }
+
     /** Shows a dictionary's report with a short name per feature, {@code heading} saying what the names are. */
     public void load(FeatureReport r, List<String> topTokens, String heading) {
+        load(r, topTokens, heading, java.util.Map.of(), "");
+    }
+
+    /**
+     * As above, with the features' stored explanations ({@code explained}, by feature) made by {@code explainedBy}
+     * ("" when none).
+     */
+    public void load(
+            FeatureReport r,
+            List<String> topTokens,
+            String heading,
+            java.util.Map<Integer, Explained> explained,
+            String explainedBy) {
+        this.explainedBy.set(explainedBy);
         namesHeading.set(heading);
         this.topTokens = List.copyOf(topTokens);
         FeatureStats s = r.stats();
@@ -75,7 +100,10 @@ public final class FeatureTableViewModel {
                     s.skew()[j],
                     s.kurtosis()[j],
                     r.capacity()[j],
-                    j < topTokens.size() ? topTokens.get(j) : ""));
+                    j < topTokens.size() ? topTokens.get(j) : "",
+                    explained.containsKey(j) ? explained.get(j).explanation() : "",
+                    explained.containsKey(j) ? explained.get(j).detection() : Double.NaN,
+                    explained.containsKey(j) ? explained.get(j).fuzzing() : Double.NaN));
         }
         rows.setAll(list);
         capacityHistogram.set(org.sparsescope.viewmodels.Bins.of(
@@ -124,7 +152,9 @@ public final class FeatureTableViewModel {
             double ld = r.log10Density();
             boolean inRange = (ld >= lo || (r.density() == 0 && lo <= -8)) && ld <= hi;
             return inRange
-                    && (text.isEmpty() || r.topTokens().toLowerCase(Locale.ROOT).contains(text));
+                    && (text.isEmpty()
+                            || r.topTokens().toLowerCase(Locale.ROOT).contains(text)
+                            || r.explanation().toLowerCase(Locale.ROOT).contains(text));
         });
     }
 
