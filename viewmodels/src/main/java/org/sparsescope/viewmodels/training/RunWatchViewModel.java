@@ -20,7 +20,6 @@ import javafx.collections.ObservableList;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.handoff.RunFolderWatch;
-import org.sparsescope.compute.workspace.ActivationCatalogue;
 import org.sparsescope.compute.workspace.Evaluation;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.Workspace;
@@ -168,7 +167,7 @@ public final class RunWatchViewModel {
                     out.add(a.dir() + ": " + p.describe() + " — its model is not found here, so it is not measured");
                     continue;
                 }
-                Optional<Path> set = setFor(ws, p);
+                Optional<Path> set = workspace.existingSetFor(p);
                 if (set.isEmpty()) {
                     out.add(a.dir() + ": no activation set at " + p.at().label()
                             + " yet; harvest one (Training) to measure this run's checkpoints");
@@ -191,18 +190,6 @@ public final class RunWatchViewModel {
             }
         }
         return new Results(measured, out);
-    }
-
-    /** The set the workspace measures this pair's dictionaries on: a synthetic set's own, else a complete harvest. */
-    private static Optional<Path> setFor(Workspace ws, Placement p) throws java.io.IOException {
-        Optional<Path> synthetic = Workspace.syntheticSet(p);
-        if (synthetic.isPresent()) {
-            return synthetic;
-        }
-        return ws.catalogue().list().stream()
-                .filter(e -> e.manifest().complete() && e.holds(p.at().modelHash(), p.at().hook()))
-                .map(ActivationCatalogue.Entry::folder)
-                .findFirst();
     }
 
     private void apply(Results r) {

@@ -567,6 +567,22 @@ public final class WorkspaceViewModel {
         return Evaluation.splice(lm, d, pl.at().hook(), s, spliceWindows);
     }
 
+    /**
+     * The set a dictionary placed at {@code pl} is measured on, if it exists already: a synthetic set's own, else the
+     * harvest {@link #measure} would use (same corpus, window and BOS policy), never harvested here.
+     */
+    public java.util.Optional<Path> existingSetFor(Placement pl) throws IOException {
+        java.util.Optional<Path> synthetic = Workspace.syntheticSet(pl);
+        if (synthetic.isPresent()) {
+            return synthetic;
+        }
+        Path text = workspace.corpusFor(pl, null, corpus.get() != null ? corpus.get() : fallbackCorpus);
+        if (text == null) {
+            return java.util.Optional.empty();
+        }
+        return workspace.existingActivations(pl, Corpus.open(text), Workspace.harvestOptions(pl, harvestTokens));
+    }
+
     /** Finds (or harvests) the set of a dictionary's own pair and measures it on the held-out rows. */
     void measure(String id) {
         DictionaryEntry e = find(id);
