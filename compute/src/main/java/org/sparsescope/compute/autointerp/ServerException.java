@@ -3,8 +3,8 @@ package org.sparsescope.compute.autointerp;
 import java.io.IOException;
 
 /**
- * A server that could not give an answer: unreachable, timed out, an HTTP error, or a reply that is not the API's
- * JSON. The message names the server's address and the problem, never the API key.
+ * A server that could not give an answer: unreachable, timed out, an HTTP error, a reply that is not the API's
+ * JSON, or a request the model cannot take. The message names the server's address and the problem, never the API key.
  */
 public class ServerException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -13,7 +13,9 @@ public class ServerException extends IOException {
         UNREACHABLE,
         TIMEOUT,
         HTTP_STATUS,
-        MALFORMED
+        MALFORMED,
+        /** The model could not take the request as asked (a prompt longer than its context, a template refusing it). */
+        REFUSED
     }
 
     private final Kind kind;

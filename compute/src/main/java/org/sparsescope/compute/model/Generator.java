@@ -37,12 +37,34 @@ public final class Generator {
         }
     }
 
+    /** Sees each generated token with the logits it was picked from; returns false to end the generation there. */
+    @FunctionalInterface
+    public interface Step {
+        boolean accept(int index, long token, float[] logits);
+    }
+
     /**
      * @param hooks replacements applied to every pass (steering, clamping); the logits are always computed
      * @param cached incremental decoding with a key/value cache; false recomputes the whole sequence each step
      */
     public static Result generate(
             LanguageModel model, long[] prompt, int tokens, Sampling sampling, Hooks hooks, boolean cached) {
+        return generate(model, prompt, tokens, sampling, hooks, cached, (i, t, l) -> true);
+    }
+
+    /**
+     * As {@link #generate(LanguageModel, long[], int, Sampling, Hooks, boolean)}, each token shown to {@code onToken},
+     * which may end the generation early (at a stop token); the result holds the tokens made until then, the one
+     * that ended it included.
+     */
+    public static Result generate(
+            LanguageModel model,
+            long[] prompt,
+            int tokens,
+            Sampling sampling,
+            Hooks hooks,
+            boolean cached,
+            Step onToken) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
@@ -77,6 +99,9 @@ public final class Generator {
                     }
                     out[i] = pick(last, sampling, rnd);
                     sequence[length] = out[i];
+                    if (!onToken.accept(i, out[i], last)) {
+                        return new Result(Arrays.copyOf(out, i + 1), (System.nanoTime() - t0) / 1e9);
+                    }
                 }
             }
         }

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryInfo;
+import org.sparsescope.compute.dictionary.StandardDictionary;
+import org.sparsescope.compute.tensor.Tensor;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.CancelledException;
 import org.sparsescope.compute.work.Progress;
@@ -175,6 +179,48 @@ public record BasisBaseline(String kind, int features, long rows, List<Point> po
                 l0[i] += Math.min(ks[i], nonZero);
             }
         }
+    }
+
+    /**
+     * A baseline as a dictionary, so its features can be explained and scored as a trained dictionary's are (the
+     * autointerp comparison): codes ReLU(W (x − μ)), x̂ = μ + codes·W, with W the identity ({@link #NEURONS}: each
+     * basis dimension of the hook, its positive side about the mean) or the {@link #RANDOM_RATIO}·d seeded unit
+     * directions of the frontier's random line ({@link #RANDOM}, the same directions for the same seed). μ is the
+     * mean of the training rows, as for the lines.
+     */
+    public static Dictionary asDictionary(
+            String kind, ActivationSet set, long heldOutRows, long seed, DictionaryInfo info, Cancellation cancel)
+            throws IOException, CancelledException {
+        int d = set.d();
+        long trainRows = Math.max(1, set.rows() - heldOutRows);
+        float[] mu = toFloats(trainingMean(set, trainRows, cancel));
+        int n;
+        float[] rows; // [n, d]: one direction per feature
+        if (NEURONS.equals(kind)) {
+            n = d;
+            rows = new float[d * d];
+            for (int j = 0; j < d; j++) {
+                rows[j * d + j] = 1;
+            }
+        } else if (RANDOM.equals(kind)) {
+            n = d * RANDOM_RATIO;
+            rows = randomDirections(n, d, seed);
+        } else {
+            throw new IllegalArgumentException("a baseline is \"" + NEURONS + "\" or \"" + RANDOM + "\", not " + kind);
+        }
+        float[] columns = new float[d * n]; // W_enc [d, n]
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                columns[j * n + i] = rows[i * d + j];
+            }
+        }
+        return new StandardDictionary(
+                Tensor.ofFloats(new long[] {d, n}, columns),
+                Tensor.ofFloats(new long[] {n}, new float[n]),
+                Tensor.ofFloats(new long[] {n, d}, rows),
+                Tensor.ofFloats(new long[] {d}, mu),
+                true,
+                info);
     }
 
     /** n unit rows of d, Gaussian then normalised, from {@code seed}. */

@@ -104,4 +104,48 @@ class BasisBaselineTest {
             assertEquals(l0 / held, p.l0(), 1e-9, "k " + p.k());
         }
     }
+
+    @Test
+    void asDictionariesTheBaselinesCodeRowsAsTheirDefinitionsSay(@TempDir Path dir) throws Exception {
+        int d = 8, rows = 3000, held = 600, n = d * BasisBaseline.RANDOM_RATIO;
+        SyntheticSpec spec = new SyntheticSpec(d, 32, 3, 0.95, 0, 0, 0.01, null, 4);
+        SyntheticSets.write(spec, rows, 1000, dir.resolve("s"), ProgressListener.NONE, Cancellation.none());
+        try (ActivationSet set = ActivationSet.open(dir.resolve("s"))) {
+            float[] x = set.readRows(0, rows);
+            double[] mu = new double[d];
+            for (int r = 0; r < rows - held; r++) {
+                for (int j = 0; j < d; j++) {
+                    mu[j] += x[r * d + j] / (double) (rows - held);
+                }
+            }
+            var info = org.sparsescope.compute.dictionary.DictionaryInfo.unknown("baseline");
+            var neurons = BasisBaseline.asDictionary(BasisBaseline.NEURONS, set, held, 17, info, Cancellation.none());
+            var random = BasisBaseline.asDictionary(BasisBaseline.RANDOM, set, held, 17, info, Cancellation.none());
+            assertEquals(d, neurons.dSae());
+            assertEquals(n, random.dSae());
+            float[] w = BasisBaseline.randomDirections(n, d, 17);
+            float[] first = Arrays.copyOf(x, 10 * d);
+            float[] neuronCodes = codes(neurons, first, 10), randomCodes = codes(random, first, 10);
+            for (int r = 0; r < 10; r++) {
+                for (int j = 0; j < d; j++) {
+                    assertEquals(Math.max(0, x[r * d + j] - mu[j]), neuronCodes[r * d + j], 1e-5);
+                }
+                for (int i = 0; i < n; i++) {
+                    double z = 0;
+                    for (int j = 0; j < d; j++) {
+                        z += w[i * d + j] * (x[r * d + j] - mu[j]);
+                    }
+                    assertEquals(Math.max(0, z), randomCodes[r * n + i], 1e-5);
+                }
+            }
+        }
+    }
+
+    private static float[] codes(org.sparsescope.compute.dictionary.Dictionary dict, float[] x, int rows) {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu())) {
+            return dict.codec(m)
+                    .encode(m.create(x, new ai.djl.ndarray.types.Shape(rows, dict.dIn())))
+                    .toFloatArray();
+        }
+    }
 }
