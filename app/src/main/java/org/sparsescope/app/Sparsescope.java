@@ -17,6 +17,7 @@ import org.sparsescope.app.cli.InspectCommand;
 import org.sparsescope.app.cli.OutliersCommand;
 import org.sparsescope.app.cli.PerplexityCommand;
 import org.sparsescope.app.cli.ScreenshotsCommand;
+import org.sparsescope.app.cli.ServeCommand;
 import org.sparsescope.app.cli.SpliceCommand;
 import org.sparsescope.app.cli.StatsCommand;
 import org.sparsescope.app.cli.SynthCommand;
@@ -57,6 +58,7 @@ import picocli.CommandLine.Command;
             SynthCommand.class,
             ClusterCommand.class,
             AutointerpCommand.class,
+            ServeCommand.class,
             TruthCommand.class,
             WorkspaceCommand.class,
             ScreenshotsCommand.class,

@@ -60,6 +60,7 @@ public final class MainViewModel implements AutoCloseable {
     private final InspectorViewModel inspector;
     private final GenerationViewModel generation;
     private final org.sparsescope.viewmodels.features.ExportsViewModel exports;
+    private final org.sparsescope.viewmodels.autointerp.AutointerpViewModel autointerp;
     private final Map<String, InspectorViewModel.Column> inspectorColumns =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies =
@@ -123,6 +124,7 @@ public final class MainViewModel implements AutoCloseable {
         this.inspector = new InspectorViewModel(background);
         this.generation = new GenerationViewModel(background);
         this.exports = new org.sparsescope.viewmodels.features.ExportsViewModel(background);
+        this.autointerp = new org.sparsescope.viewmodels.autointerp.AutointerpViewModel(background);
         // a feature picked in the inspector shows in the detail when it is the open dictionary's
         inspector.highlightProperty().addListener((o, a, line) -> {
             DictionaryEntry e = openDictionary.get();
@@ -130,7 +132,10 @@ public final class MainViewModel implements AutoCloseable {
                 features.selectedFeatureProperty().set(line.feature());
             }
         });
-        features.selectedFeatureProperty().addListener((o, a, b) -> detail.show(b.intValue(), open, workspace::fail));
+        features.selectedFeatureProperty().addListener((o, a, b) -> {
+            detail.show(b.intValue(), open, workspace::fail);
+            autointerp.show(b.intValue());
+        });
     }
 
     public Background background() {
@@ -215,6 +220,30 @@ public final class MainViewModel implements AutoCloseable {
         }
     }
 
+    public org.sparsescope.viewmodels.autointerp.AutointerpViewModel autointerp() {
+        return autointerp;
+    }
+
+    /**
+     * Explains and scores the open dictionary's features as the autointerp form says; when it ends, the table and
+     * the detail show the dictionary's results, if it is still the open one.
+     */
+    public void runAutointerp() {
+        OpenDictionary o = open;
+        autointerp.run(
+                o,
+                workspace.workspace().dir(),
+                () -> cache.dictionaryHash(o.entry().path()),
+                features.selectedFeatureProperty().get(),
+                finished -> {
+                    if (finished.dictionary() == open) {
+                        features.explain(explained(finished.results()), finished.by());
+                        autointerp.showStored(finished.results(), finished.by());
+                    }
+                },
+                workspace::fail);
+    }
+
     public org.sparsescope.viewmodels.features.ExportsViewModel exports() {
         return exports;
     }
@@ -277,29 +306,33 @@ public final class MainViewModel implements AutoCloseable {
     private record Report(Dictionary dictionary, FeatureReport report, List<String> topTokens, String namesHeading) {}
 
     /** A report with the dictionary's stored explanations, by feature, and who made them ("" when none). */
-    private record Opened(Report report, Map<Integer, FeatureTableViewModel.Explained> explained, String explainedBy) {
+    private record Opened(
+            Report report,
+            Map<Integer, org.sparsescope.compute.autointerp.FeatureInterpreter.Interpretation> results,
+            String explainedBy) {
         Opened(Report report, Optional<AutointerpRun.Stored> stored) {
             this(
                     report,
-                    stored.map(Opened::explained).orElse(Map.of()),
+                    stored.map(AutointerpRun.Stored::byFeature).orElse(Map.of()),
                     stored.map(st -> st.explainer() + " · " + st.setting()).orElse(""));
         }
 
-        private static Map<Integer, FeatureTableViewModel.Explained> explained(AutointerpRun.Stored st) {
-            Map<Integer, FeatureTableViewModel.Explained> m = new java.util.HashMap<>();
-            st.byFeature()
-                    .forEach((j, r) -> m.put(
-                            j,
-                            new FeatureTableViewModel.Explained(
-                                    r.explanation() == null ? "" : r.explanation(),
-                                    r.detection() == null
-                                            ? Double.NaN
-                                            : r.detection().balancedAccuracy(),
-                                    r.fuzzing() == null
-                                            ? Double.NaN
-                                            : r.fuzzing().balancedAccuracy())));
-            return m;
+        Map<Integer, FeatureTableViewModel.Explained> explained() {
+            return MainViewModel.explained(results);
         }
+    }
+
+    /** Results as the feature table shows them: explanation and balanced accuracies (NaN when not scored). */
+    static Map<Integer, FeatureTableViewModel.Explained> explained(
+            Map<Integer, org.sparsescope.compute.autointerp.FeatureInterpreter.Interpretation> results) {
+        Map<Integer, FeatureTableViewModel.Explained> m = new java.util.HashMap<>();
+        results.forEach((j, r) -> m.put(
+                j,
+                new FeatureTableViewModel.Explained(
+                        r.explanation() == null ? "" : r.explanation(),
+                        r.detection() == null ? Double.NaN : r.detection().balancedAccuracy(),
+                        r.fuzzing() == null ? Double.NaN : r.fuzzing().balancedAccuracy())));
+        return m;
     }
 
     /** The dictionary's most recent stored autointerp results (a file read; none when it was never explained). */
@@ -354,6 +387,7 @@ public final class MainViewModel implements AutoCloseable {
                     openSite.set(e.site());
                     features.load(
                             r.report(), r.topTokens(), r.namesHeading(), opened.explained(), opened.explainedBy());
+                    autointerp.showStored(opened.results(), opened.explainedBy());
                     if (o.hook() != null) {
                         inspectorColumns.put(
                                 e.id(),

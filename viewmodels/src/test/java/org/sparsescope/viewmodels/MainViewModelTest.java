@@ -233,6 +233,79 @@ class MainViewModelTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(3)
+    void theAutointerpFormRunsOnTheOpenDictionaryAndTheTableAndDetailShowItsResults() throws Exception {
+        String dense = vm.workspace().dictionaries().stream()
+                .map(DictionaryEntry::id)
+                .filter(id -> id.contains("5.01e-04"))
+                .findFirst()
+                .orElseThrow();
+        vm.open(dense);
+        var form = vm.autointerp();
+        List<String> failures = new java.util.ArrayList<>();
+        vm.workspace().errorProperty().addListener((o, a, b) -> failures.add(String.valueOf(b)));
+        form.serverModel.set("");
+        vm.runAutointerp();
+        assertTrue(
+                failures.get(failures.size() - 1).contains("give the model name the server knows"),
+                failures.toString());
+        vm.workspace().clearError(); // the other tests expect none
+
+        // a scripted explainer: one explanation, every example judged active
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/", ex -> {
+            String body = new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            asked.incrementAndGet();
+            String text = body.contains("You study one feature")
+                    ? "Looks like markup.\\n[EXPLANATION]: angle brackets of HTML tags"
+                    : "[1, 1, 1, 1, 1]";
+            byte[] out = ("{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"" + text
+                            + "\"}}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":5}}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, out.length);
+            ex.getResponseBody().write(out);
+            ex.close();
+        });
+        server.start();
+        try {
+            form.serverUrl.set("http://127.0.0.1:" + server.getAddress().getPort() + "/v1");
+            form.serverModel.set("scripted-13b");
+            form.apiKey.set("sk-secret-typed-once");
+            form.which.set(org.sparsescope.viewmodels.autointerp.AutointerpViewModel.Which.SELECTED);
+            int feature = vm.features().rows().stream()
+                    .filter(r -> r.density() > 0.01)
+                    .findFirst()
+                    .orElseThrow()
+                    .index();
+            vm.features().selectedFeatureProperty().set(feature);
+            vm.runAutointerp();
+            assertTrue(asked.get() > 1, "explained, then scored");
+            FeatureRow row = vm.features().rows().get(feature);
+            assertEquals("angle brackets of HTML tags", row.explanation());
+            assertEquals(0.5, row.detection(), 1e-12, "every example called active: recall 1, specificity 0");
+            assertTrue(vm.features().explainedByProperty().get().startsWith("scripted-13b · "));
+            var shown = form.shownProperty().get();
+            assertEquals(feature, shown.feature());
+            assertEquals("explain", shown.exchanges().get(0).purpose());
+            assertTrue(shown.exchanges().get(0).prompt().contains("── system ──"));
+            assertTrue(shown.exchanges().get(0).answer().contains("[EXPLANATION]: angle brackets"));
+            assertTrue(
+                    form.summaryProperty().get().startsWith("detection 0.500"),
+                    form.summaryProperty().get());
+            // the key typed in the form is in no stored file
+            try (var files =
+                    java.nio.file.Files.walk(vm.workspace().workspace().dir().resolve("autointerp"))) {
+                for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                    assertFalse(java.nio.file.Files.readString(f).contains("sk-secret"), f.toString());
+                }
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(4)
     void ablationReportsThePerplexityChangeTheComputeEngineGives() throws Exception {
         vm.open(sparseId());

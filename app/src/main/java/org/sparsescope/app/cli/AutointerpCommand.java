@@ -1,6 +1,7 @@
 package org.sparsescope.app.cli;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,13 +13,19 @@ import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.autointerp.AutointerpRun;
+import org.sparsescope.compute.autointerp.ChatClient;
 import org.sparsescope.compute.autointerp.FeatureInterpreter;
 import org.sparsescope.compute.autointerp.OpenAiCompatibleClient;
 import org.sparsescope.compute.autointerp.ScoreMetrics;
+import org.sparsescope.compute.chat.LocalChatModel;
+import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryOnDevice;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.stats.BasisBaseline;
+import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.work.Cancellation;
+import org.sparsescope.compute.workspace.Evaluation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,8 +55,21 @@ public final class AutointerpCommand implements Callable<Integer> {
             description = "base URL of the OpenAI-compatible server (default ${DEFAULT-VALUE}, Ollama's)")
     URI server;
 
-    @Option(names = "--explainer", required = true, description = "the model name the server knows, e.g. qwen2.5:7b")
+    @Option(names = "--explainer", description = "the model name the server knows, e.g. qwen2.5:7b")
     String explainer;
+
+    @Option(
+            names = "--local-model",
+            description =
+                    "an instruct model folder the app runs itself (in-process, offline; its chat template, greedy "
+                            + "decoding with the KV cache, log-probabilities) instead of a server")
+    Path localModel;
+
+    @Option(
+            names = "--baseline",
+            description = "explain a baseline at the dictionary's hook instead of the dictionary: neurons (each basis "
+                    + "dimension, its positive side about the mean) or random (the frontier's random directions)")
+    String baseline;
 
     @Option(
             names = "--api-key-env",
@@ -106,6 +126,19 @@ public final class AutointerpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((explainer == null) == (localModel == null)) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "give --explainer (a server's model) or --local-model (a model folder)");
+        }
+        String baselineKind = baseline == null
+                ? null
+                : switch (baseline) {
+                    case "neurons" -> BasisBaseline.NEURONS;
+                    case "random" -> BasisBaseline.RANDOM;
+                    default ->
+                        throw new picocli.CommandLine.ParameterException(
+                                spec.commandLine(), "--baseline is neurons or random, not " + baseline);
+                };
         FeatureInterpreter.Sampling s;
         try {
             s = FeatureInterpreter.Sampling.valueOf(
@@ -125,19 +158,46 @@ public final class AutointerpCommand implements Callable<Integer> {
                 !noLogprobs,
                 d.tokensBefore(),
                 d.tokensAfter());
-        String key = System.getenv(apiKeyEnv);
-        var client = new OpenAiCompatibleClient(new OpenAiCompatibleClient.Settings(
-                server, explainer, key, concurrency, Duration.ofSeconds(timeoutSeconds), 3, Duration.ofSeconds(1)));
         var err = spec.commandLine().getErr();
         AutointerpRun.Summary summary;
         int[] features;
-        try (ActivationSet set = ActivationSet.open(target.activations(err))) {
-            FeatureReport report = target.report(set, err);
+        try (ActivationSet set = ActivationSet.open(target.activations(err));
+                LanguageModel explainerModel = localModel != null ? ModelLoading.load(localModel, System.err) : null) {
+            ChatClient client = explainerModel != null
+                    ? LocalChatModel.of(explainerModel)
+                    : new OpenAiCompatibleClient(new OpenAiCompatibleClient.Settings(
+                            server,
+                            explainer,
+                            System.getenv(apiKeyEnv),
+                            concurrency,
+                            Duration.ofSeconds(timeoutSeconds),
+                            3,
+                            Duration.ofSeconds(1)));
+            explainer = client.modelName();
+            Dictionary explained = target.dictionary();
+            FeatureReport report;
+            String hash;
+            if (baselineKind != null) {
+                long heldOut = Evaluation.heldOutRows(set.rows());
+                explained = BasisBaseline.asDictionary(
+                        baselineKind, set, heldOut, seed, explained.info(), new Cancellation());
+                report = FeatureAnalysis.run(
+                        explained,
+                        set,
+                        0,
+                        set.rows(),
+                        FeatureAnalysis.Options.defaults(),
+                        new TerminalProgress(err),
+                        new Cancellation());
+                hash = baselineHash(baselineKind, target.placement().provenance(), seed);
+            } else {
+                report = target.report(set, err);
+                hash = target.workspace().cache().dictionaryHash(target.dict);
+            }
             features = choose(report);
-            String hash = target.workspace().cache().dictionaryHash(target.dict);
-            AutointerpRun run = new AutointerpRun(target.workspace().dir(), hash, explainer, options);
+            AutointerpRun run = new AutointerpRun(target.workspace().dir(), hash, client.modelName(), options);
             try (LanguageModel lm = target.loadModel();
-                    DictionaryOnDevice onDevice = DictionaryOnDevice.beside(target.dictionary(), lm)) {
+                    DictionaryOnDevice onDevice = DictionaryOnDevice.beside(explained, lm)) {
                 TerminalProgress progress = new TerminalProgress(err);
                 summary = run.run(
                         client,
@@ -147,7 +207,7 @@ public final class AutointerpCommand implements Callable<Integer> {
                         report,
                         features,
                         options,
-                        Math.max(1, concurrency),
+                        explainerModel != null ? 1 : Math.max(1, concurrency),
                         progress,
                         new Cancellation());
                 progress.done();
@@ -155,6 +215,21 @@ public final class AutointerpCommand implements Callable<Integer> {
             print(summary, run);
         }
         return 0;
+    }
+
+    /**
+     * Where a baseline's results are stored: by its kind, the model and hook it reads, and the seed of its
+     * directions (a baseline has no file to hash).
+     */
+    static String baselineHash(String kind, org.sparsescope.compute.dictionary.Provenance at, long seed) {
+        String key = "baseline|" + kind + "|" + at.model() + "|" + at.hook() + "|" + seed;
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
     }
 
     /** The features asked for; random and all take those that fire (a dead feature has nothing to explain). */
@@ -200,6 +275,7 @@ public final class AutointerpCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("explainer", explainer);
+            m.put("explained", baseline == null ? target.dict.toString() : "baseline " + baseline);
             m.put("stored_in", run.dir().toString());
             m.put("features", s.results().size());
             m.put("reused", s.reused());
@@ -243,12 +319,9 @@ public final class AutointerpCommand implements Callable<Integer> {
         }
         o.printf(
                 Locale.ROOT,
-                "balanced accuracy: detection %.3f ± %.3f, fuzzing %.3f ± %.3f over %d features (%d unexplained); %d "
-                        + "reused from %s%n",
-                mean(det),
-                std(det),
-                mean(fuzz),
-                std(fuzz),
+                "balanced accuracy: detection %s, fuzzing %s over %d features (%d unexplained); %d reused from %s%n",
+                meanAndSpread(det),
+                meanAndSpread(fuzz),
                 s.results().size(),
                 unexplained,
                 s.reused(),
@@ -274,6 +347,13 @@ public final class AutointerpCommand implements Callable<Integer> {
         e.put("roc_auc", Double.isNaN(m.rocAuc()) ? null : m.rocAuc());
         e.put("failed", m.failed());
         return e;
+    }
+
+    /** "0.712 ± 0.081 (n = 40)", or "none scored". */
+    static String meanAndSpread(double[] v) {
+        return v.length == 0
+                ? "none scored"
+                : String.format(Locale.ROOT, "%.3f ± %.3f (n = %d)", mean(v), std(v), v.length);
     }
 
     static double mean(double[] v) {

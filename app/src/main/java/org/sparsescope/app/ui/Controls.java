@@ -68,4 +68,12 @@ final class Controls {
             }
         };
     }
+
+    /** A choice among {@code values}, each shown in words. */
+    static <T> javafx.scene.control.ComboBox<T> choice(T[] values, Function<T, String> words) {
+        javafx.scene.control.ComboBox<T> c =
+                new javafx.scene.control.ComboBox<>(javafx.collections.FXCollections.observableArrayList(values));
+        c.setConverter(converter(words));
+        return c;
+    }
 }

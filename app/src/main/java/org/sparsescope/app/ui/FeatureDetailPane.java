@@ -21,6 +21,7 @@ final class FeatureDetailPane extends ScrollPane {
     private final VBox nearest = new VBox(1);
     final VBox topExamples = new VBox(4);
     private final VBox raised = new VBox(1);
+    final javafx.scene.control.Button prompts = new javafx.scene.control.Button("Prompts and answers…");
     private final VBox lowered = new VBox(1);
 
     FeatureDetailPane(MainViewModel vm) {
@@ -49,10 +50,42 @@ final class FeatureDetailPane extends ScrollPane {
         summary.setWrapText(true);
         summary.textProperty().bind(vm.detail().summaryProperty());
         bands.setId("detailBands");
+        // the stored autointerp result of this feature, and what was asked to get it
+        Label explanation = new Label();
+        explanation.setId("detailExplanation");
+        explanation.getStyleClass().add("explanation");
+        explanation.setWrapText(true);
+        Label scores = new Label();
+        scores.getStyleClass().add("site");
+        scores.setWrapText(true);
+        prompts.setId("showPrompts");
+        var shown = vm.autointerp().shownProperty();
+        explanation
+                .textProperty()
+                .bind(javafx.beans.binding.Bindings.createStringBinding(
+                        () -> shown.get() == null || shown.get().explanation().isEmpty()
+                                ? ""
+                                : "“" + shown.get().explanation() + "”",
+                        shown));
+        scores.textProperty()
+                .bind(javafx.beans.binding.Bindings.createStringBinding(
+                        () -> shown.get() == null
+                                ? ""
+                                : shown.get().scores() + " · " + shown.get().explainer(),
+                        shown));
+        VBox explained = new VBox(2, explanation, scores, prompts);
+        explained.visibleProperty().bind(shown.isNotNull());
+        explained.managedProperty().bind(explained.visibleProperty());
+        prompts.setOnAction(e -> {
+            if (shown.get() != null) {
+                ExchangesDialog.dialog(getScene().getWindow(), shown.get()).show();
+            }
+        });
         VBox box = new VBox(
                 8,
                 title,
                 site,
+                explained,
                 summary,
                 histogram,
                 section("Top activations"),

@@ -57,6 +57,9 @@ public final class MainWindow {
     final FeatureDetailPane detail;
     final AblationPane ablation;
     final TrainingPane training;
+    /** Analysis → Autointerp…: the form of a run on the open dictionary. */
+    final MenuItem autointerpItem = new MenuItem("Autointerp: explain and score features…");
+
     final McsPane mcs;
     final GraphPane graph;
     final PromptPane prompt;
@@ -492,6 +495,8 @@ public final class MainWindow {
         delphi.setOnAction(e -> exportForCluster("delphi"));
         cluster.getItems().addAll(saeLensCache, sparsify, delphi);
         cluster.disableProperty().bind(vm.openDictionaryProperty().isNull());
+        autointerpItem.setOnAction(e -> AutointerpDialog.ask(stage, vm));
+        autointerpItem.disableProperty().bind(vm.openDictionaryProperty().isNull());
         MenuItem quit = new MenuItem("Quit");
         quit.setAccelerator(new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN));
         quit.setOnAction(e -> stage.close());
@@ -516,8 +521,14 @@ public final class MainWindow {
                         neuronpedia,
                         cluster,
                         quit),
+                new Menu("Analysis", null, autointerpItem),
                 new Menu("View", null, theme),
                 new Menu("Help", null, about));
+    }
+
+    /** The window's stage, which dialogs belong to. */
+    Stage stage() {
+        return stage;
     }
 
     /** The About box, shown: what computes, the C heap, the workspace. */

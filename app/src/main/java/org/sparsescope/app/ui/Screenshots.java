@@ -281,6 +281,24 @@ public final class Screenshots {
                     () -> !vm.detail().topExamples().isEmpty());
             idle(60);
             explainedShots.add(shoot("2c-features-explained"));
+            // what was asked and answered for that feature, as a researcher checks it
+            onFx(() -> {
+                app.window().detail.prompts.fire();
+                return null;
+            });
+            waitFor("the prompts and answers", 100, () -> dialog("exchangesDialog") != null);
+            Thread.sleep(500);
+            explainedShots.add(shootScreen("2d-autointerp-prompts"));
+            closeDialog("exchangesDialog", javafx.scene.control.ButtonType.CLOSE);
+            // the form of another run
+            onFx(() -> {
+                AutointerpDialog.dialog(app.window().stage(), vm).show();
+                return null;
+            });
+            waitFor("the autointerp form", 100, () -> dialog("autointerpDialog") != null);
+            Thread.sleep(500);
+            explainedShots.add(shootScreen("2e-autointerp-form"));
+            closeDialog("autointerpDialog", javafx.scene.control.ButtonType.CANCEL);
         }
         List<Path> all = new java.util.ArrayList<>(
                 List.of(frontier, aboutShot, features, ablation, training, synthetic, dark, mcs));
@@ -682,6 +700,14 @@ public final class Screenshots {
 
     private static javafx.scene.control.DialogPane dialog() {
         return dialog("provenanceDialog");
+    }
+
+    private void closeDialog(String id, javafx.scene.control.ButtonType button) throws Exception {
+        onFx(() -> {
+            ((javafx.scene.control.Button) dialog(id).lookupButton(button)).fire();
+            return null;
+        });
+        waitFor("the " + id + " closed", 100, () -> dialog(id) == null);
     }
 
     private static javafx.scene.control.DialogPane dialog(String id) {

@@ -123,8 +123,22 @@ public final class AutointerpRun {
         if (newest == null) {
             return Optional.empty();
         }
+        java.util.Map<Integer, FeatureInterpreter.Interpretation> byFeature = readAll(newest);
+        String explainer = byFeature.values().stream()
+                .findFirst()
+                .map(FeatureInterpreter.Interpretation::explainer)
+                .orElse(newest.getParent().getFileName().toString());
+        return Optional.of(new Stored(newest, explainer, newest.getFileName().toString(), byFeature));
+    }
+
+    /** Every result stored in this run's folder, by feature (unreadable files left out, logged). */
+    public java.util.Map<Integer, FeatureInterpreter.Interpretation> storedAll() throws IOException {
+        return Files.isDirectory(dir) ? readAll(dir) : java.util.Map.of();
+    }
+
+    private static java.util.Map<Integer, FeatureInterpreter.Interpretation> readAll(Path folder) throws IOException {
         java.util.Map<Integer, FeatureInterpreter.Interpretation> byFeature = new java.util.TreeMap<>();
-        try (var files = Files.list(newest)) {
+        try (var files = Files.list(folder)) {
             for (Path f : files.filter(x -> x.getFileName().toString().matches("feature-\\d+\\.json"))
                     .toList()) {
                 try {
@@ -138,11 +152,7 @@ public final class AutointerpRun {
                 }
             }
         }
-        String explainer = byFeature.values().stream()
-                .findFirst()
-                .map(FeatureInterpreter.Interpretation::explainer)
-                .orElse(newest.getParent().getFileName().toString());
-        return Optional.of(new Stored(newest, explainer, newest.getFileName().toString(), byFeature));
+        return byFeature;
     }
 
     /** What a run did: the results in feature order, how many came from the store, tokens spent now. */

@@ -115,6 +115,34 @@ public final class FeatureTableViewModel {
         report.set(r); // last: listeners of the report see the new rows
     }
 
+    /**
+     * Replaces the explanations and scores shown (after an autointerp run), every other column and the selection
+     * kept.
+     */
+    public void explain(java.util.Map<Integer, Explained> explained, String by) {
+        explainedBy.set(by);
+        List<FeatureRow> list = new ArrayList<>(rows.size());
+        for (FeatureRow r : rows) {
+            Explained e = explained.get(r.index());
+            list.add(new FeatureRow(
+                    r.index(),
+                    r.density(),
+                    r.mean(),
+                    r.max(),
+                    r.std(),
+                    r.skew(),
+                    r.kurtosis(),
+                    r.capacity(),
+                    r.topTokens(),
+                    e != null ? e.explanation() : "",
+                    e != null ? e.detection() : Double.NaN,
+                    e != null ? e.fuzzing() : Double.NaN));
+        }
+        int selected = selectedFeature.get();
+        rows.setAll(list);
+        selectedFeature.set(selected);
+    }
+
     private List<String> topTokens = List.of();
     private final javafx.beans.property.ReadOnlyLongWrapper setRows = new javafx.beans.property.ReadOnlyLongWrapper(0);
     private final javafx.beans.property.ReadOnlyDoubleWrapper totalCapacity =
