@@ -61,6 +61,7 @@ public final class MainViewModel implements AutoCloseable {
     private final GenerationViewModel generation;
     private final org.sparsescope.viewmodels.features.ExportsViewModel exports;
     private final org.sparsescope.viewmodels.autointerp.AutointerpViewModel autointerp;
+    private final org.sparsescope.viewmodels.autointerp.AutointerpScores scores;
     private final Map<String, InspectorViewModel.Column> inspectorColumns =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final List<org.sparsescope.compute.dictionary.DictionaryOnDevice> retiredCopies =
@@ -125,6 +126,9 @@ public final class MainViewModel implements AutoCloseable {
         this.generation = new GenerationViewModel(background);
         this.exports = new org.sparsescope.viewmodels.features.ExportsViewModel(background);
         this.autointerp = new org.sparsescope.viewmodels.autointerp.AutointerpViewModel(background);
+        this.scores = new org.sparsescope.viewmodels.autointerp.AutointerpScores(background);
+        workspace.dictionaries().addListener((javafx.collections.ListChangeListener<DictionaryEntry>)
+                c -> refreshScores());
         // a feature picked in the inspector shows in the detail when it is the open dictionary's
         inspector.highlightProperty().addListener((o, a, line) -> {
             DictionaryEntry e = openDictionary.get();
@@ -224,6 +228,20 @@ public final class MainViewModel implements AutoCloseable {
         return autointerp;
     }
 
+    /** Every dictionary's stored autointerp scores, and the baselines' per pair. */
+    public org.sparsescope.viewmodels.autointerp.AutointerpScores autointerpScores() {
+        return scores;
+    }
+
+    /** Reads the stored scores again (the list changed, or a run ended). */
+    private void refreshScores() {
+        scores.refresh(
+                List.copyOf(workspace.dictionaries()),
+                workspace::placement,
+                workspace.workspace().dir(),
+                cache);
+    }
+
     /**
      * Explains and scores the open dictionary's features as the autointerp form says; when it ends, the table and
      * the detail show the dictionary's results, if it is still the open one.
@@ -236,7 +254,8 @@ public final class MainViewModel implements AutoCloseable {
                 () -> cache.dictionaryHash(o.entry().path()),
                 features.selectedFeatureProperty().get(),
                 finished -> {
-                    if (finished.dictionary() == open) {
+                    refreshScores();
+                    if (finished.dictionary() == open && !finished.baseline()) {
                         features.explain(explained(finished.results()), finished.by());
                         autointerp.showStored(finished.results(), finished.by());
                     }

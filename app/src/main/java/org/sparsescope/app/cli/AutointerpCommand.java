@@ -180,7 +180,7 @@ public final class AutointerpCommand implements Callable<Integer> {
             if (baselineKind != null) {
                 long heldOut = Evaluation.heldOutRows(set.rows());
                 explained = BasisBaseline.asDictionary(
-                        baselineKind, set, heldOut, seed, explained.info(), new Cancellation());
+                        baselineKind, set, heldOut, BasisBaseline.SEED, explained.info(), new Cancellation());
                 report = FeatureAnalysis.run(
                         explained,
                         set,
@@ -189,7 +189,10 @@ public final class AutointerpCommand implements Callable<Integer> {
                         FeatureAnalysis.Options.defaults(),
                         new TerminalProgress(err),
                         new Cancellation());
-                hash = baselineHash(baselineKind, target.placement().provenance(), seed);
+                hash = AutointerpRun.baselineHash(
+                        baselineKind,
+                        target.placement().provenance().model(),
+                        target.placement().provenance().hook());
             } else {
                 report = target.report(set, err);
                 hash = target.workspace().cache().dictionaryHash(target.dict);
@@ -215,21 +218,6 @@ public final class AutointerpCommand implements Callable<Integer> {
             print(summary, run);
         }
         return 0;
-    }
-
-    /**
-     * Where a baseline's results are stored: by its kind, the model and hook it reads, and the seed of its
-     * directions (a baseline has no file to hash).
-     */
-    static String baselineHash(String kind, org.sparsescope.compute.dictionary.Provenance at, long seed) {
-        String key = "baseline|" + kind + "|" + at.model() + "|" + at.hook() + "|" + seed;
-        try {
-            return java.util.HexFormat.of()
-                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                            .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e); // every JDK has SHA-256
-        }
     }
 
     /** The features asked for; random and all take those that fire (a dead feature has nothing to explain). */

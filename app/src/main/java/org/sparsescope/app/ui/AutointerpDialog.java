@@ -46,6 +46,9 @@ final class AutointerpDialog {
         model.disableProperty().bind(isServer.not());
         key.disableProperty().bind(isServer.not());
         local.disableProperty().bind(isServer);
+        ComboBox<AutointerpViewModel.Target> target =
+                Controls.choice(AutointerpViewModel.Target.values(), AutointerpViewModel.Target::label);
+        target.valueProperty().bindBidirectional(f.target);
         ComboBox<AutointerpViewModel.Which> which =
                 Controls.choice(AutointerpViewModel.Which.values(), AutointerpViewModel.Which::label);
         which.valueProperty().bindBidirectional(f.which);
@@ -62,6 +65,7 @@ final class AutointerpDialog {
             {"model name", model},
             {"API key (kept in memory only)", key},
             {"local model folder", local},
+            {"explain", target},
             {"features", which},
             {"how many (random)", count},
             {"seed", seed},

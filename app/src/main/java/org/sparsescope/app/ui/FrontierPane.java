@@ -126,11 +126,14 @@ final class FrontierPane extends BorderPane {
                 .visibleProperty()
                 .bind(javafx.beans.binding.Bindings.equal(true, vm.frontier().syntheticProperty()));
         truthAxis.managedProperty().bind(truthAxis.visibleProperty());
-        truthAxis
-                .selectedProperty()
-                .addListener((o, a, on) -> vm.frontier()
-                        .yAxisProperty()
-                        .set(on ? FrontierViewModel.YAxis.TRUTH_MMCS : FrontierViewModel.YAxis.FVU));
+        truthAxis.selectedProperty().addListener((o, a, on) -> {
+            var y = vm.frontier().yAxisProperty();
+            if (on) {
+                y.set(FrontierViewModel.YAxis.TRUTH_MMCS);
+            } else if (y.get() == FrontierViewModel.YAxis.TRUTH_MMCS) {
+                y.set(FrontierViewModel.YAxis.FVU);
+            }
+        });
         vm.frontier()
                 .yAxisProperty()
                 .addListener((o, a, y) -> truthAxis.setSelected(y == FrontierViewModel.YAxis.TRUTH_MMCS));
@@ -154,7 +157,42 @@ final class FrontierPane extends BorderPane {
         threshold.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         vm.frontier().recoveryThresholdProperty().addListener((o, a, b) -> refresh(vm, false));
         truthAxis.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
-        top.getChildren().addAll(truthAxis, thresholdBox);
+        // once a dictionary of the workspace is explained: its mean autointerp score against L0
+        javafx.scene.control.ComboBox<FrontierViewModel.YAxis> scoreAxis = Controls.choice(
+                new FrontierViewModel.YAxis[] {
+                    FrontierViewModel.YAxis.FVU, FrontierViewModel.YAxis.DETECTION, FrontierViewModel.YAxis.FUZZING
+                },
+                y -> switch (y) {
+                    case DETECTION -> "y: detection score";
+                    case FUZZING -> "y: fuzzing score";
+                    default -> "y: FVU";
+                });
+        scoreAxis.setId("frontierScoreAxis");
+        scoreAxis.setTooltip(new javafx.scene.control.Tooltip(
+                "Autointerp: each explained dictionary's mean balanced accuracy over its explained features, with the"
+                        + " neuron basis and random directions at this hook scored the same way"));
+        scoreAxis.setValue(FrontierViewModel.YAxis.FVU);
+        scoreAxis.valueProperty().addListener((o, a, y) -> {
+            if (y != null
+                    && (y != FrontierViewModel.YAxis.FVU
+                            || vm.frontier().yAxisProperty().get() != FrontierViewModel.YAxis.TRUTH_MMCS)) {
+                vm.frontier().yAxisProperty().set(y);
+            }
+        });
+        vm.frontier().yAxisProperty().addListener((o, a, y) -> {
+            if (y != FrontierViewModel.YAxis.TRUTH_MMCS) {
+                scoreAxis.setValue(y);
+            }
+        });
+        scoreAxis.setVisible(false);
+        scoreAxis.managedProperty().bind(scoreAxis.visibleProperty());
+        scoreAxis.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        vm.autointerpScores().updatesProperty().addListener((o, a, b) -> {
+            scoreAxis.setVisible(vm.workspace().dictionaries().stream()
+                    .anyMatch(e -> vm.autointerpScores().of(e.id()) != null));
+            refresh(vm, false);
+        });
+        top.getChildren().addAll(truthAxis, thresholdBox, scoreAxis);
         HBox bar = new HBox(8, compare, fit, pca, names, info);
         bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         for (javafx.scene.control.Control c : new javafx.scene.control.Control[] {compare, fit, pca, names}) {
@@ -191,8 +229,20 @@ final class FrontierPane extends BorderPane {
     }
 
     private void refresh(MainViewModel vm, boolean fit) {
-        boolean mmcs = vm.frontier().yAxisProperty().get() == FrontierViewModel.YAxis.TRUTH_MMCS;
-        if (mmcs) {
+        FrontierViewModel.YAxis yAxis = vm.frontier().yAxisProperty().get();
+        boolean mmcs = yAxis == FrontierViewModel.YAxis.TRUTH_MMCS;
+        boolean score = yAxis == FrontierViewModel.YAxis.DETECTION || yAxis == FrontierViewModel.YAxis.FUZZING;
+        boolean fvuAxis = yAxis == FrontierViewModel.YAxis.FVU;
+        var scores = vm.autointerpScores();
+        if (score) {
+            plot.setAxes(
+                    "L0: active features per token (log scale)",
+                    true,
+                    (yAxis == FrontierViewModel.YAxis.DETECTION ? "detection" : "fuzzing")
+                            + " score: balanced accuracy, mean over explained features",
+                    false);
+            plot.setYCap(Double.NaN, "");
+        } else if (mmcs) {
             plot.setAxes(
                     "L0: active features per token (log scale)",
                     true,
@@ -208,7 +258,14 @@ final class FrontierPane extends BorderPane {
         java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>();
         boolean topk = false, live = false, watched = false, beyond = false, tied = false;
         for (FrontierPoint p : vm.frontier().points()) {
-            if (mmcs && Double.isNaN(p.truthMmcs())) {
+            var sc = scores.of(p.id());
+            double y = switch (yAxis) {
+                case TRUTH_MMCS -> p.truthMmcs();
+                case DETECTION -> sc == null ? Double.NaN : sc.detectionMean();
+                case FUZZING -> sc == null ? Double.NaN : sc.fuzzingMean();
+                default -> p.fvu();
+            };
+            if (!fvuAxis && Double.isNaN(y)) {
                 continue; // a live member, or one not scored yet
             }
             boolean isTied = p.architecture().equals("tied");
@@ -226,11 +283,11 @@ final class FrontierPane extends BorderPane {
             pts.add(new ScatterPlot.Point(
                     p.id(),
                     p.l0(),
-                    mmcs ? p.truthMmcs() : p.fvu(),
+                    y,
                     c,
                     String.format(
                             Locale.ROOT,
-                            "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s%s",
+                            "%s%s%n%s%n%s, %d features%nL0 %.2f  FVU %.4f%s%s%s",
                             p.label(),
                             p.watched() ? "" : p.live() ? " (training)" : "",
                             p.site(),
@@ -250,7 +307,8 @@ final class FrontierPane extends BorderPane {
                                             100 * p.recovered(),
                                             vm.frontier()
                                                     .recoveryThresholdProperty()
-                                                    .get())),
+                                                    .get()),
+                            sc == null ? "" : "\n" + scoreWords(sc)),
                     p.label(),
                     isTied));
         }
@@ -276,7 +334,10 @@ final class FrontierPane extends BorderPane {
         }
         List<ScatterPlot.Line> lines = new ArrayList<>();
         var b = vm.frontier().baselineProperty().get();
-        if (b != null && b.truth() != null) {
+        if (score) {
+            scoreBaselines(vm, yAxis, pts, lines, legend);
+        }
+        if (b != null && b.truth() != null && !score) {
             var t = b.truth();
             double y = mmcs ? 1.0 : t.noiseFloorFvu();
             lines.add(new ScatterPlot.Line(
@@ -296,7 +357,7 @@ final class FrontierPane extends BorderPane {
             legend.add(new ScatterPlot.LegendEntry(
                     TRUTH, String.format(Locale.ROOT, "ground truth (L0 %.2f)", t.trueL0()), ScatterPlot.Swatch.DOT));
         }
-        if (b != null && !mmcs) {
+        if (b != null && fvuAxis) {
             for (var basis : b.basis()) {
                 Color color = basis.neurons() ? NEURONS : RANDOM;
                 int n = basis.k().length;
@@ -324,7 +385,7 @@ final class FrontierPane extends BorderPane {
                         ScatterPlot.Swatch.LINE));
             }
         }
-        if (b != null && !mmcs) {
+        if (b != null && fvuAxis) {
             int[] ks = b.components();
             double[] fvu = b.fvu();
             int n = ks.length;
@@ -349,6 +410,49 @@ final class FrontierPane extends BorderPane {
         plot.setPoints(pts, fit);
         plot.setLegend(legend);
         plot.setSelected(vm.frontier().selection());
+    }
+
+    /** A dictionary's autointerp scores in a tooltip's words. */
+    private static String scoreWords(org.sparsescope.viewmodels.autointerp.AutointerpScores.Score sc) {
+        return String.format(
+                Locale.ROOT,
+                "autointerp (%s): detection %.3f ± %.3f, fuzzing %.3f ± %.3f over %d explained of %d",
+                sc.explainer(),
+                sc.detectionMean(),
+                sc.detectionStd(),
+                sc.fuzzingMean(),
+                sc.fuzzingStd(),
+                sc.explained(),
+                sc.features());
+    }
+
+    /** The baselines' mean scores at the shown pair, as level lines across the dictionaries' L0 range. */
+    private static void scoreBaselines(
+            MainViewModel vm,
+            FrontierViewModel.YAxis yAxis,
+            List<ScatterPlot.Point> pts,
+            List<ScatterPlot.Line> lines,
+            List<ScatterPlot.LegendEntry> legend) {
+        var pair = vm.frontier().shownPairProperty().get();
+        if (pair == null) {
+            return;
+        }
+        double lo = pts.stream().mapToDouble(ScatterPlot.Point::x).min().orElse(1),
+                hi = pts.stream().mapToDouble(ScatterPlot.Point::x).max().orElse(100);
+        lo = Math.max(lo / 1.5, 1e-3);
+        hi = Math.max(hi * 1.5, lo * 2);
+        for (var e : vm.autointerpScores().baselines(pair.key())) {
+            var sc = e.score();
+            double y = yAxis == FrontierViewModel.YAxis.DETECTION ? sc.detectionMean() : sc.fuzzingMean();
+            if (Double.isNaN(y)) {
+                continue;
+            }
+            Color color = e.neurons() ? NEURONS : RANDOM;
+            String words = String.format(Locale.ROOT, "%s: %.3f (%d explained)", e.kind(), y, sc.explained());
+            lines.add(new ScatterPlot.Line(
+                    color, new double[] {lo, hi}, new double[] {y, y}, new String[] {words, words}, true));
+            legend.add(new ScatterPlot.LegendEntry(color, words, ScatterPlot.Swatch.LINE));
+        }
     }
 
     private static final Color WATCHED = Color.rgb(0, 175, 170); // teal: no size, baseline or live colour near it

@@ -297,6 +297,26 @@ public final class MainWindow {
                                 + "activation set (as `eval`); a row's tooltip gives CE loss recovered ± its standard error over those windows");
             }
         }
+        // autointerp: the mean balanced accuracy over a dictionary's explained features, once it was explained
+        for (String kind : new String[] {"detection", "fuzzing"}) {
+            var column = col(
+                    kind.equals("detection") ? "det." : "fuzz.",
+                    e -> {
+                        var sc = vm.autointerpScores().of(e.id());
+                        double v = sc == null
+                                ? Double.NaN
+                                : kind.equals("detection") ? sc.detectionMean() : sc.fuzzingMean();
+                        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+                    },
+                    52);
+            column.setVisible(kind.equals("detection"));
+            dictionaries.getColumns().add(column);
+            Controls.headerTip(
+                    column,
+                    "autointerp " + kind + " score: balanced accuracy, mean over the dictionary's explained features"
+                            + " (Analysis → Autointerp; `sparsescope autointerp`)");
+        }
+        vm.autointerpScores().updatesProperty().addListener((o, a, b) -> dictionaries.refresh());
         Controls.headerTip(
                 dictionaries.getColumns().get(2),
                 "FVU on the set's held-out rows: its last tenth, at most "

@@ -114,7 +114,21 @@ final class McsPane extends BorderPane {
         TableColumn<McsViewModel.MatchedFeature, String> matchTokens = new TableColumn<>("its top tokens");
         matchTokens.setCellValueFactory(
                 c -> new SimpleObjectProperty<>(c.getValue().matchTokens()));
-        pairTable.getColumns().setAll(List.of(feature, tokens, cos, match, matchTokens));
+        TableColumn<McsViewModel.MatchedFeature, Number> det = new TableColumn<>("det.");
+        det.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue().detection()));
+        det.setCellFactory(col -> new javafx.scene.control.TableCell<>() {
+            @Override
+            protected void updateItem(Number v, boolean empty) {
+                super.updateItem(v, empty);
+                setText(
+                        empty || v == null || Double.isNaN(v.doubleValue())
+                                ? null
+                                : String.format(Locale.ROOT, "%.2f", v.doubleValue()));
+            }
+        });
+        det.setPrefWidth(50);
+        Controls.headerTip(det, "the row feature's autointerp detection score (balanced accuracy), once explained");
+        pairTable.getColumns().setAll(List.of(feature, tokens, cos, det, match, matchTokens));
         feature.setPrefWidth(70);
         tokens.setPrefWidth(190);
         cos.setPrefWidth(60);
@@ -153,6 +167,54 @@ final class McsPane extends BorderPane {
             });
             return row;
         });
+        // the seed's question: are the features another dictionary shares the ones that explain well?
+        org.sparsescope.app.plot.ScatterPlot scoreScatter = new org.sparsescope.app.plot.ScatterPlot();
+        scoreScatter.setId("mcsScoreScatter");
+        scoreScatter.setAxes("MCS to the column dictionary", false, "detection score (balanced accuracy)", false);
+        scoreScatter.setPrefWidth(330);
+        scoreScatter.setMinWidth(220);
+        Label scoreTitle = new Label();
+        Controls.wrapping(scoreTitle);
+        VBox scoreBox = new VBox(4, scoreTitle, scoreScatter);
+        VBox.setVgrow(scoreScatter, javafx.scene.layout.Priority.ALWAYS);
+        scoreBox.setVisible(false);
+        scoreBox.managedProperty().bind(scoreBox.visibleProperty());
+        mcs.detailProperty().addListener((o, a, d) -> {
+            boolean scored = d != null && d.explained() > 0;
+            scoreBox.setVisible(scored);
+            if (scored) {
+                List<org.sparsescope.app.plot.ScatterPlot.Point> pts = new ArrayList<>();
+                for (var f : d.features()) {
+                    if (!Double.isNaN(f.detection())) {
+                        pts.add(new org.sparsescope.app.plot.ScatterPlot.Point(
+                                Integer.toString(f.feature()),
+                                f.mcs(),
+                                f.detection(),
+                                javafx.scene.paint.Color.rgb(60, 110, 190),
+                                String.format(
+                                        Locale.ROOT,
+                                        "feature %d (%s)%nMCS %.3f to feature %d%ndetection %.2f, fuzzing %.2f",
+                                        f.feature(),
+                                        f.tokens(),
+                                        f.mcs(),
+                                        f.match(),
+                                        f.detection(),
+                                        f.fuzzing()),
+                                Integer.toString(f.feature()),
+                                false));
+                    }
+                }
+                scoreScatter.setPoints(pts, true);
+                scoreTitle.setText(String.format(
+                        Locale.ROOT,
+                        "%d explained features of %s: Pearson r = %s between MCS and detection score",
+                        d.explained(),
+                        d.rowDictionary().name(),
+                        Double.isNaN(d.mcsScoreCorrelation())
+                                ? "– (fewer than 3)"
+                                : String.format(Locale.ROOT, "%.3f", d.mcsScoreCorrelation())));
+            }
+        });
         mcs.detailProperty().addListener((o, a, d) -> {
             pairTable.getItems().setAll(d == null ? List.of() : d.features());
             pairTitle.setText(
@@ -171,9 +233,11 @@ final class McsPane extends BorderPane {
         });
         Controls.wrapping(pairTitle);
         HBox buttons = new HBox(8, openRow, openColumn);
-        VBox pair = new VBox(6, pairTitle, pairTable, buttons);
+        HBox tableAndScatter = new HBox(8, pairTable, scoreBox);
+        HBox.setHgrow(pairTable, javafx.scene.layout.Priority.ALWAYS);
+        VBox pair = new VBox(6, pairTitle, tableAndScatter, buttons);
         pair.setPadding(new Insets(6));
-        javafx.scene.layout.VBox.setVgrow(pairTable, javafx.scene.layout.Priority.ALWAYS);
+        javafx.scene.layout.VBox.setVgrow(tableAndScatter, javafx.scene.layout.Priority.ALWAYS);
         SplitPane split = new SplitPane(heatmap, pair);
         split.setOrientation(Orientation.VERTICAL);
         split.setDividerPositions(0.55);

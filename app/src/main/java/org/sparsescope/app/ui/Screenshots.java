@@ -299,6 +299,25 @@ public final class Screenshots {
             Thread.sleep(500);
             explainedShots.add(shootScreen("2e-autointerp-form"));
             closeDialog("autointerpDialog", javafx.scene.control.ButtonType.CANCEL);
+            // the seed's comparison: each explained dictionary's mean score against its L0, beside the baselines
+            waitFor(
+                    "the stored scores",
+                    100,
+                    () -> vm.workspace().dictionaries().stream()
+                            .anyMatch(e -> vm.autointerpScores().of(e.id()) != null));
+            onFx(() -> {
+                app.window().tabs.getSelectionModel().select(0);
+                vm.frontier()
+                        .yAxisProperty()
+                        .set(org.sparsescope.viewmodels.frontier.FrontierViewModel.YAxis.DETECTION);
+                return null;
+            });
+            idle(60);
+            explainedShots.add(shoot("5c-score-frontier"));
+            onFx(() -> {
+                vm.frontier().yAxisProperty().set(org.sparsescope.viewmodels.frontier.FrontierViewModel.YAxis.FVU);
+                return null;
+            });
         }
         List<Path> all = new java.util.ArrayList<>(
                 List.of(frontier, aboutShot, features, ablation, training, synthetic, dark, mcs));
@@ -345,6 +364,21 @@ public final class Screenshots {
             });
             idle(300);
             shots.add(shoot("10b-sweep-mmcs-to-truth"));
+            onFx(() -> {
+                vm.frontier().yAxisProperty().set(FrontierViewModel.YAxis.FVU);
+                return null;
+            });
+        }
+        idle(120);
+        if (onFx(() -> vm.frontier().points().stream()
+                .anyMatch(p -> vm.autointerpScores().of(p.id()) != null))) {
+            // an explained sweep: each member's mean detection score against its L0, the baselines beside
+            onFx(() -> {
+                vm.frontier().yAxisProperty().set(FrontierViewModel.YAxis.DETECTION);
+                return null;
+            });
+            idle(300);
+            shots.add(shoot("10c-sweep-detection-score"));
             onFx(() -> {
                 vm.frontier().yAxisProperty().set(FrontierViewModel.YAxis.FVU);
                 return null;

@@ -155,6 +155,77 @@ public final class AutointerpRun {
         return byFeature;
     }
 
+    /**
+     * A dictionary's scores over its explained features: how many were asked, how many got an explanation, and the
+     * mean and standard deviation (n − 1) of each balanced accuracy over those scored (NaN when none was).
+     */
+    public record Scores(
+            String explainer,
+            String setting,
+            int features,
+            int explained,
+            double detectionMean,
+            double detectionStd,
+            double fuzzingMean,
+            double fuzzingStd) {
+        public static Scores of(
+                String explainer, String setting, java.util.Collection<FeatureInterpreter.Interpretation> results) {
+            double[] det = results.stream()
+                    .filter(r ->
+                            r.detection() != null && !Double.isNaN(r.detection().balancedAccuracy()))
+                    .mapToDouble(r -> r.detection().balancedAccuracy())
+                    .toArray();
+            double[] fuzz = results.stream()
+                    .filter(r ->
+                            r.fuzzing() != null && !Double.isNaN(r.fuzzing().balancedAccuracy()))
+                    .mapToDouble(r -> r.fuzzing().balancedAccuracy())
+                    .toArray();
+            int explained =
+                    (int) results.stream().filter(r -> r.explanation() != null).count();
+            return new Scores(
+                    explainer, setting, results.size(), explained, mean(det), std(det), mean(fuzz), std(fuzz));
+        }
+
+        /** The stored scores of a dictionary (by content hash), its most recent run; empty when never explained. */
+        public static Optional<Scores> latest(Path workspace, String dictionaryHash) throws IOException {
+            return AutointerpRun.latest(workspace, dictionaryHash)
+                    .map(st -> of(st.explainer(), st.setting(), st.byFeature().values()));
+        }
+
+        private static double mean(double[] v) {
+            return v.length == 0
+                    ? Double.NaN
+                    : java.util.Arrays.stream(v).average().orElse(Double.NaN);
+        }
+
+        private static double std(double[] v) {
+            if (v.length < 2) {
+                return v.length == 1 ? 0 : Double.NaN;
+            }
+            double m = mean(v), s = 0;
+            for (double x : v) {
+                s += (x - m) * (x - m);
+            }
+            return Math.sqrt(s / (v.length - 1));
+        }
+    }
+
+    /**
+     * Where a baseline's results are stored, in place of a dictionary's content hash: by its kind (the neuron basis,
+     * random directions) and the model and hook it reads. A baseline has no file to hash, and its directions are the
+     * frontier's (a fixed seed), so these three say what it is.
+     */
+    public static String baselineHash(String kind, String model, String hook) {
+        String key = "baseline|" + kind + "|" + model + "|" + hook;
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
     /** What a run did: the results in feature order, how many came from the store, tokens spent now. */
     public record Summary(
             List<FeatureInterpreter.Interpretation> results,

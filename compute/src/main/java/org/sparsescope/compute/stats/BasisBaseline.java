@@ -45,6 +45,8 @@ public record BasisBaseline(String kind, int features, long rows, List<Point> po
     public static final String RANDOM = "random directions";
     /** Random directions per dimension of the hook (the research code's sweeps used ratios 1 to 32; 4 is typical). */
     public static final int RANDOM_RATIO = 4;
+    /** The seed of the random directions the frontier draws (and autointerp explains as a baseline). */
+    public static final long SEED = 0;
     /** The most held-out rows measured: the random line's cost is a matmul per k per row. */
     public static final long MAX_ROWS = 16_384;
 

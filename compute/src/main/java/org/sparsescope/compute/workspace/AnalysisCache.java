@@ -186,7 +186,7 @@ public final class AnalysisCache {
     public List<BasisBaseline> basisBaselines(
             ActivationSet set, long heldOutRows, Device device, ProgressListener progress, Cancellation cancel)
             throws IOException, CancelledException {
-        long seed = 0;
+        long seed = BasisBaseline.SEED;
         Path file = cacheDir.resolve("basis-"
                         + sha256("activations:" + setHash(set) + "\nheld_out:" + heldOutRows + "\nseed:" + seed
                                         + "\nratio:" + BasisBaseline.RANDOM_RATIO + " rows:" + BasisBaseline.MAX_ROWS)

@@ -30,6 +30,7 @@ import org.sparsescope.compute.autointerp.FeatureInterpreter;
 import org.sparsescope.compute.autointerp.OpenAiCompatibleClient;
 import org.sparsescope.compute.chat.LocalChatModel;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.stats.BasisBaseline;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.OpenDictionary;
@@ -50,6 +51,25 @@ public final class AutointerpViewModel {
 
         Backend(String label) {
             this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** What a run explains: the open dictionary, or a baseline at its hook, for comparison. */
+    public enum Target {
+        DICTIONARY("the open dictionary", null),
+        NEURONS("the neuron basis at its hook (baseline)", BasisBaseline.NEURONS),
+        RANDOM_DIRECTIONS("random directions at its hook (baseline)", BasisBaseline.RANDOM);
+
+        private final String label;
+        private final String kind;
+
+        Target(String label, String kind) {
+            this.label = label;
+            this.kind = kind;
         }
 
         public String label() {
@@ -104,6 +124,7 @@ public final class AutointerpViewModel {
     public final StringProperty apiKey = new SimpleStringProperty("");
 
     public final StringProperty localModel = new SimpleStringProperty("");
+    public final ObjectProperty<Target> target = new SimpleObjectProperty<>(Target.DICTIONARY);
     public final ObjectProperty<Which> which = new SimpleObjectProperty<>(Which.RANDOM);
     public final StringProperty count = new SimpleStringProperty("50");
     public final StringProperty seed = new SimpleStringProperty("0");
@@ -243,6 +264,7 @@ public final class AutointerpViewModel {
             URI server,
             String model,
             Path localModel,
+            Target target,
             Which which,
             int count,
             long seed,
@@ -276,6 +298,9 @@ public final class AutointerpViewModel {
         int n = positive("features", count.get());
         long s = whole("seed", seed.get());
         int ex = positive("examples", examples.get());
+        if (which.get() == Which.SELECTED && target.get() != Target.DICTIONARY) {
+            throw new IllegalArgumentException("a baseline's features are chosen at random or all, not selected");
+        }
         if (which.get() == Which.SELECTED && selectedFeature < 0) {
             throw new IllegalArgumentException("select a feature in the table first");
         }
@@ -290,7 +315,7 @@ public final class AutointerpViewModel {
                 logprobs.get(),
                 d.tokensBefore(),
                 d.tokensAfter());
-        return new Plan(b, url, name, local, which.get(), n, s, options);
+        return new Plan(b, url, name, local, target.get(), which.get(), n, s, options);
     }
 
     /** The features a plan asks for; random and all take those that fire (a dead feature has nothing to explain). */
@@ -319,6 +344,7 @@ public final class AutointerpViewModel {
     /** What a finished run hands back: the dictionary's results as now stored, by whom. */
     public record Finished(
             OpenDictionary dictionary,
+            boolean baseline,
             Map<Integer, FeatureInterpreter.Interpretation> results,
             String by,
             AutointerpRun.Summary summary) {}
@@ -358,8 +384,39 @@ public final class AutointerpViewModel {
         background.submit(
                 "Autointerp of " + open.name(),
                 (progress, cancel) -> {
-                    int[] features = features(plan, open.report(), selectedFeature);
-                    String hash = dictionaryHash.call(); // reads the files: off the UI thread
+                    boolean baseline = plan.target() != Target.DICTIONARY;
+                    LanguageModel model = open.model();
+                    FeatureReport report = open.report();
+                    org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice = open.onDevice(), own = null;
+                    String hash;
+                    if (baseline) {
+                        // the baseline at the open dictionary's own hook, on its own set, explained the same way
+                        var set = open.activations();
+                        var dictionary = BasisBaseline.asDictionary(
+                                plan.target().kind,
+                                set,
+                                org.sparsescope.compute.workspace.Evaluation.heldOutRows(set.rows()),
+                                BasisBaseline.SEED,
+                                open.dictionary().info(),
+                                cancel);
+                        report = org.sparsescope.compute.stats.FeatureAnalysis.run(
+                                dictionary,
+                                set,
+                                0,
+                                set.rows(),
+                                org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults(),
+                                progress,
+                                cancel);
+                        own = org.sparsescope.compute.dictionary.DictionaryOnDevice.beside(dictionary, model);
+                        onDevice = own;
+                        hash = AutointerpRun.baselineHash(
+                                plan.target().kind,
+                                open.placement().provenance().model(),
+                                open.placement().provenance().hook());
+                    } else {
+                        hash = dictionaryHash.call(); // reads the files: off the UI thread
+                    }
+                    int[] features = features(plan, report, selectedFeature);
                     LanguageModel explainerModel =
                             plan.backend() == Backend.LOCAL ? LanguageModel.load(plan.localModel()) : null;
                     try {
@@ -377,9 +434,9 @@ public final class AutointerpViewModel {
                         AutointerpRun.Summary s = run.run(
                                 client,
                                 open.activations(),
-                                open.onDevice(),
-                                open.model().tokenizer(),
-                                open.report(),
+                                onDevice,
+                                model.tokenizer(),
+                                report,
                                 features,
                                 plan.options(),
                                 explainerModel != null ? 1 : 4,
@@ -387,12 +444,16 @@ public final class AutointerpViewModel {
                                 cancel);
                         return new Finished(
                                 open,
+                                baseline,
                                 run.storedAll(),
                                 client.modelName() + " · " + run.dir().getFileName(),
                                 s);
                     } finally {
                         if (explainerModel != null) {
                             explainerModel.close();
+                        }
+                        if (own != null) {
+                            own.close();
                         }
                     }
                 },

@@ -48,8 +48,12 @@ public final class McsViewModel {
         }
     }
 
-    /** A feature of the row dictionary and its best match in the column dictionary. */
-    public record MatchedFeature(int feature, String tokens, int match, double mcs, String matchTokens) {}
+    /**
+     * A feature of the row dictionary and its best match in the column dictionary; {@code detection} and
+     * {@code fuzzing}: its stored autointerp scores (balanced accuracy, NaN when not explained or not scored).
+     */
+    public record MatchedFeature(
+            int feature, String tokens, int match, double mcs, String matchTokens, double detection, double fuzzing) {}
 
     /** An opened cell: row → column, its features sorted by MCS (best first). */
     public record PairDetail(
@@ -59,7 +63,27 @@ public final class McsViewModel {
             DictionaryEntry columnDictionary,
             double mmcs,
             double fractionAtLeast,
-            List<MatchedFeature> features) {}
+            List<MatchedFeature> features) {
+        /** The explained features' MCS against their detection scores (the seed's question: do shared features explain better?). */
+        public double mcsScoreCorrelation() {
+            double[] x = features.stream()
+                    .filter(f -> !Double.isNaN(f.detection()))
+                    .mapToDouble(MatchedFeature::mcs)
+                    .toArray();
+            double[] y = features.stream()
+                    .filter(f -> !Double.isNaN(f.detection()))
+                    .mapToDouble(MatchedFeature::detection)
+                    .toArray();
+            return x.length < 3
+                    ? Double.NaN
+                    : new org.apache.commons.math3.stat.correlation.PearsonsCorrelation().correlation(x, y);
+        }
+
+        /** How many of the row's features have a detection score. */
+        public long explained() {
+            return features.stream().filter(f -> !Double.isNaN(f.detection())).count();
+        }
+    }
 
     private final Background background;
     private final WorkspaceViewModel workspace;
@@ -170,15 +194,27 @@ public final class McsViewModel {
                     DictionaryComparison cmp = DictionaryComparison.of(
                             workspace.readDictionary(a.path()), workspace.readDictionary(b.path()));
                     List<String> ta = tokens.of(a, p, c), tb = row == column ? ta : tokens.of(b, p, c);
+                    var explained = org.sparsescope.compute.autointerp.AutointerpRun.latest(
+                                    workspace.workspace().dir(),
+                                    workspace.workspace().cache().dictionaryHash(a.path()))
+                            .map(org.sparsescope.compute.autointerp.AutointerpRun.Stored::byFeature)
+                            .orElse(java.util.Map.of());
                     List<MatchedFeature> out = new ArrayList<>();
                     for (int f = 0; f < cmp.maxCosine().length; f++) {
                         int g = cmp.match()[f];
+                        var r = explained.get(f);
                         out.add(new MatchedFeature(
                                 f,
                                 f < ta.size() ? ta.get(f) : "",
                                 g,
                                 cmp.maxCosine()[f],
-                                g < tb.size() ? tb.get(g) : ""));
+                                g < tb.size() ? tb.get(g) : "",
+                                r == null || r.detection() == null
+                                        ? Double.NaN
+                                        : r.detection().balancedAccuracy(),
+                                r == null || r.fuzzing() == null
+                                        ? Double.NaN
+                                        : r.fuzzing().balancedAccuracy()));
                     }
                     out.sort(Comparator.comparingDouble(MatchedFeature::mcs).reversed());
                     return out;

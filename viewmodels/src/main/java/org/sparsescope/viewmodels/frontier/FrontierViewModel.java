@@ -198,10 +198,15 @@ public final class FrontierViewModel {
         return synthetic.getReadOnlyProperty();
     }
 
-    /** What the plot's vertical axis shows: FVU, or (on a synthetic set) the MMCS of the truth to each dictionary. */
+    /**
+     * What the plot's vertical axis shows: FVU; (on a synthetic set) the MMCS of the truth to each dictionary; or a
+     * dictionary's mean autointerp score (detection or fuzzing balanced accuracy), for those explained.
+     */
     public enum YAxis {
         FVU,
-        TRUTH_MMCS
+        TRUTH_MMCS,
+        DETECTION,
+        FUZZING
     }
 
     private final javafx.beans.property.ObjectProperty<YAxis> yAxis =
@@ -441,9 +446,10 @@ public final class FrontierViewModel {
         });
         boolean isSynthetic = shown != null && SyntheticSets.isSyntheticModel(shown.key());
         synthetic.set(isSynthetic);
-        if (!isSynthetic) {
+        if (!isSynthetic && yAxis.get() == YAxis.TRUTH_MMCS) {
             yAxis.set(YAxis.FVU);
-        } else if (workspace.activationsProperty().get() != null
+        } else if (isSynthetic
+                && workspace.activationsProperty().get() != null
                 && all.stream().anyMatch(p -> !p.live() && Double.isNaN(p.truthMmcs()))) {
             computeTruth(workspace.activationsProperty().get());
         }
