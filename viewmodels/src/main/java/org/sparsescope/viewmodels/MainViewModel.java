@@ -125,6 +125,7 @@ public final class MainViewModel implements AutoCloseable {
         this.inspector = new InspectorViewModel(background);
         this.generation = new GenerationViewModel(background);
         this.exports = new org.sparsescope.viewmodels.features.ExportsViewModel(background);
+        exports.setExplanations(d -> explanations(d.entry()));
         this.autointerp = new org.sparsescope.viewmodels.autointerp.AutointerpViewModel(background);
         this.scores = new org.sparsescope.viewmodels.autointerp.AutointerpScores(background);
         workspace.dictionaries().addListener((javafx.collections.ListChangeListener<DictionaryEntry>)

@@ -44,6 +44,13 @@ public final class ExportCommand {
         abstract void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens)
                 throws Exception;
 
+        /** The dictionary's stored autointerp results (its latest run in the workspace), which the exports carry. */
+        org.sparsescope.compute.autointerp.AutointerpRun.Stored explained() throws java.io.IOException {
+            return org.sparsescope.compute.autointerp.AutointerpRun.latest(
+                            target.workspace().dir(), target.workspace().cache().dictionaryHash(target.dict))
+                    .orElse(null);
+        }
+
         @Override
         public Integer call() throws Exception {
             try (ActivationSet set =
@@ -61,12 +68,14 @@ public final class ExportCommand {
     @Command(
             name = "csv",
             mixinStandardHelpOptions = true,
-            description = "The feature table: feature, density, mean, max, std, skew, kurtosis, capacity, top tokens.")
+            description =
+                    "The feature table: feature, density, mean, max, std, skew, kurtosis, capacity, top tokens, and "
+                            + "(once explained by autointerp) explanation, detection, fuzzing, explainer.")
     public static final class Csv extends Exporting {
         @Override
         void export(LanguageModel lm, ActivationSet set, FeatureReport report, List<String> topTokens)
                 throws Exception {
-            FeatureTableCsv.write(out, report, topTokens);
+            FeatureTableCsv.write(out, report, topTokens, explained());
         }
     }
 
@@ -112,7 +121,8 @@ public final class ExportCommand {
                                 + (features.length == 1 ? "" : "s"),
                         target.site() + " · statistics over " + report.stats().rows() + " tokens of "
                                 + set.location().getFileName() + " · Sparsescope",
-                        ds);
+                        ds,
+                        explained());
             }
         }
     }
@@ -142,7 +152,7 @@ public final class ExportCommand {
                     lm.hook(target.placement().at().hook()));
             try (DictionaryOnDevice d = new DictionaryOnDevice(target.dictionary(), lm.device())) {
                 TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-                NeuronpediaExport.write(t, lm, d, set, report, topTokens, bar, new Cancellation());
+                NeuronpediaExport.write(t, lm, d, set, report, topTokens, explained(), bar, new Cancellation());
                 bar.done();
             }
         }

@@ -20,10 +20,29 @@ public final class DashboardHtml {
 
     public static void write(Path file, String title, String subtitle, List<FeatureDashboard> dashboards)
             throws IOException {
-        AtomicFile.writeString(file, html(title, subtitle, dashboards));
+        write(file, title, subtitle, dashboards, null);
+    }
+
+    /** With the dictionary's stored autointerp results (null: none): each explained feature's explanation, scored. */
+    public static void write(
+            Path file,
+            String title,
+            String subtitle,
+            List<FeatureDashboard> dashboards,
+            org.sparsescope.compute.autointerp.AutointerpRun.Stored explained)
+            throws IOException {
+        AtomicFile.writeString(file, html(title, subtitle, dashboards, explained));
     }
 
     public static String html(String title, String subtitle, List<FeatureDashboard> dashboards) {
+        return html(title, subtitle, dashboards, null);
+    }
+
+    public static String html(
+            String title,
+            String subtitle,
+            List<FeatureDashboard> dashboards,
+            org.sparsescope.compute.autointerp.AutointerpRun.Stored explained) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                 .append(esc(title))
@@ -44,12 +63,13 @@ public final class DashboardHtml {
                 .append(esc(subtitle))
                 .append("</p>\n");
         for (FeatureDashboard d : dashboards) {
-            feature(h, d);
+            feature(h, d, explained);
         }
         return h.append("</body></html>\n").toString();
     }
 
-    private static void feature(StringBuilder h, FeatureDashboard d) {
+    private static void feature(
+            StringBuilder h, FeatureDashboard d, org.sparsescope.compute.autointerp.AutointerpRun.Stored explained) {
         var s = d.stats();
         h.append("<h2 id=\"f")
                 .append(d.feature())
@@ -68,6 +88,22 @@ public final class DashboardHtml {
                         d.capacity()))
                 .append(d.topTokens().isEmpty() ? "" : " · top tokens: " + esc(d.topTokens()))
                 .append("</p>\n");
+        String explanation = Explanations.text(explained, d.feature());
+        if (!explanation.isEmpty()) {
+            String det = Explanations.score(explained, d.feature(), true),
+                    fuzz = Explanations.score(explained, d.feature(), false);
+            h.append("<p class=\"expl\"><i>“")
+                    .append(esc(explanation))
+                    .append("”</i> <span class=\"sub\">— explained by ")
+                    .append(esc(Explanations.explainer(explained, d.feature())))
+                    .append(" (")
+                    .append(esc(Explanations.method(explained)))
+                    .append("); balanced accuracy: detection ")
+                    .append(det.isEmpty() ? "–" : det)
+                    .append(", fuzzing ")
+                    .append(fuzz.isEmpty() ? "–" : fuzz)
+                    .append("</span></p>\n");
+        }
         h.append("<div class=\"cols\"><div><h3>Activations (count, log scale)</h3>")
                 .append(histogram(d.activations(), "activation"))
                 .append("</div>");

@@ -31,8 +31,9 @@ import org.sparsescope.compute.work.ProgressListener;
  * {@code OUT/<modelId>/<sourceId>/features/batch-K.jsonl.gz}, {@code activations/batch-K.jsonl.gz} and
  * {@code explanations/batch-K.jsonl.gz}, one JSON object per line, with the field names of Neuronpedia's Feature,
  * Activation and Explanation rows (as SAEDashboard's converter writes them). The source id is
- * {@code <layer>-<source set>}, as Neuronpedia names sources ("2-res-jb"). Explanations are the features' top tokens,
- * typed as such: Sparsescope writes no natural-language explanations.
+ * {@code <layer>-<source set>}, as Neuronpedia names sources ("2-res-jb"). A feature explained by autointerp carries
+ * its explanation, with the explainer model and the method (prompt version, sampling, seed) named; any other feature
+ * its top tokens, typed {@code sparsescope_top_tokens}.
  */
 public final class NeuronpediaExport {
     /** Features per batch file. */
@@ -64,6 +65,21 @@ public final class NeuronpediaExport {
             ProgressListener progress,
             Cancellation cancel)
             throws IOException, CancelledException {
+        return write(target, model, dictionary, set, report, topTokens, null, progress, cancel);
+    }
+
+    /** As above, with the dictionary's stored autointerp results (null: none) as its explanations. */
+    public static Path write(
+            Target target,
+            LanguageModel model,
+            DictionaryOnDevice dictionary,
+            ActivationSet set,
+            FeatureReport report,
+            List<String> topTokens,
+            org.sparsescope.compute.autointerp.AutointerpRun.Stored explained,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
         int n = dictionary.dictionary().dSae();
         int bands =
                 org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults().bands();
@@ -88,7 +104,17 @@ public final class NeuronpediaExport {
                         activationRows.add(a);
                     }
                 }
-                if (!d.topTokens().isEmpty()) {
+                String explanation = Explanations.text(explained, d.feature());
+                if (!explanation.isEmpty()) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("modelId", target.modelId());
+                    e.put("layer", target.sourceId());
+                    e.put("index", Integer.toString(d.feature()));
+                    e.put("description", explanation);
+                    e.put("typeName", Explanations.method(explained));
+                    e.put("explanationModelName", Explanations.explainer(explained, d.feature()));
+                    explanationRows.add(e);
+                } else if (!d.topTokens().isEmpty()) {
                     Map<String, Object> e = new LinkedHashMap<>();
                     e.put("modelId", target.modelId());
                     e.put("layer", target.sourceId());

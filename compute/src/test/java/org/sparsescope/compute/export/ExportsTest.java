@@ -169,6 +169,80 @@ class ExportsTest {
         assertTrue(Files.isRegularFile(dir.resolve("explanations/batch-0.jsonl.gz")));
     }
 
+    /** Two features explained (one scored, one answered without an explanation) by "scripted-7b". */
+    private static org.sparsescope.compute.autointerp.AutointerpRun.Stored explained() {
+        var det = org.sparsescope.compute.autointerp.ScoreMetrics.of(List.of(
+                new org.sparsescope.compute.autointerp.ScoreMetrics.Judgement(true, true, null),
+                new org.sparsescope.compute.autointerp.ScoreMetrics.Judgement(false, false, null),
+                new org.sparsescope.compute.autointerp.ScoreMetrics.Judgement(false, true, null),
+                new org.sparsescope.compute.autointerp.ScoreMetrics.Judgement(true, true, null)));
+        var explained = new org.sparsescope.compute.autointerp.FeatureInterpreter.Interpretation(
+                153, "HTML <font> tags", det, null, List.of(), 10, 2, "scripted-7b", "v");
+        var none = new org.sparsescope.compute.autointerp.FeatureInterpreter.Interpretation(
+                0, null, null, null, List.of(), 10, 2, "scripted-7b", "v");
+        return new org.sparsescope.compute.autointerp.AutointerpRun.Stored(
+                Path.of("x"),
+                "scripted-7b",
+                "sparsescope-autointerp-1-top-random-seed0",
+                java.util.Map.of(153, explained, 0, none));
+    }
+
+    @Test
+    void everyExportCarriesTheStoredExplanationsWithTheirExplainerAndMethod() throws Exception {
+        var stored = explained();
+        List<CSVRecord> rows = CSVFormat.RFC4180
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get()
+                .parse(new StringReader(FeatureTableCsv.csv(report, tokens, stored)))
+                .getRecords();
+        assertEquals("HTML <font> tags", rows.get(153).get("explanation"));
+        assertEquals("0.7500", rows.get(153).get("detection"), "(1 + 1/2) / 2: recall 1, specificity 1/2");
+        assertEquals("", rows.get(153).get("fuzzing"), "not scored: empty");
+        assertEquals("scripted-7b", rows.get(153).get("explainer"));
+        assertEquals("", rows.get(0).get("explanation"), "answered without an explanation");
+        assertEquals("", rows.get(5).get("explainer"), "never explained");
+
+        try (DictionaryOnDevice d = new DictionaryOnDevice(dictionary, model.device())) {
+            var ds = FeatureDashboard.of(
+                    model,
+                    d,
+                    set,
+                    report,
+                    tokens,
+                    new int[] {153, 5},
+                    10,
+                    false,
+                    ProgressListener.NONE,
+                    Cancellation.none());
+            String html = DashboardHtml.html("t", "s", ds, stored);
+            assertTrue(html.contains("“HTML &lt;font&gt; tags”"), "escaped, quoted");
+            assertTrue(html.contains("explained by scripted-7b (sparsescope-autointerp-1-top-random-seed0)"));
+            assertEquals(1, html.split("class=\"expl\"", -1).length - 1, "only the explained feature");
+
+            NeuronpediaExport.Target t =
+                    new NeuronpediaExport.Target(tmp.resolve("np2"), "reference-neox-6l", "sparsescope", HOOK);
+            Path dir = NeuronpediaExport.write(
+                    t, model, d, set, report, tokens, stored, ProgressListener.NONE, Cancellation.none());
+            List<JsonObject> ex = lines(dir.resolve("explanations/batch-0.jsonl.gz"));
+            JsonObject e153 = ex.stream()
+                    .filter(o -> o.get("index").getAsString().equals("153"))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals("HTML <font> tags", e153.get("description").getAsString());
+            assertEquals("scripted-7b", e153.get("explanationModelName").getAsString());
+            assertEquals(
+                    "sparsescope-autointerp-1-top-random-seed0",
+                    e153.get("typeName").getAsString());
+            JsonObject e5 = ex.stream()
+                    .filter(o -> o.get("index").getAsString().equals("5"))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals("sparsescope_top_tokens", e5.get("typeName").getAsString(), "unexplained: its top tokens");
+        }
+    }
+
     private static List<JsonObject> lines(Path gz) throws Exception {
         List<JsonObject> out = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(

@@ -32,13 +32,30 @@ public final class ExportsViewModel {
         this.background = background;
     }
 
+    /** A dictionary's stored autointerp results, which the exports carry (none until the window says where). */
+    public interface ExplanationSource {
+        java.util.Optional<org.sparsescope.compute.autointerp.AutointerpRun.Stored> of(OpenDictionary d)
+                throws java.io.IOException;
+    }
+
+    private volatile ExplanationSource explanations = d -> java.util.Optional.empty();
+
+    public void setExplanations(ExplanationSource source) {
+        this.explanations = source;
+    }
+
+    private org.sparsescope.compute.autointerp.AutointerpRun.Stored explained(OpenDictionary d)
+            throws java.io.IOException {
+        return explanations.of(d).orElse(null);
+    }
+
     public void csv(OpenDictionary s, Path file, Consumer<Throwable> onError) {
         FeatureReport r = s.report();
         List<String> tokens = s.topTokens();
         background.submit(
                 "Export the feature table",
                 (p, c) -> {
-                    FeatureTableCsv.write(file, r, tokens);
+                    FeatureTableCsv.write(file, r, tokens, explained(s));
                     return file;
                 },
                 this::done,
@@ -70,7 +87,8 @@ public final class ExportsViewModel {
                                 s.name() + ": " + features.length + " feature" + (features.length == 1 ? "" : "s"),
                                 s.modelName() + " @ " + s.hook().name() + " · statistics over "
                                         + r.stats().rows() + " tokens · Sparsescope",
-                                ds);
+                                ds,
+                                explained(s));
                     }
                     return file;
                 },
@@ -97,6 +115,7 @@ public final class ExportsViewModel {
                                 s.activations(),
                                 r,
                                 tokens,
+                                explained(s),
                                 p,
                                 c);
                     }
