@@ -46,6 +46,7 @@ public final class ChatTemplate {
             + "{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
 
     private static final long MAX_TEMPLATE_BYTES = 1 << 20;
+    private static final long MAX_OUTPUT_CHARS = 16L << 20;
 
     private final Path source;
     private final String template;
@@ -64,6 +65,14 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withFailOnUnknownTokens(false)
+                // a template is a file the user gave: bounded in what it may build (real ones loop over messages)
+                .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                .withMaxStringLength(MAX_OUTPUT_CHARS)
+                .withRangeLimit(1000)
+                .withMaxListSize(100_000)
+                .withMaxMapSize(10_000)
+                .withMaxRenderDepth(10)
+                .withMaxMacroRecursionDepth(20)
                 .withElResolver(resolver())
                 .withLegacyOverrides(LegacyOverrides.newBuilder() // Python Jinja's behaviour, which templates assume
                         .withUseTrimmingForNotesAndExpressions(true)
@@ -76,6 +85,7 @@ public final class ChatTemplate {
                         .withKeepNullableLoopValues(true)
                         .build())
                 .build());
+        jinja.getGlobalContext().registerTag(new BoundedFor());
         jinja.getGlobalContext()
                 .registerFunction(new ELFunctionDefinition(
                         "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
@@ -96,6 +106,31 @@ public final class ChatTemplate {
         r.add(new PythonMethods());
         r.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         return r;
+    }
+
+    /** How long one rendering may take: real templates render in milliseconds. */
+    static final long RENDER_MILLIS = 2000;
+
+    /** The running render's deadline, and whether it was passed (per thread: renders may run concurrently). */
+    private static final ThreadLocal<long[]> DEADLINE = new ThreadLocal<>();
+
+    /**
+     * Jinjava's {@code for}, checking the render's deadline each time a loop starts: a template of nested loops
+     * built to run for hours (each loop's length is bounded by the range and list limits) stops within the deadline.
+     */
+    private static final class BoundedFor extends com.hubspot.jinjava.lib.tag.ForTag {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String interpret(
+                com.hubspot.jinjava.tree.TagNode node, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter) {
+            long[] d = DEADLINE.get();
+            if (d != null && (d[1] != 0 || System.nanoTime() > d[0])) {
+                d[1] = 1;
+                throw new TemplateRefusal("over " + RENDER_MILLIS / 1000 + " s");
+            }
+            return super.interpret(node, interpreter);
+        }
     }
 
     /** Called by a template's {@code raise_exception(message)}. */
@@ -193,12 +228,22 @@ public final class ChatTemplate {
         bindings.put("eos_token", eosToken);
         bindings.put("enable_thinking", false); // Qwen3's switch: an explainer answers, it need not think at length
         RenderResult r;
+        long[] deadline = {System.nanoTime() + RENDER_MILLIS * 1_000_000L, 0};
+        DEADLINE.set(deadline);
         try {
             r = jinja.renderForResult(template, bindings);
         } catch (TemplateRefusal e) {
+            if (deadline[1] != 0) {
+                throw tooSlow();
+            }
             throw new InvalidInputException(source, "the chat template refuses these messages: " + e.getMessage());
         } catch (RuntimeException e) {
             throw new InvalidInputException(source, "the chat template could not be rendered: " + e.getMessage(), e);
+        } finally {
+            DEADLINE.remove();
+        }
+        if (deadline[1] != 0) {
+            throw tooSlow();
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
@@ -212,6 +257,13 @@ public final class ChatTemplate {
             }
         }
         return r.getOutput();
+    }
+
+    private InvalidInputException tooSlow() {
+        return new InvalidInputException(
+                source,
+                "the chat template did not finish rendering within " + RENDER_MILLIS / 1000
+                        + " s: not a chat template (a real one renders in milliseconds)");
     }
 
     /** The template's own refusal, when {@code raise_exception} is what stopped it. */

@@ -146,4 +146,26 @@ class ChatTemplateTest {
         var e2 = assertThrows(InvalidInputException.class, () -> ChatTemplate.of(dir));
         assertTrue(e2.getMessage().contains("chat_template must be a string"), e2.getMessage());
     }
+
+    @Test
+    void aTemplateBuiltToExhaustTimeOrMemoryIsRefusedQuickly(@TempDir Path dir) throws Exception {
+        String loops = "{% for i in range(1000000) %}{% for j in range(1000000) %}{% for k in range(1000000) %}"
+                + "{% endfor %}{% endfor %}{% endfor %}";
+        String bomb = "{% set s = 'xxxxxxxxxxxxxxxx' %}{% for i in range(100) %}{% set s = s ~ s %}{% endfor %}{{ s }}";
+        for (String t : List.of(loops, bomb)) {
+            ChatTemplate template = ChatTemplate.of(model(dir, t));
+            long t0 = System.nanoTime();
+            try {
+                String out = template.render(CHAT, true);
+                assertTrue(out.length() <= 16 << 20, "bounded output");
+            } catch (InvalidInputException e) {
+                assertTrue(e.getMessage().contains("tokenizer_config.json"), e.getMessage());
+            }
+            assertTrue((System.nanoTime() - t0) / 1e9 < 10, "within seconds");
+        }
+        var e = assertThrows(
+                InvalidInputException.class,
+                () -> ChatTemplate.of(model(dir, loops)).render(CHAT, true));
+        assertTrue(e.getMessage().contains("did not finish rendering within 2 s"), e.getMessage());
+    }
 }

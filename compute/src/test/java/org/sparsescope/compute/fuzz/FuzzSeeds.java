@@ -88,6 +88,24 @@ public final class FuzzSeeds {
         seed("modelConfig", "neox", Files.readAllBytes(ref.resolve("model/config.json")));
         seed("modelConfig", "gpt2", Files.readAllBytes(ref.resolve("model-gpt2/config.json")));
         seed("tokenizerJson", "reference", Files.readAllBytes(ref.resolve("model/tokenizer.json")));
+        // chat templates in the styles releases use: ChatML with a namespace and a reversed walk, turns that raise
+        seed(
+                "chatTemplate",
+                "chatml",
+                ("{\"bos_token\": \"<s>\", \"eos_token\": {\"content\": \"<|im_end|>\"}, \"chat_template\": "
+                                + "\"{%- set ns = namespace(last=-1) %}{%- for m in messages[::-1] %}{%- if ns.last < 0 and "
+                                + "m.role == 'user' and not m.content.startswith('<tool') %}{%- set ns.last = loop.index0 %}"
+                                + "{%- endif %}{%- endfor %}{%- for m in messages %}{{- '<|im_start|>' + m.role + '\\n' + "
+                                + "m.get('content', '')|trim + '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}"
+                                + "{{- '<|im_start|>assistant\\n' }}{%- endif %}\"}")
+                        .getBytes(StandardCharsets.UTF_8));
+        seed(
+                "chatTemplate",
+                "turns-raise",
+                ("{\"chat_template\": [{\"name\": \"default\", \"template\": \"{{ bos_token }}{% for m in messages %}"
+                                + "{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('roles must "
+                                + "alternate') }}{% endif %}{{ m['content'] | trim }}{% endfor %}\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
 
         // dictionaries: the reference configs, shrunk to d_in 3 and 2 latents, with weights to match
         String cfg = Files.readString(ref.resolve("saes/l1_4.11e-03/cfg.json"))

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -347,5 +348,22 @@ class ReaderFuzzTest {
     void tokenizerJson(byte[] data) throws Exception {
         Path f = write(fresh("tokenizer"), Tokenizer.FILE, data);
         Outcomes.of("tokenizerJson", f, () -> Tokenizer.check(f));
+    }
+
+    /** A model's tokenizer_config.json with its chat template, rendered for a system and a user message. */
+    @FuzzTest
+    void chatTemplate(byte[] data) throws Exception {
+        Path dir = fresh("chat");
+        Path f = write(dir, "tokenizer_config.json", data);
+        Outcomes.of(
+                "chatTemplate",
+                f,
+                () -> org.sparsescope.compute.chat.ChatTemplate.of(dir)
+                        .render(
+                                List.of(
+                                        new org.sparsescope.compute.autointerp.ChatClient.Message(
+                                                "system", "Be brief."),
+                                        new org.sparsescope.compute.autointerp.ChatClient.Message("user", "Hi")),
+                                true));
     }
 }
