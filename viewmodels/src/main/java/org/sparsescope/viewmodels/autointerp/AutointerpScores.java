@@ -73,12 +73,25 @@ public final class AutointerpScores {
 
     private record Read(Map<String, Score> dictionaries, Map<String, List<BaselineScore>> baselines) {}
 
-    /** Reads the stored scores of {@code entries} and of the baselines at their pairs, in the background. */
+    /** Whether a reading is under way, and the request that came while it ran (read after it; UI thread). */
+    private boolean reading;
+
+    private Runnable again;
+
+    /**
+     * Reads the stored scores of {@code entries} and of the baselines at their pairs, in the background; asked again
+     * while reading, it reads once more when done (the list changes often while dictionaries are measured).
+     */
     public void refresh(
             List<DictionaryEntry> entries,
             Function<String, Placement> placements,
             Path workspace,
             AnalysisCache cache) {
+        if (reading) {
+            again = () -> refresh(entries, placements, workspace, cache);
+            return;
+        }
+        reading = true;
         List<DictionaryEntry> measured = entries.stream()
                 .filter(e -> e.measured() && e.pairKey() != null)
                 .toList();
@@ -124,7 +137,20 @@ public final class AutointerpScores {
                     byDictionary = Map.copyOf(r.dictionaries());
                     baselinesByPair = Map.copyOf(r.baselines());
                     updates.set(updates.get() + 1);
+                    done();
                 },
-                ex -> LOG.warn("autointerp scores could not be read: " + ex));
+                ex -> {
+                    LOG.warn("autointerp scores could not be read: " + ex);
+                    done();
+                });
+    }
+
+    private void done() {
+        reading = false;
+        Runnable next = again;
+        again = null;
+        if (next != null) {
+            next.run();
+        }
     }
 }
