@@ -280,6 +280,40 @@ class CommandLineTest {
                     m.get("detection_mean").getAsDouble(),
                     again.get("detection_mean").getAsDouble(),
                     1e-12);
+
+            // the neuron basis at the same hook, explained the same way and stored apart from the dictionary
+            String[] baseline = java.util.Arrays.copyOf(args, args.length + 2);
+            baseline[args.length] = "--baseline";
+            baseline[args.length + 1] = "neurons";
+            Run neurons = run(baseline);
+            assertEquals(0, neurons.status(), neurons.err());
+            JsonObject nb = JsonParser.parseString(neurons.out()).getAsJsonObject();
+            assertEquals("baseline neurons", nb.get("explained").getAsString());
+            assertEquals(0, nb.get("reused").getAsInt(), "not the dictionary's stored results");
+            for (var r : nb.getAsJsonArray("results")) {
+                assertTrue(r.getAsJsonObject().get("feature").getAsInt() < 256, "a feature is a dimension of d = 256");
+            }
+
+            // the export carries the dictionary's explanations
+            Path csv = tmp.resolve("explained.csv");
+            Run export = run(
+                    "export",
+                    "csv",
+                    "--dict",
+                    Reference.path("saes/l1_4.11e-03").toString(),
+                    "--workspace",
+                    tmp.resolve("ws-autointerp").toString(),
+                    "--out",
+                    csv.toString());
+            assertEquals(0, export.status(), export.err());
+            String text = java.nio.file.Files.readString(csv);
+            assertTrue(text.lines().findFirst().orElseThrow().endsWith("explanation,detection,fuzzing,explainer"));
+            assertEquals(
+                    3,
+                    text.lines()
+                            .filter(l -> l.contains("tokens of scripted-7b"))
+                            .count(),
+                    "3 explained rows");
         } finally {
             server.stop(0);
         }
@@ -303,6 +337,20 @@ class CommandLineTest {
         assertTrue(
                 wrongServer.err().contains("127.0.0.1:9") && wrongServer.err().contains("unreachable"),
                 wrongServer.err());
+    }
+
+    @Test
+    void autointerpAndServeNameWhatIsMissingOrWrong() {
+        String dict = Reference.path("saes/l1_4.11e-03").toString();
+        Run neither = run("autointerp", "--dict", dict, "--features", "1");
+        assertEquals(2, neither.status());
+        assertTrue(neither.err().contains("give --explainer (a server's model) or --local-model"), neither.err());
+        Run badBaseline = run("autointerp", "--dict", dict, "--explainer", "x", "--features", "1", "--baseline", "pca");
+        assertEquals(2, badBaseline.status());
+        assertTrue(badBaseline.err().contains("--baseline is neurons or random, not pca"), badBaseline.err());
+        Run steerAlone = run("serve", "--model", Reference.path("model").toString(), "--steer", "1:2.0");
+        assertEquals(2, steerAlone.status());
+        assertTrue(steerAlone.err().contains("give --dict"), steerAlone.err());
     }
 
     @Test
