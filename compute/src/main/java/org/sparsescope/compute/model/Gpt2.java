@@ -89,7 +89,7 @@ final class Gpt2 implements TransformerFamily {
         NDArray v = heads(qkv.get(":, :, " + 2 * d + ":"), b, t, nh, hs);
         NDArray z;
         if (cache == null) {
-            z = Nn.causalAttention(q, k, v, constants.causalMask(t));
+            z = Nn.causalAttention(q, k, v, constants.causalMask(t, q.getManager()));
         } else {
             int past = cache.length();
             NDArray[] kv = cache.append(l, k, v);

@@ -93,7 +93,7 @@ final class GptNeoX implements TransformerFamily {
         NDArray v = qkv.get(":, :, :, " + 2 * hs + ":");
         NDArray merged;
         if (cache == null) {
-            merged = Nn.causalAttention(q, k, v, constants.causalMask(t)); // [B, T, D]
+            merged = Nn.causalAttention(q, k, v, constants.causalMask(t, q.getManager())); // [B, T, D]
         } else {
             NDArray[] kv = cache.append(l, k, v);
             merged = Nn.cachedAttention(q, kv[0], kv[1], past, constants);

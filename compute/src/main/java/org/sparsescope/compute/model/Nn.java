@@ -143,7 +143,7 @@ final class Nn {
      */
     static NDArray maskAfter(int past, int t, int window, NDArray like, Constants constants) {
         if (past == 0) {
-            return constants.causalMask(t, window);
+            return constants.causalMask(t, window, like.getManager());
         }
         if (t == 1 && (window == 0 || past + 1 <= window)) {
             return null;
@@ -155,7 +155,7 @@ final class Nn {
             return like.getManager().create(row, new Shape(1, past + 1));
         }
         return constants
-                .causalMask(past + t, window)
+                .causalMask(past + t, window, like.getManager())
                 .get(like.getManager(), new ai.djl.ndarray.index.NDIndex(past + ":" + (past + t) + ", :"));
     }
 
@@ -168,12 +168,30 @@ final class Nn {
             this.manager = manager;
         }
 
-        NDArray causalMask(int t) {
-            return causalMask(t, 0);
+        /** Longest sequence whose mask is kept: longer ones, each a different length, would pile up T² floats each. */
+        static final int CACHED_MASK_LENGTH = 256;
+
+        NDArray causalMask(int t, NDManager scope) {
+            return causalMask(t, 0, scope);
         }
 
-        /** [T, T] causal mask; with a window w > 0, position i also sees no key at or before i − w. */
-        NDArray causalMask(int t, int window) {
+        /**
+         * [T, T] causal mask; with a window w > 0, position i also sees no key at or before i − w. Kept on the model's
+         * manager up to {@link #CACHED_MASK_LENGTH}; a longer one (a chat prompt, a long window) is made in
+         * {@code scope}, the pass's, and goes with it.
+         */
+        NDArray causalMask(int t, int window, NDManager scope) {
+            if (t > CACHED_MASK_LENGTH) {
+                NDArray rows = scope.arange(t).reshape(t, 1),
+                        columns = scope.arange(t).reshape(1, t);
+                NDArray hidden = columns.gt(rows); // a later key
+                if (window > 0) {
+                    hidden = hidden.logicalOr(rows.sub(columns).gte(window)); // a key at or before i − w
+                }
+                Shape square = new Shape(t, t);
+                return ai.djl.ndarray.NDArrays.where(
+                        hidden, scope.full(square, Float.NEGATIVE_INFINITY), scope.zeros(square));
+            }
             return cache.computeIfAbsent("mask" + t + "/" + window, k -> {
                 float[] m = new float[t * t];
                 for (int i = 0; i < t; i++) {
