@@ -173,8 +173,9 @@ public final class FeatureInterpreter {
     }
 
     /**
-     * Explains and scores one feature. An answer that does not hold what was asked is a failed item (kept, with its
-     * text); a server that cannot answer stops the feature with a {@link ServerException} naming it.
+     * Explains and scores one feature. An answer that does not hold what was asked, or a prompt the model cannot take
+     * (longer than its context), is a failed item (kept, with its text); a server that cannot answer stops the feature
+     * with a {@link ServerException} naming it.
      */
     public static Interpretation interpret(ChatClient client, FeatureExamples ex, Options o)
             throws IOException, InterruptedException {
@@ -185,7 +186,18 @@ public final class FeatureInterpreter {
         List<String> acts =
                 ex.forExplaining().stream().map(ExampleText::activations).toList();
         var explainPrompt = Prompts.explain(marked, acts);
-        ChatClient.Reply reply = ask(client, ex.feature(), explainPrompt, 400, 0, tokens);
+        ChatClient.Reply reply;
+        try {
+            reply = ask(client, ex.feature(), explainPrompt, 400, 0, tokens);
+        } catch (ServerException e) {
+            if (e.kind() != ServerException.Kind.REFUSED) {
+                throw e;
+            }
+            // this feature's prompt, not the server: a failed item, and the run goes on
+            log.add(new Exchange("explain", explainPrompt, "", e.getMessage()));
+            return new Interpretation(
+                    ex.feature(), null, null, null, log, tokens[0], tokens[1], client.modelName(), Prompts.VERSION);
+        }
         String explanation;
         try {
             explanation = Answers.explanation(reply.text());
@@ -231,8 +243,20 @@ public final class FeatureInterpreter {
             List<Item> batch = items.subList(from, Math.min(items.size(), from + o.perPrompt()));
             var prompt = Prompts.score(
                     fuzzing, explanation, batch.stream().map(Item::text).toList());
-            ChatClient.Reply r = ask(client, feature, prompt, 200, o.logprobs() ? 5 : 0, tokens);
             String purpose = fuzzing ? "fuzzing" : "detection";
+            ChatClient.Reply r;
+            try {
+                r = ask(client, feature, prompt, 200, o.logprobs() ? 5 : 0, tokens);
+            } catch (ServerException e) {
+                if (e.kind() != ServerException.Kind.REFUSED) {
+                    throw e;
+                }
+                for (Item it : batch) {
+                    judged.add(new ScoreMetrics.Judgement(it.label(), null, null));
+                }
+                log.add(new Exchange(purpose, prompt, "", e.getMessage()));
+                continue;
+            }
             try {
                 boolean[] yes = Answers.selections(r.text(), batch.size());
                 double[] p = Answers.probabilities(r.logprobs(), batch.size());

@@ -147,9 +147,13 @@ public final class OpenAiCompatibleClient implements ChatClient {
                     .firstValue("Retry-After")
                     .map(OpenAiCompatibleClient::seconds)
                     .orElse(-1L);
+            String body = r.body() == null ? "" : r.body();
+            boolean tooLong = r.statusCode() == 400
+                    && (body.contains("context_length_exceeded") || body.contains("maximum context length"));
             throw new ServerException(
                     where,
-                    ServerException.Kind.HTTP_STATUS,
+                    // a prompt longer than the model's context: this request's, not the server's, failure
+                    tooLong ? ServerException.Kind.REFUSED : ServerException.Kind.HTTP_STATUS,
                     r.statusCode(),
                     "HTTP " + r.statusCode() + errorDetail(r.body()),
                     null,

@@ -286,6 +286,26 @@ class OpenAiServerTest {
                     assertNotNull(explain.failure(), "a nonsense answer is a failed item with its reason");
                 }
             }
+            // prompts longer than the model's context: each feature a failed item naming why, the run goes on
+            var long60 = new FeatureInterpreter.Options(60, 2, 2, 2, FeatureInterpreter.Sampling.TOP, 0, true, 24, 7);
+            AutointerpRun tooLong = new AutointerpRun(dir.resolve("ws2"), "abc123", local.modelName(), long60);
+            var refused = tooLong.run(
+                    client(local.modelName()),
+                    set,
+                    onDevice,
+                    model.tokenizer(),
+                    report,
+                    features,
+                    long60,
+                    1,
+                    ProgressListener.NONE,
+                    Cancellation.none());
+            for (var r : refused.results()) {
+                assertEquals(null, r.explanation());
+                assertTrue(
+                        r.exchanges().get(0).failure().contains("context is 2048"),
+                        r.exchanges().get(0).failure());
+            }
             long asked = server.requests();
             var again = run.run(
                     client(local.modelName()),
