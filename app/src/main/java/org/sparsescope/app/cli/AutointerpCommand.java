@@ -8,9 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.autointerp.AutointerpRun;
 import org.sparsescope.compute.autointerp.ChatClient;
@@ -231,35 +229,14 @@ public final class AutointerpCommand implements Callable<Integer> {
             }
             return which.features;
         }
-        int[] alive =
-                IntStream.range(0, density.length).filter(j -> density[j] > 0).toArray();
-        if (which.all) {
-            return alive;
-        }
-        List<Integer> pool = new ArrayList<>();
-        for (int j : alive) {
-            pool.add(j);
-        }
-        java.util.Collections.shuffle(pool, new Random(seed));
-        return pool.stream()
-                .limit(which.random)
-                .mapToInt(Integer::intValue)
-                .sorted()
-                .toArray();
+        return which.all ? AutointerpRun.firing(report) : AutointerpRun.atRandom(report, which.random, seed);
     }
 
     private void print(AutointerpRun.Summary s, AutointerpRun run) {
         var o = spec.commandLine().getOut();
-        double[] det = s.results().stream()
-                .filter(r -> r.detection() != null)
-                .mapToDouble(r -> r.detection().balancedAccuracy())
-                .toArray();
-        double[] fuzz = s.results().stream()
-                .filter(r -> r.fuzzing() != null)
-                .mapToDouble(r -> r.fuzzing().balancedAccuracy())
-                .toArray();
-        long unexplained =
-                s.results().stream().filter(r -> r.explanation() == null).count();
+        AutointerpRun.Scores scores =
+                AutointerpRun.Scores.of(explainer, run.dir().getFileName().toString(), s.results());
+        long unexplained = scores.features() - scores.explained();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("explainer", explainer);
@@ -268,10 +245,10 @@ public final class AutointerpCommand implements Callable<Integer> {
             m.put("features", s.results().size());
             m.put("reused", s.reused());
             m.put("unexplained", unexplained);
-            m.put("detection_mean", mean(det));
-            m.put("detection_std", std(det));
-            m.put("fuzzing_mean", mean(fuzz));
-            m.put("fuzzing_std", std(fuzz));
+            m.put("detection_mean", scores.detectionMean());
+            m.put("detection_std", scores.detectionStd());
+            m.put("fuzzing_mean", scores.fuzzingMean());
+            m.put("fuzzing_std", scores.fuzzingStd());
             m.put("prompt_tokens", s.promptTokens());
             m.put("completion_tokens", s.completionTokens());
             m.put("seconds", s.seconds());
@@ -308,8 +285,8 @@ public final class AutointerpCommand implements Callable<Integer> {
         o.printf(
                 Locale.ROOT,
                 "balanced accuracy: detection %s, fuzzing %s over %d features (%d unexplained); %d reused from %s%n",
-                meanAndSpread(det),
-                meanAndSpread(fuzz),
+                scores.words(true),
+                scores.words(false),
                 s.results().size(),
                 unexplained,
                 s.reused(),
@@ -335,27 +312,5 @@ public final class AutointerpCommand implements Callable<Integer> {
         e.put("roc_auc", Double.isNaN(m.rocAuc()) ? null : m.rocAuc());
         e.put("failed", m.failed());
         return e;
-    }
-
-    /** "0.712 ± 0.081 (n = 40)", or "none scored". */
-    static String meanAndSpread(double[] v) {
-        return v.length == 0
-                ? "none scored"
-                : String.format(Locale.ROOT, "%.3f ± %.3f (n = %d)", mean(v), std(v), v.length);
-    }
-
-    static double mean(double[] v) {
-        return v.length == 0 ? Double.NaN : java.util.Arrays.stream(v).average().orElse(Double.NaN);
-    }
-
-    static double std(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
-        double m = mean(v), s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return Math.sqrt(s / (v.length - 1));
     }
 }

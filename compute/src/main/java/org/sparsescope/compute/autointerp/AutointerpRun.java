@@ -164,8 +164,10 @@ public final class AutointerpRun {
             String setting,
             int features,
             int explained,
+            int detectionScored,
             double detectionMean,
             double detectionStd,
+            int fuzzingScored,
             double fuzzingMean,
             double fuzzingStd) {
         public static Scores of(
@@ -183,7 +185,29 @@ public final class AutointerpRun {
             int explained =
                     (int) results.stream().filter(r -> r.explanation() != null).count();
             return new Scores(
-                    explainer, setting, results.size(), explained, mean(det), std(det), mean(fuzz), std(fuzz));
+                    explainer,
+                    setting,
+                    results.size(),
+                    explained,
+                    det.length,
+                    mean(det),
+                    std(det),
+                    fuzz.length,
+                    mean(fuzz),
+                    std(fuzz));
+        }
+
+        /** "0.712 ± 0.081 (n = 40)" for detection or fuzzing, or "none scored". */
+        public String words(boolean detection) {
+            int n = detection ? detectionScored : fuzzingScored;
+            return n == 0
+                    ? "none scored"
+                    : String.format(
+                            Locale.ROOT,
+                            "%.3f ± %.3f (n = %d)",
+                            detection ? detectionMean : fuzzingMean,
+                            detection ? detectionStd : fuzzingStd,
+                            n);
         }
 
         /** The stored scores of a dictionary (by content hash), its most recent run; empty when never explained. */
@@ -224,6 +248,24 @@ public final class AutointerpRun {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every JDK has SHA-256
         }
+    }
+
+    /** The features that fire (density above 0): a dead feature has nothing to explain. */
+    public static int[] firing(FeatureReport report) {
+        double[] density = report.column(FeatureReport.Column.DENSITY);
+        return java.util.stream.IntStream.range(0, density.length)
+                .filter(j -> density[j] > 0)
+                .toArray();
+    }
+
+    /** {@code n} of the firing features drawn at random from {@code seed}, in index order. */
+    public static int[] atRandom(FeatureReport report, int n, long seed) {
+        List<Integer> pool = new ArrayList<>();
+        for (int j : firing(report)) {
+            pool.add(j);
+        }
+        java.util.Collections.shuffle(pool, new java.util.Random(seed));
+        return pool.stream().limit(n).mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** What a run did: the results in feature order, how many came from the store, tokens spent now. */

@@ -106,23 +106,15 @@ public final class NeuronpediaExport {
                 }
                 String explanation = Explanations.text(explained, d.feature());
                 if (!explanation.isEmpty()) {
-                    Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("modelId", target.modelId());
-                    e.put("layer", target.sourceId());
-                    e.put("index", Integer.toString(d.feature()));
-                    e.put("description", explanation);
-                    e.put("typeName", Explanations.method(explained));
-                    e.put("explanationModelName", Explanations.explainer(explained, d.feature()));
-                    explanationRows.add(e);
+                    explanationRows.add(explanation(
+                            target,
+                            d.feature(),
+                            explanation,
+                            Explanations.method(explained),
+                            Explanations.explainer(explained, d.feature())));
                 } else if (!d.topTokens().isEmpty()) {
-                    Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("modelId", target.modelId());
-                    e.put("layer", target.sourceId());
-                    e.put("index", Integer.toString(d.feature()));
-                    e.put("description", d.topTokens());
-                    e.put("typeName", "sparsescope_top_tokens");
-                    e.put("explanationModelName", "sparsescope");
-                    explanationRows.add(e);
+                    explanationRows.add(
+                            explanation(target, d.feature(), d.topTokens(), "sparsescope_top_tokens", "sparsescope"));
                 }
             }
             String name = "batch-" + batch + ".jsonl.gz";
@@ -131,6 +123,19 @@ public final class NeuronpediaExport {
             AtomicFile.write(target.dir().resolve("explanations").resolve(name), bytes(gzipLines(explanationRows)));
         }
         return target.dir();
+    }
+
+    /** One row of Neuronpedia's Explanation table: what it says, how it was made, by which model. */
+    private static Map<String, Object> explanation(
+            Target t, int feature, String description, String typeName, String modelName) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("modelId", t.modelId());
+        e.put("layer", t.sourceId());
+        e.put("index", Integer.toString(feature));
+        e.put("description", description);
+        e.put("typeName", typeName);
+        e.put("explanationModelName", modelName);
+        return e;
     }
 
     private static Map<String, Object> feature(Target t, FeatureDashboard d) {

@@ -5,13 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Consumer;
-import java.util.stream.IntStream;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
@@ -228,34 +225,14 @@ public final class AutointerpViewModel {
         if (results.isEmpty()) {
             return "";
         }
-        double[] det = results.stream()
-                .filter(r ->
-                        r.detection() != null && !Double.isNaN(r.detection().balancedAccuracy()))
-                .mapToDouble(r -> r.detection().balancedAccuracy())
-                .toArray();
-        double[] fuzz = results.stream()
-                .filter(r -> r.fuzzing() != null && !Double.isNaN(r.fuzzing().balancedAccuracy()))
-                .mapToDouble(r -> r.fuzzing().balancedAccuracy())
-                .toArray();
-        long unexplained = results.stream().filter(r -> r.explanation() == null).count();
+        AutointerpRun.Scores s = AutointerpRun.Scores.of("", "", results);
         return String.format(
                 Locale.ROOT,
                 "detection %s · fuzzing %s · %d features explained%s",
-                meanSpread(det),
-                meanSpread(fuzz),
-                results.size() - unexplained,
-                unexplained > 0 ? ", " + unexplained + " without an explanation" : "");
-    }
-
-    static String meanSpread(double[] v) {
-        if (v.length == 0) {
-            return "–";
-        }
-        double m = java.util.Arrays.stream(v).average().orElse(Double.NaN), s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return String.format(Locale.ROOT, "%.3f ± %.3f", m, v.length > 1 ? Math.sqrt(s / (v.length - 1)) : 0);
+                s.words(true),
+                s.words(false),
+                s.explained(),
+                s.features() > s.explained() ? ", " + (s.features() - s.explained()) + " without an explanation" : "");
     }
 
     /** The run the form describes, checked: an {@link IllegalArgumentException} names the field that is wrong. */
@@ -323,22 +300,9 @@ public final class AutointerpViewModel {
         if (p.which() == Which.SELECTED) {
             return new int[] {selected};
         }
-        double[] density = report.column(FeatureReport.Column.DENSITY);
-        int[] alive =
-                IntStream.range(0, density.length).filter(j -> density[j] > 0).toArray();
-        if (p.which() == Which.ALL) {
-            return alive;
-        }
-        List<Integer> pool = new ArrayList<>();
-        for (int j : alive) {
-            pool.add(j);
-        }
-        Collections.shuffle(pool, new Random(p.seed()));
-        return pool.stream()
-                .limit(p.count())
-                .mapToInt(Integer::intValue)
-                .sorted()
-                .toArray();
+        return p.which() == Which.ALL
+                ? AutointerpRun.firing(report)
+                : AutointerpRun.atRandom(report, p.count(), p.seed());
     }
 
     /** What a finished run hands back: the dictionary's results as now stored, by whom. */
