@@ -236,11 +236,7 @@ public final class MainViewModel implements AutoCloseable {
 
     /** Reads the stored scores again (the list changed, or a run ended). */
     private void refreshScores() {
-        scores.refresh(
-                List.copyOf(workspace.dictionaries()),
-                workspace::placement,
-                workspace.workspace().dir(),
-                cache);
+        scores.refresh(List.copyOf(workspace.dictionaries()), workspace::placement, workspace.workspace());
     }
 
     /**
@@ -258,7 +254,7 @@ public final class MainViewModel implements AutoCloseable {
                     refreshScores();
                     if (finished.dictionary() == open && !finished.baseline()) {
                         features.explain(explained(finished.results()), finished.by());
-                        autointerp.showStored(finished.results(), finished.by());
+                        autointerp.showStored(finished.results());
                     }
                 },
                 workspace::fail);
@@ -349,16 +345,14 @@ public final class MainViewModel implements AutoCloseable {
         results.forEach((j, r) -> m.put(
                 j,
                 new FeatureTableViewModel.Explained(
-                        r.explanation() == null ? "" : r.explanation(),
-                        r.detection() == null ? Double.NaN : r.detection().balancedAccuracy(),
-                        r.fuzzing() == null ? Double.NaN : r.fuzzing().balancedAccuracy())));
+                        r.explanation() == null ? "" : r.explanation(), r.detectionAccuracy(), r.fuzzingAccuracy())));
         return m;
     }
 
     /** The dictionary's most recent stored autointerp results (a file read; none when it was never explained). */
     private Optional<AutointerpRun.Stored> explanations(DictionaryEntry e) {
         try {
-            return AutointerpRun.latest(workspace.workspace().dir(), cache.dictionaryHash(e.path()));
+            return workspace.workspace().explanations(e.path());
         } catch (IOException ex) {
             LOG.warn(e.path() + ": its stored explanations could not be read: " + ex.getMessage());
             return Optional.empty();
@@ -407,7 +401,7 @@ public final class MainViewModel implements AutoCloseable {
                     openSite.set(e.site());
                     features.load(
                             r.report(), r.topTokens(), r.namesHeading(), opened.explained(), opened.explainedBy());
-                    autointerp.showStored(opened.results(), opened.explainedBy());
+                    autointerp.showStored(opened.results());
                     if (o.hook() != null) {
                         inspectorColumns.put(
                                 e.id(),

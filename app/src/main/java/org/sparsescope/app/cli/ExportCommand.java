@@ -46,9 +46,7 @@ public final class ExportCommand {
 
         /** The dictionary's stored autointerp results (its latest run in the workspace), which the exports carry. */
         org.sparsescope.compute.autointerp.AutointerpRun.Stored explained() throws java.io.IOException {
-            return org.sparsescope.compute.autointerp.AutointerpRun.latest(
-                            target.workspace().dir(), target.workspace().cache().dictionaryHash(target.dict))
-                    .orElse(null);
+            return target.workspace().explanations(target.dict).orElse(null);
         }
 
         @Override

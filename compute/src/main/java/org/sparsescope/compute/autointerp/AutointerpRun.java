@@ -51,11 +51,16 @@ public final class AutointerpRun {
                 Prompts.VERSION,
                 options.sampling().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 options.seed());
-        this.dir = workspace
-                .resolve("autointerp")
-                .resolve(dictionaryHash.substring(0, Math.min(24, dictionaryHash.length())))
+        this.dir = dictionaryDir(workspace, dictionaryHash)
                 .resolve(explainer.replaceAll("[^A-Za-z0-9._-]", "_"))
                 .resolve(setting);
+    }
+
+    /** Where every run of one dictionary (by content hash) is stored: one folder per explainer, then per setting. */
+    private static Path dictionaryDir(Path workspace, String dictionaryHash) {
+        return workspace
+                .resolve("autointerp")
+                .resolve(dictionaryHash.substring(0, Math.min(24, dictionaryHash.length())));
     }
 
     public Path dir() {
@@ -75,14 +80,16 @@ public final class AutointerpRun {
     /** A stored result, if this feature was done (an unreadable file counts as not done, and is logged). */
     public Optional<FeatureInterpreter.Interpretation> stored(int feature) {
         Path f = file(feature);
-        if (!Files.isRegularFile(f)) {
-            return Optional.empty();
-        }
+        return Files.isRegularFile(f) ? read(f, "asked again") : Optional.empty();
+    }
+
+    /** One stored result; an unreadable file is none, logged with what follows from it. */
+    private static Optional<FeatureInterpreter.Interpretation> read(Path f, String consequence) {
         try {
             return Optional.ofNullable(GSON.fromJson(Files.readString(f), FeatureInterpreter.Interpretation.class));
         } catch (IOException | JsonParseException e) {
             org.slf4j.LoggerFactory.getLogger(AutointerpRun.class)
-                    .warn(f + ": unreadable, asked again: " + e.getMessage());
+                    .warn(f + ": unreadable, " + consequence + ": " + e.getMessage());
             return Optional.empty();
         }
     }
@@ -99,9 +106,7 @@ public final class AutointerpRun {
      * explainer and setting made them; empty when it was never explained. Unreadable files are left out (logged).
      */
     public static Optional<Stored> latest(Path workspace, String dictionaryHash) throws IOException {
-        Path root = workspace
-                .resolve("autointerp")
-                .resolve(dictionaryHash.substring(0, Math.min(24, dictionaryHash.length())));
+        Path root = dictionaryDir(workspace, dictionaryHash);
         if (!Files.isDirectory(root)) {
             return Optional.empty();
         }
@@ -141,15 +146,7 @@ public final class AutointerpRun {
         try (var files = Files.list(folder)) {
             for (Path f : files.filter(x -> x.getFileName().toString().matches("feature-\\d+\\.json"))
                     .toList()) {
-                try {
-                    var r = GSON.fromJson(Files.readString(f), FeatureInterpreter.Interpretation.class);
-                    if (r != null) {
-                        byFeature.put(r.feature(), r);
-                    }
-                } catch (IOException | JsonParseException ex) {
-                    org.slf4j.LoggerFactory.getLogger(AutointerpRun.class)
-                            .warn(f + ": unreadable, left out: " + ex.getMessage());
-                }
+                read(f, "left out").ifPresent(r -> byFeature.put(r.feature(), r));
             }
         }
         return byFeature;
@@ -173,14 +170,12 @@ public final class AutointerpRun {
         public static Scores of(
                 String explainer, String setting, java.util.Collection<FeatureInterpreter.Interpretation> results) {
             double[] det = results.stream()
-                    .filter(r ->
-                            r.detection() != null && !Double.isNaN(r.detection().balancedAccuracy()))
-                    .mapToDouble(r -> r.detection().balancedAccuracy())
+                    .mapToDouble(FeatureInterpreter.Interpretation::detectionAccuracy)
+                    .filter(v -> !Double.isNaN(v))
                     .toArray();
             double[] fuzz = results.stream()
-                    .filter(r ->
-                            r.fuzzing() != null && !Double.isNaN(r.fuzzing().balancedAccuracy()))
-                    .mapToDouble(r -> r.fuzzing().balancedAccuracy())
+                    .mapToDouble(FeatureInterpreter.Interpretation::fuzzingAccuracy)
+                    .filter(v -> !Double.isNaN(v))
                     .toArray();
             int explained =
                     (int) results.stream().filter(r -> r.explanation() != null).count();
@@ -210,12 +205,6 @@ public final class AutointerpRun {
                             n);
         }
 
-        /** The stored scores of a dictionary (by content hash), its most recent run; empty when never explained. */
-        public static Optional<Scores> latest(Path workspace, String dictionaryHash) throws IOException {
-            return AutointerpRun.latest(workspace, dictionaryHash)
-                    .map(st -> of(st.explainer(), st.setting(), st.byFeature().values()));
-        }
-
         private static double mean(double[] v) {
             return v.length == 0
                     ? Double.NaN
@@ -240,14 +229,7 @@ public final class AutointerpRun {
      * frontier's (a fixed seed), so these three say what it is.
      */
     public static String baselineHash(String kind, String model, String hook) {
-        String key = "baseline|" + kind + "|" + model + "|" + hook;
-        try {
-            return java.util.HexFormat.of()
-                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                            .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e); // every JDK has SHA-256
-        }
+        return org.sparsescope.compute.work.ContentHash.sha256("baseline|" + kind + "|" + model + "|" + hook);
     }
 
     /** The features that fire (density above 0): a dead feature has nothing to explain. */

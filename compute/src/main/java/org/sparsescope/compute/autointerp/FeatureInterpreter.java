@@ -74,7 +74,17 @@ public final class FeatureInterpreter {
             long promptTokens,
             long completionTokens,
             String explainer,
-            String promptVersion) {}
+            String promptVersion) {
+        /** Detection's balanced accuracy; NaN when not scored. */
+        public double detectionAccuracy() {
+            return detection == null ? Double.NaN : detection.balancedAccuracy();
+        }
+
+        /** Fuzzing's balanced accuracy; NaN when not scored. */
+        public double fuzzingAccuracy() {
+            return fuzzing == null ? Double.NaN : fuzzing.balancedAccuracy();
+        }
+    }
 
     /**
      * Draws a feature's examples from its report: the explainer's from the top and/or quantile samples, the held-out

@@ -21,10 +21,8 @@ final class Explanations {
     /** A balanced accuracy, or "" when not scored. */
     static String score(AutointerpRun.Stored explained, int feature, boolean detection) {
         var r = of(explained, feature);
-        var m = r == null ? null : detection ? r.detection() : r.fuzzing();
-        return m == null || Double.isNaN(m.balancedAccuracy())
-                ? ""
-                : String.format(Locale.ROOT, "%.4f", m.balancedAccuracy());
+        double v = r == null ? Double.NaN : detection ? r.detectionAccuracy() : r.fuzzingAccuracy();
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
     }
 
     static String explainer(AutointerpRun.Stored explained, int feature) {

@@ -1,9 +1,5 @@
 package org.sparsescope.compute.synthetic;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -168,13 +164,7 @@ public record SyntheticSpec(
     public String sha256() {
         StringBuilder s = new StringBuilder();
         parameters().forEach((k, v) -> s.append(k).append('=').append(v).append('\n'));
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256")
-                            .digest(s.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return org.sparsescope.compute.work.ContentHash.sha256(s.toString());
     }
 
     /** The set's "model" name: {@code synthetic:} and the first 12 hex digits of {@link #sha256()}. */

@@ -10,9 +10,22 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 
-/** SHA-256 of file contents, for keying what was computed from them (activation sets, caches). */
+/** SHA-256 of file contents or of a text key, for keying what was computed from them (activation sets, caches). */
 public final class ContentHash {
     private ContentHash() {}
+
+    /** Of a text (a canonical key, a list of parameters), as UTF-8. */
+    public static String sha256(String text) {
+        return HexFormat.of().formatHex(digest().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
 
     public static String sha256(Path file) throws IOException {
         return sha256(List.of(file));
@@ -20,12 +33,7 @@ public final class ContentHash {
 
     /** One hash over several files in the given order (each file's name and bytes). */
     public static String sha256(Collection<Path> files) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = digest();
         byte[] buf = new byte[1 << 20];
         for (Path f : files) {
             md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -2,7 +2,6 @@ package org.sparsescope.compute.workspace;
 
 import ai.djl.Device;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -132,12 +131,7 @@ public final class AnalysisCache {
     }
 
     private static String sha256(String s) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.sparsescope.compute.work.ContentHash.sha256(s);
     }
 
     /**

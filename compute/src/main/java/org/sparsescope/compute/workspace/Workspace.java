@@ -150,6 +150,15 @@ public final class Workspace {
         return cache;
     }
 
+    /**
+     * A dictionary's most recent autointerp results stored here (under its content hash, whichever explainer and
+     * setting made them); empty when it was never explained.
+     */
+    public java.util.Optional<org.sparsescope.compute.autointerp.AutointerpRun.Stored> explanations(Path dictionary)
+            throws IOException {
+        return org.sparsescope.compute.autointerp.AutointerpRun.latest(dir, cache.dictionaryHash(dictionary));
+    }
+
     public synchronized ModelLocator locator() {
         return new ModelLocator(hubCaches, models);
     }

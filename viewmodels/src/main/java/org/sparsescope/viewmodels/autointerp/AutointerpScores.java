@@ -1,6 +1,5 @@
 package org.sparsescope.viewmodels.autointerp;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,8 +8,8 @@ import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
 import org.sparsescope.compute.autointerp.AutointerpRun;
 import org.sparsescope.compute.stats.BasisBaseline;
-import org.sparsescope.compute.workspace.AnalysisCache;
 import org.sparsescope.compute.workspace.Placement;
+import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 
@@ -32,7 +31,7 @@ public final class AutointerpScores {
             double detectionStd,
             double fuzzingMean,
             double fuzzingStd) {
-        static Score of(AutointerpRun.Scores s) {
+        private static Score of(AutointerpRun.Scores s) {
             return new Score(
                     s.explainer(),
                     s.features(),
@@ -42,6 +41,12 @@ public final class AutointerpScores {
                     s.fuzzingMean(),
                     s.fuzzingStd());
         }
+    }
+
+    /** The scores of one stored run. */
+    private static Score scores(AutointerpRun.Stored st) {
+        return Score.of(AutointerpRun.Scores.of(
+                st.explainer(), st.setting(), st.byFeature().values()));
     }
 
     /** A baseline's scores at a pair: its kind in words, whether it is the neuron basis (else random directions). */
@@ -82,13 +87,9 @@ public final class AutointerpScores {
      * Reads the stored scores of {@code entries} and of the baselines at their pairs, in the background; asked again
      * while reading, it reads once more when done (the list changes often while dictionaries are measured).
      */
-    public void refresh(
-            List<DictionaryEntry> entries,
-            Function<String, Placement> placements,
-            Path workspace,
-            AnalysisCache cache) {
+    public void refresh(List<DictionaryEntry> entries, Function<String, Placement> placements, Workspace workspace) {
         if (reading) {
-            again = () -> refresh(entries, placements, workspace, cache);
+            again = () -> refresh(entries, placements, workspace);
             return;
         }
         reading = true;
@@ -110,20 +111,23 @@ public final class AutointerpScores {
                     for (DictionaryEntry e : measured) {
                         cancel.check();
                         try {
-                            AutointerpRun.Scores.latest(workspace, cache.dictionaryHash(e.path()))
-                                    .ifPresent(s -> dictionaries.put(e.id(), Score.of(s)));
+                            workspace
+                                    .explanations(e.path())
+                                    .map(AutointerpScores::scores)
+                                    .ifPresent(s -> dictionaries.put(e.id(), s));
                             Placement p = where.get(e.id());
                             if (p != null && !baselines.containsKey(e.pairKey())) {
                                 List<BaselineScore> kinds = new java.util.ArrayList<>();
                                 for (String kind : List.of(BasisBaseline.NEURONS, BasisBaseline.RANDOM)) {
-                                    AutointerpRun.Scores.latest(
-                                                    workspace,
+                                    AutointerpRun.latest(
+                                                    workspace.dir(),
                                                     AutointerpRun.baselineHash(
                                                             kind,
                                                             p.provenance().model(),
                                                             p.provenance().hook()))
-                                            .ifPresent(s -> kinds.add(new BaselineScore(
-                                                    kind, kind.equals(BasisBaseline.NEURONS), Score.of(s))));
+                                            .map(AutointerpScores::scores)
+                                            .ifPresent(s -> kinds.add(
+                                                    new BaselineScore(kind, kind.equals(BasisBaseline.NEURONS), s)));
                                 }
                                 baselines.put(e.pairKey(), kinds);
                             }

@@ -194,9 +194,9 @@ public final class McsViewModel {
                     DictionaryComparison cmp = DictionaryComparison.of(
                             workspace.readDictionary(a.path()), workspace.readDictionary(b.path()));
                     List<String> ta = tokens.of(a, p, c), tb = row == column ? ta : tokens.of(b, p, c);
-                    var explained = org.sparsescope.compute.autointerp.AutointerpRun.latest(
-                                    workspace.workspace().dir(),
-                                    workspace.workspace().cache().dictionaryHash(a.path()))
+                    var explained = workspace
+                            .workspace()
+                            .explanations(a.path())
                             .map(org.sparsescope.compute.autointerp.AutointerpRun.Stored::byFeature)
                             .orElse(java.util.Map.of());
                     List<MatchedFeature> out = new ArrayList<>();
@@ -209,12 +209,8 @@ public final class McsViewModel {
                                 g,
                                 cmp.maxCosine()[f],
                                 g < tb.size() ? tb.get(g) : "",
-                                r == null || r.detection() == null
-                                        ? Double.NaN
-                                        : r.detection().balancedAccuracy(),
-                                r == null || r.fuzzing() == null
-                                        ? Double.NaN
-                                        : r.fuzzing().balancedAccuracy()));
+                                r == null ? Double.NaN : r.detectionAccuracy(),
+                                r == null ? Double.NaN : r.fuzzingAccuracy()));
                     }
                     out.sort(Comparator.comparingDouble(MatchedFeature::mcs).reversed());
                     return out;
