@@ -2,7 +2,7 @@ package org.sparsescope.viewmodels;
 
 import java.util.Locale;
 
-/** How the views write numbers, so that one figure reads the same everywhere. */
+/** How the views write numbers, so that one figure reads the same everywhere, and how typed ones are read. */
 public final class Numbers {
     private Numbers() {}
 
@@ -24,5 +24,14 @@ public final class Numbers {
     /** A figure with {@code decimals} places, "—" for NaN. */
     public static String plain(double v, int decimals) {
         return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    /** A whole number as typed in a form (spaces, "_" and "," allowed); a typed error naming the field otherwise. */
+    public static long whole(String field, String text) {
+        try {
+            return Long.parseLong(text.strip().replace("_", "").replace(",", ""));
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(field + " must be a whole number, not '" + text + "'");
+        }
     }
 }

@@ -74,6 +74,19 @@ final class DictionaryInWorkspace {
                     "use --model/--hook/--activations even where they contradict the dictionary's provenance, or confirm a foreign set's")
     boolean force;
 
+    /**
+     * The options as a command that names them its own way sets them ({@code model} and {@code workspaceDir} may be
+     * null: the dictionary's own, the default workspace); {@code tokens} to harvest for a missing set.
+     */
+    static DictionaryInWorkspace of(Path dict, Path model, Path workspaceDir, long tokens) {
+        DictionaryInWorkspace t = new DictionaryInWorkspace();
+        t.dict = dict;
+        t.model = model;
+        t.workspaceDir = workspaceDir;
+        t.tokens = tokens;
+        return t;
+    }
+
     private Workspace workspace;
     private Dictionary dictionary;
     private Placement placement;

@@ -92,11 +92,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Generator.Sampling sampling = new Generator.Sampling(temperature, seed);
         DictionaryInWorkspace target = null;
         if (dict != null) {
-            target = new DictionaryInWorkspace();
-            target.dict = dict;
-            target.model = model;
-            target.workspaceDir = workspaceDir;
-            target.tokens = 200_000;
+            target = DictionaryInWorkspace.of(dict, model, workspaceDir, 200_000);
         }
         try (LanguageModel lm = target != null ? target.loadModel() : ModelLoading.load(model)) {
             long[] ids = lm.tokenizer().encode(prompt);

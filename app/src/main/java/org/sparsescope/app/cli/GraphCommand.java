@@ -139,12 +139,7 @@ public class GraphCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<DictionaryInWorkspace> targets = new ArrayList<>();
         for (Path p : dicts) {
-            DictionaryInWorkspace t = new DictionaryInWorkspace();
-            t.dict = p;
-            t.model = model;
-            t.workspaceDir = workspaceDir;
-            t.tokens = tokens;
-            targets.add(t);
+            targets.add(DictionaryInWorkspace.of(p, model, workspaceDir, tokens));
         }
         // one model: every dictionary must read a hook of the same weights
         Placement first = targets.get(0).placement();

@@ -70,10 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         DictionaryInWorkspace target = null;
         if (dict != null) {
-            target = new DictionaryInWorkspace();
-            target.dict = dict;
-            target.model = model;
-            target.workspaceDir = workspaceDir;
+            target = DictionaryInWorkspace.of(dict, model, workspaceDir, 200_000);
         }
         try (LanguageModel lm = target != null ? target.loadModel() : ModelLoading.load(model, System.err);
                 Interventions steering = steer != null

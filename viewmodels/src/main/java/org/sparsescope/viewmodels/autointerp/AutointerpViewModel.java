@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyBooleanProperty;
-import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -137,26 +135,15 @@ public final class AutointerpViewModel {
             int feature, String explanation, String scores, String explainer, List<ExchangeView> exchanges) {}
 
     private final Background background;
-    private final ReadOnlyObjectWrapper<Map<Integer, FeatureInterpreter.Interpretation>> stored =
-            new ReadOnlyObjectWrapper<>(Map.of());
-    private final ReadOnlyStringWrapper storedBy = new ReadOnlyStringWrapper("");
+    /** The open dictionary's stored results, by feature (UI thread). */
+    private Map<Integer, FeatureInterpreter.Interpretation> stored = Map.of();
+
     private final ReadOnlyStringWrapper summary = new ReadOnlyStringWrapper("");
     private final ReadOnlyObjectWrapper<FeatureResult> shown = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(false);
     private int shownFeature = -1;
 
     public AutointerpViewModel(Background background) {
         this.background = background;
-    }
-
-    /** The open dictionary's stored results, by feature (empty when it was never explained). */
-    public ReadOnlyObjectProperty<Map<Integer, FeatureInterpreter.Interpretation>> storedProperty() {
-        return stored.getReadOnlyProperty();
-    }
-
-    /** "explainer · setting" of the stored results; empty when none. */
-    public ReadOnlyStringProperty storedByProperty() {
-        return storedBy.getReadOnlyProperty();
     }
 
     /** The stored results' means in words ("detection 0.71 ± 0.08 · fuzzing … over 40 features"), or empty. */
@@ -169,14 +156,9 @@ public final class AutointerpViewModel {
         return shown.getReadOnlyProperty();
     }
 
-    public ReadOnlyBooleanProperty runningProperty() {
-        return running.getReadOnlyProperty();
-    }
-
     /** The open dictionary's results as stored (replacing what another dictionary had). */
-    public void showStored(Map<Integer, FeatureInterpreter.Interpretation> results, String by) {
-        stored.set(Map.copyOf(results));
-        storedBy.set(by);
+    public void showStored(Map<Integer, FeatureInterpreter.Interpretation> results) {
+        stored = Map.copyOf(results);
         summary.set(describe(results.values()));
         show(shownFeature);
     }
@@ -184,7 +166,7 @@ public final class AutointerpViewModel {
     /** Shows feature {@code j}'s stored result in the detail (−1: none). */
     public void show(int j) {
         shownFeature = j;
-        FeatureInterpreter.Interpretation r = stored.get().get(j);
+        FeatureInterpreter.Interpretation r = stored.get(j);
         shown.set(r == null ? null : result(r));
     }
 
@@ -344,7 +326,6 @@ public final class AutointerpViewModel {
         String key = apiKey.get().isBlank()
                 ? System.getenv("SPARSESCOPE_API_KEY")
                 : apiKey.get().strip();
-        running.set(true);
         background.submit(
                 "Autointerp of " + open.name(),
                 (progress, cancel) -> {
@@ -421,14 +402,8 @@ public final class AutointerpViewModel {
                         }
                     }
                 },
-                f -> {
-                    running.set(false);
-                    onFinished.accept(f);
-                },
-                e -> {
-                    running.set(false);
-                    onFailure.accept(e);
-                });
+                onFinished,
+                onFailure);
     }
 
     private static int positive(String field, String text) {
@@ -440,10 +415,6 @@ public final class AutointerpViewModel {
     }
 
     private static long whole(String field, String text) {
-        try {
-            return Long.parseLong(text.strip().replace("_", "").replace(",", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(field + " must be a whole number, not \"" + text + "\"");
-        }
+        return org.sparsescope.viewmodels.Numbers.whole(field, text);
     }
 }

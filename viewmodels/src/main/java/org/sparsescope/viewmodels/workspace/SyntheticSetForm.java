@@ -56,11 +56,7 @@ public final class SyntheticSetForm {
     }
 
     private static long whole(String field, String text) {
-        try {
-            return Long.parseLong(text.strip().replace("_", "").replace(",", ""));
-        } catch (NumberFormatException | NullPointerException e) {
-            throw new IllegalArgumentException(field + " must be a whole number, not '" + text + "'");
-        }
+        return org.sparsescope.viewmodels.Numbers.whole(field, text);
     }
 
     private static double number(String field, String text) {
