@@ -106,7 +106,7 @@ class ProvenanceAcceptanceTest {
         for (var e : hookOf.entrySet()) {
             DictionaryEntry d = vm.workspace().find(e.getKey());
             assertEquals(DictionaryEntry.Status.MEASURED, d.status(), d.name() + ": " + d.statusMessage());
-            assertEquals(e.getValue(), d.hook());
+            assertEquals(e.getValue(), d.hookName());
             vm.frontier().showPair(d.pairKey());
             assertTrue(
                     vm.frontier().points().stream().anyMatch(p -> p.id().equals(d.id())),

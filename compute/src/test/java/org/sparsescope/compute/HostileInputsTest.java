@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.TransformerConfig;
 import org.sparsescope.compute.tensor.Checkpoint;
 import org.sparsescope.compute.tensor.HostileFiles;
@@ -130,7 +131,7 @@ class HostileInputsTest {
                         Manifest.VERSION,
                         "m",
                         "h",
-                        "blocks.0.hook_resid_post",
+                        HookPoint.parse("blocks.0.hook_resid_post"),
                         3,
                         "F32",
                         2,

@@ -443,8 +443,7 @@ public final class MainViewModel implements AutoCloseable {
                                 c = new InspectorViewModel.Column(
                                         e.id(),
                                         e.name(),
-                                        org.sparsescope.compute.model.HookPoint.parse(
-                                                workspace.placement(e.id()).at().hook()),
+                                        workspace.placement(e.id()).at().hook(),
                                         r.dictionary(),
                                         r.report(),
                                         r.topTokens(),

@@ -53,7 +53,7 @@ public final class OpenDictionary {
         this.hook = org.sparsescope.compute.synthetic.SyntheticSets.isSyntheticModel(
                         placement.at().model())
                 ? null
-                : HookPoint.parse(placement.at().hook());
+                : placement.at().hook();
         this.report = report;
         this.topTokens = List.copyOf(topTokens);
         this.lender = lender;
@@ -138,8 +138,8 @@ public final class OpenDictionary {
             }
 
             @Override
-            public String hook() {
-                return hook.name();
+            public HookPoint hook() {
+                return hook;
             }
 
             @Override

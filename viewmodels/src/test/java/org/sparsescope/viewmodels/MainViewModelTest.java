@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.features.FeatureRow;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
@@ -169,7 +170,7 @@ class MainViewModelTest {
         var back =
                 (org.sparsescope.compute.dictionary.TopKDictionary) DictionaryFiles.read(out.resolve("run/layers.2"));
         assertEquals(25, back.k());
-        assertEquals(source.hook().name(), back.info().provenance().hook());
+        assertEquals(source.hook(), back.info().provenance().hook());
         vm.exports().delphi(source, out.resolve("latents"), errors::add);
         vm.exports().saeLensCache(source, out.resolve("cache"), errors::add);
         assertEquals(2, errors.size(), () -> errors.get(errors.size() - 1).toString());
@@ -368,7 +369,7 @@ class MainViewModelTest {
                 () -> vm.workspace().errorProperty().get());
         Path set = vm.workspace().activationsProperty().get();
         try (var s = org.sparsescope.compute.activations.ActivationSet.open(set)) {
-            assertEquals("blocks.0.hook_mlp_out", s.hook());
+            assertEquals(HookPoint.parse("blocks.0.hook_mlp_out"), s.hook());
             assertEquals(4096, s.rows());
         }
         assertTrue(

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.activations.ActivationSet;
@@ -32,15 +31,6 @@ class RunWatchTest {
     @TempDir
     Path tmp;
 
-    static void copyTree(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path f : s.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
-        }
-    }
-
     @Test
     void checkpointsArrivingInAWatchedFolderMoveOnePointOnTheFrontier() throws Exception {
         try (MainViewModel vm =
@@ -54,7 +44,12 @@ class RunWatchTest {
             Path set = vm.workspace().activationsProperty().get();
             Trainer.Result r;
             try (ActivationSet s = ActivationSet.open(set)) {
-                r = new Trainer(s, new TrainOptions(256, 2, 1e-3, 0, 1200, 0, 0, 1.0, 0, 100, 0))
+                r = new Trainer(
+                                s,
+                                TrainOptions.reference(1200)
+                                        .withBatch(256)
+                                        .withEpochs(2)
+                                        .withEvents(100, 0))
                         .train(
                                 List.of(SweepMember.l1(32, 1e-2), SweepMember.l1(32, 1e-3)),
                                 tmp.resolve("out"),
@@ -71,7 +66,7 @@ class RunWatchTest {
             Path watched = Files.createDirectories(tmp.resolve("cluster/checkpoints"));
             RunWatchViewModel w = new RunWatchViewModel(vm.workspace().background(), vm.workspace(), vm.frontier(), 0);
             w.watch(watched);
-            copyTree(early.dir(), watched.resolve("sweep-a/409600"));
+            org.sparsescope.compute.Reference.copyFolder(early.dir(), watched.resolve("sweep-a/409600"));
             w.pollNow(); // seen for the first time: not yet settled
             assertEquals(saved, vm.frontier().points().size());
             w.pollNow();
@@ -90,7 +85,7 @@ class RunWatchTest {
             assertEquals("sweep-a (tokens 409,600)", p.label());
 
             // the run's next save: the same member moves
-            copyTree(late.dir(), watched.resolve("sweep-a/819200"));
+            org.sparsescope.compute.Reference.copyFolder(late.dir(), watched.resolve("sweep-a/819200"));
             Files.createDirectories(watched.resolve("sweep-b/4096"));
             Files.writeString(watched.resolve("sweep-b/4096/cfg.json"), "{\"d_in\": 16");
             Files.writeString(watched.resolve("sweep-b/4096/sae_weights.safetensors"), "truncated");

@@ -61,7 +61,12 @@ class SyntheticViewsTest {
 
             Trainer.Result r;
             try (ActivationSet s = ActivationSet.open(set)) {
-                r = new Trainer(s, new TrainOptions(256, 2, 1e-3, 0, 1200, 0, 0, 1.0, 0, 100, 0))
+                r = new Trainer(
+                                s,
+                                TrainOptions.reference(1200)
+                                        .withBatch(256)
+                                        .withEpochs(2)
+                                        .withEvents(100, 0))
                         .train(
                                 List.of(SweepMember.l1(32, 1e-2)),
                                 tmp.resolve("out"),

@@ -1,6 +1,5 @@
 package org.sparsescope.app.cli;
 
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,7 +111,7 @@ public final class BenchCommand {
                     m.put("matmul_seconds", r.matmulSeconds());
                     m.put("yardstick_matmul_gflops", before);
                     m.put("ratio", r.ratio());
-                    out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                    out.println(Json.text(m));
                     return 0;
                 }
                 out.printf(
@@ -222,7 +221,7 @@ public final class BenchCommand {
                             r.medianSeconds().get(p));
                 }
                 m.put("dense_over_sparse", dense / sparse);
-                out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                out.println(Json.text(m));
                 return 0;
             }
             out.printf(
@@ -453,7 +452,7 @@ public final class BenchCommand {
                         e.put("ratio_to_matmul", r.gflopsPerSecond() / matmul);
                         m.put(r == full ? "full_forward" : "harvest_to_layer_" + layer, e);
                     }
-                    out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                    out.println(Json.text(m));
                 } else {
                     out.printf(
                             "device: %s, window %d, batch %d windows, weights %s%n",
@@ -560,7 +559,7 @@ public final class BenchCommand {
                         e.put("ratio_to_matmul", r.gflopsPerSecond() / matmul);
                         m.put(r == one ? "one_dictionary" : "sweep", e);
                     }
-                    out.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                    out.println(Json.text(m));
                 } else {
                     out.printf(
                             "device: %s, d %d, n %d, batch %d, %d epoch(s) of %d rows%n",

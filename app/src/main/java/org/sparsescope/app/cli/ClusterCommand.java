@@ -56,8 +56,11 @@ public final class ClusterCommand {
         @Option(names = "--out", required = true, description = "new folder to write")
         Path out;
 
-        @Option(names = "--hook", description = "the hook's name, for a set that records none")
-        String hook;
+        @Option(
+                names = "--hook",
+                converter = HookPointConverter.class,
+                description = "the hook's name, for a set that records none")
+        HookPoint hook;
 
         @Option(
                 names = "--context",
@@ -80,7 +83,7 @@ public final class ClusterCommand {
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("out", out.toAbsolutePath().toString());
-                m.put("hook", r.hook());
+                m.put("hook", r.hook().name());
                 m.put("context", r.context());
                 m.put("d_in", r.d());
                 m.put("dtype", r.dtype());
@@ -172,14 +175,14 @@ public final class ClusterCommand {
             return given;
         }
         var p = target.placement();
-        String hook = p.ready() ? p.at().hook() : p.provenance().hook();
+        HookPoint hook = p.ready() ? p.at().hook() : p.provenance().hook();
         if (hook == null) {
             throw new org.sparsescope.compute.InvalidInputException(
                     target.dict, "names no hook; give --hook or --hookpoint");
         }
         TransformerConfig.Architecture family =
                 p.ready() ? TransformerConfig.read(p.at().modelFolder()).architecture() : null;
-        return SparsifyWriter.hookpoint(HookPoint.parse(hook), family, target.dict);
+        return SparsifyWriter.hookpoint(hook, family, target.dict);
     }
 
     @Command(
@@ -320,8 +323,9 @@ public final class ClusterCommand {
                 names = "--hooks",
                 required = true,
                 split = ",",
+                converter = HookPointConverter.class,
                 description = "TransformerLens hooks, e.g. blocks.6.hook_resid_post")
-        List<String> hooks;
+        List<HookPoint> hooks;
 
         @Option(names = "--d", required = true, description = "the hooks' width")
         int d;
@@ -363,11 +367,15 @@ public final class ClusterCommand {
         public Integer call() throws Exception {
             TransformerConfig.Architecture arch = family == null ? null : parseFamily(family);
             List<String> points = new ArrayList<>();
-            for (String h : hooks) {
-                points.add(SparsifyWriter.hookpoint(HookPoint.parse(h), arch, out));
+            for (HookPoint h : hooks) {
+                points.add(SparsifyWriter.hookpoint(h, arch, out));
+            }
+            Map<HookPoint, String> cachedAt = new LinkedHashMap<>();
+            for (var e : cached.entrySet()) {
+                cachedAt.put(new HookPointConverter().convert(e.getKey()), e.getValue());
             }
             RunRecipe r = new RunRecipe(
-                    model, hooks, points, d, sweepGrid.grid(), context, tokensData, cached, trainingTokens, gpus);
+                    model, hooks, points, d, sweepGrid.grid(), context, tokensData, cachedAt, trainingTokens, gpus);
             for (Path p : r.write(out)) {
                 spec.commandLine().getOut().println("wrote " + p);
             }

@@ -115,18 +115,12 @@ final class DictionaryInWorkspace {
     /** Where the dictionary sits, with the explicit options applied and checked. */
     Placement placement() throws IOException {
         if (placement == null) {
-            if (hook != null) {
-                try {
-                    HookPoint.parse(
-                            hook); // a mistyped hook is a mistake to name, not a provenance to override with --force
-                } catch (IllegalArgumentException e) {
-                    throw new org.sparsescope.compute.InvalidInputException(dict, "--hook: " + e.getMessage());
-                }
-            }
+            // a mistyped hook is a mistake to name, not a provenance to override with --force
+            HookPoint hookPoint = hookAsked();
             Placement p = workspace().place(dict, dictionary());
             if (model != null) {
-                p = workspace().withExplicitModel(p, model, hook, force);
-            } else if (hook != null) {
+                p = workspace().withExplicitModel(p, model, hookPoint, force);
+            } else if (hookPoint != null) {
                 if (p.provenance().hook() == null && p.provenance().model() == null) {
                     throw new ProvenanceMismatchException(dict, "names no model; give --model as well as --hook");
                 }
@@ -138,19 +132,34 @@ final class DictionaryInWorkspace {
                                         : workspace()
                                                 .locator()
                                                 .locate(p.provenance().model(), dict),
-                                hook,
+                                hookPoint,
                                 force);
             }
-            if (hook != null && p.ready()) {
+            if (hookPoint != null && p.ready()) {
                 // a layer past the model's depth is refused here, before any harvest starts
                 LanguageModel.hook(
                         p.at().modelFolder(),
                         org.sparsescope.compute.model.TransformerConfig.read(p.at().modelFolder()),
-                        hook);
+                        hookPoint.name());
             }
             placement = p;
         }
         return placement;
+    }
+
+    /** {@code --hook} read as a place: in the family of {@code --model} when given (module paths), else on its own. */
+    private HookPoint hookAsked() throws IOException {
+        if (hook == null) {
+            return null;
+        }
+        if (model != null) {
+            return LanguageModel.hook(model, org.sparsescope.compute.model.TransformerConfig.read(model), hook);
+        }
+        try {
+            return HookPoint.parse(hook);
+        } catch (IllegalArgumentException e) {
+            throw new org.sparsescope.compute.InvalidInputException(dict, "--hook: " + e.getMessage());
+        }
     }
 
     /** The set to measure on: the one given (checked against the dictionary), or the workspace's for its pair. */

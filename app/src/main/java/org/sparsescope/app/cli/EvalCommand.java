@@ -1,6 +1,5 @@
 package org.sparsescope.app.cli;
 
-import com.google.gson.GsonBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -100,11 +99,7 @@ public final class EvalCommand implements Callable<Integer> {
                         .println("sparsescope: " + activations
                                 + " does not record its tokens, so KL and CE (which run the model) are left out");
             }
-            String text = new GsonBuilder()
-                    .setPrettyPrinting()
-                    .serializeSpecialFloatingPointValues()
-                    .create()
-                    .toJson(out);
+            String text = Json.text(out);
             // a foreign dictionary's folder is the user's: nothing is written there
             Path dictDir =
                     Files.isDirectory(dict) ? dict : dict.toAbsolutePath().getParent();

@@ -12,6 +12,7 @@ import org.sparsescope.compute.circuits.FeatureGraphJson;
 import org.sparsescope.compute.circuits.FeatureGraphs;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.intervene.Intervention;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
@@ -168,9 +169,9 @@ public class GraphCommand implements Callable<Integer> {
             long[][] windows = text.cut(lm);
             List<FeatureGraphs.Link> chain = new ArrayList<>();
             List<Path> paths = new ArrayList<>();
-            List<String> hooks = new ArrayList<>();
+            List<HookPoint> hooks = new ArrayList<>();
             for (DictionaryInWorkspace t : targets) {
-                String hook = t.placement().at().hook();
+                HookPoint hook = t.placement().at().hook();
                 chain.add(new FeatureGraphs.Link(
                         t.dictionary(),
                         lm.hook(hook),

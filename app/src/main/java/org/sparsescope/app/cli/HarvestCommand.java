@@ -1,6 +1,5 @@
 package org.sparsescope.app.cli;
 
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -119,7 +118,7 @@ public final class HarvestCommand implements Callable<Integer> {
             Thread hookThread = new Thread(cancel::cancel);
             Runtime.getRuntime().addShutdownHook(hookThread); // Ctrl-C stops at a chunk boundary
             TerminalProgress bar = new TerminalProgress(spec.commandLine().getErr());
-            Harvester.Result r = new Harvester(lm).harvest(hook, text, out, opts, bar, cancel);
+            Harvester.Result r = new Harvester(lm).harvest(lm.hook(hook), text, out, opts, bar, cancel);
             bar.done();
             Runtime.getRuntime().removeShutdownHook(hookThread);
             // the yardstick: the mean of the matmul rate just before and just after the harvest
@@ -139,7 +138,7 @@ public final class HarvestCommand implements Callable<Integer> {
                     m.put("tokens_per_second", r.tokensPerSecond());
                     m.put("gflops", r.tokensPerSecond() * flopsPerToken / 1e9);
                     m.put("matmul_gflops", matmul);
-                    o.println(new GsonBuilder().setPrettyPrinting().create().toJson(m));
+                    o.println(Json.text(m));
                 } else {
                     o.printf(
                             "activation set %s: %d rows × d=%d in %d chunks (%s)%n",

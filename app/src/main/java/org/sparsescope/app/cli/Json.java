@@ -9,11 +9,19 @@ final class Json {
     private static final Gson GSON = new GsonBuilder()
             .setPrettyPrinting()
             .serializeSpecialFloatingPointValues()
+            // a hook is printed by its TransformerLens name, as the files and the other tools name it
+            .registerTypeAdapter(
+                    org.sparsescope.compute.model.HookPoint.class,
+                    new org.sparsescope.compute.model.HookPointJson().nullSafe())
             .create();
 
     private Json() {}
 
     static void print(PrintWriter out, Object value) {
         out.println(GSON.toJson(value));
+    }
+
+    static String text(Object value) {
+        return GSON.toJson(value);
     }
 }

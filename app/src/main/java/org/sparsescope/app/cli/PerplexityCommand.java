@@ -1,6 +1,5 @@
 package org.sparsescope.app.cli;
 
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,11 +50,7 @@ public final class PerplexityCommand implements Callable<Integer> {
                 m.put("mean_cross_entropy", p.meanCrossEntropy());
                 m.put("perplexity", p.perplexity());
                 m.put("seconds", seconds);
-                out.println(new GsonBuilder()
-                        .setPrettyPrinting()
-                        .serializeSpecialFloatingPointValues()
-                        .create()
-                        .toJson(m));
+                out.println(Json.text(m));
             } else {
                 out.printf("windows            %d × %d tokens (%d targets)%n", p.windows(), p.window(), p.targets());
                 out.printf("mean cross-entropy %.6f nats/token%n", p.meanCrossEntropy());

@@ -1,6 +1,5 @@
 package org.sparsescope.app.cli;
 
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -188,18 +187,14 @@ public final class TrainCommand implements Callable<Integer> {
             }
             SweepGrid grid = sweepGrid.grid();
             List<SweepMember> sweep = start == null ? grid.members(set.d()) : grid.fineTuning(start);
-            TrainOptions opts = new TrainOptions(
-                            rowsPerStep,
-                            epochs,
-                            lr,
-                            seed,
-                            held,
-                            l1Warmup,
-                            lrWarmup,
-                            lrDecayStart,
-                            resampleEvery,
-                            50,
-                            checkpointEvery)
+            TrainOptions opts = TrainOptions.reference(held)
+                    .withBatch(rowsPerStep)
+                    .withEpochs(epochs)
+                    .withLearningRate(lr)
+                    .withSeed(seed)
+                    .withSchedule(l1Warmup, lrWarmup, lrDecayStart)
+                    .withResampleEvery(resampleEvery)
+                    .withEvents(50, checkpointEvery)
                     .withAuxK(auxkAlpha, deadTokens);
             Cancellation cancel = new Cancellation();
             Thread hook = new Thread(cancel::cancel);
@@ -264,11 +259,7 @@ public final class TrainCommand implements Callable<Integer> {
                 all.put("tokens_per_second", r.tokensPerSecond());
                 all.put("gflops_6dn", achieved);
                 all.put("matmul_gflops", matmul);
-                o.println(new GsonBuilder()
-                        .setPrettyPrinting()
-                        .serializeSpecialFloatingPointValues()
-                        .create()
-                        .toJson(all));
+                o.println(Json.text(all));
             } else {
                 o.printf("%-22s %8s %10s %9s %8s %8s%n", "dictionary", "d_sae", "FVU", "L0", "dead", "dense");
                 for (Trainer.Trained t : r.dictionaries()) {

@@ -79,7 +79,7 @@ public final class FeatureGraphPlot extends CanvasRegion {
 
     private String describe(GraphLayout.Node n) {
         GraphLayout.Column c = layout.columns().get(n.column());
-        StringBuilder b = new StringBuilder(n.name(c.hook()) + "  (" + c.name() + " at " + c.hook() + ")");
+        StringBuilder b = new StringBuilder(c.nodeName(n) + "  (" + c.name() + " at " + c.hook() + ")");
         if (!n.label().isEmpty()) {
             b.append("\ntop tokens: ").append(n.label());
         }
@@ -111,7 +111,7 @@ public final class FeatureGraphPlot extends CanvasRegion {
         }
         for (GraphLayout.Edge e : strongest) {
             GraphLayout.Node other = outgoing ? e.to() : e.from();
-            String name = other.name(layout.columns().get(other.column()).hook());
+            String name = layout.columns().get(other.column()).nodeName(other);
             b.append(
                     layout.restoration()
                             ? String.format(

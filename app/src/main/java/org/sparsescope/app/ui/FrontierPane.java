@@ -80,14 +80,8 @@ final class FrontierPane extends BorderPane {
             }
         });
         pair.valueProperty().addListener((o, a, b) -> {
-            if (b != null
-                    && (vm.frontier().shownPairProperty().get() == null
-                            || !b.key()
-                                    .equals(vm.frontier()
-                                            .shownPairProperty()
-                                            .get()
-                                            .key()))) {
-                vm.frontier().showPair(b.key());
+            if (b != null && !b.samePair(vm.frontier().shownPairProperty().get())) {
+                vm.frontier().showPair(b);
             }
         });
         vm.frontier().shownPairProperty().addListener((o, a, b) -> pair.setValue(b));
@@ -441,7 +435,7 @@ final class FrontierPane extends BorderPane {
                 hi = pts.stream().mapToDouble(ScatterPlot.Point::x).max().orElse(100);
         lo = Math.max(lo / 1.5, 1e-3);
         hi = Math.max(hi * 1.5, lo * 2);
-        for (var e : vm.autointerpScores().baselines(pair.key())) {
+        for (var e : vm.autointerpScores().baselines(pair)) {
             var sc = e.score();
             double y = yAxis == FrontierViewModel.YAxis.DETECTION ? sc.detectionMean() : sc.fuzzingMean();
             if (Double.isNaN(y)) {

@@ -60,7 +60,7 @@ final class GraphPane extends BorderPane {
                 new StringConverter<>() {
                     @Override
                     public String toString(DictionaryEntry e) {
-                        return e.name() + "  —  " + e.hook() + " (" + e.dSae() + ")";
+                        return e.name() + "  —  " + e.hookName() + " (" + e.dSae() + ")";
                     }
 
                     @Override

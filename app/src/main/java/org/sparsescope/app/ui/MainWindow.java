@@ -258,7 +258,7 @@ public final class MainWindow {
                     return;
                 }
                 title.setText(vm.workspace().listedName(e));
-                site.setText(e.hook() + " · " + e.model());
+                site.setText(e.hookName() + " · " + e.model());
                 setGraphic(box);
             }
         });
@@ -338,7 +338,7 @@ public final class MainWindow {
                                 ? null
                                 : new Tooltip(b.path() + "\nmodel " + b.model()
                                         + (b.modelFolder() == null ? "" : " (" + b.modelFolder() + ")")
-                                        + "\nhook " + b.hook() + "\n" + b.architecture() + ", " + b.dSae()
+                                        + "\nhook " + b.hookName() + "\n" + b.architecture() + ", " + b.dSae()
                                         + " features, read as " + b.source()
                                         + (b.activations() == null
                                                 ? ""
@@ -382,11 +382,6 @@ public final class MainWindow {
             }
         }
         syncingSelection = false;
-    }
-
-    /** "blocks.2.hook_resid_post" as "blocks.2.resid_post": the list is narrow; the tooltip has the full name. */
-    static String shortHook(String hook) {
-        return hook.replace(".hook_", ".");
     }
 
     private static final javafx.css.PseudoClass WAITING = javafx.css.PseudoClass.getPseudoClass("waiting");

@@ -198,6 +198,10 @@ public final class UiBench {
                 Tensor.ofFloats(new long[] {n, d}, wDec),
                 Tensor.ofFloats(new long[] {d}, bDec),
                 true,
-                new DictionaryInfo("blocks.2.hook_resid_post", "reference-neox-6l", "random", Map.of()));
+                new DictionaryInfo(
+                        org.sparsescope.compute.model.HookPoint.parse("blocks.2.hook_resid_post"),
+                        "reference-neox-6l",
+                        "random",
+                        Map.of()));
     }
 }

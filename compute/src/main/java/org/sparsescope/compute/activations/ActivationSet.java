@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.DType;
 import org.sparsescope.compute.tensor.NpyFile;
 import org.sparsescope.compute.tensor.SafetensorsFile;
@@ -75,11 +76,11 @@ public final class ActivationSet implements AutoCloseable {
 
     /** Opens any supported layout; hook and model are "unknown" for foreign sets. */
     public static ActivationSet open(Path path) throws IOException {
-        return open(path, Manifest.UNKNOWN, Manifest.UNKNOWN);
+        return open(path, null, Manifest.UNKNOWN);
     }
 
     /** Opens a set, taking {@code hook} and {@code model} from the caller where the files do not say. */
-    public static ActivationSet open(Path path, String hook, String model) throws IOException {
+    public static ActivationSet open(Path path, HookPoint hook, String model) throws IOException {
         if (Files.isDirectory(path) && Files.exists(path.resolve(Manifest.FILE))) {
             return openNative(path);
         }
@@ -362,7 +363,8 @@ public final class ActivationSet implements AutoCloseable {
         return manifest.d();
     }
 
-    public String hook() {
+    /** Where its rows were read; null for a foreign set whose files do not say. */
+    public HookPoint hook() {
         return manifest.hook();
     }
 

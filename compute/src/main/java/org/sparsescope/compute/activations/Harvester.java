@@ -58,14 +58,14 @@ public final class Harvester {
     public record Result(Path set, long rows, long rowsWritten, double seconds, double tokensPerSecond) {}
 
     public Result harvest(
-            String hookName,
+            HookPoint hook,
             Corpus corpus,
             Path out,
             HarvestOptions asked,
             ProgressListener progress,
             Cancellation cancel)
             throws IOException, CancelledException {
-        HookPoint hook = model.hook(hookName);
+        model.hook(hook);
         // a model whose tokenizer adds a BOS (Llama, Gemma) reads every window after it
         HarvestOptions opts = model.bosId() >= 0 ? asked.withPrependBos(true) : asked;
         int d = model.width(hook);
@@ -82,7 +82,7 @@ public final class Harvester {
                 Manifest.VERSION,
                 model.dir().toAbsolutePath().normalize().toString(),
                 modelHash,
-                hook.name(),
+                hook,
                 d,
                 opts.dtype().safetensorsName(),
                 window,

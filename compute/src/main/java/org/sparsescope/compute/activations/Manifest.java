@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.JsonInput;
+import org.sparsescope.compute.model.HookPoint;
+import org.sparsescope.compute.model.HookPointJson;
 import org.sparsescope.compute.tensor.AtomicFile;
 
 /**
@@ -17,6 +19,7 @@ import org.sparsescope.compute.tensor.AtomicFile;
  * corpus and window order) and the chunks written so far. Rewritten atomically after each chunk, so a reader
  * (even while a harvest appends) sees only whole chunks.
  *
+ * @param hook        where its rows were read; null for a foreign set whose files do not say ("unknown" in the file)
  * @param order       "consecutive" windows from the start of the corpus, or "shuffled" by {@code seed}
  * @param targetRows  rows the harvest aims at; {@code complete} once written
  * @param bosTokenId  the token prepended to every window (SAELens's {@code prepend_bos}), or null when windows are
@@ -27,7 +30,7 @@ public record Manifest(
         int version,
         String model,
         String modelHash,
-        String hook,
+        HookPoint hook,
         int d,
         String dtype,
         int window,
@@ -92,6 +95,7 @@ public record Manifest(
 
     static final Gson GSON = new GsonBuilder()
             .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .registerTypeAdapter(HookPoint.class, new HookPointJson().nullSafe())
             .setPrettyPrinting()
             .create();
 
@@ -178,7 +182,7 @@ public record Manifest(
         if (!old.modelHash().equals(fresh.modelHash())) {
             return "another model's weights";
         }
-        if (!old.hook().equals(fresh.hook())) {
+        if (!java.util.Objects.equals(old.hook(), fresh.hook())) {
             return "hook " + old.hook() + ", not " + fresh.hook();
         }
         if (old.window() != fresh.window()) {

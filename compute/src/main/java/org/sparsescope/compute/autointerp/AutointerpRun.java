@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.DictionaryOnDevice;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.Tokenizer;
 import org.sparsescope.compute.stats.FeatureReport;
 import org.sparsescope.compute.tensor.AtomicFile;
@@ -228,8 +229,9 @@ public final class AutointerpRun {
      * random directions) and the model and hook it reads. A baseline has no file to hash, and its directions are the
      * frontier's (a fixed seed), so these three say what it is.
      */
-    public static String baselineHash(String kind, String model, String hook) {
-        return org.sparsescope.compute.work.ContentHash.sha256("baseline|" + kind + "|" + model + "|" + hook);
+    public static String baselineHash(String kind, String model, HookPoint hook) {
+        return org.sparsescope.compute.work.ContentHash.sha256(
+                "baseline|" + kind + "|" + model + "|" + hook.canonical().name());
     }
 
     /** The features that fire (density above 0): a dead feature has nothing to explain. */

@@ -3,6 +3,7 @@ package org.sparsescope.compute.circuits;
 import java.util.Arrays;
 import java.util.List;
 import org.sparsescope.compute.intervene.Intervention;
+import org.sparsescope.compute.model.HookPoint;
 
 /**
  * Feature-to-feature effects across hooks of one model: for consecutive dictionaries (A at h_A, B at a later
@@ -50,7 +51,7 @@ public record FeatureGraph(
     }
 
     /** One dictionary in the chain: where it is (its workspace id or path), its hook and width. */
-    public record Layer(String dictionary, String name, String hook, int features) {}
+    public record Layer(String dictionary, String name, HookPoint hook, int features) {}
 
     /**
      * Edges from {@code upstreamFeatures} of {@code upstream} to every feature of {@code downstream}.

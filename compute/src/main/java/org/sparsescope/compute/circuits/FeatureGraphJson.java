@@ -45,7 +45,7 @@ public final class FeatureGraphJson {
             Map<String, Object> lm = new LinkedHashMap<>();
             lm.put("dictionary", l.dictionary());
             lm.put("name", l.name());
-            lm.put("hook", l.hook());
+            lm.put("hook", l.hook().name());
             lm.put("features", l.features());
             layers.add(lm);
         }
@@ -81,8 +81,7 @@ public final class FeatureGraphJson {
     }
 
     /** "layer_feature", as the seed printed nodes; the final norm is "final". */
-    public static String nodeName(String hook, int feature) {
-        HookPoint h = HookPoint.parse(hook);
+    public static String nodeName(HookPoint h, int feature) {
         return (h.isFinal() ? "final" : Integer.toString(h.layer())) + "_" + feature;
     }
 
@@ -143,12 +142,13 @@ public final class FeatureGraphJson {
             if (l == null || l.hook() == null || l.features() == null || l.features() < 1) {
                 throw in.error("every layer needs a hook and a positive number of features");
             }
+            HookPoint hook;
             try {
-                HookPoint.parse(l.hook());
+                hook = HookPoint.parse(l.hook());
             } catch (IllegalArgumentException e) {
                 throw in.error(e.getMessage());
             }
-            layers.add(new FeatureGraph.Layer(l.dictionary(), l.name(), l.hook(), l.features()));
+            layers.add(new FeatureGraph.Layer(l.dictionary(), l.name(), hook, l.features()));
         }
         FeatureGraph.Method method;
         AblationMode mode;

@@ -25,7 +25,7 @@ public final class FeatureGraphs {
     /** A dictionary in the chain, at the hook it reads. */
     public record Link(Dictionary dictionary, HookPoint hook, String id, String name) {
         FeatureGraph.Layer layer() {
-            return new FeatureGraph.Layer(id, name, hook.name(), dictionary.dSae());
+            return new FeatureGraph.Layer(id, name, hook, dictionary.dSae());
         }
     }
 

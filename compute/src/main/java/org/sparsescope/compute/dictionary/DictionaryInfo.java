@@ -1,6 +1,7 @@
 package org.sparsescope.compute.dictionary;
 
 import java.util.Map;
+import org.sparsescope.compute.model.HookPoint;
 
 /**
  * What a dictionary is of, beside its weights: its {@link Provenance} (model, hook, training conditions), where it
@@ -17,7 +18,7 @@ public record DictionaryInfo(Provenance provenance, String source, Map<String, S
     }
 
     /** Model and hook alone, as the trainer and tests know them. */
-    public DictionaryInfo(String hook, String model, String source, Map<String, String> metadata) {
+    public DictionaryInfo(HookPoint hook, String model, String source, Map<String, String> metadata) {
         this(Provenance.of(model, hook), source, metadata);
     }
 
@@ -25,9 +26,9 @@ public record DictionaryInfo(Provenance provenance, String source, Map<String, S
         return new DictionaryInfo(Provenance.unknown(), source, Map.of());
     }
 
-    /** The hook's TransformerLens name, or "unknown". */
-    public String hook() {
-        return provenance.hook() == null ? UNKNOWN : provenance.hook();
+    /** The hook point; null when not known. */
+    public HookPoint hook() {
+        return provenance.hook();
     }
 
     /** The model as the files name it, or "unknown". */

@@ -58,7 +58,7 @@ public record DictionaryMetrics(
             throw new InvalidInputException(
                     dictionaryPath,
                     "reads d_in=" + d.dIn() + " but the activations in " + set.location() + " have d=" + set.d()
-                            + (set.hook().equals("unknown") ? "" : " (hook " + set.hook() + ")"));
+                            + (set.hook() == null ? "" : " (hook " + set.hook() + ")"));
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.sparsescope.compute.InvalidInputException;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.AtomicFile;
 import org.sparsescope.compute.train.SweepGrid;
 import org.sparsescope.compute.train.SweepMember;
@@ -22,7 +23,7 @@ import org.sparsescope.compute.train.SweepMember;
  * the same members.
  *
  * @param model        the model as the cluster will load it (a Hugging Face id, or a path there)
- * @param hooks        TransformerLens hook names, with their sparsify hookpoints (module paths) in the same order
+ * @param hooks        the hook points, with their sparsify hookpoints (module paths) in the same order
  * @param d            the hooks' width
  * @param context      tokens per window
  * @param tokensData   the {@code input_ids} dataset for sparsify (path on the cluster), or null for the model's default
@@ -32,13 +33,13 @@ import org.sparsescope.compute.train.SweepMember;
  */
 public record RunRecipe(
         String model,
-        List<String> hooks,
+        List<HookPoint> hooks,
         List<String> hookpoints,
         int d,
         SweepGrid grid,
         int context,
         String tokensData,
-        Map<String, String> cachedActivations,
+        Map<HookPoint, String> cachedActivations,
         long trainingTokens,
         int gpus) {
 
@@ -91,7 +92,7 @@ public record RunRecipe(
     }
 
     /** A SAELens 6 script training every member of the grid at {@code hook}, one after another. */
-    public String saeLensScript(String hook) {
+    public String saeLensScript(HookPoint hook) {
         StringBuilder s = new StringBuilder();
         s.append("# SAELens 6 (jbloomAus/SAELens 6.18): every member of the Sparsescope sweep at ")
                 .append(hook)
@@ -126,7 +127,7 @@ public record RunRecipe(
         s.append("    cfg = LanguageModelSAERunnerConfig(\n");
         s.append("        sae=sae,\n");
         s.append("        model_name=").append(py(model)).append(",\n");
-        s.append("        hook_name=").append(py(hook)).append(",\n");
+        s.append("        hook_name=").append(py(hook.name())).append(",\n");
         s.append("        context_size=").append(context).append(",\n");
         if (cached != null) {
             s.append("        use_cached_activations=True,\n");
@@ -160,8 +161,8 @@ public record RunRecipe(
         }
         sparsify.forEach(c -> sh.append(c).append('\n'));
         files.put(SPARSIFY_SCRIPT, sh.toString());
-        for (String h : hooks) {
-            files.put("saelens_" + h.replace('.', '_') + ".py", saeLensScript(h));
+        for (HookPoint h : hooks) {
+            files.put("saelens_" + h.name().replace('.', '_') + ".py", saeLensScript(h));
         }
         files.put(README, readme());
         for (String name : files.keySet()) {

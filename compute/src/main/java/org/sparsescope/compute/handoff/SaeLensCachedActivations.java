@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.activations.ActivationSet;
-import org.sparsescope.compute.activations.Manifest;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.DType;
 import org.sparsescope.compute.tensor.Tensor;
 import org.sparsescope.compute.work.Cancellation;
@@ -36,7 +36,7 @@ public final class SaeLensCachedActivations {
      */
     public record Result(
             Path out,
-            String hook,
+            HookPoint hook,
             int context,
             int d,
             String dtype,
@@ -56,14 +56,15 @@ public final class SaeLensCachedActivations {
      * needs {@code context} &gt; 0, and then has no {@code token_ids}.
      */
     public static Result export(
-            ActivationSet set, Path out, String hook, int context, ProgressListener progress, Cancellation cancel)
+            ActivationSet set, Path out, HookPoint hook, int context, ProgressListener progress, Cancellation cancel)
             throws IOException, CancelledException {
         long t0 = System.nanoTime();
-        String column = hook != null ? hook : set.hook();
-        if (column == null || column.isBlank() || column.equals(Manifest.UNKNOWN)) {
+        HookPoint point = hook != null ? hook : set.hook();
+        if (point == null) {
             throw new InvalidInputException(
                     set.location(), "records no hook; name the one its rows were read at (SAELens's hook_name)");
         }
+        String column = point.name(); // SAELens names the column after hook_name
         boolean tokens = set.hasTokens();
         int ctx = tokens ? set.manifest().window() : context;
         if (ctx <= 0) {
@@ -111,7 +112,7 @@ public final class SaeLensCachedActivations {
         }
         return new Result(
                 out,
-                column,
+                point,
                 ctx,
                 d,
                 dtype,

@@ -27,32 +27,32 @@ public final class Interventions implements AutoCloseable {
     private final Codec codec;
 
     /**
-     * @param hookName where the dictionary reads and writes; its own hook when null
+     * @param hook where the dictionary reads and writes; its own hook when null
      */
-    public Interventions(LanguageModel model, Dictionary dictionary, String hookName) throws InvalidInputException {
-        this(model, dictionary, hookName, null);
+    public Interventions(LanguageModel model, Dictionary dictionary, HookPoint hook) throws InvalidInputException {
+        this(model, dictionary, hook, null);
     }
 
     /** On a dictionary already on the model's device: nothing is copied, and closing this leaves the copy to its owner. */
     public Interventions(
-            LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, String hookName)
+            LanguageModel model, org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice, HookPoint hook)
             throws InvalidInputException {
-        this(model, onDevice.dictionary(), hookName, onDevice);
+        this(model, onDevice.dictionary(), hook, onDevice);
     }
 
     private Interventions(
             LanguageModel model,
             Dictionary dictionary,
-            String hookName,
+            HookPoint hookAsked,
             org.sparsescope.compute.dictionary.DictionaryOnDevice onDevice)
             throws InvalidInputException {
         this.model = model;
         this.dictionary = dictionary;
-        String name = hookName != null ? hookName : dictionary.info().hook();
-        if (name == null || name.equals("unknown")) {
+        HookPoint point = hookAsked != null ? hookAsked : dictionary.info().hook();
+        if (point == null) {
             throw new InvalidInputException(model.dir(), "the dictionary does not say which hook it reads; name one");
         }
-        this.hook = model.hook(name);
+        this.hook = model.hook(point);
         if (dictionary.dIn() != model.width(hook)) {
             throw new InvalidInputException(
                     model.dir(),

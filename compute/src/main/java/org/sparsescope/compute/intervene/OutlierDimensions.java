@@ -47,7 +47,7 @@ public final class OutlierDimensions {
      * @param cumulative the top 1, 2, … k ablated together
      */
     public record Report(
-            String hook,
+            HookPoint hook,
             Fill fill,
             int windows,
             int windowTokens,
@@ -121,7 +121,7 @@ public final class OutlierDimensions {
             progress.onProgress(Progress.of(
                     ++done, total, (System.nanoTime() - t0) / 1e9, "passes/s", "top " + (i + 1) + " together"));
         }
-        return new Report(hook.name(), fill, windows.length, windows[0].length, clean, ranked, alone, cumulative);
+        return new Report(hook, fill, windows.length, windows[0].length, clean, ranked, alone, cumulative);
     }
 
     private static Ablation ablation(

@@ -8,8 +8,8 @@ import java.util.Map;
  * [B, T, D] and, when asked for, logits [B, T, V]. Stays inside {@code compute}.
  */
 public record ForwardPass(Map<HookPoint, NDArray> captures, NDArray logits) {
-    public NDArray capture(String hook) {
-        NDArray a = captures.get(HookPoint.parse(hook));
+    public NDArray capture(HookPoint hook) {
+        NDArray a = captures.get(hook);
         if (a == null) {
             throw new IllegalArgumentException("hook " + hook + " was not captured in this pass");
         }

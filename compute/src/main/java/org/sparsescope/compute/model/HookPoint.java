@@ -9,8 +9,14 @@ import java.util.regex.Pattern;
  * ({@code model.layers.2}, {@code model.layers.2.self_attn.o_proj.input}, …) parses to an equal value, so
  * provenance compares places, never spellings. Hooks carry [batch, pos, d_model], except {@code attn.hook_z}:
  * [batch, pos, heads × head_dim], the heads' outputs side by side as o_proj reads them.
+ *
+ * <p>Parsing happens where a name comes in (a file, a command line, a text field); from there on the app passes
+ * points. {@code blocks.L.hook_resid_pre} (L ≥ 1) and {@code blocks.(L−1).hook_resid_post} are one tensor: they are
+ * different points, but {@link #canonical()} maps both to the latter, which is how pairs are compared.
+ *
+ * @param head one attention head of a per-head hook (SAELens's {@code hook_head_index}); null for every head
  */
-public record HookPoint(int layer, Kind kind) {
+public record HookPoint(int layer, Kind kind, Integer head) {
     public enum Kind {
         RESID_PRE("hook_resid_pre"),
         ATTN_Z("attn.hook_z"),
@@ -19,7 +25,9 @@ public record HookPoint(int layer, Kind kind) {
         LN2_NORMALIZED("ln2.hook_normalized"),
         MLP_OUT("hook_mlp_out"),
         RESID_POST("hook_resid_post"),
-        FINAL_NORMALIZED("hook_normalized");
+        FINAL_NORMALIZED("hook_normalized"),
+        /** a synthetic set's rows: the one place a generator has (no language model runs it) */
+        SYNTHETIC("synthetic");
 
         final String suffix;
 
@@ -29,6 +37,7 @@ public record HookPoint(int layer, Kind kind) {
     }
 
     public static final String FINAL = "ln_final.hook_normalized";
+    public static final String SYNTHETIC = "synthetic";
 
     /** Hooks in the order a forward pass meets them: by block, then by place in the block; the final norm last. */
     public static final java.util.Comparator<HookPoint> FORWARD =
@@ -36,8 +45,54 @@ public record HookPoint(int layer, Kind kind) {
 
     private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.((?:attn\\.|ln2\\.)?hook_\\w+)");
 
+    public HookPoint {
+        if (kind == null) {
+            throw new IllegalArgumentException("a hook point needs its kind");
+        }
+        if (head != null && (kind != Kind.ATTN_Z || head < 0)) {
+            throw new IllegalArgumentException("a head index (" + head + ") belongs only to attn.hook_z");
+        }
+    }
+
+    public HookPoint(int layer, Kind kind) {
+        this(layer, kind, null);
+    }
+
     public static HookPoint of(int layer, Kind kind) {
         return new HookPoint(layer, kind);
+    }
+
+    /** The final norm's output, {@code ln_final.hook_normalized}. */
+    public static HookPoint finalNormalized() {
+        return new HookPoint(Integer.MAX_VALUE, Kind.FINAL_NORMALIZED);
+    }
+
+    /** Where a synthetic set's rows are: its generator's output. */
+    public static HookPoint synthetic() {
+        return new HookPoint(0, Kind.SYNTHETIC);
+    }
+
+    /** The same point, one head of it ({@code head} null: every head). */
+    public HookPoint withHead(Integer newHead) {
+        return new HookPoint(layer, kind, newHead);
+    }
+
+    /**
+     * The point pairs are compared at: {@code blocks.L.hook_resid_pre} for L ≥ 1 reads the same tensor as
+     * {@code blocks.(L−1).hook_resid_post}, so both map to the latter; every other point is itself.
+     */
+    public HookPoint canonical() {
+        return kind == Kind.RESID_PRE && layer > 0 ? new HookPoint(layer - 1, Kind.RESID_POST) : this;
+    }
+
+    /** Whether the two points read the same tensor. */
+    public boolean sameActivations(HookPoint other) {
+        return other != null && canonical().equals(other.canonical());
+    }
+
+    /** Parses a name, or returns null for null. */
+    public static HookPoint parseOrNull(String name) {
+        return name == null ? null : parse(name);
     }
 
     /**
@@ -46,7 +101,10 @@ public record HookPoint(int layer, Kind kind) {
      */
     public static HookPoint parse(String name) {
         if (name.equals(FINAL)) {
-            return new HookPoint(Integer.MAX_VALUE, Kind.FINAL_NORMALIZED);
+            return finalNormalized();
+        }
+        if (name.equals(SYNTHETIC)) {
+            return synthetic();
         }
         HookPoint module = ModulePaths.parse(name, null);
         if (module != null) {
@@ -55,7 +113,7 @@ public record HookPoint(int layer, Kind kind) {
         Matcher m = BLOCK.matcher(name);
         if (m.matches()) {
             for (Kind k : Kind.values()) {
-                if (k != Kind.FINAL_NORMALIZED && k.suffix.equals(m.group(2))) {
+                if (k != Kind.FINAL_NORMALIZED && k != Kind.SYNTHETIC && k.suffix.equals(m.group(2))) {
                     return new HookPoint(Integer.parseInt(m.group(1)), k);
                 }
             }
@@ -74,7 +132,7 @@ public record HookPoint(int layer, Kind kind) {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(FINAL));
         String l = layer.find() ? layer.group(1) : null;
         for (Kind k : Kind.values()) {
-            if (k != Kind.FINAL_NORMALIZED) {
+            if (k != Kind.FINAL_NORMALIZED && k != Kind.SYNTHETIC) {
                 names.add("blocks." + (l != null ? l : "0") + "." + k.suffix);
             }
         }
@@ -113,8 +171,14 @@ public record HookPoint(int layer, Kind kind) {
         return kind == Kind.FINAL_NORMALIZED;
     }
 
+    /** TransformerLens's name (the head, if any, is not part of a name: SAELens states it beside). */
     public String name() {
-        return isFinal() ? FINAL : "blocks." + layer + "." + kind.suffix;
+        return isFinal() ? FINAL : kind == Kind.SYNTHETIC ? SYNTHETIC : "blocks." + layer + "." + kind.suffix;
+    }
+
+    /** The name, and the head when there is one: what a label shows. */
+    public String describe() {
+        return head == null ? name() : name() + " (head " + head + ")";
     }
 
     @Override

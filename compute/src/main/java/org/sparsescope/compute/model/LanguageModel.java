@@ -231,6 +231,11 @@ public final class LanguageModel implements AutoCloseable {
         return hook(dir, config, name);
     }
 
+    /** {@code point}, when this model has it; else an error naming the model folder and the hooks it has. */
+    public HookPoint hook(HookPoint point) throws InvalidInputException {
+        return has(dir, config, point, point.describe());
+    }
+
     /**
      * The hook called {@code name} in the model at {@code dir} of this config (read without its weights), or an
      * error naming the folder and the hooks the model has: checked before anything is harvested or measured.
@@ -245,6 +250,17 @@ public final class LanguageModel implements AutoCloseable {
             }
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(dir, e.getMessage());
+        }
+        return has(dir, config, h, name);
+    }
+
+    private static HookPoint has(Path dir, TransformerConfig config, HookPoint h, String name)
+            throws InvalidInputException {
+        if (h.head() != null) {
+            throw new InvalidInputException(
+                    dir,
+                    name + " is one attention head's slice of attn.hook_z; Sparsescope runs dictionaries of every"
+                            + " head together (attn.hook_z, heads × head_dim wide), not of one head");
         }
         if (!hookPoints(config).contains(h)) {
             throw new InvalidInputException(
@@ -437,17 +453,17 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    /** Captures the named hooks for windows of token ids (all the same length), returned as float32 host tensors. */
-    public Map<String, Tensor> capture(long[][] windows, String... hookNames) {
+    /** Captures the hooks for windows of token ids (all the same length), returned as float32 host tensors. */
+    public Map<HookPoint, Tensor> capture(long[][] windows, HookPoint... points) {
         Hooks.Builder b = Hooks.builder();
-        for (String h : hookNames) {
+        for (HookPoint h : points) {
             b.capture(h);
         }
         Hooks hooks = b.build();
         try (NDManager scope = newScope()) {
             ForwardPass pass = run(idsArray(scope, windows), hooks);
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (String h : hookNames) {
+            Map<HookPoint, Tensor> out = new LinkedHashMap<>();
+            for (HookPoint h : points) {
                 out.put(h, toHost(pass.capture(h)));
             }
             return out;

@@ -22,6 +22,11 @@ public final class ModulePaths {
 
     private ModulePaths() {}
 
+    /** Whether {@code name} is spelled as a module path of a block or the final norm (a place or not). */
+    public static boolean isModulePath(String name) {
+        return PATH.matcher(name).matches() || FINAL_NORM.matcher(name).matches();
+    }
+
     /**
      * The place a module path names, or null when {@code name} is not a module path. With {@code family} null,
      * only paths that mean the same place in every family are read; a path whose place depends on the family, or
@@ -29,7 +34,7 @@ public final class ModulePaths {
      */
     public static HookPoint parse(String name, Architecture family) {
         if (FINAL_NORM.matcher(name).matches()) {
-            return new HookPoint(Integer.MAX_VALUE, Kind.FINAL_NORMALIZED);
+            return HookPoint.finalNormalized();
         }
         Matcher m = PATH.matcher(name);
         if (!m.matches()) {
@@ -113,6 +118,7 @@ public final class ModulePaths {
             case RESID_MID ->
                 gemma ? layer + ".pre_feedforward_layernorm.input" : layer + ".post_attention_layernorm.input";
             case FINAL_NORMALIZED -> "model.norm.output";
+            case SYNTHETIC -> null;
         };
     }
 }

@@ -20,6 +20,7 @@ import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.JsonInput;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Manifest;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.AtomicFile;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.SafetensorsFile;
@@ -40,7 +41,7 @@ public final class SyntheticSets {
     private SyntheticSets() {}
 
     public static final String MODEL_PREFIX = "synthetic:";
-    public static final String HOOK = "synthetic";
+    public static final HookPoint HOOK = HookPoint.synthetic();
     public static final String FILE = "synthetic.json";
     static final String FORMAT = "sparsescope-synthetic";
     static final String COUNTS = "true_active_counts";
@@ -194,7 +195,7 @@ public final class SyntheticSets {
                 out.resolve(name),
                 tensors,
                 Map.of(
-                        "hook", HOOK,
+                        "hook", HOOK.name(),
                         "noise_squares", Double.toString(s.noiseSquares()),
                         "row_squares", Double.toString(s.rowSquares())));
         return new Manifest.Chunk(name, count);

@@ -23,6 +23,7 @@ import org.sparsescope.compute.dictionary.DictionaryInfo;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.dictionary.format.SaeLensWriter;
+import org.sparsescope.compute.model.HookPointJson;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.SafetensorsFile;
 import org.sparsescope.compute.tensor.Tensor;
@@ -279,7 +280,7 @@ public final class Trainer {
         Map<String, Object> sidecar = new LinkedHashMap<>();
         Map<String, Object> training = new LinkedHashMap<>(Ensemble.describe(member));
         training.put("activations", set.location().toAbsolutePath().toString());
-        training.put("hook", set.hook());
+        training.put("hook", HookPointJson.name(set.hook()));
         training.put("steps", steps);
         training.put("batch", opts.batchSize());
         training.put("epochs", opts.epochs());
@@ -307,7 +308,7 @@ public final class Trainer {
         Map<String, Object> trainedOn = new LinkedHashMap<>();
         trainedOn.put("model", harvested.model());
         trainedOn.put("model_sha256", harvested.modelHash());
-        trainedOn.put("hook", set.hook());
+        trainedOn.put("hook", HookPointJson.name(set.hook()));
         trainedOn.put("corpus_sha256", harvested.corpusHash());
         trainedOn.put("window", harvested.window());
         trainedOn.put("bos", harvested.bosPolicy());

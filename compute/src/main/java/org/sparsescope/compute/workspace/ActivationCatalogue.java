@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparsescope.compute.activations.Manifest;
-import org.sparsescope.compute.model.HookNames;
+import org.sparsescope.compute.model.HookPoint;
 
 /**
  * The workspace's activation sets, {@code activations/<model>-<hook>-…/}: one per (model weights, hook, corpus,
@@ -23,10 +23,10 @@ public final class ActivationCatalogue {
     private final Path dir;
 
     /** What makes two harvests the same set. */
-    public record SetKey(String modelHash, String hook, String corpusHash, int window, String bosPolicy) {
+    public record SetKey(String modelHash, HookPoint hook, String corpusHash, int window, String bosPolicy) {
         public boolean matches(Manifest m) {
             return modelHash.equals(m.modelHash())
-                    && HookNames.same(hook, m.hook())
+                    && hook.sameActivations(m.hook())
                     && corpusHash.equals(m.corpusHash())
                     && window == m.window()
                     && bosPolicy.equals(m.bosPolicy());
@@ -36,10 +36,10 @@ public final class ActivationCatalogue {
     /** A set in the catalogue. */
     public record Entry(Path folder, Manifest manifest) {
         /** Whether this is a complete set of that (model, hook) pair, whatever its corpus or window. */
-        public boolean holds(String modelHash, String hook) {
+        public boolean holds(String modelHash, HookPoint hook) {
             return manifest.complete()
                     && modelHash.equals(manifest.modelHash())
-                    && HookNames.same(hook, manifest.hook());
+                    && hook.sameActivations(manifest.hook());
         }
     }
 
@@ -89,7 +89,7 @@ public final class ActivationCatalogue {
                 Locale.ROOT,
                 "%s-%s-%s-w%d%s",
                 safe(modelName),
-                safe(key.hook()),
+                safe(key.hook().name()),
                 key.corpusHash().substring(0, 8),
                 key.window(),
                 key.bosPolicy().equals("bos") ? "-bos" : "");

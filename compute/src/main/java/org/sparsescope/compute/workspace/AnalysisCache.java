@@ -20,6 +20,7 @@ import org.sparsescope.compute.circuits.FeatureGraphs;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.stats.BasisBaseline;
 import org.sparsescope.compute.stats.Examples;
 import org.sparsescope.compute.stats.FeatureAnalysis;
@@ -219,7 +220,7 @@ public final class AnalysisCache {
     public FeatureGraph graph(
             String modelHash,
             List<Path> dictionaries,
-            List<String> hooks,
+            List<HookPoint> hooks,
             int[] upstream,
             long[][] windows,
             FeatureGraphs.Options opts,
@@ -229,7 +230,8 @@ public final class AnalysisCache {
         parts.add(FeatureGraphJson.FORMAT + " strength:2"); // how a graph chooses the features a chain follows
         parts.add("model:" + modelHash);
         for (int i = 0; i < dictionaries.size(); i++) {
-            parts.add("dictionary:" + dictionaryHash(dictionaries.get(i)) + "@" + hooks.get(i));
+            parts.add("dictionary:" + dictionaryHash(dictionaries.get(i)) + "@"
+                    + hooks.get(i).name());
         }
         parts.add("upstream:" + java.util.Arrays.toString(upstream));
         parts.add("method:" + opts.method() + " mode:" + opts.mode() + " follow:" + opts.follow());

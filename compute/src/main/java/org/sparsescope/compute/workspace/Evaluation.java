@@ -6,6 +6,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 
 /**
@@ -67,7 +68,7 @@ public final class Evaluation {
 
     /** The dictionary spliced into its model at {@code hook} on {@code count} windows across the set; null when it records no tokens. */
     public static Interventions.SpliceReport splice(
-            LanguageModel model, Dictionary d, String hook, ActivationSet set, int count) throws IOException {
+            LanguageModel model, Dictionary d, HookPoint hook, ActivationSet set, int count) throws IOException {
         long[][] windows = spliceWindows(set, count);
         if (windows.length == 0) {
             return null;

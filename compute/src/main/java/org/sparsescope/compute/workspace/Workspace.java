@@ -19,10 +19,11 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.dictionary.format.Sidecar;
-import org.sparsescope.compute.model.HookNames;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.ModelLocator;
 import org.sparsescope.compute.model.ModelNotFoundException;
+import org.sparsescope.compute.model.TransformerConfig;
 import org.sparsescope.compute.synthetic.SyntheticSets;
 import org.sparsescope.compute.tensor.Checkpoint;
 import org.sparsescope.compute.work.Cancellation;
@@ -211,8 +212,8 @@ public final class Workspace {
     }
 
     /** The user's statement of a dictionary's model and hook, for files that say nothing; remembered. */
-    public synchronized void stateProvenance(Path dictionary, String model, String hook) {
-        if (model == null || model.isBlank() || hook == null || hook.isBlank()) {
+    public synchronized void stateProvenance(Path dictionary, String model, HookPoint hook) {
+        if (model == null || model.isBlank() || hook == null) {
             throw new IllegalArgumentException("state both the model and the hook");
         }
         dictionaries.put(dictionary.toString(), new WorkspaceFile.DictionaryRecord(dictionary.toString(), model, hook));
@@ -220,7 +221,7 @@ public final class Workspace {
     }
 
     /** The user's confirmation of a foreign activation set's model and hook; remembered. */
-    public synchronized void confirmSet(Path set, String model, String hook) {
+    public synchronized void confirmSet(Path set, String model, HookPoint hook) {
         foreignSets.put(set.toAbsolutePath().normalize().toString(), new WorkspaceFile.SetStatement(model, hook));
         save();
     }
@@ -252,6 +253,9 @@ public final class Workspace {
     /** Places a dictionary from what its files say ({@link DictionaryFiles#provenanceOf}), for listings that need no weights. */
     public Placement place(Path path, Provenance files) throws IOException {
         Provenance p = provenance(path, files);
+        if (p.hook() == null && p.hookName() != null && p.model() != null) {
+            p = readHookInItsModel(p);
+        }
         if (!p.complete()) {
             return new Placement(path, p, null, null);
         }
@@ -294,6 +298,24 @@ public final class Workspace {
         }
         return new Placement(
                 path, p, new ModelHook(label(p.model(), folder.get()), folder.get(), hash, p.hook()), null);
+    }
+
+    /**
+     * A hook the files name in a way only its model can read (a module path whose place depends on the family):
+     * read in the model's family once the model is found here; left unread (the placement asks) otherwise.
+     */
+    private Provenance readHookInItsModel(Provenance p) {
+        Optional<Path> folder = locator().find(p.model());
+        if (folder.isEmpty()) {
+            return p;
+        }
+        try {
+            TransformerConfig config = TransformerConfig.read(folder.get());
+            return p.readAs(LanguageModel.hook(folder.get(), config, p.hookName()));
+        } catch (IOException e) {
+            LOG.warn("the hook '{}' is no place in {}: {}", p.hookName(), folder.get(), e.getMessage());
+            return p;
+        }
     }
 
     /**
@@ -363,7 +385,7 @@ public final class Workspace {
         if (SyntheticSets.isSynthetic(m)) {
             return Optional.of(new ModelHook(m.model(), set.location(), m.modelHash(), m.hook()));
         }
-        if (!Manifest.UNKNOWN.equals(m.modelHash()) && !Manifest.UNKNOWN.equals(m.hook())) {
+        if (!Manifest.UNKNOWN.equals(m.modelHash()) && m.hook() != null) {
             Path folder = Path.of(m.model());
             return Optional.of(new ModelHook(displayName(folder), folder, m.modelHash(), m.hook()));
         }
@@ -457,7 +479,12 @@ public final class Workspace {
                                     ? "no model"
                                     : "the model " + p.provenance().model())
                             + " and "
-                            + (noHook ? "no hook" : "the hook " + p.provenance().hook())
+                            + (noHook
+                                    ? p.provenance().hookName() != null
+                                            ? "the hook '" + p.provenance().hookName()
+                                                    + "', which is no place Sparsescope can read in that model"
+                                            : "no hook"
+                                    : "the hook " + p.provenance().hook())
                             + "; state " + (noModel && noHook ? "them" : "the " + (noModel ? "model" : "hook"))
                             + " once (in the window when asked; on the command line "
                             + missing + ") and the workspace remembers");
@@ -472,10 +499,10 @@ public final class Workspace {
      * model the dictionary names; a model named but not found here is bound to the folder only with {@code force};
      * a model that is found and differs is refused unless {@code force}.
      */
-    public Placement withExplicitModel(Placement p, Path folder, String hookOverride, boolean force)
+    public Placement withExplicitModel(Placement p, Path folder, HookPoint hookOverride, boolean force)
             throws IOException {
         Path abs = folder.toAbsolutePath().normalize();
-        String hook = hookOverride != null ? hookOverride : p.provenance().hook();
+        HookPoint hook = hookOverride != null ? hookOverride : p.provenance().hook();
         if (p.provenance().model() == null) {
             if (hook == null) {
                 throw new ProvenanceMismatchException(p.dictionary(), "names no hook; give --hook as well as --model");
@@ -489,7 +516,7 @@ public final class Workspace {
         }
         if (hookOverride != null
                 && p.provenance().hook() != null
-                && !HookNames.same(hookOverride, p.provenance().hook())
+                && !hookOverride.sameActivations(p.provenance().hook())
                 && !force) {
             throw new ProvenanceMismatchException(
                     p.dictionary(),
@@ -612,7 +639,7 @@ public final class Workspace {
      */
     public Path harvest(
             Path modelFolder,
-            String hook,
+            HookPoint hook,
             Corpus corpus,
             HarvestOptions opts,
             ProgressListener progress,

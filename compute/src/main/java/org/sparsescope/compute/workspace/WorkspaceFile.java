@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.JsonInput;
+import org.sparsescope.compute.model.HookPoint;
+import org.sparsescope.compute.model.HookPointJson;
 import org.sparsescope.compute.tensor.AtomicFile;
 
 /**
@@ -36,13 +38,16 @@ public record WorkspaceFile(
         String shown) {
     public static final String NAME = "workspace.sparsescope";
     public static final int VERSION = 2;
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    private static final Gson GSON = new GsonBuilder()
+            .registerTypeAdapter(HookPoint.class, new HookPointJson().nullSafe())
+            .setPrettyPrinting()
+            .create();
 
     /** A dictionary known here; model and hook are the user's statement, null where the files say. */
-    public record DictionaryRecord(String path, String model, String hook) {}
+    public record DictionaryRecord(String path, String model, HookPoint hook) {}
 
     /** The model and hook the user confirmed for an activation set whose files do not say. */
-    public record SetStatement(String model, String hook) {}
+    public record SetStatement(String model, HookPoint hook) {}
 
     public WorkspaceFile {
         // sorted, so that the file's bytes do not depend on a JVM's Map.of order
@@ -95,8 +100,7 @@ public record WorkspaceFile(
                 if (path == null) {
                     throw new InvalidInputException(file, "a dictionary entry lacks its \"path\"");
                 }
-                dicts.add(
-                        new DictionaryRecord(path, optionalString(file, d, "model"), optionalString(file, d, "hook")));
+                dicts.add(new DictionaryRecord(path, optionalString(file, d, "model"), hook(file, d)));
             }
         }
         Map<String, SetStatement> sets = new LinkedHashMap<>();
@@ -109,7 +113,7 @@ public record WorkspaceFile(
                     e.getKey(),
                     new SetStatement(
                             optionalString(file, e.getValue().getAsJsonObject(), "model"),
-                            optionalString(file, e.getValue().getAsJsonObject(), "hook")));
+                            hook(file, e.getValue().getAsJsonObject())));
         }
         return new WorkspaceFile(
                 VERSION, optionalString(file, o, "corpus"), models, dicts, sets, optionalString(file, o, "shown"));
@@ -118,6 +122,15 @@ public record WorkspaceFile(
     private static String optionalString(Path file, JsonObject o, String key) throws InvalidInputException {
         JsonElement e = o.get(key);
         return e == null || e.isJsonNull() ? null : string(file, e, key);
+    }
+
+    private static HookPoint hook(Path file, JsonObject o) throws InvalidInputException {
+        String name = optionalString(file, o, "hook");
+        try {
+            return name == null || name.equals(HookPointJson.UNKNOWN) ? null : HookPoint.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(file, "\"hook\": " + e.getMessage());
+        }
     }
 
     private static String string(Path file, JsonElement e, String key) throws InvalidInputException {

@@ -3,6 +3,7 @@ package org.sparsescope.compute.activations;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.Reference;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.tensor.DType;
 import org.sparsescope.compute.tensor.Safetensors;
@@ -96,11 +98,11 @@ class HarvestTest {
             }
             hooks++;
             Path out = tmp.resolve(dir + "-" + dtype + "-" + hook);
-            h.harvest(hook, corpus, out, opts, ProgressListener.NONE, Cancellation.none());
+            h.harvest(HookPoint.parse(hook), corpus, out, opts, ProgressListener.NONE, Cancellation.none());
             try (ActivationSet set = ActivationSet.open(out)) {
                 assertEquals(4 * 48, set.rows());
                 assertEquals(2, set.chunkCount());
-                assertEquals(hook, set.hook());
+                assertEquals(HookPoint.parse(hook), set.hook());
                 float[] got = set.readRows(0, 4 * 48);
                 float[] want = expected.get(hook).floats();
                 for (int i = 0; i < want.length; i++) {
@@ -144,14 +146,20 @@ class HarvestTest {
                 .withBatchWindows(2)
                 .shuffled(7);
         Path whole = tmp.resolve("whole");
-        h.harvest("blocks.2.hook_resid_post", corpus, whole, opts, ProgressListener.NONE, Cancellation.none());
+        h.harvest(
+                HookPoint.parse("blocks.2.hook_resid_post"),
+                corpus,
+                whole,
+                opts,
+                ProgressListener.NONE,
+                Cancellation.none());
 
         Path resumed = tmp.resolve("resumed");
         Cancellation cancel = new Cancellation();
         assertThrows(
                 CancelledException.class,
                 () -> h.harvest(
-                        "blocks.2.hook_resid_post",
+                        HookPoint.parse("blocks.2.hook_resid_post"),
                         corpus,
                         resumed,
                         opts,
@@ -169,7 +177,13 @@ class HarvestTest {
         Files.writeString(resumed.resolve(".chunk-00007.safetensors.tmp-dead"), "half");
         Files.writeString(resumed.resolve("chunk-00006.safetensors"), "garbage from a kill");
         Harvester.Result r = new Harvester(neox)
-                .harvest("blocks.2.hook_resid_post", corpus, resumed, opts, ProgressListener.NONE, Cancellation.none());
+                .harvest(
+                        HookPoint.parse("blocks.2.hook_resid_post"),
+                        corpus,
+                        resumed,
+                        opts,
+                        ProgressListener.NONE,
+                        Cancellation.none());
         assertTrue(r.rowsWritten() < 16 * 128, "resumed, not restarted");
         List<byte[]> a = chunkBytes(whole), b = chunkBytes(resumed);
         assertEquals(8, a.size());
@@ -188,12 +202,12 @@ class HarvestTest {
             assertEquals(1, set.chunkCount());
             assertEquals(8192, set.rows());
             assertEquals(256, set.d());
-            assertEquals("unknown", set.hook());
+            assertNull(set.hook());
             assertEquals(org.sparsescope.compute.tensor.NpyFile.read(Reference.path("chunks/0.npy")), set.readChunk(0));
         }
-        try (ActivationSet one =
-                ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "model")) {
-            assertEquals("blocks.2.hook_resid_post", one.hook());
+        try (ActivationSet one = ActivationSet.open(
+                Reference.path("chunks/0.npy"), HookPoint.parse("blocks.2.hook_resid_post"), "model")) {
+            assertEquals(HookPoint.parse("blocks.2.hook_resid_post"), one.hook());
             assertEquals(8192, one.rows());
         }
     }
@@ -231,7 +245,7 @@ class HarvestTest {
         Path out = tmp.resolve(name);
         new Harvester(neox)
                 .harvest(
-                        "blocks.1.hook_mlp_out",
+                        HookPoint.parse("blocks.1.hook_mlp_out"),
                         Corpus.open(referenceCorpus()),
                         out,
                         HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
@@ -269,7 +283,7 @@ class HarvestTest {
         var e = assertThrows(
                 InvalidInputException.class,
                 () -> h.harvest(
-                        "blocks.0.hook_resid_post",
+                        HookPoint.parse("blocks.0.hook_resid_post"),
                         Corpus.open(empty),
                         tmp.resolve("e"),
                         opts,
@@ -280,7 +294,7 @@ class HarvestTest {
         var e2 = assertThrows(
                 InvalidInputException.class,
                 () -> h.harvest(
-                        "blocks.9.hook_resid_post",
+                        HookPoint.parse("blocks.9.hook_resid_post"),
                         Corpus.open(referenceCorpus()),
                         tmp.resolve("h"),
                         opts,
@@ -298,7 +312,7 @@ class HarvestTest {
         var e3 = assertThrows(
                 InvalidInputException.class,
                 () -> h.harvest(
-                        "blocks.0.hook_resid_post",
+                        HookPoint.parse("blocks.0.hook_resid_post"),
                         Corpus.open(referenceCorpus()),
                         occupied,
                         opts,
@@ -315,7 +329,7 @@ class HarvestTest {
         var e4 = assertThrows(
                 InvalidInputException.class,
                 () -> h.harvest(
-                        "blocks.0.hook_resid_post",
+                        HookPoint.parse("blocks.0.hook_resid_post"),
                         Corpus.open(referenceCorpus()),
                         set,
                         HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),

@@ -26,6 +26,7 @@ import org.sparsescope.compute.activations.Harvester;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryOnDevice;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.ExampleContext;
 import org.sparsescope.compute.stats.FeatureAnalysis;
@@ -53,7 +54,7 @@ class FeatureInterpreterTest {
         dictionary = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         new Harvester(model)
                 .harvest(
-                        "blocks.2.hook_resid_post",
+                        HookPoint.parse("blocks.2.hook_resid_post"),
                         Corpus.open(Reference.path("corpus/test.txt")),
                         dir.resolve("set"),
                         HarvestOptions.of(64 * 128, 128),

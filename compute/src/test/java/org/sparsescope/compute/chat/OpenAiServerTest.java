@@ -38,6 +38,7 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryOnDevice;
 import org.sparsescope.compute.model.Generator;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.Hooks;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
@@ -238,7 +239,7 @@ class OpenAiServerTest {
         Dictionary dictionary = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         new Harvester(model)
                 .harvest(
-                        "blocks.2.hook_resid_post",
+                        HookPoint.parse("blocks.2.hook_resid_post"),
                         Corpus.open(Reference.path("corpus/test.txt")),
                         dir.resolve("set"),
                         HarvestOptions.of(16 * 128, 128),

@@ -67,14 +67,18 @@ class FeatureGraphTest {
         Path set = tmp.resolve("set4");
         new Harvester(model)
                 .harvest(
-                        H4.name(),
+                        H4,
                         Corpus.open(Reference.path("corpus/test.txt")),
                         set,
                         HarvestOptions.of(64 * 128, 128),
                         ProgressListener.NONE,
                         Cancellation.none());
         try (ActivationSet s = ActivationSet.open(set)) {
-            TrainOptions opts = new TrainOptions(256, 2, 1e-3, 5, 1024, 0, 0, 1.0, 0, 8, 0);
+            TrainOptions opts = TrainOptions.reference(1024)
+                    .withBatch(256)
+                    .withEpochs(2)
+                    .withSeed(5)
+                    .withEvents(8, 0);
             downstream = new Trainer(s, opts)
                     .train(
                             List.of(SweepMember.l1(256, 1e-3)),
@@ -272,7 +276,7 @@ class FeatureGraphTest {
                         g.stages().get(k).effects()[r], back.stages().get(k).effects()[r]);
             }
         }
-        assertEquals(H5.name(), back.stages().get(1).downstream().hook());
+        assertEquals(H5, back.stages().get(1).downstream().hook());
         String json = Files.readString(file);
         assertTrue(json.contains("\"from\":\"2_" + first[0] + "\""), "edges are named as the seed named nodes");
 
@@ -282,7 +286,7 @@ class FeatureGraphTest {
                 Reference.path("saes/l1_4.11e-03"),
                 Reference.path("saes/l1_4.11e-03"),
                 Reference.path("saes/l1_5.01e-04"));
-        List<String> hooks = List.of(H2.name(), H4.name(), H5.name());
+        List<HookPoint> hooks = List.of(H2, H4, H5);
         AnalysisCache.Computation<FeatureGraph> count = () -> {
             computed[0]++;
             return g;

@@ -29,6 +29,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.format.SaeLensFormat;
 import org.sparsescope.compute.dictionary.format.SaeLensWriter;
 import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.Tensor;
 import org.sparsescope.compute.tensor.UnsafePickleException;
@@ -78,25 +79,25 @@ class DictionaryFormatsTest {
     @Test
     void foreignFormatsKnowTheirHook() throws Exception {
         assertEquals(
-                "blocks.2.hook_resid_post",
+                HookPoint.parse("blocks.2.hook_resid_post"),
                 DictionaryFiles.read(Reference.path("formats/sparsify/layers.2"))
                         .info()
                         .hook());
         assertEquals(
-                "blocks.2.hook_resid_post",
+                HookPoint.parse("blocks.2.hook_resid_post"),
                 DictionaryFiles.read(Reference.path("formats/sparsify")).info().hook());
         assertEquals(
-                "blocks.2.hook_resid_post",
+                HookPoint.parse("blocks.2.hook_resid_post"),
                 DictionaryFiles.read(Reference.path("formats/dictionary_learning"))
                         .info()
                         .hook());
         assertEquals(
-                "blocks.2.hook_resid_post",
+                HookPoint.parse("blocks.2.hook_resid_post"),
                 DictionaryFiles.read(Reference.path("formats/saelens6_jumprelu"))
                         .info()
                         .hook());
         Dictionary sae = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03/cfg.json"));
-        assertEquals("blocks.2.hook_resid_post", sae.info().hook());
+        assertEquals(HookPoint.parse("blocks.2.hook_resid_post"), sae.info().hook());
         assertEquals("reference-neox-6l", sae.info().model());
         List<Dictionary> seed = DictionaryFiles.readAll(Reference.path("formats/seed/learned_dicts.pt"));
         assertEquals(2, seed.size());

@@ -48,7 +48,7 @@ class DictionaryOnDeviceTest {
 
             new Harvester(lm)
                     .harvest(
-                            hook.name(),
+                            hook,
                             Corpus.open(Reference.path("corpus/test.txt")),
                             tmp.resolve("set"),
                             HarvestOptions.of(4 * 128, 128),
@@ -87,7 +87,7 @@ class DictionaryOnDeviceTest {
                                 .size());
             }
             long[] ids = lm.tokenizer().encode("The committee will meet in Geneva to discuss the budget");
-            try (Interventions iv = new Interventions(lm, copy, hook.name())) {
+            try (Interventions iv = new Interventions(lm, copy, hook)) {
                 long[][] w = {ids};
                 for (Intervention i : List.of(
                         new Intervention.Splice(),

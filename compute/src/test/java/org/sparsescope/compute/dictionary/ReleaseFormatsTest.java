@@ -51,7 +51,7 @@ class ReleaseFormatsTest {
         assertEquals(64, d.dIn());
         assertEquals(96, d.dSae());
         assertEquals(model, d.info().model());
-        assertEquals(hook, d.info().hook());
+        assertEquals(hook, d.info().provenance().hookLabel());
         assertEquals(d.info().provenance(), DictionaryFiles.provenanceOf(release(path)), "listing reads the same");
         float[][] got = DictionaryFormatsTest.run(d, expected.get("input").floats(), 8);
         DictionaryFormatsTest.assertClose(expected.get(key + "_codes").floats(), got[0], 1e-5, key + " codes");

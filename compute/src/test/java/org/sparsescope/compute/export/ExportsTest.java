@@ -56,7 +56,7 @@ class ExportsTest {
         dictionary = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
         new Harvester(model)
                 .harvest(
-                        HOOK.name(),
+                        HOOK,
                         Corpus.open(Reference.path("corpus/test.txt")),
                         tmp.resolve("set"),
                         HarvestOptions.of(8 * 128, 128),

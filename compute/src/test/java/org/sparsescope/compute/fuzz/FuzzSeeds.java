@@ -15,6 +15,7 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.compute.activations.Manifest;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.HostileFiles;
 import org.sparsescope.compute.tensor.HostileFiles.Pickle;
 import org.sparsescope.compute.tensor.Safetensors;
@@ -202,7 +203,7 @@ public final class FuzzSeeds {
                 Manifest.VERSION,
                 "m",
                 "h",
-                "blocks.0.hook_resid_post",
+                HookPoint.parse("blocks.0.hook_resid_post"),
                 3,
                 "F32",
                 2,
@@ -232,7 +233,7 @@ public final class FuzzSeeds {
                 Manifest.VERSION,
                 "m",
                 "h",
-                "blocks.0.hook_resid_post",
+                HookPoint.parse("blocks.0.hook_resid_post"),
                 3,
                 "F32",
                 2,
@@ -290,8 +291,11 @@ public final class FuzzSeeds {
                         WorkspaceFile.VERSION,
                         "corpus",
                         Map.of("gpt2", "/models/gpt2"),
-                        List.of(new WorkspaceFile.DictionaryRecord("/d/sae", "gpt2", "blocks.0.hook_resid_post")),
-                        Map.of("/acts", new WorkspaceFile.SetStatement("gpt2", "blocks.0.hook_resid_post")),
+                        List.of(new WorkspaceFile.DictionaryRecord(
+                                "/d/sae", "gpt2", HookPoint.parse("blocks.0.hook_resid_post"))),
+                        Map.of(
+                                "/acts",
+                                new WorkspaceFile.SetStatement("gpt2", HookPoint.parse("blocks.0.hook_resid_post"))),
                         "gpt2 @ blocks.0.hook_resid_post")
                 .write(ws);
         seed("workspaceFile", "v2", Files.readAllBytes(ws));

@@ -21,6 +21,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.activations.HarvestOptions;
 import org.sparsescope.compute.activations.Harvester;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.Tokenizer;
 import org.sparsescope.compute.tensor.DType;
@@ -34,7 +35,7 @@ import org.sparsescope.compute.work.ProgressListener;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DatasetExportsTest {
-    static final String HOOK = "blocks.1.hook_resid_post";
+    static final HookPoint HOOK = HookPoint.parse("blocks.1.hook_resid_post");
     static final int WINDOW = 16;
 
     Path tmp;
@@ -83,7 +84,7 @@ class DatasetExportsTest {
 
                 var read = HfDatasetWriterTest.read(out.resolve(HfDataset.shardName(0, 1)));
                 assertEquals(7, read.rows());
-                var field = read.schema().findField(HOOK);
+                var field = read.schema().findField(HOOK.name());
                 assertEquals(
                         "[[" + WINDOW + ", " + set.d() + "], \"" + r.dtype() + "\"]",
                         field.getMetadata().get(HfDataset.EXTENSION_METADATA));

@@ -41,7 +41,7 @@ import org.sparsescope.compute.work.ProgressListener;
 /** A desktop dictionary handed to sparsify (to fine-tune) and its codes to delphi (to explain), checked by reading back. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DictionaryHandoffTest {
-    static final String HOOK = "blocks.2.hook_resid_post";
+    static final HookPoint HOOK = HookPoint.parse("blocks.2.hook_resid_post");
     static final int WINDOW = 32;
 
     Path tmp;
@@ -81,7 +81,7 @@ class DictionaryHandoffTest {
         StandardDictionary unshifted =
                 new StandardDictionary(relu.wEnc(), relu.bEnc(), relu.wDec(), relu.bDec(), false, relu.info());
         TopKDictionary topk = new TopKDictionary(unshifted, 16);
-        String hookpoint = SparsifyWriter.hookpoint(HookPoint.parse(HOOK), Architecture.GPT_NEOX, setDir);
+        String hookpoint = SparsifyWriter.hookpoint(HOOK, Architecture.GPT_NEOX, setDir);
         assertEquals("layers.2", hookpoint);
         Path run = tmp.resolve("run");
         SparsifyWriter.save(topk, setDir, run, hookpoint, null, "EleutherAI/pythia-70m", WINDOW);

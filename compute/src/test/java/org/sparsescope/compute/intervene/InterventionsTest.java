@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.TokenWindows;
 
@@ -45,8 +46,8 @@ class InterventionsTest {
             JsonObject sae = e.getAsJsonObject();
             Dictionary d =
                     DictionaryFiles.read(Reference.path(sae.get("sae_dir").getAsString()));
-            try (Interventions iv =
-                    new Interventions(model, d, splice.get("hook").getAsString())) {
+            try (Interventions iv = new Interventions(
+                    model, d, HookPoint.parse(splice.get("hook").getAsString()))) {
                 Interventions.SpliceReport r = iv.splice(windows);
                 assertEquals(splice.get("clean_ce").getAsDouble(), r.cleanCe(), 1e-3, "clean");
                 assertEquals(splice.get("zero_ablation_ce").getAsDouble(), r.zeroAblationCe(), 1e-3, "zero ablation");

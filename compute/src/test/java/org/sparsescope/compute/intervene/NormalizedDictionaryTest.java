@@ -19,6 +19,7 @@ import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.InputNormalization;
 import org.sparsescope.compute.dictionary.NormalizedDictionary;
 import org.sparsescope.compute.dictionary.StandardDictionary;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 
 /**
@@ -28,7 +29,7 @@ import org.sparsescope.compute.model.LanguageModel;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NormalizedDictionaryTest {
-    private static final String HOOK = "blocks.2.hook_resid_post";
+    private static final HookPoint HOOK = HookPoint.parse("blocks.2.hook_resid_post");
     private static final int ROWS = 256;
     private LanguageModel model;
     private StandardDictionary inner;

@@ -42,7 +42,7 @@ class OutliersAndCostsTest {
 
     @Test
     void outlierDimensionsAreRankedByMeanAbsoluteValueAndAblatedAsDefined() throws Exception {
-        Tensor x = model.capture(windows, HOOK.name()).get(HOOK.name());
+        Tensor x = model.capture(windows, HOOK).get(HOOK);
         float[] flat = x.floats();
         int d = model.config().dModel();
         long tokens = flat.length / d;

@@ -19,6 +19,7 @@ import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.StandardDictionary;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.Hooks;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.TokenWindows;
@@ -32,7 +33,7 @@ import org.sparsescope.compute.tensor.Tensor;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScorecardTest {
-    private static final String HOOK = "blocks.2.hook_resid_post";
+    private static final HookPoint HOOK = HookPoint.parse("blocks.2.hook_resid_post");
     private LanguageModel model;
     private long[][] windows;
 

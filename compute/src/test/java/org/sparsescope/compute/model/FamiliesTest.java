@@ -52,10 +52,12 @@ class FamiliesTest {
                     .map(k -> k.substring(5))
                     .toArray(String[]::new);
             assertTrue(hooks.length == 7 * lm.config().nLayers() + 1, "every hook of every layer is checked");
-            Map<String, Tensor> captured = lm.capture(windows, hooks);
+            Map<HookPoint, Tensor> captured = lm.capture(
+                    windows, Arrays.stream(hooks).map(HookPoint::parse).toArray(HookPoint[]::new));
             for (String h : hooks) {
                 double err = relativeError(
-                        captured.get(h).floats(), expected.get("hook/" + h).floats());
+                        captured.get(HookPoint.parse(h)).floats(),
+                        expected.get("hook/" + h).floats());
                 assertTrue(err <= 1e-4, name + " " + h + ": relative error " + err);
             }
             Tensor logits = lm.logits(windows);
@@ -85,7 +87,9 @@ class FamiliesTest {
             long[][] windows = ids(expected);
             String hook = "blocks." + (lm.config().nLayers() - 1) + ".hook_resid_post";
             double hookErr = relativeError(
-                    lm.capture(windows, hook).get(hook).floats(),
+                    lm.capture(windows, HookPoint.parse(hook))
+                            .get(HookPoint.parse(hook))
+                            .floats(),
                     expected.get("hook/" + hook).floats());
             double logitErr = relativeError(
                     lm.logits(windows).floats(), expected.get("logits").floats());
@@ -186,10 +190,8 @@ class FamiliesTest {
             TransformerConfig c = lm.config();
             HookPoint z = lm.hook("blocks.1.attn.hook_z");
             assertEquals(c.nHeads() * c.headSize(), lm.width(z));
-            Map<String, Tensor> got = lm.capture(new long[][] {{1, 2, 3, 4, 5}}, "blocks.1.attn.hook_z");
-            assertArrayEquals(
-                    new long[] {1, 5, lm.width(z)},
-                    got.get("blocks.1.attn.hook_z").shape());
+            Map<HookPoint, Tensor> got = lm.capture(new long[][] {{1, 2, 3, 4, 5}}, z);
+            assertArrayEquals(new long[] {1, 5, lm.width(z)}, got.get(z).shape());
             assertEquals(lm.hook("blocks.1.hook_resid_post"), lm.hook("model.layers.1"));
             assertEquals(lm.hook("blocks.1.hook_resid_post"), lm.hook("model.layers.1.output"));
             assertEquals(z, lm.hook("model.layers.1.self_attn.o_proj.input"));

@@ -83,10 +83,12 @@ class LanguageModelTest {
             }
         }
         assertTrue(hooks.size() >= 17, "fixture lists its hooks");
-        Map<String, Tensor> got = m.capture(ids, hooks.toArray(String[]::new));
+        Map<HookPoint, Tensor> got =
+                m.capture(ids, hooks.stream().map(HookPoint::parse).toArray(HookPoint[]::new));
         for (String h : hooks) {
-            assertArrayEquals(expected.get(h).shape(), got.get(h).shape(), h);
-            float diff = maxAbsDiff(expected.get(h).floats(), got.get(h).floats());
+            Tensor g = got.get(HookPoint.parse(h));
+            assertArrayEquals(expected.get(h).shape(), g.shape(), h);
+            float diff = maxAbsDiff(expected.get(h).floats(), g.floats());
             assertTrue(diff < 1e-4, h + " differs by " + diff);
         }
         Tensor logits = m.logits(ids);
@@ -134,8 +136,17 @@ class LanguageModelTest {
                             .replace("blocks.1.hook_resid_post", a -> a.zerosLike())
                             .capture("blocks.2.hook_resid_pre", "blocks.2.hook_resid_post")
                             .build());
-            assertEquals(0f, pass.capture("blocks.2.hook_resid_pre").abs().max().getFloat());
-            assertTrue(pass.capture("blocks.2.hook_resid_post").abs().max().getFloat() > 0.1f);
+            assertEquals(
+                    0f,
+                    pass.capture(HookPoint.parse("blocks.2.hook_resid_pre"))
+                            .abs()
+                            .max()
+                            .getFloat());
+            assertTrue(pass.capture(HookPoint.parse("blocks.2.hook_resid_post"))
+                            .abs()
+                            .max()
+                            .getFloat()
+                    > 0.1f);
             assertNull(pass.logits(), "no logits were asked for");
         }
     }

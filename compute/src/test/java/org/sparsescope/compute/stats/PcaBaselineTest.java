@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.ProgressListener;
 
@@ -26,8 +27,8 @@ class PcaBaselineTest {
 
     @BeforeAll
     static void computeBoth() throws Exception {
-        try (ActivationSet set =
-                ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference")) {
+        try (ActivationSet set = ActivationSet.open(
+                Reference.path("chunks/0.npy"), HookPoint.parse("blocks.2.hook_resid_post"), "reference")) {
             d = set.d();
             baseline =
                     PcaBaseline.compute(set, HELD_OUT, ai.djl.Device.cpu(), ProgressListener.NONE, Cancellation.none());
@@ -187,8 +188,8 @@ class PcaBaselineTest {
 
     @Test
     void tooFewRowsIsATypedErrorNamingTheSet() throws Exception {
-        try (ActivationSet set =
-                ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference")) {
+        try (ActivationSet set = ActivationSet.open(
+                Reference.path("chunks/0.npy"), HookPoint.parse("blocks.2.hook_resid_post"), "reference")) {
             InvalidInputException e = assertThrows(
                     InvalidInputException.class,
                     () -> PcaBaseline.compute(

@@ -37,7 +37,7 @@ class PromptFeaturesTest {
             Path set = tmp.resolve("set");
             new Harvester(lm)
                     .harvest(
-                            hook.name(),
+                            hook,
                             Corpus.open(Reference.path("corpus/test.txt")),
                             set,
                             HarvestOptions.of(8 * 128, 128).withDtype(DType.F32),

@@ -38,7 +38,12 @@ class SweepRecoversTruthTest {
                 spec, 50_000, 16_384, dir.resolve("set"), ProgressListener.NONE, Cancellation.none());
         Trainer.Result r;
         try (ActivationSet set = ActivationSet.open(made.folder())) {
-            r = new Trainer(set, new TrainOptions(256, 10, 1e-3, 0, 5000, 0, 0, 1.0, 0, 100, 0))
+            r = new Trainer(
+                            set,
+                            TrainOptions.reference(5000)
+                                    .withBatch(256)
+                                    .withEpochs(10)
+                                    .withEvents(100, 0))
                     .train(
                             List.of(SweepMember.l1(64, 3e-3), SweepMember.l1(64, 1e-2)),
                             dir.resolve("out"),

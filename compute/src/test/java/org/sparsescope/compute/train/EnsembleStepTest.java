@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparsescope.compute.dictionary.TopKDictionary;
+import org.sparsescope.compute.model.HookPoint;
 
 /**
  * The trainer's hand-written gradients against autograd on the losses, written here the plain way. Untied:
@@ -274,7 +275,7 @@ class EnsembleStepTest {
             var saved = ens.dictionary(
                     0,
                     new org.sparsescope.compute.dictionary.DictionaryInfo(
-                            "blocks.0.hook_resid_post", "m", "test", Map.of()));
+                            HookPoint.parse("blocks.0.hook_resid_post"), "m", "test", Map.of()));
             assertTrue(saved instanceof org.sparsescope.compute.dictionary.JumpReluDictionary, "saved as JumpReLU");
             for (float v : ((org.sparsescope.compute.dictionary.JumpReluDictionary) saved)
                     .threshold()

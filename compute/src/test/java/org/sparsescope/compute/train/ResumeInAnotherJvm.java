@@ -3,6 +3,7 @@ package org.sparsescope.compute.train;
 import java.nio.file.Path;
 import java.util.List;
 import org.sparsescope.compute.activations.ActivationSet;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.work.Cancellation;
 import org.sparsescope.compute.work.CancelledException;
 
@@ -22,11 +23,16 @@ public final class ResumeInAnotherJvm {
 
     /** Small, with dead-feature resampling every 8 steps, so that resuming must also redraw what resampling drew. */
     static TrainOptions options() {
-        return new TrainOptions(256, 2, 1e-3, 3, 1024, 0, 0, 1.0, 8, 4, 0);
+        return TrainOptions.reference(1024)
+                .withBatch(256)
+                .withEpochs(2)
+                .withSeed(3)
+                .withResampleEvery(8)
+                .withEvents(4, 0);
     }
 
     static ActivationSet set(Path chunk) throws Exception {
-        return ActivationSet.open(chunk, "blocks.2.hook_resid_post", "reference");
+        return ActivationSet.open(chunk, HookPoint.parse("blocks.2.hook_resid_post"), "reference");
     }
 
     public static void main(String[] args) throws Exception {

@@ -21,6 +21,7 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryInfo;
 import org.sparsescope.compute.dictionary.format.Sidecar;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.Tensor;
 import org.sparsescope.compute.work.Cancellation;
@@ -32,11 +33,16 @@ class TrainerTest {
 
     /** The reference's seed-style chunk (8192 real activations at blocks.2.hook_resid_post) as a training set. */
     private static ActivationSet chunk() throws Exception {
-        return ActivationSet.open(Reference.path("chunks/0.npy"), "blocks.2.hook_resid_post", "reference");
+        return ActivationSet.open(
+                Reference.path("chunks/0.npy"), HookPoint.parse("blocks.2.hook_resid_post"), "reference");
     }
 
     private static TrainOptions small() {
-        return new TrainOptions(256, 2, 1e-3, 3, 1024, 0, 0, 1.0, 0, 4, 0);
+        return TrainOptions.reference(1024)
+                .withBatch(256)
+                .withEpochs(2)
+                .withSeed(3)
+                .withEvents(4, 0);
     }
 
     @Test
@@ -64,7 +70,8 @@ class TrainerTest {
             assertTrue(weak.fvu() < 0.5, "learns something: FVU " + weak.fvu());
             for (Trainer.Trained t : r.dictionaries()) {
                 Dictionary back = DictionaryFiles.read(t.dir());
-                assertEquals("blocks.2.hook_resid_post", back.info().hook());
+                assertEquals(
+                        HookPoint.parse("blocks.2.hook_resid_post"), back.info().hook());
                 assertTrue(Files.readString(t.dir().resolve(Sidecar.FILE)).contains("\"held_out\""));
             }
             assertTrue(Files.notExists(tmp.resolve("run/checkpoint.safetensors")), "checkpoint removed once done");
@@ -305,7 +312,10 @@ class TrainerTest {
                 new java.util.concurrent.atomic.AtomicReference<>();
         Thread worker = new Thread(() -> {
             try (ActivationSet set = chunk()) {
-                TrainOptions one = new TrainOptions(512, 1, 1e-3, 0, 1024, 0, 0, 1.0, 0, 100, 0);
+                TrainOptions one = TrainOptions.reference(1024)
+                        .withBatch(512)
+                        .withEpochs(1)
+                        .withEvents(100, 0);
                 outcome.set(new Trainer(set, one)
                         .train(
                                 List.of(SweepMember.l1(64, 1e-3)),
@@ -358,7 +368,13 @@ class TrainerTest {
             Dictionary start = DictionaryFiles.read(Reference.path("saes/l1_4.11e-03"));
             SweepMember m = SweepMember.l1(1024, 4.114e-3).startingFrom(start, "ft");
             List<TrainEvent> events = new ArrayList<>();
-            new Trainer(set, new TrainOptions(256, 1, 1e-3, 3, 7168, 0, 0, 1.0, 0, 1, 0))
+            new Trainer(
+                            set,
+                            TrainOptions.reference(7168)
+                                    .withBatch(256)
+                                    .withEpochs(1)
+                                    .withSeed(3)
+                                    .withEvents(1, 0))
                     .train(List.of(m), tmp.resolve("ft"), tmp.resolve("run"), events::add, Cancellation.none());
             // a trained reference dictionary is a good start: its first batches already reconstruct well
             assertTrue(

@@ -22,6 +22,7 @@ import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.Provenance;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.ModelNotFoundException;
 import org.sparsescope.compute.tensor.Tensor;
@@ -50,7 +51,7 @@ class WorkspaceProvenanceTest {
         world = new ResearcherWorld(tmp);
         ws = Workspace.open(tmp.resolve("ws"), List.of(world.hub));
         corpus = Corpus.open(Reference.path("corpus/test.txt"));
-        ws.stateProvenance(world.seed, ResearcherWorld.NEOX_ID, "blocks.2.hook_resid_post");
+        ws.stateProvenance(world.seed, ResearcherWorld.NEOX_ID, HookPoint.parse("blocks.2.hook_resid_post"));
         Map<String, Path> dicts = Map.of(
                 "saelens",
                 world.saeLens,
@@ -88,7 +89,7 @@ class WorkspaceProvenanceTest {
         Placement p = placements.get(which);
         assertTrue(p.ready(), which + ": " + p.missingModel());
         assertEquals(modelFolder.toAbsolutePath().normalize(), p.at().modelFolder(), which);
-        assertEquals(hook, p.at().hook(), which);
+        assertEquals(HookPoint.parse(hook), p.at().hook(), which);
     }
 
     @Test
@@ -112,7 +113,7 @@ class WorkspaceProvenanceTest {
                 again.existingActivations(p, corpus, Workspace.harvestOptions(p, TOKENS))
                         .orElseThrow());
         assertEquals(
-                "blocks.2.hook_resid_post",
+                HookPoint.parse("blocks.2.hook_resid_post"),
                 again.place(world.seed, DictionaryFiles.read(world.seed)).at().hook(),
                 "the statement is remembered");
     }
@@ -122,8 +123,8 @@ class WorkspaceProvenanceTest {
         try (ActivationSet s = ActivationSet.open(sets.get("sparsify"));
                 LanguageModel gpt2 = LanguageModel.load(world.gpt2Snapshot)) {
             ActivationSet.TokenContext c = s.context(0).orElseThrow();
-            Tensor want = gpt2.capture(new long[][] {c.tokenIds()}, "blocks.1.hook_resid_post")
-                    .get("blocks.1.hook_resid_post");
+            HookPoint h = HookPoint.parse("blocks.1.hook_resid_post");
+            Tensor want = gpt2.capture(new long[][] {c.tokenIds()}, h).get(h);
             float[] got = s.readRows(0, c.tokenIds().length);
             float[] w = want.floats();
             double worst = 0;
@@ -222,7 +223,7 @@ class WorkspaceProvenanceTest {
             ProvenanceMismatchException e =
                     assertThrows(ProvenanceMismatchException.class, () -> fresh.requireMatch(neox, set));
             assertTrue(e.getMessage().contains("does not say"), e.getMessage());
-            fresh.confirmSet(foreign, ResearcherWorld.NEOX_ID, "blocks.2.hook_resid_post");
+            fresh.confirmSet(foreign, ResearcherWorld.NEOX_ID, HookPoint.parse("blocks.2.hook_resid_post"));
             fresh.requireMatch(neox, set);
             assertThrows(ProvenanceMismatchException.class, () -> fresh.requireMatch(placements.get("saelens"), set));
         }
@@ -280,17 +281,16 @@ class WorkspaceProvenanceTest {
                 org.sparsescope.compute.model.ModelLocator.hubIds("gpt2-small"));
         assertTrue(org.sparsescope.compute.model.ModelLocator.hubIds("pythia-70m-deduped")
                 .contains("EleutherAI/pythia-70m-deduped"));
-        assertEquals("blocks.3.hook_resid_post", org.sparsescope.compute.model.HookNames.fromModule("layers.3"));
-        assertEquals("blocks.3.hook_mlp_out", org.sparsescope.compute.model.HookNames.fromModule("layers.3.mlp"));
-        assertEquals(
-                "blocks.3.hook_attn_out", org.sparsescope.compute.model.HookNames.fromModule("layers.3.attention"));
-        assertEquals("blocks.0.hook_attn_out", org.sparsescope.compute.model.HookNames.fromModule("h.0.attn"));
-        assertEquals(
-                "blocks.5.hook_mlp_out", org.sparsescope.compute.model.HookNames.fromModule("gpt_neox.layers.5.mlp"));
-        assertNull(org.sparsescope.compute.model.HookNames.fromModule("embed_in"));
-        assertTrue(org.sparsescope.compute.model.HookNames.same("blocks.3.hook_resid_pre", "blocks.2.hook_resid_post"));
-        assertFalse(
-                org.sparsescope.compute.model.HookNames.same("blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"));
+        assertEquals(HookPoint.parse("blocks.3.hook_resid_post"), HookPoint.parse("layers.3"));
+        assertEquals(HookPoint.parse("blocks.3.hook_mlp_out"), HookPoint.parse("layers.3.mlp"));
+        assertEquals(HookPoint.parse("blocks.3.hook_attn_out"), HookPoint.parse("layers.3.attention"));
+        assertEquals(HookPoint.parse("blocks.0.hook_attn_out"), HookPoint.parse("h.0.attn"));
+        assertEquals(HookPoint.parse("blocks.5.hook_mlp_out"), HookPoint.parse("gpt_neox.layers.5.mlp"));
+        assertNull(org.sparsescope.compute.model.HookNames.named("embed_in"), "no hook name at all");
+        assertTrue(HookPoint.parse("blocks.3.hook_resid_pre")
+                .sameActivations(HookPoint.parse("blocks.2.hook_resid_post")));
+        assertFalse(HookPoint.parse("blocks.0.hook_resid_pre")
+                .sameActivations(HookPoint.parse("blocks.0.hook_resid_post")));
         assertEquals(
                 "blocks.1.hook_attn_out",
                 org.sparsescope.compute.dictionary.format.DictionaryLearningFormat.hookOf("attn_out_layer_1"));

@@ -29,6 +29,7 @@ import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.intervene.OutlierDimensions;
 import org.sparsescope.compute.intervene.TokenChange;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.Choices;
@@ -85,7 +86,7 @@ public final class AblationViewModel {
         LanguageModel model() throws java.io.IOException;
 
         /** The hook the dictionary reads and writes: its own. */
-        String hook();
+        HookPoint hook();
 
         Dictionary dictionary();
 

@@ -8,6 +8,7 @@ import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
 import org.sparsescope.compute.autointerp.AutointerpRun;
 import org.sparsescope.compute.stats.BasisBaseline;
+import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.viewmodels.Background;
@@ -54,7 +55,7 @@ public final class AutointerpScores {
 
     private final Background background;
     private volatile Map<String, Score> byDictionary = Map.of();
-    private volatile Map<String, List<BaselineScore>> baselinesByPair = Map.of();
+    private volatile Map<ModelHook.Key, List<BaselineScore>> baselinesByPair = Map.of();
     private final ReadOnlyIntegerWrapper updates = new ReadOnlyIntegerWrapper(0);
 
     public AutointerpScores(Background background) {
@@ -72,11 +73,16 @@ public final class AutointerpScores {
     }
 
     /** The baselines explained at a pair (the neuron basis, random directions), those that were. */
-    public List<BaselineScore> baselines(String pairKey) {
+    /** The baselines explained at {@code pair}'s model and hook. */
+    public List<BaselineScore> baselines(org.sparsescope.viewmodels.workspace.HookPair pair) {
+        return baselines(pair.key());
+    }
+
+    public List<BaselineScore> baselines(ModelHook.Key pairKey) {
         return baselinesByPair.getOrDefault(pairKey, List.of());
     }
 
-    private record Read(Map<String, Score> dictionaries, Map<String, List<BaselineScore>> baselines) {}
+    private record Read(Map<String, Score> dictionaries, Map<ModelHook.Key, List<BaselineScore>> baselines) {}
 
     /** Whether a reading is under way, and the request that came while it ran (read after it; UI thread). */
     private boolean reading;
@@ -107,7 +113,7 @@ public final class AutointerpScores {
                 "Autointerp scores",
                 (progress, cancel) -> {
                     Map<String, Score> dictionaries = new HashMap<>();
-                    Map<String, List<BaselineScore>> baselines = new HashMap<>();
+                    Map<ModelHook.Key, List<BaselineScore>> baselines = new HashMap<>();
                     for (DictionaryEntry e : measured) {
                         cancel.check();
                         try {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.sparsescope.compute.circuits.FeatureGraph;
 import org.sparsescope.compute.circuits.FeatureGraphJson;
+import org.sparsescope.compute.model.HookPoint;
 
 /**
  * What the graph view draws: one column per hook of the chain, the nodes shown in each, and the edges a threshold
@@ -22,19 +23,24 @@ public record GraphLayout(
         List<Column> columns, List<Edge> edges, int hiddenEdges, double threshold, boolean restoration) {
 
     /** A hook of the chain; {@code notShown} counts the candidates beyond the column's limit. */
-    public record Column(int index, String dictionary, String name, String hook, List<Node> nodes, int notShown) {}
+    public record Column(int index, String dictionary, String name, HookPoint point, List<Node> nodes, int notShown) {
+        /** The hook's name, as the columns are headed. */
+        public String hook() {
+            return point.name();
+        }
+
+        /** As the seed named nodes: "layer_feature". */
+        public String nodeName(Node n) {
+            return FeatureGraphJson.nodeName(point, n.feature());
+        }
+    }
 
     /**
      * A feature of a column's dictionary; {@code row} is its row among its stage's upstream features, or −1;
      * {@code silent}: an upstream feature every one of whose weights and effects is 0, as a feature that never fired on
      * the windows leaves it (removing or restoring it changes nothing), so it has no edges.
      */
-    public record Node(int column, int feature, String label, int row, boolean silent) {
-        /** As the seed named nodes: "layer_feature". */
-        public String name(String hook) {
-            return FeatureGraphJson.nodeName(hook, feature);
-        }
-    }
+    public record Node(int column, int feature, String label, int row, boolean silent) {}
 
     /**
      * A visible edge of stage {@code stage} (column stage → stage + 1): its weight and effect, the strength it is

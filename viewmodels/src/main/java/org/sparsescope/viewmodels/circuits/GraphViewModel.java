@@ -129,14 +129,7 @@ public final class GraphViewModel {
     /** The hook a dictionary reads, or null when it is unknown or unreadable. */
     private HookPoint hookOf(String id) {
         DictionaryEntry e = workspace.find(id);
-        if (e == null || e.hook() == null) {
-            return null;
-        }
-        try {
-            return HookPoint.parse(e.hook());
-        } catch (IllegalArgumentException ex) {
-            return null;
-        }
+        return e == null ? null : e.hook();
     }
 
     /** Adds a feature (the one selected in the feature table, say) to the typed upstream features, once. */
@@ -160,7 +153,7 @@ public final class GraphViewModel {
             return "tick dictionaries at two or more hooks of one model";
         }
         Placement first = null;
-        String hook = null;
+        HookPoint hook = null;
         for (String id : chain) {
             DictionaryEntry e = workspace.find(id);
             Placement p = workspace.placement(id);
@@ -174,7 +167,7 @@ public final class GraphViewModel {
                         + workspace.find(chain.get(0)).name() + " reads " + first.describe()
                         + ": a graph runs one model";
             }
-            if (p.at().hook().equals(hook)) {
+            if (p.at().hook().sameActivations(hook)) {
                 return "two dictionaries read " + hook + ": a chain has one dictionary per hook";
             }
             hook = p.at().hook();
@@ -227,7 +220,7 @@ public final class GraphViewModel {
                     }
                     List<FeatureGraphs.Link> links = new ArrayList<>();
                     List<Path> paths = new ArrayList<>();
-                    List<String> hooks = new ArrayList<>();
+                    List<HookPoint> hooks = new ArrayList<>();
                     for (int i = 0; i < ids.size(); i++) {
                         DictionaryEntry e = entries.get(i);
                         links.add(new FeatureGraphs.Link(

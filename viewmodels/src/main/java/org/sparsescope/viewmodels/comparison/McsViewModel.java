@@ -136,7 +136,7 @@ public final class McsViewModel {
             status.set("Select two or more dictionaries of one pair on the frontier.");
             return;
         }
-        String pair = entries.get(0).pairKey();
+        var pair = entries.get(0).pairKey();
         if (pair == null || entries.stream().anyMatch(e -> !pair.equals(e.pairKey()))) {
             status.set(
                     "The selection spans several models or hooks: decoder directions of different hooks are not comparable.");

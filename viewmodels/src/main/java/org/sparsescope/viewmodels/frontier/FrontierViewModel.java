@@ -19,6 +19,7 @@ import org.sparsescope.compute.stats.DictionaryComparison;
 import org.sparsescope.compute.stats.PcaBaseline;
 import org.sparsescope.compute.stats.TruthRecovery;
 import org.sparsescope.compute.synthetic.SyntheticSets;
+import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.HookPair;
@@ -36,7 +37,7 @@ public final class FrontierViewModel {
     private final Map<String, FrontierPoint> live = new LinkedHashMap<>();
     private final ReadOnlyObjectWrapper<Comparison> comparison = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<HookPair> shownPair = new ReadOnlyObjectWrapper<>();
-    private final Map<String, String> livePairs = new LinkedHashMap<>();
+    private final Map<String, ModelHook.Key> livePairs = new LinkedHashMap<>();
     private final Background background;
     private final WorkspaceViewModel workspace;
 
@@ -51,7 +52,7 @@ public final class FrontierViewModel {
      * dictionaries are measured on) with k components, L0 = k.
      */
     public record Baseline(
-            String pairKey,
+            ModelHook.Key pairKey,
             Path set,
             List<PcaBaseline.Point> points,
             long trainRows,
@@ -131,7 +132,7 @@ public final class FrontierViewModel {
         if (now != null && now.set().equals(set) && now.pairKey().equals(shown.key())) {
             return;
         }
-        String key = shown.key();
+        ModelHook.Key key = shown.key();
         String job = key + "\n" + set;
         if (job.equals(baselinePending)) {
             return; // already being computed
@@ -271,8 +272,13 @@ public final class FrontierViewModel {
         return shownPair.getReadOnlyProperty();
     }
 
+    /** Shows {@code pair}, as the selector offers it. */
+    public void showPair(HookPair pair) {
+        showPair(pair.key());
+    }
+
     /** Shows the pair with this key (a dictionary's {@link DictionaryEntry#pairKey}). */
-    public void showPair(String key) {
+    public void showPair(ModelHook.Key key) {
         workspace.pairs().stream().filter(p -> p.key().equals(key)).findFirst().ifPresent(p -> {
             if (!p.equals(shownPair.get())) {
                 shownPair.set(p);
@@ -375,7 +381,7 @@ public final class FrontierViewModel {
 
     /** A running sweep's member moved; it trains at {@code pairKey} (null: the pair shown). */
     public void updateLive(
-            String id, String label, double l0, double fvu, int dSae, String architecture, String pairKey) {
+            String id, String label, double l0, double fvu, int dSae, String architecture, ModelHook.Key pairKey) {
         live.put(id, new FrontierPoint(id, label, l0, fvu, dSae, architecture, true, "training"));
         livePairs.put(id, pairKey);
         rebuild();
@@ -397,7 +403,7 @@ public final class FrontierViewModel {
             double fvu,
             int dSae,
             String architecture,
-            String pairKey,
+            ModelHook.Key pairKey,
             String site) {
         live.put(id, new FrontierPoint(id, label, l0, fvu, dSae, architecture, true, site));
         livePairs.put(id, pairKey);
@@ -439,12 +445,13 @@ public final class FrontierViewModel {
             }
         }
         live.forEach((id, p) -> {
-            String key = livePairs.get(id);
+            ModelHook.Key key = livePairs.get(id);
             if (key == null || (shown != null && shown.key().equals(key))) {
                 all.add(p);
             }
         });
-        boolean isSynthetic = shown != null && SyntheticSets.isSyntheticModel(shown.key());
+        boolean isSynthetic =
+                shown != null && SyntheticSets.isSyntheticModel(shown.key().model());
         synthetic.set(isSynthetic);
         if (!isSynthetic && yAxis.get() == YAxis.TRUTH_MMCS) {
             yAxis.set(YAxis.FVU);

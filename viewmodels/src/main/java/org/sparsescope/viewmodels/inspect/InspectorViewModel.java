@@ -342,8 +342,8 @@ public final class InspectorViewModel {
     private static Interventions interventions(LanguageModel lm, Column col)
             throws org.sparsescope.compute.InvalidInputException {
         return col.onDevice() != null
-                ? new Interventions(lm, col.onDevice(), col.hook().name())
-                : new Interventions(lm, col.dictionary(), col.hook().name());
+                ? new Interventions(lm, col.onDevice(), col.hook())
+                : new Interventions(lm, col.dictionary(), col.hook());
     }
 
     private void showTokens() {

@@ -21,6 +21,7 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.handoff.RunFolderWatch;
 import org.sparsescope.compute.workspace.Evaluation;
+import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.compute.workspace.Placement;
 import org.sparsescope.compute.workspace.Workspace;
 import org.sparsescope.viewmodels.Background;
@@ -43,7 +44,7 @@ public final class RunWatchViewModel {
             double fvu,
             int dSae,
             String architecture,
-            String pairKey) {}
+            ModelHook.Key pairKey) {}
 
     private final Background background;
     private final WorkspaceViewModel workspace;

@@ -136,12 +136,16 @@ public final class TrainingViewModel {
                         }
                         var family = org.sparsescope.compute.model.TransformerConfig.read(folder)
                                 .architecture();
-                        var hook = org.sparsescope.compute.model.HookPoint.parse(s.hook());
+                        var hook = s.hook();
+                        if (hook == null) {
+                            throw new org.sparsescope.compute.InvalidInputException(
+                                    set, "does not record the hook its rows were read at");
+                        }
                         String hookpoint =
                                 org.sparsescope.compute.dictionary.format.SparsifyWriter.hookpoint(hook, family, set);
                         var recipe = new org.sparsescope.compute.handoff.RunRecipe(
                                 workspace.workspace().displayName(folder),
-                                List.of(s.hook()),
+                                List.of(hook),
                                 List.of(hookpoint),
                                 s.d(),
                                 g,
@@ -181,7 +185,10 @@ public final class TrainingViewModel {
                     try (ActivationSet s = ActivationSet.open(set)) {
                         List<SweepMember> sweep = sweep(s.d());
                         long heldOut = org.sparsescope.compute.workspace.Evaluation.heldOutRows(s.rows());
-                        TrainOptions opts = new TrainOptions(b, e, 1e-3, 0, heldOut, 0, 0, 1.0, 0, 10, 200)
+                        TrainOptions opts = TrainOptions.reference(heldOut)
+                                .withBatch(b)
+                                .withEpochs(e)
+                                .withEvents(10, 200)
                                 .withAuxK(alpha, TrainOptions.DEAD_TOKENS);
                         long steps = TrainOptions.steps(s.rows() - heldOut, e, b);
                         if (steps < TrainOptions.MIN_USEFUL_STEPS) {
@@ -237,7 +244,7 @@ public final class TrainingViewModel {
     }
 
     /** The pair the running sweep trains at, so its live points show on that pair's frontier only. */
-    private String livePair;
+    private org.sparsescope.compute.workspace.ModelHook.Key livePair;
 
     private void onEvent(TrainEvent ev, List<SweepMember> sweep) {
         progress.set(ev.fraction());

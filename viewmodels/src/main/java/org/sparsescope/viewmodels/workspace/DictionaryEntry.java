@@ -3,37 +3,55 @@ package org.sparsescope.viewmodels.workspace;
 import java.nio.file.Path;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.HookPoint;
+import org.sparsescope.compute.workspace.ModelHook;
 
 /**
- * A dictionary known to the workspace: where it sits (model and hook), what it is measured on, and its place on
- * the frontier once measured (NaN before). Never silently dropped: a row whose model or hook is unknown, or whose
- * model is missing, stays listed with its status saying why.
+ * A dictionary known to the workspace: what it is, where it sits (model and hook), and its place on the frontier
+ * once measured (NaN before). Never silently dropped: a row whose model or hook is unknown, or whose model is
+ * missing, stays listed with its status saying why.
  *
- * @param id          the path it was opened from, as a string (unique in a workspace)
- * @param model       the model as named (or stated), "unknown" when nobody said
- * @param pairKey     the (model, hook) pair's identity; null while the placement is not known
- * @param activations the activation set it is measured on, once found or harvested
- * @param status      what the row waits for, or why it cannot be measured
- * @param scorecard   the rest of what it was measured with (null before, or for a trained one not yet re-measured)
+ * @param id            the path it was opened from, as a string (unique in a workspace)
+ * @param status        what the row waits for, or why it cannot be measured
+ * @param statusMessage the status in words
  */
 public record DictionaryEntry(
         String id,
         String name,
         Path path,
-        String architecture,
-        int dIn,
-        int dSae,
-        String model,
-        String hook,
-        String source,
-        String pairKey,
-        Path modelFolder,
-        Path activations,
+        Form form,
+        Where where,
         Status status,
         String statusMessage,
-        double fvu,
-        double l0,
-        Scorecard scorecard) {
+        Measurement measurement) {
+
+    /**
+     * What the dictionary is.
+     *
+     * @param architecture as the list shows it (e.g. "TopK", "tied ReLU")
+     * @param source       the format it was read as
+     */
+    public record Form(String architecture, int dIn, int dSae, String source) {}
+
+    /**
+     * Where it reads.
+     *
+     * @param model       the model as named (or stated), "unknown" when nobody said
+     * @param hook        the hook point; null while nobody has said (or its name is no place the app reads)
+     * @param pairKey     the (model, hook) pair's identity; null while the placement is not known
+     * @param modelFolder the model's folder here, once found
+     */
+    public record Where(String model, HookPoint hook, ModelHook.Key pairKey, Path modelFolder) {}
+
+    /**
+     * What it was measured with.
+     *
+     * @param activations the activation set it is measured on, once found or harvested
+     * @param scorecard   the rest of what it was measured with (null before, or for a trained one not yet re-measured)
+     */
+    public record Measurement(Path activations, double fvu, double l0, Scorecard scorecard) {
+        public static final Measurement NONE = new Measurement(null, Double.NaN, Double.NaN, null);
+    }
 
     /**
      * SAELens's and SAEBench's figures beside FVU and L0, on the same held-out rows: L1, cosine, L2 ratio, relative
@@ -81,57 +99,77 @@ public record DictionaryEntry(
     }
 
     public DictionaryEntry withMetrics(double newFvu, double newL0, Path set) {
-        return withMetrics(newFvu, newL0, set, scorecard);
+        return withMetrics(newFvu, newL0, set, scorecard());
     }
 
     public DictionaryEntry withMetrics(double newFvu, double newL0, Path set, Scorecard card) {
         return new DictionaryEntry(
-                id,
-                name,
-                path,
-                architecture,
-                dIn,
-                dSae,
-                model,
-                hook,
-                source,
-                pairKey,
-                modelFolder,
-                set,
-                Status.MEASURED,
-                "",
-                newFvu,
-                newL0,
-                card);
+                id, name, path, form, where, Status.MEASURED, "", new Measurement(set, newFvu, newL0, card));
     }
 
     public DictionaryEntry withStatus(Status s, String message) {
-        return new DictionaryEntry(
-                id,
-                name,
-                path,
-                architecture,
-                dIn,
-                dSae,
-                model,
-                hook,
-                source,
-                pairKey,
-                modelFolder,
-                activations,
-                s,
-                message,
-                fvu,
-                l0,
-                scorecard);
+        return new DictionaryEntry(id, name, path, form, where, s, message, measurement);
+    }
+
+    public String architecture() {
+        return form.architecture();
+    }
+
+    public int dIn() {
+        return form.dIn();
+    }
+
+    public int dSae() {
+        return form.dSae();
+    }
+
+    public String source() {
+        return form.source();
+    }
+
+    public String model() {
+        return where.model();
+    }
+
+    public HookPoint hook() {
+        return where.hook();
+    }
+
+    /** The hook as the list shows it: its name, or "unknown". */
+    public String hookName() {
+        return where.hook() == null ? "unknown" : where.hook().describe();
+    }
+
+    public ModelHook.Key pairKey() {
+        return where.pairKey();
+    }
+
+    public Path modelFolder() {
+        return where.modelFolder();
+    }
+
+    public Path activations() {
+        return measurement.activations();
+    }
+
+    public double fvu() {
+        return measurement.fvu();
+    }
+
+    public double l0() {
+        return measurement.l0();
+    }
+
+    public Scorecard scorecard() {
+        return measurement.scorecard();
     }
 
     public boolean measured() {
-        return !Double.isNaN(fvu) && !Double.isNaN(l0);
+        return !Double.isNaN(fvu()) && !Double.isNaN(l0());
     }
 
     /** "model @ hook" as the list shows it. */
     public String site() {
-        return model + " @ " + hook;
+        return model() + " @ " + hookName();
     }
 }

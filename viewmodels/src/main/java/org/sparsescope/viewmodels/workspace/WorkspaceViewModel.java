@@ -22,7 +22,10 @@ import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.model.ModelLocator;
+import org.sparsescope.compute.model.TransformerConfig;
 import org.sparsescope.compute.workspace.Evaluation;
 import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.compute.workspace.Placement;
@@ -218,6 +221,14 @@ public final class WorkspaceViewModel {
                 });
     }
 
+    private static DictionaryEntry.Form formOf(Path path, Dictionary d) {
+        return new DictionaryEntry.Form(
+                Sidecar.architectureOf(path, d.architecture()),
+                d.dIn(),
+                d.dSae(),
+                d.info().source());
+    }
+
     /** Lists a placed dictionary and takes it on: asks what is unknown, or finds its set and measures it. */
     private void placed(Path path, Dictionary d, Placement pl) {
         String id = path.toString();
@@ -225,15 +236,17 @@ public final class WorkspaceViewModel {
         String model = pl.at() != null
                 ? pl.at().model()
                 : pl.provenance().model() == null ? "unknown" : pl.provenance().model();
-        String hook = pl.at() != null
-                ? pl.at().hook()
-                : pl.provenance().hook() == null ? "unknown" : pl.provenance().hook();
+        HookPoint hook = pl.at() != null ? pl.at().hook() : pl.provenance().hook();
         DictionaryEntry.Status status = pl.ready()
                 ? DictionaryEntry.Status.PREPARING
                 : pl.at() == null ? DictionaryEntry.Status.NEEDS_PROVENANCE : DictionaryEntry.Status.MODEL_MISSING;
         String message = switch (status) {
             case NEEDS_PROVENANCE ->
-                "its files name no " + (pl.provenance().model() == null ? "model" : "hook") + ": state it once";
+                pl.provenance().model() != null && pl.provenance().hookName() != null
+                        ? "its hook '" + pl.provenance().hookName() + "' is no place Sparsescope reads in "
+                                + pl.provenance().model() + ": state it once"
+                        : "its files name no " + (pl.provenance().model() == null ? "model" : "hook")
+                                + ": state it once";
             case MODEL_MISSING -> pl.missingModel().getMessage();
             default -> "finding its activations";
         };
@@ -241,20 +254,15 @@ public final class WorkspaceViewModel {
                 id,
                 name(path),
                 path,
-                Sidecar.architectureOf(path, d.architecture()),
-                d.dIn(),
-                d.dSae(),
-                model,
-                hook,
-                d.info().source(),
-                pl.at() != null ? pl.at().key() : null,
-                pl.ready() ? pl.at().modelFolder() : null,
-                null,
+                formOf(path, d),
+                new DictionaryEntry.Where(
+                        model,
+                        hook,
+                        pl.at() != null ? pl.at().key() : null,
+                        pl.ready() ? pl.at().modelFolder() : null),
                 status,
                 message,
-                Double.NaN,
-                Double.NaN,
-                null);
+                DictionaryEntry.Measurement.NONE);
         put(e);
         switch (status) {
             case PREPARING -> measure(id);
@@ -264,7 +272,7 @@ public final class WorkspaceViewModel {
                         id,
                         e.name(),
                         null,
-                        pl.provenance().hook(),
+                        pl.provenance().hookName(),
                         List.copyOf(workspace.models().keySet()),
                         e.name() + " (read as " + d.info().source() + ") does not say which model and hook it reads. "
                                 + "Choose them once; the workspace remembers."));
@@ -274,7 +282,7 @@ public final class WorkspaceViewModel {
                         id,
                         e.name(),
                         pl.provenance().model(),
-                        hook,
+                        hook == null ? null : hook.name(),
                         List.copyOf(workspace.models().keySet()),
                         e.name() + " needs the model '" + pl.provenance().model()
                                 + "', which is not in this workspace or the Hugging Face cache. Where is its folder?"));
@@ -320,12 +328,16 @@ public final class WorkspaceViewModel {
         }
     }
 
-    private void answered(ProvenanceRequest r, String model, String hook) {
+    private void answered(ProvenanceRequest r, String model, String hookTyped) {
         if (r == null || model == null || model.isBlank()) {
             return;
         }
         try {
+            HookPoint hook = hookTyped == null || hookTyped.isBlank() ? null : hookIn(model, hookTyped.strip());
             if (r.kind() == ProvenanceRequest.Kind.ACTIVATIONS) {
+                if (hook == null) {
+                    throw new IllegalArgumentException("choose the hook the set was read at");
+                }
                 workspace.confirmSet(Path.of(r.target()), model, hook);
                 useActivations(Path.of(r.target()));
                 return;
@@ -337,15 +349,30 @@ public final class WorkspaceViewModel {
             if (r.wantedModel() != null) {
                 workspace.rememberModel(r.wantedModel(), Path.of(model));
             } else {
-                if (hook == null || hook.isBlank()) {
+                if (hook == null) {
                     throw new IllegalArgumentException("choose the hook " + e.name() + " reads");
                 }
                 workspace.stateProvenance(e.path(), model, hook);
             }
             openDictionary(e.path(), false);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | IOException ex) {
             fail(ex);
         }
+    }
+
+    /**
+     * A hook the user typed, read in the named model's family when its folder is known here (a module path such as
+     * {@code model.layers.3.post_attention_layernorm.output} means different places in Gemma and Llama).
+     */
+    private HookPoint hookIn(String model, String typed) throws IOException {
+        Path folder = workspace.models().get(model);
+        if (folder == null && ModelLocator.isModelFolder(Path.of(model))) {
+            folder = Path.of(model);
+        }
+        if (folder == null) {
+            return HookPoint.parse(typed);
+        }
+        return LanguageModel.hook(folder, TransformerConfig.read(folder), typed);
     }
 
     /** The user declined to answer: the row stays, saying what it waits for. */
@@ -444,14 +471,14 @@ public final class WorkspaceViewModel {
      * Harvests an activation set into the workspace's catalogue from {@code modelDir} at {@code hook} over
      * {@code corpusPath}, in the background, and uses it (an unfinished harvest of the same set is resumed).
      */
-    public void harvest(Path modelDir, String hook, Path corpusPath, long tokens) {
+    public void harvest(Path modelDir, String hookTyped, Path corpusPath, long tokens) {
         corpus.set(corpusPath);
         workspace.setCorpus(corpusPath);
         background.submit(
-                "Harvest " + hook,
+                "Harvest " + hookTyped,
                 (p, c) -> workspace.harvest(
                         modelDir,
-                        hook,
+                        LanguageModel.hook(modelDir, TransformerConfig.read(modelDir), hookTyped),
                         Corpus.open(corpusPath),
                         HarvestOptions.of(tokens, Workspace.DEFAULT_WINDOW).withRowsPerChunk(16_384),
                         p,
@@ -716,20 +743,15 @@ public final class WorkspaceViewModel {
                     dir.toString(),
                     dir.getFileName().toString(),
                     dir,
-                    Sidecar.architectureOf(dir, d.architecture()),
-                    d.dIn(),
-                    d.dSae(),
-                    pl.at() != null ? pl.at().model() : d.info().model(),
-                    d.info().hook(),
-                    d.info().source(),
-                    pl.at() != null ? pl.at().key() : null,
-                    pl.ready() ? pl.at().modelFolder() : null,
-                    set,
+                    formOf(dir, d),
+                    new DictionaryEntry.Where(
+                            pl.at() != null ? pl.at().model() : d.info().model(),
+                            d.info().hook(),
+                            pl.at() != null ? pl.at().key() : null,
+                            pl.ready() ? pl.at().modelFolder() : null),
                     DictionaryEntry.Status.MEASURED,
                     "",
-                    fvu,
-                    l0,
-                    card));
+                    new DictionaryEntry.Measurement(set, fvu, l0, card)));
             scoreWithModel(dir.toString(), m, set);
         } catch (IOException ex) {
             fail(ex);
@@ -750,10 +772,10 @@ public final class WorkspaceViewModel {
         return dictionaries.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
     }
 
-    private String shownKey;
+    private ModelHook.Key shownKey;
 
     /** Shows {@code pairKey}'s set as the one training uses, once one of its dictionaries is measured. */
-    public void showPair(String pairKey) {
+    public void showPair(ModelHook.Key pairKey) {
         shownKey = pairKey;
         dictionaries.stream()
                 .filter(e -> pairKey != null && pairKey.equals(e.pairKey()) && e.activations() != null)
@@ -782,8 +804,8 @@ public final class WorkspaceViewModel {
     }
 
     private void rebuildPairs() {
-        Map<String, String> labels = new LinkedHashMap<>();
-        Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<ModelHook.Key, String> labels = new LinkedHashMap<>();
+        Map<ModelHook.Key, Integer> counts = new LinkedHashMap<>();
         for (DictionaryEntry e : dictionaries) {
             if (e.pairKey() != null) {
                 labels.putIfAbsent(e.pairKey(), e.site());

@@ -16,6 +16,7 @@ import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.intervene.Intervention;
 import org.sparsescope.compute.intervene.Interventions;
+import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.TokenWindows;
 import org.sparsescope.viewmodels.SameThreadBackground;
@@ -45,8 +46,8 @@ class AblationPanelTest {
             }
 
             @Override
-            public String hook() {
-                return "blocks.2.hook_resid_post";
+            public HookPoint hook() {
+                return HookPoint.parse("blocks.2.hook_resid_post");
             }
 
             @Override

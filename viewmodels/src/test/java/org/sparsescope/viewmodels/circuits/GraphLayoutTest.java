@@ -9,12 +9,16 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.sparsescope.compute.circuits.FeatureGraph;
 import org.sparsescope.compute.intervene.Intervention;
+import org.sparsescope.compute.model.HookPoint;
 
 /** What the graph view shows of a chain of three hooks, on a graph small enough to check by hand. */
 class GraphLayoutTest {
-    private static final FeatureGraph.Layer A = new FeatureGraph.Layer("a", "A", "blocks.1.hook_resid_post", 4);
-    private static final FeatureGraph.Layer B = new FeatureGraph.Layer("b", "B", "blocks.3.hook_resid_post", 5);
-    private static final FeatureGraph.Layer C = new FeatureGraph.Layer("c", "C", "blocks.5.hook_resid_post", 3);
+    private static final FeatureGraph.Layer A =
+            new FeatureGraph.Layer("a", "A", HookPoint.parse("blocks.1.hook_resid_post"), 4);
+    private static final FeatureGraph.Layer B =
+            new FeatureGraph.Layer("b", "B", HookPoint.parse("blocks.3.hook_resid_post"), 5);
+    private static final FeatureGraph.Layer C =
+            new FeatureGraph.Layer("c", "C", HookPoint.parse("blocks.5.hook_resid_post"), 3);
 
     /** A: features 0 and 2 upstream; B: 4 and 1 followed; weights chosen so thresholds cut known edges. */
     private static FeatureGraph chain() {
@@ -105,7 +109,7 @@ class GraphLayoutTest {
         Set<GraphLayout.Edge> fromA2 = l.pathsThrough(a2);
         // A2 → B1, A2 → B4, and on: B1 → C0, B1 → C1, B4 → C0
         assertEquals(5, fromA2.size());
-        assertEquals("1_2", a2.name(A.hook()));
+        assertEquals("1_2", l.columns().get(0).nodeName(a2));
     }
 
     @Test

@@ -62,13 +62,12 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         JsonObject buffer = Json.object(cfgFile, cfg, "buffer");
         String hook = hookOf(Json.str(cfgFile, trainer, "submodule_name", null));
         if (hook == null) {
-            hook = HookNames.fromModule(
-                    Json.str(cfgFile, trainer, "hook", Json.str(cfgFile, trainer, "hook_name", null)));
+            hook = HookNames.named(Json.str(cfgFile, trainer, "hook", Json.str(cfgFile, trainer, "hook_name", null)));
         }
         Integer ctx = Json.integer(cfgFile, buffer, "ctx_len");
         // dictionary_learning's buffer tokenises with the model's defaults: no BOS for GPT-2 and Pythia
-        return new Provenance(
-                Json.str(cfgFile, trainer, "lm_name", null), hook, null, false, ctx == null ? 0 : ctx, null, null);
+        return Provenance.stated(
+                Json.str(cfgFile, trainer, "lm_name", null), hook, null, false, ctx == null ? 0 : ctx, null);
     }
 
     /** TransformerLens's name for a dictionary_learning submodule name, or null. */
@@ -80,7 +79,7 @@ public final class DictionaryLearningFormat implements DictionaryFormat {
         if (m.matches()) {
             return "blocks." + m.group(2) + ".hook_" + m.group(1);
         }
-        return HookNames.fromModule(submodule);
+        return HookNames.named(submodule); // a module path, read as a place where it names one
     }
 
     @Override

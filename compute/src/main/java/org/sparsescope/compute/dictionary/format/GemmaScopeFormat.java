@@ -72,12 +72,12 @@ public final class GemmaScopeFormat implements DictionaryFormat {
                 : "google/gemma-2-" + repo.group(1) + (repo.group(2).equals("it") ? "-it" : "");
         String site = repo == null ? null : repo.group(3);
         Integer layer = layerFolder == null ? null : Integer.valueOf(layerFolder.group(1));
-        String hook = null;
+        HookPoint hook = null;
         if (layer != null && site != null) {
             hook = switch (site) {
-                case "res" -> HookPoint.of(layer, HookPoint.Kind.RESID_POST).name();
-                case "mlp" -> HookPoint.of(layer, HookPoint.Kind.MLP_OUT).name();
-                case "att" -> HookPoint.of(layer, HookPoint.Kind.ATTN_Z).name();
+                case "res" -> HookPoint.of(layer, HookPoint.Kind.RESID_POST);
+                case "mlp" -> HookPoint.of(layer, HookPoint.Kind.MLP_OUT);
+                case "att" -> HookPoint.of(layer, HookPoint.Kind.ATTN_Z);
                 default -> null;
             };
         }
@@ -100,11 +100,11 @@ public final class GemmaScopeFormat implements DictionaryFormat {
             }
         }
         String in = Json.str(cfgFile, cfg, "hf_hook_point_in", null);
-        String hook = null;
+        HookPoint hook = null;
         if (in != null) {
             try {
                 HookPoint h = ModulePaths.parse(in, Architecture.GEMMA3);
-                hook = h == null ? HookPoint.parse(in).name() : h.name();
+                hook = h == null ? HookPoint.parse(in) : h;
             } catch (IllegalArgumentException e) {
                 throw new DictionaryFormatException(cfgFile, "hf_hook_point_in: " + e.getMessage());
             }

@@ -43,8 +43,7 @@ public final class GoodfireFormat implements DictionaryFormat {
         if (!m.matches()) {
             return Provenance.unknown();
         }
-        String hook = HookPoint.of(Integer.parseInt(m.group(2)), HookPoint.Kind.RESID_POST)
-                .name();
+        HookPoint hook = HookPoint.of(Integer.parseInt(m.group(2)), HookPoint.Kind.RESID_POST);
         return new Provenance("meta-llama/" + m.group(1), hook, null, true, 0, null, null);
     }
 

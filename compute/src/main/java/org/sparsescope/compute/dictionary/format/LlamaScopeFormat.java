@@ -55,10 +55,10 @@ public final class LlamaScopeFormat implements DictionaryFormat {
 
     private static Provenance provenance(Path file, JsonObject cfg) throws IOException {
         String in = Json.str(file, cfg, "hook_point_in", null);
-        String hook = null;
+        HookPoint hook = null;
         if (in != null) {
             try {
-                hook = HookPoint.parse(in).name();
+                hook = HookPoint.parse(in);
             } catch (IllegalArgumentException e) {
                 throw new DictionaryFormatException(file, "hook_point_in: " + e.getMessage());
             }

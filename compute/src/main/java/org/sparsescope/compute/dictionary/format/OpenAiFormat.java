@@ -91,7 +91,7 @@ public final class OpenAiFormat implements DictionaryFormat {
             default -> HookPoint.of(layer, HookPoint.Kind.RESID_POST).name();
         };
         // the README harvests with TransformerLens's to_tokens, which prepends BOS; windows of 64 tokens (train.py)
-        return new Provenance("gpt2", hook, null, true, 64, null, null);
+        return Provenance.stated("gpt2", hook, null, true, 64, null);
     }
 
     @Override

@@ -55,8 +55,7 @@ public final class QwenScopeFormat implements DictionaryFormat {
         if (!name.matches()) {
             return Provenance.unknown();
         }
-        String hook = HookPoint.of(Integer.parseInt(name.group(1)), HookPoint.Kind.RESID_POST)
-                .name();
+        HookPoint hook = HookPoint.of(Integer.parseInt(name.group(1)), HookPoint.Kind.RESID_POST);
         return new Provenance(repo == null ? null : "Qwen/" + repo.group(1), hook, null, false, 0, null, null);
     }
 

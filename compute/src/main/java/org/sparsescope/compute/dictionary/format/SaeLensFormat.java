@@ -62,7 +62,7 @@ public final class SaeLensFormat implements DictionaryFormat {
             context = Json.integer(cfgFile, meta, "context_size");
         }
         String dataset = Json.str(cfgFile, cfg, "dataset_path", Json.str(cfgFile, meta, "dataset_path", null));
-        return new Provenance(model, hook, head, bos != null && bos, context == null ? 0 : context, dataset, null);
+        return Provenance.stated(model, hook, head, bos != null && bos, context == null ? 0 : context, dataset);
     }
 
     @Override

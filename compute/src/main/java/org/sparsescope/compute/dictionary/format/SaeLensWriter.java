@@ -87,8 +87,8 @@ public final class SaeLensWriter {
         Provenance p = d.info().provenance();
         Map<String, Object> where = new LinkedHashMap<>();
         where.put("model_name", d.info().model());
-        where.put("hook_name", d.info().hook());
-        where.put("hook_head_index", p.hookHeadIndex());
+        where.put("hook_name", p.hook() != null ? p.hook().name() : p.hookName());
+        where.put("hook_head_index", p.hook() != null ? p.hook().head() : null);
         where.put("prepend_bos", p.prependBos());
         if (p.contextSize() > 0) {
             where.put("context_size", p.contextSize());

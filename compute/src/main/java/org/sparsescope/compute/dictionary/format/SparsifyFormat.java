@@ -63,7 +63,8 @@ public final class SparsifyFormat implements DictionaryFormat {
 
     /** The hook from the folder's name; the model, dataset and context from the run folder's config.json above it. */
     static Provenance hookpointProvenance(Path hookpointDir) throws IOException {
-        String hook = HookNames.fromModule(hookpointDir.getFileName().toString());
+        // sparsify names a hookpoint by its module path (layers.N, layers.N.mlp): read as a place where it says one
+        String hook = HookNames.named(hookpointDir.getFileName().toString());
         Path run = hookpointDir.toAbsolutePath().getParent();
         Path runCfg = run == null ? null : run.resolve(RUN_CONFIG);
         String model = null, dataset = null;
@@ -79,7 +80,7 @@ public final class SparsifyFormat implements DictionaryFormat {
             model = modelOfRepository(run);
         }
         // sparsify packs documents without a BOS of its own
-        return new Provenance(model, hook, null, false, context, dataset, null);
+        return Provenance.stated(model, hook, null, false, context, dataset);
     }
 
     /**
