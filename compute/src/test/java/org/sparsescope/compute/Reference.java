@@ -1,7 +1,10 @@
 package org.sparsescope.compute;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
 
 /**
  * The reference world the tests read: the repository's own copy in {@code reference/} (the build passes its path as
@@ -33,5 +36,31 @@ public final class Reference {
      */
     public static Path testResource(String relative) {
         return dir().getParent().resolve("compute/src/test/resources").resolve(relative);
+    }
+
+    /** Copies a folder with everything under it (a model, a dictionary) to {@code to}, replacing what is there. */
+    public static void copyFolder(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /**
+     * A model folder placed in a Hugging Face hub cache under {@code repoId} ("org/name"), as the hub lays out a
+     * download ({@code models--org--name/snapshots/REVISION}); returns the snapshot folder.
+     */
+    public static Path inHubCache(Path hub, String repoId, String revision, Path model) throws IOException {
+        Path snapshot = hub.resolve("models--" + repoId.replace("/", "--"))
+                .resolve("snapshots")
+                .resolve(revision);
+        copyFolder(model, snapshot);
+        return snapshot;
     }
 }

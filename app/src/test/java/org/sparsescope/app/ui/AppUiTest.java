@@ -15,55 +15,30 @@ import java.util.List;
 import javafx.geometry.Point2D;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.sparsescope.app.Resources;
 import org.sparsescope.app.Sparsescope;
 import org.sparsescope.viewmodels.features.FeatureRow;
 import org.sparsescope.viewmodels.frontier.FrontierPoint;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
 /** The real window, headless (Monocle), on the embedded demo: the flows a researcher goes through. */
-@ExtendWith(ApplicationExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class AppUiTest {
+class AppUiTest extends WindowTest {
     private static Path workspace;
-    private static SparsescopeApp.Opened app;
 
     @Start
     void start(Stage stage) throws Exception {
         // one window for the whole class: the tests follow one researcher's session
         if (app == null) {
             workspace = Files.createTempDirectory("sparsescope-ui");
-            app = SparsescopeApp.open(stage, workspace, List.of(), 40_000);
-            stage.setWidth(1400);
-            stage.setHeight(880);
         }
-        stage.show();
-    }
-
-    @AfterAll
-    static void close() {
-        if (app != null) {
-            app.vm().close();
-            app.background().shutdown();
-        }
-    }
-
-    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition)
-            throws Exception {
-        FxWait.waitFor(
-                what,
-                seconds,
-                condition,
-                () -> app.vm().workspace().errorProperty().get());
+        openOnce(stage, workspace, List.of(), 40_000, 1400, 880);
     }
 
     private void openDemoAndWait() throws Exception {

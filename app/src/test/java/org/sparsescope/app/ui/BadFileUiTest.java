@@ -10,13 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javafx.scene.control.MenuItem;
 import javafx.stage.Stage;
 import javafx.stage.Window;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.compute.tensor.HostileFiles;
-import org.sparsescope.viewmodels.workspace.DictionaryEntry;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
@@ -25,11 +21,9 @@ import org.testfx.util.WaitForAsyncUtils;
  * association opens one; drag and drop; the Open recent menu): each shows its typed message naming the file, and
  * the window keeps working, with what it already had untouched.
  */
-@ExtendWith(ApplicationExtension.class)
-class BadFileUiTest {
+class BadFileUiTest extends WindowTest {
     private static Path dir;
     private static Path fromCommandLine;
-    private static SparsescopeApp.Opened app;
     private static final List<String> ERRORS = new CopyOnWriteArrayList<>();
 
     @Start
@@ -37,26 +31,12 @@ class BadFileUiTest {
         dir = Files.createTempDirectory("sparsescope-badfiles");
         // a torch file whose pickle is 28 levels of shared pairs (2^28 leaves if expanded): no dictionary in it
         fromCommandLine = HostileFiles.torchFiles(dir).get("billion laughs");
-        app = SparsescopeApp.open(stage, dir.resolve("ws"), List.of(fromCommandLine), 20_000);
+        openOnce(stage, dir.resolve("ws"), List.of(fromCommandLine), 20_000, 1366, 768);
         app.vm().workspace().errorProperty().addListener((o, a, b) -> {
             if (b != null) {
                 ERRORS.add(b);
             }
         });
-        stage.setWidth(1366);
-        stage.setHeight(768);
-        stage.show();
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        if (app != null) {
-            WaitForAsyncUtils.asyncFx(
-                            () -> app.window().root.getScene().getWindow().hide())
-                    .get();
-            app.vm().close();
-            app.background().shutdown();
-        }
     }
 
     private static void waitForError(String file, String problem) throws Exception {
@@ -76,11 +56,6 @@ class BadFileUiTest {
                         }
                     }
                 })
-                .get();
-    }
-
-    private static DictionaryEntry entry(Path p) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> app.vm().workspace().find(p.toString()))
                 .get();
     }
 

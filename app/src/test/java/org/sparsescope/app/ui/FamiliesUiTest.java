@@ -4,22 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.viewmodels.MainViewModel;
 import org.sparsescope.viewmodels.features.FeatureRow;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
@@ -29,9 +24,7 @@ import org.testfx.util.WaitForAsyncUtils;
  * and every tab works on them once (features and examples, MCS, ablation, training, circuits, the inspector,
  * generation).
  */
-@ExtendWith(ApplicationExtension.class)
-class FamiliesUiTest {
-    private static SparsescopeApp.Opened app;
+class FamiliesUiTest extends WindowTest {
     private static Path gemmaScope;
     private static Path llamaScope;
 
@@ -39,58 +32,17 @@ class FamiliesUiTest {
     void start(Stage stage) throws Exception {
         Path root = Files.createTempDirectory("sparsescope-families");
         Path hub = root.resolve("hub");
-        copy(Reference.testResource("families/gemma3"), hub.resolve("models--google--gemma-3-1b-pt/snapshots/a1"));
-        copy(Reference.testResource("families/llama"), hub.resolve("models--meta-llama--Llama-3.1-8B/snapshots/b2"));
+        Reference.inHubCache(hub, "google/gemma-3-1b-pt", "a1", Reference.testResource("families/gemma3"));
+        Reference.inHubCache(hub, "meta-llama/Llama-3.1-8B", "b2", Reference.testResource("families/llama"));
         gemmaScope = root.resolve("dictionaries/gemma-scope-2-1b-pt/resid_post_all/layer_2_width_16k_l0_small");
-        copy(
+        Reference.copyFolder(
                 Reference.testResource("releases/gemma-scope-2-1b-pt/resid_post_all/layer_2_width_16k_l0_small"),
                 gemmaScope);
         llamaScope = root.resolve("dictionaries/Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L1R-8x");
-        copy(Reference.testResource("releases/Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L1R-8x"), llamaScope);
+        Reference.copyFolder(
+                Reference.testResource("releases/Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L1R-8x"), llamaScope);
         System.setProperty("sparsescope.hubCache", hub.toString());
-        app = SparsescopeApp.open(stage, root.resolve("ws"), List.of(gemmaScope, llamaScope), 8_000);
-        stage.setWidth(1400);
-        stage.setHeight(880);
-        stage.show();
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        System.clearProperty("sparsescope.hubCache");
-        if (app != null) {
-            WaitForAsyncUtils.asyncFx(
-                            () -> app.window().root.getScene().getWindow().hide())
-                    .get();
-            app.vm().close();
-            app.background().shutdown();
-        }
-    }
-
-    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition)
-            throws Exception {
-        FxWait.waitFor(
-                what,
-                seconds,
-                condition,
-                () -> app.vm().workspace().errorProperty().get());
-    }
-
-    private static DictionaryEntry entry(Path p) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> app.vm().workspace().find(p.toString()))
-                .get();
+        openOnce(stage, root.resolve("ws"), List.of(gemmaScope, llamaScope), 8_000, 1400, 880);
     }
 
     @Test

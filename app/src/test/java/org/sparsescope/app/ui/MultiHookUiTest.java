@@ -11,9 +11,7 @@ import java.util.List;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.TableView;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.dictionary.Dictionary;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
@@ -23,7 +21,6 @@ import org.sparsescope.viewmodels.features.FeatureRow;
 import org.sparsescope.viewmodels.workspace.DictionaryEntry;
 import org.sparsescope.viewmodels.workspace.HookPair;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
@@ -32,48 +29,21 @@ import org.testfx.util.WaitForAsyncUtils;
  * frontier's selector switches between their pairs, and each dictionary's features and examples come from its
  * own pair's activation set.
  */
-@ExtendWith(ApplicationExtension.class)
-class MultiHookUiTest {
+class MultiHookUiTest extends WindowTest {
     private static ResearcherWorld world;
-    private static SparsescopeApp.Opened app;
 
     @Start
     void start(Stage stage) throws Exception {
         Path root = Files.createTempDirectory("sparsescope-multihook");
         world = new ResearcherWorld(root);
         System.setProperty("sparsescope.hubCache", world.hub.toString());
-        app = SparsescopeApp.open(
-                stage, root.resolve("ws"), List.of(world.saeLens, world.dictionaryLearning, world.sparsifyRun), 20_000);
-        stage.setWidth(1400);
-        stage.setHeight(880);
-        stage.show();
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        System.clearProperty("sparsescope.hubCache");
-        if (app != null) {
-            // no window of this class stays behind for the next class's lookups
-            WaitForAsyncUtils.asyncFx(
-                            () -> app.window().root.getScene().getWindow().hide())
-                    .get();
-            app.vm().close();
-            app.background().shutdown();
-        }
-    }
-
-    private static void waitFor(String what, int seconds, java.util.concurrent.Callable<Boolean> condition)
-            throws Exception {
-        FxWait.waitFor(
-                what,
-                seconds,
-                condition,
-                () -> app.vm().workspace().errorProperty().get());
-    }
-
-    private static DictionaryEntry entry(Path p) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> app.vm().workspace().find(p.toString()))
-                .get();
+        openOnce(
+                stage,
+                root.resolve("ws"),
+                List.of(world.saeLens, world.dictionaryLearning, world.sparsifyRun),
+                20_000,
+                1400,
+                880);
     }
 
     @Test

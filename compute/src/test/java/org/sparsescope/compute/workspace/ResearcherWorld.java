@@ -3,11 +3,9 @@ package org.sparsescope.compute.workspace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.sparsescope.compute.Reference;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.Tensor;
@@ -42,12 +40,11 @@ public final class ResearcherWorld {
     public ResearcherWorld(Path root) throws IOException {
         hub = root.resolve("hub");
         // the NeoX with refs/main naming its snapshot; the GPT-2 as a copied cache without refs
-        neoxSnapshot = hub.resolve("models--EleutherAI--pythia-reference-6l/snapshots/0123abcd");
-        copyFolder(Reference.path("model"), neoxSnapshot);
+        neoxSnapshot = Reference.inHubCache(hub, "EleutherAI/pythia-reference-6l", "0123abcd", Reference.path("model"));
         Files.createDirectories(hub.resolve("models--EleutherAI--pythia-reference-6l/refs"));
         Files.writeString(hub.resolve("models--EleutherAI--pythia-reference-6l/refs/main"), "0123abcd\n");
-        gpt2Snapshot = hub.resolve("models--openai-community--gpt2-reference-4l/snapshots/4567cdef");
-        copyFolder(Reference.path("model-gpt2"), gpt2Snapshot);
+        gpt2Snapshot = Reference.inHubCache(
+                hub, "openai-community/gpt2-reference-4l", "4567cdef", Reference.path("model-gpt2"));
 
         Path dicts = root.resolve("dictionaries");
         saeLens = dicts.resolve("neox-mlp4-saelens");
@@ -138,14 +135,5 @@ public final class ResearcherWorld {
             }
         }
         return Tensor.ofFloats(s, v);
-    }
-
-    private static void copyFolder(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path f : s.toList()) {
-                Files.copy(f, to.resolve(f.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 }
