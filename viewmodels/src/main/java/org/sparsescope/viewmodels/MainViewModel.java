@@ -12,7 +12,6 @@ import javafx.beans.property.ReadOnlyObjectWrapper;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.autointerp.AutointerpRun;
 import org.sparsescope.compute.dictionary.Dictionary;
-import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.stats.FeatureAnalysis;
 import org.sparsescope.compute.stats.FeatureReport;
@@ -494,8 +493,7 @@ public final class MainViewModel implements AutoCloseable {
         Dictionary d = workspace.readDictionary(e.path());
         try (ActivationSet s = ActivationSet.open(e.activations())) {
             workspace.workspace().requireMatch(pl, s); // never another pair's activations
-            DictionaryMetrics.requireSameWidth(d, e.path(), s);
-            FeatureReport r = cache.report(e.path(), d, s, 0, s.rows(), FeatureAnalysis.Options.defaults(), p, c);
+            FeatureReport r = cache.wholeSetReport(e.path(), d, s, p, c);
             java.util.Optional<org.sparsescope.compute.synthetic.SyntheticSets.SyntheticSet> synthetic =
                     org.sparsescope.compute.synthetic.SyntheticSets.of(s);
             if (synthetic.isPresent()) {

@@ -210,19 +210,8 @@ final class DictionaryInWorkspace {
      * workspace cache or computed with a progress bar on {@code err}.
      */
     org.sparsescope.compute.stats.FeatureReport report(ActivationSet set, PrintWriter err) throws Exception {
-        org.sparsescope.compute.dictionary.DictionaryMetrics.requireSameWidth(dictionary(), dict, set);
         TerminalProgress bar = new TerminalProgress(err);
-        var r = workspace()
-                .cache()
-                .report(
-                        dict,
-                        dictionary(),
-                        set,
-                        0,
-                        set.rows(),
-                        org.sparsescope.compute.stats.FeatureAnalysis.Options.defaults(),
-                        bar,
-                        new Cancellation());
+        var r = workspace().cache().wholeSetReport(dict, dictionary(), set, bar, new Cancellation());
         bar.done();
         return r;
     }

@@ -10,6 +10,7 @@ import org.sparsescope.compute.dictionary.format.DictionaryLearningFormat;
 import org.sparsescope.compute.dictionary.format.GemmaScopeFormat;
 import org.sparsescope.compute.dictionary.format.LlamaScopeFormat;
 import org.sparsescope.compute.dictionary.format.SaeLensFormat;
+import org.sparsescope.compute.dictionary.format.SeedFormat;
 import org.sparsescope.compute.dictionary.format.Sidecar;
 import org.sparsescope.compute.dictionary.format.SparsifyFormat;
 
@@ -202,5 +203,34 @@ public final class DictionaryFiles {
             }
         }
         return path;
+    }
+
+    /**
+     * A dictionary's name as a researcher calls it: its folder (or hookpoint) rather than a file every dictionary of
+     * its format has ({@code cfg.json}, {@code sae.safetensors}, {@code ae.pt}, …); an entry of a file of several
+     * keeps its {@code #i}.
+     */
+    public static String displayName(Path path) {
+        String n = path.getFileName().toString();
+        String entry = "";
+        int hash = n.lastIndexOf('#');
+        if (hash > 0) {
+            entry = n.substring(hash);
+            n = n.substring(0, hash);
+        }
+        java.util.Set<String> generic = java.util.Set.of(
+                SaeLensFormat.CFG,
+                SaeLensFormat.WEIGHTS,
+                SparsifyFormat.WEIGHTS,
+                DictionaryLearningFormat.WEIGHTS,
+                DictionaryLearningFormat.CONFIG,
+                Sidecar.FILE,
+                SeedFormat.FILE);
+        Path parent = path.toAbsolutePath().getParent();
+        if (generic.contains(n) && parent != null && parent.getFileName() != null) {
+            String folder = parent.getFileName().toString();
+            return (n.equals(SeedFormat.FILE) ? folder + "/" + SeedFormat.FILE : folder) + entry;
+        }
+        return n + entry;
     }
 }

@@ -53,8 +53,26 @@ public final class AnalysisCache {
         this.fingerprints = new FileFingerprints(cacheDir.resolve("file-hashes.json"));
     }
 
-    /** The report of {@code dictionary} (read from {@code dictionaryPath}) on rows [start, start+count) of a set: cached or computed. */
-    /** On the engine's preferred device. */
+    /**
+     * A dictionary's report on the whole of {@code set} with the default options, as the window's feature table and
+     * the command line's {@code stats} show it: the set is first checked to be as wide as the dictionary.
+     */
+    public FeatureReport wholeSetReport(
+            Path dictionaryPath,
+            Dictionary dictionary,
+            ActivationSet set,
+            ProgressListener progress,
+            Cancellation cancel)
+            throws IOException, CancelledException {
+        org.sparsescope.compute.dictionary.DictionaryMetrics.requireSameWidth(dictionary, dictionaryPath, set);
+        return report(
+                dictionaryPath, dictionary, set, 0, set.rows(), FeatureAnalysis.Options.defaults(), progress, cancel);
+    }
+
+    /**
+     * The report of {@code dictionary} (read from {@code dictionaryPath}) on rows [start, start+count) of a set:
+     * cached or computed, on the engine's preferred device.
+     */
     public FeatureReport report(
             Path dictionaryPath,
             Dictionary dictionary,

@@ -77,4 +77,41 @@ public final class Evaluation {
             return iv.splice(windows);
         }
     }
+
+    /**
+     * What a placed dictionary measures on a set, as the window's list and {@code eval} show it.
+     *
+     * @param spliced the splice on the windows across the set; null without a model or tokens in the set
+     */
+    public record Measured(java.nio.file.Path set, DictionaryMetrics metrics, Interventions.SpliceReport spliced) {}
+
+    /**
+     * Checks that the set (and {@code model}, when given) hold the placement's own (model, hook) and that the widths
+     * agree, then measures the held-out rows and, with a model and tokens, the splice on {@code windows} windows.
+     */
+    public static Measured measure(
+            Workspace workspace,
+            Placement placement,
+            Dictionary d,
+            java.nio.file.Path dictionary,
+            ActivationSet set,
+            LanguageModel model,
+            int windows)
+            throws IOException {
+        workspace.requireMatch(placement, set);
+        DictionaryMetrics.requireSameWidth(d, dictionary, set);
+        DictionaryMetrics m = heldOut(d, set);
+        return new Measured(set.location(), m, splice(workspace, placement, d, set, model, windows));
+    }
+
+    /** The splice of a placed dictionary into {@code model} (checked to be its own); null without a model or tokens. */
+    public static Interventions.SpliceReport splice(
+            Workspace workspace, Placement placement, Dictionary d, ActivationSet set, LanguageModel model, int windows)
+            throws IOException {
+        if (model == null || !placement.ready() || !set.hasTokens()) {
+            return null;
+        }
+        workspace.requireMatch(placement, model);
+        return splice(model, d, placement.at().hook(), set, windows);
+    }
 }

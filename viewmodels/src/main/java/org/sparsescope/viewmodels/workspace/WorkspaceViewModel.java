@@ -18,10 +18,10 @@ import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Corpus;
 import org.sparsescope.compute.activations.HarvestOptions;
 import org.sparsescope.compute.dictionary.Dictionary;
+import org.sparsescope.compute.dictionary.DictionaryFiles;
 import org.sparsescope.compute.dictionary.DictionaryMetrics;
 import org.sparsescope.compute.dictionary.LoadedDictionaries;
 import org.sparsescope.compute.dictionary.format.Sidecar;
-import org.sparsescope.compute.intervene.Interventions;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.ModelLocator;
@@ -51,7 +51,7 @@ public final class WorkspaceViewModel {
     private final ReadOnlyObjectWrapper<Path> workspaceDir = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> corpus = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> activations = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyObjectWrapper<ProvenanceRequest> provenanceRequest = new ReadOnlyObjectWrapper<>();
+    private final ProvenanceQuestions questions = new ProvenanceQuestions();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper();
     private final ReadOnlyStringWrapper errorTitle = new ReadOnlyStringWrapper("Sparsescope could not do that");
     private final ObservableList<DictionaryEntry> dictionaries = FXCollections.observableArrayList();
@@ -115,7 +115,7 @@ public final class WorkspaceViewModel {
 
     /** A question for the user, or null; the view shows it as a dialog and calls {@link #answer}. */
     public ReadOnlyObjectProperty<ProvenanceRequest> provenanceRequestProperty() {
-        return provenanceRequest.getReadOnlyProperty();
+        return questions.current();
     }
 
     /** The last error, as a message naming the file and the problem; the view shows it in a dialog. */
@@ -252,7 +252,7 @@ public final class WorkspaceViewModel {
         };
         DictionaryEntry e = new DictionaryEntry(
                 id,
-                name(path),
+                DictionaryFiles.displayName(path),
                 path,
                 formOf(path, d),
                 new DictionaryEntry.Where(
@@ -290,29 +290,8 @@ public final class WorkspaceViewModel {
         }
     }
 
-    /** Questions not yet answered, the one shown first: asked one at a time, never stacked. */
-    private final java.util.ArrayDeque<ProvenanceRequest> questions = new java.util.ArrayDeque<>();
-
     private void ask(ProvenanceRequest r) {
-        if (questions.stream().anyMatch(q -> q.kind() == r.kind() && q.target().equals(r.target()))) {
-            return; // asked already: one question per file
-        }
-        questions.add(r);
-        if (provenanceRequest.get() == null) {
-            provenanceRequest.set(r);
-        }
-    }
-
-    /** Takes {@code r} off the questions; the next one (if any) is asked once the caller is done with it. */
-    private void settle(ProvenanceRequest r) {
-        questions.remove(r);
-        provenanceRequest.set(null);
-    }
-
-    private void askNext() {
-        if (provenanceRequest.get() == null && !questions.isEmpty()) {
-            provenanceRequest.set(questions.peek());
-        }
+        questions.ask(r);
     }
 
     /**
@@ -320,11 +299,11 @@ public final class WorkspaceViewModel {
      * the hook. Remembered by the workspace; the dictionary (or set) is then placed and measured.
      */
     public void answer(ProvenanceRequest r, String model, String hook) {
-        settle(r);
+        questions.settle(r);
         try {
             answered(r, model, hook);
         } finally {
-            askNext();
+            questions.next();
         }
     }
 
@@ -377,33 +356,8 @@ public final class WorkspaceViewModel {
 
     /** The user declined to answer: the row stays, saying what it waits for. */
     public void dismiss(ProvenanceRequest r) {
-        settle(r);
-        askNext();
-    }
-
-    /** A dictionary's name as a researcher calls it: its folder (or hookpoint) rather than a file every dictionary has. */
-    static String name(Path path) {
-        String n = path.getFileName().toString();
-        String entry = "";
-        int hash = n.lastIndexOf('#');
-        if (hash > 0) {
-            entry = n.substring(hash);
-            n = n.substring(0, hash);
-        }
-        java.util.Set<String> generic = java.util.Set.of(
-                "cfg.json",
-                "sae_weights.safetensors",
-                "sae.safetensors",
-                "ae.pt",
-                "config.json",
-                "sparsescope.json",
-                "learned_dicts.pt");
-        Path parent = path.toAbsolutePath().getParent();
-        if (generic.contains(n) && parent != null && parent.getFileName() != null) {
-            String folder = parent.getFileName().toString();
-            return (n.equals("learned_dicts.pt") ? folder + "/learned_dicts.pt" : folder) + entry;
-        }
-        return n + entry;
+        questions.settle(r);
+        questions.next();
     }
 
     /**
@@ -544,7 +498,11 @@ public final class WorkspaceViewModel {
                 this::fail);
     }
 
-    private record Measured(Path set, DictionaryMetrics metrics, DictionaryEntry.Scorecard scorecard) {}
+    private record Measured(Path set, DictionaryMetrics metrics, DictionaryEntry.Scorecard scorecard) {
+        static Measured of(Evaluation.Measured m) {
+            return new Measured(m.set(), m.metrics(), DictionaryEntry.Scorecard.of(m.metrics(), m.spliced()));
+        }
+    }
 
     /** Loads a model folder's model, kept by whoever owns it (the window keeps one per folder). */
     @FunctionalInterface
@@ -572,26 +530,17 @@ public final class WorkspaceViewModel {
         spliceWindows = windows;
     }
 
-    /** FVU and L0 on a set's held-out rows ({@link Evaluation}), once the set is known to hold the dictionary's own pair. */
+    /** FVU and L0 on a set's held-out rows and KL/CE on its windows, as {@code eval} measures ({@link Evaluation}). */
     private Measured heldOut(Placement pl, Dictionary d, Path dictionary, ActivationSet s) throws IOException {
-        workspace.requireMatch(pl, s);
-        DictionaryMetrics.requireSameWidth(d, dictionary, s);
-        DictionaryMetrics m = Evaluation.heldOut(d, s);
-        return new Measured(s.location(), m, DictionaryEntry.Scorecard.of(m, spliced(pl, d, s)));
+        return Measured.of(Evaluation.measure(workspace, pl, d, dictionary, s, modelFor(pl, s), spliceWindows));
     }
 
-    /**
-     * The dictionary spliced into its own model on {@link Evaluation}'s windows across the set, as {@code eval}
-     * runs it; null without a model source, a model, or tokens in the set.
-     */
-    private Interventions.SpliceReport spliced(Placement pl, Dictionary d, ActivationSet s) throws IOException {
+    /** The placement's model for KL and CE, from the window's models; null when there is none or nothing to run. */
+    private LanguageModel modelFor(Placement pl, ActivationSet s) throws IOException {
         ModelSource source = models;
-        if (source == null || !pl.ready() || !s.hasTokens()) {
-            return null;
-        }
-        LanguageModel lm = source.of(pl.at().modelFolder());
-        workspace.requireMatch(pl, lm);
-        return Evaluation.splice(lm, d, pl.at().hook(), s, spliceWindows);
+        return source == null || !pl.ready() || !s.hasTokens()
+                ? null
+                : source.of(pl.at().modelFolder());
     }
 
     /**
@@ -718,7 +667,8 @@ public final class WorkspaceViewModel {
                     Dictionary d = loaded.read(e.path());
                     try (ActivationSet s = ActivationSet.open(set)) {
                         workspace.requireMatch(pl, s);
-                        return DictionaryEntry.Scorecard.of(measured, spliced(pl, d, s));
+                        return DictionaryEntry.Scorecard.of(
+                                measured, Evaluation.splice(workspace, pl, d, s, modelFor(pl, s), spliceWindows));
                     }
                 },
                 card -> {
@@ -730,32 +680,49 @@ public final class WorkspaceViewModel {
                 this::fail);
     }
 
-    /** Adds dictionaries a training run saved, already measured on the set it trained on. */
+    /**
+     * Adds a dictionary a training run saved, already measured on the set it trained on: read and placed in the
+     * background, listed when placed.
+     */
     public void addTrained(Path dir, DictionaryMetrics m, Path set) {
         double fvu = m.fvu(), l0 = m.l0();
         DictionaryEntry.Scorecard card = DictionaryEntry.Scorecard.of(m, null);
-        try {
-            Dictionary d = loaded.read(dir);
-            Placement pl = workspace.place(dir, d);
-            workspace.addDictionary(dir);
-            placements.put(dir.toString(), pl);
-            put(new DictionaryEntry(
-                    dir.toString(),
-                    dir.getFileName().toString(),
-                    dir,
-                    formOf(dir, d),
-                    new DictionaryEntry.Where(
-                            pl.at() != null ? pl.at().model() : d.info().model(),
-                            d.info().hook(),
-                            pl.at() != null ? pl.at().key() : null,
-                            pl.ready() ? pl.at().modelFolder() : null),
-                    DictionaryEntry.Status.MEASURED,
-                    "",
-                    new DictionaryEntry.Measurement(set, fvu, l0, card)));
-            scoreWithModel(dir.toString(), m, set);
-        } catch (IOException ex) {
-            fail(ex);
-        }
+        background.submit(
+                "Open " + dir.getFileName(),
+                (p, c) -> {
+                    Dictionary d = loaded.read(dir);
+                    Placement pl = workspace.place(dir, d);
+                    workspace.addDictionary(dir);
+                    return new Opened(d, pl);
+                },
+                o -> listTrained(dir, o.dictionary(), o.placement(), m, set, fvu, l0, card),
+                this::fail);
+    }
+
+    private void listTrained(
+            Path dir,
+            Dictionary d,
+            Placement pl,
+            DictionaryMetrics m,
+            Path set,
+            double fvu,
+            double l0,
+            DictionaryEntry.Scorecard card) {
+        placements.put(dir.toString(), pl);
+        put(new DictionaryEntry(
+                dir.toString(),
+                dir.getFileName().toString(),
+                dir,
+                formOf(dir, d),
+                new DictionaryEntry.Where(
+                        pl.at() != null ? pl.at().model() : d.info().model(),
+                        d.info().hook(),
+                        pl.at() != null ? pl.at().key() : null,
+                        pl.ready() ? pl.at().modelFolder() : null),
+                DictionaryEntry.Status.MEASURED,
+                "",
+                new DictionaryEntry.Measurement(set, fvu, l0, card)));
+        scoreWithModel(dir.toString(), m, set);
     }
 
     /** The dictionary at {@code path}, read once and then kept while its files are unchanged. Safe off the FX thread. */
