@@ -126,25 +126,22 @@ class HostileInputsTest {
     /** A native set of one chunk of 4 rows (window 2), its corpus of `corpusTokens` tokens, the chunk's window starts as given. */
     private Path nativeSet(String name, Tensor windowStarts, int corpusTokens, String chunkName) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(name));
-        new Manifest(
-                        Manifest.FORMAT,
-                        Manifest.VERSION,
-                        "m",
-                        "h",
-                        HookPoint.parse("blocks.0.hook_resid_post"),
-                        3,
-                        "F32",
-                        2,
-                        "t",
-                        "c",
-                        "ch",
-                        "consecutive",
-                        0,
-                        4,
-                        4,
-                        true,
-                        List.of(new Manifest.Chunk(chunkName, 4)),
-                        null)
+        Manifest.builder()
+                .model("m")
+                .modelHash("h")
+                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
+                .d(3)
+                .dtype("F32")
+                .window(2)
+                .tokenizerHash("t")
+                .corpus("c")
+                .corpusHash("ch")
+                .order("consecutive")
+                .targetRows(4)
+                .rowsPerChunk(4)
+                .complete(true)
+                .chunks(List.of(new Manifest.Chunk(chunkName, 4)))
+                .build()
                 .write(dir);
         if (chunkName.indexOf('\0') < 0) {
             Map<String, Tensor> chunk = new LinkedHashMap<>();

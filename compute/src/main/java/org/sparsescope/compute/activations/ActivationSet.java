@@ -135,25 +135,16 @@ public final class ActivationSet implements AutoCloseable {
         List<Manifest.Chunk> entries = chunks.stream()
                 .map(c -> new Manifest.Chunk(c.file().getFileName().toString(), c.rows()))
                 .toList();
-        Manifest m = new Manifest(
-                Manifest.FORMAT,
-                Manifest.VERSION,
-                model,
-                Manifest.UNKNOWN,
-                hook,
-                d,
-                dtype,
-                0,
-                Manifest.UNKNOWN,
-                source,
-                Manifest.UNKNOWN,
-                Manifest.UNKNOWN,
-                0,
-                0,
-                0,
-                true,
-                entries,
-                null);
+        // a foreign set: only its width, precision, chunks and what the caller says are known
+        Manifest m = Manifest.builder()
+                .model(model)
+                .hook(hook)
+                .d(d)
+                .dtype(dtype)
+                .corpus(source)
+                .complete(true)
+                .chunks(entries)
+                .build();
         return new ActivationSet(path, m, chunks, null);
     }
 

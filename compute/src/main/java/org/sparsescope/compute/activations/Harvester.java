@@ -77,25 +77,22 @@ public final class Harvester {
         long windowsWanted = (opts.tokens() + window - 1) / window;
         int stride = opts.corpusTokensPerWindow();
         Long bos = opts.prependBos() ? bosTokenId(model) : null;
-        Manifest fresh = new Manifest(
-                Manifest.FORMAT,
-                Manifest.VERSION,
-                model.dir().toAbsolutePath().normalize().toString(),
-                modelHash,
-                hook,
-                d,
-                opts.dtype().safetensorsName(),
-                window,
-                tokenizerHash,
-                corpus.path().toAbsolutePath().normalize().toString(),
-                corpusHash,
-                (opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""),
-                opts.seed(),
-                windowsWanted * window,
-                rowsPerChunk,
-                false,
-                List.of(),
-                bos);
+        Manifest fresh = Manifest.builder()
+                .model(model.dir().toAbsolutePath().normalize().toString())
+                .modelHash(modelHash)
+                .hook(hook)
+                .d(d)
+                .dtype(opts.dtype().safetensorsName())
+                .window(window)
+                .tokenizerHash(tokenizerHash)
+                .corpus(corpus.path().toAbsolutePath().normalize().toString())
+                .corpusHash(corpusHash)
+                .order((opts.documentStarts() ? "document-starts" : "packed") + (opts.shuffle() ? ", shuffled" : ""))
+                .seed(opts.seed())
+                .targetRows(windowsWanted * window)
+                .rowsPerChunk(rowsPerChunk)
+                .bosTokenId(bos)
+                .build();
         Manifest manifest = fresh.resumeOrCreate(out);
 
         Path tokenFile = out.resolve(CorpusTokens.FILE);
@@ -124,25 +121,15 @@ public final class Harvester {
                 throw new InvalidInputException(corpus.path(), "too short: not one window of " + window + " tokens");
             }
             if (manifest.targetRows() != totalRows) {
-                manifest = new Manifest(
-                        manifest.format(),
-                        manifest.version(),
-                        manifest.model(),
-                        manifest.modelHash(),
-                        manifest.hook(),
-                        d,
-                        manifest.dtype(),
-                        window,
-                        tokenizerHash,
-                        manifest.corpus(),
-                        corpusHash,
-                        manifest.order(),
-                        manifest.seed(),
-                        totalRows,
-                        rowsPerChunk,
-                        false,
-                        manifest.chunks(),
-                        manifest.bosTokenId());
+                manifest = manifest.toBuilder()
+                        .d(d)
+                        .window(window)
+                        .tokenizerHash(tokenizerHash)
+                        .corpusHash(corpusHash)
+                        .targetRows(totalRows)
+                        .rowsPerChunk(rowsPerChunk)
+                        .complete(false)
+                        .build();
             }
             int windowsPerChunk = rowsPerChunk / window;
             int chunkCount = (int) ((order.length + windowsPerChunk - 1) / windowsPerChunk);

@@ -72,25 +72,161 @@ public record Manifest(
     }
 
     public Manifest withChunks(List<Chunk> newChunks, boolean isComplete) {
-        return new Manifest(
-                format,
-                version,
-                model,
-                modelHash,
-                hook,
-                d,
-                dtype,
-                window,
-                tokenizerHash,
-                corpus,
-                corpusHash,
-                order,
-                seed,
-                targetRows,
-                rowsPerChunk,
-                isComplete,
-                newChunks,
-                bosTokenId);
+        return toBuilder().chunks(newChunks).complete(isComplete).build();
+    }
+
+    /** A manifest of this format and version, built by name; what is not set is "unknown", 0, false or empty. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this manifest's fields, to change some by name. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.format = format;
+        b.version = version;
+        return b.model(model)
+                .modelHash(modelHash)
+                .hook(hook)
+                .d(d)
+                .dtype(dtype)
+                .window(window)
+                .tokenizerHash(tokenizerHash)
+                .corpus(corpus)
+                .corpusHash(corpusHash)
+                .order(order)
+                .seed(seed)
+                .targetRows(targetRows)
+                .rowsPerChunk(rowsPerChunk)
+                .complete(complete)
+                .chunks(chunks)
+                .bosTokenId(bosTokenId);
+    }
+
+    /** Eighteen fields are too many to pass by position: each is set by its name. */
+    public static final class Builder {
+        private String format = FORMAT;
+        private int version = VERSION;
+        private String model = UNKNOWN;
+        private String modelHash = UNKNOWN;
+        private HookPoint hook;
+        private int d;
+        private String dtype = "F32";
+        private int window;
+        private String tokenizerHash = UNKNOWN;
+        private String corpus = UNKNOWN;
+        private String corpusHash = UNKNOWN;
+        private String order = UNKNOWN;
+        private long seed;
+        private long targetRows;
+        private int rowsPerChunk;
+        private boolean complete;
+        private List<Chunk> chunks = List.of();
+        private Long bosTokenId;
+
+        private Builder() {}
+
+        public Builder model(String v) {
+            model = v;
+            return this;
+        }
+
+        public Builder modelHash(String v) {
+            modelHash = v;
+            return this;
+        }
+
+        public Builder hook(HookPoint v) {
+            hook = v;
+            return this;
+        }
+
+        public Builder d(int v) {
+            d = v;
+            return this;
+        }
+
+        public Builder dtype(String v) {
+            dtype = v;
+            return this;
+        }
+
+        public Builder window(int v) {
+            window = v;
+            return this;
+        }
+
+        public Builder tokenizerHash(String v) {
+            tokenizerHash = v;
+            return this;
+        }
+
+        public Builder corpus(String v) {
+            corpus = v;
+            return this;
+        }
+
+        public Builder corpusHash(String v) {
+            corpusHash = v;
+            return this;
+        }
+
+        public Builder order(String v) {
+            order = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder targetRows(long v) {
+            targetRows = v;
+            return this;
+        }
+
+        public Builder rowsPerChunk(int v) {
+            rowsPerChunk = v;
+            return this;
+        }
+
+        public Builder complete(boolean v) {
+            complete = v;
+            return this;
+        }
+
+        public Builder chunks(List<Chunk> v) {
+            chunks = v;
+            return this;
+        }
+
+        public Builder bosTokenId(Long v) {
+            bosTokenId = v;
+            return this;
+        }
+
+        public Manifest build() {
+            return new Manifest(
+                    format,
+                    version,
+                    model,
+                    modelHash,
+                    hook,
+                    d,
+                    dtype,
+                    window,
+                    tokenizerHash,
+                    corpus,
+                    corpusHash,
+                    order,
+                    seed,
+                    targetRows,
+                    rowsPerChunk,
+                    complete,
+                    chunks,
+                    bosTokenId);
+        }
     }
 
     static final Gson GSON = new GsonBuilder()

@@ -90,25 +90,19 @@ public final class SyntheticSets {
             throw new IllegalArgumentException("rows per chunk out of range: " + rowsPerChunk);
         }
         String sha = spec.sha256();
-        Manifest fresh = new Manifest(
-                Manifest.FORMAT,
-                Manifest.VERSION,
-                spec.modelName(),
-                MODEL_PREFIX + sha,
-                HOOK,
-                spec.d(),
-                "F32",
-                0,
-                Manifest.UNKNOWN,
-                "synthetic: " + spec.describe(),
-                sha,
-                "generated",
-                spec.seed(),
-                rows,
-                rowsPerChunk,
-                false,
-                List.of(),
-                null);
+        Manifest fresh = Manifest.builder()
+                .model(spec.modelName())
+                .modelHash(MODEL_PREFIX + sha)
+                .hook(HOOK)
+                .d(spec.d())
+                .dtype("F32")
+                .corpus("synthetic: " + spec.describe())
+                .corpusHash(sha)
+                .order("generated")
+                .seed(spec.seed())
+                .targetRows(rows)
+                .rowsPerChunk(rowsPerChunk)
+                .build();
         if (Files.isRegularFile(out.resolve(Manifest.FILE))) {
             Manifest old = Manifest.read(out);
             if (old.targetRows() != rows) {

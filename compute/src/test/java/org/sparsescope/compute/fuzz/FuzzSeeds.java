@@ -198,25 +198,22 @@ public final class FuzzSeeds {
             seed("modelConfig", family, Files.readAllBytes(config));
         }
 
-        Manifest m = new Manifest(
-                Manifest.FORMAT,
-                Manifest.VERSION,
-                "m",
-                "h",
-                HookPoint.parse("blocks.0.hook_resid_post"),
-                3,
-                "F32",
-                2,
-                "t",
-                "c",
-                "ch",
-                "consecutive",
-                0,
-                4,
-                4,
-                true,
-                List.of(new Manifest.Chunk("chunk-0.safetensors", 4)),
-                null);
+        Manifest m = Manifest.builder()
+                .model("m")
+                .modelHash("h")
+                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
+                .d(3)
+                .dtype("F32")
+                .window(2)
+                .tokenizerHash("t")
+                .corpus("c")
+                .corpusHash("ch")
+                .order("consecutive")
+                .targetRows(4)
+                .rowsPerChunk(4)
+                .complete(true)
+                .chunks(List.of(new Manifest.Chunk("chunk-0.safetensors", 4)))
+                .build();
         Path md = Files.createDirectories(tmp.resolve("set"));
         m.write(md);
         Map<String, Tensor> chunk = new LinkedHashMap<>();
@@ -228,25 +225,22 @@ public final class FuzzSeeds {
                 frame(Files.readAllBytes(md.resolve(Manifest.FILE)), safetensors(tmp, chunk, Map.of())));
 
         // the same set with its tokens: two windows of 2 over a 6-token corpus of two documents
-        Manifest mt = new Manifest(
-                Manifest.FORMAT,
-                Manifest.VERSION,
-                "m",
-                "h",
-                HookPoint.parse("blocks.0.hook_resid_post"),
-                3,
-                "F32",
-                2,
-                "t",
-                "c",
-                "ch",
-                "consecutive",
-                0,
-                4,
-                4,
-                true,
-                List.of(new Manifest.Chunk("chunk-0.safetensors", 4)),
-                null);
+        Manifest mt = Manifest.builder()
+                .model("m")
+                .modelHash("h")
+                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
+                .d(3)
+                .dtype("F32")
+                .window(2)
+                .tokenizerHash("t")
+                .corpus("c")
+                .corpusHash("ch")
+                .order("consecutive")
+                .targetRows(4)
+                .rowsPerChunk(4)
+                .complete(true)
+                .chunks(List.of(new Manifest.Chunk("chunk-0.safetensors", 4)))
+                .build();
         Path mtd = Files.createDirectories(tmp.resolve("set-tokens"));
         mt.write(mtd);
         Map<String, Tensor> tokens = new LinkedHashMap<>();
