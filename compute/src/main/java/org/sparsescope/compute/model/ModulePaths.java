@@ -22,6 +22,26 @@ public final class ModulePaths {
 
     private ModulePaths() {}
 
+    /**
+     * Whether two hook names are one place in {@code family} (a module path and a TransformerLens name can be);
+     * names that do not parse are compared as written.
+     */
+    public static boolean samePlace(String a, String b, Architecture family) {
+        if (a.equals(b)) {
+            return true;
+        }
+        try {
+            return placeOf(a, family).equals(placeOf(b, family));
+        } catch (IllegalArgumentException e) {
+            return false; // at least one names no place: they are the same only as written
+        }
+    }
+
+    private static HookPoint placeOf(String name, Architecture family) {
+        HookPoint h = parse(name, family);
+        return h != null ? h : HookPoint.parse(name);
+    }
+
     /** Whether {@code name} is spelled as a module path of a block or the final norm (a place or not). */
     public static boolean isModulePath(String name) {
         return PATH.matcher(name).matches() || FINAL_NORM.matcher(name).matches();

@@ -18,6 +18,7 @@ import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
+import org.sparsescope.compute.model.ModulePaths;
 import org.sparsescope.compute.model.TransformerConfig;
 
 /** The hook travels as a place, not a spelling: from the files that name it to the pair it makes. */
@@ -46,6 +47,21 @@ class TypedHookTest {
         assertEquals(a.key(), b.key());
         assertTrue(a.sameAs(b));
         assertFalse(a.sameAs(new ModelHook("m", Path.of("/m"), "abc", HookPoint.parse("blocks.2.hook_mlp_out"))));
+    }
+
+    @Test
+    void aReleasesInAndOutPointsAreComparedAsPlacesSoOnePlaceSpelledTwiceIsNoTranscoder() {
+        var gemma = TransformerConfig.Architecture.GEMMA3;
+        assertTrue(ModulePaths.samePlace("model.layers.2.output", "blocks.2.hook_resid_post", gemma));
+        assertTrue(ModulePaths.samePlace(
+                "model.layers.1.post_attention_layernorm.output", "blocks.1.hook_attn_out", gemma));
+        assertFalse(
+                ModulePaths.samePlace(
+                        "model.layers.1.pre_feedforward_layernorm.output",
+                        "model.layers.1.post_feedforward_layernorm.output",
+                        gemma),
+                "a transcoder's input and output");
+        assertFalse(ModulePaths.samePlace("embed_tokens", "model.layers.0.output", gemma), "a name of no place");
     }
 
     @Test

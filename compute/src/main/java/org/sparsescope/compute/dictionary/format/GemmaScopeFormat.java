@@ -133,7 +133,7 @@ public final class GemmaScopeFormat implements DictionaryFormat {
             String type = Json.str(cfgFile, cfg, "type", "sae");
             String in = Json.str(cfgFile, cfg, "hf_hook_point_in", null);
             String out = Json.str(cfgFile, cfg, "hf_hook_point_out", in);
-            if (type.contains("transcoder") || (in != null && !in.equals(out))) {
+            if (type.contains("transcoder") || (in != null && !ModulePaths.samePlace(in, out, Architecture.GEMMA3))) {
                 throw new DictionaryFormatException(
                         cfgFile,
                         "is a Gemma Scope 2 transcoder (" + in + " → " + out + "); transcoders are not supported"

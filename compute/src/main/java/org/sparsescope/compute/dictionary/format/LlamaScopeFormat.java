@@ -14,6 +14,8 @@ import org.sparsescope.compute.dictionary.JumpReluDictionary;
 import org.sparsescope.compute.dictionary.Provenance;
 import org.sparsescope.compute.dictionary.StandardDictionary;
 import org.sparsescope.compute.model.HookPoint;
+import org.sparsescope.compute.model.ModulePaths;
+import org.sparsescope.compute.model.TransformerConfig;
 import org.sparsescope.compute.tensor.Safetensors;
 import org.sparsescope.compute.tensor.Tensor;
 
@@ -77,7 +79,7 @@ public final class LlamaScopeFormat implements DictionaryFormat {
         JsonObject cfg = Json.read(file);
         String in = Json.str(file, cfg, "hook_point_in", null);
         String out = Json.str(file, cfg, "hook_point_out", in);
-        if (in != null && !in.equals(out)) {
+        if (in != null && !ModulePaths.samePlace(in, out, TransformerConfig.Architecture.LLAMA)) {
             throw new DictionaryFormatException(
                     file, "is a transcoder (" + in + " → " + out + "); transcoders are not supported yet");
         }
