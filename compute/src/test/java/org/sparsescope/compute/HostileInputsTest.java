@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.activations.ActivationSet;
 import org.sparsescope.compute.activations.Manifest;
 import org.sparsescope.compute.dictionary.DictionaryFiles;
-import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.TransformerConfig;
 import org.sparsescope.compute.tensor.Checkpoint;
 import org.sparsescope.compute.tensor.HostileFiles;
@@ -126,23 +125,7 @@ class HostileInputsTest {
     /** A native set of one chunk of 4 rows (window 2), its corpus of `corpusTokens` tokens, the chunk's window starts as given. */
     private Path nativeSet(String name, Tensor windowStarts, int corpusTokens, String chunkName) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(name));
-        Manifest.builder()
-                .model("m")
-                .modelHash("h")
-                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
-                .d(3)
-                .dtype("F32")
-                .window(2)
-                .tokenizerHash("t")
-                .corpus("c")
-                .corpusHash("ch")
-                .order("consecutive")
-                .targetRows(4)
-                .rowsPerChunk(4)
-                .complete(true)
-                .chunks(List.of(new Manifest.Chunk(chunkName, 4)))
-                .build()
-                .write(dir);
+        org.sparsescope.compute.fuzz.FuzzSeeds.oneChunkManifest(chunkName).write(dir);
         if (chunkName.indexOf('\0') < 0) {
             Map<String, Tensor> chunk = new LinkedHashMap<>();
             chunk.put(ActivationSet.ACTIVATIONS, Tensor.ofFloats(new long[] {4, 3}, new float[12]));

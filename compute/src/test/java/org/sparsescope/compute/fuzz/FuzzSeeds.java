@@ -198,22 +198,7 @@ public final class FuzzSeeds {
             seed("modelConfig", family, Files.readAllBytes(config));
         }
 
-        Manifest m = Manifest.builder()
-                .model("m")
-                .modelHash("h")
-                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
-                .d(3)
-                .dtype("F32")
-                .window(2)
-                .tokenizerHash("t")
-                .corpus("c")
-                .corpusHash("ch")
-                .order("consecutive")
-                .targetRows(4)
-                .rowsPerChunk(4)
-                .complete(true)
-                .chunks(List.of(new Manifest.Chunk("chunk-0.safetensors", 4)))
-                .build();
+        Manifest m = oneChunkManifest("chunk-0.safetensors");
         Path md = Files.createDirectories(tmp.resolve("set"));
         m.write(md);
         Map<String, Tensor> chunk = new LinkedHashMap<>();
@@ -225,22 +210,7 @@ public final class FuzzSeeds {
                 frame(Files.readAllBytes(md.resolve(Manifest.FILE)), safetensors(tmp, chunk, Map.of())));
 
         // the same set with its tokens: two windows of 2 over a 6-token corpus of two documents
-        Manifest mt = Manifest.builder()
-                .model("m")
-                .modelHash("h")
-                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
-                .d(3)
-                .dtype("F32")
-                .window(2)
-                .tokenizerHash("t")
-                .corpus("c")
-                .corpusHash("ch")
-                .order("consecutive")
-                .targetRows(4)
-                .rowsPerChunk(4)
-                .complete(true)
-                .chunks(List.of(new Manifest.Chunk("chunk-0.safetensors", 4)))
-                .build();
+        Manifest mt = m;
         Path mtd = Files.createDirectories(tmp.resolve("set-tokens"));
         mt.write(mtd);
         Map<String, Tensor> tokens = new LinkedHashMap<>();
@@ -450,5 +420,25 @@ public final class FuzzSeeds {
         Map<String, byte[]> storages = Map.of("0", toBytes(small(6)), "1", toBytes(small(6)), "2", toBytes(small(2)));
         return Files.readAllBytes(
                 HostileFiles.torchZip(Files.createTempFile(tmp, "ld", ".pt"), p.stop(), storages, false));
+    }
+
+    /** A complete native set's manifest: one chunk of 4 rows of width 3 at blocks.0.hook_resid_post, windows of 2. */
+    public static Manifest oneChunkManifest(String chunkName) {
+        return Manifest.builder()
+                .model("m")
+                .modelHash("h")
+                .hook(HookPoint.parse("blocks.0.hook_resid_post"))
+                .d(3)
+                .dtype("F32")
+                .window(2)
+                .tokenizerHash("t")
+                .corpus("c")
+                .corpusHash("ch")
+                .order("consecutive")
+                .targetRows(4)
+                .rowsPerChunk(4)
+                .complete(true)
+                .chunks(List.of(new Manifest.Chunk(chunkName, 4)))
+                .build();
     }
 }
