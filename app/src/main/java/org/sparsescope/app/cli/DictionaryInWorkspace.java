@@ -137,10 +137,7 @@ final class DictionaryInWorkspace {
             }
             if (hookPoint != null && p.ready()) {
                 // a layer past the model's depth is refused here, before any harvest starts
-                LanguageModel.hook(
-                        p.at().modelFolder(),
-                        org.sparsescope.compute.model.TransformerConfig.read(p.at().modelFolder()),
-                        hookPoint.name());
+                LanguageModel.hook(p.at().modelFolder(), hookPoint);
             }
             placement = p;
         }
@@ -153,7 +150,7 @@ final class DictionaryInWorkspace {
             return null;
         }
         if (model != null) {
-            return LanguageModel.hook(model, org.sparsescope.compute.model.TransformerConfig.read(model), hook);
+            return LanguageModel.hook(model, hook);
         }
         try {
             return HookPoint.parse(hook);

@@ -90,11 +90,6 @@ public record HookPoint(int layer, Kind kind, Integer head) {
         return other != null && canonical().equals(other.canonical());
     }
 
-    /** Parses a name, or returns null for null. */
-    public static HookPoint parseOrNull(String name) {
-        return name == null ? null : parse(name);
-    }
-
     /**
      * Parses a hook name, TransformerLens's or a Hugging Face module path whose meaning is the same in every family
      * ({@link ModulePaths}); throws IllegalArgumentException naming the accepted spellings.

@@ -3,13 +3,13 @@ package org.sparsescope.compute.model;
 import com.google.gson.JsonParseException;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 
 /**
  * A hook point in the app's own JSON files (manifests, the workspace file): written as its TransformerLens name,
- * read by {@link HookPoint#parse}. "unknown" and null read as null (a foreign set's hook nobody has stated).
+ * read by {@link HookPoint#parse}; "unknown" reads as null (a foreign set's hook nobody has stated). Registered
+ * {@code nullSafe()}, so a JSON null never reaches it.
  */
 public final class HookPointJson extends TypeAdapter<HookPoint> {
     public static final String UNKNOWN = "unknown";
@@ -19,23 +19,20 @@ public final class HookPointJson extends TypeAdapter<HookPoint> {
         return hook == null ? UNKNOWN : hook.name();
     }
 
+    /** The point a file names: null for "unknown" (or null); IllegalArgumentException for a name of no place. */
+    public static HookPoint parse(String name) {
+        return name == null || name.equals(UNKNOWN) ? null : HookPoint.parse(name);
+    }
+
     @Override
     public void write(JsonWriter out, HookPoint hook) throws IOException {
-        out.value(hook == null ? UNKNOWN : hook.name());
+        out.value(name(hook));
     }
 
     @Override
     public HookPoint read(JsonReader in) throws IOException {
-        if (in.peek() == JsonToken.NULL) {
-            in.nextNull();
-            return null;
-        }
-        String name = in.nextString();
-        if (name.equals(UNKNOWN)) {
-            return null;
-        }
         try {
-            return HookPoint.parse(name);
+            return parse(in.nextString());
         } catch (IllegalArgumentException e) {
             throw new JsonParseException(e.getMessage());
         }

@@ -236,6 +236,16 @@ public final class LanguageModel implements AutoCloseable {
         return has(dir, config, point, point.describe());
     }
 
+    /** The hook called {@code name} in the model folder {@code dir}, read in its family (its config, not its weights). */
+    public static HookPoint hook(Path dir, String name) throws IOException {
+        return hook(dir, TransformerConfig.read(dir), name);
+    }
+
+    /** {@code point}, when the model folder {@code dir} has it (read from its config, not its weights). */
+    public static HookPoint hook(Path dir, HookPoint point) throws IOException {
+        return has(dir, TransformerConfig.read(dir), point, point.describe());
+    }
+
     /**
      * The hook called {@code name} in the model at {@code dir} of this config (read without its weights), or an
      * error naming the folder and the hooks the model has: checked before anything is harvested or measured.

@@ -55,7 +55,8 @@ public final class AnalysisCache {
 
     /**
      * A dictionary's report on the whole of {@code set} with the default options, as the window's feature table and
-     * the command line's {@code stats} show it: the set is first checked to be as wide as the dictionary.
+     * the command line's {@code export} and {@code autointerp} read it: the set is first checked to be as wide as the
+     * dictionary.
      */
     public FeatureReport wholeSetReport(
             Path dictionaryPath,

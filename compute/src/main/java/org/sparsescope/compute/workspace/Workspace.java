@@ -23,7 +23,6 @@ import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.LanguageModel;
 import org.sparsescope.compute.model.ModelLocator;
 import org.sparsescope.compute.model.ModelNotFoundException;
-import org.sparsescope.compute.model.TransformerConfig;
 import org.sparsescope.compute.synthetic.SyntheticSets;
 import org.sparsescope.compute.tensor.Checkpoint;
 import org.sparsescope.compute.work.Cancellation;
@@ -310,8 +309,7 @@ public final class Workspace {
             return p;
         }
         try {
-            TransformerConfig config = TransformerConfig.read(folder.get());
-            return p.readAs(LanguageModel.hook(folder.get(), config, p.hookName()));
+            return p.readAs(LanguageModel.hook(folder.get(), p.hookName()));
         } catch (IOException e) {
             LOG.warn("the hook '{}' is no place in {}: {}", p.hookName(), folder.get(), e.getMessage());
             return p;

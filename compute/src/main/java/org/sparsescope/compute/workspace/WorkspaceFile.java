@@ -127,7 +127,7 @@ public record WorkspaceFile(
     private static HookPoint hook(Path file, JsonObject o) throws InvalidInputException {
         String name = optionalString(file, o, "hook");
         try {
-            return name == null || name.equals(HookPointJson.UNKNOWN) ? null : HookPoint.parse(name);
+            return HookPointJson.parse(name);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(file, "\"hook\": " + e.getMessage());
         }

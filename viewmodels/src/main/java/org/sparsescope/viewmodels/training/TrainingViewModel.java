@@ -23,6 +23,7 @@ import org.sparsescope.compute.train.TrainEvent;
 import org.sparsescope.compute.train.TrainOptions;
 import org.sparsescope.compute.train.Trainer;
 import org.sparsescope.compute.work.CancelledException;
+import org.sparsescope.compute.workspace.ModelHook;
 import org.sparsescope.viewmodels.Background;
 import org.sparsescope.viewmodels.frontier.FrontierViewModel;
 import org.sparsescope.viewmodels.workspace.WorkspaceViewModel;
@@ -244,7 +245,7 @@ public final class TrainingViewModel {
     }
 
     /** The pair the running sweep trains at, so its live points show on that pair's frontier only. */
-    private org.sparsescope.compute.workspace.ModelHook.Key livePair;
+    private ModelHook.Key livePair;
 
     private void onEvent(TrainEvent ev, List<SweepMember> sweep) {
         progress.set(ev.fraction());

@@ -148,7 +148,7 @@ public final class WorkspaceViewModel {
     /** Hook names of a model folder, for the dialog's choice; empty when it cannot be read. */
     public List<String> hookNames(Path modelFolder) {
         try {
-            return LanguageModel.hookPoints(org.sparsescope.compute.model.TransformerConfig.read(modelFolder)).stream()
+            return LanguageModel.hookPoints(TransformerConfig.read(modelFolder)).stream()
                     .map(h -> h.name())
                     .toList();
         } catch (IOException e) {
@@ -351,7 +351,7 @@ public final class WorkspaceViewModel {
         if (folder == null) {
             return HookPoint.parse(typed);
         }
-        return LanguageModel.hook(folder, TransformerConfig.read(folder), typed);
+        return LanguageModel.hook(folder, typed);
     }
 
     /** The user declined to answer: the row stays, saying what it waits for. */
@@ -432,7 +432,7 @@ public final class WorkspaceViewModel {
                 "Harvest " + hookTyped,
                 (p, c) -> workspace.harvest(
                         modelDir,
-                        LanguageModel.hook(modelDir, TransformerConfig.read(modelDir), hookTyped),
+                        LanguageModel.hook(modelDir, hookTyped),
                         Corpus.open(corpusPath),
                         HarvestOptions.of(tokens, Workspace.DEFAULT_WINDOW).withRowsPerChunk(16_384),
                         p,
@@ -685,8 +685,6 @@ public final class WorkspaceViewModel {
      * background, listed when placed.
      */
     public void addTrained(Path dir, DictionaryMetrics m, Path set) {
-        double fvu = m.fvu(), l0 = m.l0();
-        DictionaryEntry.Scorecard card = DictionaryEntry.Scorecard.of(m, null);
         background.submit(
                 "Open " + dir.getFileName(),
                 (p, c) -> {
@@ -695,19 +693,11 @@ public final class WorkspaceViewModel {
                     workspace.addDictionary(dir);
                     return new Opened(d, pl);
                 },
-                o -> listTrained(dir, o.dictionary(), o.placement(), m, set, fvu, l0, card),
+                o -> listTrained(dir, o.dictionary(), o.placement(), m, set),
                 this::fail);
     }
 
-    private void listTrained(
-            Path dir,
-            Dictionary d,
-            Placement pl,
-            DictionaryMetrics m,
-            Path set,
-            double fvu,
-            double l0,
-            DictionaryEntry.Scorecard card) {
+    private void listTrained(Path dir, Dictionary d, Placement pl, DictionaryMetrics m, Path set) {
         placements.put(dir.toString(), pl);
         put(new DictionaryEntry(
                 dir.toString(),
@@ -721,7 +711,7 @@ public final class WorkspaceViewModel {
                         pl.ready() ? pl.at().modelFolder() : null),
                 DictionaryEntry.Status.MEASURED,
                 "",
-                new DictionaryEntry.Measurement(set, fvu, l0, card)));
+                new DictionaryEntry.Measurement(set, m.fvu(), m.l0(), DictionaryEntry.Scorecard.of(m, null))));
         scoreWithModel(dir.toString(), m, set);
     }
 
