@@ -182,27 +182,22 @@ final class Nn {
          */
         NDArray causalMask(int t, int window, NDManager scope) {
             if (t > CACHED_MASK_LENGTH) {
-                NDArray rows = scope.arange(t).reshape(t, 1),
-                        columns = scope.arange(t).reshape(1, t);
-                NDArray hidden = columns.gt(rows); // a later key
-                if (window > 0) {
-                    hidden = hidden.logicalOr(rows.sub(columns).gte(window)); // a key at or before i − w
-                }
-                Shape square = new Shape(t, t);
-                return ai.djl.ndarray.NDArrays.where(
-                        hidden, scope.full(square, Float.NEGATIVE_INFINITY), scope.zeros(square));
+                return causalMaskIn(scope, t, window);
             }
-            return cache.computeIfAbsent("mask" + t + "/" + window, k -> {
-                float[] m = new float[t * t];
-                for (int i = 0; i < t; i++) {
-                    for (int j = 0; j < t; j++) {
-                        if (j > i || (window > 0 && i - j >= window)) {
-                            m[i * t + j] = Float.NEGATIVE_INFINITY;
-                        }
+            return cache.computeIfAbsent("mask" + t + "/" + window, k -> causalMaskIn(manager, t, window));
+        }
+
+        /** The mask in {@code where}: −∞ for a later key, and (window w > 0) for a key at or before i − w. */
+        private static NDArray causalMaskIn(NDManager where, int t, int window) {
+            float[] m = new float[t * t];
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < t; j++) {
+                    if (j > i || (window > 0 && i - j >= window)) {
+                        m[i * t + j] = Float.NEGATIVE_INFINITY;
                     }
                 }
-                return manager.create(m, new Shape(t, t));
-            });
+            }
+            return where.create(m, new Shape(t, t));
         }
 
         /** cos or sin table [T, dims] of rotate-half RoPE with these frequencies, in float32 as transformers. */
