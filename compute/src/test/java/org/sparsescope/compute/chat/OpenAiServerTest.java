@@ -259,17 +259,7 @@ class OpenAiServerTest {
         try (DictionaryOnDevice onDevice = new DictionaryOnDevice(dictionary, model.device())) {
             AutointerpRun run = new AutointerpRun(dir.resolve("ws"), "abc123", local.modelName(), options);
             long before = server.requests();
-            var first = run.run(
-                    client(local.modelName()),
-                    set,
-                    onDevice,
-                    model.tokenizer(),
-                    report,
-                    features,
-                    options,
-                    1,
-                    ProgressListener.NONE,
-                    Cancellation.none());
+            var first = runOn(run, options, set, onDevice, report, features);
             assertEquals(0, first.reused());
             assertTrue(server.requests() > before);
             for (int j : features) {
@@ -290,17 +280,7 @@ class OpenAiServerTest {
             // prompts longer than the model's context: each feature a failed item naming why, the run goes on
             var long60 = new FeatureInterpreter.Options(60, 2, 2, 2, FeatureInterpreter.Sampling.TOP, 0, true, 24, 7);
             AutointerpRun tooLong = new AutointerpRun(dir.resolve("ws2"), "abc123", local.modelName(), long60);
-            var refused = tooLong.run(
-                    client(local.modelName()),
-                    set,
-                    onDevice,
-                    model.tokenizer(),
-                    report,
-                    features,
-                    long60,
-                    1,
-                    ProgressListener.NONE,
-                    Cancellation.none());
+            var refused = runOn(tooLong, long60, set, onDevice, report, features);
             for (var r : refused.results()) {
                 assertEquals(null, r.explanation());
                 assertTrue(
@@ -308,21 +288,33 @@ class OpenAiServerTest {
                         r.exchanges().get(0).failure());
             }
             long asked = server.requests();
-            var again = run.run(
-                    client(local.modelName()),
-                    set,
-                    onDevice,
-                    model.tokenizer(),
-                    report,
-                    features,
-                    options,
-                    1,
-                    ProgressListener.NONE,
-                    Cancellation.none());
+            var again = runOn(run, options, set, onDevice, report, features);
             assertEquals(2, again.reused());
             assertEquals(asked, server.requests(), "nothing stored is asked again");
         }
         assertFalse(Files.list(dir.resolve("ws/autointerp")).toList().isEmpty());
+    }
+
+    /** {@code run} over {@code features} through the test's server, one request at a time. */
+    private AutointerpRun.Summary runOn(
+            AutointerpRun run,
+            FeatureInterpreter.Options options,
+            ActivationSet set,
+            DictionaryOnDevice onDevice,
+            FeatureReport report,
+            int[] features)
+            throws Exception {
+        return run.run(
+                client(local.modelName()),
+                set,
+                onDevice,
+                model.tokenizer(),
+                report,
+                features,
+                options,
+                1,
+                ProgressListener.NONE,
+                Cancellation.none());
     }
 
     /** The {@code n}-th feature (by index) with at least 8 top examples. */
