@@ -4,7 +4,13 @@ the harvest path (up to blocks.L.hook_resid_post), and peak RSS, for a Llama/Qwe
 make_tiny's transcription of transformers' forward (the same ops transformers' eager attention runs).
 
     /usr/bin/python3 tools/families/peer_lm.py --model DIR [--dtype float32|bfloat16] [--window 128] [--batch 4]
-        [--layer 2] [--seconds 10] [--threads N]
+        [--layer 2] [--seconds 10] [--threads N] [--serve]
+
+With --serve it loads once and then measures on request, for `sparsescope bench lm --peer`, which alternates its own
+measurements with these so that both sides see the same machine (its matmul rate drifts by a factor of two within
+minutes): it prints one JSON line when loaded, then for each line `full` or `harvest` read from stdin one JSON line
+with that path's tokens/s, for `matmul M K N` the GFLOP/s of a float32 [M, K] @ [K, N] product (median of 15 after a
+warm-up, as the bench's own); `quit` prints the peak RSS and ends.
 
 Weights are read from the safetensors shards as stored (bf16) and converted once to the run's dtype.
 """
@@ -23,7 +29,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from make_tiny import forward  # noqa: E402
 
 
-def read_safetensors(path):
+def read_safetensors(path, dtype):
+    """The file's tensors in `dtype`, each converted as it is read (holding a whole shard at 16 bits beside its
+    float32 copy raised the peak by the shard's size)."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
@@ -35,7 +43,8 @@ def read_safetensors(path):
         a, b = e["data_offsets"]
         raw = np.frombuffer(data[a:b], dtype={"BF16": np.int16, "F32": np.float32, "F16": np.float16}[e["dtype"]])
         t = torch.from_numpy(raw.copy())
-        out[name] = (t.view(torch.bfloat16) if e["dtype"] == "BF16" else t).reshape(e["shape"])
+        out[name] = (t.view(torch.bfloat16) if e["dtype"] == "BF16" else t).reshape(e["shape"]).to(dtype)
+        del t
     return out
 
 
@@ -81,6 +90,7 @@ def main():
     ap.add_argument("--layer", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--serve", action="store_true", help="measure on request from stdin (see above)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     dtype = getattr(torch, a.dtype)
@@ -89,7 +99,7 @@ def main():
     w = {}
     for name in sorted(os.listdir(a.model)):
         if name.endswith(".safetensors") and name != "expected.safetensors":
-            w.update({k: v.to(dtype) for k, v in read_safetensors(os.path.join(a.model, name)).items()})
+            w.update(read_safetensors(os.path.join(a.model, name), dtype))
     s = settings(c)
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(0, c["vocab_size"], (a.batch, a.window), generator=g)
@@ -105,10 +115,51 @@ def main():
             forward(s, w, ids, {}, dtype, stop_after=a.layer).float().numpy()
 
     tokens = a.batch * a.window
+    if a.serve:
+        serve(a, {"full": full, "harvest": harvest}, tokens)
+        return
     out = {"dtype": a.dtype, "threads": a.threads, "full_forward_tokens_per_second": rate(full, tokens, a.seconds),
            f"harvest_to_layer_{a.layer}_tokens_per_second": rate(harvest, tokens, a.seconds),
-           "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
+           "peak_rss_gb": peak_rss_gb()}
     print(json.dumps(out, indent=2))
+
+
+def peak_rss_gb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9  # ru_maxrss is in KiB on Linux
+
+
+def matmul_gflops(m, k, n, repeats=15):
+    x, y = torch.randn(m, k), torch.randn(k, n)
+    for _ in range(3):
+        torch.matmul(x, y)
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.matmul(x, y)
+        seconds.append(time.perf_counter() - t0)
+    return 2.0 * m * k * n / sorted(seconds)[repeats // 2] / 1e9
+
+
+def serve(a, paths, tokens):
+    def say(d):
+        sys.stdout.write(json.dumps(d) + "\n")
+        sys.stdout.flush()
+
+    say({"ready": True, "dtype": a.dtype, "threads": a.threads, "torch": torch.__version__})
+    for line in sys.stdin:
+        what = line.strip()
+        if what == "quit":
+            break
+        if what.startswith("matmul "):
+            m, k, n = (int(v) for v in what.split()[1:4])
+            with torch.no_grad():
+                say({"what": "matmul", "gflops": matmul_gflops(m, k, n)})
+            continue
+        if what not in paths:
+            say({"error": "unknown request " + repr(what)})
+            continue
+        say({"what": what, "tokens_per_second": rate(paths[what], tokens, a.seconds)})
+    say({"peak_rss_gb": peak_rss_gb()})
 
 
 if __name__ == "__main__":

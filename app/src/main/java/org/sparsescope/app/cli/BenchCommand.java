@@ -428,10 +428,32 @@ public final class BenchCommand {
         @Option(names = "--json", description = "print the result as JSON")
         boolean json;
 
+        @Option(
+                names = "--peer",
+                paramLabel = "SCRIPT",
+                description = "also measure PyTorch eager on the same model (tools/families/peer_lm.py), alternating "
+                        + "with ours round by round, and print our tokens/s as a ratio to PyTorch's in each round")
+        Path peer;
+
+        @Option(
+                names = "--python",
+                defaultValue = "python3",
+                description = "the Python with PyTorch that runs --peer (default ${DEFAULT-VALUE})")
+        String python;
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description = "rounds with --peer, each measuring both paths on both sides (default ${DEFAULT-VALUE})")
+        int rounds;
+
         @Override
         public Integer call() throws Exception {
             try (LanguageModel lm = ModelLoading.load(model)) {
                 lm.hook("blocks." + layer + ".hook_resid_post");
+                if (peer != null) {
+                    return besidePeer(lm);
+                }
                 // The matmul rate is taken before and after the model runs; their mean is the yardstick.
                 double matmulBefore = MatmulSpeed.gflopsPerSecond(15);
                 LmThroughput.Result full = LmThroughput.fullForward(lm, window, batch, seconds);
@@ -442,7 +464,7 @@ public final class BenchCommand {
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("device", device());
-                    m.put("weights", lm.weightPrecision().name().toLowerCase(java.util.Locale.ROOT));
+                    m.put("weights", weights(lm));
                     m.put("matmul_gflops", matmul);
                     for (LmThroughput.Result r : List.of(full, harvest)) {
                         Map<String, Object> e = new LinkedHashMap<>();
@@ -452,11 +474,12 @@ public final class BenchCommand {
                         e.put("ratio_to_matmul", r.gflopsPerSecond() / matmul);
                         m.put(r == full ? "full_forward" : "harvest_to_layer_" + layer, e);
                     }
+                    m.put("peak_rss_gb", peakResidentGb());
                     out.println(Json.text(m));
                 } else {
                     out.printf(
                             "device: %s, window %d, batch %d windows, weights %s%n",
-                            device(), window, batch, lm.weightPrecision().name().toLowerCase(java.util.Locale.ROOT));
+                            device(), window, batch, weights(lm));
                     out.printf(
                             "float32 matmul %dx%d @ %dx%d: %.1f GFLOP/s (median before %.1f, after %.1f)%n",
                             MatmulSpeed.M,
@@ -471,9 +494,122 @@ public final class BenchCommand {
                                 "%-44s %10.0f tokens/s  %7.1f GFLOP/s  = %.2f × matmul%n",
                                 r.what(), r.tokensPerSecond(), r.gflopsPerSecond(), r.gflopsPerSecond() / matmul);
                     }
+                    out.printf("peak resident memory of this process: %.2f GB%n", peakResidentGb());
                 }
                 return 0;
             }
+        }
+
+        /**
+         * Rounds of ours and PyTorch's on each path, back to back; which side goes first alternates by round, so a
+         * drift in the machine's speed favours neither. The figure that counts is the median of the rounds' ratios.
+         */
+        private int besidePeer(LanguageModel lm) throws Exception {
+            var out = spec.commandLine().getOut();
+            List<double[]> full = new ArrayList<>(); // {ours, pytorch} tokens/s per round
+            List<double[]> harvest = new ArrayList<>();
+            List<double[]> product = new ArrayList<>(); // {ours, pytorch} GFLOP/s per round
+            // the product the model's MLP runs: every token of a batch through an up-projection
+            int rows = window * batch,
+                    width = lm.config().dModel(),
+                    mlpWidth = lm.config().dMlp();
+            double peerRss;
+            PyTorchPeer.Ready ready;
+            try (PyTorchPeer torch = PyTorchPeer.start(python, peer, model, window, batch, layer, seconds)) {
+                ready = torch.ready();
+                for (int r = 0; r < rounds; r++) {
+                    boolean oursFirst = r % 2 == 0;
+                    full.add(pair(
+                            oursFirst,
+                            () -> LmThroughput.fullForward(lm, window, batch, seconds)
+                                    .tokensPerSecond(),
+                            torch::fullForward));
+                    harvest.add(pair(
+                            !oursFirst,
+                            () -> LmThroughput.upToLayer(lm, layer, window, batch, seconds)
+                                    .tokensPerSecond(),
+                            torch::harvestPath));
+                    product.add(pair(
+                            oursFirst,
+                            () -> MatmulSpeed.gflopsPerSecond(
+                                    org.sparsescope.compute.Devices.preferred(), rows, width, mlpWidth, 15),
+                            () -> torch.matmulGflops(rows, width, mlpWidth)));
+                }
+                peerRss = torch.quit();
+            }
+            double ourRss = peakResidentGb();
+            String harvestName = "harvest_to_layer_" + layer;
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("device", device());
+                m.put("weights", weights(lm));
+                m.put("pytorch", ready);
+                m.put("full_forward", rounds(full, "tokens/s"));
+                m.put(harvestName, rounds(harvest, "tokens/s"));
+                Map<String, Object> p = rounds(product, "GFLOP/s");
+                p.put("shape", List.of(rows, width, mlpWidth));
+                m.put("float32_product_gflops", p);
+                m.put("peak_rss_gb", ourRss);
+                m.put("pytorch_peak_rss_gb", peerRss);
+                out.println(Json.text(m));
+                return 0;
+            }
+            out.printf(
+                    "device: %s, window %d, batch %d windows, weights %s; PyTorch %s eager in %s on %d threads%n",
+                    device(), window, batch, weights(lm), ready.torch(), ready.dtype(), ready.threads());
+            for (var path : List.of(
+                    Map.entry("full forward to per-token loss, tokens/s", full),
+                    Map.entry("forward to blocks." + layer + ".hook_resid_post (harvest path), tokens/s", harvest),
+                    Map.entry(
+                            String.format(
+                                    "the engines' float32 product [%d, %d] @ [%d, %d] (the MLP's), GFLOP/s",
+                                    rows, width, width, mlpWidth),
+                            product))) {
+                out.printf("%s (ours / PyTorch, round by round):%n", path.getKey());
+                for (double[] r : path.getValue()) {
+                    out.printf("    %8.1f / %8.1f  = %.2f×%n", r[0], r[1], r[0] / r[1]);
+                }
+                out.printf("    median ratio %.2f×%n", median(ratios(path.getValue())));
+            }
+            out.printf("peak resident memory: ours %.2f GB, PyTorch's %.2f GB%n", ourRss, peerRss);
+            return 0;
+        }
+
+        private interface Rate {
+            double tokensPerSecond() throws Exception;
+        }
+
+        private static double[] pair(boolean oursFirst, Rate ours, Rate pytorch) throws Exception {
+            if (oursFirst) {
+                double o = ours.tokensPerSecond();
+                return new double[] {o, pytorch.tokensPerSecond()};
+            }
+            double p = pytorch.tokensPerSecond();
+            return new double[] {ours.tokensPerSecond(), p};
+        }
+
+        private static Map<String, Object> rounds(List<double[]> rounds, String unit) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("unit", unit);
+            m.put("ours", rounds.stream().map(r -> r[0]).toList());
+            m.put("pytorch", rounds.stream().map(r -> r[1]).toList());
+            m.put("ratios", ratios(rounds));
+            m.put("median_ratio", median(ratios(rounds)));
+            return m;
+        }
+
+        private static List<Double> ratios(List<double[]> rounds) {
+            return rounds.stream().map(r -> r[0] / r[1]).toList();
+        }
+
+        private static double median(List<Double> values) {
+            double[] v =
+                    values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        private static String weights(LanguageModel lm) {
+            return lm.weightPrecision().name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
@@ -581,6 +717,23 @@ public final class BenchCommand {
                 return 0;
             }
         }
+    }
+
+    /**
+     * This process's peak resident memory (Linux's VmHWM) in GB of 10⁹ bytes, or NaN where the system does not say;
+     * read here rather than by {@code time -v}, which would also count a PyTorch peer started beside it.
+     */
+    static double peakResidentGb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024 / 1e9;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            org.slf4j.LoggerFactory.getLogger(BenchCommand.class).warn("could not read this process's peak memory", e);
+        }
+        return Double.NaN;
     }
 
     /** The device line of every bench: where compute runs, and the C heap its CPU arrays come from. */

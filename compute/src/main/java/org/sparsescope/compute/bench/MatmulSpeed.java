@@ -14,16 +14,23 @@ public final class MatmulSpeed {
 
     public static final int M = 4096, K = 512, N = 2048;
 
-    /** GFLOP/s of the median of {@code repeats} timed rounds after a warm-up (the median, not a lucky best). */
-    /** On the engine's preferred device. */
+    /**
+     * GFLOP/s of the yardstick product on the engine's preferred device: the median of {@code repeats} timed rounds
+     * after a warm-up (the median, not a lucky best).
+     */
     public static double gflopsPerSecond(int repeats) {
         return gflopsPerSecond(org.sparsescope.compute.Devices.preferred(), repeats);
     }
 
     public static double gflopsPerSecond(Device device, int repeats) {
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = m.randomNormal(new Shape(M, K));
-            NDArray b = m.randomNormal(new Shape(K, N));
+        return gflopsPerSecond(device, M, K, N, repeats);
+    }
+
+    /** As {@link #gflopsPerSecond(int)} for an [m, k] @ [k, n] product. */
+    public static double gflopsPerSecond(Device device, int m, int k, int n, int repeats) {
+        try (NDManager mm = NDManager.newBaseManager(device)) {
+            NDArray a = mm.randomNormal(new Shape(m, k));
+            NDArray b = mm.randomNormal(new Shape(k, n));
             for (int i = 0; i < 3; i++) {
                 try (NDArray c = a.matMul(b)) {
                     c.toFloatArray();
@@ -38,7 +45,7 @@ public final class MatmulSpeed {
                 seconds[r] = (System.nanoTime() - t0) / 1e9;
             }
             java.util.Arrays.sort(seconds);
-            return 2.0 * M * K * N / seconds[repeats / 2] / 1e9;
+            return 2.0 * m * k * n / seconds[repeats / 2] / 1e9;
         }
     }
 }
