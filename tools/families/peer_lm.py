@@ -9,7 +9,7 @@ make_tiny's transcription of transformers' forward (the same ops transformers' e
 With --serve it loads once and then measures on request, for `sparsescope bench lm --peer`, which alternates its own
 measurements with these so that both sides see the same machine (its matmul rate drifts by a factor of two within
 minutes): it prints one JSON line when loaded, then for each line `full` or `harvest` read from stdin one JSON line
-with that path's tokens/s, for `matmul M K N` the GFLOP/s of a float32 [M, K] @ [K, N] product (median of 15 after a
+with that path's tokens/s, for `matmul M K N` the GFLOP/s of an [M, K] @ [K, N] product in --dtype (median of 15 after a
 warm-up, as the bench's own); `quit` prints the peak RSS and ends.
 
 Weights are read from the safetensors shards as stored (bf16) and converted once to the run's dtype.
@@ -128,8 +128,8 @@ def peak_rss_gb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9  # ru_maxrss is in KiB on Linux
 
 
-def matmul_gflops(m, k, n, repeats=15):
-    x, y = torch.randn(m, k), torch.randn(k, n)
+def matmul_gflops(m, k, n, dtype, repeats=15):
+    x, y = torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)
     for _ in range(3):
         torch.matmul(x, y)
     seconds = []
@@ -153,7 +153,7 @@ def serve(a, paths, tokens):
         if what.startswith("matmul "):
             m, k, n = (int(v) for v in what.split()[1:4])
             with torch.no_grad():
-                say({"what": "matmul", "gflops": matmul_gflops(m, k, n)})
+                say({"what": "matmul", "gflops": matmul_gflops(m, k, n, getattr(torch, a.dtype))})
             continue
         if what not in paths:
             say({"error": "unknown request " + repr(what)})

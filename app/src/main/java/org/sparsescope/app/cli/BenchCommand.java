@@ -162,6 +162,13 @@ public final class BenchCommand {
         int batch;
 
         @Option(
+                names = "--peer-dtype",
+                defaultValue = "float32",
+                description = "the precision PyTorch computes in with --peer: float32 or bfloat16 (default "
+                        + "${DEFAULT-VALUE}); ours is the weights setting's (SPARSESCOPE_WEIGHTS)")
+        String peerDtype;
+
+        @Option(
                 names = "--rounds",
                 defaultValue = "5",
                 description = "timed rounds; the median is reported (default ${DEFAULT-VALUE})")
@@ -442,6 +449,13 @@ public final class BenchCommand {
         String python;
 
         @Option(
+                names = "--peer-dtype",
+                defaultValue = "float32",
+                description = "the precision PyTorch computes in with --peer: float32 or bfloat16 (default "
+                        + "${DEFAULT-VALUE}); ours is the weights setting's (SPARSESCOPE_WEIGHTS)")
+        String peerDtype;
+
+        @Option(
                 names = "--rounds",
                 defaultValue = "3",
                 description = "rounds with --peer, each measuring both paths on both sides (default ${DEFAULT-VALUE})")
@@ -515,7 +529,7 @@ public final class BenchCommand {
                     mlpWidth = lm.config().dMlp();
             double peerRss;
             PyTorchPeer.Ready ready;
-            try (PyTorchPeer torch = PyTorchPeer.start(python, peer, model, window, batch, layer, seconds)) {
+            try (PyTorchPeer torch = PyTorchPeer.start(python, peer, peerDtype, model, window, batch, layer, seconds)) {
                 ready = torch.ready();
                 for (int r = 0; r < rounds; r++) {
                     boolean oursFirst = r % 2 == 0;
@@ -531,8 +545,11 @@ public final class BenchCommand {
                             torch::harvestPath));
                     product.add(pair(
                             oursFirst,
-                            () -> MatmulSpeed.gflopsPerSecond(
-                                    org.sparsescope.compute.Devices.preferred(), rows, width, mlpWidth, 15),
+                            () -> lm.weightPrecision() == org.sparsescope.compute.model.WeightPrecision.BF16
+                                    ? org.sparsescope.compute.model.Bf16Kernel.gflopsPerSecond(
+                                            rows, width, mlpWidth, 15)
+                                    : MatmulSpeed.gflopsPerSecond(
+                                            org.sparsescope.compute.Devices.preferred(), rows, width, mlpWidth, 15),
                             () -> torch.matmulGflops(rows, width, mlpWidth)));
                 }
                 peerRss = torch.quit();
@@ -548,7 +565,7 @@ public final class BenchCommand {
                 m.put(harvestName, rounds(harvest, "tokens/s"));
                 Map<String, Object> p = rounds(product, "GFLOP/s");
                 p.put("shape", List.of(rows, width, mlpWidth));
-                m.put("float32_product_gflops", p);
+                m.put("product_gflops", p);
                 m.put("peak_rss_gb", ourRss);
                 m.put("pytorch_peak_rss_gb", peerRss);
                 out.println(Json.text(m));
@@ -562,8 +579,13 @@ public final class BenchCommand {
                     Map.entry("forward to blocks." + layer + ".hook_resid_post (harvest path), tokens/s", harvest),
                     Map.entry(
                             String.format(
-                                    "the engines' float32 product [%d, %d] @ [%d, %d] (the MLP's), GFLOP/s",
-                                    rows, width, width, mlpWidth),
+                                    "the engines' product [%d, %d] @ [%d, %d] (the MLP's; ours %s, PyTorch's %s), GFLOP/s",
+                                    rows,
+                                    width,
+                                    width,
+                                    mlpWidth,
+                                    weights(lm).equals("bf16") ? "bf16" : "float32",
+                                    ready.dtype()),
                             product))) {
                 out.printf("%s (ours / PyTorch, round by round):%n", path.getKey());
                 for (double[] r : path.getValue()) {

@@ -37,6 +37,10 @@ final class ModelLoading {
         if (lm.weightPrecision() == org.sparsescope.compute.model.WeightPrecision.COMPACT) {
             err.println("  weight matrices held at 16 bits, widened to float32 for each product"
                     + " (compact weights; SPARSESCOPE_WEIGHTS=float32 holds them in float32)");
+        } else if (lm.weightPrecision() == org.sparsescope.compute.model.WeightPrecision.BF16) {
+            err.println("  weight matrices held in bf16 and multiplied in bf16, float32 between products"
+                    + " (SPARSESCOPE_WEIGHTS=float32 for the reference path, compact for 16-bit storage with float32"
+                    + " products)");
         }
         return lm;
     }

@@ -38,12 +38,15 @@ final class PyTorchPeer implements AutoCloseable {
                 r.get("torch").getAsString());
     }
 
-    /** Starts {@code python script --model … --serve} and waits until it has loaded the model. */
-    static PyTorchPeer start(String python, Path script, Path model, int window, int batch, int layer, double seconds)
+    /** Starts {@code python script --dtype … --model … --serve} and waits until it has loaded the model. */
+    static PyTorchPeer start(
+            String python, Path script, String dtype, Path model, int window, int batch, int layer, double seconds)
             throws IOException {
         List<String> command = List.of(
                 python,
                 script.toString(),
+                "--dtype",
+                dtype,
                 "--model",
                 model.toString(),
                 "--window",

@@ -25,7 +25,7 @@ class PyTorchPeerTest {
     }
 
     private PyTorchPeer start(Path script) throws IOException {
-        return PyTorchPeer.start("/bin/sh", script, dir, 16, 2, 1, 0.5);
+        return PyTorchPeer.start("/bin/sh", script, "float32", dir, 16, 2, 1, 0.5);
     }
 
     @Test

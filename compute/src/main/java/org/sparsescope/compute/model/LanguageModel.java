@@ -20,6 +20,8 @@ import org.sparsescope.compute.tensor.Tensor;
  * points that a pass can capture or replace. Owns its weights' NDManager; close it to free them.
  */
 public final class LanguageModel implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LanguageModel.class);
+
     private final Path dir;
     private final TransformerConfig config;
     private final Tokenizer tokenizer;
@@ -69,24 +71,35 @@ public final class LanguageModel implements AutoCloseable {
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             long free =
                     MemoryInfo.availableBytes(); // one reading decides both how weights are held and whether they fit
-            boolean compact = compact(config, ckpt, device, precision, free);
+            WeightPrecision held = held(config, device, precision, memoryNeeded(ckpt, false), free);
+            boolean sixteenBit = held != WeightPrecision.FLOAT32;
             if (!device.isGpu()) {
-                requireMemory(dir, ckpt, free, compact);
+                requireMemory(dir, ckpt, free, sixteenBit);
             }
-            WeightLoader weights = new WeightLoader(ckpt, manager, device, progress, compact);
+            Bf16Kernel bf16 = null;
+            if (held == WeightPrecision.BF16) {
+                try {
+                    bf16 = Bf16Kernel.load(manager);
+                } catch (IOException e) {
+                    if (precision == WeightPrecision.BF16) {
+                        throw e; // asked for by name: say why not
+                    }
+                    LOG.warn(
+                            "bf16 products unavailable ({}); holding {}'s matrices compact instead",
+                            e.getMessage(),
+                            dir);
+                    held = WeightPrecision.COMPACT;
+                }
+            }
+            WeightLoader weights =
+                    new WeightLoader(ckpt, manager, device, progress, held == WeightPrecision.COMPACT, bf16);
             Nn.Constants constants = new Nn.Constants(manager);
             TransformerFamily family = switch (config.architecture()) {
                 case GPT_NEOX -> new GptNeoX(config, weights, constants);
                 case GPT2 -> new Gpt2(config, weights, constants);
                 case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> new PreNormDecoder(config, weights, constants);
             };
-            return new LanguageModel(
-                    dir,
-                    config,
-                    tokenizer,
-                    manager,
-                    family,
-                    compact ? WeightPrecision.COMPACT : WeightPrecision.FLOAT32);
+            return new LanguageModel(dir, config, tokenizer, manager, family, held);
         } catch (IOException | RuntimeException e) {
             manager.close();
             tokenizer.close();
@@ -95,23 +108,23 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Whether the weight matrices are held at 16 bits ({@link WeightPrecision#COMPACT}): only for the pre-norm decoder
-     * families (the large ones) on the CPU; AUTO chooses it when the float32 weights would not fit in {@code free}
-     * bytes (0 when unknown).
+     * How the weight matrices are held ({@link WeightPrecision}): 16-bit holdings only for the pre-norm decoder
+     * families (the large ones) on the CPU; AUTO holds them in bf16 when the float32 weights ({@code float32Need}
+     * bytes with a forward pass) would not fit in {@code free} bytes (0 when unknown), in float32 otherwise.
      */
-    static boolean compact(
-            TransformerConfig config, Checkpoint ckpt, Device device, WeightPrecision setting, long free) {
+    static WeightPrecision held(
+            TransformerConfig config, Device device, WeightPrecision setting, long float32Need, long free) {
         boolean decoder = switch (config.architecture()) {
             case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> true;
             case GPT_NEOX, GPT2 -> false;
         };
-        return decoder
-                && !device.isGpu()
-                && switch (setting) {
-                    case FLOAT32 -> false;
-                    case COMPACT -> true;
-                    case AUTO -> free > 0 && memoryNeeded(ckpt, false) > free;
-                };
+        if (!decoder || device.isGpu()) {
+            return WeightPrecision.FLOAT32;
+        }
+        return switch (setting) {
+            case FLOAT32, COMPACT, BF16 -> setting;
+            case AUTO -> free > 0 && float32Need > free ? WeightPrecision.BF16 : WeightPrecision.FLOAT32;
+        };
     }
 
     /** The weights' bytes in the engine: float32, or with a 16-bit checkpoint's matrices at 2 bytes when compact. */
@@ -168,12 +181,13 @@ public final class LanguageModel implements AutoCloseable {
                             "needs about %.1f GB for its weights %s and a forward pass; this machine has %.1f GB of"
                                     + " memory free%s",
                             need / 1e9,
-                            compact ? "with its matrices at 16 bits (compact weights)" : "in float32",
+                            compact ? "with its matrices at 16 bits (bf16 or compact weights)" : "in float32",
                             availableBytes / 1e9,
                             compact
                                     ? ""
                                     : " (for a Llama, Qwen or Gemma checkpoint in bf16 or fp16,"
-                                            + " SPARSESCOPE_WEIGHTS=compact holds its matrices in half the memory)"));
+                                            + " SPARSESCOPE_WEIGHTS=bf16 or compact holds its matrices in half the"
+                                            + " memory)"));
         }
     }
 

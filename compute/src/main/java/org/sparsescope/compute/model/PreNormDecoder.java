@@ -2,8 +2,6 @@ package org.sparsescope.compute.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import java.io.IOException;
 import org.sparsescope.compute.model.HookPoint.Kind;
 
@@ -20,21 +18,21 @@ final class PreNormDecoder implements TransformerFamily {
             NDArray postAttentionNorm,
             NDArray mlpNorm,
             NDArray postMlpNorm,
-            NDArray qWeight,
+            Matrix qWeight,
             NDArray qBias,
-            NDArray kWeight,
+            Matrix kWeight,
             NDArray kBias,
-            NDArray vWeight,
+            Matrix vWeight,
             NDArray vBias,
             NDArray qNorm,
             NDArray kNorm,
-            NDArray oWeight,
+            Matrix oWeight,
             NDArray oBias,
-            NDArray gateWeight,
+            Matrix gateWeight,
             NDArray gateBias,
-            NDArray upWeight,
+            Matrix upWeight,
             NDArray upBias,
-            NDArray downWeight,
+            Matrix downWeight,
             NDArray downBias) {}
 
     /** Where checkpoints keep the decoder: causal LMs under model., Gemma 3's multimodal one under its language model. */
@@ -43,10 +41,10 @@ final class PreNormDecoder implements TransformerFamily {
     private final TransformerConfig cfg;
     private final Decoder dec;
     private final Nn.Constants constants;
-    private final NDArray embedTokens;
+    private final Matrix embedTokens;
     private final Layer[] layers;
     private final NDArray finalNorm;
-    private final NDArray lmHead;
+    private final Matrix lmHead;
 
     PreNormDecoder(TransformerConfig cfg, WeightLoader w, Nn.Constants constants) throws IOException {
         this.cfg = cfg;
@@ -55,7 +53,7 @@ final class PreNormDecoder implements TransformerFamily {
         String p = prefix(w);
         long d = cfg.dModel(), f = cfg.dMlp(), v = cfg.vocabSize();
         long q = (long) cfg.nHeads() * dec.headDim(), kv = (long) dec.kvHeads() * dec.headDim(), hd = dec.headDim();
-        embedTokens = w.takeMatrix(p + "embed_tokens.weight", v, d);
+        embedTokens = w.matrix(p + "embed_tokens.weight", v, d);
         layers = new Layer[cfg.nLayers()];
         for (int l = 0; l < layers.length; l++) {
             String b = p + "layers." + l + ".";
@@ -65,21 +63,21 @@ final class PreNormDecoder implements TransformerFamily {
                     g ? gain(w, b + "post_attention_layernorm.weight", d) : null,
                     gain(w, b + (g ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), d),
                     g ? gain(w, b + "post_feedforward_layernorm.weight", d) : null,
-                    w.takeMatrix(b + "self_attn.q_proj.weight", q, d),
+                    w.matrix(b + "self_attn.q_proj.weight", q, d),
                     dec.qkvBias() ? w.take(b + "self_attn.q_proj.bias", q) : null,
-                    w.takeMatrix(b + "self_attn.k_proj.weight", kv, d),
+                    w.matrix(b + "self_attn.k_proj.weight", kv, d),
                     dec.qkvBias() ? w.take(b + "self_attn.k_proj.bias", kv) : null,
-                    w.takeMatrix(b + "self_attn.v_proj.weight", kv, d),
+                    w.matrix(b + "self_attn.v_proj.weight", kv, d),
                     dec.qkvBias() ? w.take(b + "self_attn.v_proj.bias", kv) : null,
                     dec.qkNorm() ? gain(w, b + "self_attn.q_norm.weight", hd) : null,
                     dec.qkNorm() ? gain(w, b + "self_attn.k_norm.weight", hd) : null,
-                    w.takeMatrix(b + "self_attn.o_proj.weight", d, q),
+                    w.matrix(b + "self_attn.o_proj.weight", d, q),
                     dec.outputBias() ? w.take(b + "self_attn.o_proj.bias", d) : null,
-                    w.takeMatrix(b + "mlp.gate_proj.weight", f, d),
+                    w.matrix(b + "mlp.gate_proj.weight", f, d),
                     dec.mlpBias() ? w.take(b + "mlp.gate_proj.bias", f) : null,
-                    w.takeMatrix(b + "mlp.up_proj.weight", f, d),
+                    w.matrix(b + "mlp.up_proj.weight", f, d),
                     dec.mlpBias() ? w.take(b + "mlp.up_proj.bias", f) : null,
-                    w.takeMatrix(b + "mlp.down_proj.weight", d, f),
+                    w.matrix(b + "mlp.down_proj.weight", d, f),
                     dec.mlpBias() ? w.take(b + "mlp.down_proj.bias", d) : null);
             w.progress(l + 1, layers.length);
         }
@@ -88,7 +86,7 @@ final class PreNormDecoder implements TransformerFamily {
         boolean hasHead = w.has("lm_head.weight") || w.has("language_model.lm_head.weight");
         lmHead = cfg.tiedEmbeddings() && !hasHead
                 ? embedTokens
-                : w.takeMatrix(
+                : w.matrix(
                         w.has("language_model.lm_head.weight") ? "language_model.lm_head.weight" : "lm_head.weight",
                         v,
                         d);
@@ -117,12 +115,7 @@ final class PreNormDecoder implements TransformerFamily {
 
     @Override
     public NDArray embed(NDArray ids, int offset) {
-        NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        if (x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) { // a compact embedding's rows
-            NDArray wide = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-            x.close();
-            x = wide;
-        }
+        NDArray x = embedTokens.rowsAt(ids);
         return dec.embedScale() == 1 ? x : x.mul((float) dec.embedScale());
     }
 
@@ -151,9 +144,9 @@ final class PreNormDecoder implements TransformerFamily {
         int past = cache == null ? 0 : cache.length();
         long b = s.get(0), hd = dec.headDim();
         Rope rope = dec.ropeOf(l);
-        NDArray q = heads(Nn.linear(x, w.qWeight, w.qBias), b, t, cfg.nHeads(), hd);
-        NDArray k = heads(Nn.linear(x, w.kWeight, w.kBias), b, t, dec.kvHeads(), hd);
-        NDArray v = heads(Nn.linear(x, w.vWeight, w.vBias), b, t, dec.kvHeads(), hd);
+        NDArray q = heads(w.qWeight.times(x, w.qBias), b, t, cfg.nHeads(), hd);
+        NDArray k = heads(w.kWeight.times(x, w.kBias), b, t, dec.kvHeads(), hd);
+        NDArray v = heads(w.vWeight.times(x, w.vBias), b, t, dec.kvHeads(), hd);
         if (w.qNorm != null) { // per head, before RoPE (Qwen3, Gemma 3)
             q = Nn.rmsNorm(q, w.qNorm, cfg.layerNormEps());
             k = Nn.rmsNorm(k, w.kNorm, cfg.layerNormEps());
@@ -168,7 +161,7 @@ final class PreNormDecoder implements TransformerFamily {
         int window = dec.sliding(l) ? dec.slidingWindow() : 0;
         NDArray mask = Nn.maskAfter(past, t, window, x, constants);
         NDArray z = Nn.attention(q, k, v, mask, dec.attentionScale(), dec.attentionSoftcap());
-        return Nn.linear(hooks.at(Kind.ATTN_Z, l, z), w.oWeight, w.oBias);
+        return w.oWeight.times(hooks.at(Kind.ATTN_Z, l, z), w.oBias);
     }
 
     private static NDArray heads(NDArray x, long b, long t, long n, long hd) {
@@ -177,8 +170,8 @@ final class PreNormDecoder implements TransformerFamily {
 
     /** down(act(gate(x)) · up(x)): SwiGLU for Llama and Qwen, GeGLU with tanh-GELU for Gemma. */
     private NDArray mlp(Layer w, NDArray x) {
-        NDArray gate = Nn.activation(Nn.linear(x, w.gateWeight, w.gateBias), cfg.activation());
-        return Nn.linear(gate.mul(Nn.linear(x, w.upWeight, w.upBias)), w.downWeight, w.downBias);
+        NDArray gate = Nn.activation(w.gateWeight.times(x, w.gateBias), cfg.activation());
+        return w.downWeight.times(gate.mul(w.upWeight.times(x, w.upBias)), w.downBias);
     }
 
     @Override
@@ -206,17 +199,20 @@ final class PreNormDecoder implements TransformerFamily {
 
     /** {@link #unembed(NDArray)} with the unembedding {@code head} [V, D] done {@code rowsPerPiece} rows at a time. */
     static NDArray unembed(NDArray normalized, NDArray head, double cap, long rowsPerPiece) {
-        long vocab = head.getShape().get(0);
+        return unembed(normalized, new Matrix.Dense(head), cap, rowsPerPiece);
+    }
+
+    private static NDArray unembed(NDArray normalized, Matrix head, double cap, long rowsPerPiece) {
+        long vocab = head.rows();
         if (vocab <= rowsPerPiece) {
-            return softcapped(Nn.linear(normalized, head, null), cap);
+            return softcapped(head.times(normalized, null), cap);
         }
         long[] shape = normalized.getShape().getShape().clone();
         shape[shape.length - 1] = vocab;
         NDArray logits = normalized.getManager().zeros(new ai.djl.ndarray.types.Shape(shape));
         for (long r = 0; r < vocab; r += rowsPerPiece) {
             long end = Math.min(vocab, r + rowsPerPiece);
-            try (NDArray rows = head.get(r + ":" + end);
-                    NDArray part = softcapped(Nn.linear(normalized, rows, null), cap)) {
+            try (NDArray part = softcapped(head.timesRows(normalized, r, end), cap)) {
                 logits.set(new ai.djl.ndarray.index.NDIndex("..., " + r + ":" + end), part);
             }
         }

@@ -17,18 +17,65 @@ final class WeightLoader {
     private final Device device;
     private final LoadProgress progress;
     private final boolean compact;
+    private final Bf16Kernel bf16;
 
     WeightLoader(Checkpoint checkpoint, NDManager manager, Device device, LoadProgress progress) {
         this(checkpoint, manager, device, progress, false);
     }
 
-    /** With {@code compact}, {@link #takeMatrix} holds a 16-bit checkpoint's matrices at 16 bits ({@link WeightPrecision#COMPACT}). */
     WeightLoader(Checkpoint checkpoint, NDManager manager, Device device, LoadProgress progress, boolean compact) {
+        this(checkpoint, manager, device, progress, compact, null);
+    }
+
+    /**
+     * With {@code compact}, {@link #takeMatrix} holds a 16-bit checkpoint's matrices at 16 bits ({@link
+     * WeightPrecision#COMPACT}); with a {@code bf16} kernel, {@link #matrix} gives them to it ({@link
+     * WeightPrecision#BF16}).
+     */
+    WeightLoader(
+            Checkpoint checkpoint,
+            NDManager manager,
+            Device device,
+            LoadProgress progress,
+            boolean compact,
+            Bf16Kernel bf16) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.device = device;
         this.progress = progress;
         this.compact = compact;
+        this.bf16 = bf16;
+    }
+
+    /**
+     * A weight matrix [rows, cols] as the decoder multiplies by it: held by the bf16 kernel when this loader has one
+     * and the checkpoint stores the matrix at 16 bits, otherwise as {@link #takeMatrix} holds it.
+     */
+    Matrix matrix(String name, long rows, long cols) throws IOException {
+        Optional<TensorInfo> info = checkpoint.info(name);
+        if (bf16 == null || !sixteenBit(info, rows, cols)) {
+            return new Matrix.Dense(takeMatrix(name, rows, cols));
+        }
+        Bf16Kernel.Builder matrix = bf16.builder();
+        long rowsPerPiece = Math.max(1, (CONVERTED_PIECE_BYTES / 4) / cols);
+        float[] values = new float[Math.toIntExact(Math.min(rows, rowsPerPiece) * cols)];
+        for (long r = 0; r < rows; r += rowsPerPiece) {
+            long n = Math.min(rowsPerPiece, rows - r);
+            int count = Math.toIntExact(n * cols);
+            checkpoint.readRows(name, r, n).floatsInto(0, count, values, 0);
+            try (NDArray piece = manager.create(
+                    java.nio.FloatBuffer.wrap(values, 0, count), new ai.djl.ndarray.types.Shape(n, cols))) {
+                matrix.add(piece);
+            }
+        }
+        return matrix.finish();
+    }
+
+    private static boolean sixteenBit(Optional<TensorInfo> info, long rows, long cols) {
+        return info.isPresent()
+                && Arrays.equals(info.get().shape(), new long[] {rows, cols})
+                && (info.get().dtype() == org.sparsescope.compute.tensor.DType.BF16
+                        || info.get().dtype() == org.sparsescope.compute.tensor.DType.F16);
     }
 
     /**
@@ -38,12 +85,7 @@ final class WeightLoader {
      */
     NDArray takeMatrix(String name, long rows, long cols) throws IOException {
         Optional<TensorInfo> info = checkpoint.info(name);
-        if (!compact
-                || info.isEmpty()
-                || !Arrays.equals(info.get().shape(), new long[] {rows, cols})
-                || (info.get().dtype() != org.sparsescope.compute.tensor.DType.BF16
-                        && info.get().dtype() != org.sparsescope.compute.tensor.DType.F16)
-                || 2 * rows * cols > Integer.MAX_VALUE) {
+        if (!compact || !sixteenBit(info, rows, cols) || 2 * rows * cols > Integer.MAX_VALUE) {
             return take(name, rows, cols);
         }
         java.nio.ByteBuffer halves = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(2 * rows * cols))
@@ -101,7 +143,7 @@ final class WeightLoader {
      * memory beside the engine's copy (a full collection of a heap this empty takes tens of milliseconds).
      */
     void progress(int done, int total) {
-        if (compact) {
+        if (compact || bf16 != null) {
             System.gc();
         }
         progress.blocksLoaded(done, total);

@@ -3,9 +3,10 @@ package org.sparsescope.compute.model;
 import java.util.Locale;
 
 /**
- * How a model's weight matrices are held. The engine aborts on bfloat16 arrays and computes float16 products about
- * a hundred times slower than float32 (measured: 0.4 against 131 GFLOP/s, 4096×2048 · 2048×2048 on 2 threads), so
- * products are always float32; what differs is storage.
+ * How a model's weight matrices are held and multiplied. The engine computes float16 products about a hundred times
+ * slower than float32 (measured: 0.4 against 131 GFLOP/s, 4096×2048 · 2048×2048 on 2 threads) and its Java binding
+ * aborts on bfloat16 arrays; bf16 products run in a TorchScript kernel of our own ({@link Bf16Kernel}) instead.
+ * Between products (norms, attention, activations, the residual stream, hooks) everything is float32 in every mode.
  */
 public enum WeightPrecision {
     /** Every weight in float32: the reference path the tests hold to 1e-4. */
@@ -17,10 +18,17 @@ public enum WeightPrecision {
      * with any value above 65504 stays in float32.
      */
     COMPACT,
-    /** COMPACT where the float32 weights would not fit in the memory free, FLOAT32 otherwise. */
+    /**
+     * The matrices of a bf16 or fp16 checkpoint held in bf16 (2 bytes, the checkpoint's bf16 values exactly) and
+     * multiplied in bf16 as PyTorch multiplies a bf16 model's linear layers: the float32 input rounded to bf16, float32
+     * accumulation, the product rounded to bf16 and widened back. About four times the float32 product rate on CPUs
+     * with AVX-512 BF16, at the cost of bf16 rounding at every product (the README gives the measured differences).
+     */
+    BF16,
+    /** BF16 where the float32 weights would not fit in the memory free (COMPACT if the bf16 kernel cannot load), FLOAT32 otherwise. */
     AUTO;
 
-    /** The setting: {@code -Dsparsescope.weights} or {@code SPARSESCOPE_WEIGHTS} (float32, compact, auto); auto if unset. */
+    /** The setting: {@code -Dsparsescope.weights} or {@code SPARSESCOPE_WEIGHTS} (float32, compact, bf16, auto); auto if unset. */
     public static WeightPrecision fromSettings() {
         String s = System.getProperty("sparsescope.weights", System.getenv("SPARSESCOPE_WEIGHTS"));
         if (s == null || s.isBlank()) {
@@ -30,7 +38,7 @@ public enum WeightPrecision {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "sparsescope.weights is '" + s + "'; it should be float32, compact or auto", e);
+                    "sparsescope.weights is '" + s + "'; it should be float32, compact, bf16 or auto", e);
         }
     }
 }

@@ -104,6 +104,43 @@ class FamiliesTest {
     }
 
     /**
+     * bf16 products (the fixtures' bf16 matrices multiplied in bf16, float32 between products) stay within bf16's
+     * rounding of the float32 reference: the differences printed are the parity cost the README states, and the bounds
+     * are a few times the largest measured over the five families, so a wrong product (a transposed or misplaced
+     * matrix, a lost bias) fails by orders of magnitude. Generation from the cache still equals recomputation.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void bf16ProductsStayWithinBf16RoundingOfTheReference(String name) throws Exception {
+        Path dir = family(name);
+        Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
+        try (LanguageModel lm =
+                LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, WeightPrecision.BF16)) {
+            assertEquals(WeightPrecision.BF16, lm.weightPrecision());
+            long[][] windows = ids(expected);
+            String hook = "blocks." + (lm.config().nLayers() - 1) + ".hook_resid_post";
+            double hookErr = relativeError(
+                    lm.capture(windows, HookPoint.parse(hook))
+                            .get(HookPoint.parse(hook))
+                            .floats(),
+                    expected.get("hook/" + hook).floats());
+            double logitErr = relativeError(
+                    lm.logits(windows).floats(), expected.get("logits").floats());
+            double ce = Perplexity.of(lm.tokenLosses(windows, Hooks.logitsOnly(), 4), windows[0].length)
+                    .meanCrossEntropy();
+            double ceErr = Math.abs(ce - expected.get("mean_cross_entropy").floats()[0]);
+            System.out.printf(
+                    "bf16 products, %s: last resid_post %.2e, logits %.2e, CE %.2e against the float32 reference%n",
+                    name, hookErr, logitErr, ceErr);
+            assertTrue(hookErr > 0, name + ": bf16 rounding shows (the products are not float32)");
+            assertTrue(hookErr <= BF16_BOUND && logitErr <= BF16_BOUND, name + ": " + hookErr + " " + logitErr);
+            assertTrue(ceErr <= BF16_BOUND, name + ": CE off by " + ceErr);
+        }
+    }
+
+    private static final double BF16_BOUND = 0.04; // measured at most 1.3e-2 (llama logits)
+
+    /**
      * Each step of a cached pass gives the logits a full pass over the whole sequence gives at that position,
      * well past Gemma's five-position sliding window, and greedy generation is the same either way.
      */

@@ -1,10 +1,12 @@
 package org.sparsescope.compute.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsescope.compute.InvalidInputException;
@@ -56,6 +58,27 @@ class ModelFolderErrorsTest {
             var f = assertThrows(
                     UnsupportedModelException.class, () -> LanguageModel.requireMemory(dir, c, compact - 1, true));
             assertTrue(f.getMessage().contains("16 bits"), f.getMessage());
+        }
+    }
+
+    /**
+     * How matrices are held: as asked for a Llama/Qwen/Gemma on the CPU; with AUTO, bf16 products once the float32
+     * weights and a pass would not fit in the memory free (and float32 when the free memory is unknown); GPT-2 and
+     * GPT-NeoX, and anything on a GPU, always float32.
+     */
+    @Test
+    void autoHoldsALargeDecoderInBf16AndEverythingElseInFloat32() throws Exception {
+        TransformerConfig llama = TransformerConfig.read(FamiliesTest.family("llama"));
+        TransformerConfig neox = TransformerConfig.read(copyOfReferenceModel());
+        ai.djl.Device cpu = ai.djl.Device.cpu();
+        long need = 10_000_000_000L;
+        assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, cpu, WeightPrecision.AUTO, need, need));
+        assertEquals(WeightPrecision.BF16, LanguageModel.held(llama, cpu, WeightPrecision.AUTO, need, need - 1));
+        assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, cpu, WeightPrecision.AUTO, need, 0));
+        for (WeightPrecision asked : List.of(WeightPrecision.FLOAT32, WeightPrecision.COMPACT, WeightPrecision.BF16)) {
+            assertEquals(asked, LanguageModel.held(llama, cpu, asked, need, 1));
+            assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(neox, cpu, asked, need, 1));
+            assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, ai.djl.Device.gpu(), asked, need, 1));
         }
     }
 

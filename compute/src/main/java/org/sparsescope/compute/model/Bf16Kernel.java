@@ -1,0 +1,156 @@
+package org.sparsescope.compute.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The bf16 matrices of one model and their products ({@link WeightPrecision#BF16}), held by a small TorchScript
+ * module ({@code bf16_products.pt}, written by {@code tools/families/make_bf16_kernel.py}). The engine's Java binding
+ * aborts the JVM on any bfloat16 array, but PyTorch multiplies bf16 on CPUs with AVX-512 BF16 about four times as
+ * fast as float32 (measured here: 590–660 against 150–158 GFLOP/s, [512, 2048] · [2048, 8192]); the module keeps
+ * the bf16 tensors on its side, and only float32 and int64 arrays cross into Java.
+ *
+ * <p>Matrices are added while the model loads (one thread); products may then run from any thread. The module is
+ * attached to the model's manager and freed with it.
+ */
+public final class Bf16Kernel {
+    private static final String RESOURCE = "bf16_products.pt";
+
+    private final PtNDManager manager;
+    private final PtSymbolBlock module;
+
+    private Bf16Kernel(PtNDManager manager, PtSymbolBlock module) {
+        this.manager = manager;
+        this.module = module;
+    }
+
+    /** Loads the module into {@code manager} (the model's), or says why it cannot (another engine, a bad build). */
+    static Bf16Kernel load(NDManager manager) throws IOException {
+        if (!(manager instanceof PtNDManager pt)) {
+            throw new IOException("bf16 products need the PyTorch engine; this one is " + manager.getEngine());
+        }
+        // The engine reads a module from a file; the resource is copied to one and the copy removed once read.
+        Path file = Files.createTempFile("sparsescope-bf16-", ".pt");
+        try (InputStream in = Bf16Kernel.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException("the bf16 kernel " + RESOURCE + " is missing from this build");
+            }
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return new Bf16Kernel(pt, JniUtils.loadModule(pt, file, false, new String[0], new String[0], false));
+        } catch (ai.djl.engine.EngineException e) {
+            throw new IOException("the engine could not load the bf16 kernel: " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Starts a matrix, whose float32 rows come in {@link Builder#add} pieces and are held in bf16. */
+    Builder builder() {
+        return new Builder();
+    }
+
+    final class Builder {
+        private long rows = -1;
+        private long cols;
+
+        private Builder() {}
+
+        /** The next rows [n, cols] in float32; {@code rows} is not kept. */
+        void add(NDArray piece) {
+            if (rows < 0) {
+                rows = 0;
+                cols = piece.getShape().get(1);
+            }
+            rows += piece.getShape().get(0);
+            try (IValue v = IValue.from((PtNDArray) piece);
+                    IValue ignored = IValueUtils.runMethod(module, "add_rows", v)) {
+                // the module now holds the rows at bf16
+            }
+        }
+
+        Bf16Matrix finish() {
+            try (IValue index = IValueUtils.runMethod(module, "finish")) {
+                return new Bf16Matrix(Bf16Kernel.this, index.toLong(), rows, cols);
+            }
+        }
+    }
+
+    /** x · W_indexᵀ for x [..., cols] in float32, computed in bf16; float32 out, in x's manager. */
+    NDArray linear(NDArray x, long index) {
+        return call(x, "linear", IValue.from((PtNDArray) x), IValue.from(index));
+    }
+
+    /** x · W_index[start : start + count]ᵀ, as {@link #linear}. */
+    NDArray linearRows(NDArray x, long index, long start, long count) {
+        return call(
+                x,
+                "linear_rows",
+                IValue.from((PtNDArray) x),
+                IValue.from(index),
+                IValue.from(start),
+                IValue.from(count));
+    }
+
+    /** The rows of W_index at {@code ids} (int64), widened to float32, in ids' manager. */
+    NDArray embed(NDArray ids, long index) {
+        return call(ids, "embed", IValue.from((PtNDArray) ids), IValue.from(index));
+    }
+
+    /**
+     * Runs a method of the module. The binding runs module methods in inference mode, whose tensors may not be
+     * updated in place afterwards (Gemma 2's soft-cap, an intervention writing into a hook's value): the result is
+     * handed back as an ordinary copy, which costs about 5% of a block's bf16 products in memory traffic.
+     */
+    private NDArray call(NDArray like, String method, IValue... args) {
+        try (IValue out = IValueUtils.runMethod(module, method, args);
+                NDArray inferenceTensor = out.toTensor((PtNDManager) like.getManager())) {
+            return inferenceTensor.duplicate();
+        } finally {
+            for (IValue a : args) {
+                a.close();
+            }
+        }
+    }
+
+    PtNDManager manager() {
+        return manager;
+    }
+
+    /**
+     * GFLOP/s of this kernel's [m, k] · [k, n] product (float32 in and out, bf16 inside): the median of {@code repeats}
+     * timed rounds after a warm-up, as {@code MatmulSpeed} measures float32. For {@code bench lm}.
+     */
+    public static double gflopsPerSecond(int m, int k, int n, int repeats) throws IOException {
+        try (NDManager mm = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            Bf16Kernel kernel = load(mm);
+            Builder b = kernel.builder();
+            try (NDArray w = mm.randomNormal(new ai.djl.ndarray.types.Shape(n, k))) {
+                b.add(w);
+            }
+            Bf16Matrix matrix = b.finish();
+            NDArray x = mm.randomNormal(new ai.djl.ndarray.types.Shape(m, k));
+            for (int i = 0; i < 3; i++) {
+                matrix.times(x, null).close();
+            }
+            double[] seconds = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                long t0 = System.nanoTime();
+                matrix.times(x, null).close();
+                seconds[r] = (System.nanoTime() - t0) / 1e9;
+            }
+            java.util.Arrays.sort(seconds);
+            return 2.0 * m * k * n / seconds[repeats / 2] / 1e9;
+        }
+    }
+}
