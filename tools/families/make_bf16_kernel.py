@@ -22,25 +22,23 @@ import torch
 
 class Bf16Products(torch.nn.Module):
     weights: List[torch.Tensor]
-    pieces: List[torch.Tensor]
 
     def __init__(self):
         super().__init__()
         self.weights = []
-        self.pieces = []
 
     @torch.jit.export
-    def add_rows(self, rows: torch.Tensor) -> int:
-        """The next rows of the matrix being built, in float32; rounded to bf16 here."""
-        self.pieces.append(rows.to(torch.bfloat16))
-        return len(self.pieces)
-
-    @torch.jit.export
-    def finish(self) -> int:
-        """The rows added since the last finish as one matrix; its index."""
-        self.weights.append(torch.cat(self.pieces, 0))
-        self.pieces.clear()
+    def begin(self, rows: int, cols: int) -> int:
+        """A new bf16 matrix [rows, cols], filled by put_rows; its index. Made whole at once so that filling it
+        needs no second copy (joining pieces would hold the matrix twice while it loads)."""
+        self.weights.append(torch.empty([rows, cols], dtype=torch.bfloat16))
         return len(self.weights) - 1
+
+    @torch.jit.export
+    def put_rows(self, i: int, start: int, rows: torch.Tensor) -> int:
+        """Rows of matrix i from start on, given in float32 and rounded to bf16 here (to nearest, ties to even)."""
+        self.weights[i].narrow(0, start, rows.size(0)).copy_(rows)
+        return rows.size(0)
 
     @torch.jit.export
     def linear(self, x: torch.Tensor, i: int) -> torch.Tensor:

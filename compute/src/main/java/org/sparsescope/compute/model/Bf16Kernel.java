@@ -55,34 +55,47 @@ public final class Bf16Kernel {
         }
     }
 
-    /** Starts a matrix, whose float32 rows come in {@link Builder#add} pieces and are held in bf16. */
-    Builder builder() {
-        return new Builder();
+    /** Starts a bf16 matrix [rows, cols], whose float32 rows come in {@link Builder#add} pieces, in order. */
+    Builder builder(long rows, long cols) {
+        try (IValue r = IValue.from(rows);
+                IValue c = IValue.from(cols);
+                IValue index = IValueUtils.runMethod(module, "begin", r, c)) {
+            return new Builder(index.toLong(), rows, cols);
+        }
     }
 
     final class Builder {
-        private long rows = -1;
-        private long cols;
+        private final long index;
+        private final long rows;
+        private final long cols;
+        private long filled;
 
-        private Builder() {}
+        private Builder(long index, long rows, long cols) {
+            this.index = index;
+            this.rows = rows;
+            this.cols = cols;
+        }
 
-        /** The next rows [n, cols] in float32; {@code rows} is not kept. */
+        /** The next rows [n, cols] in float32, rounded to bf16 into the matrix; {@code piece} is not kept. */
         void add(NDArray piece) {
-            if (rows < 0) {
-                rows = 0;
-                cols = piece.getShape().get(1);
+            long n = piece.getShape().get(0);
+            if (piece.getShape().get(1) != cols || filled + n > rows) {
+                throw new IllegalArgumentException("rows " + piece.getShape() + " do not fit at row " + filled + " of ["
+                        + rows + ", " + cols + "]");
             }
-            rows += piece.getShape().get(0);
-            try (IValue v = IValue.from((PtNDArray) piece);
-                    IValue ignored = IValueUtils.runMethod(module, "add_rows", v)) {
-                // the module now holds the rows at bf16
+            try (IValue i = IValue.from(index);
+                    IValue start = IValue.from(filled);
+                    IValue v = IValue.from((PtNDArray) piece);
+                    IValue ignored = IValueUtils.runMethod(module, "put_rows", i, start, v)) {
+                filled += n;
             }
         }
 
         Bf16Matrix finish() {
-            try (IValue index = IValueUtils.runMethod(module, "finish")) {
-                return new Bf16Matrix(Bf16Kernel.this, index.toLong(), rows, cols);
+            if (filled != rows) {
+                throw new IllegalStateException(filled + " of " + rows + " rows given");
             }
+            return new Bf16Matrix(Bf16Kernel.this, index, rows, cols);
         }
     }
 
@@ -134,7 +147,7 @@ public final class Bf16Kernel {
     public static double gflopsPerSecond(int m, int k, int n, int repeats) throws IOException {
         try (NDManager mm = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             Bf16Kernel kernel = load(mm);
-            Builder b = kernel.builder();
+            Builder b = kernel.builder(n, k);
             try (NDArray w = mm.randomNormal(new ai.djl.ndarray.types.Shape(n, k))) {
                 b.add(w);
             }

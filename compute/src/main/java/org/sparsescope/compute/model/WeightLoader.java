@@ -56,7 +56,7 @@ final class WeightLoader {
         if (bf16 == null || !sixteenBit(info, rows, cols)) {
             return new Matrix.Dense(takeMatrix(name, rows, cols));
         }
-        Bf16Kernel.Builder matrix = bf16.builder();
+        Bf16Kernel.Builder matrix = bf16.builder(rows, cols);
         long rowsPerPiece = Math.max(1, (CONVERTED_PIECE_BYTES / 4) / cols);
         float[] values = new float[Math.toIntExact(Math.min(rows, rowsPerPiece) * cols)];
         for (long r = 0; r < rows; r += rowsPerPiece) {

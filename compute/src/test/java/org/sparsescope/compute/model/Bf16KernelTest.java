@@ -34,7 +34,7 @@ class Bf16KernelTest {
         float[] w = random(rnd, rows * cols), x = random(rnd, n * cols);
         try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             Bf16Kernel kernel = Bf16Kernel.load(m);
-            Bf16Kernel.Builder b = kernel.builder();
+            Bf16Kernel.Builder b = kernel.builder(rows, cols);
             // in three pieces, as the loader hands a large matrix over
             for (int[] piece : new int[][] {{0, 10}, {10, 30}, {30, 37}}) {
                 float[] part = java.util.Arrays.copyOfRange(w, piece[0] * cols, piece[1] * cols);
@@ -91,7 +91,7 @@ class Bf16KernelTest {
     void aKernelOutputMayBeUpdatedInPlace() throws Exception {
         try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             Bf16Kernel kernel = Bf16Kernel.load(m);
-            Bf16Kernel.Builder b = kernel.builder();
+            Bf16Kernel.Builder b = kernel.builder(2, 2);
             b.add(m.create(new float[] {1, 2, 3, 4}, new Shape(2, 2)));
             NDArray out = b.finish().times(m.create(new float[] {1, 1}, new Shape(1, 2)), null);
             out.divi(2f); // Gemma 2's soft-cap does this to logits; an inference-mode tensor would refuse it
