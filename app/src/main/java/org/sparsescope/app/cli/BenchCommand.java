@@ -162,13 +162,6 @@ public final class BenchCommand {
         int batch;
 
         @Option(
-                names = "--peer-dtype",
-                defaultValue = "float32",
-                description = "the precision PyTorch computes in with --peer: float32 or bfloat16 (default "
-                        + "${DEFAULT-VALUE}); ours is the weights setting's (SPARSESCOPE_WEIGHTS)")
-        String peerDtype;
-
-        @Option(
                 names = "--rounds",
                 defaultValue = "5",
                 description = "timed rounds; the median is reported (default ${DEFAULT-VALUE})")

@@ -79,62 +79,50 @@ class FamiliesTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
     void compactWeightsKeepTheReferenceNumbers(String name) throws Exception {
-        Path dir = family(name);
-        Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
-        try (LanguageModel lm =
-                LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, WeightPrecision.COMPACT)) {
-            assertEquals(WeightPrecision.COMPACT, lm.weightPrecision());
-            long[][] windows = ids(expected);
-            String hook = "blocks." + (lm.config().nLayers() - 1) + ".hook_resid_post";
-            double hookErr = relativeError(
-                    lm.capture(windows, HookPoint.parse(hook))
-                            .get(HookPoint.parse(hook))
-                            .floats(),
-                    expected.get("hook/" + hook).floats());
-            double logitErr = relativeError(
-                    lm.logits(windows).floats(), expected.get("logits").floats());
-            double ce = Perplexity.of(lm.tokenLosses(windows, Hooks.logitsOnly(), 4), windows[0].length)
-                    .meanCrossEntropy();
-            double ceErr = Math.abs(ce - expected.get("mean_cross_entropy").floats()[0]);
-            System.out.printf(
-                    "compact weights, %s: last resid_post %.2e, logits %.2e, CE %.2e against the reference%n",
-                    name, hookErr, logitErr, ceErr);
-            assertTrue(hookErr <= 1e-4 && logitErr <= 1e-4 && ceErr <= 1e-4, name + ": " + hookErr + " " + logitErr);
-        }
+        Differences d = differencesFromReference(name, WeightPrecision.COMPACT);
+        assertTrue(d.hook() <= 1e-4 && d.logits() <= 1e-4 && d.ce() <= 1e-4, name + ": " + d);
     }
 
     /**
      * bf16 products (the fixtures' bf16 matrices multiplied in bf16, float32 between products) stay within bf16's
-     * rounding of the float32 reference: the differences printed are the parity cost the README states, and the bounds
-     * are a few times the largest measured over the five families, so a wrong product (a transposed or misplaced
-     * matrix, a lost bias) fails by orders of magnitude. Generation from the cache still equals recomputation.
+     * rounding of the float32 reference: the differences printed are the parity cost the README states, and the bound
+     * is a few times the largest measured over the five families, so a wrong product (a transposed or misplaced
+     * matrix, a lost bias) fails by orders of magnitude.
      */
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
     void bf16ProductsStayWithinBf16RoundingOfTheReference(String name) throws Exception {
+        Differences d = differencesFromReference(name, WeightPrecision.BF16);
+        assertTrue(d.hook() > 0, name + ": bf16 rounding shows (the products are not float32)");
+        assertTrue(d.hook() <= BF16_BOUND && d.logits() <= BF16_BOUND && d.ce() <= BF16_BOUND, name + ": " + d);
+    }
+
+    /** Relative differences of the last resid_post and the logits, and the absolute one of the mean CE (nats). */
+    private record Differences(double hook, double logits, double ce) {}
+
+    /** The family's fixture run with its matrices held as {@code precision}, against the float32 reference. */
+    private static Differences differencesFromReference(String name, WeightPrecision precision) throws Exception {
         Path dir = family(name);
         Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
-        try (LanguageModel lm =
-                LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, WeightPrecision.BF16)) {
-            assertEquals(WeightPrecision.BF16, lm.weightPrecision());
+        try (LanguageModel lm = LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, precision)) {
+            assertEquals(precision, lm.weightPrecision(), "the model says how it holds its matrices");
             long[][] windows = ids(expected);
-            String hook = "blocks." + (lm.config().nLayers() - 1) + ".hook_resid_post";
+            HookPoint hook = HookPoint.of(lm.config().nLayers() - 1, HookPoint.Kind.RESID_POST);
             double hookErr = relativeError(
-                    lm.capture(windows, HookPoint.parse(hook))
-                            .get(HookPoint.parse(hook))
-                            .floats(),
+                    lm.capture(windows, hook).get(hook).floats(),
                     expected.get("hook/" + hook).floats());
             double logitErr = relativeError(
                     lm.logits(windows).floats(), expected.get("logits").floats());
             double ce = Perplexity.of(lm.tokenLosses(windows, Hooks.logitsOnly(), 4), windows[0].length)
                     .meanCrossEntropy();
-            double ceErr = Math.abs(ce - expected.get("mean_cross_entropy").floats()[0]);
+            Differences d = new Differences(
+                    hookErr,
+                    logitErr,
+                    Math.abs(ce - expected.get("mean_cross_entropy").floats()[0]));
             System.out.printf(
-                    "bf16 products, %s: last resid_post %.2e, logits %.2e, CE %.2e against the float32 reference%n",
-                    name, hookErr, logitErr, ceErr);
-            assertTrue(hookErr > 0, name + ": bf16 rounding shows (the products are not float32)");
-            assertTrue(hookErr <= BF16_BOUND && logitErr <= BF16_BOUND, name + ": " + hookErr + " " + logitErr);
-            assertTrue(ceErr <= BF16_BOUND, name + ": CE off by " + ceErr);
+                    "%s, %s: last resid_post %.2e, logits %.2e, CE %.2e against the float32 reference%n",
+                    precision, name, d.hook(), d.logits(), d.ce());
+            return d;
         }
     }
 
