@@ -133,6 +133,7 @@ public final class HarvestCommand implements Callable<Integer> {
                     m.put("rows", set.rows());
                     m.put("d", set.d());
                     m.put("chunks", set.chunkCount());
+                    m.put("products", set.manifest().productPrecision());
                     m.put("rows_written", r.rowsWritten());
                     m.put("seconds", r.seconds());
                     m.put("tokens_per_second", r.tokensPerSecond());
@@ -141,8 +142,13 @@ public final class HarvestCommand implements Callable<Integer> {
                     o.println(Json.text(m));
                 } else {
                     o.printf(
-                            "activation set %s: %d rows × d=%d in %d chunks (%s)%n",
-                            out, set.rows(), set.d(), set.chunkCount(), set.dtype());
+                            "activation set %s: %d rows × d=%d in %d chunks (%s), computed with %s products%n",
+                            out,
+                            set.rows(),
+                            set.d(),
+                            set.chunkCount(),
+                            set.dtype(),
+                            set.manifest().productPrecision());
                     if (r.rowsWritten() == 0) {
                         o.println("already complete: nothing was harvested");
                     } else {

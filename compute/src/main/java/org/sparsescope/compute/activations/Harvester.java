@@ -92,6 +92,7 @@ public final class Harvester {
                 .targetRows(windowsWanted * window)
                 .rowsPerChunk(rowsPerChunk)
                 .bosTokenId(bos)
+                .products(model.weightPrecision().products())
                 .build();
         Manifest manifest = fresh.resumeOrCreate(out);
 

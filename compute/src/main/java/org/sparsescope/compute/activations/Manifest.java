@@ -24,6 +24,8 @@ import org.sparsescope.compute.tensor.AtomicFile;
  * @param targetRows  rows the harvest aims at; {@code complete} once written
  * @param bosTokenId  the token prepended to every window (SAELens's {@code prepend_bos}), or null when windows are
  *                    cut from the corpus as they are
+ * @param products    the precision of the model's products that computed the rows: "float32" or "bf16" ({@code
+ *                    WeightPrecision#BF16}); null in a set written before bf16 products existed, which was float32
  */
 public record Manifest(
         String format,
@@ -43,12 +45,19 @@ public record Manifest(
         int rowsPerChunk,
         boolean complete,
         List<Chunk> chunks,
-        Long bosTokenId) {
+        Long bosTokenId,
+        String products) {
 
     public static final String FILE = "manifest.json";
     public static final String FORMAT = "sparsescope-activations";
     public static final int VERSION = 1;
     public static final String UNKNOWN = "unknown";
+    private static final String FLOAT32_PRODUCTS = "float32";
+
+    /** The precision of the products that computed the rows; float32 for a set that does not say (older ones were). */
+    public String productPrecision() {
+        return products == null ? FLOAT32_PRODUCTS : products;
+    }
 
     public record Chunk(String file, long rows) {}
 
@@ -100,10 +109,11 @@ public record Manifest(
                 .rowsPerChunk(rowsPerChunk)
                 .complete(complete)
                 .chunks(chunks)
-                .bosTokenId(bosTokenId);
+                .bosTokenId(bosTokenId)
+                .products(products);
     }
 
-    /** Eighteen fields are too many to pass by position: each is set by its name. */
+    /** Nineteen fields are too many to pass by position: each is set by its name. */
     public static final class Builder {
         private String format = FORMAT;
         private int version = VERSION;
@@ -123,6 +133,7 @@ public record Manifest(
         private boolean complete;
         private List<Chunk> chunks = List.of();
         private Long bosTokenId;
+        private String products;
 
         private Builder() {}
 
@@ -206,6 +217,11 @@ public record Manifest(
             return this;
         }
 
+        public Builder products(String v) {
+            products = v;
+            return this;
+        }
+
         public Manifest build() {
             return new Manifest(
                     format,
@@ -225,7 +241,8 @@ public record Manifest(
                     rowsPerChunk,
                     complete,
                     chunks,
-                    bosTokenId);
+                    bosTokenId,
+                    products);
         }
     }
 
@@ -255,6 +272,9 @@ public record Manifest(
                         .isEmpty()) {
             throw new InvalidInputException(
                     file, "d " + m.d() + ", window " + m.window() + " or dtype " + m.dtype() + " is out of range");
+        }
+        if (m.products() != null && !FLOAT32_PRODUCTS.equals(m.products()) && !"bf16".equals(m.products())) {
+            throw new InvalidInputException(file, "products '" + m.products() + "' should be float32 or bf16");
         }
         for (Chunk c : m.chunks()) {
             if (c == null || c.file() == null || c.file().isEmpty() || c.file().indexOf('\0') >= 0 || c.rows() < 0) {
@@ -335,6 +355,9 @@ public record Manifest(
         }
         if (!old.order().equals(fresh.order()) || old.seed() != fresh.seed()) {
             return "window order " + old.order() + " seed " + old.seed();
+        }
+        if (!old.productPrecision().equals(fresh.productPrecision())) {
+            return "rows computed with " + old.productPrecision() + " products, not " + fresh.productPrecision();
         }
         if (old.rowsPerChunk() != fresh.rowsPerChunk()) {
             return old.rowsPerChunk() + " rows per chunk";

@@ -28,6 +28,11 @@ public enum WeightPrecision {
     /** BF16 where the float32 weights would not fit in the memory free (COMPACT if the bf16 kernel cannot load), FLOAT32 otherwise. */
     AUTO;
 
+    /** The precision of the products a model held this way computes: "bf16" or "float32" (as a set's manifest says). */
+    public String products() {
+        return this == BF16 ? "bf16" : "float32";
+    }
+
     /** The setting: {@code -Dsparsescope.weights} or {@code SPARSESCOPE_WEIGHTS} (float32, compact, bf16, auto); auto if unset. */
     public static WeightPrecision fromSettings() {
         String s = System.getProperty("sparsescope.weights", System.getenv("SPARSESCOPE_WEIGHTS"));

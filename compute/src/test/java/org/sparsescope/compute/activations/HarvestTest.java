@@ -254,6 +254,47 @@ class HarvestTest {
         return out;
     }
 
+    /**
+     * A set says in what precision the model's products computed its rows; a harvest resumed with other products
+     * (bf16 where the set was float32) is refused rather than mixing the two, and a manifest naming a precision that
+     * does not exist is a typed error naming the file.
+     */
+    @Test
+    void aSetRecordsItsProductPrecisionAndAResumeWithOtherProductsIsRefused() throws Exception {
+        Path set = smallSet("precision");
+        Manifest written = Manifest.read(set);
+        assertEquals("float32", written.products(), "the reference model runs float32 products");
+
+        // as if an earlier, interrupted harvest had run with bf16 products
+        written.toBuilder().products("bf16").complete(false).build().write(set);
+        byte[] before = Files.readAllBytes(set.resolve("chunk-00000.safetensors"));
+        var e = assertThrows(
+                InvalidInputException.class,
+                () -> new Harvester(neox)
+                        .harvest(
+                                HookPoint.parse("blocks.1.hook_mlp_out"),
+                                Corpus.open(referenceCorpus()),
+                                set,
+                                HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
+                                ProgressListener.NONE,
+                                Cancellation.none()));
+        assertTrue(e.getMessage().contains("bf16 products, not float32"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(set.resolve("chunk-00000.safetensors")));
+
+        written.toBuilder().products("fp8").build().write(set);
+        var bad = assertThrows(InvalidInputException.class, () -> Manifest.read(set));
+        assertTrue(
+                bad.getMessage().contains("manifest.json") && bad.getMessage().contains("'fp8'"), bad.getMessage());
+
+        // a set written before the field existed reads as float32 products
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(
+                        Files.readString(set.resolve(Manifest.FILE)))
+                .getAsJsonObject();
+        json.remove("products");
+        Files.writeString(set.resolve(Manifest.FILE), json.toString());
+        assertEquals("float32", Manifest.read(set).productPrecision());
+    }
+
     @Test
     void truncatedChunkAndMissingChunkAreRefusedNamingTheFile() throws Exception {
         Path set = smallSet("broken");
