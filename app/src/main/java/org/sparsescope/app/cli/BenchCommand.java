@@ -538,11 +538,7 @@ public final class BenchCommand {
                             torch::harvestPath));
                     product.add(pair(
                             oursFirst,
-                            () -> lm.weightPrecision() == org.sparsescope.compute.model.WeightPrecision.BF16
-                                    ? org.sparsescope.compute.model.Bf16Kernel.gflopsPerSecond(
-                                            rows, width, mlpWidth, 15)
-                                    : MatmulSpeed.gflopsPerSecond(
-                                            org.sparsescope.compute.Devices.preferred(), rows, width, mlpWidth, 15),
+                            () -> MatmulSpeed.gflopsPerSecond(lm.weightPrecision(), rows, width, mlpWidth, 15),
                             () -> torch.matmulGflops(rows, width, mlpWidth)));
                 }
                 peerRss = torch.quit();
@@ -577,7 +573,7 @@ public final class BenchCommand {
                                     width,
                                     width,
                                     mlpWidth,
-                                    weights(lm).equals("bf16") ? "bf16" : "float32",
+                                    lm.weightPrecision().products(),
                                     ready.dtype()),
                             product))) {
                 out.printf("%s (ours / PyTorch, round by round):%n", path.getKey());

@@ -4,6 +4,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.sparsescope.compute.model.Bf16Kernel;
+import org.sparsescope.compute.model.WeightPrecision;
 
 /**
  * The machine's float32 matmul rate through DJL (4096×512 @ 512×2048), the yardstick every throughput figure is
@@ -31,21 +36,44 @@ public final class MatmulSpeed {
         try (NDManager mm = NDManager.newBaseManager(device)) {
             NDArray a = mm.randomNormal(new Shape(m, k));
             NDArray b = mm.randomNormal(new Shape(k, n));
-            for (int i = 0; i < 3; i++) {
-                try (NDArray c = a.matMul(b)) {
-                    c.toFloatArray();
-                }
-            }
-            double[] seconds = new double[repeats];
-            for (int r = 0; r < repeats; r++) {
-                long t0 = System.nanoTime();
-                try (NDArray c = a.matMul(b)) {
-                    org.sparsescope.compute.Devices.awaitCompletion(c);
-                }
-                seconds[r] = (System.nanoTime() - t0) / 1e9;
-            }
-            java.util.Arrays.sort(seconds);
-            return 2.0 * m * k * n / seconds[repeats / 2] / 1e9;
+            return medianGflops(() -> a.matMul(b), 2.0 * m * k * n, repeats);
         }
+    }
+
+    /**
+     * As {@link #gflopsPerSecond(Device, int, int, int, int)} for the products a model held as {@code held} computes:
+     * bf16 ones in the bf16 kernel on the CPU, float32 ones on the preferred device.
+     */
+    public static double gflopsPerSecond(WeightPrecision held, int m, int k, int n, int repeats) throws IOException {
+        if (held != WeightPrecision.BF16) {
+            return gflopsPerSecond(org.sparsescope.compute.Devices.preferred(), m, k, n, repeats);
+        }
+        try (NDManager mm = NDManager.newBaseManager(Device.cpu())) {
+            UnaryOperator<NDArray> times;
+            try (NDArray w = mm.randomNormal(new Shape(n, k))) {
+                times = Bf16Kernel.product(mm, w);
+            }
+            NDArray x = mm.randomNormal(new Shape(m, k));
+            return medianGflops(() -> times.apply(x), 2.0 * m * k * n, repeats);
+        }
+    }
+
+    /** GFLOP/s of the median of {@code repeats} timed products after three untimed ones. */
+    private static double medianGflops(Supplier<NDArray> product, double flop, int repeats) {
+        for (int i = 0; i < 3; i++) {
+            try (NDArray c = product.get()) {
+                c.toFloatArray();
+            }
+        }
+        double[] seconds = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            try (NDArray c = product.get()) {
+                org.sparsescope.compute.Devices.awaitCompletion(c);
+            }
+            seconds[r] = (System.nanoTime() - t0) / 1e9;
+        }
+        java.util.Arrays.sort(seconds);
+        return flop / seconds[repeats / 2] / 1e9;
     }
 }

@@ -27,11 +27,9 @@ import java.nio.file.StandardCopyOption;
 public final class Bf16Kernel {
     private static final String RESOURCE = "bf16_products.pt";
 
-    private final PtNDManager manager;
     private final PtSymbolBlock module;
 
-    private Bf16Kernel(PtNDManager manager, PtSymbolBlock module) {
-        this.manager = manager;
+    private Bf16Kernel(PtSymbolBlock module) {
         this.module = module;
     }
 
@@ -47,7 +45,7 @@ public final class Bf16Kernel {
                 throw new IOException("the bf16 kernel " + RESOURCE + " is missing from this build");
             }
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            return new Bf16Kernel(pt, JniUtils.loadModule(pt, file, false, new String[0], new String[0], false));
+            return new Bf16Kernel(JniUtils.loadModule(pt, file, false, new String[0], new String[0], false));
         } catch (ai.djl.engine.EngineException e) {
             throw new IOException("the engine could not load the bf16 kernel: " + e.getMessage(), e);
         } finally {
@@ -136,34 +134,16 @@ public final class Bf16Kernel {
         }
     }
 
-    PtNDManager manager() {
-        return manager;
-    }
-
     /**
-     * GFLOP/s of this kernel's [m, k] · [k, n] product (float32 in and out, bf16 inside): the median of {@code repeats}
-     * timed rounds after a warm-up, as {@code MatmulSpeed} measures float32. For {@code bench lm}.
+     * x ↦ x · weightᵀ computed by a kernel loaded into {@code scope}, with {@code weight} [n, k] held in bf16: the
+     * product {@code bench lm} times beside PyTorch's bf16 one ({@code MatmulSpeed}).
      */
-    public static double gflopsPerSecond(int m, int k, int n, int repeats) throws IOException {
-        try (NDManager mm = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            Bf16Kernel kernel = load(mm);
-            Builder b = kernel.builder(n, k);
-            try (NDArray w = mm.randomNormal(new ai.djl.ndarray.types.Shape(n, k))) {
-                b.add(w);
-            }
-            Bf16Matrix matrix = b.finish();
-            NDArray x = mm.randomNormal(new ai.djl.ndarray.types.Shape(m, k));
-            for (int i = 0; i < 3; i++) {
-                matrix.times(x, null).close();
-            }
-            double[] seconds = new double[repeats];
-            for (int r = 0; r < repeats; r++) {
-                long t0 = System.nanoTime();
-                matrix.times(x, null).close();
-                seconds[r] = (System.nanoTime() - t0) / 1e9;
-            }
-            java.util.Arrays.sort(seconds);
-            return 2.0 * m * k * n / seconds[repeats / 2] / 1e9;
-        }
+    public static java.util.function.UnaryOperator<NDArray> product(NDManager scope, NDArray weight)
+            throws IOException {
+        Builder b =
+                load(scope).builder(weight.getShape().get(0), weight.getShape().get(1));
+        b.add(weight);
+        Bf16Matrix matrix = b.finish();
+        return x -> matrix.times(x, null);
     }
 }
