@@ -99,7 +99,14 @@ public final class LanguageModel implements AutoCloseable {
                 case GPT2 -> new Gpt2(config, weights, constants);
                 case LLAMA, QWEN2, QWEN3, GEMMA2, GEMMA3 -> new PreNormDecoder(config, weights, constants);
             };
-            return new LanguageModel(dir, config, tokenizer, manager, family, held);
+            // a float32 checkpoint asked for at 16 bits holds (and multiplies) everything in float32, and says so
+            return new LanguageModel(
+                    dir,
+                    config,
+                    tokenizer,
+                    manager,
+                    family,
+                    weights.heldAtSixteenBits() ? held : WeightPrecision.FLOAT32);
         } catch (IOException | RuntimeException e) {
             manager.close();
             tokenizer.close();

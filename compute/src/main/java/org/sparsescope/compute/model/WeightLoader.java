@@ -18,6 +18,8 @@ final class WeightLoader {
     private final LoadProgress progress;
     private final boolean compact;
     private final Bf16Kernel bf16;
+    /** Whether any matrix was held at 16 bits (none is, for a float32 checkpoint, whatever the setting asked). */
+    private boolean heldAtSixteenBits;
 
     WeightLoader(Checkpoint checkpoint, NDManager manager, Device device, LoadProgress progress) {
         this(checkpoint, manager, device, progress, false);
@@ -57,18 +59,38 @@ final class WeightLoader {
             return new Matrix.Dense(takeMatrix(name, rows, cols));
         }
         Bf16Kernel.Builder matrix = bf16.builder(rows, cols);
+        inRowPieces(name, rows, cols, (values, n, count) -> {
+            try (NDArray piece = manager.create(
+                    java.nio.FloatBuffer.wrap(values, 0, count), new ai.djl.ndarray.types.Shape(n, cols))) {
+                matrix.add(piece);
+            }
+            return true;
+        });
+        heldAtSixteenBits = true;
+        return matrix.finish();
+    }
+
+    /** Float32 values of {@code n} rows ({@code count} values) at the start of {@code values}; false to stop reading. */
+    private interface RowPiece {
+        boolean take(float[] values, long n, int count) throws IOException;
+    }
+
+    /**
+     * Reads a [rows, cols] matrix in order, in float32 pieces of at most {@link #CONVERTED_PIECE_BYTES}, into one
+     * reused array; whether every piece was taken.
+     */
+    private boolean inRowPieces(String name, long rows, long cols, RowPiece piece) throws IOException {
         long rowsPerPiece = Math.max(1, (CONVERTED_PIECE_BYTES / 4) / cols);
         float[] values = new float[Math.toIntExact(Math.min(rows, rowsPerPiece) * cols)];
         for (long r = 0; r < rows; r += rowsPerPiece) {
             long n = Math.min(rowsPerPiece, rows - r);
             int count = Math.toIntExact(n * cols);
             checkpoint.readRows(name, r, n).floatsInto(0, count, values, 0);
-            try (NDArray piece = manager.create(
-                    java.nio.FloatBuffer.wrap(values, 0, count), new ai.djl.ndarray.types.Shape(n, cols))) {
-                matrix.add(piece);
+            if (!piece.take(values, n, count)) {
+                return false;
             }
         }
-        return matrix.finish();
+        return true;
     }
 
     private static boolean sixteenBit(Optional<TensorInfo> info, long rows, long cols) {
@@ -91,23 +113,22 @@ final class WeightLoader {
         java.nio.ByteBuffer halves = java.nio.ByteBuffer.allocateDirect(Math.toIntExact(2 * rows * cols))
                 .order(java.nio.ByteOrder.nativeOrder());
         try {
-            long rowsPerPiece = Math.max(1, (CONVERTED_PIECE_BYTES / 4) / cols);
-            float[] values = new float[Math.toIntExact(Math.min(rows, rowsPerPiece) * cols)];
-            for (long r = 0; r < rows; r += rowsPerPiece) {
-                long n = Math.min(rowsPerPiece, rows - r);
-                org.sparsescope.compute.tensor.Tensor piece = checkpoint.readRows(name, r, n);
-                int count = Math.toIntExact(n * cols);
-                piece.floatsInto(0, count, values, 0);
+            boolean fits = inRowPieces(name, rows, cols, (values, n, count) -> {
                 for (int i = 0; i < count; i++) {
                     if (Math.abs(values[i]) > HALF_MAX) {
-                        return take(name, rows, cols);
+                        return false;
                     }
                     halves.putShort(org.sparsescope.compute.tensor.Half.fromFloat(values[i]));
                 }
+                return true;
+            });
+            if (!fits) {
+                return take(name, rows, cols);
             }
             halves.flip();
             try (NDArray over = manager.create(
                     halves, new ai.djl.ndarray.types.Shape(rows, cols), ai.djl.ndarray.types.DataType.FLOAT16)) {
+                heldAtSixteenBits = true;
                 return onDevice(over.duplicate(), name);
             }
         } finally {
@@ -131,6 +152,11 @@ final class WeightLoader {
 
     /** The largest finite float16. */
     private static final float HALF_MAX = 65504f;
+
+    /** Whether any matrix taken so far is held at 16 bits, compact or by the bf16 kernel. */
+    boolean heldAtSixteenBits() {
+        return heldAtSixteenBits;
+    }
 
     boolean has(String name) {
         return checkpoint.info(name).isPresent();

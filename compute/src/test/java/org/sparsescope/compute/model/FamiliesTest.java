@@ -97,6 +97,37 @@ class FamiliesTest {
         assertTrue(d.hook() <= BF16_BOUND && d.logits() <= BF16_BOUND && d.ce() <= BF16_BOUND, name + ": " + d);
     }
 
+    /**
+     * A float32 checkpoint asked for at 16 bits holds and multiplies everything in float32, and says float32: what a
+     * set harvested from it records ("products") must not claim bf16 products that never ran.
+     */
+    @org.junit.jupiter.api.Test
+    void aFloat32CheckpointAskedForSixteenBitsSaysFloat32AndKeepsTheReferenceNumbers(
+            @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("llama-f32");
+        org.sparsescope.compute.Reference.copyFolder(family("llama"), dir);
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".safetensors")
+                            && !f.getFileName().toString().equals("expected.safetensors"))
+                    .toList()) {
+                Map<String, Tensor> widened = new java.util.LinkedHashMap<>();
+                Safetensors.readAll(f).forEach((name, t) -> widened.put(name, Tensor.ofFloats(t.shape(), t.floats())));
+                Safetensors.write(f, widened);
+            }
+        }
+        Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
+        for (WeightPrecision asked : new WeightPrecision[] {WeightPrecision.BF16, WeightPrecision.COMPACT}) {
+            try (LanguageModel lm = LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, asked)) {
+                assertEquals(WeightPrecision.FLOAT32, lm.weightPrecision(), asked + " asked of a float32 checkpoint");
+                assertEquals("float32", lm.weightPrecision().products());
+                double logitErr = relativeError(
+                        lm.logits(ids(expected)).floats(),
+                        expected.get("logits").floats());
+                assertTrue(logitErr <= 1e-4, asked + ": logits " + logitErr);
+            }
+        }
+    }
+
     /** Relative differences of the last resid_post and the logits, and the absolute one of the mean CE (nats). */
     private record Differences(double hook, double logits, double ce) {}
 
