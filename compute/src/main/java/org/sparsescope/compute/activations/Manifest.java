@@ -12,6 +12,7 @@ import org.sparsescope.compute.InvalidInputException;
 import org.sparsescope.compute.JsonInput;
 import org.sparsescope.compute.model.HookPoint;
 import org.sparsescope.compute.model.HookPointJson;
+import org.sparsescope.compute.model.WeightPrecision;
 import org.sparsescope.compute.tensor.AtomicFile;
 
 /**
@@ -52,7 +53,8 @@ public record Manifest(
     public static final String FORMAT = "sparsescope-activations";
     public static final int VERSION = 1;
     public static final String UNKNOWN = "unknown";
-    private static final String FLOAT32_PRODUCTS = "float32";
+    /** What a set of ours that does not say was computed with: every harvest before bf16 products existed. */
+    private static final String FLOAT32_PRODUCTS = WeightPrecision.FLOAT32.products();
 
     /** The precision of the products that computed the rows; float32 for a set that does not say (older ones were). */
     public String productPrecision() {
@@ -273,7 +275,9 @@ public record Manifest(
             throw new InvalidInputException(
                     file, "d " + m.d() + ", window " + m.window() + " or dtype " + m.dtype() + " is out of range");
         }
-        if (m.products() != null && !FLOAT32_PRODUCTS.equals(m.products()) && !"bf16".equals(m.products())) {
+        if (m.products() != null
+                && java.util.Arrays.stream(WeightPrecision.values())
+                        .noneMatch(w -> w.products().equals(m.products()))) {
             throw new InvalidInputException(file, "products '" + m.products() + "' should be float32 or bf16");
         }
         for (Chunk c : m.chunks()) {
