@@ -243,6 +243,12 @@ class HarvestTest {
 
     private Path smallSet(String name) throws Exception {
         Path out = tmp.resolve(name);
+        harvestSmallSetInto(out);
+        return out;
+    }
+
+    /** Four windows of 64 at blocks.1.hook_mlp_out, two chunks: made, or resumed where {@code out} holds them. */
+    private void harvestSmallSetInto(Path out) throws Exception {
         new Harvester(neox)
                 .harvest(
                         HookPoint.parse("blocks.1.hook_mlp_out"),
@@ -251,7 +257,6 @@ class HarvestTest {
                         HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
                         ProgressListener.NONE,
                         Cancellation.none());
-        return out;
     }
 
     /**
@@ -268,16 +273,7 @@ class HarvestTest {
         // as if an earlier, interrupted harvest had run with bf16 products
         written.toBuilder().products("bf16").complete(false).build().write(set);
         byte[] before = Files.readAllBytes(set.resolve("chunk-00000.safetensors"));
-        var e = assertThrows(
-                InvalidInputException.class,
-                () -> new Harvester(neox)
-                        .harvest(
-                                HookPoint.parse("blocks.1.hook_mlp_out"),
-                                Corpus.open(referenceCorpus()),
-                                set,
-                                HarvestOptions.of(4 * 64, 64).withRowsPerChunk(128),
-                                ProgressListener.NONE,
-                                Cancellation.none()));
+        var e = assertThrows(InvalidInputException.class, () -> harvestSmallSetInto(set));
         assertTrue(e.getMessage().contains("bf16 products, not float32"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(set.resolve("chunk-00000.safetensors")));
 
