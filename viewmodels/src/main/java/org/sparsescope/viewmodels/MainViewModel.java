@@ -96,7 +96,9 @@ public final class MainViewModel implements AutoCloseable {
     /** Counts open requests (UI thread): only the latest one's statistics are shown when several are under way. */
     private long openRequests;
 
-    private final Map<Path, LanguageModel> models = new HashMap<>();
+    private final Map<Path, LanguageModel> models = new java.util.LinkedHashMap<>();
+    private final javafx.beans.property.ReadOnlyStringWrapper loadedModels =
+            new javafx.beans.property.ReadOnlyStringWrapper("");
     /** Activation sets opened for open dictionaries, by folder; kept (a job may still read one) and closed with the window. */
     private final Map<Path, ActivationSet> sets = new HashMap<>();
 
@@ -540,8 +542,26 @@ public final class MainViewModel implements AutoCloseable {
                             "blocks",
                             "loading " + name + ": " + done + " of " + total + " blocks")));
             models.put(folder, lm);
+            String line = loadedModelsLine();
+            background.onUi(() -> loadedModels.set(line));
         }
         return lm;
+    }
+
+    /**
+     * The models the window has loaded and what each computes in, in load order: "gemma-2-2b: bf16 products ·
+     * pythia-70m: float32", empty before any has loaded. A perplexity or ablation figure depends on it (bf16 products
+     * differ from the float32 reference by bf16 rounding), so it stays in sight.
+     */
+    public javafx.beans.property.ReadOnlyStringProperty loadedModelsProperty() {
+        return loadedModels.getReadOnlyProperty();
+    }
+
+    private synchronized String loadedModelsLine() {
+        return models.entrySet().stream()
+                .map(e -> workspace.workspace().displayName(e.getKey()) + ": "
+                        + e.getValue().weightPrecision().heldAs())
+                .collect(java.util.stream.Collectors.joining(" · "));
     }
 
     /** Placements whose model was checked: a loaded model's weights cannot change, so once each is enough. */

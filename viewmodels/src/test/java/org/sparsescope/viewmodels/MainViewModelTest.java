@@ -327,6 +327,10 @@ class MainViewModelTest {
         }
         assertEquals(4, vm.ablation().pagesProperty().get(), "every window it ran on can be read");
         assertEquals(128, vm.ablation().tokens().size(), "a window a page, tinted");
+        assertEquals(
+                "reference-neox-6l: float32",
+                vm.loadedModelsProperty().get(),
+                "the status bar names the loaded model, by the name the demo binds, and what it computes in");
     }
 
     @Test

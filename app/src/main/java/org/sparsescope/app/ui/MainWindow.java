@@ -17,6 +17,7 @@ import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.SelectionMode;
+import javafx.scene.control.Separator;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
@@ -586,7 +587,21 @@ public final class MainWindow {
                         device::setText,
                         e -> device.setText("compute engine unavailable: " + e.getMessage()));
         device.getStyleClass().add("hint");
-        bar.getRightItems().add(device);
+        Label models = new Label();
+        models.setId("statusModels");
+        models.getStyleClass().add("hint");
+        models.textProperty().bind(vm.loadedModelsProperty());
+        models.visibleProperty().bind(vm.loadedModelsProperty().isNotEmpty());
+        models.managedProperty().bind(models.visibleProperty());
+        models.setTooltip(new Tooltip("What each loaded model computes in. float32: the reference path. bf16 products:"
+                + " weights held in bf16 and multiplied in bf16 (as PyTorch runs a bf16 model), float32 between"
+                + " products; about four times faster, numbers within bf16 rounding of float32. 16-bit weights, float32"
+                + " products: half the memory of float32. Large models default to bf16; SPARSESCOPE_WEIGHTS="
+                + "float32|compact|bf16|auto sets it before starting."));
+        Separator between = new Separator(javafx.geometry.Orientation.VERTICAL);
+        between.visibleProperty().bind(models.visibleProperty());
+        between.managedProperty().bind(models.visibleProperty());
+        bar.getRightItems().addAll(models, between, device);
         return bar;
     }
 

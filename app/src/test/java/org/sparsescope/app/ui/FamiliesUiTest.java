@@ -123,5 +123,14 @@ class FamiliesUiTest extends WindowTest {
                     MainViewModel.View.CIRCUITS, app.vm().shownViewProperty().get());
             assertEquals(null, app.vm().workspace().errorProperty().get(), "no error on " + e.name());
         }
+        // tiny models fit in float32, which the default setting chooses; the status bar says so for each loaded
+        // model, the demo's beside them (in the order they loaded, which the measuring jobs decide)
+        assertEquals(
+                java.util.Set.of(
+                        "google/gemma-3-1b-pt: float32",
+                        "meta-llama/Llama-3.1-8B: float32",
+                        "reference-neox-6l: float32"),
+                java.util.Set.of(
+                        robot.lookup("#statusModels").queryLabeled().getText().split(" · ")));
     }
 }

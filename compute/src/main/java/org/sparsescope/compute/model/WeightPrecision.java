@@ -33,6 +33,19 @@ public enum WeightPrecision {
         return this == BF16 ? "bf16" : "float32";
     }
 
+    /**
+     * What a model held this way computes, as the window's status bar says it: "float32", "16-bit weights, float32
+     * products" or "bf16 products" (numbers differ from the float32 reference by bf16 rounding only in the last).
+     */
+    public String heldAs() {
+        return switch (this) {
+            case FLOAT32 -> "float32";
+            case COMPACT -> "16-bit weights, float32 products";
+            case BF16 -> "bf16 products";
+            case AUTO -> throw new IllegalStateException("auto is a setting; a loaded model is held one definite way");
+        };
+    }
+
     /** The setting: {@code -Dsparsescope.weights} or {@code SPARSESCOPE_WEIGHTS} (float32, compact, bf16, auto); auto if unset. */
     public static WeightPrecision fromSettings() {
         String s = System.getProperty("sparsescope.weights", System.getenv("SPARSESCOPE_WEIGHTS"));
