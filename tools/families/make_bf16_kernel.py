@@ -40,21 +40,39 @@ class Bf16Products(torch.nn.Module):
         self.weights[i].narrow(0, start, rows.size(0)).copy_(rows)
         return rows.size(0)
 
-    @torch.jit.export
-    def linear(self, x: torch.Tensor, i: int) -> torch.Tensor:
-        """x · W_iᵀ, float32 in and out, computed in bf16."""
-        return torch.nn.functional.linear(x.to(torch.bfloat16), self.weights[i]).to(torch.float32)
+    # The products write into float32 arrays Java made: the engine's binding runs module methods in inference mode,
+    # and a tensor made there could not be updated in place later (Gemma 2's soft-cap, an intervention writing into a
+    # hook's value) without a copy; writing into an ordinary tensor is allowed in inference mode.
 
     @torch.jit.export
-    def linear_rows(self, x: torch.Tensor, i: int, start: int, count: int) -> torch.Tensor:
-        """x · W_i[start : start + count]ᵀ (a piece of an unembedding), as linear."""
-        w = self.weights[i].narrow(0, start, count)
-        return torch.nn.functional.linear(x.to(torch.bfloat16), w).to(torch.float32)
+    def linear_into(self, x: torch.Tensor, i: int, out: torch.Tensor) -> int:
+        """out = x · W_iᵀ: x float32, rounded to bf16, multiplied in bf16, the bf16 result widened into out."""
+        out.copy_(torch.nn.functional.linear(x.to(torch.bfloat16), self.weights[i]))
+        return 0
 
     @torch.jit.export
-    def embed(self, ids: torch.Tensor, i: int) -> torch.Tensor:
-        """The rows of W_i at ids (an embedding), widened to float32."""
-        return torch.nn.functional.embedding(ids, self.weights[i]).to(torch.float32)
+    def logits_into(self, x: torch.Tensor, i: int, out: torch.Tensor, cap: float, rows: int) -> int:
+        """out = cap · tanh(x · W_iᵀ / cap) (no cap when cap is 0), as linear_into but `rows` rows of W_i at a time,
+        each piece capped in float32 where it lies in out: a 256k-row unembedding's whole bf16 product is never
+        held beside the logits."""
+        xb = x.to(torch.bfloat16)
+        w = self.weights[i]
+        n = w.size(0)
+        s = 0
+        while s < n:
+            c = min(rows, n - s)
+            target = out.narrow(-1, s, c)
+            target.copy_(torch.nn.functional.linear(xb, w.narrow(0, s, c)))
+            if cap > 0.0:
+                target.div_(cap).tanh_().mul_(cap)
+            s += c
+        return 0
+
+    @torch.jit.export
+    def embed_into(self, ids: torch.Tensor, i: int, out: torch.Tensor) -> int:
+        """out = the rows of W_i at ids (an embedding), widened to float32."""
+        out.copy_(torch.nn.functional.embedding(ids, self.weights[i]))
+        return 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x

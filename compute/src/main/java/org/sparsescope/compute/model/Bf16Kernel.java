@@ -97,36 +97,57 @@ public final class Bf16Kernel {
         }
     }
 
-    /** x · W_indexᵀ for x [..., cols] in float32, computed in bf16; float32 out, in x's manager. */
-    NDArray linear(NDArray x, long index) {
-        return call(x, "linear", IValue.from((PtNDArray) x), IValue.from(index));
-    }
-
-    /** x · W_index[start : start + count]ᵀ, as {@link #linear}. */
-    NDArray linearRows(NDArray x, long index, long start, long count) {
-        return call(
-                x,
-                "linear_rows",
-                IValue.from((PtNDArray) x),
-                IValue.from(index),
-                IValue.from(start),
-                IValue.from(count));
-    }
-
-    /** The rows of W_index at {@code ids} (int64), widened to float32, in ids' manager. */
-    NDArray embed(NDArray ids, long index) {
-        return call(ids, "embed", IValue.from((PtNDArray) ids), IValue.from(index));
+    /** x · W_indexᵀ [..., rows] for x [..., cols] in float32, computed in bf16; float32 out, in x's manager. */
+    NDArray linear(NDArray x, long index, long rows) {
+        NDArray out = resultLike(x, rows);
+        run("linear_into", IValue.from((PtNDArray) x), IValue.from(index), IValue.from((PtNDArray) out));
+        return out;
     }
 
     /**
-     * Runs a method of the module. The binding runs module methods in inference mode, whose tensors may not be
-     * updated in place afterwards (Gemma 2's soft-cap, an intervention writing into a hook's value): the result is
-     * handed back as an ordinary copy, which costs about 5% of a block's bf16 products in memory traffic.
+     * cap · tanh(x · W_indexᵀ / cap) (no cap when {@code cap} is 0), computed as {@link #linear} {@code rowsPerPiece}
+     * rows of W at a time, each piece capped where it lies in the one output.
      */
-    private NDArray call(NDArray like, String method, IValue... args) {
-        try (IValue out = IValueUtils.runMethod(module, method, args);
-                NDArray inferenceTensor = out.toTensor((PtNDManager) like.getManager())) {
-            return inferenceTensor.duplicate();
+    NDArray logits(NDArray x, long index, long rows, double cap, long rowsPerPiece) {
+        NDArray out = resultLike(x, rows);
+        run(
+                "logits_into",
+                IValue.from((PtNDArray) x),
+                IValue.from(index),
+                IValue.from((PtNDArray) out),
+                IValue.from(cap),
+                IValue.from(rowsPerPiece));
+        return out;
+    }
+
+    /** The rows of W_index at {@code ids} (int64) [..., cols], widened to float32, in ids' manager. */
+    NDArray embed(NDArray ids, long index, long cols) {
+        NDArray out = resultLike(ids, cols);
+        run("embed_into", IValue.from((PtNDArray) ids), IValue.from(index), IValue.from((PtNDArray) out));
+        return out;
+    }
+
+    /**
+     * A float32 array for a product to write into: {@code like}'s shape with its last axis {@code last} wide (an
+     * index array gains one). Made here, not by the module: the binding runs module methods in inference mode, whose
+     * own tensors may not be updated in place afterwards (Gemma 2's soft-cap, an intervention writing into a hook's
+     * value), while writing into an ordinary tensor is allowed there, so no copy of a result is needed.
+     */
+    private static NDArray resultLike(NDArray like, long last) {
+        long[] dims = like.getShape().getShape();
+        long[] shape;
+        if (like.getDataType() == ai.djl.ndarray.types.DataType.INT64) {
+            shape = java.util.Arrays.copyOf(dims, dims.length + 1);
+        } else {
+            shape = dims.clone();
+        }
+        shape[shape.length - 1] = last;
+        return like.getManager().create(new ai.djl.ndarray.types.Shape(shape), ai.djl.ndarray.types.DataType.FLOAT32);
+    }
+
+    private void run(String method, IValue... args) {
+        try (IValue ignored = IValueUtils.runMethod(module, method, args)) {
+            // the method wrote its result into the array given
         } finally {
             for (IValue a : args) {
                 a.close();

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 record Bf16Matrix(Bf16Kernel kernel, long index, long rows, long cols) implements Matrix {
     @Override
     public NDArray times(NDArray x, NDArray bias) {
-        NDArray product = kernel.linear(x, index);
+        NDArray product = kernel.linear(x, index, rows);
         if (bias == null) {
             return product;
         }
@@ -16,12 +16,12 @@ record Bf16Matrix(Bf16Kernel kernel, long index, long rows, long cols) implement
     }
 
     @Override
-    public NDArray timesRows(NDArray x, long from, long to) {
-        return kernel.linearRows(x, index, from, to - from);
+    public NDArray logits(NDArray x, double cap, long rowsPerPiece) {
+        return kernel.logits(x, index, rows, cap, rowsPerPiece);
     }
 
     @Override
     public NDArray rowsAt(NDArray ids) {
-        return kernel.embed(ids, index);
+        return kernel.embed(ids, index, cols);
     }
 }

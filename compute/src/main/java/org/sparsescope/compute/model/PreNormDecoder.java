@@ -186,52 +186,22 @@ final class PreNormDecoder implements TransformerFamily {
      */
     private static final long UNEMBED_ROWS = 8192;
 
-    /**
-     * Logits [B, T, V], soft-capped where the family caps them. A large vocabulary is done in row pieces written into
-     * one output: Gemma's logits are half a gigabyte for four windows of 128, and pieces beside their concatenation,
-     * a widened piece of a compact unembedding and a capped copy made the logits step peak near three gigabytes on
-     * top of the weights (measured: 6.6 → 9.4 GB for gemma-2-2b's shape).
-     */
+    /** Logits [B, T, V], soft-capped where the family caps them, a large vocabulary in row pieces ({@link Matrix#logits}). */
     @Override
     public NDArray unembed(NDArray normalized) {
-        return unembed(normalized, lmHead, dec.finalSoftcap(), UNEMBED_ROWS);
+        return lmHead.logits(normalized, dec.finalSoftcap(), UNEMBED_ROWS);
     }
 
     /** {@link #unembed(NDArray)} with the unembedding {@code head} [V, D] done {@code rowsPerPiece} rows at a time. */
     static NDArray unembed(NDArray normalized, NDArray head, double cap, long rowsPerPiece) {
-        return unembed(normalized, new Matrix.Dense(head), cap, rowsPerPiece);
-    }
-
-    private static NDArray unembed(NDArray normalized, Matrix head, double cap, long rowsPerPiece) {
-        long vocab = head.rows();
-        if (vocab <= rowsPerPiece) {
-            return softcapped(head.times(normalized, null), cap);
-        }
-        long[] shape = normalized.getShape().getShape().clone();
-        shape[shape.length - 1] = vocab;
-        NDArray logits = normalized.getManager().zeros(new ai.djl.ndarray.types.Shape(shape));
-        for (long r = 0; r < vocab; r += rowsPerPiece) {
-            long end = Math.min(vocab, r + rowsPerPiece);
-            try (NDArray part = softcapped(head.timesRows(normalized, r, end), cap)) {
-                logits.set(new ai.djl.ndarray.index.NDIndex("..., " + r + ":" + end), part);
-            }
-        }
-        return logits;
-    }
-
-    /** cap · tanh(logits / cap), Gemma 2's final soft-cap (none when cap is 0); {@code logits} is consumed. */
-    private static NDArray softcapped(NDArray logits, double cap) {
-        if (cap <= 0) {
-            return logits;
-        }
-        NDArray capped = logits.divi(cap).tanh(); // the engine has no in-place tanh: one copy, the other freed
-        logits.close();
-        return capped.muli(cap);
+        return new Matrix.Dense(head).logits(normalized, cap, rowsPerPiece);
     }
 
     /** The final norm's gain and the unembedding; Gemma 2's final soft-cap, a bound on whole logits, is left out. */
     @Override
     public NDArray directLogits(NDArray directions) {
-        return unembed(directions.mul(finalNorm), lmHead, 0, UNEMBED_ROWS);
+        try (NDArray scaled = directions.mul(finalNorm)) {
+            return lmHead.logits(scaled, 0, UNEMBED_ROWS);
+        }
     }
 }

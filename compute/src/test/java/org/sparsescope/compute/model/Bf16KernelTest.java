@@ -60,13 +60,13 @@ class Bf16KernelTest {
                     assertEquals(g, bf16(g), "the product is a bf16 value widened");
                 }
             }
-            // a piece of rows (an unembedding's) is the matching columns of the whole product
-            float[] piece =
-                    matrix.timesRows(m.create(x, new Shape(n, cols)), 10, 20).toFloatArray();
-            for (int i = 0; i < n; i++) {
-                for (int r = 10; r < 20; r++) {
-                    assertEquals(got[i * rows + r], piece[i * 10 + r - 10], "row " + r);
-                }
+            // logits made 10 rows at a time are the whole product, and soft-capped, cap · tanh(product / cap) of it
+            NDArray input = m.create(x, new Shape(n, cols));
+            assertArrayEquals(got, matrix.logits(input, 0, 10).toFloatArray(), "pieces of 10 rows, uncapped");
+            double cap = 0.5;
+            float[] capped = matrix.logits(input, cap, 10).toFloatArray();
+            for (int i = 0; i < n * rows; i++) {
+                assertEquals(cap * Math.tanh(got[i] / cap), capped[i], 1e-6, "logit " + i + ", capped in float32");
             }
             // the rows at ids (an embedding) are the matrix's bf16 values exactly
             float[] rowsAt = matrix.rowsAt(m.create(new long[] {3, 0})).toFloatArray();
