@@ -15,6 +15,8 @@ import org.sparsescope.compute.model.WeightPrecision;
  * set beside: these machines are shared and noisy, so a ratio measured in the same run is what we report.
  */
 public final class MatmulSpeed {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MatmulSpeed.class);
+
     private MatmulSpeed() {}
 
     public static final int M = 4096, K = 512, N = 2048;
@@ -56,6 +58,26 @@ public final class MatmulSpeed {
             NDArray x = mm.randomNormal(new Shape(m, k));
             return medianGflops(() -> times.apply(x), 2.0 * m * k * n, repeats);
         }
+    }
+
+    private static double bf16Speedup = Double.NaN;
+
+    /**
+     * bf16 products' rate over float32's on this CPU, [128, 2048] · [2048, 2048] (about 0.3 s where bf16 is slow),
+     * measured once per process: whether holding a model in bf16 is worth it here (on CPUs with AVX-512 BF16 about
+     * 4×; on CPUs without bf16 instructions about 0.2×). 0 when the bf16 kernel cannot load.
+     */
+    public static synchronized double bf16Speedup() {
+        if (Double.isNaN(bf16Speedup)) {
+            try {
+                double bf16 = gflopsPerSecond(WeightPrecision.BF16, 128, 2048, 2048, 3);
+                bf16Speedup = bf16 / gflopsPerSecond(Device.cpu(), 128, 2048, 2048, 3);
+            } catch (IOException e) {
+                LOG.warn("bf16 products unavailable here: {}", e.getMessage());
+                bf16Speedup = 0;
+            }
+        }
+        return bf16Speedup;
     }
 
     /** GFLOP/s of the median of {@code repeats} timed products after three untimed ones. */

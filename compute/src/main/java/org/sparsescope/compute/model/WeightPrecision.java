@@ -25,7 +25,10 @@ public enum WeightPrecision {
      * with AVX-512 BF16, at the cost of bf16 rounding at every product (the README gives the measured differences).
      */
     BF16,
-    /** BF16 where the float32 weights would not fit in the memory free (COMPACT if the bf16 kernel cannot load), FLOAT32 otherwise. */
+    /**
+     * FLOAT32 where the float32 weights fit in the memory free; otherwise BF16 where bf16 products measure faster
+     * than float32 ones on this CPU, COMPACT where they do not (no bf16 instructions) or the bf16 kernel cannot load.
+     */
     AUTO;
 
     /** The precision of the products a model held this way computes: "bf16" or "float32" (as a set's manifest says). */

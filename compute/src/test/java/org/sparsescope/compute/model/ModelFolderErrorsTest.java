@@ -67,18 +67,27 @@ class ModelFolderErrorsTest {
      * GPT-NeoX, and anything on a GPU, always float32.
      */
     @Test
-    void autoHoldsALargeDecoderInBf16AndEverythingElseInFloat32() throws Exception {
+    void autoHoldsALargeDecoderInBf16WhereBf16IsFasterCompactWhereItIsSlowerAndEverythingElseInFloat32()
+            throws Exception {
         TransformerConfig llama = TransformerConfig.read(FamiliesTest.family("llama"));
         TransformerConfig neox = TransformerConfig.read(copyOfReferenceModel());
         ai.djl.Device cpu = ai.djl.Device.cpu();
         long need = 10_000_000_000L;
-        assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, cpu, WeightPrecision.AUTO, need, need));
-        assertEquals(WeightPrecision.BF16, LanguageModel.held(llama, cpu, WeightPrecision.AUTO, need, need - 1));
-        assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, cpu, WeightPrecision.AUTO, need, 0));
+        java.util.function.DoubleSupplier fast = () -> 4.0, slow = () -> 0.2, unavailable = () -> 0;
+        java.util.function.DoubleSupplier notAsked = () -> {
+            throw new AssertionError("the speeds are measured only when the float32 weights would not fit");
+        };
+        WeightPrecision auto = WeightPrecision.AUTO;
+        assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, cpu, auto, need, need, notAsked));
+        assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, cpu, auto, need, 0, notAsked), "unknown");
+        assertEquals(WeightPrecision.BF16, LanguageModel.held(llama, cpu, auto, need, need - 1, fast));
+        assertEquals(WeightPrecision.COMPACT, LanguageModel.held(llama, cpu, auto, need, need - 1, slow));
+        assertEquals(WeightPrecision.COMPACT, LanguageModel.held(llama, cpu, auto, need, need - 1, unavailable));
         for (WeightPrecision asked : List.of(WeightPrecision.FLOAT32, WeightPrecision.COMPACT, WeightPrecision.BF16)) {
-            assertEquals(asked, LanguageModel.held(llama, cpu, asked, need, 1));
-            assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(neox, cpu, asked, need, 1));
-            assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(llama, ai.djl.Device.gpu(), asked, need, 1));
+            assertEquals(asked, LanguageModel.held(llama, cpu, asked, need, 1, notAsked), "asked by name");
+            assertEquals(WeightPrecision.FLOAT32, LanguageModel.held(neox, cpu, asked, need, 1, notAsked));
+            assertEquals(
+                    WeightPrecision.FLOAT32, LanguageModel.held(llama, ai.djl.Device.gpu(), asked, need, 1, notAsked));
         }
     }
 
