@@ -575,7 +575,12 @@ public final class Screenshots {
         waitFor(
                 "the continuations",
                 300,
-                () -> !g.runningProperty().get() && !g.steeredProperty().get().isEmpty());
+                () -> (!g.runningProperty().get() && !g.steeredProperty().get().isEmpty())
+                        || vm.workspace().errorProperty().get() != null);
+        Object failed = onFx(() -> vm.workspace().errorProperty().get());
+        if (failed != null) { // a --steer naming a feature the dictionary lacks, say: stop with why, not a timeout
+            throw new IllegalStateException("the steered generation " + steering + " failed: " + failed);
+        }
         shots.add(shoot("19-steered-generation"));
         // the completed feature detail, top to bottom, for the prompt's strongest feature
         int feature = onFx(() -> in.ranked().get(0).feature());
