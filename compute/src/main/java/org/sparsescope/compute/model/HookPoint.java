@@ -18,6 +18,13 @@ import java.util.regex.Pattern;
  */
 public record HookPoint(int layer, Kind kind, Integer head) {
     public enum Kind {
+        /**
+         * {@code hook_embed}: the embedded tokens as the first block reads them, before any position embedding is
+         * added (TransformerLens's name; on Gemma, scaled by √d_model, as TransformerLens folds the scale into W_E).
+         * In the rotary families it is the same tensor as {@code blocks.0.hook_resid_pre}, but a dictionary trained
+         * there says hook_embed, and pairs by point are kept as their files name them.
+         */
+        EMBED("hook_embed"),
         RESID_PRE("hook_resid_pre"),
         ATTN_Z("attn.hook_z"),
         ATTN_OUT("hook_attn_out"),
@@ -37,6 +44,7 @@ public record HookPoint(int layer, Kind kind, Integer head) {
     }
 
     public static final String FINAL = "ln_final.hook_normalized";
+    public static final String EMBED = "hook_embed";
     public static final String SYNTHETIC = "synthetic";
 
     /** Hooks in the order a forward pass meets them: by block, then by place in the block; the final norm last. */
@@ -65,6 +73,11 @@ public record HookPoint(int layer, Kind kind, Integer head) {
     /** The final norm's output, {@code ln_final.hook_normalized}. */
     public static HookPoint finalNormalized() {
         return new HookPoint(Integer.MAX_VALUE, Kind.FINAL_NORMALIZED);
+    }
+
+    /** The embedded tokens, {@code hook_embed} (see {@link Kind#EMBED}). */
+    public static HookPoint embed() {
+        return new HookPoint(0, Kind.EMBED);
     }
 
     /** Where a synthetic set's rows are: its generator's output. */
@@ -101,6 +114,9 @@ public record HookPoint(int layer, Kind kind, Integer head) {
         if (name.equals(SYNTHETIC)) {
             return synthetic();
         }
+        if (name.equals(EMBED)) {
+            return embed();
+        }
         HookPoint module = ModulePaths.parse(name, null);
         if (module != null) {
             return module;
@@ -108,7 +124,7 @@ public record HookPoint(int layer, Kind kind, Integer head) {
         Matcher m = BLOCK.matcher(name);
         if (m.matches()) {
             for (Kind k : Kind.values()) {
-                if (k != Kind.FINAL_NORMALIZED && k != Kind.SYNTHETIC && k.suffix.equals(m.group(2))) {
+                if (inBlock(k) && k.suffix.equals(m.group(2))) {
                     return new HookPoint(Integer.parseInt(m.group(1)), k);
                 }
             }
@@ -117,17 +133,18 @@ public record HookPoint(int layer, Kind kind, Integer head) {
         throw new IllegalArgumentException(
                 "unknown hook '" + name + "'" + (near == null ? "" : "; did you mean " + near + "?")
                         + " Hooks are named blocks.{layer}.hook_resid_pre, attn.hook_z, hook_attn_out, hook_resid_mid,"
-                        + " ln2.hook_normalized, hook_mlp_out, hook_resid_post, or ln_final.hook_normalized, or by"
+                        + " ln2.hook_normalized, hook_mlp_out, hook_resid_post, or hook_embed or ln_final.hook_normalized,"
+                        + " or by"
                         + " Hugging Face module path (model.layers.{layer}, …)");
     }
 
     /** The well-formed hook name a mistyped one most likely meant (a few letters off), or null. */
     static String nearest(String typed) {
         Matcher layer = java.util.regex.Pattern.compile("^blocks\\.(\\d+)\\.").matcher(typed);
-        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(FINAL));
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(FINAL, EMBED));
         String l = layer.find() ? layer.group(1) : null;
         for (Kind k : Kind.values()) {
-            if (k != Kind.FINAL_NORMALIZED && k != Kind.SYNTHETIC) {
+            if (inBlock(k)) {
                 names.add("blocks." + (l != null ? l : "0") + "." + k.suffix);
             }
         }
@@ -141,6 +158,11 @@ public record HookPoint(int layer, Kind kind, Integer head) {
             }
         }
         return bestDistance <= 3 ? best : null;
+    }
+
+    /** Whether points of this kind are named {@code blocks.L.…}. */
+    private static boolean inBlock(Kind k) {
+        return k != Kind.FINAL_NORMALIZED && k != Kind.SYNTHETIC && k != Kind.EMBED;
     }
 
     /** Levenshtein distance: hook names are short, so the plain O(|a|·|b|) table serves. */
@@ -168,7 +190,12 @@ public record HookPoint(int layer, Kind kind, Integer head) {
 
     /** TransformerLens's name (the head, if any, is not part of a name: SAELens states it beside). */
     public String name() {
-        return isFinal() ? FINAL : kind == Kind.SYNTHETIC ? SYNTHETIC : "blocks." + layer + "." + kind.suffix;
+        return switch (kind) {
+            case FINAL_NORMALIZED -> FINAL;
+            case SYNTHETIC -> SYNTHETIC;
+            case EMBED -> EMBED;
+            default -> "blocks." + layer + "." + kind.suffix;
+        };
     }
 
     /** The name, and the head when there is one: what a label shows. */

@@ -269,6 +269,9 @@ public final class LanguageModel implements AutoCloseable {
     /** The hook points a model of this shape has, read from its config alone (no weights loaded). */
     public static List<HookPoint> hookPoints(TransformerConfig config) {
         List<HookPoint> out = new ArrayList<>();
+        if (config.architecture() != TransformerConfig.Architecture.GPT2) {
+            out.add(HookPoint.embed()); // GPT-2 adds its position embedding before the first block reads it
+        }
         for (int l = 0; l < config.nLayers(); l++) {
             out.add(HookPoint.of(l, HookPoint.Kind.RESID_PRE));
             out.add(HookPoint.of(l, HookPoint.Kind.ATTN_Z));
@@ -329,6 +332,12 @@ public final class LanguageModel implements AutoCloseable {
                     dir,
                     name + " is one attention head's slice of attn.hook_z; Sparsescope runs dictionaries of every"
                             + " head together (attn.hook_z, heads × head_dim wide), not of one head");
+        }
+        if (h.kind() == HookPoint.Kind.EMBED && !hookPoints(config).contains(h)) {
+            throw new InvalidInputException(
+                    dir,
+                    "GPT-2's hook_embed is its token embedding before the position embedding is added, which"
+                            + " Sparsescope does not capture; blocks.0.hook_resid_pre is the sum the first block reads");
         }
         if (!hookPoints(config).contains(h)) {
             throw new InvalidInputException(
@@ -448,6 +457,9 @@ public final class LanguageModel implements AutoCloseable {
                 try (NDManager blockScope = pass.newSubManager()) {
                     x.tempAttach(blockScope); // results of ops land with their first operand
                     int before = captured.size();
+                    if (l == 0) { // the embedding is the first block's input in every family but GPT-2's
+                        x = site.at(HookPoint.Kind.EMBED, 0, x);
+                    }
                     x = site.at(HookPoint.Kind.RESID_PRE, l, x);
                     x = family.block(l, x, site, cache);
                     x = site.at(HookPoint.Kind.RESID_POST, l, x);

@@ -19,6 +19,8 @@ public final class ModulePaths {
     private static final Pattern FINAL_NORM = Pattern.compile(
             "(?:model\\.language_model\\.|language_model\\.model\\.|model\\.|gpt_neox\\.|transformer\\.)?"
                     + "(?:norm|final_layer_norm|ln_f)(?:\\.output)?");
+    private static final Pattern EMBED_TOKENS = Pattern.compile(
+            "(?:model\\.language_model\\.|language_model\\.model\\.|model\\.)?embed_tokens(?:\\.output)?");
 
     private ModulePaths() {}
 
@@ -44,7 +46,9 @@ public final class ModulePaths {
 
     /** Whether {@code name} is spelled as a module path of a block or the final norm (a place or not). */
     public static boolean isModulePath(String name) {
-        return PATH.matcher(name).matches() || FINAL_NORM.matcher(name).matches();
+        return PATH.matcher(name).matches()
+                || FINAL_NORM.matcher(name).matches()
+                || EMBED_TOKENS.matcher(name).matches();
     }
 
     /**
@@ -55,6 +59,18 @@ public final class ModulePaths {
     public static HookPoint parse(String name, Architecture family) {
         if (FINAL_NORM.matcher(name).matches()) {
             return HookPoint.finalNormalized();
+        }
+        if (EMBED_TOKENS.matcher(name).matches()) {
+            // Gemma 3's embedding module scales by √d_model itself; Gemma 2 scales its output afterwards, so there
+            // embed_tokens' output is not hook_embed (which TransformerLens takes scaled)
+            if (family == null || family == Architecture.GEMMA2) {
+                throw new IllegalArgumentException("'" + name + "' is hook_embed in Llama, Qwen and Gemma 3 but"
+                        + (family == null
+                                ? " not in Gemma 2 (whose embedding is scaled after it); it is read once the model is known"
+                                : " not in Gemma 2, whose embedding is scaled by √d_model after it (hook_embed is the"
+                                        + " scaled one)"));
+            }
+            return HookPoint.embed();
         }
         Matcher m = PATH.matcher(name);
         if (!m.matches()) {
@@ -128,6 +144,8 @@ public final class ModulePaths {
         boolean gemma = family == Architecture.GEMMA2 || family == Architecture.GEMMA3;
         String layer = "model.layers." + hook.layer();
         return switch (hook.kind()) {
+            // Gemma 3's embedding module scales its output by √d_model; Gemma 2 scales after it, in the model
+            case EMBED -> family == Architecture.GEMMA2 ? null : "model.embed_tokens.output";
             case RESID_PRE -> layer + ".input";
             case RESID_POST -> layer + ".output";
             case ATTN_Z -> layer + ".self_attn.o_proj.input";

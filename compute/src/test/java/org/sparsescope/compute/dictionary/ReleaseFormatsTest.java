@@ -110,4 +110,26 @@ class ReleaseFormatsTest {
                         release("gemma-scope-2-1b-pt/transcoder_all/layer_1_width_16k_l0_big_affine")));
         assertTrue(e.getMessage().contains("transcoder") && e.getMessage().contains("config.json"), e.getMessage());
     }
+
+    @Test
+    void aGemmaScopeEmbeddingDictionaryIsAtHookEmbedOfItsModel(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        // the res repositories publish embedding/width_4k/average_l0_N beside their layer folders (SAELens's
+        // registry: hook_embed); the file is the same params.npz layout
+        Path params = release("gemma-scope-2b-pt-res/layer_1/width_16k/average_l0_5/params.npz");
+        Path embedding = tmp.resolve("gemma-scope-2b-pt-res/embedding/width_4k/average_l0_6");
+        java.nio.file.Files.createDirectories(embedding);
+        java.nio.file.Files.copy(params, embedding.resolve("params.npz"));
+        Dictionary d = DictionaryFiles.read(embedding);
+        assertEquals("google/gemma-2-2b", d.info().model());
+        assertEquals("hook_embed", d.info().provenance().hookLabel());
+        assertEquals(
+                org.sparsescope.compute.model.HookPoint.embed(),
+                d.info().provenance().hook());
+        // only the res repositories have one: an embedding folder elsewhere names no hook rather than a wrong one
+        Path mlp = tmp.resolve("gemma-scope-2b-pt-mlp/embedding/width_4k/average_l0_6");
+        java.nio.file.Files.createDirectories(mlp);
+        java.nio.file.Files.copy(params, mlp.resolve("params.npz"));
+        assertEquals(null, DictionaryFiles.provenanceOf(mlp).hook());
+    }
 }

@@ -2,6 +2,7 @@ package org.sparsescope.compute.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -261,6 +262,50 @@ class FamiliesTest {
                 if (module != null) {
                     assertEquals(h, lm.hook(module), module + " reads back as " + h);
                 }
+            }
+        }
+    }
+
+    /**
+     * hook_embed is the embedding the first block reads (on Gemma scaled by √d_model, rounded to the weights' dtype,
+     * as the transcription's blocks.0.hook_resid_pre is), and a replacement there acts as one at resid_pre 0.
+     * Gemma 2's embed_tokens module output is unscaled, so only the other families read it as hook_embed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"})
+    void hookEmbedIsTheEmbeddingTheFirstBlockReads(String name) throws Exception {
+        Path dir = family(name);
+        Map<String, Tensor> expected = Safetensors.readAll(dir.resolve("expected.safetensors"));
+        try (LanguageModel lm =
+                LanguageModel.load(dir, ai.djl.Device.cpu(), LoadProgress.SILENT, WeightPrecision.FLOAT32)) {
+            long[][] windows = ids(expected);
+            HookPoint embed = lm.hook("hook_embed"), pre0 = lm.hook("blocks.0.hook_resid_pre");
+            Map<HookPoint, Tensor> got = lm.capture(windows, embed, pre0);
+            float[] reference = expected.get("hook/blocks.0.hook_resid_pre").floats();
+            double err = relativeError(got.get(embed).floats(), reference);
+            assertTrue(err <= 1e-4, name + " hook_embed: relative error " + err);
+            assertArrayEquals(got.get(pre0).floats(), got.get(embed).floats(), "the same tensor");
+            assertEquals(lm.config().dModel(), lm.width(embed));
+            float[][] halvedEmbed = lm.tokenLosses(
+                    windows,
+                    Hooks.builder().logits().replace(embed, a -> a.mul(0.5f)).build(),
+                    4);
+            float[][] halvedPre = lm.tokenLosses(
+                    windows,
+                    Hooks.builder().logits().replace(pre0, a -> a.mul(0.5f)).build(),
+                    4);
+            float[][] clean = lm.tokenLosses(windows, Hooks.logitsOnly(), 4);
+            for (int w = 0; w < windows.length; w++) {
+                assertArrayEquals(halvedPre[w], halvedEmbed[w], "window " + w);
+            }
+            assertTrue(clean[0][1] != halvedEmbed[0][1], "halving the embedding changes the losses");
+            if (name.equals("gemma2")) {
+                var e = assertThrows(
+                        org.sparsescope.compute.InvalidInputException.class, () -> lm.hook("model.embed_tokens"));
+                assertTrue(e.getMessage().contains("scaled"), e.getMessage());
+            } else {
+                assertEquals(embed, lm.hook("model.embed_tokens"));
+                assertEquals(embed, lm.hook("model.embed_tokens.output"));
             }
         }
     }

@@ -153,8 +153,12 @@ class LanguageModelTest {
 
     @Test
     void hookListsFollowTheArchitecture() throws Exception {
-        assertEquals(6 * 6 + 1, neox.hookPoints().size(), "parallel residual: no resid_mid");
-        assertEquals(4 * 7 + 1, gpt2.hookPoints().size(), "GPT-2 has resid_mid");
+        assertEquals(1 + 6 * 6 + 1, neox.hookPoints().size(), "hook_embed; parallel residual: no resid_mid");
+        assertEquals(4 * 7 + 1, gpt2.hookPoints().size(), "GPT-2 has resid_mid, and no hook_embed");
+        assertEquals(HookPoint.embed(), neox.hookPoints().get(0), "hook_embed comes first in forward order");
+        var embed = org.junit.jupiter.api.Assertions.assertThrows(
+                org.sparsescope.compute.InvalidInputException.class, () -> gpt2.hook("hook_embed"));
+        assertTrue(embed.getMessage().contains("position embedding"), embed.getMessage());
         assertEquals(
                 "blocks.3.hook_resid_mid", gpt2.hook("blocks.3.hook_resid_mid").name());
         var e = org.junit.jupiter.api.Assertions.assertThrows(

@@ -29,7 +29,8 @@ import org.sparsescope.compute.tensor.Tensor;
  *   <li>Gemma Scope (Gemma 2): {@code gemma-scope-2b-pt-res/layer_L/width_16k/average_l0_N/params.npz} with
  *       {@code W_enc}, {@code W_dec}, {@code b_enc}, {@code b_dec}, {@code threshold}. The model comes from the
  *       repository's name (2b, 9b, 27b; pt or it), the hook from its site (res: resid_post, mlp: mlp_out, att:
- *       attn.hook_z) and the layer folder.
+ *       attn.hook_z) and the layer folder; a res repository's {@code embedding/width_W/average_l0_N} is at
+ *       {@code hook_embed}, as SAELens's registry names it.
  *   <li>Gemma Scope 2 (Gemma 3): {@code params.safetensors} ({@code w_enc}, {@code w_dec}, {@code b_enc},
  *       {@code b_dec}, {@code threshold}) beside a {@code config.json} naming {@code hf_hook_point_in/out},
  *       {@code model_name} and {@code type}. Transcoders (type transcoder, or different in and out points) and
@@ -46,6 +47,7 @@ public final class GemmaScopeFormat implements DictionaryFormat {
     private static final Pattern SCOPE_2 =
             Pattern.compile("(?:models--google--)?gemma-scope-2-(270m|1b|4b|12b|27b)-(pt|it)");
     private static final Pattern LAYER = Pattern.compile("layer_(\\d{1,6})(?:_.*)?");
+    private static final Pattern EMBEDDING = Pattern.compile("embedding");
 
     @Override
     public String name() {
@@ -73,7 +75,9 @@ public final class GemmaScopeFormat implements DictionaryFormat {
         String site = repo == null ? null : repo.group(3);
         Integer layer = layerFolder == null ? null : Integer.valueOf(layerFolder.group(1));
         HookPoint hook = null;
-        if (layer != null && site != null) {
+        if (layerFolder == null && "res".equals(site) && Folders.nearestMatching(dir, EMBEDDING) != null) {
+            hook = HookPoint.embed(); // the res repositories' embedding/width_W/average_l0_N: SAELens's hook_embed
+        } else if (layer != null && site != null) {
             hook = switch (site) {
                 case "res" -> HookPoint.of(layer, HookPoint.Kind.RESID_POST);
                 case "mlp" -> HookPoint.of(layer, HookPoint.Kind.MLP_OUT);
