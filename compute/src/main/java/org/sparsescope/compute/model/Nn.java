@@ -26,7 +26,7 @@ final class Nn {
     /**
      * x·Wᵀ + b for a weight held in float16 ({@link WeightPrecision#COMPACT}): widened to float32 for the product
      * (the engine's float16 product is about a hundred times slower) and the widened copy freed at once. An
-     * unembedding, too large to widen whole, comes here in row pieces ({@link PreNormDecoder#unembed}).
+     * unembedding, too large to widen whole, comes here in row pieces ({@link Matrix#logits}).
      */
     private static NDArray widenedLinear(NDArray x, NDArray weight, NDArray bias) {
         try (NDArray w = weight.toType(DataType.FLOAT32, false)) {

@@ -192,11 +192,6 @@ final class PreNormDecoder implements TransformerFamily {
         return lmHead.logits(normalized, dec.finalSoftcap(), UNEMBED_ROWS);
     }
 
-    /** {@link #unembed(NDArray)} with the unembedding {@code head} [V, D] done {@code rowsPerPiece} rows at a time. */
-    static NDArray unembed(NDArray normalized, NDArray head, double cap, long rowsPerPiece) {
-        return new Matrix.Dense(head).logits(normalized, cap, rowsPerPiece);
-    }
-
     /** The final norm's gain and the unembedding; Gemma 2's final soft-cap, a bound on whole logits, is left out. */
     @Override
     public NDArray directLogits(NDArray directions) {

@@ -76,9 +76,10 @@ class CompactWeightsTest {
             NDArray head = m.randomNormal(new Shape(100, 8)).mul(4f);
             double cap = 5;
             float[] x = normalized.toFloatArray(), w = head.toFloatArray();
-            float[] whole = PreNormDecoder.unembed(normalized, head, cap, 1000).toFloatArray();
-            float[] pieces = PreNormDecoder.unembed(normalized, head, cap, 7).toFloatArray();
-            float[] compact = PreNormDecoder.unembed(normalized, head.toType(DataType.FLOAT16, false), 0, 7)
+            float[] whole = new Matrix.Dense(head).logits(normalized, cap, 1000).toFloatArray();
+            float[] pieces = new Matrix.Dense(head).logits(normalized, cap, 7).toFloatArray();
+            float[] compact = new Matrix.Dense(head.toType(DataType.FLOAT16, false))
+                    .logits(normalized, 0, 7)
                     .toFloatArray();
             for (int p = 0; p < 6; p++) { // cap · tanh(x·w / cap), written out
                 for (int v = 0; v < 100; v++) {
