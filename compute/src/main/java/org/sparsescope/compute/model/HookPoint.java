@@ -133,9 +133,8 @@ public record HookPoint(int layer, Kind kind, Integer head) {
         throw new IllegalArgumentException(
                 "unknown hook '" + name + "'" + (near == null ? "" : "; did you mean " + near + "?")
                         + " Hooks are named blocks.{layer}.hook_resid_pre, attn.hook_z, hook_attn_out, hook_resid_mid,"
-                        + " ln2.hook_normalized, hook_mlp_out, hook_resid_post, or hook_embed or ln_final.hook_normalized,"
-                        + " or by"
-                        + " Hugging Face module path (model.layers.{layer}, …)");
+                        + " ln2.hook_normalized, hook_mlp_out or hook_resid_post; hook_embed; ln_final.hook_normalized;"
+                        + " or by Hugging Face module path (model.layers.{layer}, …)");
     }
 
     /** The well-formed hook name a mistyped one most likely meant (a few letters off), or null. */

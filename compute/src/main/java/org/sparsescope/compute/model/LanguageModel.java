@@ -333,19 +333,19 @@ public final class LanguageModel implements AutoCloseable {
                     name + " is one attention head's slice of attn.hook_z; Sparsescope runs dictionaries of every"
                             + " head together (attn.hook_z, heads × head_dim wide), not of one head");
         }
-        if (h.kind() == HookPoint.Kind.EMBED && !hookPoints(config).contains(h)) {
-            throw new InvalidInputException(
-                    dir,
-                    "GPT-2's hook_embed is its token embedding before the position embedding is added, which"
-                            + " Sparsescope does not capture; blocks.0.hook_resid_pre is the sum the first block reads");
-        }
         if (!hookPoints(config).contains(h)) {
             throw new InvalidInputException(
                     dir,
-                    "this " + config.architecture() + " model has no hook '" + name + "' (it has "
-                            + config.nLayers() + " layers, blocks.0 … blocks." + (config.nLayers() - 1)
-                            + (config.parallelResidual() ? ", and no hook_resid_mid as its residual is parallel" : "")
-                            + ")");
+                    h.kind() == HookPoint.Kind.EMBED
+                            ? "GPT-2's hook_embed is its token embedding before the position embedding is added, which"
+                                    + " Sparsescope does not capture; blocks.0.hook_resid_pre is the sum the first"
+                                    + " block reads"
+                            : "this " + config.architecture() + " model has no hook '" + name + "' (it has "
+                                    + config.nLayers() + " layers, blocks.0 … blocks." + (config.nLayers() - 1)
+                                    + (config.parallelResidual()
+                                            ? ", and no hook_resid_mid as its residual is parallel"
+                                            : "")
+                                    + ")");
         }
         return h;
     }
